@@ -1,0 +1,244 @@
+//! Configuration from environment variables, read and checked once at cold start: a bad value
+//! stops the function with a message naming the variable, never a request later.
+
+use crate::idenfy::{IdenfyClientConfig, limits};
+use crate::issuance::{AllowedOrigins, IssuancePolicy, SiteUrls};
+use std::time::Duration;
+
+pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Reads variables through `lookup`; an empty value counts as unset (SAM passes empty
+/// parameters through as empty strings).
+pub struct Env<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    pub fn new(lookup: F) -> Self {
+        Self(lookup)
+    }
+
+    pub fn optional(&self, name: &'static str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn number(
+        &self,
+        name: &'static str,
+        default: u64,
+        range: std::ops::RangeInclusive<u64>,
+    ) -> Result<u64, ConfigError> {
+        let Some(raw) = self.optional(name) else {
+            return Ok(default);
+        };
+        let value: u64 = raw
+            .parse()
+            .map_err(|_| invalid(name, "not a whole number"))?;
+        if !range.contains(&value) {
+            return Err(invalid(
+                name,
+                format!("must be between {} and {}", range.start(), range.end()),
+            ));
+        }
+        Ok(value)
+    }
+}
+
+pub fn std_env() -> Env<impl Fn(&str) -> Option<String>> {
+    Env::new(|name: &str| std::env::var(name).ok())
+}
+
+fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        reason: reason.into(),
+    }
+}
+
+/// `IDENFY_BASE_URL`: https, or http only on this machine (the local simulator).
+pub fn idenfy_base_url<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
+    const NAME: &str = "IDENFY_BASE_URL";
+    let raw = env
+        .optional(NAME)
+        .unwrap_or_else(|| DEFAULT_IDENFY_BASE_URL.to_owned());
+    let url = url::Url::parse(&raw).map_err(|e| invalid(NAME, e.to_string()))?;
+    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(invalid(NAME, "must be https (http only for 127.0.0.1)")),
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// Everything the issue-tokens function needs.
+#[derive(Debug, Clone)]
+pub struct IssueTokensConfig {
+    pub table_name: String,
+    pub idenfy: IdenfyClientConfig,
+    pub policy: IssuancePolicy,
+}
+
+impl IssueTokensConfig {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let table_name = env.required("TABLE_NAME")?;
+        let idenfy = IdenfyClientConfig::new(
+            &idenfy_base_url(env)?,
+            &env.required("IDENFY_API_KEY")?,
+            &env.required("IDENFY_API_SECRET")?,
+        );
+
+        let allowed_origins =
+            AllowedOrigins::parse(&env.optional("ALLOWED_REDIRECT_ORIGINS").unwrap_or_default())
+                .map_err(|reason| invalid("ALLOWED_REDIRECT_ORIGINS", reason))?;
+        let site_url = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            let Some(url) = env.optional(name) else {
+                return Ok(None);
+            };
+            allowed_origins
+                .check(&url)
+                .map_err(|(_, reason)| invalid(name, reason))?;
+            Ok(Some(url))
+        };
+        let default_site_urls = SiteUrls {
+            success: site_url("SITE_SUCCESS_URL")?,
+            error: site_url("SITE_ERROR_URL")?,
+            unverified: site_url("SITE_UNVERIFIED_URL")?,
+        };
+
+        let callback_url = env.optional("CALLBACK_URL");
+        if let Some(url) = &callback_url {
+            let parsed =
+                url::Url::parse(url).map_err(|e| invalid("CALLBACK_URL", e.to_string()))?;
+            if parsed.scheme() != "https" && parsed.host_str() != Some("127.0.0.1") {
+                return Err(invalid("CALLBACK_URL", "must be https"));
+            }
+        }
+
+        let documents: Vec<String> = env
+            .optional("IDENFY_DOCUMENT_TYPES")
+            .unwrap_or_else(|| "RESIDENCE_PERMIT".to_owned())
+            .split(',')
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty())
+            .collect();
+        if documents.is_empty()
+            || !documents
+                .iter()
+                .all(|d| d.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+        {
+            return Err(invalid(
+                "IDENFY_DOCUMENT_TYPES",
+                "comma-separated iDenfy document types, e.g. RESIDENCE_PERMIT",
+            ));
+        }
+
+        let session_length = env.number(
+            "IDENFY_SESSION_LENGTH_SECONDS",
+            600,
+            u64::from(limits::SESSION_LENGTH_MIN)..=u64::from(limits::SESSION_LENGTH_MAX),
+        )?;
+        // The document token must outlive the identity token by a session and some slack.
+        let expiry_max =
+            u64::from(limits::EXPIRY_TIME_MAX) - 2 * u64::from(limits::SESSION_LENGTH_MAX);
+        let token_expiry = env.number("IDENFY_TOKEN_EXPIRY_SECONDS", 3600, 60..=expiry_max)?;
+        let retention_days = env.number("PAIR_RETENTION_DAYS", 30, 1..=3650)?;
+
+        Ok(Self {
+            table_name,
+            idenfy,
+            policy: IssuancePolicy {
+                default_site_urls,
+                allowed_origins,
+                callback_url,
+                documents,
+                token_expiry: Duration::from_secs(token_expiry),
+                session_length: Duration::from_secs(session_length),
+                retention: Duration::from_secs(retention_days * 86_400),
+                claim_ttl: Duration::from_secs(60),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Env::new(move |name: &str| map.get(name).cloned())
+    }
+
+    const BASE: [(&str, &str); 3] = [
+        ("TABLE_NAME", "pairs"),
+        ("IDENFY_API_KEY", "key"),
+        ("IDENFY_API_SECRET", "secret"),
+    ];
+
+    #[test]
+    fn defaults_apply() {
+        let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+        assert_eq!(config.idenfy.base_url, DEFAULT_IDENFY_BASE_URL);
+        assert_eq!(config.policy.documents, vec!["RESIDENCE_PERMIT"]);
+        assert_eq!(config.policy.retention, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            config.policy.document_expiry(),
+            Duration::from_secs(3600 + 600 + 300)
+        );
+    }
+
+    #[test]
+    fn missing_and_invalid_values_name_the_variable() {
+        let err = IssueTokensConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("IDENFY_API_KEY"));
+
+        let with = |extra: (&'static str, &'static str)| {
+            let mut pairs = BASE.to_vec();
+            pairs.push(extra);
+            IssueTokensConfig::from_env(&env(&pairs))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(with(("IDENFY_BASE_URL", "http://ivs.idenfy.com")).contains("IDENFY_BASE_URL"));
+        assert!(with(("PAIR_RETENTION_DAYS", "0")).contains("PAIR_RETENTION_DAYS"));
+        assert!(
+            with(("IDENFY_SESSION_LENGTH_SECONDS", "30")).contains("IDENFY_SESSION_LENGTH_SECONDS")
+        );
+        assert!(
+            with(("SITE_SUCCESS_URL", "https://shop.example.com/done"))
+                .contains("SITE_SUCCESS_URL")
+        );
+        assert!(with(("CALLBACK_URL", "http://hooks.example.com/x")).contains("CALLBACK_URL"));
+    }
+
+    #[test]
+    fn site_defaults_must_be_under_allowed_origins() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("ALLOWED_REDIRECT_ORIGINS", "https://shop.example.com"));
+        pairs.push(("SITE_SUCCESS_URL", "https://shop.example.com/done"));
+        pairs.push(("IDENFY_BASE_URL", "http://127.0.0.1:9000/"));
+        let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+        assert_eq!(
+            config.policy.default_site_urls.success.as_deref(),
+            Some("https://shop.example.com/done")
+        );
+        assert_eq!(config.idenfy.base_url, "http://127.0.0.1:9000");
+    }
+}

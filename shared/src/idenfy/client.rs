@@ -1,0 +1,206 @@
+//! The reqwest adapter of the token port: Basic auth, timeouts sized for a Lambda budget, and
+//! retries with jittered backoff for the failures that may pass (429, 5xx, timeouts,
+//! connection errors) — never for another 4xx.
+
+use super::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest, Upstream};
+use async_trait::async_trait;
+use serde::Deserialize;
+use std::time::Duration;
+use tokio::time::Instant;
+
+#[derive(Debug, Clone)]
+pub struct IdenfyClientConfig {
+    /// e.g. `https://ivs.idenfy.com`, without a trailing slash.
+    pub base_url: String,
+    pub api_key: String,
+    pub api_secret: String,
+    pub connect_timeout: Duration,
+    /// For one attempt, connect to last byte.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    /// First backoff ceiling; doubles per attempt, capped by `max_backoff`. Full jitter.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// No attempt starts after this much time from the first: the caller's budget.
+    pub budget: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+            budget: Duration::from_secs(10),
+        }
+    }
+}
+
+impl IdenfyClientConfig {
+    pub fn new(base_url: &str, api_key: &str, api_secret: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key: api_key.to_owned(),
+            api_secret: api_secret.to_owned(),
+            connect_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct IdenfyClient {
+    http: reqwest::Client,
+    config: IdenfyClientConfig,
+    token_url: String,
+}
+
+impl std::fmt::Debug for IdenfyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdenfyClient")
+            .field("base_url", &self.config.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// iDenfy's error body; both fields may be missing.
+#[derive(Deserialize, Default)]
+struct ErrorBody {
+    identifier: Option<String>,
+    message: Option<String>,
+}
+
+/// Longest piece of a non-JSON error body kept as the message.
+const RAW_MESSAGE_MAX: usize = 200;
+
+impl IdenfyClient {
+    pub fn new(config: IdenfyClientConfig) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()?;
+        let token_url = format!("{}/api/v2/token", config.base_url);
+        Ok(Self {
+            http,
+            config,
+            token_url,
+        })
+    }
+
+    async fn attempt(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+        let response = self
+            .http
+            .post(&self.token_url)
+            .basic_auth(&self.config.api_key, Some(&self.config.api_secret))
+            .json(request)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            return serde_json::from_slice::<IssuedToken>(&body)
+                .map_err(|e| IdenfyError::InvalidResponse(e.to_string()))
+                .and_then(|token| {
+                    if token.auth_token.is_empty() || token.scan_ref.is_empty() {
+                        Err(IdenfyError::InvalidResponse(
+                            "empty authToken or scanRef".into(),
+                        ))
+                    } else {
+                        Ok(token)
+                    }
+                });
+        }
+        let parsed: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+        let message = parsed.message.unwrap_or_else(|| {
+            let raw = String::from_utf8_lossy(&body);
+            let raw = raw.trim();
+            match raw.char_indices().nth(RAW_MESSAGE_MAX) {
+                Some((cut, _)) => raw[..cut].to_owned(),
+                None if raw.is_empty() => status.canonical_reason().unwrap_or("").to_owned(),
+                None => raw.to_owned(),
+            }
+        });
+        Err(IdenfyError::from_status(
+            Upstream {
+                status: status.as_u16(),
+                identifier: parsed.identifier,
+                message,
+            },
+            retry_after,
+        ))
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let policy = &self.config.retry;
+        let ceiling = policy
+            .base_backoff
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(policy.max_backoff);
+        let ceiling_ms = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(0..=ceiling_ms))
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> IdenfyError {
+    if error.is_timeout() {
+        IdenfyError::Timeout
+    } else if error.is_connect() {
+        IdenfyError::Connection(error.to_string())
+    } else {
+        IdenfyError::InvalidResponse(error.to_string())
+    }
+}
+
+#[async_trait]
+impl TokenIssuer for IdenfyClient {
+    async fn create_token(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+        request
+            .check_limits()
+            .map_err(IdenfyError::InvalidRequest)?;
+        let policy = self.config.retry;
+        let deadline = Instant::now() + policy.budget;
+        let mut attempt = 1;
+        loop {
+            let error = match self.attempt(request).await {
+                Ok(token) => return Ok(token),
+                Err(error) => error,
+            };
+            if !error.is_transient() || attempt >= policy.max_attempts {
+                return Err(error);
+            }
+            let delay = error.retry_after().unwrap_or_else(|| self.backoff(attempt));
+            if Instant::now() + delay >= deadline {
+                return Err(error);
+            }
+            tracing::warn!(
+                attempt,
+                kind = error.kind(),
+                status = error.upstream().map(|u| u.status),
+                ?delay,
+                "iDenfy token request will be retried"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    fn redirect_url(&self, auth_token: &str) -> String {
+        let mut url = format!("{}/api/v2/redirect", self.config.base_url);
+        url.push_str("?authToken=");
+        url.extend(url::form_urlencoded::byte_serialize(auth_token.as_bytes()));
+        url
+    }
+}

@@ -1,0 +1,271 @@
+//! Issuing a person's token pair: the two-session chain of IDENFY.md, recorded so that a
+//! clientId gets at most one live pair however many requests arrive at once.
+
+pub mod request;
+
+use crate::clock::{Clock, Timestamp};
+use crate::idenfy::{IdenfyError, TokenIssuer, TokenRequest, TokenType};
+use crate::pair::machine::{self, IssuanceDecision};
+use crate::pair::{Claim, ClientId, Outcome, Pair, Role, Session, external_ref, new_id};
+use crate::store::{PairStore, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use request::{AllowedOrigins, FieldError, IssueRequest, SiteUrls};
+
+/// How long the document token outlives the identity token's start deadline beyond the
+/// identity session itself: the redirect between the two sessions takes a moment.
+const CHAIN_SLACK: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone)]
+pub struct IssuancePolicy {
+    /// Defaults for the document session's final redirects.
+    pub default_site_urls: SiteUrls,
+    pub allowed_origins: AllowedOrigins,
+    /// Sent as `callbackUrl` on both tokens when set.
+    pub callback_url: Option<String>,
+    /// `documents` of the DOCUMENT token: what the second session accepts.
+    pub documents: Vec<String>,
+    /// The identity token's `expiryTime`: how long the link works before it is opened.
+    pub token_expiry: Duration,
+    /// `sessionLength` of both tokens: how long a session may take once opened.
+    pub session_length: Duration,
+    /// How long a pair record is kept (the table's TTL).
+    pub retention: Duration,
+    /// How long a minting request holds the clientId; longer than minting can take.
+    pub claim_ttl: Duration,
+}
+
+impl IssuancePolicy {
+    /// The DOCUMENT token's `expiryTime`: it must still be valid when the person arrives from
+    /// an identity session opened at the last moment and run to its full length.
+    pub fn document_expiry(&self) -> Duration {
+        self.token_expiry + self.session_length + CHAIN_SLACK
+    }
+}
+
+/// The outcome of a successful issuance request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    pub client_id: ClientId,
+    pub pair: Pair,
+    /// False when a live pending pair was handed out again.
+    pub created: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    #[error("the pair for this clientId is already decided ({0:?}); send restart to start again")]
+    AlreadyDecided(Outcome),
+    #[error("another request is issuing tokens for this clientId")]
+    InProgress { retry_after: Duration },
+    #[error(transparent)]
+    Upstream(#[from] IdenfyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error("no verification for this clientId")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone)]
+pub struct IssuanceService {
+    store: Arc<dyn PairStore>,
+    tokens: Arc<dyn TokenIssuer>,
+    clock: Arc<dyn Clock>,
+    policy: Arc<IssuancePolicy>,
+}
+
+impl IssuanceService {
+    pub fn new(
+        store: Arc<dyn PairStore>,
+        tokens: Arc<dyn TokenIssuer>,
+        clock: Arc<dyn Clock>,
+        policy: IssuancePolicy,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            clock,
+            policy: Arc::new(policy),
+        }
+    }
+
+    pub fn policy(&self) -> &IssuancePolicy {
+        &self.policy
+    }
+
+    pub async fn issue(&self, request: &IssueRequest) -> Result<Issued, IssueError> {
+        let now = self.clock.now();
+        let client_id = &request.client_id;
+        let stored = self.store.load(client_id).await?;
+        let expected = match machine::decide_issuance(stored.as_ref(), request.restart, now) {
+            IssuanceDecision::ReturnExisting(pair) => {
+                return Ok(Issued {
+                    client_id: client_id.clone(),
+                    pair,
+                    created: false,
+                });
+            }
+            IssuanceDecision::AlreadyDecided(outcome) => {
+                return Err(IssueError::AlreadyDecided(outcome));
+            }
+            IssuanceDecision::InProgress { claim_until } => {
+                return Err(in_progress(claim_until, now));
+            }
+            IssuanceDecision::Mint(expected) => expected,
+        };
+
+        let claim = Claim {
+            id: new_id(),
+            until: now.plus(self.policy.claim_ttl),
+        };
+        let claim_until = claim.until;
+        let claimed = machine::claimed(stored.as_ref(), client_id, claim, expected);
+        match self.store.save(&claimed, expected).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
+            Err(other) => return Err(other.into()),
+        }
+
+        let pair = match self.mint_chain(request, now).await {
+            Ok(pair) => pair,
+            Err(error) => {
+                // Give the clientId back at once so the caller may retry; if this write fails
+                // too, the claim lapses by itself.
+                let released = machine::released(&claimed);
+                if let Err(release_error) = self
+                    .store
+                    .save(&released, machine::Expected::Version(claimed.version))
+                    .await
+                {
+                    tracing::warn!(client_id = %client_id, error = %release_error, "claim not released; it will lapse");
+                }
+                tracing::warn!(
+                    client_id = %client_id,
+                    kind = error.kind(),
+                    status = error.upstream().map(|u| u.status),
+                    identifier = error.upstream().and_then(|u| u.identifier.as_deref()),
+                    "token chain not issued"
+                );
+                return Err(error.into());
+            }
+        };
+        let record =
+            machine::with_new_pair(&claimed, pair.clone(), now.plus(self.policy.retention));
+        self.store
+            .save(&record, machine::Expected::Version(claimed.version))
+            .await
+            .map_err(|error| match error {
+                // Only possible if minting outlived the claim, which claim_ttl rules out.
+                StoreError::Conflict => in_progress(now, now),
+                other => other.into(),
+            })?;
+        tracing::info!(
+            client_id = %client_id,
+            pair_id = %pair.pair_id,
+            identity_scan_ref = %pair.identity.scan_ref,
+            document_scan_ref = %pair.document.scan_ref,
+            "pair issued"
+        );
+        Ok(Issued {
+            client_id: client_id.clone(),
+            pair,
+            created: true,
+        })
+    }
+
+    /// The live pair of a clientId (an expired one counts as absent).
+    pub async fn status(&self, client_id: &ClientId) -> Result<Pair, StatusError> {
+        let now = self.clock.now();
+        self.store
+            .load(client_id)
+            .await?
+            .and_then(|record| record.live_pair(now).cloned())
+            .ok_or(StatusError::NotFound)
+    }
+
+    /// DOCUMENT token first, then the IDENTIFICATION token that redirects into it.
+    async fn mint_chain(
+        &self,
+        request: &IssueRequest,
+        now: Timestamp,
+    ) -> Result<Pair, IdenfyError> {
+        let pair_id = new_id();
+        let policy = &self.policy;
+
+        let mut document =
+            self.token_request(request, TokenType::Document, &pair_id, Role::Document);
+        let site = &request.site_urls;
+        let defaults = &policy.default_site_urls;
+        document.success_url = site.success.clone().or_else(|| defaults.success.clone());
+        document.error_url = site.error.clone().or_else(|| defaults.error.clone());
+        document.unverified_url = site
+            .unverified
+            .clone()
+            .or_else(|| defaults.unverified.clone());
+        document.expiry_time = Some(seconds(policy.document_expiry()));
+        document.documents = Some(policy.documents.clone());
+        let document_token = self.tokens.create_token(&document).await?;
+        let into_document = self.tokens.redirect_url(&document_token.auth_token);
+
+        let mut identity =
+            self.token_request(request, TokenType::Identification, &pair_id, Role::Identity);
+        identity.success_url = Some(into_document.clone());
+        identity.error_url = Some(into_document.clone());
+        identity.unverified_url = Some(into_document);
+        identity.expiry_time = Some(seconds(policy.token_expiry));
+        let identity_token = self.tokens.create_token(&identity).await?;
+
+        Ok(Pair {
+            pair_id,
+            verification_url: self.tokens.redirect_url(&identity_token.auth_token),
+            identity: Session {
+                scan_ref: identity_token.scan_ref,
+                external_ref: identity.external_ref.unwrap_or_default(),
+            },
+            document: Session {
+                scan_ref: document_token.scan_ref,
+                external_ref: document.external_ref.unwrap_or_default(),
+            },
+            url_expires_at: now.plus(policy.token_expiry),
+            created_at: now,
+            updated_at: now,
+            verdict: None,
+        })
+    }
+
+    fn token_request(
+        &self,
+        request: &IssueRequest,
+        token_type: TokenType,
+        pair_id: &str,
+        role: Role,
+    ) -> TokenRequest {
+        let mut token = TokenRequest::new(request.client_id.as_str(), token_type);
+        token.first_name = request.first_name.clone();
+        token.last_name = request.last_name.clone();
+        token.date_of_birth = request.date_of_birth.clone();
+        token.locale = request.locale.clone();
+        token.callback_url = self.policy.callback_url.clone();
+        token.session_length = Some(seconds(self.policy.session_length));
+        token.external_ref = Some(external_ref(pair_id, role));
+        token
+    }
+}
+
+fn in_progress(claim_until: Timestamp, now: Timestamp) -> IssueError {
+    let wait = (claim_until.unix_seconds() - now.unix_seconds()).clamp(1, 5);
+    IssueError::InProgress {
+        retry_after: Duration::from_secs(wait.unsigned_abs()),
+    }
+}
+
+fn seconds(duration: Duration) -> u32 {
+    u32::try_from(duration.as_secs()).unwrap_or(u32::MAX)
+}

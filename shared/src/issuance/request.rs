@@ -1,0 +1,332 @@
+//! `POST /verifications` body → a validated [`IssueRequest`], with every field's problem
+//! reported at once rather than the first one only.
+
+use crate::idenfy::{is_iso_date, limits};
+use crate::pair::ClientId;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueRequest {
+    pub client_id: ClientId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub locale: Option<String>,
+    pub site_urls: SiteUrls,
+    pub restart: bool,
+}
+
+/// Where the person lands after the document session. Each one absent falls back to the
+/// configured default, then to iDenfy's dashboard setting.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteUrls {
+    pub success: Option<String>,
+    pub error: Option<String>,
+    pub unverified: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The origins site URLs may point to: no open redirect through our tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedOrigins(Vec<url::Origin>);
+
+impl AllowedOrigins {
+    /// Comma-separated `https://host[:port]` entries.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut origins = Vec::new();
+        for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            let url = url::Url::parse(entry).map_err(|e| format!("{entry:?}: {e}"))?;
+            if url.scheme() != "https" {
+                return Err(format!("{entry:?}: origins must be https"));
+            }
+            if url.path() != "/" || url.query().is_some() {
+                return Err(format!("{entry:?}: an origin has no path or query"));
+            }
+            origins.push(url.origin());
+        }
+        Ok(Self(origins))
+    }
+
+    /// Why `candidate` may not be used as a site URL, if it may not.
+    pub fn check(&self, candidate: &str) -> Result<(), (&'static str, String)> {
+        if !(limits::URL_MIN..=limits::URL_MAX).contains(&candidate.len()) {
+            return Err(("INVALID_LENGTH", "must be 5-2048 characters".into()));
+        }
+        let url = url::Url::parse(candidate)
+            .map_err(|e| ("INVALID_URL", format!("is not a valid URL: {e}")))?;
+        if url.scheme() != "https" {
+            return Err(("NOT_HTTPS", "must be an https URL".into()));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(("INVALID_URL", "must not carry credentials".into()));
+        }
+        if !self.0.contains(&url.origin()) {
+            return Err((
+                "ORIGIN_NOT_ALLOWED",
+                "must be under one of ALLOWED_REDIRECT_ORIGINS".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+const FIELDS: [&str; 9] = [
+    "clientId",
+    "firstName",
+    "lastName",
+    "dateOfBirth",
+    "locale",
+    "successUrl",
+    "errorUrl",
+    "unverifiedUrl",
+    "restart",
+];
+
+impl IssueRequest {
+    pub fn from_json(body: &Value, origins: &AllowedOrigins) -> Result<Self, Vec<FieldError>> {
+        let Some(object) = body.as_object() else {
+            return Err(vec![FieldError::new(
+                "",
+                "INVALID_TYPE",
+                "the body must be a JSON object",
+            )]);
+        };
+        let mut errors: Vec<FieldError> = object
+            .keys()
+            .filter(|key| !FIELDS.contains(&key.as_str()))
+            .map(|key| FieldError::new(key, "UNKNOWN_FIELD", "is not a field of this request"))
+            .collect();
+        let mut fields = Fields {
+            object,
+            errors: &mut errors,
+        };
+
+        let client_id = match fields.string("clientId") {
+            None => {
+                if !object.contains_key("clientId") {
+                    fields.error("clientId", "REQUIRED", "is required");
+                }
+                None
+            }
+            Some(raw) => match ClientId::parse(&raw) {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    fields.error("clientId", "INVALID_FORMAT", e.to_string());
+                    None
+                }
+            },
+        };
+        let first_name = fields.name("firstName");
+        let last_name = fields.name("lastName");
+        let date_of_birth = fields.string("dateOfBirth");
+        if let Some(dob) = &date_of_birth
+            && !(is_iso_date(dob) && dob.as_str() >= "1900-01-01")
+        {
+            fields.error(
+                "dateOfBirth",
+                "INVALID_FORMAT",
+                "must be a date as YYYY-MM-DD, from 1900 on",
+            );
+        }
+        let locale = fields.string("locale");
+        if let Some(locale) = &locale
+            && !((1..=limits::LOCALE_MAX).contains(&locale.len())
+                && locale
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        {
+            fields.error(
+                "locale",
+                "INVALID_FORMAT",
+                "must be 1-7 letters, digits or hyphens, e.g. en or lt",
+            );
+        }
+        let site_urls = SiteUrls {
+            success: fields.site_url("successUrl", origins),
+            error: fields.site_url("errorUrl", origins),
+            unverified: fields.site_url("unverifiedUrl", origins),
+        };
+        let restart = match object.get("restart") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(flag)) => *flag,
+            Some(_) => {
+                fields.error("restart", "INVALID_TYPE", "must be true or false");
+                false
+            }
+        };
+
+        match client_id {
+            Some(client_id) if errors.is_empty() => Ok(Self {
+                client_id,
+                first_name,
+                last_name,
+                date_of_birth,
+                locale,
+                site_urls,
+                restart,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl Fields<'_> {
+    fn error(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+
+    /// The field as a string; absent and null are `None`; another type is an error.
+    fn string(&mut self, field: &str) -> Option<String> {
+        match self.object.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.error(field, "INVALID_TYPE", "must be a string");
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, field: &str) -> Option<String> {
+        let value = self.string(field)?;
+        let value = value.trim();
+        let letters = value
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'));
+        if value.is_empty() || value.chars().count() > limits::NAME_MAX || !letters {
+            self.error(
+                field,
+                "INVALID_FORMAT",
+                "must be 1-100 letters (spaces, hyphens, apostrophes allowed)",
+            );
+            return None;
+        }
+        Some(value.to_owned())
+    }
+
+    fn site_url(&mut self, field: &str, origins: &AllowedOrigins) -> Option<String> {
+        let value = self.string(field)?;
+        match origins.check(&value) {
+            Ok(()) => Some(value),
+            Err((code, message)) => {
+                self.error(field, code, message);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn origins() -> AllowedOrigins {
+        AllowedOrigins::parse("https://shop.example.com, https://app.example.com:8443").unwrap()
+    }
+
+    fn codes(body: Value) -> Vec<(String, &'static str)> {
+        IssueRequest::from_json(&body, &origins())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_and_full_requests_parse() {
+        let minimal = IssueRequest::from_json(&json!({"clientId": "USER_1"}), &origins()).unwrap();
+        assert_eq!(minimal.client_id.as_str(), "USER_1");
+        assert!(!minimal.restart);
+        let full = IssueRequest::from_json(
+            &json!({
+                "clientId": "USER_1", "firstName": "José", "lastName": "O'Neil-Smith",
+                "dateOfBirth": "1990-05-15", "locale": "lt",
+                "successUrl": "https://shop.example.com/kyc/done",
+                "errorUrl": "https://app.example.com:8443/kyc/error",
+                "unverifiedUrl": null, "restart": true
+            }),
+            &origins(),
+        )
+        .unwrap();
+        assert_eq!(full.first_name.as_deref(), Some("José"));
+        assert_eq!(full.site_urls.unverified, None);
+        assert!(full.restart);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let got = codes(json!({
+            "clientId": 12, "firstName": "J0hn", "dateOfBirth": "1990-13-01",
+            "locale": "english-uk", "successUrl": "http://shop.example.com/x",
+            "errorUrl": "https://evil.example.net/x", "restart": "yes", "clientID": "typo"
+        }));
+        assert_eq!(
+            got,
+            vec![
+                ("clientID".to_owned(), "UNKNOWN_FIELD"),
+                ("clientId".to_owned(), "INVALID_TYPE"),
+                ("firstName".to_owned(), "INVALID_FORMAT"),
+                ("dateOfBirth".to_owned(), "INVALID_FORMAT"),
+                ("locale".to_owned(), "INVALID_FORMAT"),
+                ("successUrl".to_owned(), "NOT_HTTPS"),
+                ("errorUrl".to_owned(), "ORIGIN_NOT_ALLOWED"),
+                ("restart".to_owned(), "INVALID_TYPE"),
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_client_id_and_non_object_body() {
+        assert_eq!(codes(json!({})), vec![("clientId".to_owned(), "REQUIRED")]);
+        assert_eq!(codes(json!([1])), vec![(String::new(), "INVALID_TYPE")]);
+        assert_eq!(
+            codes(json!({"clientId": "has space"})),
+            vec![("clientId".to_owned(), "INVALID_FORMAT")]
+        );
+    }
+
+    #[test]
+    fn site_urls_must_stay_on_allowed_origins() {
+        let o = origins();
+        assert!(o.check("https://shop.example.com/done?x=1").is_ok());
+        assert_eq!(
+            o.check("https://shop.example.com.evil.net/").unwrap_err().0,
+            "ORIGIN_NOT_ALLOWED"
+        );
+        assert_eq!(
+            o.check("https://app.example.com/").unwrap_err().0,
+            "ORIGIN_NOT_ALLOWED"
+        );
+        assert_eq!(
+            o.check("https://user@shop.example.com/").unwrap_err().0,
+            "INVALID_URL"
+        );
+        assert_eq!(o.check("javascript:alert(1)").unwrap_err().0, "NOT_HTTPS");
+        assert!(AllowedOrigins::parse("http://shop.example.com").is_err());
+        assert!(AllowedOrigins::parse("https://shop.example.com/path").is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! idenfy-pair's library: the pair domain, its ports, and the adapters the functions compose.
+//!
+//! The domain (`pair`, `issuance`) knows no AWS or HTTP type; `idenfy::client` (reqwest) and
+//! `store::dynamo` (aws-sdk-dynamodb) are the adapters for the real world, `store::memory` the
+//! adapter for tests and the local stack.
+
+pub mod clock;
+pub mod config;
+pub mod idenfy;
+pub mod issuance;
+pub mod pair;
+pub mod store;

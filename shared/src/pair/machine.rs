@@ -1,0 +1,253 @@
+//! Every rule about how a pair record may change, in one place.
+//!
+//! Issuance (this slice): whether a request for a clientId returns the pair it has, is refused,
+//! or mints a new chain — and the record states that minting passes through:
+//! `absent/stale → claimed → pending pair` (or back to unclaimed when iDenfy fails).
+
+use super::{Claim, Outcome, Pair, PairRecord};
+use crate::clock::Timestamp;
+
+/// The condition a write is made under: the record must still be as it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Absent,
+    Version(u64),
+}
+
+impl Expected {
+    pub fn of(record: Option<&PairRecord>) -> Self {
+        record.map_or(Expected::Absent, |r| Expected::Version(r.version))
+    }
+
+    fn next_version(self) -> u64 {
+        match self {
+            Expected::Absent => 1,
+            Expected::Version(v) => v + 1,
+        }
+    }
+}
+
+/// What an issuance request gets, given what is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuanceDecision {
+    /// A live pending pair whose link still works: hand it out again, mint nothing.
+    ReturnExisting(Pair),
+    /// The pair is decided; only an explicit restart replaces it.
+    AlreadyDecided(Outcome),
+    /// Another request holds the claim and is minting right now.
+    InProgress { claim_until: Timestamp },
+    /// Mint a new chain, claiming the record under this condition first.
+    Mint(Expected),
+}
+
+impl PairRecord {
+    /// The pair, unless the record has passed its retention expiry. DynamoDB's TTL deletes
+    /// lazily, so an expired record can still be read: it counts as absent.
+    pub fn live_pair(&self, now: Timestamp) -> Option<&Pair> {
+        self.pair.as_ref().filter(|_| self.expires_at > now)
+    }
+
+    fn live_claim(&self, now: Timestamp) -> Option<&Claim> {
+        self.claim.as_ref().filter(|claim| claim.until > now)
+    }
+}
+
+pub fn decide_issuance(
+    record: Option<&PairRecord>,
+    restart: bool,
+    now: Timestamp,
+) -> IssuanceDecision {
+    let expected = Expected::of(record);
+    let Some(record) = record else {
+        return IssuanceDecision::Mint(expected);
+    };
+    if let Some(claim) = record.live_claim(now) {
+        return IssuanceDecision::InProgress {
+            claim_until: claim.until,
+        };
+    }
+    match record.live_pair(now) {
+        Some(_) if restart => IssuanceDecision::Mint(expected),
+        Some(pair) => match &pair.verdict {
+            Some(verdict) => IssuanceDecision::AlreadyDecided(verdict.outcome),
+            None if pair.url_expires_at > now => IssuanceDecision::ReturnExisting(pair.clone()),
+            None => IssuanceDecision::Mint(expected),
+        },
+        None => IssuanceDecision::Mint(expected),
+    }
+}
+
+/// The record that claims the clientId for minting. The previous pair stays untouched until
+/// the new one replaces it, so a failed restart loses nothing.
+pub fn claimed(
+    previous: Option<&PairRecord>,
+    client_id: &super::ClientId,
+    claim: Claim,
+    expected: Expected,
+) -> PairRecord {
+    let expires_at = previous
+        .map(|r| r.expires_at)
+        .unwrap_or(claim.until)
+        .max(claim.until);
+    PairRecord {
+        client_id: client_id.clone(),
+        version: expected.next_version(),
+        expires_at,
+        claim: Some(claim),
+        pair: previous.and_then(|r| r.pair.clone()),
+    }
+}
+
+/// The claimed record with the new pair in place and the claim released.
+pub fn with_new_pair(claimed: &PairRecord, pair: Pair, expires_at: Timestamp) -> PairRecord {
+    PairRecord {
+        client_id: claimed.client_id.clone(),
+        version: claimed.version + 1,
+        expires_at,
+        claim: None,
+        pair: Some(pair),
+    }
+}
+
+/// The claimed record with the claim given back (minting failed); the old pair, if any, stays.
+pub fn released(claimed: &PairRecord) -> PairRecord {
+    PairRecord {
+        version: claimed.version + 1,
+        claim: None,
+        ..claimed.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pair::{ClientId, Reason, Session, Verdict};
+
+    const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
+
+    fn at(offset: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(NOW.unix_seconds() + offset)
+    }
+
+    fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
+        Pair {
+            pair_id: "p1".into(),
+            identity: Session {
+                scan_ref: "scan-identity".into(),
+                external_ref: "idp-p1-identity".into(),
+            },
+            document: Session {
+                scan_ref: "scan-document".into(),
+                external_ref: "idp-p1-document".into(),
+            },
+            verification_url: "https://ivs.idenfy.com/api/v2/redirect?authToken=A".into(),
+            url_expires_at: at(url_expires_in),
+            created_at: at(-10),
+            updated_at: at(-10),
+            verdict: verdict.map(|outcome| Verdict {
+                outcome,
+                reasons: vec![Reason::NameMismatch],
+                decided_at: at(-1),
+            }),
+        }
+    }
+
+    fn record(pair: Option<Pair>, claim_until: Option<i64>, expires_in: i64) -> PairRecord {
+        PairRecord {
+            client_id: ClientId::parse("c1").unwrap(),
+            version: 7,
+            expires_at: at(expires_in),
+            claim: claim_until.map(|until| Claim {
+                id: "claim".into(),
+                until: at(until),
+            }),
+            pair,
+        }
+    }
+
+    #[test]
+    fn nothing_stored_mints_under_absent() {
+        assert_eq!(
+            decide_issuance(None, false, NOW),
+            IssuanceDecision::Mint(Expected::Absent)
+        );
+    }
+
+    #[test]
+    fn live_pending_pair_is_returned_unless_restart() {
+        let r = record(Some(pair(60, None)), None, 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), false, NOW),
+            IssuanceDecision::ReturnExisting(pair(60, None))
+        );
+        assert_eq!(
+            decide_issuance(Some(&r), true, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    #[test]
+    fn pending_pair_with_a_dead_link_is_replaced() {
+        let r = record(Some(pair(0, None)), None, 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), false, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    #[test]
+    fn decided_pair_is_refused_unless_restart() {
+        let r = record(Some(pair(60, Some(Outcome::Rejected))), None, 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), false, NOW),
+            IssuanceDecision::AlreadyDecided(Outcome::Rejected)
+        );
+        assert_eq!(
+            decide_issuance(Some(&r), true, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    #[test]
+    fn live_claim_blocks_even_a_restart_and_a_lapsed_one_does_not() {
+        let r = record(None, Some(5), 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), true, NOW),
+            IssuanceDecision::InProgress { claim_until: at(5) }
+        );
+        let lapsed = record(None, Some(0), 86_400);
+        assert_eq!(
+            decide_issuance(Some(&lapsed), false, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    #[test]
+    fn expired_record_counts_as_absent_even_if_readable() {
+        let r = record(Some(pair(60, Some(Outcome::Verified))), None, 0);
+        assert!(r.live_pair(NOW).is_none());
+        assert_eq!(
+            decide_issuance(Some(&r), false, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    #[test]
+    fn claim_keeps_the_old_pair_and_release_restores_it() {
+        let old = record(Some(pair(60, Some(Outcome::Verified))), None, 86_400);
+        let claim = Claim {
+            id: "mine".into(),
+            until: at(60),
+        };
+        let c = claimed(Some(&old), &old.client_id, claim, Expected::Version(7));
+        assert_eq!(c.version, 8);
+        assert_eq!(c.pair, old.pair);
+        let r = released(&c);
+        assert_eq!(r.version, 9);
+        assert_eq!(r.claim, None);
+        assert_eq!(r.pair, old.pair);
+        let n = with_new_pair(&c, pair(3600, None), at(1000));
+        assert_eq!((n.version, n.claim.clone()), (9, None));
+        assert_eq!(n.pair, Some(pair(3600, None)));
+    }
+}

@@ -1,0 +1,48 @@
+//! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's.
+
+use super::{PairStore, StoreError};
+use crate::pair::machine::Expected;
+use crate::pair::{ClientId, PairRecord};
+use async_trait::async_trait;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    records: Mutex<HashMap<ClientId, PairRecord>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn records(&self) -> std::sync::MutexGuard<'_, HashMap<ClientId, PairRecord>> {
+        // A panic while holding the lock cannot leave a half-written record (inserts are
+        // whole), so a poisoned lock is still safe to use.
+        self.records
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl PairStore for MemoryStore {
+    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
+        Ok(self.records().get(client_id).cloned())
+    }
+
+    async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError> {
+        let mut records = self.records();
+        let current = records.get(&record.client_id).map(|r| r.version);
+        let matches = match expected {
+            Expected::Absent => current.is_none(),
+            Expected::Version(version) => current == Some(version),
+        };
+        if !matches {
+            return Err(StoreError::Conflict);
+        }
+        records.insert(record.client_id.clone(), record.clone());
+        Ok(())
+    }
+}
