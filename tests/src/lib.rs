@@ -1,0 +1,149 @@
+//! Test harness: the real components the product talks to, started per test.
+//!
+//! - [`moto_store`]: a fresh table on moto_server's DynamoDB API (`make test` starts it and sets
+//!   `AWS_ENDPOINT_URL_DYNAMODB`).
+//! - [`IdenfyStub`]: iDenfy's token API on wiremock, minting a distinct token per request.
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use serde_json::{Value, json};
+use shared::clock::{ManualClock, Timestamp};
+use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, TokenIssuer};
+use shared::issuance::{AllowedOrigins, IssuancePolicy, IssuanceService, SiteUrls};
+use shared::pair::new_id;
+use shared::store::{DynamoStore, PairStore};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+pub const T0: Timestamp = Timestamp::from_unix_seconds(1_795_704_197);
+pub const SHOP: &str = "https://shop.example.com";
+pub const CALLBACK_URL: &str = "https://hooks.example.com/webhooks/idenfy";
+
+/// A DynamoStore on a new, uniquely named table of the moto_server that `make test` started.
+pub async fn moto_store() -> DynamoStore {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+        panic!(
+            "AWS_ENDPOINT_URL_DYNAMODB is not set. These tests need moto_server's DynamoDB API: \
+             run them with `make test`, which installs moto into .venv and starts it."
+        )
+    });
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        format!("pairs-{}", new_id()),
+    );
+    store
+        .create_table()
+        .await
+        .expect("creating a table on moto_server");
+    store
+}
+
+/// iDenfy's token endpoint, answering 201 with the request echoed plus a fresh
+/// `authToken` (`tok-N`) and `scanRef` (`scan-N`), as iDenfy does.
+pub struct IdenfyStub {
+    pub server: MockServer,
+}
+
+struct MintTokens(AtomicUsize);
+
+impl Respond for MintTokens {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut body: Value = serde_json::from_slice(&request.body).unwrap_or_else(|_| json!({}));
+        if let Some(object) = body.as_object_mut() {
+            object.insert("authToken".into(), json!(format!("tok-{n}")));
+            object.insert("scanRef".into(), json!(format!("scan-{n}")));
+            object.insert("redirectUrl".into(), Value::Null);
+            object.insert("message".into(), json!("Token created successfully"));
+        }
+        ResponseTemplate::new(201).set_body_json(body)
+    }
+}
+
+impl IdenfyStub {
+    /// A server with no routes mounted: each test mounts its own answers.
+    pub async fn bare() -> Self {
+        Self {
+            server: MockServer::start().await,
+        }
+    }
+
+    /// A server that mints tokens for every request.
+    pub async fn minting() -> Self {
+        let stub = Self::bare().await;
+        stub.mount_minting().await;
+        stub
+    }
+
+    pub async fn mount_minting(&self) {
+        Mock::given(method("POST"))
+            .and(path("/api/v2/token"))
+            .respond_with(MintTokens(AtomicUsize::new(0)))
+            .mount(&self.server)
+            .await;
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The real client pointed at the stub, with short timeouts and backoffs for tests.
+    pub fn client(&self) -> IdenfyClient {
+        let mut config = IdenfyClientConfig::new(&self.uri(), "test-key", "test-secret");
+        config.connect_timeout = Duration::from_millis(500);
+        config.request_timeout = Duration::from_millis(500);
+        config.retry = RetryPolicy {
+            max_attempts: 3,
+            base_backoff: Duration::from_millis(5),
+            max_backoff: Duration::from_millis(20),
+            budget: Duration::from_secs(5),
+        };
+        IdenfyClient::new(config).expect("building the iDenfy client")
+    }
+
+    /// Bodies of the token requests received, in order.
+    pub async fn token_requests(&self) -> Vec<Value> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/api/v2/token")
+            .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+/// The issuance policy the tests use: the shop's origin allowed, its pages as defaults.
+pub fn policy() -> IssuancePolicy {
+    IssuancePolicy {
+        default_site_urls: SiteUrls {
+            success: Some(format!("{SHOP}/verification/complete")),
+            error: Some(format!("{SHOP}/verification/failed")),
+            unverified: Some(format!("{SHOP}/verification/review")),
+        },
+        allowed_origins: AllowedOrigins::parse(SHOP).expect("valid origin"),
+        callback_url: Some(CALLBACK_URL.to_owned()),
+        documents: vec!["RESIDENCE_PERMIT".to_owned()],
+        token_expiry: Duration::from_secs(3600),
+        session_length: Duration::from_secs(600),
+        retention: Duration::from_secs(30 * 86_400),
+        claim_ttl: Duration::from_secs(60),
+    }
+}
+
+pub fn service(
+    store: Arc<dyn PairStore>,
+    tokens: Arc<dyn TokenIssuer>,
+    clock: Arc<ManualClock>,
+) -> IssuanceService {
+    IssuanceService::new(store, tokens, clock, policy())
+}

@@ -1,0 +1,201 @@
+//! The two-session chain: DOCUMENT first, IDENTIFICATION redirecting into it, and no half
+//! chain left behind when the second token fails.
+
+use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, service};
+use issue_tokens::IssueTokens;
+use lambda_http::Body;
+use serde_json::{Value, json};
+use shared::clock::ManualClock;
+use shared::issuance::{IssueRequest, StatusError};
+use shared::pair::ClientId;
+use shared::store::{MemoryStore, PairStore};
+use std::sync::Arc;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+fn issue_request(client_id: &str) -> IssueRequest {
+    IssueRequest::from_json(
+        &json!({"clientId": client_id, "firstName": "John", "lastName": "Smith", "dateOfBirth": "1990-05-15"}),
+        &integration_tests::policy().allowed_origins,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn document_token_first_then_identity_token_redirecting_into_it() {
+    let stub = IdenfyStub::minting().await;
+    let store = Arc::new(MemoryStore::new());
+    let service = service(
+        store,
+        Arc::new(stub.client()),
+        Arc::new(ManualClock::at(T0)),
+    );
+    let issued = service.issue(&issue_request("USER_12345")).await.unwrap();
+
+    let requests = stub.token_requests().await;
+    assert_eq!(requests.len(), 2);
+    let (document, identity) = (&requests[0], &requests[1]);
+    assert_eq!(document["tokenType"], "DOCUMENT");
+    assert_eq!(identity["tokenType"], "IDENTIFICATION");
+
+    // The document session ends on the shop's pages and accepts a residence permit, and it
+    // outlives an identity session opened at the last moment.
+    assert_eq!(
+        document["successUrl"],
+        format!("{SHOP}/verification/complete")
+    );
+    assert_eq!(document["errorUrl"], format!("{SHOP}/verification/failed"));
+    assert_eq!(
+        document["unverifiedUrl"],
+        format!("{SHOP}/verification/review")
+    );
+    assert_eq!(document["documents"], json!(["RESIDENCE_PERMIT"]));
+    assert_eq!(document["expiryTime"], 3600 + 600 + 300);
+    assert_eq!(identity["expiryTime"], 3600);
+    for token in [document, identity] {
+        assert_eq!(token["clientId"], "USER_12345");
+        assert_eq!(token["sessionLength"], 600);
+        assert_eq!(token["callbackUrl"], CALLBACK_URL);
+        assert_eq!(token["firstName"], "John");
+        assert_eq!(token["dateOfBirth"], "1990-05-15");
+        assert!(token.get("tokenType").is_some());
+    }
+
+    // All three of the identity session's exits lead into the document session (tok-1).
+    let into_document = format!("{}/api/v2/redirect?authToken=tok-1", stub.uri());
+    for field in ["successUrl", "errorUrl", "unverifiedUrl"] {
+        assert_eq!(
+            identity[field],
+            Value::String(into_document.clone()),
+            "{field}"
+        );
+    }
+
+    let pair = &issued.pair;
+    assert!(issued.created);
+    assert_eq!(
+        pair.verification_url,
+        format!("{}/api/v2/redirect?authToken=tok-2", stub.uri())
+    );
+    assert_eq!(pair.document.scan_ref, "scan-1");
+    assert_eq!(pair.identity.scan_ref, "scan-2");
+    assert_eq!(
+        document["externalRef"],
+        format!("idp-{}-document", pair.pair_id)
+    );
+    assert_eq!(
+        identity["externalRef"],
+        format!("idp-{}-identity", pair.pair_id)
+    );
+    assert_eq!(
+        pair.document.external_ref,
+        format!("idp-{}-document", pair.pair_id)
+    );
+    assert_eq!(
+        pair.identity.external_ref,
+        format!("idp-{}-identity", pair.pair_id)
+    );
+}
+
+async fn issue_via_handler(handler: &IssueTokens, client_id: &str) -> (u16, Option<String>, Value) {
+    let request = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("https://api.example.com/verifications")
+        .header("content-type", "application/json")
+        .body(Body::from(json!({"clientId": client_id}).to_string()))
+        .unwrap();
+    let response = handler.handle(request).await;
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    (response.status().as_u16(), retry_after, body)
+}
+
+async fn refuse_identity_tokens(stub: &IdenfyStub, response: ResponseTemplate) {
+    Mock::given(method("POST"))
+        .and(path("/api/v2/token"))
+        .and(body_partial_json(json!({"tokenType": "IDENTIFICATION"})))
+        .respond_with(response)
+        .with_priority(1)
+        .mount(&stub.server)
+        .await;
+}
+
+#[tokio::test]
+async fn second_token_refused_is_a_clear_502_and_no_pair_points_at_half_a_chain() {
+    let stub = IdenfyStub::minting().await;
+    refuse_identity_tokens(
+        &stub,
+        ResponseTemplate::new(402)
+            .set_body_json(json!({"identifier": "PAYMENT_REQUIRED", "message": "Lack of funds."})),
+    )
+    .await;
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at(T0));
+    let service = service(store.clone(), Arc::new(stub.client()), clock);
+    let handler = IssueTokens::new(service.clone());
+
+    let (status, _, body) = issue_via_handler(&handler, "USER_40001").await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["code"], "IDENFY_REFUSED");
+    assert_eq!(body["idenfy"]["status"], 402);
+    assert_eq!(body["idenfy"]["identifier"], "PAYMENT_REQUIRED");
+    assert_eq!(body["idenfy"]["message"], "Lack of funds.");
+
+    let client_id = ClientId::parse("USER_40001").unwrap();
+    assert!(matches!(
+        service.status(&client_id).await,
+        Err(StatusError::NotFound)
+    ));
+    let record = store.load(&client_id).await.unwrap().expect("claim record");
+    assert_eq!(record.pair, None, "no pair may point at half a chain");
+    assert_eq!(record.claim, None, "the claim is given back at once");
+
+    // Once iDenfy takes it, a retry gets a whole chain.
+    stub.server.reset().await;
+    stub.mount_minting().await;
+    let (status, _, body) = issue_via_handler(&handler, "USER_40001").await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "PENDING");
+}
+
+#[tokio::test]
+async fn second_token_unavailable_is_a_503_with_retry_after() {
+    let stub = IdenfyStub::minting().await;
+    refuse_identity_tokens(
+        &stub,
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "30")
+            .set_body_json(
+                json!({"identifier": "TOO_MANY_REQUESTS", "message": "Too many requests."}),
+            ),
+    )
+    .await;
+    let store = Arc::new(MemoryStore::new());
+    let handler = IssueTokens::new(service(
+        store.clone(),
+        Arc::new(stub.client()),
+        Arc::new(ManualClock::at(T0)),
+    ));
+    let (status, retry_after, body) = issue_via_handler(&handler, "USER_40002").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(retry_after.as_deref(), Some("30"));
+    assert_eq!(body["code"], "IDENFY_UNAVAILABLE");
+    assert_eq!(body["idenfy"]["identifier"], "TOO_MANY_REQUESTS");
+    // Retry-After (30 s) is beyond the client's budget: one identity attempt, no retry.
+    let kinds: Vec<Value> = stub
+        .token_requests()
+        .await
+        .iter()
+        .map(|r| r["tokenType"].clone())
+        .collect();
+    assert_eq!(kinds, vec![json!("DOCUMENT"), json!("IDENTIFICATION")]);
+    let record = store
+        .load(&ClientId::parse("USER_40002").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.pair, None);
+}

@@ -1,0 +1,210 @@
+//! Every `events/issue-tokens/*.json` through `lambda_http::request::from_str` and the handler:
+//! the same files `cargo lambda invoke` and `sam local invoke` use.
+
+use integration_tests::{IdenfyStub, T0, service};
+use issue_tokens::IssueTokens;
+use serde_json::{Value, json};
+use shared::clock::ManualClock;
+use shared::issuance::IssueRequest;
+use shared::store::MemoryStore;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/issue-tokens")
+}
+
+/// Expected status and, for errors, the error code and the fields named.
+fn expectation(name: &str) -> (u16, Option<&'static str>, &'static [&'static str]) {
+    match name {
+        "issue-valid" | "issue-base64-body" | "issue-restart" => (201, None, &[]),
+        "issue-missing-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
+        "issue-invalid-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
+        "issue-invalid-first-name" => (400, Some("VALIDATION_FAILED"), &["firstName"]),
+        "issue-invalid-date-of-birth" => (400, Some("VALIDATION_FAILED"), &["dateOfBirth"]),
+        "issue-invalid-locale" => (400, Some("VALIDATION_FAILED"), &["locale"]),
+        "issue-invalid-restart" => (400, Some("VALIDATION_FAILED"), &["restart"]),
+        "issue-unknown-field" => (400, Some("VALIDATION_FAILED"), &["tokenType"]),
+        "issue-url-not-https" => (400, Some("VALIDATION_FAILED"), &["successUrl"]),
+        "issue-url-outside-allowed-origins" => (400, Some("VALIDATION_FAILED"), &["errorUrl"]),
+        "issue-malformed-json" => (400, Some("MALFORMED_JSON"), &[]),
+        "issue-not-json" => (415, Some("UNSUPPORTED_MEDIA_TYPE"), &[]),
+        "status-found" => (200, None, &[]),
+        "status-not-found" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
+        other => panic!("events/issue-tokens/{other}.json has no expectation in this test"),
+    }
+}
+
+#[tokio::test]
+async fn every_event_gets_its_status_and_body() {
+    let stub = IdenfyStub::minting().await;
+    let store = Arc::new(MemoryStore::new());
+    let service = service(
+        store,
+        Arc::new(stub.client()),
+        Arc::new(ManualClock::at(T0)),
+    );
+    // The status-found event asks about USER_30001: issue its pair first.
+    let seeded = service
+        .issue(
+            &IssueRequest::from_json(
+                &json!({"clientId": "USER_30001"}),
+                &service.policy().allowed_origins,
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let handler = IssueTokens::new(service);
+
+    let mut seen = BTreeSet::new();
+    for entry in std::fs::read_dir(events_dir()).expect("events/issue-tokens exists") {
+        let path = entry.unwrap().path();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let request = lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: not an HTTP API event: {e}"));
+        let response = handler.handle(request).await;
+        let (status, code, fields) = expectation(&name);
+        assert_eq!(
+            response.status().as_u16(),
+            status,
+            "{name}: {:?}",
+            response.body()
+        );
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "application/json",
+            "{name}"
+        );
+        let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+        match code {
+            Some(code) => {
+                assert_eq!(body["code"], code, "{name}: {body}");
+                assert!(
+                    body["message"].as_str().is_some_and(|m| !m.is_empty()),
+                    "{name}"
+                );
+                let named: Vec<&str> = body["fieldErrors"]
+                    .as_array()
+                    .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+                    .unwrap_or_default();
+                assert_eq!(named, fields, "{name}: {body}");
+            }
+            None if name.starts_with("issue-") => {
+                assert_eq!(body["status"], "PENDING", "{name}");
+                assert!(
+                    body["verificationUrl"].as_str().is_some_and(|u| u
+                        .starts_with(&format!("{}/api/v2/redirect?authToken=tok-", stub.uri()))),
+                    "{name}: {body}"
+                );
+                assert!(
+                    body["identityScanRef"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("scan-"))
+                );
+                assert!(
+                    body["documentScanRef"]
+                        .as_str()
+                        .is_some_and(|s| s.starts_with("scan-"))
+                );
+                assert_ne!(body["identityScanRef"], body["documentScanRef"]);
+                assert_eq!(body["expiresAt"], "2026-11-26T15:43:17Z", "{name}");
+            }
+            None => {
+                assert_eq!(
+                    body,
+                    json!({
+                        "clientId": "USER_30001",
+                        "status": "PENDING",
+                        "reasons": [],
+                        "createdAt": "2026-11-26T14:43:17Z",
+                        "updatedAt": "2026-11-26T14:43:17Z"
+                    }),
+                    "{name}: status shows no document data"
+                );
+                assert_eq!(seeded.client_id.as_str(), "USER_30001");
+            }
+        }
+        seen.insert(name);
+    }
+    assert!(seen.len() >= 16, "events found: {seen:?}");
+    assert!(seen.contains("issue-valid") && seen.contains("status-found"));
+}
+
+#[tokio::test]
+async fn the_valid_event_reaches_idenfy_with_its_site_urls_and_returns_200_on_repeat() {
+    let stub = IdenfyStub::minting().await;
+    let store = Arc::new(MemoryStore::new());
+    let handler = IssueTokens::new(service(
+        store,
+        Arc::new(stub.client()),
+        Arc::new(ManualClock::at(T0)),
+    ));
+    let text = std::fs::read_to_string(events_dir().join("issue-valid.json")).unwrap();
+
+    let first = handler
+        .handle(lambda_http::request::from_str(&text).unwrap())
+        .await;
+    assert_eq!(first.status().as_u16(), 201);
+    let requests = stub.token_requests().await;
+    assert_eq!(
+        requests[0]["successUrl"],
+        "https://shop.example.com/verification/complete"
+    );
+    assert_eq!(
+        requests[0]["unverifiedUrl"],
+        "https://shop.example.com/verification/review"
+    );
+    assert_eq!(requests[0]["locale"], "en");
+
+    let again = handler
+        .handle(lambda_http::request::from_str(&text).unwrap())
+        .await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert_eq!(again.body().as_ref(), first.body().as_ref());
+    assert_eq!(stub.token_requests().await.len(), 2);
+}
+
+#[tokio::test]
+async fn other_methods_and_routes_are_refused() {
+    let stub = IdenfyStub::minting().await;
+    let handler = IssueTokens::new(service(
+        Arc::new(MemoryStore::new()),
+        Arc::new(stub.client()),
+        Arc::new(ManualClock::at(T0)),
+    ));
+    let call = |method: &str, uri: &str| {
+        lambda_http::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(lambda_http::Body::Empty)
+            .unwrap()
+    };
+    let response = handler
+        .handle(call("PUT", "https://api.example.com/verifications"))
+        .await;
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers().get("allow").unwrap(), "POST");
+    let response = handler
+        .handle(call(
+            "GET",
+            "https://api.example.com/prod/verifications/A%2FB",
+        ))
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+    let response = handler
+        .handle(call("GET", "https://api.example.com/elsewhere"))
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+    let big = "x".repeat(issue_tokens::MAX_BODY_BYTES + 1);
+    let request = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("https://api.example.com/verifications")
+        .header("content-type", "application/json")
+        .body(lambda_http::Body::from(big))
+        .unwrap();
+    assert_eq!(handler.handle(request).await.status().as_u16(), 413);
+    assert!(stub.token_requests().await.is_empty());
+}

@@ -1,0 +1,334 @@
+//! One conformance suite, run against both store adapters: memory and DynamoDB (moto_server).
+//! Each scenario drives the issuance service over the store with a wiremock iDenfy.
+
+use integration_tests::{IdenfyStub, T0, service};
+use serde_json::json;
+use shared::clock::{ManualClock, Timestamp};
+use shared::issuance::{IssuanceService, IssueError, IssueRequest, StatusError};
+use shared::pair::machine::Expected;
+use shared::pair::{Claim, ClientId, Outcome, PairRecord, Reason, Verdict};
+use shared::store::{PairStore, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+struct World {
+    stub: IdenfyStub,
+    clock: Arc<ManualClock>,
+    service: IssuanceService,
+}
+
+impl World {
+    async fn new(store: Arc<dyn PairStore>) -> Self {
+        let stub = IdenfyStub::minting().await;
+        let clock = Arc::new(ManualClock::at(T0));
+        let service = service(store.clone(), Arc::new(stub.client()), clock.clone());
+        Self {
+            stub,
+            clock,
+            service,
+        }
+    }
+
+    async fn token_count(&self) -> usize {
+        self.stub.token_requests().await.len()
+    }
+}
+
+fn request(client_id: &str, restart: bool) -> IssueRequest {
+    IssueRequest::from_json(
+        &json!({"clientId": client_id, "restart": restart}),
+        &integration_tests::policy().allowed_origins,
+    )
+    .unwrap()
+}
+
+fn id(client_id: &str) -> ClientId {
+    ClientId::parse(client_id).unwrap()
+}
+
+/// Runs each scenario against a memory store and a fresh moto_server table.
+macro_rules! conformance {
+    ($($scenario:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    super::$scenario(std::sync::Arc::new(shared::store::MemoryStore::new())).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    let store = std::sync::Arc::new(integration_tests::moto_store().await);
+                    super::$scenario(store.clone()).await;
+                    store.delete_table().await.expect("dropping the test table");
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    conditional_writes_and_round_trip,
+    create_then_read,
+    live_pending_pair_is_reissued_idempotently,
+    restart_replaces_the_pair,
+    decided_pair_answers_already_decided,
+    lapsed_claim_is_taken_over,
+    expired_pair_counts_as_absent,
+    sixteen_parallel_issuances_mint_one_pair,
+);
+
+async fn conditional_writes_and_round_trip(store: Arc<dyn PairStore>) {
+    let client_id = id("USER_50001");
+    assert_eq!(store.load(&client_id).await.unwrap(), None);
+    let mut record = PairRecord {
+        client_id: client_id.clone(),
+        version: 1,
+        expires_at: Timestamp::from_unix_seconds(T0.unix_seconds() + 60),
+        claim: Some(Claim {
+            id: "claim-1".into(),
+            until: Timestamp::from_unix_seconds(T0.unix_seconds() + 60),
+        }),
+        pair: None,
+    };
+    store.save(&record, Expected::Absent).await.unwrap();
+    assert_eq!(
+        store.save(&record, Expected::Absent).await,
+        Err(StoreError::Conflict)
+    );
+    assert_eq!(
+        store.load(&client_id).await.unwrap().as_ref(),
+        Some(&record)
+    );
+
+    let world = World::new(store.clone()).await;
+    let issued = world
+        .service
+        .issue(&request("USER_50002", false))
+        .await
+        .unwrap();
+    let mut pair = issued.pair;
+    pair.verdict = Some(Verdict {
+        outcome: Outcome::RequiresReview,
+        reasons: vec![Reason::DobMismatch, Reason::DocumentNotAPermit],
+        decided_at: T0,
+    });
+    record.version = 2;
+    record.claim = None;
+    record.pair = Some(pair);
+    assert_eq!(
+        store.save(&record, Expected::Version(7)).await,
+        Err(StoreError::Conflict)
+    );
+    store.save(&record, Expected::Version(1)).await.unwrap();
+    assert_eq!(store.load(&client_id).await.unwrap(), Some(record.clone()));
+    assert_eq!(
+        store.save(&record, Expected::Version(1)).await,
+        Err(StoreError::Conflict)
+    );
+}
+
+async fn create_then_read(store: Arc<dyn PairStore>) {
+    let world = World::new(store).await;
+    let issued = world
+        .service
+        .issue(&request("USER_50010", false))
+        .await
+        .unwrap();
+    assert!(issued.created);
+    let read = world.service.status(&id("USER_50010")).await.unwrap();
+    assert_eq!(read, issued.pair);
+    assert_eq!(read.verdict, None);
+    assert!(matches!(
+        world.service.status(&id("USER_50011")).await,
+        Err(StatusError::NotFound)
+    ));
+}
+
+async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn PairStore>) {
+    let world = World::new(store).await;
+    let first = world
+        .service
+        .issue(&request("USER_50020", false))
+        .await
+        .unwrap();
+    world.clock.advance(Duration::from_secs(3599));
+    let again = world
+        .service
+        .issue(&request("USER_50020", false))
+        .await
+        .unwrap();
+    assert!(!again.created);
+    assert_eq!(again.pair, first.pair);
+    assert_eq!(
+        world.token_count().await,
+        2,
+        "no new tokens for a live pending pair"
+    );
+    // Once the link has expired unused, a request gets a fresh chain.
+    world.clock.advance(Duration::from_secs(1));
+    let fresh = world
+        .service
+        .issue(&request("USER_50020", false))
+        .await
+        .unwrap();
+    assert!(fresh.created);
+    assert_ne!(fresh.pair.pair_id, first.pair.pair_id);
+    assert_eq!(world.token_count().await, 4);
+}
+
+async fn restart_replaces_the_pair(store: Arc<dyn PairStore>) {
+    let world = World::new(store).await;
+    let first = world
+        .service
+        .issue(&request("USER_50030", false))
+        .await
+        .unwrap();
+    let restarted = world
+        .service
+        .issue(&request("USER_50030", true))
+        .await
+        .unwrap();
+    assert!(restarted.created);
+    assert_ne!(
+        restarted.pair.identity.scan_ref,
+        first.pair.identity.scan_ref
+    );
+    assert_ne!(
+        restarted.pair.document.scan_ref,
+        first.pair.document.scan_ref
+    );
+    assert_eq!(world.token_count().await, 4);
+    assert_eq!(
+        world.service.status(&id("USER_50030")).await.unwrap(),
+        restarted.pair
+    );
+}
+
+async fn decided_pair_answers_already_decided(store: Arc<dyn PairStore>) {
+    let world = World::new(store.clone()).await;
+    world
+        .service
+        .issue(&request("USER_50040", false))
+        .await
+        .unwrap();
+    let client_id = id("USER_50040");
+    let mut record = store.load(&client_id).await.unwrap().unwrap();
+    let expected = Expected::Version(record.version);
+    record.version += 1;
+    if let Some(pair) = record.pair.as_mut() {
+        pair.verdict = Some(Verdict {
+            outcome: Outcome::Verified,
+            reasons: vec![],
+            decided_at: T0,
+        });
+    }
+    store.save(&record, expected).await.unwrap();
+
+    let refused = world.service.issue(&request("USER_50040", false)).await;
+    assert!(
+        matches!(refused, Err(IssueError::AlreadyDecided(Outcome::Verified))),
+        "{refused:?}"
+    );
+    assert_eq!(world.token_count().await, 2);
+    let restarted = world
+        .service
+        .issue(&request("USER_50040", true))
+        .await
+        .unwrap();
+    assert!(restarted.created);
+    assert_eq!(restarted.pair.verdict, None);
+}
+
+async fn lapsed_claim_is_taken_over(store: Arc<dyn PairStore>) {
+    // A request that crashed after claiming leaves this behind.
+    let client_id = id("USER_50050");
+    let crashed = PairRecord {
+        client_id: client_id.clone(),
+        version: 1,
+        expires_at: Timestamp::from_unix_seconds(T0.unix_seconds() + 60),
+        claim: Some(Claim {
+            id: "crashed".into(),
+            until: Timestamp::from_unix_seconds(T0.unix_seconds() + 60),
+        }),
+        pair: None,
+    };
+    store.save(&crashed, Expected::Absent).await.unwrap();
+    let world = World::new(store).await;
+    let blocked = world.service.issue(&request("USER_50050", false)).await;
+    assert!(
+        matches!(blocked, Err(IssueError::InProgress { .. })),
+        "{blocked:?}"
+    );
+    assert_eq!(world.token_count().await, 0);
+
+    world.clock.advance(Duration::from_secs(60));
+    let issued = world
+        .service
+        .issue(&request("USER_50050", false))
+        .await
+        .unwrap();
+    assert!(issued.created);
+    assert_eq!(world.service.status(&client_id).await.unwrap(), issued.pair);
+}
+
+async fn expired_pair_counts_as_absent(store: Arc<dyn PairStore>) {
+    let world = World::new(store.clone()).await;
+    let client_id = id("USER_50060");
+    world
+        .service
+        .issue(&request("USER_50060", false))
+        .await
+        .unwrap();
+    world.clock.advance(Duration::from_secs(30 * 86_400));
+    // Still readable in the table (TTL deletes lazily), but gone for the service.
+    assert!(store.load(&client_id).await.unwrap().is_some());
+    assert!(matches!(
+        world.service.status(&client_id).await,
+        Err(StatusError::NotFound)
+    ));
+    assert!(
+        world
+            .service
+            .issue(&request("USER_50060", false))
+            .await
+            .unwrap()
+            .created
+    );
+}
+
+async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn PairStore>) {
+    let world = Arc::new(World::new(store).await);
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let world = world.clone();
+            tokio::spawn(async move { world.service.issue(&request("USER_50070", false)).await })
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(issued) if issued.created => created.push(issued.pair),
+            Ok(issued) => outcomes.push(Some(issued.pair)),
+            Err(IssueError::InProgress { .. }) => outcomes.push(None),
+            Err(other) => panic!("unexpected issuance error: {other}"),
+        }
+    }
+    assert_eq!(created.len(), 1, "exactly one request mints");
+    assert_eq!(
+        world.token_count().await,
+        2,
+        "exactly one token pair minted"
+    );
+    for pair in outcomes.into_iter().flatten() {
+        assert_eq!(pair, created[0], "the others see the same pair");
+    }
+    assert_eq!(
+        world.service.status(&id("USER_50070")).await.unwrap(),
+        created[0]
+    );
+}
