@@ -4,12 +4,12 @@
 //!   `AWS_ENDPOINT_URL_DYNAMODB`).
 //! - [`IdenfyStub`]: iDenfy's token API on wiremock, minting a distinct token per request.
 
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, TokenIssuer};
 use shared::issuance::{AllowedOrigins, IssuancePolicy, IssuanceService, SiteUrls};
 use shared::pair::new_id;
+use shared::store::dynamo::{DynamoTimeouts, sdk_config};
 use shared::store::{DynamoStore, PairStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,19 +22,16 @@ pub const SHOP: &str = "https://shop.example.com";
 pub const CALLBACK_URL: &str = "https://hooks.example.com/webhooks/idenfy";
 
 /// A DynamoStore on a new, uniquely named table of the moto_server that `make test` started.
+/// The client is built the way the functions build theirs ([`sdk_config`]), so this also
+/// proves the SDK honours `AWS_ENDPOINT_URL_DYNAMODB`.
 pub async fn moto_store() -> DynamoStore {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_else(|_| {
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
         panic!(
             "AWS_ENDPOINT_URL_DYNAMODB is not set. These tests need moto_server's DynamoDB API: \
              run them with `make test`, which installs moto into .venv and starts it."
-        )
-    });
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "moto"))
-        .endpoint_url(endpoint)
-        .load()
-        .await;
+        );
+    }
+    let sdk = sdk_config(DynamoTimeouts::default()).await;
     let store = DynamoStore::new(
         aws_sdk_dynamodb::Client::new(&sdk),
         format!("pairs-{}", new_id()),

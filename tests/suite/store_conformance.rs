@@ -5,9 +5,8 @@ use integration_tests::{IdenfyStub, T0, service};
 use serde_json::json;
 use shared::clock::{ManualClock, Timestamp};
 use shared::issuance::{IssuanceService, IssueError, IssueRequest, StatusError};
-use shared::pair::machine::Expected;
 use shared::pair::{Claim, ClientId, Outcome, PairRecord, Reason, Verdict};
-use shared::store::{PairStore, StoreError};
+use shared::store::{Expected, PairStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -33,9 +33,17 @@ impl IssueTokens {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        self.dispatch(&request)
-            .await
-            .unwrap_or_else(ApiError::into_response)
+        match self.dispatch(&request).await {
+            Ok(response) => response,
+            Err(error) => {
+                // iDenfy failures are logged where they happen, with their kind; the caller's
+                // own mistakes are not worth a log line.
+                if let ApiError::Store(store) | ApiError::Issue(IssueError::Store(store)) = &error {
+                    tracing::error!(error = %store, "store call failed");
+                }
+                error.into_response()
+            }
+        }
     }
 
     async fn dispatch(&self, request: &Request) -> Result<Response<Body>, ApiError> {

@@ -7,7 +7,7 @@ use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{IdenfyError, TokenIssuer, TokenRequest, TokenType};
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{Claim, ClientId, Outcome, Pair, Role, Session, external_ref, new_id};
-use crate::store::{PairStore, StoreError};
+use crate::store::{Expected, PairStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -126,7 +126,7 @@ impl IssuanceService {
             until: now.plus(self.policy.claim_ttl),
         };
         let claim_until = claim.until;
-        let claimed = machine::claimed(stored.as_ref(), client_id, claim, expected);
+        let claimed = machine::claimed(stored.as_ref(), client_id, claim, expected, now);
         match self.store.save(&claimed, expected).await {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
@@ -141,7 +141,7 @@ impl IssuanceService {
                 let released = machine::released(&claimed);
                 if let Err(release_error) = self
                     .store
-                    .save(&released, machine::Expected::Version(claimed.version))
+                    .save(&released, Expected::Version(claimed.version))
                     .await
                 {
                     tracing::warn!(client_id = %client_id, error = %release_error, "claim not released; it will lapse");
@@ -159,7 +159,7 @@ impl IssuanceService {
         let record =
             machine::with_new_pair(&claimed, pair.clone(), now.plus(self.policy.retention));
         self.store
-            .save(&record, machine::Expected::Version(claimed.version))
+            .save(&record, Expected::Version(claimed.version))
             .await
             .map_err(|error| match error {
                 // Only possible if minting outlived the claim, which claim_ttl rules out.

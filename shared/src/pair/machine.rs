@@ -4,28 +4,9 @@
 //! or mints a new chain — and the record states that minting passes through:
 //! `absent/stale → claimed → pending pair` (or back to unclaimed when iDenfy fails).
 
-use super::{Claim, Outcome, Pair, PairRecord};
+use super::{Claim, ClientId, Outcome, Pair, PairRecord};
 use crate::clock::Timestamp;
-
-/// The condition a write is made under: the record must still be as it was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    Absent,
-    Version(u64),
-}
-
-impl Expected {
-    pub fn of(record: Option<&PairRecord>) -> Self {
-        record.map_or(Expected::Absent, |r| Expected::Version(r.version))
-    }
-
-    fn next_version(self) -> u64 {
-        match self {
-            Expected::Absent => 1,
-            Expected::Version(v) => v + 1,
-        }
-    }
-}
+use crate::store::Expected;
 
 /// What an issuance request gets, given what is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,24 +58,23 @@ pub fn decide_issuance(
     }
 }
 
-/// The record that claims the clientId for minting. The previous pair stays untouched until
-/// the new one replaces it, so a failed restart loses nothing.
+/// The record that claims the clientId for minting. A live previous pair stays untouched until
+/// the new one replaces it, so a failed restart loses nothing; an expired one is dropped, so
+/// the claim's later expiry cannot bring it back.
 pub fn claimed(
     previous: Option<&PairRecord>,
-    client_id: &super::ClientId,
+    client_id: &ClientId,
     claim: Claim,
     expected: Expected,
+    now: Timestamp,
 ) -> PairRecord {
-    let expires_at = previous
-        .map(|r| r.expires_at)
-        .unwrap_or(claim.until)
-        .max(claim.until);
+    let live = previous.filter(|r| r.live_pair(now).is_some());
     PairRecord {
         client_id: client_id.clone(),
         version: expected.next_version(),
-        expires_at,
+        expires_at: live.map_or(claim.until, |r| r.expires_at.max(claim.until)),
         claim: Some(claim),
-        pair: previous.and_then(|r| r.pair.clone()),
+        pair: live.and_then(|r| r.pair.clone()),
     }
 }
 
@@ -121,7 +101,7 @@ pub fn released(claimed: &PairRecord) -> PairRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pair::{ClientId, Reason, Session, Verdict};
+    use crate::pair::{Reason, Session, Verdict};
 
     const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
 
@@ -239,7 +219,13 @@ mod tests {
             id: "mine".into(),
             until: at(60),
         };
-        let c = claimed(Some(&old), &old.client_id, claim, Expected::Version(7));
+        let c = claimed(
+            Some(&old),
+            &old.client_id,
+            claim.clone(),
+            Expected::Version(7),
+            NOW,
+        );
         assert_eq!(c.version, 8);
         assert_eq!(c.pair, old.pair);
         let r = released(&c);
@@ -249,5 +235,24 @@ mod tests {
         let n = with_new_pair(&c, pair(3600, None), at(1000));
         assert_eq!((n.version, n.claim.clone()), (9, None));
         assert_eq!(n.pair, Some(pair(3600, None)));
+    }
+
+    #[test]
+    fn claiming_over_an_expired_pair_drops_it_for_good() {
+        let expired = record(Some(pair(60, None)), None, 0);
+        let claim = Claim {
+            id: "mine".into(),
+            until: at(60),
+        };
+        let c = claimed(
+            Some(&expired),
+            &expired.client_id,
+            claim,
+            Expected::Version(7),
+            NOW,
+        );
+        assert_eq!(c.pair, None);
+        assert_eq!(c.expires_at, at(60));
+        assert_eq!(released(&c).live_pair(NOW), None);
     }
 }

@@ -1,8 +1,7 @@
 //! The DynamoDB adapter. Table: partition key `clientId` (S), TTL attribute `expiresAt`.
 //! The SDK honours `AWS_ENDPOINT_URL_DYNAMODB`, which points it at a local DynamoDB API.
 
-use super::{PairStore, StoreError};
-use crate::pair::machine::Expected;
+use super::{Expected, PairStore, StoreError};
 use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;

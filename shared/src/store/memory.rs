@@ -1,7 +1,6 @@
 //! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's.
 
-use super::{PairStore, StoreError};
-use crate::pair::machine::Expected;
+use super::{Expected, PairStore, StoreError};
 use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
 use std::collections::HashMap;

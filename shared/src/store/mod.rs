@@ -4,12 +4,31 @@
 pub mod dynamo;
 pub mod memory;
 
-use crate::pair::machine::Expected;
 use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
 
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
+
+/// The condition a write is made under: the record must still be as it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Absent,
+    Version(u64),
+}
+
+impl Expected {
+    pub fn of(record: Option<&PairRecord>) -> Self {
+        record.map_or(Expected::Absent, |r| Expected::Version(r.version))
+    }
+
+    pub fn next_version(self) -> u64 {
+        match self {
+            Expected::Absent => 1,
+            Expected::Version(v) => v + 1,
+        }
+    }
+}
 
 #[async_trait]
 pub trait PairStore: Send + Sync {
