@@ -1,8 +1,10 @@
 //! Configuration from environment variables, read and checked once at cold start: a bad value
 //! stops the function with a message naming the variable, never a request later.
 
+use crate::callback::{DocumentHasher, SigningKeys};
 use crate::idenfy::{IdenfyClientConfig, limits};
 use crate::issuance::{AllowedOrigins, IssuancePolicy, SiteUrls};
+use crate::pair::verdict::VerdictPolicy;
 use std::time::Duration;
 
 pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
@@ -83,6 +85,91 @@ pub fn idenfy_base_url<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<St
     Ok(raw.trim_end_matches('/').to_owned())
 }
 
+/// `IDENFY_DOCUMENT_TYPES`: what the second session accepts and the verdict expects.
+pub fn document_types<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<Vec<String>, ConfigError> {
+    let documents: Vec<String> = env
+        .optional("IDENFY_DOCUMENT_TYPES")
+        .unwrap_or_else(|| "RESIDENCE_PERMIT".to_owned())
+        .split(',')
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .collect();
+    let well_formed = |d: &String| d.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
+    if documents.is_empty() || !documents.iter().all(well_formed) {
+        return Err(invalid(
+            "IDENFY_DOCUMENT_TYPES",
+            "comma-separated iDenfy document types, e.g. RESIDENCE_PERMIT",
+        ));
+    }
+    Ok(documents)
+}
+
+/// Everything the idenfy-callback function needs.
+#[derive(Debug, Clone)]
+pub struct CallbackConfig {
+    pub table_name: String,
+    /// `None` only when unsigned callbacks were explicitly allowed for development.
+    pub signing_keys: Option<SigningKeys>,
+    pub document_hasher: DocumentHasher,
+    pub verdict_policy: VerdictPolicy,
+    pub max_body_bytes: usize,
+}
+
+/// The development-only switch that lets the callback run without signing keys.
+pub const INSECURE_FLAG: &str = "INSECURE_ALLOW_UNSIGNED_CALLBACKS";
+/// Only with the insecure flag: a fixed key for document-number hashes.
+const INSECURE_DOCUMENT_HASH_KEY: &str = "insecure-development-document-hash-key";
+
+impl CallbackConfig {
+    pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let table_name = env.required("TABLE_NAME")?;
+        let insecure = match env.optional(INSECURE_FLAG).as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(invalid(INSECURE_FLAG, "must be true or false")),
+        };
+        let signing_keys = match env.optional("IDENFY_SIGNING_KEYS") {
+            Some(list) => Some(
+                SigningKeys::parse(&list)
+                    .ok_or_else(|| invalid("IDENFY_SIGNING_KEYS", "holds no key"))?,
+            ),
+            None if insecure => None,
+            None => {
+                return Err(invalid(
+                    "IDENFY_SIGNING_KEYS",
+                    format!("is required (set {INSECURE_FLAG}=true only for local development)"),
+                ));
+            }
+        };
+        let hash_key = match env.optional("DOCUMENT_HASH_KEY") {
+            Some(key) if key.len() >= 16 => key,
+            Some(_) => {
+                return Err(invalid(
+                    "DOCUMENT_HASH_KEY",
+                    "must be at least 16 characters",
+                ));
+            }
+            None if insecure => INSECURE_DOCUMENT_HASH_KEY.to_owned(),
+            None => return Err(ConfigError::Missing("DOCUMENT_HASH_KEY")),
+        };
+        let document_hasher = DocumentHasher::new(hash_key.as_bytes())
+            .ok_or_else(|| invalid("DOCUMENT_HASH_KEY", "not usable as an HMAC key"))?;
+        let max_body_bytes =
+            env.number("MAX_CALLBACK_BYTES", 512 * 1024, 1024..=6 * 1024 * 1024)?;
+        Ok(Self {
+            table_name,
+            signing_keys,
+            document_hasher,
+            verdict_policy: VerdictPolicy {
+                permit_types: document_types(env)?,
+            },
+            max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
+        })
+    }
+}
+
 /// Everything the issue-tokens function needs.
 #[derive(Debug, Clone)]
 pub struct IssueTokensConfig {
@@ -127,23 +214,7 @@ impl IssueTokensConfig {
             }
         }
 
-        let documents: Vec<String> = env
-            .optional("IDENFY_DOCUMENT_TYPES")
-            .unwrap_or_else(|| "RESIDENCE_PERMIT".to_owned())
-            .split(',')
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty())
-            .collect();
-        if documents.is_empty()
-            || !documents
-                .iter()
-                .all(|d| d.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
-        {
-            return Err(invalid(
-                "IDENFY_DOCUMENT_TYPES",
-                "comma-separated iDenfy document types, e.g. RESIDENCE_PERMIT",
-            ));
-        }
+        let documents = document_types(env)?;
 
         let session_length = env.number(
             "IDENFY_SESSION_LENGTH_SECONDS",
@@ -226,6 +297,41 @@ mod tests {
                 .contains("SITE_SUCCESS_URL")
         );
         assert!(with(("CALLBACK_URL", "http://hooks.example.com/x")).contains("CALLBACK_URL"));
+    }
+
+    #[test]
+    fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development() {
+        let err = CallbackConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("IDENFY_SIGNING_KEYS"), "{err}");
+        let err =
+            CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), ("IDENFY_SIGNING_KEYS", " , ")]))
+                .unwrap_err();
+        assert!(err.to_string().contains("IDENFY_SIGNING_KEYS"), "{err}");
+        let err =
+            CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), ("IDENFY_SIGNING_KEYS", "k")]))
+                .unwrap_err();
+        assert_eq!(err, ConfigError::Missing("DOCUMENT_HASH_KEY"));
+
+        let dev = CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), (INSECURE_FLAG, "true")]))
+            .unwrap();
+        assert!(dev.signing_keys.is_none());
+        let live = CallbackConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("IDENFY_SIGNING_KEYS", "new,old"),
+            ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
+            ("IDENFY_DOCUMENT_TYPES", "RESIDENCE_PERMIT,VISA"),
+        ]))
+        .unwrap();
+        assert!(live.signing_keys.is_some());
+        assert_eq!(
+            live.verdict_policy.permit_types,
+            vec!["RESIDENCE_PERMIT", "VISA"]
+        );
+        assert_eq!(live.max_body_bytes, 512 * 1024);
     }
 
     #[test]

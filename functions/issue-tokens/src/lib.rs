@@ -2,10 +2,11 @@
 //! Parse the event, call one issuance operation, map the result; every error becomes a
 //! response in one place, [`ApiError::into_response`].
 
-use lambda_http::http::{HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use serde_json::json;
+use shared::http_api::{self, error_response, json_response, with_allow, with_retry_after};
 use shared::idenfy::IdenfyError;
 use shared::issuance::{
     FieldError, IssuanceService, IssueError, IssueRequest, Issued, StatusError,
@@ -107,18 +108,7 @@ fn route(request: &Request) -> Result<Route, ApiError> {
 
 /// Content type, then size, then JSON syntax: each refused with its own status.
 fn json_body(request: &Request) -> Result<serde_json::Value, ApiError> {
-    let is_json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|media| {
-            let media = media.trim().to_ascii_lowercase();
-            media == "application/json"
-                || (media.starts_with("application/") && media.ends_with("+json"))
-        })
-        .unwrap_or(false);
-    if !is_json {
+    if !http_api::is_json(request.headers()) {
         return Err(ApiError::UnsupportedMediaType);
     }
     let bytes = request.body().as_ref();
@@ -225,16 +215,13 @@ impl ApiError {
         let (status, code, retry_after, extra) = match self {
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", None, json!({})),
             ApiError::MethodNotAllowed(allow) => {
-                let mut response = error_response(
+                let response = error_response(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "METHOD_NOT_ALLOWED",
                     &message,
                     json!({}),
                 );
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static(allow));
-                return response;
+                return with_allow(response, allow);
             }
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -288,11 +275,11 @@ impl ApiError {
                 ),
             },
         };
-        let mut response = error_response(status, code, &message, extra);
-        if let Some(wait) = retry_after {
-            set_retry_after(&mut response, wait);
+        let response = error_response(status, code, &message, extra);
+        match retry_after {
+            Some(wait) => with_retry_after(response, wait),
+            None => response,
         }
-        response
     }
 }
 
@@ -310,17 +297,13 @@ fn idenfy_error_response(error: &IdenfyError) -> Response<Body> {
     });
     let message = error.to_string();
     if error.is_transient() {
-        let mut response = error_response(
+        let response = error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             "IDENFY_UNAVAILABLE",
             &message,
             details,
         );
-        set_retry_after(
-            &mut response,
-            error.retry_after().unwrap_or(IDENFY_RETRY_AFTER),
-        );
-        response
+        with_retry_after(response, error.retry_after().unwrap_or(IDENFY_RETRY_AFTER))
     } else if let IdenfyError::InvalidRequest(_) = error {
         error_response(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -331,36 +314,4 @@ fn idenfy_error_response(error: &IdenfyError) -> Response<Body> {
     } else {
         error_response(StatusCode::BAD_GATEWAY, "IDENFY_REFUSED", &message, details)
     }
-}
-
-fn set_retry_after(response: &mut Response<Body>, wait: Duration) {
-    let seconds = wait.as_secs().max(1);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-}
-
-fn error_response(
-    status: StatusCode,
-    code: &str,
-    message: &str,
-    extra: serde_json::Value,
-) -> Response<Body> {
-    let mut body = json!({ "code": code, "message": message });
-    if let (Some(body), serde_json::Value::Object(extra)) = (body.as_object_mut(), extra) {
-        body.extend(extra);
-    }
-    json_response(status, &body)
-}
-
-fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response<Body> {
-    // Serialising these plain structs cannot fail; the fallback keeps the promise of no panic.
-    let text = serde_json::to_string(body).unwrap_or_else(|_| r#"{"code":"INTERNAL"}"#.to_owned());
-    let mut response = Response::new(Body::Text(text));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }

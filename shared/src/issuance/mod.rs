@@ -108,7 +108,7 @@ impl IssuanceService {
             IssuanceDecision::ReturnExisting(pair) => {
                 return Ok(Issued {
                     client_id: client_id.clone(),
-                    pair,
+                    pair: *pair,
                     created: false,
                 });
             }
@@ -236,6 +236,7 @@ impl IssuanceService {
             url_expires_at: now.plus(policy.token_expiry),
             created_at: now,
             updated_at: now,
+            results: Default::default(),
             verdict: None,
         })
     }

@@ -1,10 +1,22 @@
 //! Every rule about how a pair record may change, in one place.
 //!
-//! Issuance (this slice): whether a request for a clientId returns the pair it has, is refused,
-//! or mints a new chain — and the record states that minting passes through:
+//! Issuance: whether a request for a clientId returns the pair it has, is refused, or mints a
+//! new chain — and the record states minting passes through:
 //! `absent/stale → claimed → pending pair` (or back to unclaimed when iDenfy fails).
+//!
+//! Callbacks: a half is stored only into the live pair that owns its scanRef, and only over a
+//! result of lower rank ([`accept_half`]); the verdict is due once both halves are final and
+//! none is recorded ([`verdict_due`]), and is recorded only once ([`accept_verdict`]). The
+//! DynamoDB adapter states `accept_half` and `accept_verdict` as condition expressions; the
+//! store conformance suite holds both adapters to the same outcomes.
+//!
+//! Invariants (each has a test): role from issuance's scanRef, never from the payload; a
+//! foreign scanRef changes nothing; preliminary < final, duplicates change nothing; one
+//! verdict per pair, from final halves only; any crash leaves the pair completable by a
+//! retry; an expired pair is absent.
 
-use super::{Claim, ClientId, Outcome, Pair, PairRecord};
+use super::verdict::{self, VerdictPolicy};
+use super::{Claim, ClientId, HalfResult, Outcome, Pair, PairRecord, Role, Verdict};
 use crate::clock::Timestamp;
 use crate::store::Expected;
 
@@ -12,7 +24,7 @@ use crate::store::Expected;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssuanceDecision {
     /// A live pending pair whose link still works: hand it out again, mint nothing.
-    ReturnExisting(Pair),
+    ReturnExisting(Box<Pair>),
     /// The pair is decided; only an explicit restart replaces it.
     AlreadyDecided(Outcome),
     /// Another request holds the claim and is minting right now.
@@ -51,7 +63,9 @@ pub fn decide_issuance(
         Some(_) if restart => IssuanceDecision::Mint(expected),
         Some(pair) => match &pair.verdict {
             Some(verdict) => IssuanceDecision::AlreadyDecided(verdict.outcome),
-            None if pair.url_expires_at > now => IssuanceDecision::ReturnExisting(pair.clone()),
+            None if pair.url_expires_at > now => {
+                IssuanceDecision::ReturnExisting(Box::new(pair.clone()))
+            }
             None => IssuanceDecision::Mint(expected),
         },
         None => IssuanceDecision::Mint(expected),
@@ -98,6 +112,63 @@ pub fn released(claimed: &PairRecord) -> PairRecord {
     }
 }
 
+/// The record with `half` stored as the latest result of session `scan_ref`, or `None` when
+/// the rules say the callback changes nothing: no live pair, a scanRef the pair does not own,
+/// or a stored result of the same or higher rank (a duplicate or a stale retry).
+pub fn accept_half(
+    record: &PairRecord,
+    scan_ref: &str,
+    half: &HalfResult,
+    now: Timestamp,
+) -> Option<PairRecord> {
+    let pair = record.live_pair(now)?;
+    pair.role_of(scan_ref)?;
+    if pair
+        .results
+        .get(scan_ref)
+        .is_some_and(|stored| stored.rank >= half.rank)
+    {
+        return None;
+    }
+    let mut next = record.clone();
+    next.version += 1;
+    if let Some(pair) = next.pair.as_mut() {
+        pair.results.insert(scan_ref.to_owned(), half.clone());
+        pair.updated_at = now;
+    }
+    Some(next)
+}
+
+/// The verdict to record, when both halves are final and none is recorded yet.
+pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Option<Verdict> {
+    if pair.verdict.is_some() {
+        return None;
+    }
+    let identity = pair.half(Role::Identity).filter(|h| h.is_final())?;
+    let document = pair.half(Role::Document).filter(|h| h.is_final())?;
+    let (outcome, reasons): (Outcome, _) = verdict::decide(identity, document, policy);
+    Some(Verdict {
+        outcome,
+        reasons,
+        decided_at: now,
+    })
+}
+
+/// The record with `verdict` in place, or `None` if the pair was replaced or already decided.
+pub fn accept_verdict(record: &PairRecord, pair_id: &str, verdict: &Verdict) -> Option<PairRecord> {
+    let pair = record.pair.as_ref()?;
+    if pair.pair_id != pair_id || pair.verdict.is_some() {
+        return None;
+    }
+    let mut next = record.clone();
+    next.version += 1;
+    if let Some(pair) = next.pair.as_mut() {
+        pair.verdict = Some(verdict.clone());
+        pair.updated_at = verdict.decided_at;
+    }
+    Some(next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +195,7 @@ mod tests {
             url_expires_at: at(url_expires_in),
             created_at: at(-10),
             updated_at: at(-10),
+            results: Default::default(),
             verdict: verdict.map(|outcome| Verdict {
                 outcome,
                 reasons: vec![Reason::NameMismatch],
@@ -158,7 +230,7 @@ mod tests {
         let r = record(Some(pair(60, None)), None, 86_400);
         assert_eq!(
             decide_issuance(Some(&r), false, NOW),
-            IssuanceDecision::ReturnExisting(pair(60, None))
+            IssuanceDecision::ReturnExisting(Box::new(pair(60, None)))
         );
         assert_eq!(
             decide_issuance(Some(&r), true, NOW),

@@ -1,11 +1,15 @@
 //! The pair: one person's two chained iDenfy sessions, recorded per `clientId`.
 //!
-//! Types live here; every rule about how a pair record may change lives in [`machine`].
+//! Types live here; every rule about how a pair record may change lives in [`machine`]; the
+//! verdict policy in [`verdict`], with name comparison in [`names`].
 
 pub mod machine;
+pub mod names;
+pub mod verdict;
 
 use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// iDenfy's `clientId`: 1–100 printable ASCII characters (no spaces, so it is safe in a path).
@@ -117,6 +121,10 @@ pub struct Pair {
     pub url_expires_at: Timestamp,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Each session's latest result, keyed by its scanRef (so a callback is stored without
+    /// knowing its role first; the role is whichever session owns the scanRef).
+    #[serde(default)]
+    pub results: BTreeMap<String, HalfResult>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
 }
@@ -147,16 +155,134 @@ pub enum Outcome {
 }
 
 /// Why a pair was not simply verified; machine-readable for the site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Reason {
+    IdentityDenied,
+    DocumentDenied,
+    IdentityAbandoned,
+    DocumentAbandoned,
     IdentitySuspected,
     DocumentSuspected,
+    IdentityNotApproved,
+    DocumentNotApproved,
     NameMismatch,
+    NamePartialMatch,
     DobMismatch,
     FieldMissing,
     DocumentNotAPermit,
     SameDocumentTwice,
+}
+
+/// A preliminary result (`final: false`) may be replaced by the final one; nothing replaces a
+/// final one. Stored as a number so the store's condition can compare ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum Rank {
+    Preliminary = 1,
+    Final = 2,
+}
+
+impl From<Rank> for u8 {
+    fn from(rank: Rank) -> Self {
+        rank as u8
+    }
+}
+
+impl TryFrom<u8> for Rank {
+    type Error = String;
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            1 => Ok(Rank::Preliminary),
+            2 => Ok(Rank::Final),
+            other => Err(format!("unknown rank {other}")),
+        }
+    }
+}
+
+/// iDenfy's `status.overall`; values it adds later are kept as they came.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum OverallStatus {
+    Approved,
+    Denied,
+    Suspected,
+    Reviewing,
+    Expired,
+    Active,
+    Deleted,
+    Archived,
+    Other(String),
+}
+
+impl From<String> for OverallStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "APPROVED" => Self::Approved,
+            "DENIED" => Self::Denied,
+            "SUSPECTED" => Self::Suspected,
+            "REVIEWING" => Self::Reviewing,
+            "EXPIRED" => Self::Expired,
+            "ACTIVE" => Self::Active,
+            "DELETED" => Self::Deleted,
+            "ARCHIVED" => Self::Archived,
+            _ => Self::Other(value),
+        }
+    }
+}
+
+impl From<OverallStatus> for String {
+    fn from(status: OverallStatus) -> Self {
+        status.as_str().to_owned()
+    }
+}
+
+impl OverallStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Approved => "APPROVED",
+            Self::Denied => "DENIED",
+            Self::Suspected => "SUSPECTED",
+            Self::Reviewing => "REVIEWING",
+            Self::Expired => "EXPIRED",
+            Self::Active => "ACTIVE",
+            Self::Deleted => "DELETED",
+            Self::Archived => "ARCHIVED",
+            Self::Other(value) => value,
+        }
+    }
+}
+
+/// What is kept of one session's callback: only what the decision needs. No images, no file
+/// URLs, no raw payload; the document number only as a keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HalfResult {
+    pub rank: Rank,
+    pub overall: OverallStatus,
+    /// The `Idenfy-Event-Type` header, e.g. `IDENTIFICATION_CANCELLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_number_hash: Option<String>,
+    /// iDenfy's fraud, mismatch and suspicion tags (codes, no personal data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub received_at: Timestamp,
+}
+
+impl HalfResult {
+    pub fn is_final(&self) -> bool {
+        self.rank == Rank::Final
+    }
 }
 
 /// What the status route shows.
@@ -182,6 +308,26 @@ impl From<Outcome> for PairStatus {
 }
 
 impl Pair {
+    pub fn session(&self, role: Role) -> &Session {
+        match role {
+            Role::Identity => &self.identity,
+            Role::Document => &self.document,
+        }
+    }
+
+    /// Which session of this pair `scan_ref` is, if any: the role comes from what issuance
+    /// stored, never from the callback's own claims.
+    pub fn role_of(&self, scan_ref: &str) -> Option<Role> {
+        [Role::Identity, Role::Document]
+            .into_iter()
+            .find(|role| self.session(*role).scan_ref == scan_ref)
+    }
+
+    /// The latest stored result of a session.
+    pub fn half(&self, role: Role) -> Option<&HalfResult> {
+        self.results.get(&self.session(role).scan_ref)
+    }
+
     pub fn status(&self) -> PairStatus {
         self.verdict
             .as_ref()

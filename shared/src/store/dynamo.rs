@@ -1,15 +1,17 @@
 //! The DynamoDB adapter. Table: partition key `clientId` (S), TTL attribute `expiresAt`.
 //! The SDK honours `AWS_ENDPOINT_URL_DYNAMODB`, which points it at a local DynamoDB API.
 
-use super::{Expected, PairStore, StoreError};
-use crate::pair::{ClientId, PairRecord};
+use super::{Expected, HalfWrite, PairStore, StoreError};
+use crate::clock::Timestamp;
+use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
 };
+use std::collections::HashMap;
 use std::time::Duration;
 
 pub const KEY_ATTRIBUTE: &str = "clientId";
@@ -125,6 +127,31 @@ impl DynamoStore {
     }
 }
 
+/// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef, and no stored
+/// result of the same or higher rank.
+const ACCEPT_HALF: &str = "#expiresAt > :now \
+    AND (#pair.#identity.#scanRef = :scan OR #pair.#document.#scanRef = :scan) \
+    AND (attribute_not_exists(#pair.#results.#scan) OR #pair.#results.#scan.#rank < :rank)";
+const STORE_HALF: &str =
+    "SET #pair.#results.#scan = :half, #pair.#updatedAt = :now, #version = #version + :one";
+
+/// `machine::accept_verdict` as DynamoDB conditions: the same pair, not yet decided.
+const ACCEPT_VERDICT: &str = "#pair.#pairId = :pairId AND attribute_not_exists(#pair.#verdict)";
+const STORE_VERDICT: &str =
+    "SET #pair.#verdict = :verdict, #pair.#updatedAt = :decidedAt, #version = #version + :one";
+
+fn number(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn corrupt(error: serde_dynamo::Error) -> StoreError {
+    StoreError::Corrupt(error.to_string())
+}
+
+fn record_from(item: HashMap<String, AttributeValue>) -> Result<PairRecord, StoreError> {
+    serde_dynamo::from_item(item).map_err(corrupt)
+}
+
 fn unavailable<E: std::error::Error + 'static>(error: E) -> StoreError {
     StoreError::Unavailable(DisplayErrorContext(error).to_string())
 }
@@ -144,17 +171,12 @@ impl PairStore for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        output
-            .item
-            .map(|item| {
-                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .transpose()
+        output.item.map(record_from).transpose()
     }
 
     async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError> {
-        let item: std::collections::HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(record).map_err(corrupt)?;
         let request = self
             .client
             .put_item()
@@ -174,6 +196,98 @@ impl PairStore for DynamoStore {
                 let error = error.into_service_error();
                 if error.is_conditional_check_failed_exception() {
                     Err(StoreError::Conflict)
+                } else {
+                    Err(unavailable(error))
+                }
+            }
+        }
+    }
+
+    async fn record_half(
+        &self,
+        client_id: &ClientId,
+        scan_ref: &str,
+        half: &HalfResult,
+        now: Timestamp,
+    ) -> Result<HalfWrite, StoreError> {
+        let half_value: AttributeValue = serde_dynamo::to_attribute_value(half).map_err(corrupt)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(
+                KEY_ATTRIBUTE,
+                AttributeValue::S(client_id.as_str().to_owned()),
+            )
+            .update_expression(STORE_HALF)
+            .condition_expression(ACCEPT_HALF)
+            .expression_attribute_names("#expiresAt", TTL_ATTRIBUTE)
+            .expression_attribute_names("#pair", "pair")
+            .expression_attribute_names("#identity", "identity")
+            .expression_attribute_names("#document", "document")
+            .expression_attribute_names("#scanRef", "scanRef")
+            .expression_attribute_names("#results", "results")
+            .expression_attribute_names("#scan", scan_ref)
+            .expression_attribute_names("#rank", "rank")
+            .expression_attribute_names("#updatedAt", "updatedAt")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":half", half_value)
+            .expression_attribute_values(":now", number(now.unix_seconds()))
+            .expression_attribute_values(":scan", AttributeValue::S(scan_ref.to_owned()))
+            .expression_attribute_values(":rank", number(u8::from(half.rank)))
+            .expression_attribute_values(":one", number(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(HalfWrite::Stored(record_from(
+                output.attributes.unwrap_or_default(),
+            )?)),
+            Err(error) => match error.into_service_error() {
+                aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(refused) => {
+                    Ok(HalfWrite::Refused(refused.item.map(record_from).transpose()?))
+                }
+                other => Err(unavailable(other)),
+            },
+        }
+    }
+
+    async fn record_verdict(
+        &self,
+        client_id: &ClientId,
+        pair_id: &str,
+        verdict: &Verdict,
+    ) -> Result<bool, StoreError> {
+        let verdict_value: AttributeValue =
+            serde_dynamo::to_attribute_value(verdict).map_err(corrupt)?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(
+                KEY_ATTRIBUTE,
+                AttributeValue::S(client_id.as_str().to_owned()),
+            )
+            .update_expression(STORE_VERDICT)
+            .condition_expression(ACCEPT_VERDICT)
+            .expression_attribute_names("#pair", "pair")
+            .expression_attribute_names("#pairId", "pairId")
+            .expression_attribute_names("#verdict", "verdict")
+            .expression_attribute_names("#updatedAt", "updatedAt")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":verdict", verdict_value)
+            .expression_attribute_values(":pairId", AttributeValue::S(pair_id.to_owned()))
+            .expression_attribute_values(":decidedAt", number(verdict.decided_at.unix_seconds()))
+            .expression_attribute_values(":one", number(1))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) => {
+                let error = error.into_service_error();
+                if error.is_conditional_check_failed_exception() {
+                    Ok(false)
                 } else {
                     Err(unavailable(error))
                 }

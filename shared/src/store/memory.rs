@@ -1,7 +1,9 @@
 //! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's.
 
-use super::{Expected, PairStore, StoreError};
-use crate::pair::{ClientId, PairRecord};
+use super::{Expected, HalfWrite, PairStore, StoreError};
+use crate::clock::Timestamp;
+use crate::pair::machine::{accept_half, accept_verdict};
+use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -43,5 +45,44 @@ impl PairStore for MemoryStore {
         }
         records.insert(record.client_id.clone(), record.clone());
         Ok(())
+    }
+
+    async fn record_half(
+        &self,
+        client_id: &ClientId,
+        scan_ref: &str,
+        half: &HalfResult,
+        now: Timestamp,
+    ) -> Result<HalfWrite, StoreError> {
+        let mut records = self.records();
+        let Some(current) = records.get(client_id) else {
+            return Ok(HalfWrite::Refused(None));
+        };
+        match accept_half(current, scan_ref, half, now) {
+            Some(next) => {
+                records.insert(client_id.clone(), next.clone());
+                Ok(HalfWrite::Stored(next))
+            }
+            None => Ok(HalfWrite::Refused(Some(current.clone()))),
+        }
+    }
+
+    async fn record_verdict(
+        &self,
+        client_id: &ClientId,
+        pair_id: &str,
+        verdict: &Verdict,
+    ) -> Result<bool, StoreError> {
+        let mut records = self.records();
+        let next = records
+            .get(client_id)
+            .and_then(|current| accept_verdict(current, pair_id, verdict));
+        match next {
+            Some(next) => {
+                records.insert(client_id.clone(), next);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }

@@ -4,7 +4,8 @@
 pub mod dynamo;
 pub mod memory;
 
-use crate::pair::{ClientId, PairRecord};
+use crate::clock::Timestamp;
+use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
 use async_trait::async_trait;
 
 pub use dynamo::DynamoStore;
@@ -38,6 +39,33 @@ pub trait PairStore: Send + Sync {
     /// Writes `record` whole if the stored one is still as `expected`, else `Conflict`.
     /// `record.version` is the version being written.
     async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError>;
+
+    /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
+    /// conditional write. Returns the record after the write, or as it stood when refused.
+    async fn record_half(
+        &self,
+        client_id: &ClientId,
+        scan_ref: &str,
+        half: &HalfResult,
+        now: Timestamp,
+    ) -> Result<HalfWrite, StoreError>;
+
+    /// Records the verdict if [`crate::pair::machine::accept_verdict`] allows it: true when
+    /// this call wrote it, false when the pair was already decided or replaced.
+    async fn record_verdict(
+        &self,
+        client_id: &ClientId,
+        pair_id: &str,
+        verdict: &Verdict,
+    ) -> Result<bool, StoreError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HalfWrite {
+    /// The half was stored; the record as written.
+    Stored(PairRecord),
+    /// The rules refused the write; the record as it stood (`None`: no record at all).
+    Refused(Option<PairRecord>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,43 @@
+//! Composition root: configuration, the DynamoDB client and the handler are built once per
+//! cold start. Without a signing key the function refuses to start (unless told it is a
+//! development setup).
+
+use idenfy_callback::IdenfyCallback;
+use lambda_http::{Error, run, service_fn};
+use shared::callback::CallbackService;
+use shared::clock::SystemClock;
+use shared::config::{CallbackConfig, INSECURE_FLAG, std_env};
+use shared::store::DynamoStore;
+use shared::store::dynamo::{DynamoTimeouts, sdk_config};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Two store calls must fit well inside the 10 s iDenfy waits for an answer.
+const TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
+    connect: Duration::from_secs(1),
+    attempt: Duration::from_millis(1200),
+    operation: Duration::from_secs(3),
+    max_attempts: 3,
+};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let config = CallbackConfig::from_env(&std_env())?;
+    if config.signing_keys.is_none() {
+        tracing::warn!("{INSECURE_FLAG}=true: callbacks are NOT signature-checked");
+    }
+    let sdk = sdk_config(TIMEOUTS).await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
+    let service = CallbackService::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        config.verdict_policy,
+        config.document_hasher,
+    );
+    let handler = &IdenfyCallback::new(service, config.signing_keys, config.max_body_bytes);
+    run(service_fn(move |request| async move {
+        Ok::<_, Error>(handler.handle(request).await)
+    }))
+    .await
+}

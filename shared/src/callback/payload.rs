@@ -1,0 +1,246 @@
+//! iDenfy's result webhook, read tolerantly: every field may be absent, null or of another
+//! type than documented; unknown fields are ignored; unknown statuses are kept. Only
+//! `clientId` and `scanRef` are required — without them a callback cannot be placed.
+//!
+//! The body is read into a JSON value and picked apart, so no parse error ever echoes a
+//! piece of the payload (which holds personal data).
+
+use crate::clock::Timestamp;
+use crate::pair::{ClientId, HalfResult, OverallStatus, Rank};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+
+/// A callback placed and reduced to what the decision needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub client_id: ClientId,
+    pub scan_ref: String,
+    /// As sent back by iDenfy: ours (`idp-<pairId>-<role>`) or absent.
+    pub external_ref: Option<String>,
+    pub half: HalfResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the body is not valid JSON (line {line}, column {column})")]
+    NotJson { line: usize, column: usize },
+    #[error("the body is not a JSON object")]
+    NotAnObject,
+    #[error("{0} is missing or not a string")]
+    Missing(&'static str),
+    #[error("clientId is not a valid iDenfy clientId")]
+    InvalidClientId,
+}
+
+/// Hashes document numbers under a secret key, so that two halves can be compared
+/// (`SAME_DOCUMENT_TWICE`) without the number being stored.
+#[derive(Clone)]
+pub struct DocumentHasher(Hmac<Sha256>);
+
+impl std::fmt::Debug for DocumentHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DocumentHasher(..)")
+    }
+}
+
+impl DocumentHasher {
+    pub fn new(key: &[u8]) -> Option<Self> {
+        Hmac::new_from_slice(key).ok().map(Self)
+    }
+
+    /// 128 bits of HMAC-SHA256 over the document type and the number (letters and digits
+    /// only, upper case), in hex.
+    pub fn hash(&self, doc_type: Option<&str>, number: &str) -> String {
+        let mut mac = self.0.clone();
+        mac.update(doc_type.unwrap_or("").as_bytes());
+        mac.update(b"\0");
+        for c in number.chars().filter(|c| c.is_alphanumeric()) {
+            for upper in c.to_uppercase() {
+                let mut buffer = [0; 4];
+                mac.update(upper.encode_utf8(&mut buffer).as_bytes());
+            }
+        }
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+}
+
+pub fn parse(
+    body: &[u8],
+    event_type: Option<&str>,
+    now: Timestamp,
+    hasher: &DocumentHasher,
+) -> Result<Callback, PayloadError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson {
+        line: e.line(),
+        column: e.column(),
+    })?;
+    let root = value.as_object().ok_or(PayloadError::NotAnObject)?;
+    let client_id = root
+        .get("clientId")
+        .and_then(Value::as_str)
+        .ok_or(PayloadError::Missing("clientId"))?;
+    let client_id = ClientId::parse(client_id).map_err(|_| PayloadError::InvalidClientId)?;
+    let scan_ref = root
+        .get("scanRef")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or(PayloadError::Missing("scanRef"))?
+        .to_owned();
+
+    let status = root.get("status");
+    let data = root.get("data");
+    let field = |block: Option<&Value>, name: &str| text(block.and_then(|b| b.get(name)));
+    // `final` is documented as always present; an explicit `false` marks a preliminary
+    // result, and a payload without the flag is taken as the final word.
+    let rank = match root.get("final").and_then(Value::as_bool) {
+        Some(false) => Rank::Preliminary,
+        _ => Rank::Final,
+    };
+    let overall = field(status, "overall").unwrap_or_else(|| "MISSING".to_owned());
+    let doc_type = field(data, "docType");
+    let doc_number_hash =
+        field(data, "docNumber").map(|number| hasher.hash(doc_type.as_deref(), &number));
+    let mut tags = Vec::new();
+    for list in ["fraudTags", "mismatchTags", "suspicionReasons"] {
+        if let Some(items) = status.and_then(|s| s.get(list)).and_then(Value::as_array) {
+            tags.extend(items.iter().filter_map(|item| text(Some(item))));
+        }
+    }
+
+    Ok(Callback {
+        client_id,
+        scan_ref,
+        external_ref: text(root.get("externalRef")),
+        half: HalfResult {
+            rank,
+            overall: OverallStatus::from(overall),
+            event_type: event_type
+                .map(str::trim)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned),
+            first_name: field(data, "docFirstName"),
+            last_name: field(data, "docLastName"),
+            date_of_birth: field(data, "docDob"),
+            doc_type,
+            doc_number_hash,
+            tags,
+            received_at: now,
+        },
+    })
+}
+
+/// A non-empty string, or a number written out; anything else counts as absent.
+fn text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.trim().to_owned()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn hasher() -> DocumentHasher {
+        DocumentHasher::new(b"test-document-key").unwrap()
+    }
+
+    fn parse_json(value: Value) -> Result<Callback, PayloadError> {
+        parse(
+            value.to_string().as_bytes(),
+            None,
+            Timestamp::from_unix_seconds(7),
+            &hasher(),
+        )
+    }
+
+    #[test]
+    fn reads_a_full_payload_and_keeps_only_what_the_decision_needs() {
+        let callback = parse(
+            json!({
+                "final": false, "platform": "PC", "clientId": "USER_1", "scanRef": "scan-1",
+                "externalRef": "idp-abc-identity",
+                "status": {"overall": "SUSPECTED", "fraudTags": ["FACE_MISMATCH"], "mismatchTags": null,
+                           "suspicionReasons": ["FACE_SUSPECTED"], "autoFace": "FACE_MATCH"},
+                "data": {"docFirstName": "JOHN", "docLastName": "SMITH", "docDob": "1990-05-15",
+                         "docNumber": "ab 123-456", "docType": "PASSPORT", "docSex": "MALE", "newField": 1},
+                "fileUrls": {"FRONT": "https://s3.example.com/front.jpg"}, "AML": [], "LID": []
+            })
+            .to_string()
+            .as_bytes(),
+            Some("IDENTIFICATION_AUTO_FINISHED"),
+            Timestamp::from_unix_seconds(7),
+            &hasher(),
+        )
+        .unwrap();
+        assert_eq!(callback.client_id.as_str(), "USER_1");
+        assert_eq!(callback.external_ref.as_deref(), Some("idp-abc-identity"));
+        let half = callback.half;
+        assert_eq!(half.rank, Rank::Preliminary);
+        assert_eq!(half.overall, OverallStatus::Suspected);
+        assert_eq!(
+            half.event_type.as_deref(),
+            Some("IDENTIFICATION_AUTO_FINISHED")
+        );
+        assert_eq!(half.first_name.as_deref(), Some("JOHN"));
+        assert_eq!(half.tags, vec!["FACE_MISMATCH", "FACE_SUSPECTED"]);
+        assert_eq!(
+            half.doc_number_hash,
+            Some(hasher().hash(Some("PASSPORT"), "AB123456"))
+        );
+        assert_ne!(
+            half.doc_number_hash,
+            Some(hasher().hash(Some("ID_CARD"), "AB123456"))
+        );
+        assert!(!format!("{half:?}").contains("123"));
+    }
+
+    #[test]
+    fn tolerates_nulls_odd_types_and_unknown_statuses() {
+        let half = parse_json(json!({
+            "clientId": "USER_1", "scanRef": "scan-1", "status": {"overall": "EXPIRED-DELETED"},
+            "data": {"docFirstName": null, "docLastName": 42, "docDob": {"x": 1}}
+        }))
+        .unwrap()
+        .half;
+        assert_eq!(half.rank, Rank::Final);
+        assert_eq!(half.overall, OverallStatus::Other("EXPIRED-DELETED".into()));
+        assert_eq!(half.first_name, None);
+        assert_eq!(half.last_name.as_deref(), Some("42"));
+        assert_eq!(half.date_of_birth, None);
+        let half =
+            parse_json(json!({"clientId": "USER_1", "scanRef": "s", "status": "x", "data": []}))
+                .unwrap()
+                .half;
+        assert_eq!(half.overall, OverallStatus::Other("MISSING".into()));
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_placed_without_echoing_it() {
+        assert_eq!(
+            parse_json(json!({"scanRef": "s"})),
+            Err(PayloadError::Missing("clientId"))
+        );
+        assert_eq!(
+            parse_json(json!({"clientId": "U", "scanRef": " "})),
+            Err(PayloadError::Missing("scanRef"))
+        );
+        assert_eq!(
+            parse_json(json!({"clientId": "JOHN SMITH", "scanRef": "s"})),
+            Err(PayloadError::InvalidClientId)
+        );
+        assert_eq!(parse_json(json!(["JOHN"])), Err(PayloadError::NotAnObject));
+        let error = parse(
+            br#"{"clientId": "JOHN SMITH"#,
+            None,
+            Timestamp::from_unix_seconds(0),
+            &hasher(),
+        )
+        .unwrap_err();
+        assert!(!error.to_string().contains("JOHN"), "{error}");
+    }
+}

@@ -1,0 +1,392 @@
+//! The verdict policy: what two final halves mean together.
+//!
+//! - Either half DENIED → REJECTED.
+//! - Either half abandoned (EXPIRED, or an expired/cancelled event) → INCOMPLETE.
+//! - Both APPROVED and every compared field matching → VERIFIED.
+//! - Anything else → REQUIRES_REVIEW, with every reason found.
+
+use super::names::{self, NameMatch};
+use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictPolicy {
+    /// docTypes the second session must show (default `RESIDENCE_PERMIT`).
+    pub permit_types: Vec<String>,
+}
+
+impl Default for VerdictPolicy {
+    fn default() -> Self {
+        Self {
+            permit_types: vec!["RESIDENCE_PERMIT".to_owned()],
+        }
+    }
+}
+
+const ABANDONED_EVENTS: [&str; 2] = ["IDENTIFICATION_EXPIRED", "IDENTIFICATION_CANCELLED"];
+
+fn abandoned(half: &HalfResult) -> bool {
+    matches!(half.overall, OverallStatus::Expired)
+        || half.overall.as_str() == "EXPIRED-DELETED"
+        || half
+            .event_type
+            .as_deref()
+            .is_some_and(|event| ABANDONED_EVENTS.contains(&event))
+}
+
+fn per_role(role: Role, identity: Reason, document: Reason) -> Reason {
+    match role {
+        Role::Identity => identity,
+        Role::Document => document,
+    }
+}
+
+pub fn decide(
+    identity: &HalfResult,
+    document: &HalfResult,
+    policy: &VerdictPolicy,
+) -> (Outcome, Vec<Reason>) {
+    let halves = [(Role::Identity, identity), (Role::Document, document)];
+
+    let denied: Vec<Reason> = halves
+        .iter()
+        .filter(|(_, half)| half.overall == OverallStatus::Denied)
+        .map(|(role, _)| per_role(*role, Reason::IdentityDenied, Reason::DocumentDenied))
+        .collect();
+    if !denied.is_empty() {
+        return (Outcome::Rejected, denied);
+    }
+
+    let abandoned: Vec<Reason> = halves
+        .iter()
+        .filter(|(_, half)| abandoned(half))
+        .map(|(role, _)| per_role(*role, Reason::IdentityAbandoned, Reason::DocumentAbandoned))
+        .collect();
+    if !abandoned.is_empty() {
+        return (Outcome::Incomplete, abandoned);
+    }
+
+    let mut reasons = Vec::new();
+    for (role, half) in halves {
+        match half.overall {
+            OverallStatus::Approved => {}
+            OverallStatus::Suspected => reasons.push(per_role(
+                role,
+                Reason::IdentitySuspected,
+                Reason::DocumentSuspected,
+            )),
+            _ => reasons.push(per_role(
+                role,
+                Reason::IdentityNotApproved,
+                Reason::DocumentNotApproved,
+            )),
+        }
+    }
+
+    let mut missing = false;
+    for (a, b) in [
+        (&identity.first_name, &document.first_name),
+        (&identity.last_name, &document.last_name),
+    ] {
+        match (a.as_deref(), b.as_deref()) {
+            (Some(a), Some(b)) => match names::compare(a, b) {
+                NameMatch::Equal => {}
+                NameMatch::Partial => reasons.push(Reason::NamePartialMatch),
+                NameMatch::Different => reasons.push(Reason::NameMismatch),
+            },
+            _ => missing = true,
+        }
+    }
+    match (
+        present(&identity.date_of_birth),
+        present(&document.date_of_birth),
+    ) {
+        (Some(a), Some(b)) if a == b => {}
+        (Some(_), Some(_)) => reasons.push(Reason::DobMismatch),
+        _ => missing = true,
+    }
+
+    match present(&document.doc_type) {
+        Some(doc_type) if policy.permit_types.iter().any(|t| t == doc_type) => {}
+        Some(_) => reasons.push(Reason::DocumentNotAPermit),
+        None => missing = true,
+    }
+    if missing {
+        reasons.push(Reason::FieldMissing);
+    }
+    if let (Some(a), Some(b)) = (&identity.doc_number_hash, &document.doc_number_hash)
+        && a == b
+    {
+        reasons.push(Reason::SameDocumentTwice);
+    }
+
+    reasons.sort();
+    reasons.dedup();
+    if reasons.is_empty() {
+        (Outcome::Verified, reasons)
+    } else {
+        (Outcome::RequiresReview, reasons)
+    }
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::Timestamp;
+    use crate::pair::Rank;
+
+    fn half(
+        overall: &str,
+        first: &str,
+        last: &str,
+        dob: &str,
+        doc_type: &str,
+        number: &str,
+    ) -> HalfResult {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        HalfResult {
+            rank: Rank::Final,
+            overall: OverallStatus::from(overall.to_owned()),
+            event_type: None,
+            first_name: some(first),
+            last_name: some(last),
+            date_of_birth: some(dob),
+            doc_type: some(doc_type),
+            doc_number_hash: some(number),
+            tags: vec![],
+            received_at: Timestamp::from_unix_seconds(0),
+        }
+    }
+
+    fn id_card() -> HalfResult {
+        half(
+            "APPROVED",
+            "JOHN",
+            "MÜLLER",
+            "1990-05-15",
+            "ID_CARD",
+            "h-id",
+        )
+    }
+
+    fn permit() -> HalfResult {
+        half(
+            "APPROVED",
+            "JOHN",
+            "MUELLER",
+            "1990-05-15",
+            "RESIDENCE_PERMIT",
+            "h-permit",
+        )
+    }
+
+    fn verdict(identity: HalfResult, document: HalfResult) -> (Outcome, Vec<Reason>) {
+        decide(&identity, &document, &VerdictPolicy::default())
+    }
+
+    #[test]
+    fn comparison_table() {
+        use Outcome::*;
+        use Reason::*;
+        let with = |f: fn(&mut HalfResult), base: HalfResult| {
+            let mut h = base;
+            f(&mut h);
+            h
+        };
+        let table: Vec<(&str, HalfResult, HalfResult, Outcome, Vec<Reason>)> = vec![
+            (
+                "MÜLLER / MUELLER match",
+                id_card(),
+                permit(),
+                Verified,
+                vec![],
+            ),
+            (
+                "MÜLLER / MULLER match",
+                id_card(),
+                with(|h| h.last_name = Some("MULLER".into()), permit()),
+                Verified,
+                vec![],
+            ),
+            (
+                "JOSÉ / JOSE match",
+                with(|h| h.first_name = Some("JOSÉ".into()), id_card()),
+                with(|h| h.first_name = Some("JOSE".into()), permit()),
+                Verified,
+                vec![],
+            ),
+            (
+                "O'NEIL / ONEIL match",
+                with(|h| h.last_name = Some("O'NEIL".into()), id_card()),
+                with(|h| h.last_name = Some("ONEIL".into()), permit()),
+                Verified,
+                vec![],
+            ),
+            (
+                "JOHN PAUL / JOHN is review",
+                with(|h| h.first_name = Some("JOHN PAUL".into()), id_card()),
+                permit(),
+                RequiresReview,
+                vec![NamePartialMatch],
+            ),
+            (
+                "different last name",
+                id_card(),
+                with(|h| h.last_name = Some("SMITH".into()), permit()),
+                RequiresReview,
+                vec![NameMismatch],
+            ),
+            (
+                "DOB mismatch",
+                id_card(),
+                with(|h| h.date_of_birth = Some("1990-05-16".into()), permit()),
+                RequiresReview,
+                vec![DobMismatch],
+            ),
+            (
+                "missing DOB is review, not a match",
+                id_card(),
+                with(|h| h.date_of_birth = None, permit()),
+                RequiresReview,
+                vec![FieldMissing],
+            ),
+            (
+                "missing DOB on both is still missing",
+                with(|h| h.date_of_birth = None, id_card()),
+                with(|h| h.date_of_birth = None, permit()),
+                RequiresReview,
+                vec![FieldMissing],
+            ),
+            (
+                "same passport twice",
+                half(
+                    "APPROVED",
+                    "JOHN",
+                    "MÜLLER",
+                    "1990-05-15",
+                    "PASSPORT",
+                    "h-pass",
+                ),
+                half(
+                    "APPROVED",
+                    "JOHN",
+                    "MÜLLER",
+                    "1990-05-15",
+                    "PASSPORT",
+                    "h-pass",
+                ),
+                RequiresReview,
+                vec![DocumentNotAPermit, SameDocumentTwice],
+            ),
+            (
+                "same permit twice",
+                half(
+                    "APPROVED",
+                    "JOHN",
+                    "MÜLLER",
+                    "1990-05-15",
+                    "RESIDENCE_PERMIT",
+                    "h-permit",
+                ),
+                permit(),
+                RequiresReview,
+                vec![SameDocumentTwice],
+            ),
+            (
+                "passport where a permit was expected",
+                id_card(),
+                with(|h| h.doc_type = Some("PASSPORT".into()), permit()),
+                RequiresReview,
+                vec![DocumentNotAPermit],
+            ),
+            (
+                "identity DENIED",
+                with(|h| h.overall = OverallStatus::Denied, id_card()),
+                permit(),
+                Rejected,
+                vec![IdentityDenied],
+            ),
+            (
+                "document DENIED",
+                id_card(),
+                with(|h| h.overall = OverallStatus::Denied, permit()),
+                Rejected,
+                vec![DocumentDenied],
+            ),
+            (
+                "both DENIED",
+                with(|h| h.overall = OverallStatus::Denied, id_card()),
+                with(|h| h.overall = OverallStatus::Denied, permit()),
+                Rejected,
+                vec![IdentityDenied, DocumentDenied],
+            ),
+            (
+                "a half EXPIRED",
+                id_card(),
+                with(|h| h.overall = OverallStatus::Expired, permit()),
+                Incomplete,
+                vec![DocumentAbandoned],
+            ),
+            (
+                "a cancelled session",
+                with(
+                    |h| h.event_type = Some("IDENTIFICATION_CANCELLED".into()),
+                    id_card(),
+                ),
+                permit(),
+                Incomplete,
+                vec![IdentityAbandoned],
+            ),
+            (
+                "identity SUSPECTED",
+                with(|h| h.overall = OverallStatus::Suspected, id_card()),
+                permit(),
+                RequiresReview,
+                vec![IdentitySuspected],
+            ),
+            (
+                "unknown status kept and reviewed",
+                id_card(),
+                with(
+                    |h| h.overall = OverallStatus::from("NEW_STATUS".to_owned()),
+                    permit(),
+                ),
+                RequiresReview,
+                vec![DocumentNotApproved],
+            ),
+            (
+                "everything wrong at once",
+                with(|h| h.overall = OverallStatus::Suspected, id_card()),
+                half("REVIEWING", "JANE", "", "1991-01-01", "DRIVER_LICENSE", "x"),
+                RequiresReview,
+                vec![
+                    IdentitySuspected,
+                    DocumentNotApproved,
+                    NameMismatch,
+                    DobMismatch,
+                    FieldMissing,
+                    DocumentNotAPermit,
+                ],
+            ),
+        ];
+        for (case, identity, document, outcome, reasons) in table {
+            assert_eq!(verdict(identity, document), (outcome, reasons), "{case}");
+        }
+    }
+
+    #[test]
+    fn other_permit_types_can_be_configured() {
+        let policy = VerdictPolicy {
+            permit_types: vec!["RESIDENCE_PERMIT".into(), "VISA".into()],
+        };
+        let mut visa = permit();
+        visa.doc_type = Some("VISA".into());
+        assert_eq!(
+            decide(&id_card(), &visa, &policy),
+            (Outcome::Verified, vec![])
+        );
+    }
+}
