@@ -11,5 +11,6 @@ pub mod config;
 pub mod http_api;
 pub mod idenfy;
 pub mod issuance;
+pub mod logging;
 pub mod pair;
 pub mod store;

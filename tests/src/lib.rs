@@ -1,9 +1,12 @@
 //! Test harness: the real components the product talks to, started per test.
 //!
-//! - [`moto_store`]: a fresh table on moto_server's DynamoDB API (`make test` starts it and sets
+//! - [`moto_table`]: a fresh table on moto_server's DynamoDB API (`make test` starts it and sets
 //!   `AWS_ENDPOINT_URL_DYNAMODB`).
 //! - [`IdenfyStub`]: iDenfy's token API on wiremock, minting a distinct token per request.
 
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
 use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, TokenIssuer};
@@ -21,10 +24,42 @@ pub const T0: Timestamp = Timestamp::from_unix_seconds(1_795_704_197);
 pub const SHOP: &str = "https://shop.example.com";
 pub const CALLBACK_URL: &str = "https://hooks.example.com/webhooks/idenfy";
 
+/// A fresh table on the moto_server that `make test` started, and a count of the HTTP
+/// requests the DynamoDB client has sent to it (retries included).
+pub struct MotoTable {
+    pub store: DynamoStore,
+    pub requests: Arc<AtomicUsize>,
+}
+
+impl MotoTable {
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+#[derive(Debug)]
+struct CountRequests(Arc<AtomicUsize>);
+
+impl Intercept for CountRequests {
+    fn name(&self) -> &'static str {
+        "CountRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _config: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// A DynamoStore on a new, uniquely named table of the moto_server that `make test` started.
 /// The client is built the way the functions build theirs ([`sdk_config`]), so this also
 /// proves the SDK honours `AWS_ENDPOINT_URL_DYNAMODB`.
-pub async fn moto_store() -> DynamoStore {
+pub async fn moto_table() -> MotoTable {
     if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
         panic!(
             "AWS_ENDPOINT_URL_DYNAMODB is not set. These tests need moto_server's DynamoDB API: \
@@ -32,15 +67,20 @@ pub async fn moto_store() -> DynamoStore {
         );
     }
     let sdk = sdk_config(DynamoTimeouts::default()).await;
+    let requests = Arc::new(AtomicUsize::new(0));
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .interceptor(CountRequests(requests.clone()))
+        .build();
     let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
+        aws_sdk_dynamodb::Client::from_conf(config),
         format!("pairs-{}", new_id()),
     );
     store
         .create_table()
         .await
         .expect("creating a table on moto_server");
-    store
+    requests.store(0, Ordering::SeqCst);
+    MotoTable { store, requests }
 }
 
 /// iDenfy's token endpoint, answering 201 with the request echoed plus a fresh
@@ -144,3 +184,7 @@ pub fn service(
 ) -> IssuanceService {
     IssuanceService::new(store, tokens, clock, policy())
 }
+
+pub mod callbacks;
+pub mod logs;
+pub mod stores;

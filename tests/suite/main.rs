@@ -1,6 +1,13 @@
 //! Integration suite: one binary, one module per concern.
 
+mod callback_events;
+mod callback_logs;
+mod callback_model;
+mod callback_race;
+mod callback_rules;
+mod callback_signature;
 mod chain;
+mod fuzz;
 mod issue_tokens_events;
 mod store_conformance;
 mod token_client;

@@ -60,9 +60,10 @@ macro_rules! conformance {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $scenario() {
-                    let store = std::sync::Arc::new(integration_tests::moto_store().await);
-                    super::$scenario(store.clone()).await;
-                    store.delete_table().await.expect("dropping the test table");
+                    let table = integration_tests::moto_table().await;
+                    let store = std::sync::Arc::new(table.store.clone());
+                    super::$scenario(store).await;
+                    table.store.delete_table().await.expect("dropping the test table");
                 }
             )*
         }

@@ -22,7 +22,7 @@ const TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    shared::logging::init();
     let config = CallbackConfig::from_env(&std_env())?;
     if config.signing_keys.is_none() {
         tracing::warn!("{INSECURE_FLAG}=true: callbacks are NOT signature-checked");

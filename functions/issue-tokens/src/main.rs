@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    shared::logging::init();
     let config = IssueTokensConfig::from_env(&std_env())?;
     let sdk = sdk_config(DynamoTimeouts::default()).await;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);

@@ -1,0 +1,200 @@
+//! Callback fixtures: the pair the `events/idenfy-callback/*.json` files belong to, payloads
+//! shaped like iDenfy's, signed with the documented test key.
+
+use crate::T0;
+use lambda_http::Body;
+use serde_json::{Value, json};
+use shared::callback::signature::sign;
+use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
+use shared::clock::{ManualClock, Timestamp};
+use shared::pair::verdict::VerdictPolicy;
+use shared::pair::{ClientId, Pair, PairRecord, Session, external_ref};
+use shared::store::PairStore;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The signing key of the sample events (README names it). Test only.
+pub const TEST_SIGNING_KEY: &str = "idenfy-pair-test-signing-key";
+pub const TEST_DOCUMENT_HASH_KEY: &str = "idenfy-pair-test-document-hash-key";
+
+/// The pair of the sample events.
+pub const EVENTS_CLIENT_ID: &str = "USER_12345";
+pub const EVENTS_PAIR_ID: &str = "5f0c2b9e4a7d13c8e6b1f2a0";
+pub const EVENTS_IDENTITY_SCAN_REF: &str = "3c1e8b5a-2f4d-4c6b-9a7e-1d2f3a4b5c6d";
+pub const EVENTS_DOCUMENT_SCAN_REF: &str = "9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+
+/// Callbacks arrive an hour after issuance.
+pub fn callback_clock() -> Arc<ManualClock> {
+    let clock = ManualClock::at(T0);
+    clock.advance(Duration::from_secs(3600));
+    Arc::new(clock)
+}
+
+/// A pending pair issued at T0 and kept 30 days.
+pub fn pending_record(
+    client_id: &str,
+    pair_id: &str,
+    identity: &str,
+    document: &str,
+) -> PairRecord {
+    PairRecord {
+        client_id: ClientId::parse(client_id).expect("valid clientId"),
+        version: 1,
+        expires_at: T0.plus(Duration::from_secs(30 * 86_400)),
+        claim: None,
+        pair: Some(Pair {
+            pair_id: pair_id.to_owned(),
+            identity: Session {
+                scan_ref: identity.to_owned(),
+                external_ref: external_ref(pair_id, shared::pair::Role::Identity),
+            },
+            document: Session {
+                scan_ref: document.to_owned(),
+                external_ref: external_ref(pair_id, shared::pair::Role::Document),
+            },
+            verification_url: format!(
+                "https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{pair_id}"
+            ),
+            url_expires_at: T0.plus(Duration::from_secs(3600)),
+            created_at: T0,
+            updated_at: T0,
+            results: Default::default(),
+            verdict: None,
+        }),
+    }
+}
+
+pub fn events_record() -> PairRecord {
+    pending_record(
+        EVENTS_CLIENT_ID,
+        EVENTS_PAIR_ID,
+        EVENTS_IDENTITY_SCAN_REF,
+        EVENTS_DOCUMENT_SCAN_REF,
+    )
+}
+
+pub fn hasher() -> DocumentHasher {
+    DocumentHasher::new(TEST_DOCUMENT_HASH_KEY.as_bytes()).expect("usable key")
+}
+
+pub fn signing_keys() -> SigningKeys {
+    SigningKeys::parse(TEST_SIGNING_KEY).expect("a key")
+}
+
+pub fn callback_service(store: Arc<dyn PairStore>, clock: Arc<ManualClock>) -> CallbackService {
+    CallbackService::new(store, clock, VerdictPolicy::default(), hasher())
+}
+
+pub fn handler(
+    store: Arc<dyn PairStore>,
+    clock: Arc<ManualClock>,
+) -> idenfy_callback::IdenfyCallback {
+    idenfy_callback::IdenfyCallback::new(
+        callback_service(store, clock),
+        Some(signing_keys()),
+        512 * 1024,
+    )
+}
+
+/// What a document says, as iDenfy extracts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFields {
+    pub overall: &'static str,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub doc_type: Option<String>,
+    pub doc_number: Option<String>,
+}
+
+impl DocFields {
+    pub fn new(
+        overall: &'static str,
+        first: &str,
+        last: &str,
+        dob: &str,
+        doc_type: &str,
+        number: &str,
+    ) -> Self {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+        Self {
+            overall,
+            first_name: some(first),
+            last_name: some(last),
+            date_of_birth: some(dob),
+            doc_type: some(doc_type),
+            doc_number: some(number),
+        }
+    }
+}
+
+/// An iDenfy result payload for one session.
+pub fn payload(client_id: &str, scan_ref: &str, is_final: bool, fields: &DocFields) -> Value {
+    json!({
+        "final": is_final,
+        "platform": "PC",
+        "status": {
+            "overall": fields.overall,
+            "suspicionReasons": [], "fraudTags": [], "mismatchTags": [],
+            "autoFace": "FACE_MATCH", "manualFace": null, "autoDocument": "DOC_VALIDATED",
+            "manualDocument": null, "additionalSteps": null
+        },
+        "data": {
+            "docFirstName": fields.first_name, "docLastName": fields.last_name,
+            "docDob": fields.date_of_birth, "docType": fields.doc_type, "docNumber": fields.doc_number,
+            "docExpiry": "2031-04-30", "docNationality": "DE", "docSex": "FEMALE"
+        },
+        "fileUrls": {"FRONT": format!("https://s3.example.com/{scan_ref}/front.png?X-Amz-Expires=3600")},
+        "AML": [], "LID": [],
+        "scanRef": scan_ref,
+        "clientId": client_id,
+        "startTime": T0.unix_seconds() + 60,
+        "finishTime": T0.unix_seconds() + 240
+    })
+}
+
+/// A webhook request as API Gateway hands it to the function.
+pub fn request(body: &str, signature: Option<&str>, event_type: &str) -> lambda_http::Request {
+    let mut builder = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("https://abc123def4.execute-api.eu-west-1.amazonaws.com/webhooks/idenfy")
+        .header("content-type", "application/json")
+        .header("idenfy-event-type", event_type);
+    if let Some(signature) = signature {
+        builder = builder.header("idenfy-signature", signature);
+    }
+    builder
+        .body(Body::from(body.to_owned()))
+        .expect("a valid request")
+}
+
+/// The request signed with the test key.
+pub fn signed(body: &str, event_type: &str) -> lambda_http::Request {
+    request(
+        body,
+        Some(&sign(TEST_SIGNING_KEY, body.as_bytes())),
+        event_type,
+    )
+}
+
+pub fn event_type(is_final: bool) -> &'static str {
+    if is_final {
+        "IDENTIFICATION_MANUAL_FINISHED"
+    } else {
+        "IDENTIFICATION_AUTO_FINISHED"
+    }
+}
+
+/// Status and JSON body of a handler response.
+pub async fn call(
+    handler: &idenfy_callback::IdenfyCallback,
+    request: lambda_http::Request,
+) -> (u16, Value) {
+    let response = handler.handle(request).await;
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+pub fn at(offset_seconds: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(T0.unix_seconds() + offset_seconds)
+}

@@ -1,0 +1,201 @@
+//! Every `events/idenfy-callback/*.json` through `lambda_http::request::from_str` and the
+//! handler, then the whole journey of the sample events, on both stores.
+
+use integration_tests::callbacks::{
+    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call, callback_clock,
+    events_record, handler,
+};
+use integration_tests::moto_table;
+use serde_json::{Value, json};
+use shared::pair::{ClientId, Outcome, Rank};
+use shared::store::{Expected, MemoryStore, PairStore};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+fn events_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/idenfy-callback")
+}
+
+pub fn event(name: &str) -> lambda_http::Request {
+    let text = std::fs::read_to_string(events_dir().join(format!("{name}.json")))
+        .unwrap_or_else(|e| panic!("events/idenfy-callback/{name}.json: {e}"));
+    lambda_http::request::from_str(&text)
+        .unwrap_or_else(|e| panic!("{name}: not an HTTP API event: {e}"))
+}
+
+/// Every sample event's file name.
+pub fn event_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(events_dir())
+        .expect("events/idenfy-callback exists")
+        .map(|entry| {
+            let path = entry.expect("readable").path();
+            path.file_stem()
+                .and_then(|s| s.to_str())
+                .expect("utf-8 name")
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn expectation(name: &str) -> (u16, Value) {
+    match name {
+        "identity-final" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        "identity-preliminary" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        "document-final" | "document-final-base64" => (
+            200,
+            json!({"result": "STORED", "role": "document", "decided": false}),
+        ),
+        "unknown-scan-ref" => (
+            200,
+            json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
+        ),
+        "bad-signature" => (401, json!("BAD_SIGNATURE")),
+        other => panic!("events/idenfy-callback/{other}.json has no expectation in this test"),
+    }
+}
+
+async fn seeded_memory_store() -> Arc<MemoryStore> {
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    store
+}
+
+#[tokio::test]
+async fn every_event_alone_on_a_fresh_pair() {
+    let names = event_names();
+    assert!(names.len() >= 6, "{names:?}");
+    for name in names {
+        let store = seeded_memory_store().await;
+        let handler = handler(store.clone(), callback_clock());
+        let (status, body) = call(&handler, event(&name)).await;
+        let (expected_status, expected_body) = expectation(&name);
+        assert_eq!(status, expected_status, "{name}: {body}");
+        if status == 200 {
+            assert_eq!(body, expected_body, "{name}");
+        } else {
+            assert_eq!(body["code"], expected_body, "{name}: {body}");
+        }
+        let record = store
+            .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let stored = record.pair.unwrap().results;
+        match name.as_str() {
+            "bad-signature" | "unknown-scan-ref" => {
+                assert!(stored.is_empty(), "{name} changed nothing")
+            }
+            "identity-preliminary" => {
+                assert_eq!(stored[EVENTS_IDENTITY_SCAN_REF].rank, Rank::Preliminary)
+            }
+            "identity-final" => assert_eq!(stored[EVENTS_IDENTITY_SCAN_REF].rank, Rank::Final),
+            _ => assert_eq!(stored[EVENTS_DOCUMENT_SCAN_REF].rank, Rank::Final, "{name}"),
+        }
+    }
+}
+
+/// The journey of the sample events: preliminary, identity final, document final (twice, once
+/// base64-encoded), then iDenfy's retries of everything. One verdict, VERIFIED.
+async fn journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec<usize> {
+    let handler = handler(store.clone(), callback_clock());
+    let mut per_callback = Vec::new();
+    let steps = [
+        (
+            "identity-preliminary",
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        (
+            "identity-final",
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        (
+            "document-final",
+            json!({"result": "STORED", "role": "document", "decided": true}),
+        ),
+        (
+            "document-final-base64",
+            json!({"result": "UNCHANGED", "role": "document", "decided": false}),
+        ),
+        (
+            "identity-preliminary",
+            json!({"result": "UNCHANGED", "role": "identity", "decided": false}),
+        ),
+        (
+            "identity-final",
+            json!({"result": "UNCHANGED", "role": "identity", "decided": false}),
+        ),
+        (
+            "unknown-scan-ref",
+            json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
+        ),
+    ];
+    for (name, expected) in steps {
+        let before = requests();
+        let (status, body) = call(&handler, event(name)).await;
+        per_callback.push(requests() - before);
+        assert_eq!((status, body), (200, expected), "{name}");
+    }
+    let before = requests();
+    let (status, _) = call(&handler, event("bad-signature")).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        requests(),
+        before,
+        "a refused signature costs no store request"
+    );
+
+    let pair = store
+        .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .pair
+        .unwrap();
+    let verdict = pair.verdict.expect("decided");
+    assert_eq!(
+        verdict.outcome,
+        Outcome::Verified,
+        "MÜLLER on the ID card, MUELLER on the permit"
+    );
+    assert!(verdict.reasons.is_empty());
+    per_callback
+}
+
+#[tokio::test]
+async fn sample_journey_on_the_memory_store() {
+    journey(seeded_memory_store().await, || 0).await;
+}
+
+#[tokio::test]
+async fn sample_journey_on_dynamodb_costs_at_most_two_requests_per_callback() {
+    let table = moto_table().await;
+    table
+        .store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let requests = table.requests.clone();
+    let per_callback = journey(Arc::new(table.store.clone()), move || {
+        requests.load(std::sync::atomic::Ordering::SeqCst)
+    })
+    .await;
+    println!("DynamoDB requests per callback: {per_callback:?}");
+    assert!(
+        per_callback.iter().all(|n| (1..=2).contains(n)),
+        "{per_callback:?}"
+    );
+    // The callback that completes the pair pays the second request, and only it.
+    assert_eq!(per_callback, vec![1, 1, 2, 1, 1, 1, 1]);
+    table.store.delete_table().await.unwrap();
+}

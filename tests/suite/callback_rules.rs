@@ -1,0 +1,207 @@
+//! The pair rules as callbacks meet them: the role comes from the scanRef issuance stored
+//! (never from a `tokenType` field), a scanRef outside the live pair changes nothing, an
+//! expired pair is absent, and a restarted pair ignores its predecessor's sessions.
+
+use integration_tests::callbacks::{
+    DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call,
+    callback_clock, events_record, handler, payload, signed,
+};
+use serde_json::json;
+use shared::pair::{ClientId, Role};
+use shared::store::{Expected, MemoryStore, PairStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn permit() -> DocFields {
+    DocFields::new(
+        "APPROVED",
+        "JOHN",
+        "MUELLER",
+        "1990-05-15",
+        "RESIDENCE_PERMIT",
+        "RP4471932",
+    )
+}
+
+async fn seeded() -> Arc<MemoryStore> {
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    store
+}
+
+async fn pair(store: &MemoryStore) -> shared::pair::Pair {
+    store
+        .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .pair
+        .unwrap()
+}
+
+#[tokio::test]
+async fn role_comes_from_the_stored_scan_ref_not_from_token_type_or_external_ref() {
+    let store = seeded().await;
+    let handler = handler(store.clone(), callback_clock());
+    let mut body = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    body["tokenType"] = json!("IDENTIFICATION");
+    body["externalRef"] = json!("idp-000000000000000000000000-identity");
+    let (status, response) = call(&handler, signed(&body.to_string(), "IDENTIFICATION")).await;
+    assert_eq!((status, response["role"].as_str()), (200, Some("document")));
+    let pair = pair(&store).await;
+    assert!(pair.half(Role::Document).is_some());
+    assert!(pair.half(Role::Identity).is_none());
+}
+
+#[tokio::test]
+async fn a_scan_ref_of_another_pair_or_client_changes_nothing() {
+    let store = seeded().await;
+    let handler = handler(store.clone(), callback_clock());
+    let foreign = payload(
+        EVENTS_CLIENT_ID,
+        "11111111-2222-4333-8444-555555555555",
+        true,
+        &permit(),
+    );
+    let (status, response) = call(&handler, signed(&foreign.to_string(), "IDENTIFICATION")).await;
+    assert_eq!(
+        (status, response["reason"].as_str()),
+        (200, Some("SCAN_REF_NOT_IN_PAIR"))
+    );
+    // The right scanRef under another clientId is not this pair's either.
+    let elsewhere = payload("USER_99999", EVENTS_IDENTITY_SCAN_REF, true, &permit());
+    let (status, response) = call(&handler, signed(&elsewhere.to_string(), "IDENTIFICATION")).await;
+    assert_eq!(
+        (status, response["reason"].as_str()),
+        (200, Some("UNKNOWN_CLIENT_ID"))
+    );
+    assert_eq!(pair(&store).await, events_record().pair.unwrap());
+}
+
+#[tokio::test]
+async fn an_expired_pair_is_absent_even_while_still_readable() {
+    let store = seeded().await;
+    let clock = callback_clock();
+    clock.advance(Duration::from_secs(30 * 86_400));
+    let handler = handler(store.clone(), clock);
+    let body = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    let (status, response) = call(&handler, signed(&body.to_string(), "IDENTIFICATION")).await;
+    assert_eq!(
+        (status, response["reason"].as_str()),
+        (200, Some("SCAN_REF_NOT_IN_PAIR"))
+    );
+    assert!(pair(&store).await.results.is_empty());
+}
+
+#[tokio::test]
+async fn a_final_result_is_never_replaced_and_a_late_preliminary_changes_nothing() {
+    let store = seeded().await;
+    let handler = handler(store.clone(), callback_clock());
+    let final_body =
+        payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit()).to_string();
+    let mut other = permit();
+    other.overall = "DENIED";
+    let late_final = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &other).to_string();
+    let late_preliminary =
+        payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, false, &other).to_string();
+
+    assert_eq!(
+        call(&handler, signed(&final_body, "IDENTIFICATION"))
+            .await
+            .1["result"],
+        "STORED"
+    );
+    let stored = pair(&store).await.half(Role::Document).cloned();
+    for body in [&late_preliminary, &late_final, &final_body] {
+        assert_eq!(
+            call(&handler, signed(body, "IDENTIFICATION")).await.1["result"],
+            "UNCHANGED"
+        );
+    }
+    assert_eq!(pair(&store).await.half(Role::Document).cloned(), stored);
+}
+
+#[tokio::test]
+async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it() {
+    let store = seeded().await;
+    let handler = handler(store.clone(), callback_clock());
+    let identity = DocFields::new(
+        "APPROVED",
+        "JOHN",
+        "MÜLLER",
+        "1990-05-15",
+        "ID_CARD",
+        "L01X00T47",
+    );
+    let both_preliminary = [
+        payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, false, &identity),
+        payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, false, &permit()),
+    ];
+    for body in &both_preliminary {
+        let (_, response) = call(
+            &handler,
+            signed(&body.to_string(), "IDENTIFICATION_AUTO_FINISHED"),
+        )
+        .await;
+        assert_eq!(
+            (response["result"].as_str(), response["decided"].as_bool()),
+            (Some("STORED"), Some(false))
+        );
+    }
+    assert_eq!(
+        pair(&store).await.verdict,
+        None,
+        "two preliminaries decide nothing"
+    );
+    let identity_final = payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, true, &identity);
+    let document_final = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    assert_eq!(
+        call(
+            &handler,
+            signed(
+                &identity_final.to_string(),
+                "IDENTIFICATION_MANUAL_FINISHED"
+            )
+        )
+        .await
+        .1["decided"],
+        false
+    );
+    assert_eq!(
+        call(
+            &handler,
+            signed(
+                &document_final.to_string(),
+                "IDENTIFICATION_MANUAL_FINISHED"
+            )
+        )
+        .await
+        .1["decided"],
+        true
+    );
+    assert_eq!(
+        pair(&store).await.verdict.unwrap().outcome,
+        shared::pair::Outcome::Verified
+    );
+}
+
+#[tokio::test]
+async fn a_restarted_pair_ignores_the_old_sessions() {
+    let store = seeded().await;
+    let mut restarted = events_record();
+    restarted.version = 2;
+    if let Some(pair) = restarted.pair.as_mut() {
+        pair.pair_id = "aaaaaaaaaaaaaaaaaaaaaaaa".into();
+        pair.identity.scan_ref = "new-identity".into();
+        pair.document.scan_ref = "new-document".into();
+    }
+    store.save(&restarted, Expected::Version(1)).await.unwrap();
+    let handler = handler(store.clone(), callback_clock());
+    let old = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    let (_, response) = call(&handler, signed(&old.to_string(), "IDENTIFICATION")).await;
+    assert_eq!(response["reason"], "SCAN_REF_NOT_IN_PAIR");
+    assert!(pair(&store).await.results.is_empty());
+}

@@ -1,0 +1,198 @@
+//! The signature table: what is refused with 401 costs zero DynamoDB requests; rotation keeps
+//! the old key valid while both are configured. Then the checks before it: 405, 415, 413, 400.
+
+use integration_tests::callbacks::{
+    EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, TEST_SIGNING_KEY, call, callback_clock,
+    callback_service, events_record, request,
+};
+use integration_tests::moto_table;
+use serde_json::Value;
+use shared::callback::SigningKeys;
+use shared::callback::signature::sign;
+use shared::store::{Expected, PairStore};
+use std::sync::Arc;
+
+fn body() -> String {
+    let fields = integration_tests::callbacks::DocFields::new(
+        "APPROVED",
+        "JOHN",
+        "MÜLLER",
+        "1990-05-15",
+        "ID_CARD",
+        "L01X00T47",
+    );
+    integration_tests::callbacks::payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, true, &fields)
+        .to_string()
+}
+
+#[tokio::test]
+async fn signature_table_with_zero_store_requests_for_every_refusal() {
+    let table = moto_table().await;
+    table
+        .store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let store: Arc<dyn PairStore> = Arc::new(table.store.clone());
+    let keys = SigningKeys::parse(&format!("new-rotated-key,{TEST_SIGNING_KEY}")).unwrap();
+    let handler = idenfy_callback::IdenfyCallback::new(
+        callback_service(store, callback_clock()),
+        Some(keys),
+        512 * 1024,
+    );
+
+    let body = body();
+    let good = sign(TEST_SIGNING_KEY, body.as_bytes());
+    let mut flipped = body.clone().into_bytes();
+    flipped[body.len() / 2] ^= 0x01;
+    let flipped = String::from_utf8(flipped).unwrap();
+    let reserialised =
+        serde_json::to_string_pretty(&serde_json::from_str::<Value>(&body).unwrap()).unwrap();
+
+    let refused: Vec<(&str, String, Option<String>)> = vec![
+        ("one flipped body bit", flipped, Some(good.clone())),
+        (
+            "wrong key",
+            body.clone(),
+            Some(sign("another-key", body.as_bytes())),
+        ),
+        ("missing header", body.clone(), None),
+        ("empty", body.clone(), Some(String::new())),
+        ("truncated", body.clone(), Some(good[..62].to_owned())),
+        ("over-long", body.clone(), Some(format!("{good}00"))),
+        (
+            "non-hex",
+            body.clone(),
+            Some(good.replace(&good[..2], "zz")),
+        ),
+        ("v1,-style junk", body.clone(), Some(format!("v1,{good}"))),
+        (
+            "sha256=-prefixed",
+            body.clone(),
+            Some(format!("sha256={good}")),
+        ),
+        ("re-serialised JSON", reserialised, Some(good.clone())),
+    ];
+    for (case, body, signature) in refused {
+        let before = table.requests();
+        let (status, response) = call(
+            &handler,
+            request(&body, signature.as_deref(), "IDENTIFICATION"),
+        )
+        .await;
+        assert_eq!(status, 401, "{case}: {response}");
+        assert_eq!(response["code"], "BAD_SIGNATURE", "{case}");
+        assert_eq!(
+            table.requests(),
+            before,
+            "{case}: no DynamoDB request for a refused signature"
+        );
+    }
+
+    let accepted = [
+        ("lower-case hex, old key", good.clone()),
+        ("upper-case hex, old key", good.to_uppercase()),
+        ("new key", sign("new-rotated-key", body.as_bytes())),
+    ];
+    for (case, signature) in accepted {
+        let (status, response) =
+            call(&handler, request(&body, Some(&signature), "IDENTIFICATION")).await;
+        assert_eq!(status, 200, "{case}: {response}");
+    }
+    table.store.delete_table().await.unwrap();
+}
+
+#[tokio::test]
+async fn refusals_before_the_signature_and_after_it() {
+    let store = Arc::new(shared::store::MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let handler = integration_tests::callbacks::handler(store.clone(), callback_clock());
+
+    let get = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri("https://api.example.com/webhooks/idenfy")
+        .body(lambda_http::Body::Empty)
+        .unwrap();
+    let response = handler.handle(get).await;
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers().get("allow").unwrap(), "POST");
+
+    let body = body();
+    let signature = sign(TEST_SIGNING_KEY, body.as_bytes());
+    let form = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("https://api.example.com/webhooks/idenfy")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idenfy-signature", &signature)
+        .body(lambda_http::Body::from(body.clone()))
+        .unwrap();
+    assert_eq!(call(&handler, form).await.0, 415);
+
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(600 * 1024));
+    let (status, response) = call(
+        &handler,
+        request(
+            &huge,
+            Some(&sign(TEST_SIGNING_KEY, huge.as_bytes())),
+            "IDENTIFICATION",
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, response["code"].as_str()),
+        (413, Some("PAYLOAD_TOO_LARGE"))
+    );
+
+    for (case, malformed) in [
+        ("not JSON", "{\"clientId\": \"USER_12345\",".to_owned()),
+        (
+            "no scanRef",
+            "{\"clientId\": \"USER_12345\", \"final\": true}".to_owned(),
+        ),
+        (
+            "no clientId",
+            format!("{{\"scanRef\": \"{EVENTS_IDENTITY_SCAN_REF}\"}}"),
+        ),
+        ("array", "[1, 2]".to_owned()),
+    ] {
+        let (status, response) = call(
+            &handler,
+            request(
+                &malformed,
+                Some(&sign(TEST_SIGNING_KEY, malformed.as_bytes())),
+                "IDENTIFICATION",
+            ),
+        )
+        .await;
+        assert_eq!(status, 400, "{case}: {response}");
+        assert_eq!(response["code"], "MALFORMED_CALLBACK", "{case}");
+    }
+    let record = store
+        .load(&shared::pair::ClientId::parse(EVENTS_CLIENT_ID).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        record.pair.unwrap().results.is_empty(),
+        "nothing refused was stored"
+    );
+}
+
+#[tokio::test]
+async fn unsigned_callbacks_pass_only_when_no_key_is_configured() {
+    let store = Arc::new(shared::store::MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let insecure = idenfy_callback::IdenfyCallback::new(
+        callback_service(store.clone(), callback_clock()),
+        None,
+        512 * 1024,
+    );
+    let (status, _) = call(&insecure, request(&body(), None, "IDENTIFICATION")).await;
+    assert_eq!(status, 200);
+}
