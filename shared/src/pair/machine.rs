@@ -62,8 +62,14 @@ pub fn decide_issuance(
     match record.live_pair(now) {
         Some(_) if restart => IssuanceDecision::Mint(expected),
         Some(pair) => match &pair.verdict {
+            // An abandoned pair is no judgement of the person: asking again starts afresh.
+            Some(verdict) if verdict.outcome == Outcome::Incomplete => {
+                IssuanceDecision::Mint(expected)
+            }
             Some(verdict) => IssuanceDecision::AlreadyDecided(verdict.outcome),
-            None if pair.url_expires_at > now => {
+            // Results are arriving: the person is under way, and replacing the pair would
+            // orphan them, even once the link itself has expired.
+            None if pair.url_expires_at > now || !pair.results.is_empty() => {
                 IssuanceDecision::ReturnExisting(Box::new(pair.clone()))
             }
             None => IssuanceDecision::Mint(expected),
@@ -241,6 +247,40 @@ mod tests {
     #[test]
     fn pending_pair_with_a_dead_link_is_replaced() {
         let r = record(Some(pair(0, None)), None, 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), false, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    #[test]
+    fn pending_pair_with_results_arriving_is_kept_after_its_link_expired() {
+        let mut under_way = pair(0, None);
+        under_way.results.insert(
+            "scan-identity".into(),
+            crate::pair::HalfResult {
+                rank: crate::pair::Rank::Final,
+                overall: crate::pair::OverallStatus::Approved,
+                event_type: None,
+                first_name: None,
+                last_name: None,
+                date_of_birth: None,
+                doc_type: None,
+                doc_number_hash: None,
+                tags: vec![],
+                received_at: at(-5),
+            },
+        );
+        let r = record(Some(under_way.clone()), None, 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), false, NOW),
+            IssuanceDecision::ReturnExisting(Box::new(under_way))
+        );
+    }
+
+    #[test]
+    fn incomplete_pair_is_issued_again_without_restart() {
+        let r = record(Some(pair(60, Some(Outcome::Incomplete))), None, 86_400);
         assert_eq!(
             decide_issuance(Some(&r), false, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
