@@ -1,14 +1,15 @@
 //! Capturing what a test's own thread logs. One global subscriber is installed per test
 //! process, and it only formats events of threads that are capturing: scoped subscribers
 //! (`set_default`) share tracing's global callsite cache with every other test thread and lose
-//! events when tests run in parallel.
+//! events when tests run in parallel. The filter is dynamic (checked per event, never cached
+//! per callsite) for the same reason.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::sync::{Arc, Mutex, Once};
 use tracing::Level;
 use tracing_subscriber::Layer;
-use tracing_subscriber::filter::{FilterExt, LevelFilter, filter_fn};
+use tracing_subscriber::filter::{FilterExt, LevelFilter, dynamic_filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 
 type Buffer = Arc<Mutex<Vec<u8>>>;
@@ -46,7 +47,7 @@ fn install() {
             // The functions' own filter, as permissive as an operator can make it (TRACE),
             // and then only the events of capturing threads, up to the level they asked for.
             .with_filter(
-                shared::logging::filter(LevelFilter::TRACE).and(filter_fn(|metadata| {
+                shared::logging::filter(LevelFilter::TRACE).and(dynamic_filter_fn(|metadata, _context| {
                     CAPTURING.with(|capturing| {
                         capturing
                             .borrow()
