@@ -30,8 +30,17 @@ pub fn filter(level: LevelFilter) -> EnvFilter {
     )
 }
 
-/// Installs the functions' subscriber; call once, first thing in `main`.
+/// Installs the functions' subscriber (to stdout, where Lambda collects it); call once,
+/// first thing in `main`.
 pub fn init() {
+    init_with_writer(std::io::stdout);
+}
+
+/// The same subscriber writing elsewhere (the local stack keeps stdout for its URL line).
+pub fn init_with_writer<W>(writer: W)
+where
+    W: for<'w> lambda_http::tracing::subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let requested = std::env::var("AWS_LAMBDA_LOG_LEVEL")
         .or_else(|_| std::env::var("RUST_LOG"))
         .ok()
@@ -40,7 +49,8 @@ pub fn init() {
     let builder = lambda_http::tracing::subscriber::fmt()
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(requested));
+        .with_env_filter(filter(requested))
+        .with_writer(writer);
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     if json {
         builder.json().init();

@@ -49,13 +49,16 @@ impl FieldError {
 pub struct AllowedOrigins(Vec<url::Origin>);
 
 impl AllowedOrigins {
-    /// Comma-separated `https://host[:port]` entries.
+    /// Comma-separated `https://host[:port]` entries; `http://` only for 127.0.0.1 and
+    /// localhost (the local stack).
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut origins = Vec::new();
         for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let url = url::Url::parse(entry).map_err(|e| format!("{entry:?}: {e}"))?;
-            if url.scheme() != "https" {
-                return Err(format!("{entry:?}: origins must be https"));
+            if !(url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url))) {
+                return Err(format!(
+                    "{entry:?}: origins must be https (http only on 127.0.0.1)"
+                ));
             }
             if url.path() != "/" || url.query().is_some() {
                 return Err(format!("{entry:?}: an origin has no path or query"));
@@ -72,13 +75,15 @@ impl AllowedOrigins {
         }
         let url = url::Url::parse(candidate)
             .map_err(|e| ("INVALID_URL", format!("is not a valid URL: {e}")))?;
-        if url.scheme() != "https" {
-            return Err(("NOT_HTTPS", "must be an https URL".into()));
-        }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(("INVALID_URL", "must not carry credentials".into()));
         }
-        if !self.0.contains(&url.origin()) {
+        let allowed = self.0.contains(&url.origin());
+        // An http origin can only be allowed on loopback: any other http URL is refused as such.
+        if url.scheme() != "https" && !allowed {
+            return Err(("NOT_HTTPS", "must be an https URL".into()));
+        }
+        if !allowed {
             return Err((
                 "ORIGIN_NOT_ALLOWED",
                 "must be under one of ALLOWED_REDIRECT_ORIGINS".into(),
@@ -86,6 +91,10 @@ impl AllowedOrigins {
         }
         Ok(())
     }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    matches!(url.host_str(), Some("127.0.0.1" | "localhost"))
 }
 
 const FIELDS: [&str; 9] = [
@@ -327,6 +336,12 @@ mod tests {
         );
         assert_eq!(o.check("javascript:alert(1)").unwrap_err().0, "NOT_HTTPS");
         assert!(AllowedOrigins::parse("http://shop.example.com").is_err());
+        let local = AllowedOrigins::parse("http://127.0.0.1:3000").unwrap();
+        assert!(local.check("http://127.0.0.1:3000/done?clientId=A").is_ok());
+        assert_eq!(
+            local.check("http://127.0.0.1:3001/done").unwrap_err().0,
+            "NOT_HTTPS"
+        );
         assert!(AllowedOrigins::parse("https://shop.example.com/path").is_err());
     }
 }

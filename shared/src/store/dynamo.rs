@@ -116,6 +116,29 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// Creates the table unless it exists (the local stack's DynamoDB mode).
+    pub async fn ensure_table(&self) -> Result<(), StoreError> {
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
+        match described {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception())
+                {
+                    self.create_table().await
+                } else {
+                    Err(unavailable(error))
+                }
+            }
+        }
+    }
+
     pub async fn delete_table(&self) -> Result<(), StoreError> {
         self.client
             .delete_table()

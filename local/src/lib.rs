@@ -1,0 +1,222 @@
+//! The local stack: both functions' handlers on 127.0.0.1 behind a small site, an embedded
+//! store (or a DynamoDB API), and an iDenfy sandbox simulator — the whole journey on one
+//! machine, no AWS or iDenfy account needed.
+
+mod bridge;
+mod html;
+pub mod simulator;
+mod site;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+use idenfy_callback::IdenfyCallback;
+use issue_tokens::IssueTokens;
+use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
+use shared::clock::SystemClock;
+use shared::idenfy::{IdenfyClient, IdenfyClientConfig};
+use shared::issuance::{AllowedOrigins, IssuancePolicy, IssuanceService, SiteUrls};
+use shared::pair::verdict::VerdictPolicy;
+use shared::store::{DynamoStore, MemoryStore, PairStore};
+use simulator::{Simulator, SimulatorConfig};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Where pairs are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChoice {
+    Memory,
+    /// The DynamoDB API the environment names (`AWS_ENDPOINT_URL_DYNAMODB` for a local one);
+    /// the table is created when missing.
+    DynamoDb {
+        table: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct LocalConfig {
+    /// 0 picks a free port.
+    pub port: u16,
+    /// `Some(port)` runs the simulator there (0: a free port); `None` talks to `idenfy_base_url`.
+    pub simulator_port: Option<u16>,
+    pub idenfy_base_url: String,
+    pub api_key: String,
+    pub api_secret: String,
+    /// The webhook signing key (the simulator signs with it; the callback checks it).
+    pub signing_key: String,
+    /// The public URL of `/webhooks/idenfy` when talking to real iDenfy; the local one otherwise.
+    pub callback_url: Option<String>,
+    pub store: StoreChoice,
+    /// How long the simulator waits between a preliminary and the final result.
+    pub final_delay: Duration,
+}
+
+impl Default for LocalConfig {
+    fn default() -> Self {
+        Self {
+            port: 3000,
+            simulator_port: Some(3001),
+            idenfy_base_url: shared::config::DEFAULT_IDENFY_BASE_URL.to_owned(),
+            api_key: "local-api-key".to_owned(),
+            api_secret: "local-api-secret".to_owned(),
+            signing_key: "local-signing-key".to_owned(),
+            callback_url: None,
+            store: StoreChoice::Memory,
+            final_delay: Duration::from_millis(1500),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    issue_tokens: IssueTokens,
+    callback: IdenfyCallback,
+    site_origin: String,
+}
+
+/// The running stack; dropping it does not stop it (the tasks run until the process ends).
+pub struct Running {
+    pub site_url: String,
+    pub simulator_url: Option<String>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Waits until a server stops (it only does on error).
+    pub async fn wait(self) {
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    pub fn stop(&self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    #[error("the DynamoDB table is not usable: {0}")]
+    Store(String),
+}
+
+async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|source| StartError::Bind { port, source })?;
+    let address = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { port, source })?;
+    Ok((listener, address))
+}
+
+fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "server stopped");
+        }
+    })
+}
+
+pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
+    let (site_listener, site_address) = bind(config.port).await?;
+    let site_origin = format!("http://{site_address}");
+    let local_webhook = format!("{site_origin}/webhooks/idenfy");
+
+    let mut tasks = Vec::new();
+    let (idenfy_base_url, simulator_url, callback_url) = match config.simulator_port {
+        Some(port) => {
+            let (listener, address) = bind(port).await?;
+            let simulator = Simulator::new(SimulatorConfig {
+                api_key: config.api_key.clone(),
+                api_secret: config.api_secret.clone(),
+                signing_key: config.signing_key.clone(),
+                default_webhook_url: Some(local_webhook.clone()),
+                final_delay: config.final_delay,
+            });
+            tasks.push(serve(listener, simulator.router()));
+            let url = format!("http://{address}");
+            (url.clone(), Some(url), Some(local_webhook))
+        }
+        None => (
+            config.idenfy_base_url.clone(),
+            None,
+            config.callback_url.clone(),
+        ),
+    };
+
+    let store: Arc<dyn PairStore> = match &config.store {
+        StoreChoice::Memory => Arc::new(MemoryStore::new()),
+        StoreChoice::DynamoDb { table } => {
+            let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
+            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
+            store
+                .ensure_table()
+                .await
+                .map_err(|e| StartError::Store(e.to_string()))?;
+            Arc::new(store)
+        }
+    };
+
+    let tokens = IdenfyClient::new(IdenfyClientConfig::new(
+        &idenfy_base_url,
+        &config.api_key,
+        &config.api_secret,
+    ))
+    .map_err(|e| StartError::Config(e.to_string()))?;
+    let allowed_origins = AllowedOrigins::parse(&site_origin).map_err(StartError::Config)?;
+    let issuance = IssuanceService::new(
+        store.clone(),
+        Arc::new(tokens),
+        Arc::new(SystemClock),
+        IssuancePolicy {
+            default_site_urls: SiteUrls::default(),
+            allowed_origins,
+            callback_url,
+            documents: vec!["RESIDENCE_PERMIT".to_owned()],
+            token_expiry: Duration::from_secs(3600),
+            session_length: Duration::from_secs(600),
+            retention: Duration::from_secs(30 * 86_400),
+            claim_ttl: Duration::from_secs(60),
+        },
+    );
+    let signing_keys = SigningKeys::parse(&config.signing_key)
+        .ok_or_else(|| StartError::Config("a webhook signing key is required".into()))?;
+    let hasher = DocumentHasher::new(b"local-development-document-hash-key")
+        .ok_or_else(|| StartError::Config("document hash key".into()))?;
+    let callbacks = CallbackService::new(
+        store,
+        Arc::new(SystemClock),
+        VerdictPolicy::default(),
+        hasher,
+    );
+
+    let state = AppState {
+        issue_tokens: IssueTokens::new(issuance),
+        callback: IdenfyCallback::new(callbacks, Some(signing_keys), 512 * 1024),
+        site_origin: site_origin.clone(),
+    };
+    let router = Router::new()
+        .route("/", get(site::start_page))
+        .route("/start", post(site::start))
+        .route("/done", get(site::done))
+        .route("/verifications", any(site::issue_tokens_route))
+        .route("/verifications/{client_id}", any(site::issue_tokens_route))
+        .route("/webhooks/idenfy", any(site::webhook_route))
+        .with_state(state);
+    tasks.push(serve(site_listener, router));
+
+    Ok(Running {
+        site_url: format!("{site_origin}/"),
+        simulator_url,
+        tasks,
+    })
+}

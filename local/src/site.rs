@@ -1,0 +1,201 @@
+//! "Your site": the start page a person fills in, the call to `POST /verifications`, and the
+//! final page that shows the verdict and its reasons, refreshing until it is decided.
+//! It calls the issue-tokens handler exactly as a site's backend would call the API.
+
+use crate::html::{escape, page};
+use crate::{AppState, bridge};
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use lambda_http::Body;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub async fn start_page() -> Html<String> {
+    let suggested = format!("USER_{:05}", fastrand::u32(10_000..100_000));
+    let body = format!(
+        r#"<h1>Verify your identity</h1>
+<p>You will take a selfie with your identity document, then upload your residence permit.</p>
+<form method="post" action="/start">
+<label for="clientId">Customer id (clientId)</label>
+<input id="clientId" name="clientId" value="{suggested}">
+<label for="firstName">First name (optional)</label>
+<input id="firstName" name="firstName">
+<label for="lastName">Last name (optional)</label>
+<input id="lastName" name="lastName">
+<label><input type="checkbox" id="restart" name="restart" value="on"> Start over if a verification exists</label>
+<button id="start" type="submit">Start verification</button>
+</form>"#
+    );
+    Html(page("Verify your identity", "", &body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    #[serde(rename = "clientId")]
+    client_id: String,
+    #[serde(rename = "firstName", default)]
+    first_name: String,
+    #[serde(rename = "lastName", default)]
+    last_name: String,
+    restart: Option<String>,
+}
+
+/// Calls a handler with a JSON request, as API Gateway would deliver it.
+async fn call_api(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut builder = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", state.site_origin));
+    let body = match body {
+        Some(json) => {
+            builder = builder.header("content-type", "application/json");
+            Body::Text(json.to_string())
+        }
+        None => Body::Empty,
+    };
+    let Ok(request) = builder.body(body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            json!({"message": "invalid request"}),
+        );
+    };
+    let response = state.issue_tokens.handle(request).await;
+    let status = response.status();
+    let value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (status, value)
+}
+
+pub async fn start(State(state): State<AppState>, Form(form): Form<StartForm>) -> Response {
+    let client_id = form.client_id.trim().to_owned();
+    let done = {
+        let mut url = url::Url::parse(&format!("{}/done", state.site_origin)).ok();
+        if let Some(url) = url.as_mut() {
+            url.query_pairs_mut().append_pair("clientId", &client_id);
+        }
+        url.map(String::from).unwrap_or_default()
+    };
+    let mut body = json!({
+        "clientId": client_id,
+        "successUrl": done,
+        "errorUrl": done,
+        "unverifiedUrl": done,
+        "restart": form.restart.is_some(),
+    });
+    for (field, value) in [
+        ("firstName", &form.first_name),
+        ("lastName", &form.last_name),
+    ] {
+        if !value.trim().is_empty() {
+            body[field] = json!(value.trim());
+        }
+    }
+    let (status, response) = call_api(&state, "POST", "/verifications", Some(body)).await;
+    match response["verificationUrl"].as_str() {
+        Some(url) if status.is_success() => Redirect::to(url).into_response(),
+        _ => {
+            let message = response["message"].as_str().unwrap_or("unexpected answer");
+            let code = response["code"].as_str().unwrap_or("");
+            let fields = response["fieldErrors"]
+                .as_array()
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .map(|e| {
+                            format!(
+                                "<li>{}: {}</li>",
+                                escape(e["field"].as_str().unwrap_or("")),
+                                escape(e["message"].as_str().unwrap_or(""))
+                            )
+                        })
+                        .collect::<String>()
+                })
+                .unwrap_or_default();
+            let page_body = format!(
+                r#"<h1>Could not start</h1><p id="error"><code>{}</code> {} ({})</p><ul>{fields}</ul><p><a href="/">Back</a></p>"#,
+                escape(code),
+                escape(message),
+                status.as_u16()
+            );
+            (status, Html(page("Could not start", "", &page_body))).into_response()
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    #[serde(rename = "clientId")]
+    client_id: String,
+}
+
+pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>) -> Response {
+    let encoded: String =
+        url::form_urlencoded::byte_serialize(query.client_id.as_bytes()).collect();
+    let (status, response) =
+        call_api(&state, "GET", &format!("/verifications/{encoded}"), None).await;
+    if !status.is_success() {
+        let body = r#"<h1>Verification not found</h1><p id="status" class="status">UNKNOWN</p><p><a href="/">Start again</a></p>"#;
+        return (status, Html(page("Verification", "", body))).into_response();
+    }
+    let verdict = response["status"].as_str().unwrap_or("PENDING");
+    let reasons: String = response["reasons"]
+        .as_array()
+        .map(|reasons| {
+            reasons
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|r| format!("<li>{}</li>", escape(r)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let pending = verdict == "PENDING";
+    let refresh = if pending {
+        r#"<meta http-equiv="refresh" content="1">"#
+    } else {
+        ""
+    };
+    let explanation = match verdict {
+        "PENDING" => "Waiting for iDenfy's results… this page refreshes by itself.",
+        "VERIFIED" => "Both documents were verified and belong to the same person.",
+        "REQUIRES_REVIEW" => "A person will review the documents.",
+        "REJECTED" => "The verification was rejected.",
+        _ => "The verification was not completed; please start again.",
+    };
+    let body = format!(
+        r#"<h1>Your verification</h1>
+<p>clientId <code>{client}</code></p>
+<p id="status" class="status" data-decided="{decided}">{verdict}</p>
+<p>{explanation}</p>
+<ul id="reasons">{reasons}</ul>
+<p><a href="/">Start another</a></p>"#,
+        client = escape(&query.client_id),
+        decided = !pending,
+        verdict = escape(verdict),
+    );
+    Html(page("Your verification", refresh, &body)).into_response()
+}
+
+/// The API routes: straight into the Lambda handlers.
+pub async fn issue_tokens_route(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    match bridge::to_lambda(request).await {
+        Ok(request) => bridge::from_lambda(state.issue_tokens.handle(request).await),
+        Err(response) => response,
+    }
+}
+
+pub async fn webhook_route(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> Response {
+    match bridge::to_lambda(request).await {
+        Ok(request) => bridge::from_lambda(state.callback.handle(request).await),
+        Err(response) => response,
+    }
+}
