@@ -185,6 +185,8 @@ pub fn service(
     IssuanceService::new(store, tokens, clock, policy())
 }
 
+pub mod browser;
 pub mod callbacks;
+pub mod journeys;
 pub mod logs;
 pub mod stores;

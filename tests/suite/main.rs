@@ -9,5 +9,6 @@ mod callback_signature;
 mod chain;
 mod fuzz;
 mod issue_tokens_events;
+mod local_stack;
 mod store_conformance;
 mod token_client;
