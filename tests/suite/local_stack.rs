@@ -139,3 +139,71 @@ async fn cargo_run_prints_the_url_of_the_start_page() {
     let _ = child.wait();
     result.unwrap();
 }
+
+#[tokio::test]
+async fn the_simulator_answers_like_idenfys_token_api() {
+    use shared::idenfy::{
+        IdenfyClient, IdenfyClientConfig, IdenfyError, TokenIssuer, TokenRequest, TokenType,
+    };
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let simulator = running.simulator_url.clone().expect("simulator on");
+    let defaults = LocalConfig::default();
+
+    let client = IdenfyClient::new(IdenfyClientConfig::new(
+        &simulator,
+        &defaults.api_key,
+        &defaults.api_secret,
+    ))
+    .unwrap();
+    let token = client
+        .create_token(&TokenRequest::new("USER_1", TokenType::Document))
+        .await
+        .expect("201 with a token");
+    assert_eq!(token.auth_token.len(), 40);
+    let page = reqwest::get(client.redirect_url(&token.auth_token))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"data-kind="document""#), "{page}");
+
+    let wrong = IdenfyClient::new(IdenfyClientConfig::new(&simulator, "key", "wrong")).unwrap();
+    match wrong
+        .create_token(&TokenRequest::new("USER_1", TokenType::Document))
+        .await
+    {
+        Err(IdenfyError::Unauthorized(upstream)) => {
+            assert_eq!(upstream.identifier, None);
+            assert_eq!(upstream.message, "Invalid authorization credentials");
+        }
+        other => panic!("expected 401, got {other:?}"),
+    }
+
+    let http = reqwest::Client::new();
+    let raw = |body: &'static str| {
+        http.post(format!("{simulator}/api/v2/token"))
+            .basic_auth(&defaults.api_key, Some(&defaults.api_secret))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (body, identifier) in [
+        (
+            r#"{"clientId": "USER_1", "expiryTime": 9999999}"#,
+            "BAD_VALUE",
+        ),
+        (r#"{"clientId": "USER_1", "sessionLength": 5}"#, "BAD_VALUE"),
+        (r#"{"tokenType": "DOCUMENT"}"#, "MISSING_VALUE"),
+        (r#"{"clientId": "#, "JSON_ERROR"),
+    ] {
+        let response = raw(body).await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{body}");
+        let error: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(error["identifier"], identifier, "{body}");
+        assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    running.stop();
+}
