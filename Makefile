@@ -1,12 +1,32 @@
-# `make test` is the project's test command; CI (.ci/run) runs it on a clean clone.
+# `make test` is the project's test command; CI (.ci/run) runs it, then `make package`, on a
+# clean clone.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+REGION ?= eu-west-1
 
-.PHONY: test lint venv fuzz clean
+# The venv's tools (moto_server, cfn-lint, sam, cargo-lambda, zig) come first on PATH.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
 
-test: venv lint
+.PHONY: test lint template venv fuzz package clean
+
+test: venv lint template
 	scripts/with-moto cargo test --workspace --locked
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# template.yaml: CloudFormation lint, SAM's own validation, and the template's tests.
+template: venv
+	cfn-lint template.yaml
+	sam validate --lint --region $(REGION)
+	$(VENV)/bin/python -m unittest discover --start-directory tests/template --verbose
+
+# arm64 bootstraps of both functions, as `sam deploy` will upload them (.aws-sam/build).
+package: venv
+	sam build --region $(REGION)
 
 # 1 000 000 generated and mutated webhook bodies and headers through verify + parse + decide
 # (`make test` runs a few thousand of the same).
@@ -14,11 +34,7 @@ FUZZ_CASES ?= 1000000
 fuzz:
 	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test suite -- fuzz:: --nocapture
 
-lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets --locked -- -D warnings
-
-# Python tools (moto_server) in a git-ignored virtualenv, reinstalled when the list changes.
+# Python tools in a git-ignored virtualenv, reinstalled when the list changes.
 venv: $(VENV)/.installed
 $(VENV)/.installed: tools/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,5 +42,5 @@ $(VENV)/.installed: tools/requirements.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) .tmp
+	rm -rf $(VENV) .tmp .aws-sam
 	cargo clean

@@ -208,3 +208,16 @@ async fn other_methods_and_routes_are_refused() {
     assert_eq!(handler.handle(request).await.status().as_u16(), 413);
     assert!(stub.token_requests().await.is_empty());
 }
+
+/// Every folder of `events/` belongs to a function whose tests feed each of its files
+/// (here and in `callback_events`), so no sample event goes untested.
+#[test]
+fn every_events_folder_is_tested() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
+    let mut folders: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    assert_eq!(folders, vec!["idenfy-callback", "issue-tokens"]);
+}

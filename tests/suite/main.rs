@@ -9,6 +9,7 @@ mod callback_signature;
 mod chain;
 mod fuzz;
 mod issue_tokens_events;
+mod lambda_runtime;
 mod local_stack;
 mod store_conformance;
 mod token_client;

@@ -1,0 +1,198 @@
+//! Both functions through the real Lambda runtime API: `cargo lambda watch -A 127.0.0.1`
+//! serving them against moto_server, and `cargo lambda invoke --data-file events/…` — the
+//! same event files `sam local invoke -e` takes.
+
+use integration_tests::callbacks::{TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record};
+use integration_tests::{IdenfyStub, moto_table};
+use serde_json::Value;
+use shared::clock::{Clock, SystemClock};
+use shared::pair::{ClientId, Outcome};
+use shared::store::{Expected, PairStore};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `cargo lambda watch` in its own process group, stopped with everything it started.
+struct Watch(Child);
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn watch(package: &str, port: u16, env: &[String]) -> Watch {
+    let mut command = Command::new("cargo");
+    command
+        .process_group(0)
+        .args([
+            "lambda",
+            "watch",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+        ])
+        .arg(port.to_string())
+        .args(["--package", package, "--ignore-changes"])
+        .current_dir(workspace())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for variable in env {
+        command.arg("--env-var").arg(variable);
+    }
+    Watch(command.spawn().expect("cargo lambda watch starts"))
+}
+
+fn invoke(port: u16, function: &str, event: &str) -> Value {
+    let output = Command::new("cargo")
+        .args([
+            "lambda",
+            "invoke",
+            function,
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+        ])
+        .arg(port.to_string())
+        .arg("--data-file")
+        .arg(workspace().join("events").join(event))
+        .args(["--output-format", "json"])
+        .current_dir(workspace())
+        .output()
+        .expect("cargo lambda invoke runs");
+    assert!(
+        output.status.success(),
+        "cargo lambda invoke {function} {event}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{function}: not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+fn body(response: &Value) -> Value {
+    serde_json::from_str(response["body"].as_str().unwrap_or("null")).unwrap_or(Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_functions_through_cargo_lambda_against_moto_server() {
+    let available = Command::new("cargo").args(["lambda", "--version"]).output();
+    assert!(
+        available.is_ok_and(|o| o.status.success()),
+        "cargo-lambda is needed: `make venv` installs it into .venv (tools/requirements.txt), \
+         and `make test` puts .venv/bin on PATH"
+    );
+    let table = moto_table().await;
+    let stub = IdenfyStub::minting().await;
+    let env = [
+        format!("TABLE_NAME={}", table.store.table()),
+        format!("IDENFY_BASE_URL={}", stub.uri()),
+        "IDENFY_API_KEY=test-key".to_owned(),
+        "IDENFY_API_SECRET=test-secret".to_owned(),
+        "ALLOWED_REDIRECT_ORIGINS=https://shop.example.com".to_owned(),
+        format!("IDENFY_SIGNING_KEYS={TEST_SIGNING_KEY}"),
+        format!("DOCUMENT_HASH_KEY={TEST_DOCUMENT_HASH_KEY}"),
+    ];
+    // One watcher per function: with `default-members` (for `cargo run`), cargo lambda
+    // needs --package to find a binary outside it.
+    let issue_port = free_port();
+    let callback_port = free_port();
+    let _issue_watch = watch("issue-tokens", issue_port, &env);
+    let _callback_watch = watch("idenfy-callback", callback_port, &env);
+    for port in [issue_port, callback_port] {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen on 127.0.0.1:{port}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    // Issuance: the valid event reaches the iDenfy stub twice and records the pair.
+    let issued = tokio::task::spawn_blocking(move || {
+        invoke(issue_port, "issue-tokens", "issue-tokens/issue-valid.json")
+    })
+    .await
+    .unwrap();
+    assert_eq!(issued["statusCode"], 201, "{issued}");
+    let issued_body = body(&issued);
+    assert_eq!(issued_body["status"], "PENDING");
+    assert_eq!(stub.token_requests().await.len(), 2);
+    let client_id = ClientId::parse("USER_12345").unwrap();
+    let record = table
+        .store
+        .load(&client_id)
+        .await
+        .unwrap()
+        .expect("the pair is in the table");
+    let pair = record.pair.clone().expect("a pair");
+    assert_eq!(
+        Some(pair.identity.scan_ref.as_str()),
+        issued_body["identityScanRef"].as_str()
+    );
+    assert_eq!(pair.verdict, None);
+
+    // Callbacks: the sample events belong to the events' own pair; put it in place, live now.
+    let now = SystemClock.now();
+    let mut seeded = events_record();
+    seeded.version = record.version + 1;
+    seeded.expires_at = now.plus(Duration::from_secs(86_400));
+    table
+        .store
+        .save(&seeded, Expected::Version(record.version))
+        .await
+        .unwrap();
+    for (event, decided) in [
+        ("idenfy-callback/identity-final.json", false),
+        ("idenfy-callback/document-final.json", true),
+    ] {
+        let response =
+            tokio::task::spawn_blocking(move || invoke(callback_port, "idenfy-callback", event))
+                .await
+                .unwrap();
+        assert_eq!(response["statusCode"], 200, "{event}: {response}");
+        assert_eq!(body(&response)["decided"], decided, "{event}: {response}");
+    }
+    let refused = tokio::task::spawn_blocking(move || {
+        invoke(
+            callback_port,
+            "idenfy-callback",
+            "idenfy-callback/bad-signature.json",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(refused["statusCode"], 401);
+
+    let pair = table
+        .store
+        .load(&client_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .pair
+        .unwrap();
+    assert_eq!(pair.results.len(), 2);
+    assert_eq!(pair.verdict.map(|v| v.outcome), Some(Outcome::Verified));
+    table.store.delete_table().await.unwrap();
+}

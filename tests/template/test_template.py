@@ -1,0 +1,173 @@
+"""template.yaml as deployed: parsed with cfn-lint's CloudFormation-aware YAML loader, then
+transformed by the SAM translator (what `sam deploy` sends), and checked for the properties
+users rely on. Run by `make test` with the project's .venv."""
+
+import copy
+import os
+import pathlib
+import unittest
+
+from cfnlint.decode import cfn_yaml
+from samtranslator.translator.transform import transform
+
+# The translator resolves pseudo parameters; any region will do offline.
+os.environ.setdefault("AWS_DEFAULT_REGION", "eu-west-1")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+TEMPLATE = cfn_yaml.load(str(ROOT / "template.yaml"))
+
+
+class NoManagedPolicyLookups:
+    """The translator asks for managed policy ARNs by name; the template names none."""
+
+    def load(self):
+        return {}
+
+
+def translated(parameters=None):
+    """The template as `sam deploy` hands it to CloudFormation (code already uploaded)."""
+    template = copy.deepcopy(TEMPLATE)
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/function.zip"
+    return transform(template, parameters or {}, NoManagedPolicyLookups())
+
+
+def statements(document):
+    found = document.get("Statement", [])
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def every_policy_statement(resources):
+    """(resource name, statement) for every inline policy statement of every IAM role."""
+    for name, resource in resources.items():
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in resource["Properties"].get("Policies", []):
+                for statement in statements(policy["PolicyDocument"]):
+                    yield name, statement
+
+
+class TemplateTest(unittest.TestCase):
+    def setUp(self):
+        self.resources = TEMPLATE["Resources"]
+        self.deployed = translated()["Resources"]
+
+    def test_no_wildcard_action_or_resource_in_any_policy(self):
+        checked = 0
+        for name, statement in every_policy_statement(self.deployed):
+            for action in as_list(statement.get("Action", [])):
+                self.assertNotIn("*", str(action), f"{name}: wildcard action {action}")
+            for resource in as_list(statement.get("Resource", [])):
+                self.assertNotIn("*", str(resource), f"{name}: wildcard resource {resource}")
+            checked += 1
+        self.assertGreaterEqual(checked, 2, "both functions' inline policies were found")
+
+    def test_each_function_has_exactly_its_own_table_actions(self):
+        expected = {
+            "IssueTokensFunctionRole": {"dynamodb:GetItem", "dynamodb:PutItem"},
+            "IdenfyCallbackFunctionRole": {"dynamodb:UpdateItem"},
+        }
+        for role, actions in expected.items():
+            granted = set()
+            for name, statement in every_policy_statement(self.deployed):
+                if name != role:
+                    continue
+                self.assertEqual(statement["Effect"], "Allow")
+                self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]}, role)
+                granted |= set(as_list(statement["Action"]))
+            self.assertEqual(granted, actions, role)
+
+    def test_callback_cannot_write_anything_but_the_pairs_table(self):
+        role = self.deployed["IdenfyCallbackFunctionRole"]["Properties"]
+        managed = [str(arn) for arn in role.get("ManagedPolicyArns", [])]
+        self.assertTrue(all("AWSLambdaBasicExecutionRole" in arn for arn in managed), managed)
+        for name, statement in every_policy_statement(self.deployed):
+            if name == "IdenfyCallbackFunctionRole":
+                self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]})
+
+    def test_webhook_route_is_public_and_issuance_routes_are_protected(self):
+        routes = {
+            r["Properties"]["RouteKey"]: r["Properties"]
+            for r in self.resources.values()
+            if r["Type"] == "AWS::ApiGatewayV2::Route"
+        }
+        self.assertEqual(
+            set(routes), {"POST /verifications", "GET /verifications/{clientId}", "POST /webhooks/idenfy"}
+        )
+        webhook = routes["POST /webhooks/idenfy"]
+        self.assertEqual(webhook["AuthorizationType"], "NONE")
+        self.assertNotIn("AuthorizerId", webhook)
+        for key in ["POST /verifications", "GET /verifications/{clientId}"]:
+            authorization = routes[key]["AuthorizationType"]
+            # Either branch of the ApiAuthorization parameter is an authorizer, never NONE.
+            self.assertEqual(authorization, {"Fn::If": ["UseJwt", "JWT", "AWS_IAM"]}, key)
+            self.assertEqual(
+                routes[key]["AuthorizerId"],
+                {"Fn::If": ["UseJwt", {"Ref": "JwtAuthorizer"}, {"Ref": "AWS::NoValue"}]},
+                key,
+            )
+        authorizer = self.resources["JwtAuthorizer"]
+        self.assertEqual(authorizer["Condition"], "UseJwt")
+        self.assertEqual(authorizer["Properties"]["AuthorizerType"], "JWT")
+
+    def test_table_keeps_its_data_safe(self):
+        table = self.resources["PairsTable"]
+        properties = table["Properties"]
+        self.assertEqual(table["DeletionPolicy"], "Retain")
+        self.assertEqual(table["UpdateReplacePolicy"], "Retain")
+        self.assertEqual(properties["BillingMode"], "PAY_PER_REQUEST")
+        self.assertEqual(properties["KeySchema"], [{"AttributeName": "clientId", "KeyType": "HASH"}])
+        self.assertEqual(properties["TimeToLiveSpecification"], {"AttributeName": "expiresAt", "Enabled": True})
+        self.assertTrue(properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
+        self.assertTrue(properties["SSESpecification"]["SSEEnabled"])
+
+    def test_callback_answers_inside_idenfys_ten_seconds(self):
+        timeout = self.resources["IdenfyCallbackFunction"]["Properties"]["Timeout"]
+        self.assertLess(timeout, 10)
+        integration = self.resources["IdenfyCallbackIntegration"]["Properties"]
+        self.assertLessEqual(integration["TimeoutInMillis"], 10000)
+
+    def test_functions_are_rust_on_arm64_with_unique_binaries(self):
+        function = TEMPLATE["Globals"]["Function"]
+        self.assertEqual(function["Runtime"], "provided.al2023")
+        self.assertEqual(function["Architectures"], ["arm64"])
+        self.assertEqual(function["Handler"], "bootstrap")
+        self.assertTrue(128 <= function["MemorySize"] <= 256)
+        self.assertEqual(function["LoggingConfig"]["LogFormat"], "JSON")
+        binaries = {}
+        for name in ["IssueTokensFunction", "IdenfyCallbackFunction"]:
+            metadata = self.resources[name]["Metadata"]
+            self.assertEqual(metadata["BuildMethod"], "rust-cargolambda")
+            binaries[name] = metadata["BuildProperties"]["Binary"]
+            manifest = ROOT / self.resources[name]["Properties"]["CodeUri"] / "Cargo.toml"
+            self.assertIn(f'name = "{binaries[name]}"', manifest.read_text(), name)
+        self.assertEqual(len(set(binaries.values())), 2)
+
+    def test_no_secret_has_a_default(self):
+        for name, parameter in TEMPLATE["Parameters"].items():
+            lowered = name.lower()
+            if any(word in lowered for word in ["secret", "key", "password", "token"]) and not lowered.endswith("name"):
+                self.assertNotIn("Default", parameter, name)
+        text = (ROOT / "template.yaml").read_text()
+        self.assertIn("{{resolve:secretsmanager:${IdenfySecretName}:SecretString:apiSecret}}", text)
+        self.assertNotIn("idenfy-pair-test-signing-key", text)
+
+    def test_outputs_name_the_urls_to_use(self):
+        outputs = TEMPLATE["Outputs"]
+        self.assertEqual(set(outputs), {"ApiUrl", "WebhookUrl", "TableName"})
+        self.assertEqual(
+            outputs["WebhookUrl"]["Value"],
+            {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/webhooks/idenfy"},
+        )
+
+    def test_jwt_mode_translates_too(self):
+        deployed = translated({"ApiAuthorization": "JWT", "JwtIssuer": "https://issuer.example.com", "JwtAudience": "app"})
+        self.assertIn("JwtAuthorizer", deployed["Resources"])
+
+
+if __name__ == "__main__":
+    unittest.main()
