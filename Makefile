@@ -9,7 +9,7 @@ REGION ?= eu-west-1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test lint template venv fuzz package clean
+.PHONY: test lint template venv fuzz package bench clean
 
 test: venv lint template
 	scripts/with-moto cargo test --workspace --locked
@@ -33,6 +33,12 @@ package: venv
 FUZZ_CASES ?= 1000000
 fuzz:
 	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test suite -- fuzz:: --nocapture
+
+# Release binaries, then the figures in bench/results.json (cold starts under our Lambda
+# Runtime API emulator against moto_server; the callback's CPU path).
+bench: venv
+	cargo build --release --locked -p issue-tokens -p idenfy-callback -p idenfy-pair-bench
+	scripts/with-moto target/release/bench
 
 # Python tools in a git-ignored virtualenv, reinstalled when the list changes.
 venv: $(VENV)/.installed

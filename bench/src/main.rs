@@ -1,0 +1,258 @@
+//! `make bench`: figures anyone can reproduce, written to bench/results.json.
+//!
+//! - Cold start: each function's release binary started BENCH_COLD_STARTS (20) times under
+//!   our Lambda Runtime API emulator against moto_server: exec → first `/next` poll (init),
+//!   exec → first response, peak RSS (VmHWM).
+//! - The callback's CPU path: verify + parse + decide on the sample identity callback,
+//!   timed per call (p50, p99).
+
+mod runtime_api;
+
+use integration_tests::callbacks::{
+    TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record, hasher, signing_keys,
+};
+use runtime_api::Emulator;
+use serde_json::{Value, json};
+use shared::callback::payload::parse;
+use shared::clock::{Clock, SystemClock};
+use shared::pair::machine::{accept_half, verdict_due};
+use shared::pair::verdict::VerdictPolicy;
+use shared::store::{Expected, PairStore};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn summary(mut values: Vec<f64>) -> Value {
+    values.sort_by(f64::total_cmp);
+    json!({
+        "median": round(percentile(&values, 50.0)),
+        "p90": round(percentile(&values, 90.0)),
+        "max": round(values.last().copied().unwrap_or(f64::NAN)),
+    })
+}
+
+fn round(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+/// Peak resident set size of a process, in MB.
+fn peak_rss_mb(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+async fn cold_starts(
+    binary: &Path,
+    event_file: &str,
+    expected_status: u16,
+    runs: usize,
+    env: &[(String, String)],
+) -> Result<Value, String> {
+    let event_path = workspace().join("events").join(event_file);
+    let event = std::fs::read_to_string(&event_path)
+        .map_err(|e| format!("{}: {e}", event_path.display()))?;
+    let (mut init, mut first, mut rss) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let emulator = Emulator::new(event.clone());
+        let (address, server) = emulator.serve().await.map_err(|e| e.to_string())?;
+        let started = Instant::now();
+        let mut child = Command::new(binary)
+            .envs(env.iter().cloned())
+            .env("AWS_LAMBDA_RUNTIME_API", &address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", binary.display()))?;
+        let observed = emulator.observe(started, Duration::from_secs(15)).await;
+        let peak = peak_rss_mb(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        server.abort();
+        let observed = observed.map_err(|e| format!("{}: {e}", binary.display()))?;
+        let response: Value =
+            serde_json::from_str(&observed.response).map_err(|e| e.to_string())?;
+        if response["statusCode"] != expected_status {
+            return Err(format!("{}: answered {response}", binary.display()));
+        }
+        init.push(observed.init.as_secs_f64() * 1000.0);
+        first.push(observed.first_response.as_secs_f64() * 1000.0);
+        rss.push(peak.ok_or("no VmHWM")?);
+    }
+    Ok(json!({
+        "runs": runs,
+        "event": event_file,
+        "init_ms": summary(init),
+        "first_response_ms": summary(first),
+        "peak_rss_mb": summary(rss),
+    }))
+}
+
+/// verify + parse + decide, per call, on the sample identity callback.
+fn callback_cpu_path(iterations: usize) -> Result<Value, String> {
+    let event: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("events/idenfy-callback/identity-final.json"))
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    let body = event["body"].as_str().ok_or("no body")?.as_bytes().to_vec();
+    let signature = event["headers"]["idenfy-signature"]
+        .as_str()
+        .ok_or("no signature")?
+        .to_owned();
+    let (keys, hasher, policy) = (signing_keys(), hasher(), VerdictPolicy::default());
+    let record = events_record();
+    let now = integration_tests::callbacks::at(3600);
+    let mut samples = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let started = Instant::now();
+        keys.verify(&body, Some(&signature))
+            .map_err(|e| e.to_string())?;
+        let callback = parse(&body, Some("IDENTIFICATION_MANUAL_FINISHED"), now, &hasher)
+            .map_err(|e| e.to_string())?;
+        let next =
+            accept_half(&record, &callback.scan_ref, &callback.half, now).ok_or("not accepted")?;
+        let pair = next.live_pair(now).ok_or("no pair")?;
+        std::hint::black_box(verdict_due(pair, &policy, now));
+        samples.push(started.elapsed().as_secs_f64() * 1e6);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(json!({
+        "iterations": iterations,
+        "payload_bytes": body.len(),
+        "p50_us": round(percentile(&samples, 50.0)),
+        "p99_us": round(percentile(&samples, 99.0)),
+        "max_us": round(samples.last().copied().unwrap_or(f64::NAN)),
+    }))
+}
+
+fn machine() -> Value {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map(|m| m.trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| round(kb / 1024.0 / 1024.0));
+    json!({
+        "cpu": model,
+        "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        "memory_gib": memory,
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+    })
+}
+
+async fn run() -> Result<Value, String> {
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
+        return Err(
+            "AWS_ENDPOINT_URL_DYNAMODB is not set: run `make bench`, which starts moto_server"
+                .into(),
+        );
+    }
+    let runs: usize = std::env::var("BENCH_COLD_STARTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let release = std::env::current_exe()
+        .map_err(|e| e.to_string())?
+        .parent()
+        .ok_or("no target dir")?
+        .to_path_buf();
+
+    let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
+    let store = shared::store::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        format!("bench-{}", shared::pair::new_id()),
+    );
+    store.create_table().await.map_err(|e| e.to_string())?;
+    let mut pair = events_record();
+    pair.expires_at = SystemClock.now().plus(Duration::from_secs(86_400));
+    store
+        .save(&pair, Expected::Absent)
+        .await
+        .map_err(|e| e.to_string())?;
+
+    let env: Vec<(String, String)> = [
+        ("TABLE_NAME", store.table()),
+        ("IDENFY_BASE_URL", "http://127.0.0.1:9"),
+        ("IDENFY_API_KEY", "bench"),
+        ("IDENFY_API_SECRET", "bench"),
+        ("IDENFY_SIGNING_KEYS", TEST_SIGNING_KEY),
+        ("DOCUMENT_HASH_KEY", TEST_DOCUMENT_HASH_KEY),
+        ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench"),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "bench"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+
+    let issue_tokens = cold_starts(
+        &release.join("issue-tokens"),
+        "issue-tokens/status-not-found.json",
+        404,
+        runs,
+        &env,
+    )
+    .await?;
+    let callback = cold_starts(
+        &release.join("idenfy-callback"),
+        "idenfy-callback/identity-final.json",
+        200,
+        runs,
+        &env,
+    )
+    .await?;
+    let cpu = callback_cpu_path(20_000)?;
+    let _ = store.delete_table().await;
+    Ok(json!({
+        "machine": machine(),
+        "cold_start": { "issue-tokens": issue_tokens, "idenfy-callback": callback },
+        "callback_cpu_path": cpu,
+    }))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(results) => {
+            let text = serde_json::to_string_pretty(&results).unwrap_or_default();
+            let path = workspace().join("bench/results.json");
+            if let Err(e) = std::fs::write(&path, format!("{text}\n")) {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
