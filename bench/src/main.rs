@@ -5,7 +5,11 @@
 //!   exec → first response, peak RSS (VmHWM).
 //! - The callback's CPU path: verify + parse + decide on the sample identity callback,
 //!   timed per call (p50, p99).
+//! - Load and race: BENCH_PAIRS (10 000) pairs, 20 % duplicate deliveries, preliminaries,
+//!   shuffled, 64 at once, through the callback handler against moto_server and against the
+//!   embedded store.
 
+mod load;
 mod runtime_api;
 
 use integration_tests::callbacks::{
@@ -18,6 +22,7 @@ use shared::clock::{Clock, SystemClock};
 use shared::pair::machine::{accept_half, verdict_due};
 use shared::pair::verdict::VerdictPolicy;
 use shared::store::{Expected, PairStore};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -26,7 +31,7 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -43,7 +48,7 @@ fn summary(mut values: Vec<f64>) -> Value {
     })
 }
 
-fn round(value: f64) -> f64 {
+pub(crate) fn round(value: f64) -> f64 {
     (value * 100.0).round() / 100.0
 }
 
@@ -182,12 +187,7 @@ async fn run() -> Result<Value, String> {
         .ok_or("no target dir")?
         .to_path_buf();
 
-    let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
-    let store = shared::store::DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(&sdk),
-        format!("bench-{}", shared::pair::new_id()),
-    );
-    store.create_table().await.map_err(|e| e.to_string())?;
+    let store = integration_tests::moto_table().await.store;
     let mut pair = events_record();
     pair.expires_at = SystemClock.now().plus(Duration::from_secs(86_400));
     store
@@ -228,12 +228,38 @@ async fn run() -> Result<Value, String> {
         &env,
     )
     .await?;
-    let cpu = callback_cpu_path(20_000)?;
     let _ = store.delete_table().await;
+    let cpu = callback_cpu_path(20_000)?;
+
+    let pairs: usize = std::env::var("BENCH_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let plan = load::LoadPlan {
+        pairs,
+        concurrency: 64,
+        duplicate_share: 0.2,
+        preliminary_share: 0.5,
+    };
+    let table = integration_tests::moto_table().await;
+    let on_dynamodb = load::run(
+        std::sync::Arc::new(table.store.clone()),
+        Some(table.requests.clone()),
+        &plan,
+    )
+    .await?;
+    let _ = table.store.delete_table().await;
+    let on_memory = load::run(
+        std::sync::Arc::new(shared::store::MemoryStore::new()),
+        None,
+        &plan,
+    )
+    .await?;
     Ok(json!({
         "machine": machine(),
         "cold_start": { "issue-tokens": issue_tokens, "idenfy-callback": callback },
         "callback_cpu_path": cpu,
+        "load": { "dynamodb_moto": on_dynamodb, "embedded_store": on_memory },
     }))
 }
 

@@ -8,7 +8,7 @@ use shared::callback::signature::sign;
 use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
 use shared::clock::{ManualClock, Timestamp};
 use shared::pair::verdict::VerdictPolicy;
-use shared::pair::{ClientId, Pair, PairRecord, Session, external_ref};
+use shared::pair::{ClientId, Outcome, Pair, PairRecord, Reason, Session, external_ref};
 use shared::store::PairStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -197,4 +197,86 @@ pub async fn call(
 
 pub fn at(offset_seconds: i64) -> Timestamp {
     Timestamp::from_unix_seconds(T0.unix_seconds() + offset_seconds)
+}
+
+/// Four kinds of person, cycling with `i`, with the verdict each must get: verified (MÜLLER-style
+/// transliteration), a date of birth that differs, a denied identity, the same passport twice.
+pub fn person(i: usize) -> (DocFields, DocFields, Outcome, Vec<Reason>) {
+    let id_card = DocFields::new(
+        "APPROVED",
+        "ANNA",
+        "ŠIMKUTĖ",
+        "1988-02-29",
+        "ID_CARD",
+        &format!("ID{i:06}"),
+    );
+    let permit = DocFields::new(
+        "APPROVED",
+        "ANNA",
+        "SIMKUTE",
+        "1988-02-29",
+        "RESIDENCE_PERMIT",
+        &format!("RP{i:06}"),
+    );
+    match i % 4 {
+        0 => (id_card, permit, Outcome::Verified, vec![]),
+        1 => {
+            let mut other_dob = permit;
+            other_dob.date_of_birth = Some("1988-03-01".into());
+            (
+                id_card,
+                other_dob,
+                Outcome::RequiresReview,
+                vec![Reason::DobMismatch],
+            )
+        }
+        2 => {
+            let mut denied = id_card;
+            denied.overall = "DENIED";
+            (
+                denied,
+                permit,
+                Outcome::Rejected,
+                vec![Reason::IdentityDenied],
+            )
+        }
+        _ => {
+            let passport = DocFields::new(
+                "APPROVED",
+                "ANNA",
+                "ŠIMKUTĖ",
+                "1988-02-29",
+                "PASSPORT",
+                &format!("P{i:06}"),
+            );
+            (
+                passport.clone(),
+                passport,
+                Outcome::RequiresReview,
+                vec![Reason::DocumentNotAPermit, Reason::SameDocumentTwice],
+            )
+        }
+    }
+}
+
+/// What a preliminary says: something else, so a verdict taken from it would be wrong.
+pub fn preliminary() -> DocFields {
+    DocFields::new(
+        "REVIEWING",
+        "ANA",
+        "SIMKUTE",
+        "1988-02-28",
+        "RESIDENCE_PERMIT",
+        "X",
+    )
+}
+
+/// clientId, pairId, identity scanRef, document scanRef of the `i`th generated pair.
+pub fn numbered_pair(prefix: &str, i: usize) -> (String, String, String, String) {
+    (
+        format!("{prefix}_{i:05}"),
+        format!("{i:024x}"),
+        format!("00000000-0000-4000-8000-{i:012}"),
+        format!("00000000-0000-4000-9000-{i:012}"),
+    )
 }
