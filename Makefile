@@ -37,6 +37,7 @@ fuzz:
 # Release binaries, then the figures in bench/results.json (cold starts under our Lambda
 # Runtime API emulator against moto_server; the callback's CPU path).
 bench: venv
+	npm ci --prefix bench/peers/node-webhook --no-audit --no-fund
 	cargo build --release --locked -p issue-tokens -p idenfy-callback -p idenfy-pair-bench
 	scripts/with-moto target/release/bench
 

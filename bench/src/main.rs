@@ -60,8 +60,9 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// `command` is the program and its arguments.
 async fn cold_starts(
-    binary: &Path,
+    command: &[PathBuf],
     event_file: &str,
     expected_status: u16,
     runs: usize,
@@ -75,7 +76,10 @@ async fn cold_starts(
         let emulator = Emulator::new(event.clone());
         let (address, server) = emulator.serve().await.map_err(|e| e.to_string())?;
         let started = Instant::now();
+        let (program, arguments) = command.split_first().ok_or("no program")?;
+        let binary = program.as_path();
         let mut child = Command::new(binary)
+            .args(arguments)
             .envs(env.iter().cloned())
             .env("AWS_LAMBDA_RUNTIME_API", &address)
             .stdout(Stdio::null())
@@ -213,7 +217,7 @@ async fn run() -> Result<Value, String> {
     .collect();
 
     let issue_tokens = cold_starts(
-        &release.join("issue-tokens"),
+        &[release.join("issue-tokens")],
         "issue-tokens/status-not-found.json",
         404,
         runs,
@@ -221,13 +225,31 @@ async fn run() -> Result<Value, String> {
     )
     .await?;
     let callback = cold_starts(
-        &release.join("idenfy-callback"),
+        &[release.join("idenfy-callback")],
         "idenfy-callback/identity-final.json",
         200,
         runs,
         &env,
     )
     .await?;
+    // The peer answers the same webhook event under the same emulator, on a table of its own
+    // (its records have the seed's shape).
+    let peer_table = integration_tests::moto_table().await.store;
+    let mut peer_env = env.clone();
+    peer_env.retain(|(name, _)| name != "TABLE_NAME");
+    peer_env.push(("TABLE_NAME".to_owned(), peer_table.table().to_owned()));
+    let peer = cold_starts(
+        &[
+            PathBuf::from("node"),
+            workspace().join("bench/peers/node-webhook/index.mjs"),
+        ],
+        "idenfy-callback/identity-final.json",
+        200,
+        runs,
+        &peer_env,
+    )
+    .await?;
+    let _ = peer_table.delete_table().await;
     let _ = store.delete_table().await;
     let cpu = callback_cpu_path(20_000)?;
 
@@ -257,7 +279,11 @@ async fn run() -> Result<Value, String> {
     .await?;
     Ok(json!({
         "machine": machine(),
-        "cold_start": { "issue-tokens": issue_tokens, "idenfy-callback": callback },
+        "cold_start": {
+            "issue-tokens": issue_tokens,
+            "idenfy-callback": callback,
+            "peer-node-webhook": peer,
+        },
         "callback_cpu_path": cpu,
         "load": { "dynamodb_moto": on_dynamodb, "embedded_store": on_memory },
     }))
