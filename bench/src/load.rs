@@ -52,11 +52,8 @@ async fn in_parallel<T: Send + 'static>(
     Ok(())
 }
 
-pub async fn run(
-    store: Arc<dyn PairStore>,
-    requests: Option<Arc<AtomicUsize>>,
-    plan: &LoadPlan,
-) -> Result<Value, String> {
+/// Every pair of the plan, pending and live, in `store`.
+async fn seed(store: Arc<dyn PairStore>, plan: &LoadPlan) -> Result<(), String> {
     let now = SystemClock.now();
     let records: Vec<_> = (0..plan.pairs)
         .map(|i| {
@@ -66,9 +63,8 @@ pub async fn run(
             record
         })
         .collect();
-    let seeding = store.clone();
     in_parallel(records, plan.concurrency, move |record| {
-        let store = seeding.clone();
+        let store = store.clone();
         tokio::spawn(async move {
             store
                 .save(&record, Expected::Absent)
@@ -76,8 +72,12 @@ pub async fn run(
                 .map_err(|e| e.to_string())
         })
     })
-    .await?;
+    .await
+}
 
+/// Each half final once, a share preceded by a preliminary, a share delivered twice; shuffled
+/// with a fixed seed so reruns send the same schedule.
+fn deliveries(plan: &LoadPlan) -> Vec<(String, bool)> {
     let mut rng = fastrand::Rng::with_seed(20_261_126);
     let mut deliveries = Vec::new();
     for i in 0..plan.pairs {
@@ -100,8 +100,60 @@ pub async fn run(
         }
     }
     rng.shuffle(&mut deliveries);
-    let callbacks = deliveries.len();
+    deliveries
+}
 
+/// What must never happen, read back from the store: halves not final, pairs with no or
+/// several verdict writes, verdicts other than the policy's.
+async fn check(
+    store: Arc<dyn PairStore>,
+    plan: &LoadPlan,
+    verdict_writes: impl Fn(&String) -> usize,
+) -> Result<Value, String> {
+    let (mut lost_halves, mut double_verdicts, mut missing_verdicts, mut wrong_verdicts) =
+        (0, 0, 0, 0);
+    for i in 0..plan.pairs {
+        let (client, _, _, _) = numbered_pair("LOAD", i);
+        let client_id = ClientId::parse(&client).map_err(|e| e.to_string())?;
+        let (_, _, outcome, reasons) = person(i);
+        let pair = store
+            .load(&client_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .and_then(|r| r.pair)
+            .ok_or("a seeded pair vanished")?;
+        for role in [Role::Identity, Role::Document] {
+            if pair.half(role).map(|h| h.rank) != Some(Rank::Final) {
+                lost_halves += 1;
+            }
+        }
+        match verdict_writes(&client) {
+            0 => missing_verdicts += 1,
+            1 => {}
+            _ => double_verdicts += 1,
+        }
+        if pair.verdict.map(|v| (v.outcome, v.reasons)) != Some((outcome, reasons)) {
+            wrong_verdicts += 1;
+        }
+    }
+    Ok(json!({
+        "lost_halves": lost_halves,
+        "double_verdicts": double_verdicts,
+        "missing_verdicts": missing_verdicts,
+        "wrong_verdicts": wrong_verdicts,
+    }))
+}
+
+/// The callback handler called in-process by `concurrency` tasks: the functions' own
+/// ceiling on the embedded store, and the DynamoDB requests per callback on a counted client.
+pub async fn run_in_process(
+    store: Arc<dyn PairStore>,
+    requests: Option<Arc<AtomicUsize>>,
+    plan: &LoadPlan,
+) -> Result<Value, String> {
+    seed(store.clone(), plan).await?;
+    let deliveries = deliveries(plan);
+    let callbacks = deliveries.len();
     let counting = Arc::new(CountingStore::new(store.clone()));
     let handler = Arc::new(idenfy_callback::IdenfyCallback::new(
         callback_service(counting.clone(), callback_clock()),
@@ -132,52 +184,193 @@ pub async fn run(
         (Some(r), Some(before)) => Some(r.load(Ordering::SeqCst) - before),
         _ => None,
     };
-
-    let (mut lost_halves, mut double_verdicts, mut missing_verdicts, mut wrong_verdicts) =
-        (0, 0, 0, 0);
-    for i in 0..plan.pairs {
-        let (client, _, _, _) = numbered_pair("LOAD", i);
-        let client_id = ClientId::parse(&client).map_err(|e| e.to_string())?;
-        let (_, _, outcome, reasons) = person(i);
-        let pair = store
-            .load(&client_id)
-            .await
-            .map_err(|e| e.to_string())?
-            .and_then(|r| r.pair)
-            .ok_or("a seeded pair vanished")?;
-        for role in [Role::Identity, Role::Document] {
-            if pair.half(role).map(|h| h.rank) != Some(Rank::Final) {
-                lost_halves += 1;
-            }
-        }
-        match counting.verdict_writes_for(&client_id) {
-            0 => missing_verdicts += 1,
-            1 => {}
-            _ => double_verdicts += 1,
-        }
-        if pair.verdict.map(|v| (v.outcome, v.reasons)) != Some((outcome, reasons)) {
-            wrong_verdicts += 1;
-        }
-    }
-
-    let mut latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
-    latencies.sort_by(f64::total_cmp);
-    Ok(json!({
+    let checked = check(store, plan, |client| {
+        ClientId::parse(client).map_or(0, |id| counting.verdict_writes_for(&id))
+    })
+    .await?;
+    let latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
+    let mut report = json!({
         "pairs": plan.pairs,
         "callbacks": callbacks,
         "concurrency": plan.concurrency,
         "seconds": crate::round(seconds),
         "callbacks_per_second": crate::round(callbacks as f64 / seconds),
-        "latency_ms": {
-            "p50": crate::round(crate::percentile(&latencies, 50.0)),
-            "p99": crate::round(crate::percentile(&latencies, 99.0)),
-        },
+        "latency_ms": latency_summary(latencies),
         "non_200": failures.load(Ordering::SeqCst),
         "dynamodb_requests": store_requests,
         "dynamodb_requests_per_callback": store_requests.map(|n| crate::round(n as f64 / callbacks as f64)),
+    });
+    merge(&mut report, checked);
+    Ok(report)
+}
+
+/// The deliveries of a plan as API Gateway events for the pool, signed like iDenfy's.
+fn as_events(plan: &LoadPlan) -> Result<Vec<String>, String> {
+    let template: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            crate::workspace().join("events/idenfy-callback/identity-final.json"),
+        )
+        .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
+    deliveries(plan)
+        .into_iter()
+        .map(|(body, is_final)| {
+            let mut event = template.clone();
+            let signature = shared::callback::signature::sign(
+                integration_tests::callbacks::TEST_SIGNING_KEY,
+                body.as_bytes(),
+            );
+            event["headers"]["idenfy-signature"] = json!(signature);
+            event["headers"]["idenfy-event-type"] = json!(event_type(is_final));
+            event["headers"]["content-length"] = json!(body.len().to_string());
+            event["isBase64Encoded"] = json!(false);
+            event["body"] = json!(body);
+            serde_json::to_string(&event).map_err(|e| e.to_string())
+        })
+        .collect()
+}
+
+fn latency_summary(mut latencies: Vec<f64>) -> Value {
+    latencies.sort_by(f64::total_cmp);
+    json!({
+        "p50": crate::round(crate::percentile(&latencies, 50.0)),
+        "p99": crate::round(crate::percentile(&latencies, 99.0)),
+    })
+}
+
+/// Our callback function, `processes` release processes behind the Runtime API emulator,
+/// against a DynamoDB API. Verdict writes are counted from the functions' own logs (one
+/// "pair decided" line per verdict written).
+pub async fn run_functions(
+    binary: &std::path::Path,
+    env: &[(String, String)],
+    store: &shared::store::DynamoStore,
+    plan: &LoadPlan,
+    processes: usize,
+) -> Result<Value, String> {
+    seed(Arc::new(store.clone()), plan).await?;
+    let events = as_events(plan)?;
+    let callbacks = events.len();
+    let mut env = env.to_vec();
+    env.retain(|(name, _)| name != "TABLE_NAME");
+    env.push(("TABLE_NAME".into(), store.table().to_owned()));
+    env.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
+    let run = crate::pool::run(
+        &[binary.to_path_buf()],
+        &env,
+        events,
+        processes,
+        Duration::from_secs(900),
+    )
+    .await?;
+    let mut writes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for line in run.stdout.lines() {
+        if let Ok(entry) = serde_json::from_str::<Value>(line)
+            && entry["fields"]["message"] == "pair decided"
+            && let Some(client) = entry["fields"]["client_id"].as_str()
+        {
+            *writes.entry(client.to_owned()).or_default() += 1;
+        }
+    }
+    let checked = check(Arc::new(store.clone()), plan, |client| {
+        writes.get(client.as_str()).copied().unwrap_or(0)
+    })
+    .await?;
+    let mut report = json!({
+        "pairs": plan.pairs,
+        "callbacks": callbacks,
+        "processes": processes,
+        "seconds": crate::round(run.seconds),
+        "callbacks_per_second": crate::round(callbacks as f64 / run.seconds),
+        "latency_ms": latency_summary(run.latencies_ms),
+        "non_200": run.statuses.iter().filter(|s| **s != 200).count(),
+    });
+    merge(&mut report, checked);
+    Ok(report)
+}
+
+/// The Node.js peer, the same way, on a table of its own. Its record per clientId is the
+/// guide's `verifications[clientId]`; halves and verdicts are read back from it.
+pub async fn run_peer(
+    script: &std::path::Path,
+    env: &[(String, String)],
+    store: &shared::store::DynamoStore,
+    plan: &LoadPlan,
+    processes: usize,
+) -> Result<Value, String> {
+    let events = as_events(plan)?;
+    let callbacks = events.len();
+    let mut env = env.to_vec();
+    env.retain(|(name, _)| name != "TABLE_NAME");
+    env.push(("TABLE_NAME".into(), store.table().to_owned()));
+    let run = crate::pool::run(
+        &["node".into(), script.to_path_buf()],
+        &env,
+        events,
+        processes,
+        Duration::from_secs(900),
+    )
+    .await?;
+    let (mut lost_halves, mut missing_verdicts, mut wrong_verdicts) = (0, 0, 0);
+    for i in 0..plan.pairs {
+        let (client, _, identity, document) = numbered_pair("LOAD", i);
+        let (_, _, outcome, _) = person(i);
+        let item = store
+            .client()
+            .get_item()
+            .table_name(store.table())
+            .key(
+                "clientId",
+                aws_sdk_dynamodb::types::AttributeValue::S(client),
+            )
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .item;
+        let record: Value = item
+            .and_then(|item| {
+                item.get("verifications")
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+            })
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or(Value::Null);
+        let kept = |scan_ref: &str| {
+            ["identity", "document"]
+                .iter()
+                .any(|slot| record[slot]["scanRef"] == scan_ref && record[slot]["final"] == true)
+        };
+        lost_halves += usize::from(!kept(&identity)) + usize::from(!kept(&document));
+        match record["status"].as_str() {
+            None => missing_verdicts += 1,
+            Some(status)
+                if status != serde_json::to_value(outcome).map_err(|e| e.to_string())? =>
+            {
+                wrong_verdicts += 1
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(json!({
+        "pairs": plan.pairs,
+        "callbacks": callbacks,
+        "processes": processes,
+        "seconds": crate::round(run.seconds),
+        "callbacks_per_second": crate::round(callbacks as f64 / run.seconds),
+        "latency_ms": latency_summary(run.latencies_ms),
+        "non_200": run.statuses.iter().filter(|s| **s != 200).count(),
+        "dynamodb_requests_per_callback": 2,
         "lost_halves": lost_halves,
-        "double_verdicts": double_verdicts,
         "missing_verdicts": missing_verdicts,
         "wrong_verdicts": wrong_verdicts,
+        "double_verdicts": "not observable: the peer overwrites its record without a condition",
     }))
+}
+
+fn merge(into: &mut Value, from: Value) {
+    if let (Some(into), Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
+    }
 }

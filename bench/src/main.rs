@@ -10,6 +10,7 @@
 //!   embedded store.
 
 mod load;
+mod pool;
 mod runtime_api;
 
 use integration_tests::callbacks::{
@@ -25,9 +26,10 @@ use shared::store::{Expected, PairStore};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn workspace() -> PathBuf {
+pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
@@ -263,20 +265,40 @@ async fn run() -> Result<Value, String> {
         duplicate_share: 0.2,
         preliminary_share: 0.5,
     };
+    let processes: usize = std::env::var("BENCH_PROCESSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
     let table = integration_tests::moto_table().await;
-    let on_dynamodb = load::run(
-        std::sync::Arc::new(table.store.clone()),
+    let in_process = load::run_in_process(
+        Arc::new(table.store.clone()),
         Some(table.requests.clone()),
         &plan,
     )
     .await?;
     let _ = table.store.delete_table().await;
-    let on_memory = load::run(
-        std::sync::Arc::new(shared::store::MemoryStore::new()),
-        None,
+    let table = integration_tests::moto_table().await;
+    let functions = load::run_functions(
+        &release.join("idenfy-callback"),
+        &env,
+        &table.store,
         &plan,
+        processes,
     )
     .await?;
+    let _ = table.store.delete_table().await;
+    let table = integration_tests::moto_table().await;
+    let peer_load = load::run_peer(
+        &workspace().join("bench/peers/node-webhook/index.mjs"),
+        &env,
+        &table.store,
+        &plan,
+        processes,
+    )
+    .await?;
+    let _ = table.store.delete_table().await;
+    let embedded =
+        load::run_in_process(Arc::new(shared::store::MemoryStore::new()), None, &plan).await?;
     Ok(json!({
         "machine": machine(),
         "cold_start": {
@@ -285,7 +307,12 @@ async fn run() -> Result<Value, String> {
             "peer-node-webhook": peer,
         },
         "callback_cpu_path": cpu,
-        "load": { "dynamodb_moto": on_dynamodb, "embedded_store": on_memory },
+        "load": {
+            "functions_on_moto": functions,
+            "peer_on_moto": peer_load,
+            "handler_in_process_on_moto": in_process,
+            "handler_in_process_embedded_store": embedded,
+        },
     }))
 }
 

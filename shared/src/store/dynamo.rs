@@ -74,6 +74,10 @@ impl DynamoStore {
         &self.table
     }
 
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Creates the pairs table as the SAM template declares it (tests, local stack).
     pub async fn create_table(&self) -> Result<(), StoreError> {
         let key = |builder_error: aws_sdk_dynamodb::error::BuildError| {

@@ -1,0 +1,218 @@
+//! Many function processes behind one Runtime API, as Lambda scales a function out: a queue
+//! of events handed to whichever process polls `/next` first, each answer timed from the
+//! moment its event was handed out. Used to load our callback and the Node.js peer alike.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<(String, String)>,
+    handed_out: HashMap<String, Instant>,
+    first_handed_out: Option<Instant>,
+    last_answer: Option<Instant>,
+    latencies_ms: Vec<f64>,
+    statuses: Vec<u16>,
+    outstanding: usize,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    queue: Arc<Mutex<Queue>>,
+    finished: Arc<Notify>,
+}
+
+pub struct PoolRun {
+    pub seconds: f64,
+    pub latencies_ms: Vec<f64>,
+    pub statuses: Vec<u16>,
+    /// Everything the processes wrote to stdout (their logs).
+    pub stdout: String,
+}
+
+fn headers(request_id: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("lambda-runtime-aws-request-id", value);
+    }
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() + 30_000)
+        .unwrap_or(0);
+    if let Ok(value) = HeaderValue::from_str(&deadline.to_string()) {
+        headers.insert("lambda-runtime-deadline-ms", value);
+    }
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        HeaderValue::from_static("arn:aws:lambda:eu-west-1:123456789012:function:bench"),
+    );
+    headers
+}
+
+async fn next(State(shared): State<Shared>) -> impl IntoResponse {
+    let handed = {
+        let Ok(mut queue) = shared.queue.lock() else {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                HeaderMap::new(),
+                String::new(),
+            );
+        };
+        let item = queue.waiting.pop_front();
+        if let Some((id, _)) = &item {
+            let now = Instant::now();
+            queue.first_handed_out.get_or_insert(now);
+            queue.handed_out.insert(id.clone(), now);
+        }
+        item
+    };
+    match handed {
+        Some((id, event)) => (StatusCode::OK, headers(&id), event),
+        None => {
+            // Nothing left: this process idles until it is stopped.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            (StatusCode::NO_CONTENT, HeaderMap::new(), String::new())
+        }
+    }
+}
+
+fn answered(shared: &Shared, id: &str, status: u16) {
+    if let Ok(mut queue) = shared.queue.lock() {
+        let now = Instant::now();
+        if let Some(handed) = queue.handed_out.remove(id) {
+            queue
+                .latencies_ms
+                .push((now - handed).as_secs_f64() * 1000.0);
+        }
+        queue.statuses.push(status);
+        queue.last_answer = Some(now);
+        queue.outstanding = queue.outstanding.saturating_sub(1);
+        if queue.outstanding == 0 {
+            shared.finished.notify_waiters();
+        }
+    }
+}
+
+async fn response(
+    State(shared): State<Shared>,
+    Path(id): Path<String>,
+    body: String,
+) -> StatusCode {
+    let status = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["statusCode"].as_u64())
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or(0);
+    answered(&shared, &id, status);
+    StatusCode::ACCEPTED
+}
+
+async fn error(State(shared): State<Shared>, Path(id): Path<String>) -> StatusCode {
+    answered(&shared, &id, 0);
+    StatusCode::ACCEPTED
+}
+
+/// Runs `events` through `processes` copies of `command`; stops them all afterwards.
+pub async fn run(
+    command: &[PathBuf],
+    env: &[(String, String)],
+    events: Vec<String>,
+    processes: usize,
+    limit: Duration,
+) -> Result<PoolRun, String> {
+    let shared = Shared::default();
+    {
+        let mut queue = shared.queue.lock().map_err(|_| "poisoned")?;
+        queue.outstanding = events.len();
+        queue.waiting = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| (format!("req-{i:08}"), event))
+            .collect();
+    }
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(|e| e.to_string())?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| e.to_string())?
+        .to_string();
+    let router = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .with_state(shared.clone());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    let (program, arguments) = command.split_first().ok_or("no program")?;
+    let logs = std::env::temp_dir().join(format!("idenfy-pair-bench-{}", fastrand::u64(..)));
+    std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
+    let mut children: Vec<Child> = Vec::new();
+    for i in 0..processes {
+        let stdout =
+            std::fs::File::create(logs.join(format!("{i}.log"))).map_err(|e| e.to_string())?;
+        let child = Command::new(program)
+            .args(arguments)
+            .envs(env.iter().cloned())
+            .env("AWS_LAMBDA_RUNTIME_API", &address)
+            .stdout(stdout)
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("{}: {e}", program.display()))?;
+        children.push(child);
+    }
+
+    let finished = shared.finished.notified();
+    tokio::pin!(finished);
+    finished.as_mut().enable();
+    let done = shared
+        .queue
+        .lock()
+        .map(|q| q.outstanding == 0)
+        .unwrap_or(true);
+    let outcome = if done {
+        Ok(())
+    } else {
+        tokio::time::timeout(limit, finished)
+            .await
+            .map_err(|_| "the pool did not finish in time".to_owned())
+    };
+    for child in &mut children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    server.abort();
+    outcome?;
+
+    let mut stdout = String::new();
+    for i in 0..processes {
+        stdout
+            .push_str(&std::fs::read_to_string(logs.join(format!("{i}.log"))).unwrap_or_default());
+    }
+    let _ = std::fs::remove_dir_all(&logs);
+    let queue = shared.queue.lock().map_err(|_| "poisoned")?;
+    let seconds = match (queue.first_handed_out, queue.last_answer) {
+        (Some(first), Some(last)) => (last - first).as_secs_f64(),
+        _ => 0.0,
+    };
+    Ok(PoolRun {
+        seconds,
+        latencies_ms: queue.latencies_ms.clone(),
+        statuses: queue.statuses.clone(),
+        stdout,
+    })
+}
