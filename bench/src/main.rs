@@ -11,6 +11,7 @@
 
 mod load;
 mod pool;
+mod report;
 mod runtime_api;
 
 use integration_tests::callbacks::{
@@ -326,8 +327,22 @@ async fn main() -> ExitCode {
                 eprintln!("{}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
-            println!("{text}");
-            ExitCode::SUCCESS
+            let readme_path = workspace().join("README.md");
+            let updated = std::fs::read_to_string(&readme_path)
+                .map_err(|e| e.to_string())
+                .and_then(|readme| report::update_readme(&readme, &results));
+            match updated
+                .and_then(|readme| std::fs::write(&readme_path, readme).map_err(|e| e.to_string()))
+            {
+                Ok(()) => {
+                    println!("{}", report::table(&results));
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("README.md: {error}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(error) => {
             eprintln!("bench: {error}");
