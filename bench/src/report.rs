@@ -221,7 +221,11 @@ mod tests {
         let readme = format!("# Title\n\n{START}\nSTALE TABLE\n{END}\n\n## After\n");
         let updated = update_readme(&readme, &results).unwrap();
         assert!(updated.starts_with("# Title\n\n<!-- bench:start -->\nMeasured by `make bench` on CPU (2 cores, 24 GiB), 10 pairs"));
-        assert!(updated.contains("| callback cold start: init, median (ms) | 5.0 | 250.0 | 0.02× | ≤ 15 |"));
+        assert!(
+            updated.contains(
+                "| callback cold start: init, median (ms) | 5.0 | 250.0 | 0.02× | ≤ 15 |"
+            )
+        );
         assert!(updated.ends_with(&format!("{END}\n\n## After\n")));
         assert!(!updated.contains("STALE TABLE"));
         assert!(update_readme("no markers", &results).is_err());
