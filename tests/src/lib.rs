@@ -24,6 +24,14 @@ pub const T0: Timestamp = Timestamp::from_unix_seconds(1_795_704_197);
 pub const SHOP: &str = "https://shop.example.com";
 pub const CALLBACK_URL: &str = "https://hooks.example.com/webhooks/idenfy";
 
+/// A port nothing listens on right now (bound, read, released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port on 127.0.0.1")
+}
+
 /// A fresh table on the moto_server that `make test` started, and a count of the HTTP
 /// requests the DynamoDB client has sent to it (retries included).
 pub struct MotoTable {

@@ -3,7 +3,7 @@
 //! same event files `sam local invoke -e` takes.
 
 use integration_tests::callbacks::{TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record};
-use integration_tests::{IdenfyStub, moto_table};
+use integration_tests::{IdenfyStub, free_port, moto_table};
 use serde_json::Value;
 use shared::clock::{Clock, SystemClock};
 use shared::pair::{ClientId, Outcome};
@@ -27,13 +27,6 @@ impl Drop for Watch {
             .status();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn watch(package: &str, port: u16, env: &[String]) -> Watch {

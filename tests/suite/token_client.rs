@@ -207,11 +207,7 @@ async fn a_5xx_then_success_recovers() {
 #[tokio::test]
 async fn an_unreachable_idenfy_is_a_connection_error() {
     // Bind then drop a listener: the port is free and nothing answers there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = integration_tests::free_port();
     let mut config =
         shared::idenfy::IdenfyClientConfig::new(&format!("http://127.0.0.1:{port}"), "k", "s");
     config.retry.base_backoff = Duration::from_millis(1);
