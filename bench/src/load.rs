@@ -252,9 +252,7 @@ pub async fn run_functions(
     seed(Arc::new(store.clone()), plan).await?;
     let events = as_events(plan)?;
     let callbacks = events.len();
-    let mut env = env.to_vec();
-    env.retain(|(name, _)| name != "TABLE_NAME");
-    env.push(("TABLE_NAME".into(), store.table().to_owned()));
+    let mut env = with_table(env, store.table());
     env.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
     let run = crate::pool::run(
         &[binary.to_path_buf()],
@@ -301,9 +299,7 @@ pub async fn run_peer(
 ) -> Result<Value, String> {
     let events = as_events(plan)?;
     let callbacks = events.len();
-    let mut env = env.to_vec();
-    env.retain(|(name, _)| name != "TABLE_NAME");
-    env.push(("TABLE_NAME".into(), store.table().to_owned()));
+    let env = with_table(env, store.table());
     let run = crate::pool::run(
         &["node".into(), script.to_path_buf()],
         &env,
@@ -367,6 +363,17 @@ pub async fn run_peer(
         "wrong_verdicts": wrong_verdicts,
         "double_verdicts": "not observable: the peer overwrites its record without a condition",
     }))
+}
+
+/// The environment with `TABLE_NAME` pointing at `table`.
+pub fn with_table(env: &[(String, String)], table: &str) -> Vec<(String, String)> {
+    let mut env: Vec<_> = env
+        .iter()
+        .filter(|(name, _)| name != "TABLE_NAME")
+        .cloned()
+        .collect();
+    env.push(("TABLE_NAME".into(), table.to_owned()));
+    env
 }
 
 fn merge(into: &mut Value, from: Value) {

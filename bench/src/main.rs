@@ -238,9 +238,7 @@ async fn run() -> Result<Value, String> {
     // The peer answers the same webhook event under the same emulator, on a table of its own
     // (its records have the seed's shape).
     let peer_table = integration_tests::moto_table().await.store;
-    let mut peer_env = env.clone();
-    peer_env.retain(|(name, _)| name != "TABLE_NAME");
-    peer_env.push(("TABLE_NAME".to_owned(), peer_table.table().to_owned()));
+    let peer_env = load::with_table(&env, peer_table.table());
     let peer = cold_starts(
         &[
             PathBuf::from("node"),

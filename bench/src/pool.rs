@@ -39,7 +39,8 @@ pub struct PoolRun {
     pub stdout: String,
 }
 
-fn headers(request_id: &str) -> HeaderMap {
+/// The headers Lambda's Runtime API sends with an event.
+pub(crate) fn headers(request_id: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(request_id) {
         headers.insert("lambda-runtime-aws-request-id", value);

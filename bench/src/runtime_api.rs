@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::sync::{Arc, Mutex};
@@ -116,28 +116,7 @@ async fn next(State(emulator): State<Emulator>) -> impl IntoResponse {
         // One event per cold start: later polls wait until the process is stopped.
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "lambda-runtime-aws-request-id",
-        HeaderValue::from_static(REQUEST_ID),
-    );
-    let deadline = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() + 30_000)
-        .unwrap_or(0);
-    if let Ok(value) = HeaderValue::from_str(&deadline.to_string()) {
-        headers.insert("lambda-runtime-deadline-ms", value);
-    }
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        HeaderValue::from_static("arn:aws:lambda:eu-west-1:123456789012:function:bench"),
-    );
-    headers.insert(
-        "lambda-runtime-trace-id",
-        HeaderValue::from_static(
-            "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1",
-        ),
-    );
+    let headers = crate::pool::headers(REQUEST_ID);
     (StatusCode::OK, headers, emulator.event.as_ref().clone())
 }
 

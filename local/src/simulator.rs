@@ -174,6 +174,15 @@ async fn create_token(State(sim): State<Simulator>, headers: HeaderMap, body: St
     (StatusCode::CREATED, Json(echo)).into_response()
 }
 
+fn session_not_found() -> Response {
+    let body = "<h1>This verification link is not valid</h1>";
+    (
+        StatusCode::NOT_FOUND,
+        Html(page("Session not found", "", body)),
+    )
+        .into_response()
+}
+
 /// iDenfy's default token type is IDENTIFICATION.
 fn with_default_type(mut value: Value) -> Value {
     if let Some(object) = value.as_object_mut() {
@@ -195,15 +204,7 @@ async fn session_page(
     Query(query): Query<RedirectQuery>,
 ) -> Response {
     let Some(session) = sim.session(&query.auth_token) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Html(page(
-                "Session not found",
-                "",
-                "<h1>This verification link is not valid</h1>",
-            )),
-        )
-            .into_response();
+        return session_not_found();
     };
     let request = &session.request;
     let (title, kind, doc_types, default_type) = match request.token_type {
@@ -326,15 +327,7 @@ struct Delivery {
 
 async fn finish_session(State(sim): State<Simulator>, Form(form): Form<Finish>) -> Response {
     let Some(session) = sim.session(&form.auth_token) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Html(page(
-                "Session not found",
-                "",
-                "<h1>This verification link is not valid</h1>",
-            )),
-        )
-            .into_response();
+        return session_not_found();
     };
     let request = &session.request;
     let abandoned = matches!(form.outcome.as_str(), "EXPIRED" | "CANCELLED");
