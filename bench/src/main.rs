@@ -151,6 +151,15 @@ fn callback_cpu_path(iterations: usize) -> Result<Value, String> {
     }))
 }
 
+/// Criterion's median for the same path, when `cargo bench --bench callback_cpu` ran first.
+fn criterion_median_us() -> Option<f64> {
+    let path = workspace().join("target/criterion/callback_cpu_path/new/estimates.json");
+    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    estimates["median"]["point_estimate"]
+        .as_f64()
+        .map(|ns| ns / 1000.0)
+}
+
 fn machine() -> Value {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -252,7 +261,8 @@ async fn run() -> Result<Value, String> {
     .await?;
     let _ = peer_table.delete_table().await;
     let _ = store.delete_table().await;
-    let cpu = callback_cpu_path(20_000)?;
+    let mut cpu = callback_cpu_path(20_000)?;
+    cpu["criterion_median_us"] = criterion_median_us().map_or(Value::Null, |us| json!(round(us)));
 
     let pairs: usize = std::env::var("BENCH_PAIRS")
         .ok()

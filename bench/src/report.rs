@@ -96,6 +96,13 @@ pub fn table(results: &Value) -> String {
             "p99 ≤ 100".into(),
         ],
         [
+            "callback CPU path, criterion median (µs)".into(),
+            cell(&results["callback_cpu_path"]["criterion_median_us"]),
+            "—".into(),
+            "—".into(),
+            "".into(),
+        ],
+        [
             "load on moto_server: callbacks/s".into(),
             cell(&ours["callbacks_per_second"]),
             cell(&theirs["callbacks_per_second"]),
