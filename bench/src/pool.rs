@@ -14,10 +14,22 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
+/// iDenfy delivers a webhook again after a non-2xx answer; this many times in all, here.
+const MAX_DELIVERIES: u32 = 5;
+
+#[derive(Clone)]
+struct Delivery {
+    id: String,
+    event: String,
+    attempt: u32,
+}
+
 #[derive(Default)]
 struct Queue {
-    waiting: VecDeque<(String, String)>,
-    handed_out: HashMap<String, Instant>,
+    waiting: VecDeque<Delivery>,
+    handed_out: HashMap<String, (Instant, Delivery)>,
+    redeliveries: usize,
+    given_up: usize,
     first_handed_out: Option<Instant>,
     last_answer: Option<Instant>,
     latencies_ms: Vec<f64>,
@@ -33,6 +45,10 @@ struct Shared {
 
 pub struct PoolRun {
     pub seconds: f64,
+    /// Deliveries sent again after a non-2xx answer.
+    pub redeliveries: usize,
+    /// Deliveries still refused after MAX_DELIVERIES.
+    pub given_up: usize,
     pub latencies_ms: Vec<f64>,
     pub statuses: Vec<u16>,
     /// Everything the processes wrote to stdout (their logs).
@@ -69,15 +85,17 @@ async fn next(State(shared): State<Shared>) -> impl IntoResponse {
             );
         };
         let item = queue.waiting.pop_front();
-        if let Some((id, _)) = &item {
+        if let Some(delivery) = &item {
             let now = Instant::now();
             queue.first_handed_out.get_or_insert(now);
-            queue.handed_out.insert(id.clone(), now);
+            queue
+                .handed_out
+                .insert(delivery.id.clone(), (now, delivery.clone()));
         }
         item
     };
     match handed {
-        Some((id, event)) => (StatusCode::OK, headers(&id), event),
+        Some(delivery) => (StatusCode::OK, headers(&delivery.id), delivery.event),
         None => {
             // Nothing left: this process idles until it is stopped.
             tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -86,16 +104,27 @@ async fn next(State(shared): State<Shared>) -> impl IntoResponse {
     }
 }
 
+/// Records an answer; a non-2xx one is delivered again later, as iDenfy does.
 fn answered(shared: &Shared, id: &str, status: u16) {
     if let Ok(mut queue) = shared.queue.lock() {
         let now = Instant::now();
-        if let Some(handed) = queue.handed_out.remove(id) {
-            queue
-                .latencies_ms
-                .push((now - handed).as_secs_f64() * 1000.0);
-        }
         queue.statuses.push(status);
         queue.last_answer = Some(now);
+        let Some((handed, mut delivery)) = queue.handed_out.remove(id) else {
+            return;
+        };
+        queue
+            .latencies_ms
+            .push((now - handed).as_secs_f64() * 1000.0);
+        if !(200..300).contains(&status) {
+            if delivery.attempt < MAX_DELIVERIES {
+                delivery.attempt += 1;
+                queue.redeliveries += 1;
+                queue.waiting.push_back(delivery);
+                return;
+            }
+            queue.given_up += 1;
+        }
         queue.outstanding = queue.outstanding.saturating_sub(1);
         if queue.outstanding == 0 {
             shared.finished.notify_waiters();
@@ -137,7 +166,11 @@ pub async fn run(
         queue.waiting = events
             .into_iter()
             .enumerate()
-            .map(|(i, event)| (format!("req-{i:08}"), event))
+            .map(|(i, event)| Delivery {
+                id: format!("req-{i:08}"),
+                event,
+                attempt: 1,
+            })
             .collect();
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -212,6 +245,8 @@ pub async fn run(
     };
     Ok(PoolRun {
         seconds,
+        redeliveries: queue.redeliveries,
+        given_up: queue.given_up,
         latencies_ms: queue.latencies_ms.clone(),
         statuses: queue.statuses.clone(),
         stdout,
