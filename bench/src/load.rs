@@ -286,17 +286,7 @@ pub async fn run_functions(
         writes.get(client.as_str()).copied().unwrap_or(0)
     })
     .await?;
-    let mut report = json!({
-        "pairs": plan.pairs,
-        "callbacks": callbacks,
-        "processes": processes,
-        "seconds": crate::round(run.seconds),
-        "callbacks_per_second": crate::round(callbacks as f64 / run.seconds),
-        "latency_ms": latency_summary(run.latencies_ms),
-        "non_200_answers": run.statuses.iter().filter(|s| **s != 200).count(),
-        "redeliveries": run.redeliveries,
-        "given_up": run.given_up,
-    });
+    let mut report = pool_report(plan, callbacks, processes, run);
     merge(&mut report, checked);
     Ok(report)
 }
@@ -362,7 +352,28 @@ pub async fn run_peer(
             Some(_) => {}
         }
     }
-    Ok(json!({
+    let mut report = pool_report(plan, callbacks, processes, run);
+    merge(
+        &mut report,
+        json!({
+        "dynamodb_requests_per_callback": 2,
+        "lost_halves": lost_halves,
+        "missing_verdicts": missing_verdicts,
+        "wrong_verdicts": wrong_verdicts,
+        "double_verdicts": "not observable: the peer overwrites its record without a condition",
+        }),
+    );
+    Ok(report)
+}
+
+/// What every process-pool load reports.
+fn pool_report(
+    plan: &LoadPlan,
+    callbacks: usize,
+    processes: usize,
+    run: crate::pool::PoolRun,
+) -> Value {
+    json!({
         "pairs": plan.pairs,
         "callbacks": callbacks,
         "processes": processes,
@@ -372,12 +383,7 @@ pub async fn run_peer(
         "non_200_answers": run.statuses.iter().filter(|s| **s != 200).count(),
         "redeliveries": run.redeliveries,
         "given_up": run.given_up,
-        "dynamodb_requests_per_callback": 2,
-        "lost_halves": lost_halves,
-        "missing_verdicts": missing_verdicts,
-        "wrong_verdicts": wrong_verdicts,
-        "double_verdicts": "not observable: the peer overwrites its record without a condition",
-    }))
+    })
 }
 
 /// The environment with `TABLE_NAME` pointing at `table`.

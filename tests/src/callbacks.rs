@@ -128,6 +128,30 @@ impl DocFields {
     }
 }
 
+/// The identity card of the sample events' person (JOHN MÜLLER, 1990-05-15).
+pub fn sample_id_card() -> DocFields {
+    DocFields::new(
+        "APPROVED",
+        "JOHN",
+        "MÜLLER",
+        "1990-05-15",
+        "ID_CARD",
+        "L01X00T47",
+    )
+}
+
+/// The same person's residence permit, the surname transliterated (MUELLER).
+pub fn sample_permit() -> DocFields {
+    DocFields::new(
+        "APPROVED",
+        "JOHN",
+        "MUELLER",
+        "1990-05-15",
+        "RESIDENCE_PERMIT",
+        "RP4471932",
+    )
+}
+
 /// An iDenfy result payload for one session.
 pub fn payload(client_id: &str, scan_ref: &str, is_final: bool, fields: &DocFields) -> Value {
     json!({

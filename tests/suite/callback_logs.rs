@@ -4,8 +4,8 @@
 
 use crate::callback_events::{event, event_names};
 use integration_tests::callbacks::{
-    DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, callback_clock, events_record, handler,
-    payload, signed,
+    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, callback_clock, events_record, handler, payload,
+    sample_id_card, signed,
 };
 use integration_tests::logs::Capture;
 use integration_tests::moto_table;
@@ -58,14 +58,7 @@ async fn run_everything(store: Arc<dyn PairStore>) {
         handler.handle(event(&name)).await;
     }
     // Refusals and a callback for a clientId never issued.
-    let odd = DocFields::new(
-        "APPROVED",
-        "JOHN",
-        "MÜLLER",
-        "1990-05-15",
-        "ID_CARD",
-        "L01X00T47",
-    );
+    let odd = sample_id_card();
     handler
         .handle(signed(
             &payload("USER_UNKNOWN", EVENTS_DOCUMENT_SCAN_REF, true, &odd).to_string(),

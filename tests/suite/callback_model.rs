@@ -6,7 +6,8 @@
 
 use integration_tests::callbacks::{
     DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
-    callback_clock, callback_service, event_type, events_record, payload,
+    callback_clock, callback_service, event_type, events_record, payload, sample_id_card,
+    sample_permit,
 };
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use proptest::prelude::*;
@@ -20,14 +21,7 @@ use std::sync::Arc;
 
 fn identity_variants() -> Vec<DocFields> {
     vec![
-        DocFields::new(
-            "APPROVED",
-            "JOHN",
-            "MÜLLER",
-            "1990-05-15",
-            "ID_CARD",
-            "L01X00T47",
-        ),
+        sample_id_card(),
         DocFields::new(
             "SUSPECTED",
             "JOHN",
@@ -58,14 +52,7 @@ fn identity_variants() -> Vec<DocFields> {
 
 fn document_variants() -> Vec<DocFields> {
     vec![
-        DocFields::new(
-            "APPROVED",
-            "JOHN",
-            "MUELLER",
-            "1990-05-15",
-            "RESIDENCE_PERMIT",
-            "RP4471932",
-        ),
+        sample_permit(),
         DocFields::new(
             "APPROVED",
             "JOHN",
@@ -82,14 +69,7 @@ fn document_variants() -> Vec<DocFields> {
             "PASSPORT",
             "C4J7K2",
         ),
-        DocFields::new(
-            "APPROVED",
-            "JOHN",
-            "MÜLLER",
-            "1990-05-15",
-            "ID_CARD",
-            "L01X00T47",
-        ),
+        sample_id_card(),
         DocFields::new(
             "DENIED",
             "JOHN",

@@ -3,25 +3,14 @@
 //! expired pair is absent, and a restarted pair ignores its predecessor's sessions.
 
 use integration_tests::callbacks::{
-    DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call,
-    callback_clock, events_record, handler, payload, signed,
+    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call, callback_clock,
+    events_record, handler, payload, sample_id_card, sample_permit, signed,
 };
 use serde_json::json;
 use shared::pair::{ClientId, Role};
 use shared::store::{Expected, MemoryStore, PairStore};
 use std::sync::Arc;
 use std::time::Duration;
-
-fn permit() -> DocFields {
-    DocFields::new(
-        "APPROVED",
-        "JOHN",
-        "MUELLER",
-        "1990-05-15",
-        "RESIDENCE_PERMIT",
-        "RP4471932",
-    )
-}
 
 async fn seeded() -> Arc<MemoryStore> {
     let store = Arc::new(MemoryStore::new());
@@ -46,7 +35,12 @@ async fn pair(store: &MemoryStore) -> shared::pair::Pair {
 async fn role_comes_from_the_stored_scan_ref_not_from_token_type_or_external_ref() {
     let store = seeded().await;
     let handler = handler(store.clone(), callback_clock());
-    let mut body = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    let mut body = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_DOCUMENT_SCAN_REF,
+        true,
+        &sample_permit(),
+    );
     body["tokenType"] = json!("IDENTIFICATION");
     body["externalRef"] = json!("idp-000000000000000000000000-identity");
     let (status, response) = call(&handler, signed(&body.to_string(), "IDENTIFICATION")).await;
@@ -64,7 +58,7 @@ async fn a_scan_ref_of_another_pair_or_client_changes_nothing() {
         EVENTS_CLIENT_ID,
         "11111111-2222-4333-8444-555555555555",
         true,
-        &permit(),
+        &sample_permit(),
     );
     let (status, response) = call(&handler, signed(&foreign.to_string(), "IDENTIFICATION")).await;
     assert_eq!(
@@ -72,7 +66,12 @@ async fn a_scan_ref_of_another_pair_or_client_changes_nothing() {
         (200, Some("SCAN_REF_NOT_IN_PAIR"))
     );
     // The right scanRef under another clientId is not this pair's either.
-    let elsewhere = payload("USER_99999", EVENTS_IDENTITY_SCAN_REF, true, &permit());
+    let elsewhere = payload(
+        "USER_99999",
+        EVENTS_IDENTITY_SCAN_REF,
+        true,
+        &sample_permit(),
+    );
     let (status, response) = call(&handler, signed(&elsewhere.to_string(), "IDENTIFICATION")).await;
     assert_eq!(
         (status, response["reason"].as_str()),
@@ -87,7 +86,12 @@ async fn an_expired_pair_is_absent_even_while_still_readable() {
     let clock = callback_clock();
     clock.advance(Duration::from_secs(30 * 86_400));
     let handler = handler(store.clone(), clock);
-    let body = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    let body = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_DOCUMENT_SCAN_REF,
+        true,
+        &sample_permit(),
+    );
     let (status, response) = call(&handler, signed(&body.to_string(), "IDENTIFICATION")).await;
     assert_eq!(
         (status, response["reason"].as_str()),
@@ -100,9 +104,14 @@ async fn an_expired_pair_is_absent_even_while_still_readable() {
 async fn a_final_result_is_never_replaced_and_a_late_preliminary_changes_nothing() {
     let store = seeded().await;
     let handler = handler(store.clone(), callback_clock());
-    let final_body =
-        payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit()).to_string();
-    let mut other = permit();
+    let final_body = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_DOCUMENT_SCAN_REF,
+        true,
+        &sample_permit(),
+    )
+    .to_string();
+    let mut other = sample_permit();
     other.overall = "DENIED";
     let late_final = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &other).to_string();
     let late_preliminary =
@@ -128,17 +137,15 @@ async fn a_final_result_is_never_replaced_and_a_late_preliminary_changes_nothing
 async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it() {
     let store = seeded().await;
     let handler = handler(store.clone(), callback_clock());
-    let identity = DocFields::new(
-        "APPROVED",
-        "JOHN",
-        "MÜLLER",
-        "1990-05-15",
-        "ID_CARD",
-        "L01X00T47",
-    );
+    let identity = sample_id_card();
     let both_preliminary = [
         payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, false, &identity),
-        payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, false, &permit()),
+        payload(
+            EVENTS_CLIENT_ID,
+            EVENTS_DOCUMENT_SCAN_REF,
+            false,
+            &sample_permit(),
+        ),
     ];
     for body in &both_preliminary {
         let (_, response) = call(
@@ -157,7 +164,12 @@ async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it() {
         "two preliminaries decide nothing"
     );
     let identity_final = payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, true, &identity);
-    let document_final = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    let document_final = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_DOCUMENT_SCAN_REF,
+        true,
+        &sample_permit(),
+    );
     assert_eq!(
         call(
             &handler,
@@ -200,7 +212,12 @@ async fn a_restarted_pair_ignores_the_old_sessions() {
     }
     store.save(&restarted, Expected::Version(1)).await.unwrap();
     let handler = handler(store.clone(), callback_clock());
-    let old = payload(EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, true, &permit());
+    let old = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_DOCUMENT_SCAN_REF,
+        true,
+        &sample_permit(),
+    );
     let (_, response) = call(&handler, signed(&old.to_string(), "IDENTIFICATION")).await;
     assert_eq!(response["reason"], "SCAN_REF_NOT_IN_PAIR");
     assert!(pair(&store).await.results.is_empty());

@@ -13,14 +13,7 @@ use shared::store::{Expected, PairStore};
 use std::sync::Arc;
 
 fn body() -> String {
-    let fields = integration_tests::callbacks::DocFields::new(
-        "APPROVED",
-        "JOHN",
-        "MÜLLER",
-        "1990-05-15",
-        "ID_CARD",
-        "L01X00T47",
-    );
+    let fields = integration_tests::callbacks::sample_id_card();
     integration_tests::callbacks::payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, true, &fields)
         .to_string()
 }

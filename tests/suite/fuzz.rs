@@ -5,7 +5,7 @@
 
 use integration_tests::callbacks::{
     DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
-    TEST_SIGNING_KEY, events_record, hasher, payload, signing_keys,
+    TEST_SIGNING_KEY, events_record, hasher, payload, sample_id_card, signing_keys,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -61,14 +61,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 }
 
 fn base_bodies() -> Vec<Vec<u8>> {
-    let identity = DocFields::new(
-        "APPROVED",
-        "JOHN",
-        "MÜLLER",
-        "1990-05-15",
-        "ID_CARD",
-        "L01X00T47",
-    );
+    let identity = sample_id_card();
     let document = DocFields::new(
         "SUSPECTED",
         "JOHN",
