@@ -34,8 +34,14 @@ fn callback_cpu_path(c: &mut Criterion) {
         b.iter(|| {
             keys.verify(black_box(&body), Some(&signature))
                 .expect("valid");
-            let callback =
-                parse(&body, Some("IDENTIFICATION_MANUAL_FINISHED"), now, &hasher).expect("parses");
+            let callback = parse(
+                &body,
+                Some("IDENTIFICATION_MANUAL_FINISHED"),
+                now,
+                &hasher,
+                &policy.permit_step,
+            )
+            .expect("parses");
             let next =
                 accept_half(&record, &callback.scan_ref, &callback.half, now).expect("accepted");
             black_box(

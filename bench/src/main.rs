@@ -133,8 +133,14 @@ fn callback_cpu_path(iterations: usize) -> Result<Value, String> {
         let started = Instant::now();
         keys.verify(&body, Some(&signature))
             .map_err(|e| e.to_string())?;
-        let callback = parse(&body, Some("IDENTIFICATION_MANUAL_FINISHED"), now, &hasher)
-            .map_err(|e| e.to_string())?;
+        let callback = parse(
+            &body,
+            Some("IDENTIFICATION_MANUAL_FINISHED"),
+            now,
+            &hasher,
+            &policy.permit_step,
+        )
+        .map_err(|e| e.to_string())?;
         let next =
             accept_half(&record, &callback.scan_ref, &callback.half, now).ok_or("not accepted")?;
         let pair = next.live_pair(now).ok_or("no pair")?;

@@ -14,7 +14,9 @@ use issue_tokens::IssueTokens;
 use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
 use shared::clock::SystemClock;
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig};
-use shared::issuance::{AllowedOrigins, IssuancePolicy, IssuanceService, SiteUrls};
+use shared::issuance::{
+    AllowedOrigins, IssuancePolicy, IssuanceService, PermitStepPolicy, SiteUrls,
+};
 use shared::pair::verdict::VerdictPolicy;
 use shared::store::{DynamoStore, MemoryStore, PairStore};
 use simulator::{Simulator, SimulatorConfig};
@@ -186,6 +188,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             session_length: Duration::from_secs(600),
             retention: Duration::from_secs(30 * 86_400),
             claim_ttl: Duration::from_secs(60),
+            permit_step: PermitStepPolicy::default(),
         },
     );
     let signing_keys = SigningKeys::parse(&config.signing_key)

@@ -1,7 +1,9 @@
 //! An iDenfy sandbox simulator, behaving as IDENFY.md describes: the token API (Basic auth,
 //! iDenfy's limits and error shapes, 201), the session page behind the redirect URL, and on
 //! submit the result webhook(s) — signed, with iDenfy's headers, body shape and `final` flags —
-//! before the browser is sent on to the session's success, error or unverified URL.
+//! before the browser is sent on to the session's success, error or unverified URL. A token
+//! with an additional UPLOAD step (the additional-step mode) gets an upload step on its page,
+//! and its webhook reports the step the way IDENFY.md describes.
 
 use crate::html::{escape, page};
 use axum::extract::{Form, Query, State};
@@ -35,6 +37,20 @@ struct Session {
     request: TokenRequest,
     scan_ref: String,
     issued_at: u64,
+}
+
+impl Session {
+    /// The first UPLOAD step the token asked for (`additionalSteps.ALL.ALL.<name>`), if any.
+    fn upload_step(&self) -> Option<String> {
+        let steps = self.request.additional_steps.as_ref()?;
+        steps
+            .get("ALL")?
+            .get("ALL")?
+            .as_object()?
+            .iter()
+            .find(|(_, step)| step["type"] == "UPLOAD")
+            .map(|(name, _)| name.clone())
+    }
 }
 
 #[derive(Clone)]
@@ -259,8 +275,16 @@ async fn session_page(
 <select id="docType" name="docType">{doc_types}</select>
 {first}{last}{dob}{number}
 <label><input type="checkbox" id="preliminary" name="preliminary" value="on"> Send a preliminary result first (the final one follows)</label>
-<button id="submit" type="submit">Finish session</button>
+{upload}<button id="submit" type="submit">Finish session</button>
 </form>"#,
+        upload = session.upload_step().map_or_else(String::new, |step| format!(
+            r#"<fieldset id="additional-step" data-step="{step}"><legend>Additional step: upload {step}</legend>
+<label for="permitUpload">The file the person uploads</label>
+<select id="permitUpload" name="permitUpload">{uploads}</select></fieldset>
+"#,
+            step = escape(&step),
+            uploads = options(&["image", "pdf", "none"], "image"),
+        )),
         client_id = escape(&request.client_id),
         scan_ref = escape(&session.scan_ref),
         auth_token = escape(&query.auth_token),
@@ -317,6 +341,9 @@ struct Finish {
     #[serde(rename = "documentNumber", default)]
     document_number: String,
     preliminary: Option<String>,
+    /// The upload step's file: `image`, `pdf` or `none`.
+    #[serde(rename = "permitUpload")]
+    permit_upload: Option<String>,
 }
 
 /// One webhook delivery: event type header and body.
@@ -419,6 +446,32 @@ fn webhook_body(
             )),
         );
     }
+    // The upload step, as IDENFY.md describes it: listed by name, its status, the file under
+    // its name in fileUrls (an image) or additionalStepPdfUrls (a PDF).
+    let mut pdf_urls = json!({});
+    let (steps, step_status) = match session.upload_step() {
+        Some(step) if !abandoned => {
+            let url = |ext: &str| {
+                json!(format!(
+                    "https://s3.example.invalid/{}/{step}.{ext}?X-Amz-Expires=3600",
+                    session.scan_ref
+                ))
+            };
+            let upload = form.permit_upload.as_deref().unwrap_or("none");
+            match upload {
+                "image" => file_urls[&step] = url("jpg"),
+                "pdf" => pdf_urls[&step] = url("pdf"),
+                _ => {}
+            }
+            let status = if matches!(upload, "image" | "pdf") {
+                "VALID"
+            } else {
+                "NOT_FOUND"
+            };
+            (json!({ step: "UPLOAD" }), json!(status))
+        }
+        _ => (Value::Null, Value::Null),
+    };
     let start = session.issued_at + 30;
     json!({
         "final": is_final,
@@ -433,7 +486,7 @@ fn webhook_body(
             "manualFace": if identity && is_final { json!("FACE_MATCH") } else { Value::Null },
             "autoDocument": "DOC_VALIDATED",
             "manualDocument": if is_final { json!("DOC_VALIDATED") } else { Value::Null },
-            "additionalSteps": null
+            "additionalSteps": step_status
         },
         "data": {
             "docFirstName": text(&form.first_name),
@@ -450,7 +503,7 @@ fn webhook_body(
             "fullName": null
         },
         "fileUrls": if abandoned { json!({}) } else { file_urls },
-        "additionalStepPdfUrls": {},
+        "additionalStepPdfUrls": if abandoned { json!({}) } else { pdf_urls },
         "AML": [],
         "LID": [],
         "scanRef": session.scan_ref,
@@ -461,7 +514,7 @@ fn webhook_body(
         "clientIp": "127.0.0.1",
         "clientIpCountry": "LT",
         "clientLocation": "Vilnius",
-        "additionalSteps": null
+        "additionalSteps": steps
     })
 }
 

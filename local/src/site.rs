@@ -15,8 +15,12 @@ pub async fn start_page() -> Html<String> {
     let suggested = format!("USER_{:05}", fastrand::u32(10_000..100_000));
     let body = format!(
         r#"<h1>Verify your identity</h1>
-<p>You will take a selfie with your identity document, then upload your residence permit.</p>
+<p>You will take a selfie with your identity document, then show your residence permit.</p>
 <form method="post" action="/start">
+<fieldset><legend>Method</legend>
+<label><input type="radio" id="mode-twoSessions" name="mode" value="twoSessions" checked> Two sessions: the permit is read and compared with your ID</label>
+<label><input type="radio" id="mode-additionalStep" name="mode" value="additionalStep"> One session: the permit is uploaded for a person to review</label>
+</fieldset>
 <label for="clientId">Customer id (clientId)</label>
 <input id="clientId" name="clientId" value="{suggested}">
 <label for="firstName">First name (optional)</label>
@@ -39,6 +43,8 @@ pub struct StartForm {
     #[serde(rename = "lastName", default)]
     last_name: String,
     restart: Option<String>,
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 /// Calls a handler with a JSON request, as API Gateway would deliver it.
@@ -86,6 +92,14 @@ pub async fn start(State(state): State<AppState>, Form(form): Form<StartForm>) -
         "unverifiedUrl": done,
         "restart": form.restart.is_some(),
     });
+    if let Some(mode) = form
+        .mode
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    {
+        body["mode"] = json!(mode);
+    }
     for (field, value) in [
         ("firstName", &form.first_name),
         ("lastName", &form.last_name),
@@ -162,6 +176,13 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
         "PENDING" => "Waiting for iDenfy's results… this page refreshes by itself.",
         "VERIFIED" => "Both documents were verified and belong to the same person.",
         "REQUIRES_REVIEW" => "A person will review the documents.",
+        "INCOMPLETE"
+            if response["reasons"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|r| r == "PERMIT_MISSING")) =>
+        {
+            "The residence permit was not uploaded; please start again."
+        }
         "REJECTED" => "The verification was rejected.",
         _ => "The verification was not completed; please start again.",
     };

@@ -3,7 +3,7 @@
 
 use crate::callback::{DocumentHasher, SigningKeys};
 use crate::idenfy::{IdenfyClientConfig, limits};
-use crate::issuance::{AllowedOrigins, IssuancePolicy, SiteUrls};
+use crate::issuance::{AllowedOrigins, IssuancePolicy, PermitStepPolicy, SiteUrls};
 use crate::pair::verdict::VerdictPolicy;
 use std::time::Duration;
 
@@ -106,6 +106,27 @@ pub fn document_types<F: Fn(&str) -> Option<String>>(
     Ok(documents)
 }
 
+/// `IDENFY_PERMIT_STEP`: the name of the additional upload step that carries the permit in
+/// additional-step mode (default `RESIDENCE_PERMIT`), as configured at iDenfy.
+pub fn permit_step_name<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<String, ConfigError> {
+    let name = env
+        .optional("IDENFY_PERMIT_STEP")
+        .unwrap_or_else(|| "RESIDENCE_PERMIT".to_owned());
+    let well_formed = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !well_formed {
+        return Err(invalid(
+            "IDENFY_PERMIT_STEP",
+            "an iDenfy step name: 1-64 of A-Z, 0-9 and _, e.g. RESIDENCE_PERMIT",
+        ));
+    }
+    Ok(name)
+}
+
 /// Everything the idenfy-callback function needs.
 #[derive(Debug, Clone)]
 pub struct CallbackConfig {
@@ -164,6 +185,7 @@ impl CallbackConfig {
             document_hasher,
             verdict_policy: VerdictPolicy {
                 permit_types: document_types(env)?,
+                permit_step: permit_step_name(env)?,
             },
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
         })
@@ -226,6 +248,18 @@ impl IssueTokensConfig {
             u64::from(limits::EXPIRY_TIME_MAX) - 2 * u64::from(limits::SESSION_LENGTH_MAX);
         let token_expiry = env.number("IDENFY_TOKEN_EXPIRY_SECONDS", 3600, 60..=expiry_max)?;
         let retention_days = env.number("PAIR_RETENTION_DAYS", 30, 1..=3650)?;
+        // `account` when iDenfy support made the upload step the account's default: the token
+        // then must not carry it.
+        let permit_step_on_token = match env.optional("IDENFY_PERMIT_STEP_SOURCE").as_deref() {
+            None | Some("token") => true,
+            Some("account") => false,
+            Some(_) => {
+                return Err(invalid(
+                    "IDENFY_PERMIT_STEP_SOURCE",
+                    "must be token (sent with each token) or account (the account's default steps)",
+                ));
+            }
+        };
 
         Ok(Self {
             table_name,
@@ -239,6 +273,10 @@ impl IssueTokensConfig {
                 session_length: Duration::from_secs(session_length),
                 retention: Duration::from_secs(retention_days * 86_400),
                 claim_ttl: Duration::from_secs(60),
+                permit_step: PermitStepPolicy {
+                    name: permit_step_name(env)?,
+                    on_token: permit_step_on_token,
+                },
             },
         })
     }
@@ -273,6 +311,39 @@ mod tests {
             config.policy.document_expiry(),
             Duration::from_secs(3600 + 600 + 300)
         );
+        assert_eq!(config.policy.permit_step, PermitStepPolicy::default());
+    }
+
+    #[test]
+    fn permit_step_name_and_source() {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("IDENFY_PERMIT_STEP", "PERMIT_2"));
+        pairs.push(("IDENFY_PERMIT_STEP_SOURCE", "account"));
+        let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+        assert_eq!(
+            config.policy.permit_step,
+            PermitStepPolicy {
+                name: "PERMIT_2".into(),
+                on_token: false
+            }
+        );
+        for (name, value) in [
+            ("IDENFY_PERMIT_STEP", "residence permit"),
+            ("IDENFY_PERMIT_STEP", "RESIDENCE-PERMIT"),
+            ("IDENFY_PERMIT_STEP_SOURCE", "dashboard"),
+        ] {
+            let mut pairs = BASE.to_vec();
+            pairs.push((name, value));
+            let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+            assert!(err.to_string().contains(name), "{err}");
+        }
+        let callback = CallbackConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            (INSECURE_FLAG, "true"),
+            ("IDENFY_PERMIT_STEP", "PERMIT_2"),
+        ]))
+        .unwrap();
+        assert_eq!(callback.verdict_policy.permit_step, "PERMIT_2");
     }
 
     #[test]

@@ -219,11 +219,14 @@ impl Browser {
         let client_id = client_id(journey);
         self.goto(site_url).await?;
         self.fill("#clientId", &client_id).await?;
+        self.click(&format!("#mode-{}", journey.mode)).await?;
         self.click("#start").await?;
         self.session(journey, "identity", &client_id, &journey.identity)
             .await?;
-        self.session(journey, "document", &client_id, &journey.document)
-            .await?;
+        if let Some(document) = &journey.document {
+            self.session(journey, "document", &client_id, document)
+                .await?;
+        }
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut seen: Vec<String> = Vec::new();
         loop {
@@ -299,6 +302,10 @@ impl Browser {
         self.fill("#documentNumber", input.document_number).await?;
         if input.preliminary_first {
             self.click("#preliminary").await?;
+        }
+        if let Some(upload) = input.permit_upload {
+            self.click(&format!(r#"#permitUpload option[value="{upload}"]"#))
+                .await?;
         }
         self.click("#submit").await
     }

@@ -8,7 +8,7 @@ use shared::callback::signature::sign;
 use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
 use shared::clock::{ManualClock, Timestamp};
 use shared::pair::verdict::VerdictPolicy;
-use shared::pair::{ClientId, Outcome, Pair, PairRecord, Reason, Session, external_ref};
+use shared::pair::{ClientId, Mode, Outcome, Pair, PairRecord, Reason, Session, external_ref};
 use shared::store::PairStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,14 +44,15 @@ pub fn pending_record(
         claim: None,
         pair: Some(Pair {
             pair_id: pair_id.to_owned(),
+            mode: Mode::TwoSessions,
             identity: Session {
                 scan_ref: identity.to_owned(),
                 external_ref: external_ref(pair_id, shared::pair::Role::Identity),
             },
-            document: Session {
+            document: Some(Session {
                 scan_ref: document.to_owned(),
                 external_ref: external_ref(pair_id, shared::pair::Role::Document),
-            },
+            }),
             verification_url: format!(
                 "https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{pair_id}"
             ),
@@ -70,6 +71,29 @@ pub fn events_record() -> PairRecord {
         EVENTS_PAIR_ID,
         EVENTS_IDENTITY_SCAN_REF,
         EVENTS_DOCUMENT_SCAN_REF,
+    )
+}
+
+/// The additional-step sample events' one-session pair (events/idenfy-callback/additional-step-*).
+pub const STEP_EVENTS_CLIENT_ID: &str = "USER_67890";
+pub const STEP_EVENTS_PAIR_ID: &str = "8d2f4a6c1e3b5d7f9a0c2e4b";
+pub const STEP_EVENTS_SCAN_REF: &str = "6e5d4c3b-2a19-4f8e-8d7c-6b5a49382716";
+
+/// A live additional-step pair: one identity session, the permit as its upload step.
+pub fn pending_single_session_record(client_id: &str, pair_id: &str, identity: &str) -> PairRecord {
+    let mut record = pending_record(client_id, pair_id, identity, "unused");
+    if let Some(pair) = record.pair.as_mut() {
+        pair.mode = Mode::AdditionalStep;
+        pair.document = None;
+    }
+    record
+}
+
+pub fn step_events_record() -> PairRecord {
+    pending_single_session_record(
+        STEP_EVENTS_CLIENT_ID,
+        STEP_EVENTS_PAIR_ID,
+        STEP_EVENTS_SCAN_REF,
     )
 }
 

@@ -14,15 +14,28 @@ pub struct SessionInput {
     pub date_of_birth: &'static str,
     pub document_number: &'static str,
     pub preliminary_first: bool,
+    /// The additional step's file (`image`, `pdf`, `none`), when the session has that step.
+    pub permit_upload: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Journey {
     pub name: &'static str,
+    /// The request's `mode`: `twoSessions` or `additionalStep`.
+    pub mode: &'static str,
     pub identity: SessionInput,
-    pub document: SessionInput,
+    /// The permit's own session; none in additional-step mode.
+    pub document: Option<SessionInput>,
     pub expected_status: &'static str,
     pub expected_reasons: &'static [&'static str],
+}
+
+impl Journey {
+    /// A preliminary result comes first, so the final page must show PENDING before the verdict.
+    pub fn shows_pending_first(&self) -> bool {
+        self.identity.preliminary_first
+            && self.document.as_ref().is_none_or(|d| d.preliminary_first)
+    }
 }
 
 fn id_card() -> SessionInput {
@@ -34,6 +47,7 @@ fn id_card() -> SessionInput {
         date_of_birth: "1990-05-15",
         document_number: "L01X00T47",
         preliminary_first: false,
+        permit_upload: None,
     }
 }
 
@@ -46,51 +60,86 @@ fn permit() -> SessionInput {
         date_of_birth: "1990-05-15",
         document_number: "RP4471932",
         preliminary_first: false,
+        permit_upload: None,
     }
 }
 
-/// The four journeys the issue names.
+fn two_sessions(
+    name: &'static str,
+    identity: SessionInput,
+    document: SessionInput,
+    expected_status: &'static str,
+    expected_reasons: &'static [&'static str],
+) -> Journey {
+    Journey {
+        name,
+        mode: "twoSessions",
+        identity,
+        document: Some(document),
+        expected_status,
+        expected_reasons,
+    }
+}
+
+/// The four two-session journeys of the seed, and the additional-step mode's.
 pub fn journeys() -> Vec<Journey> {
     vec![
-        Journey {
-            name: "matching",
-            identity: id_card(),
-            document: permit(),
-            expected_status: "VERIFIED",
-            expected_reasons: &[],
-        },
-        Journey {
-            name: "dob-mismatch",
-            identity: id_card(),
-            document: SessionInput {
+        two_sessions("matching", id_card(), permit(), "VERIFIED", &[]),
+        two_sessions(
+            "dob-mismatch",
+            id_card(),
+            SessionInput {
                 date_of_birth: "1991-05-15",
                 ..permit()
             },
-            expected_status: "REQUIRES_REVIEW",
-            expected_reasons: &["DOB_MISMATCH"],
-        },
-        Journey {
-            name: "identity-denied",
-            identity: SessionInput {
+            "REQUIRES_REVIEW",
+            &["DOB_MISMATCH"],
+        ),
+        two_sessions(
+            "identity-denied",
+            SessionInput {
                 outcome: "DENIED",
                 ..id_card()
             },
-            document: permit(),
-            expected_status: "REJECTED",
-            expected_reasons: &["IDENTITY_DENIED"],
-        },
-        Journey {
-            name: "preliminary-then-final",
-            identity: SessionInput {
+            permit(),
+            "REJECTED",
+            &["IDENTITY_DENIED"],
+        ),
+        two_sessions(
+            "preliminary-then-final",
+            SessionInput {
                 preliminary_first: true,
                 ..id_card()
             },
-            document: SessionInput {
+            SessionInput {
                 preliminary_first: true,
                 ..permit()
             },
-            expected_status: "VERIFIED",
-            expected_reasons: &[],
+            "VERIFIED",
+            &[],
+        ),
+        Journey {
+            name: "additional-step-uploaded",
+            mode: "additionalStep",
+            identity: SessionInput {
+                preliminary_first: true,
+                permit_upload: Some("pdf"),
+                ..id_card()
+            },
+            document: None,
+            expected_status: "REQUIRES_REVIEW",
+            expected_reasons: &["PERMIT_NEEDS_MANUAL_REVIEW"],
+        },
+        Journey {
+            name: "additional-step-missing",
+            mode: "additionalStep",
+            identity: SessionInput {
+                permit_upload: Some("none"),
+                ..id_card()
+            },
+            document: None,
+            expected_status: "INCOMPLETE",
+            expected_reasons: &["PERMIT_MISSING"],
         },
     ]
 }
@@ -117,12 +166,22 @@ pub async fn run_over_http(site_url: &str, journey: &Journey) -> Result<Vec<Stri
         ("clientId", client_id.as_str()),
         ("firstName", ""),
         ("lastName", ""),
+        ("mode", journey.mode),
     ]);
     let identity_page = post_form(&http, &format!("{site_url}start"), start).await?;
     expect_session(&identity_page, "identity", &client_id)?;
-    let document_page = submit_session(&http, &identity_page, &journey.identity).await?;
-    expect_session(&document_page, "document", &client_id)?;
-    let final_page = submit_session(&http, &document_page, &journey.document).await?;
+    let has_upload_step = identity_page.html.contains(r#"id="additional-step""#);
+    if has_upload_step != journey.identity.permit_upload.is_some() {
+        return Err(format!(
+            "{}: the identity session shows the upload step: {has_upload_step}",
+            journey.name
+        ));
+    }
+    let mut final_page = submit_session(&http, &identity_page, &journey.identity).await?;
+    if let Some(document) = &journey.document {
+        expect_session(&final_page, "document", &client_id)?;
+        final_page = submit_session(&http, &final_page, document).await?;
+    }
     if !final_page.url.contains("/done?clientId=") {
         return Err(format!(
             "expected the site's final page, got {}",
@@ -244,6 +303,9 @@ async fn submit_session(
     ];
     if input.preliminary_first {
         fields.push(("preliminary", "on"));
+    }
+    if let Some(upload) = input.permit_upload {
+        fields.push(("permitUpload", upload));
     }
     post_form(http, action.as_str(), form(&fields)).await
 }

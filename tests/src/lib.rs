@@ -10,7 +10,9 @@ use aws_sdk_dynamodb::error::BoxError;
 use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, TokenIssuer};
-use shared::issuance::{AllowedOrigins, IssuancePolicy, IssuanceService, SiteUrls};
+use shared::issuance::{
+    AllowedOrigins, IssuancePolicy, IssuanceService, PermitStepPolicy, SiteUrls,
+};
 use shared::pair::new_id;
 use shared::store::dynamo::{DynamoTimeouts, sdk_config};
 use shared::store::{DynamoStore, PairStore};
@@ -182,6 +184,7 @@ pub fn policy() -> IssuancePolicy {
         session_length: Duration::from_secs(600),
         retention: Duration::from_secs(30 * 86_400),
         claim_ttl: Duration::from_secs(60),
+        permit_step: PermitStepPolicy::default(),
     }
 }
 

@@ -2,12 +2,13 @@
 //! handler, then the whole journey of the sample events, on both stores.
 
 use integration_tests::callbacks::{
-    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call, callback_clock,
-    events_record, handler,
+    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, STEP_EVENTS_CLIENT_ID,
+    STEP_EVENTS_SCAN_REF, call, callback_clock, event_type, events_record, handler, payload,
+    sample_permit, signed, step_events_record,
 };
 use integration_tests::moto_table;
 use serde_json::{Value, json};
-use shared::pair::{ClientId, Outcome, Rank};
+use shared::pair::{ClientId, Outcome, Rank, Reason, Verdict};
 use shared::store::{Expected, MemoryStore, PairStore};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -58,23 +59,57 @@ fn expectation(name: &str) -> (u16, Value) {
             json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
         ),
         "bad-signature" => (401, json!("BAD_SIGNATURE")),
+        "additional-step-preliminary" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        "additional-step-image"
+        | "additional-step-pdf"
+        | "additional-step-missing"
+        | "additional-step-denied" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": true}),
+        ),
         other => panic!("events/idenfy-callback/{other}.json has no expectation in this test"),
     }
 }
 
+/// The verdict each additional-step event gives on its own, on a fresh one-session pair.
+fn step_verdict(name: &str) -> Option<(Outcome, Vec<Reason>)> {
+    match name {
+        "additional-step-image" | "additional-step-pdf" => Some((
+            Outcome::RequiresReview,
+            vec![Reason::PermitNeedsManualReview],
+        )),
+        "additional-step-missing" => Some((Outcome::Incomplete, vec![Reason::PermitMissing])),
+        "additional-step-denied" => Some((Outcome::Rejected, vec![Reason::IdentityDenied])),
+        _ => None,
+    }
+}
+
+/// Both sample pairs: the two-session one and the additional-step one.
 async fn seeded_memory_store() -> Arc<MemoryStore> {
     let store = Arc::new(MemoryStore::new());
+    for record in [events_record(), step_events_record()] {
+        store.save(&record, Expected::Absent).await.unwrap();
+    }
     store
-        .save(&events_record(), Expected::Absent)
+}
+
+async fn stored_pair(store: &dyn PairStore, client_id: &str) -> shared::pair::Pair {
+    store
+        .load(&ClientId::parse(client_id).unwrap())
         .await
-        .unwrap();
-    store
+        .unwrap()
+        .unwrap()
+        .pair
+        .unwrap()
 }
 
 #[tokio::test]
 async fn every_event_alone_on_a_fresh_pair() {
     let names = event_names();
-    assert!(names.len() >= 6, "{names:?}");
+    assert!(names.len() >= 11, "{names:?}");
     for name in names {
         let store = seeded_memory_store().await;
         let handler = handler(store.clone(), callback_clock());
@@ -86,12 +121,26 @@ async fn every_event_alone_on_a_fresh_pair() {
         } else {
             assert_eq!(body["code"], expected_body, "{name}: {body}");
         }
-        let record = store
-            .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        let stored = record.pair.unwrap().results;
+        let step_pair = stored_pair(store.as_ref(), STEP_EVENTS_CLIENT_ID).await;
+        if name.starts_with("additional-step-") {
+            let half = &step_pair.results[STEP_EVENTS_SCAN_REF];
+            let expected_rank = if name == "additional-step-preliminary" {
+                Rank::Preliminary
+            } else {
+                Rank::Final
+            };
+            assert_eq!(half.rank, expected_rank, "{name}");
+            let verdict = step_pair.verdict.map(|v| (v.outcome, v.reasons));
+            assert_eq!(verdict, step_verdict(&name), "{name}");
+            let two_sessions = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await;
+            assert!(
+                two_sessions.results.is_empty(),
+                "{name} touched another pair"
+            );
+            continue;
+        }
+        assert!(step_pair.results.is_empty(), "{name} touched another pair");
+        let stored = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await.results;
         match name.as_str() {
             "bad-signature" | "unknown-scan-ref" => {
                 assert!(stored.is_empty(), "{name} changed nothing")
@@ -197,5 +246,85 @@ async fn sample_journey_on_dynamodb_costs_at_most_two_requests_per_callback() {
     );
     // The callback that completes the pair pays the second request, and only it.
     assert_eq!(per_callback, vec![1, 1, 2, 1, 1, 1, 1]);
+    table.store.delete_table().await.unwrap();
+}
+
+/// The additional-step mode's sample journey: a preliminary, the final with the permit as an
+/// image, then iDenfy's retries and the same final with the permit as a PDF. One verdict,
+/// REQUIRES_REVIEW for a person to look at the permit.
+async fn step_journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec<usize> {
+    let handler = handler(store.clone(), callback_clock());
+    let mut per_callback = Vec::new();
+    let stored =
+        |decided: bool| json!({"result": "STORED", "role": "identity", "decided": decided});
+    let unchanged = json!({"result": "UNCHANGED", "role": "identity", "decided": false});
+    let steps = [
+        ("additional-step-preliminary", stored(false)),
+        ("additional-step-image", stored(true)),
+        ("additional-step-image", unchanged.clone()),
+        ("additional-step-pdf", unchanged.clone()),
+        ("additional-step-denied", unchanged.clone()),
+        ("additional-step-preliminary", unchanged),
+    ];
+    for (name, expected) in steps {
+        let before = requests();
+        let (status, body) = call(&handler, event(name)).await;
+        per_callback.push(requests() - before);
+        assert_eq!((status, body), (200, expected), "{name}");
+    }
+    // The pair has no document session: any other scanRef of the clientId is foreign.
+    let foreign = payload(STEP_EVENTS_CLIENT_ID, "unused", true, &sample_permit()).to_string();
+    let before = requests();
+    let (status, body) = call(&handler, signed(&foreign, event_type(true))).await;
+    per_callback.push(requests() - before);
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"})
+        )
+    );
+    let pair = stored_pair(store.as_ref(), STEP_EVENTS_CLIENT_ID).await;
+    let Some(Verdict {
+        outcome, reasons, ..
+    }) = pair.verdict.clone()
+    else {
+        panic!("not decided");
+    };
+    assert_eq!(outcome, Outcome::RequiresReview);
+    assert_eq!(reasons, vec![Reason::PermitNeedsManualReview]);
+    let permit = pair.results[STEP_EVENTS_SCAN_REF]
+        .permit_step
+        .clone()
+        .expect("the upload step is recorded");
+    assert!(permit.in_file_urls && !permit.in_pdf_urls, "{permit:?}");
+    assert!(
+        !serde_json::to_string(&pair)
+            .unwrap()
+            .contains("amazonaws.com"),
+        "no file URL is stored"
+    );
+    per_callback
+}
+
+#[tokio::test]
+async fn additional_step_journey_on_the_memory_store() {
+    step_journey(seeded_memory_store().await, || 0).await;
+}
+
+#[tokio::test]
+async fn additional_step_journey_on_dynamodb_decides_once_in_two_requests() {
+    let table = moto_table().await;
+    table
+        .store
+        .save(&step_events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let requests = table.requests.clone();
+    let per_callback = step_journey(Arc::new(table.store.clone()), move || {
+        requests.load(std::sync::atomic::Ordering::SeqCst)
+    })
+    .await;
+    assert_eq!(per_callback, vec![1, 2, 1, 1, 1, 1, 1]);
     table.store.delete_table().await.unwrap();
 }

@@ -208,7 +208,7 @@ async fn a_restarted_pair_ignores_the_old_sessions() {
     if let Some(pair) = restarted.pair.as_mut() {
         pair.pair_id = "aaaaaaaaaaaaaaaaaaaaaaaa".into();
         pair.identity.scan_ref = "new-identity".into();
-        pair.document.scan_ref = "new-document".into();
+        pair.document.as_mut().unwrap().scan_ref = "new-document".into();
     }
     store.save(&restarted, Expected::Version(1)).await.unwrap();
     let handler = handler(store.clone(), callback_clock());

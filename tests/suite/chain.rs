@@ -77,7 +77,7 @@ async fn document_token_first_then_identity_token_redirecting_into_it() {
         pair.verification_url,
         format!("{}/api/v2/redirect?authToken=tok-2", stub.uri())
     );
-    assert_eq!(pair.document.scan_ref, "scan-1");
+    assert_eq!(pair.document.as_ref().unwrap().scan_ref, "scan-1");
     assert_eq!(pair.identity.scan_ref, "scan-2");
     assert_eq!(
         document["externalRef"],
@@ -88,7 +88,7 @@ async fn document_token_first_then_identity_token_redirecting_into_it() {
         format!("idp-{}-identity", pair.pair_id)
     );
     assert_eq!(
-        pair.document.external_ref,
+        pair.document.as_ref().unwrap().external_ref,
         format!("idp-{}-document", pair.pair_id)
     );
     assert_eq!(

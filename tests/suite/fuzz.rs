@@ -173,7 +173,13 @@ fn verify_parse_decide_never_panics_and_only_our_signatures_pass() {
             if !verified {
                 return Ok(());
             }
-            let Ok(callback) = parse(&body, event_type.as_deref(), now, &hasher) else {
+            let Ok(callback) = parse(
+                &body,
+                event_type.as_deref(),
+                now,
+                &hasher,
+                "RESIDENCE_PERMIT",
+            ) else {
                 return Ok(());
             };
             parsed.set(parsed.get() + 1);

@@ -18,7 +18,10 @@ fn events_dir() -> PathBuf {
 /// Expected status and, for errors, the error code and the fields named.
 fn expectation(name: &str) -> (u16, Option<&'static str>, &'static [&'static str]) {
     match name {
-        "issue-valid" | "issue-base64-body" | "issue-restart" => (201, None, &[]),
+        "issue-valid" | "issue-base64-body" | "issue-restart" | "issue-additional-step" => {
+            (201, None, &[])
+        }
+        "issue-invalid-mode" => (400, Some("VALIDATION_FAILED"), &["mode"]),
         "issue-missing-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
         "issue-invalid-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
         "issue-invalid-first-name" => (400, Some("VALIDATION_FAILED"), &["firstName"]),
@@ -104,12 +107,18 @@ async fn every_event_gets_its_status_and_body() {
                         .as_str()
                         .is_some_and(|s| s.starts_with("scan-"))
                 );
-                assert!(
-                    body["documentScanRef"]
-                        .as_str()
-                        .is_some_and(|s| s.starts_with("scan-"))
-                );
-                assert_ne!(body["identityScanRef"], body["documentScanRef"]);
+                if name == "issue-additional-step" {
+                    assert_eq!(body["mode"], "additionalStep", "{name}");
+                    assert_eq!(body["documentScanRef"], Value::Null, "{name}");
+                } else {
+                    assert_eq!(body["mode"], "twoSessions", "{name}");
+                    assert!(
+                        body["documentScanRef"]
+                            .as_str()
+                            .is_some_and(|s| s.starts_with("scan-"))
+                    );
+                    assert_ne!(body["identityScanRef"], body["documentScanRef"]);
+                }
                 assert_eq!(body["expiresAt"], "2026-11-26T15:43:17Z", "{name}");
             }
             None => {
@@ -118,6 +127,7 @@ async fn every_event_gets_its_status_and_body() {
                     json!({
                         "clientId": "USER_30001",
                         "status": "PENDING",
+                        "mode": "twoSessions",
                         "reasons": [],
                         "createdAt": "2026-11-26T14:43:17Z",
                         "updatedAt": "2026-11-26T14:43:17Z"
@@ -129,7 +139,7 @@ async fn every_event_gets_its_status_and_body() {
         }
         seen.insert(name);
     }
-    assert!(seen.len() >= 16, "events found: {seen:?}");
+    assert!(seen.len() >= 18, "events found: {seen:?}");
     assert!(seen.contains("issue-valid") && seen.contains("status-found"));
 }
 

@@ -1,5 +1,6 @@
 //! Integration suite: one binary, one module per concern.
 
+mod additional_step;
 mod callback_events;
 mod callback_logs;
 mod callback_model;

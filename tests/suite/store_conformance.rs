@@ -198,8 +198,8 @@ async fn restart_replaces_the_pair(store: Arc<dyn PairStore>) {
         first.pair.identity.scan_ref
     );
     assert_ne!(
-        restarted.pair.document.scan_ref,
-        first.pair.document.scan_ref
+        restarted.pair.document.as_ref().unwrap().scan_ref,
+        first.pair.document.as_ref().unwrap().scan_ref
     );
     assert_eq!(world.token_count().await, 4);
     assert_eq!(

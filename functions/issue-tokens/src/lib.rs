@@ -123,9 +123,11 @@ fn json_body(request: &Request) -> Result<serde_json::Value, ApiError> {
 struct IssuedBody<'a> {
     client_id: &'a str,
     status: shared::pair::PairStatus,
+    mode: &'static str,
     verification_url: &'a str,
     identity_scan_ref: &'a str,
-    document_scan_ref: &'a str,
+    /// Null in additional-step mode: there is no document session.
+    document_scan_ref: Option<&'a str>,
     expires_at: String,
     created_at: String,
 }
@@ -136,9 +138,10 @@ impl<'a> From<&'a Issued> for IssuedBody<'a> {
         Self {
             client_id: issued.client_id.as_str(),
             status: pair.status(),
+            mode: pair.mode.as_str(),
             verification_url: &pair.verification_url,
             identity_scan_ref: &pair.identity.scan_ref,
-            document_scan_ref: &pair.document.scan_ref,
+            document_scan_ref: pair.document.as_ref().map(|d| d.scan_ref.as_str()),
             expires_at: pair.url_expires_at.to_rfc3339(),
             created_at: pair.created_at.to_rfc3339(),
         }
@@ -151,6 +154,7 @@ impl<'a> From<&'a Issued> for IssuedBody<'a> {
 struct StatusBody<'a> {
     client_id: &'a str,
     status: shared::pair::PairStatus,
+    mode: &'static str,
     reasons: &'a [shared::pair::Reason],
     created_at: String,
     updated_at: String,
@@ -163,6 +167,7 @@ impl<'a> StatusBody<'a> {
         Self {
             client_id: client_id.as_str(),
             status: pair.status(),
+            mode: pair.mode.as_str(),
             reasons: pair.verdict.as_ref().map_or(&[], |v| v.reasons.as_slice()),
             created_at: pair.created_at.to_rfc3339(),
             updated_at: pair.updated_at.to_rfc3339(),
@@ -252,6 +257,12 @@ impl ApiError {
                 "ALREADY_DECIDED",
                 None,
                 json!({ "status": shared::pair::PairStatus::from(outcome) }),
+            ),
+            ApiError::Issue(IssueError::OtherMode(mode)) => (
+                StatusCode::CONFLICT,
+                "PENDING_IN_OTHER_MODE",
+                None,
+                json!({ "mode": mode.as_str() }),
             ),
             ApiError::Issue(IssueError::InProgress { retry_after }) => (
                 StatusCode::CONFLICT,

@@ -1,5 +1,5 @@
 //! Receiving iDenfy's result webhooks: each callback's half is stored in one conditional
-//! write, and the callback that leaves both halves final records the verdict — once.
+//! write, and the callback that leaves the pair's sessions final records the verdict — once.
 
 pub mod payload;
 pub mod signature;
@@ -63,7 +63,13 @@ impl CallbackService {
 
     /// Reads a (verified) webhook body; see [`payload::parse`].
     pub fn parse(&self, body: &[u8], event_type: Option<&str>) -> Result<Callback, PayloadError> {
-        payload::parse(body, event_type, self.clock.now(), &self.hasher)
+        payload::parse(
+            body,
+            event_type,
+            self.clock.now(),
+            &self.hasher,
+            &self.policy.permit_step,
+        )
     }
 
     /// At most two store requests: the conditional half write, and the verdict write when
@@ -96,7 +102,9 @@ impl CallbackService {
             return Ok(Receipt::Ignored(IgnoredBecause::ScanRefNotInPair));
         };
         if let Some(external_ref) = &callback.external_ref
-            && external_ref != &pair.session(role).external_ref
+            && pair
+                .session(role)
+                .is_some_and(|session| &session.external_ref != external_ref)
         {
             // The scanRef decides; a differing externalRef is worth knowing about.
             tracing::warn!(%client_id, scan_ref, external_ref, "externalRef differs from the one issued");

@@ -6,7 +6,7 @@
 //! piece of the payload (which holds personal data).
 
 use crate::clock::Timestamp;
-use crate::pair::{ClientId, HalfResult, OverallStatus, Rank};
+use crate::pair::{ClientId, HalfResult, OverallStatus, PermitStep, Rank};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -65,11 +65,13 @@ impl DocumentHasher {
     }
 }
 
+/// `permit_step` is the name of the permit's additional upload step (additional-step mode).
 pub fn parse(
     body: &[u8],
     event_type: Option<&str>,
     now: Timestamp,
     hasher: &DocumentHasher,
+    permit_step: &str,
 ) -> Result<Callback, PayloadError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson {
         line: e.line(),
@@ -126,9 +128,47 @@ pub fn parse(
             doc_type,
             doc_number_hash,
             tags,
+            permit_step: read_permit_step(root, status, permit_step),
             received_at: now,
         },
     })
+}
+
+/// Where the payload mentions the upload step `step`: listed in `additionalSteps`, its status
+/// in `status.additionalSteps` (one value, or one per step), a file under its name in
+/// `fileUrls` or `additionalStepPdfUrls`. Presence only: the URLs expire and are not kept.
+/// `None` when the payload does not mention the step at all.
+fn read_permit_step(
+    root: &serde_json::Map<String, Value>,
+    status: Option<&Value>,
+    step: &str,
+) -> Option<PermitStep> {
+    let listed = match root.get("additionalSteps") {
+        Some(Value::Object(steps)) => steps.get(step).is_some_and(|v| !v.is_null()),
+        Some(Value::Array(steps)) => steps.iter().any(|s| s.as_str() == Some(step)),
+        _ => false,
+    };
+    let step_status = match status.and_then(|s| s.get("additionalSteps")) {
+        Some(Value::Object(per_step)) => text(per_step.get(step)),
+        other => text(other),
+    };
+    let file_in = |block: &str| {
+        root.get(block)
+            .and_then(|files| files.get(step))
+            .is_some_and(|file| match file {
+                Value::String(url) => !url.trim().is_empty(),
+                Value::Array(urls) => !urls.is_empty(),
+                Value::Object(urls) => !urls.is_empty(),
+                _ => false,
+            })
+    };
+    let found = PermitStep {
+        listed,
+        status: step_status,
+        in_file_urls: file_in("fileUrls"),
+        in_pdf_urls: file_in("additionalStepPdfUrls"),
+    };
+    (found != PermitStep::default()).then_some(found)
 }
 
 /// A non-empty string, or a number written out; anything else counts as absent.
@@ -155,6 +195,7 @@ mod tests {
             None,
             Timestamp::from_unix_seconds(7),
             &hasher(),
+            "RESIDENCE_PERMIT",
         )
     }
 
@@ -175,6 +216,7 @@ mod tests {
             Some("IDENTIFICATION_AUTO_FINISHED"),
             Timestamp::from_unix_seconds(7),
             &hasher(),
+            "RESIDENCE_PERMIT",
         )
         .unwrap();
         assert_eq!(callback.client_id.as_str(), "USER_1");
@@ -239,8 +281,59 @@ mod tests {
             None,
             Timestamp::from_unix_seconds(0),
             &hasher(),
+            "RESIDENCE_PERMIT",
         )
         .unwrap_err();
         assert!(!error.to_string().contains("JOHN"), "{error}");
+    }
+
+    #[test]
+    fn reads_the_permit_step_by_presence_and_never_keeps_its_url() {
+        let permit = |extra: Value| {
+            let mut payload =
+                json!({"clientId": "U", "scanRef": "s", "status": {"overall": "APPROVED"}});
+            if let (Some(payload), Value::Object(extra)) = (payload.as_object_mut(), extra) {
+                for (key, value) in extra {
+                    if key == "stepStatus" {
+                        payload["status"]["additionalSteps"] = value;
+                    } else {
+                        payload.insert(key, value);
+                    }
+                }
+            }
+            parse_json(payload).unwrap().half.permit_step
+        };
+        let url = "https://s3.example.com/permit.jpg?X-Amz-Signature=abc";
+        let image = permit(json!({
+            "additionalSteps": {"RESIDENCE_PERMIT": "UPLOAD"}, "stepStatus": "VALID",
+            "fileUrls": {"FRONT": "https://s3.example.com/f.jpg", "RESIDENCE_PERMIT": url}
+        }))
+        .unwrap();
+        assert_eq!(
+            image,
+            PermitStep {
+                listed: true,
+                status: Some("VALID".into()),
+                in_file_urls: true,
+                in_pdf_urls: false
+            }
+        );
+        assert!(image.is_uploaded());
+        assert!(!format!("{image:?}").contains("s3.example.com"));
+        let pdf = permit(json!({"additionalStepPdfUrls": {"RESIDENCE_PERMIT": url}})).unwrap();
+        assert!(pdf.in_pdf_urls && !pdf.in_file_urls && pdf.is_uploaded());
+        let per_step =
+            permit(json!({"stepStatus": {"RESIDENCE_PERMIT": "INVALID", "OTHER": "VALID"}}))
+                .unwrap();
+        assert!(per_step.is_invalid() && !per_step.is_uploaded());
+        let not_found = permit(json!({
+            "additionalSteps": {"RESIDENCE_PERMIT": "UPLOAD"}, "stepStatus": "NOT_FOUND",
+            "fileUrls": {"RESIDENCE_PERMIT": null}
+        }))
+        .unwrap();
+        assert!(not_found.listed && !not_found.is_uploaded());
+        // Another step's file, or nothing at all, is no trace of the permit's step.
+        assert_eq!(permit(json!({"fileUrls": {"UTILITY_BILL": url}})), None);
+        assert_eq!(permit(json!({})), None);
     }
 }

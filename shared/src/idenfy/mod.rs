@@ -58,6 +58,9 @@ pub struct TokenRequest {
     pub documents: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
+    /// Steps added to the session, e.g. the permit's UPLOAD step (IDENFY.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub additional_steps: Option<serde_json::Value>,
 }
 
 /// iDenfy's documented limits on a token request.
@@ -90,6 +93,7 @@ impl TokenRequest {
             locale: None,
             documents: None,
             external_ref: None,
+            additional_steps: None,
         }
     }
 

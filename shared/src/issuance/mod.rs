@@ -1,12 +1,13 @@
-//! Issuing a person's token pair: the two-session chain of IDENFY.md, recorded so that a
-//! clientId gets at most one live pair however many requests arrive at once.
+//! Issuing a person's verification: the two-session chain of IDENFY.md, or one session with
+//! the permit as an additional upload step — recorded so that a clientId gets at most one live
+//! pair however many requests arrive at once.
 
 pub mod request;
 
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{IdenfyError, TokenIssuer, TokenRequest, TokenType};
 use crate::pair::machine::{self, IssuanceDecision};
-use crate::pair::{Claim, ClientId, Outcome, Pair, Role, Session, external_ref, new_id};
+use crate::pair::{Claim, ClientId, Mode, Outcome, Pair, Role, Session, external_ref, new_id};
 use crate::store::{Expected, PairStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,39 @@ pub struct IssuancePolicy {
     pub retention: Duration,
     /// How long a minting request holds the clientId; longer than minting can take.
     pub claim_ttl: Duration,
+    /// The permit's upload step in additional-step mode.
+    pub permit_step: PermitStepPolicy,
+}
+
+/// The additional UPLOAD step that carries the permit in additional-step mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermitStepPolicy {
+    /// The step's name (`IDENFY_PERMIT_STEP`, default `RESIDENCE_PERMIT`): its key in the token
+    /// request and in the callback's `additionalSteps`, `fileUrls`, `additionalStepPdfUrls`.
+    pub name: String,
+    /// Send the step with the token (default); false when iDenfy support configured it as the
+    /// account's default step, so the token must not carry it.
+    pub on_token: bool,
+}
+
+impl Default for PermitStepPolicy {
+    fn default() -> Self {
+        Self {
+            name: "RESIDENCE_PERMIT".to_owned(),
+            on_token: true,
+        }
+    }
+}
+
+impl PermitStepPolicy {
+    /// `additionalSteps` of the token request, as IDENFY.md shows it: for every country and
+    /// document, one UPLOAD step under the step's name.
+    pub fn token_steps(&self) -> serde_json::Value {
+        serde_json::json!({"ALL": {"ALL": {self.name.clone(): {
+            "type": "UPLOAD",
+            "texts": {"en": {"name": "Residence permit"}},
+        }}}})
+    }
 }
 
 impl IssuancePolicy {
@@ -57,6 +91,11 @@ pub struct Issued {
 pub enum IssueError {
     #[error("the pair for this clientId is already decided ({0:?}); send restart to start again")]
     AlreadyDecided(Outcome),
+    #[error(
+        "this clientId has a pending verification in {} mode; send restart to replace it",
+        .0.as_str()
+    )]
+    OtherMode(Mode),
     #[error("another request is issuing tokens for this clientId")]
     InProgress { retry_after: Duration },
     #[error(transparent)]
@@ -104,7 +143,9 @@ impl IssuanceService {
         let now = self.clock.now();
         let client_id = &request.client_id;
         let stored = self.store.load(client_id).await?;
-        let expected = match machine::decide_issuance(stored.as_ref(), request.restart, now) {
+        let decision =
+            machine::decide_issuance(stored.as_ref(), request.mode, request.restart, now);
+        let expected = match decision {
             IssuanceDecision::ReturnExisting(pair) => {
                 return Ok(Issued {
                     client_id: client_id.clone(),
@@ -115,6 +156,7 @@ impl IssuanceService {
             IssuanceDecision::AlreadyDecided(outcome) => {
                 return Err(IssueError::AlreadyDecided(outcome));
             }
+            IssuanceDecision::OtherMode(mode) => return Err(IssueError::OtherMode(mode)),
             IssuanceDecision::InProgress { claim_until } => {
                 return Err(in_progress(claim_until, now));
             }
@@ -133,7 +175,11 @@ impl IssuanceService {
             Err(other) => return Err(other.into()),
         }
 
-        let pair = match self.mint_chain(request, now).await {
+        let minted = match request.mode {
+            Mode::TwoSessions => self.mint_chain(request, now).await,
+            Mode::AdditionalStep => self.mint_with_permit_step(request, now).await,
+        };
+        let pair = match minted {
             Ok(pair) => pair,
             Err(error) => {
                 // Give the clientId back at once so the caller may retry; if this write fails
@@ -169,8 +215,9 @@ impl IssuanceService {
         tracing::info!(
             client_id = %client_id,
             pair_id = %pair.pair_id,
+            mode = pair.mode.as_str(),
             identity_scan_ref = %pair.identity.scan_ref,
-            document_scan_ref = %pair.document.scan_ref,
+            document_scan_ref = pair.document.as_ref().map(|d| d.scan_ref.as_str()),
             "pair issued"
         );
         Ok(Issued {
@@ -201,14 +248,7 @@ impl IssuanceService {
 
         let mut document =
             self.token_request(request, TokenType::Document, &pair_id, Role::Document);
-        let site = &request.site_urls;
-        let defaults = &policy.default_site_urls;
-        document.success_url = site.success.clone().or_else(|| defaults.success.clone());
-        document.error_url = site.error.clone().or_else(|| defaults.error.clone());
-        document.unverified_url = site
-            .unverified
-            .clone()
-            .or_else(|| defaults.unverified.clone());
+        self.with_site_urls(&mut document, request);
         document.expiry_time = Some(seconds(policy.document_expiry()));
         document.documents = Some(policy.documents.clone());
         let document_token = self.tokens.create_token(&document).await?;
@@ -224,21 +264,68 @@ impl IssuanceService {
 
         Ok(Pair {
             pair_id,
+            mode: Mode::TwoSessions,
             verification_url: self.tokens.redirect_url(&identity_token.auth_token),
             identity: Session {
                 scan_ref: identity_token.scan_ref,
                 external_ref: identity.external_ref.unwrap_or_default(),
             },
-            document: Session {
+            document: Some(Session {
                 scan_ref: document_token.scan_ref,
                 external_ref: document.external_ref.unwrap_or_default(),
-            },
+            }),
             url_expires_at: now.plus(policy.token_expiry),
             created_at: now,
             updated_at: now,
             results: Default::default(),
             verdict: None,
         })
+    }
+
+    /// One IDENTIFICATION token whose session ends with the permit's upload step.
+    async fn mint_with_permit_step(
+        &self,
+        request: &IssueRequest,
+        now: Timestamp,
+    ) -> Result<Pair, IdenfyError> {
+        let pair_id = new_id();
+        let policy = &self.policy;
+        let mut identity =
+            self.token_request(request, TokenType::Identification, &pair_id, Role::Identity);
+        self.with_site_urls(&mut identity, request);
+        identity.expiry_time = Some(seconds(policy.token_expiry));
+        if policy.permit_step.on_token {
+            identity.additional_steps = Some(policy.permit_step.token_steps());
+        }
+        let identity_token = self.tokens.create_token(&identity).await?;
+        Ok(Pair {
+            pair_id,
+            mode: Mode::AdditionalStep,
+            verification_url: self.tokens.redirect_url(&identity_token.auth_token),
+            identity: Session {
+                scan_ref: identity_token.scan_ref,
+                external_ref: identity.external_ref.unwrap_or_default(),
+            },
+            document: None,
+            url_expires_at: now.plus(policy.token_expiry),
+            created_at: now,
+            updated_at: now,
+            results: Default::default(),
+            verdict: None,
+        })
+    }
+
+    /// The site's final pages (the request's, else the configured defaults) on the token the
+    /// person finishes with.
+    fn with_site_urls(&self, token: &mut TokenRequest, request: &IssueRequest) {
+        let site = &request.site_urls;
+        let defaults = &self.policy.default_site_urls;
+        token.success_url = site.success.clone().or_else(|| defaults.success.clone());
+        token.error_url = site.error.clone().or_else(|| defaults.error.clone());
+        token.unverified_url = site
+            .unverified
+            .clone()
+            .or_else(|| defaults.unverified.clone());
     }
 
     fn token_request(

@@ -2,7 +2,7 @@
 //! reported at once rather than the first one only.
 
 use crate::idenfy::{is_iso_date, limits};
-use crate::pair::ClientId;
+use crate::pair::{ClientId, Mode};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -15,6 +15,8 @@ pub struct IssueRequest {
     pub locale: Option<String>,
     pub site_urls: SiteUrls,
     pub restart: bool,
+    /// `twoSessions` (default) or `additionalStep`.
+    pub mode: Mode,
 }
 
 /// Where the person lands after the document session. Each one absent falls back to the
@@ -97,7 +99,7 @@ fn is_loopback(url: &url::Url) -> bool {
     matches!(url.host_str(), Some("127.0.0.1" | "localhost"))
 }
 
-const FIELDS: [&str; 9] = [
+const FIELDS: [&str; 10] = [
     "clientId",
     "firstName",
     "lastName",
@@ -107,6 +109,7 @@ const FIELDS: [&str; 9] = [
     "errorUrl",
     "unverifiedUrl",
     "restart",
+    "mode",
 ];
 
 impl IssueRequest {
@@ -181,6 +184,21 @@ impl IssueRequest {
                 false
             }
         };
+        let mode = match object.get("mode") {
+            None | Some(Value::Null) => Mode::default(),
+            Some(Value::String(mode)) if mode == Mode::TwoSessions.as_str() => Mode::TwoSessions,
+            Some(Value::String(mode)) if mode == Mode::AdditionalStep.as_str() => {
+                Mode::AdditionalStep
+            }
+            Some(_) => {
+                fields.error(
+                    "mode",
+                    "INVALID_VALUE",
+                    "must be \"twoSessions\" or \"additionalStep\"",
+                );
+                Mode::default()
+            }
+        };
 
         match client_id {
             Some(client_id) if errors.is_empty() => Ok(Self {
@@ -191,6 +209,7 @@ impl IssueRequest {
                 locale,
                 site_urls,
                 restart,
+                mode,
             }),
             _ => Err(errors),
         }
@@ -270,13 +289,14 @@ mod tests {
         let minimal = IssueRequest::from_json(&json!({"clientId": "USER_1"}), &origins()).unwrap();
         assert_eq!(minimal.client_id.as_str(), "USER_1");
         assert!(!minimal.restart);
+        assert_eq!(minimal.mode, Mode::TwoSessions);
         let full = IssueRequest::from_json(
             &json!({
                 "clientId": "USER_1", "firstName": "José", "lastName": "O'Neil-Smith",
                 "dateOfBirth": "1990-05-15", "locale": "lt",
                 "successUrl": "https://shop.example.com/kyc/done",
                 "errorUrl": "https://app.example.com:8443/kyc/error",
-                "unverifiedUrl": null, "restart": true
+                "unverifiedUrl": null, "restart": true, "mode": "additionalStep"
             }),
             &origins(),
         )
@@ -284,6 +304,7 @@ mod tests {
         assert_eq!(full.first_name.as_deref(), Some("José"));
         assert_eq!(full.site_urls.unverified, None);
         assert!(full.restart);
+        assert_eq!(full.mode, Mode::AdditionalStep);
     }
 
     #[test]
@@ -291,7 +312,8 @@ mod tests {
         let got = codes(json!({
             "clientId": 12, "firstName": "J0hn", "dateOfBirth": "1990-13-01",
             "locale": "english-uk", "successUrl": "http://shop.example.com/x",
-            "errorUrl": "https://evil.example.net/x", "restart": "yes", "clientID": "typo"
+            "errorUrl": "https://evil.example.net/x", "restart": "yes", "clientID": "typo",
+            "mode": "upload"
         }));
         assert_eq!(
             got,
@@ -304,6 +326,7 @@ mod tests {
                 ("successUrl".to_owned(), "NOT_HTTPS"),
                 ("errorUrl".to_owned(), "ORIGIN_NOT_ALLOWED"),
                 ("restart".to_owned(), "INVALID_TYPE"),
+                ("mode".to_owned(), "INVALID_VALUE"),
             ]
         );
     }

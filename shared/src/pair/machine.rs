@@ -5,8 +5,8 @@
 //! `absent/stale → claimed → pending pair` (or back to unclaimed when iDenfy fails).
 //!
 //! Callbacks: a half is stored only into the live pair that owns its scanRef, and only over a
-//! result of lower rank ([`accept_half`]); the verdict is due once both halves are final and
-//! none is recorded ([`verdict_due`]), and is recorded only once ([`accept_verdict`]). The
+//! result of lower rank ([`accept_half`]); the verdict is due once every session of the pair
+//! is final (both halves; the one session in additional-step mode) and none is recorded ([`verdict_due`]), and is recorded only once ([`accept_verdict`]). The
 //! DynamoDB adapter states `accept_half` and `accept_verdict` as condition expressions; the
 //! store conformance suite holds both adapters to the same outcomes.
 //!
@@ -16,7 +16,7 @@
 //! retry; an expired pair is absent.
 
 use super::verdict::{self, VerdictPolicy};
-use super::{Claim, ClientId, HalfResult, Outcome, Pair, PairRecord, Role, Verdict};
+use super::{Claim, ClientId, HalfResult, Mode, Outcome, Pair, PairRecord, Role, Verdict};
 use crate::clock::Timestamp;
 use crate::store::Expected;
 
@@ -27,6 +27,9 @@ pub enum IssuanceDecision {
     ReturnExisting(Box<Pair>),
     /// The pair is decided; only an explicit restart replaces it.
     AlreadyDecided(Outcome),
+    /// A live pending pair was issued in the other mode; only an explicit restart replaces it
+    /// (handing it out would send the person through a method the caller did not ask for).
+    OtherMode(Mode),
     /// Another request holds the claim and is minting right now.
     InProgress { claim_until: Timestamp },
     /// Mint a new chain, claiming the record under this condition first.
@@ -47,6 +50,7 @@ impl PairRecord {
 
 pub fn decide_issuance(
     record: Option<&PairRecord>,
+    mode: Mode,
     restart: bool,
     now: Timestamp,
 ) -> IssuanceDecision {
@@ -70,7 +74,11 @@ pub fn decide_issuance(
             // Results are arriving: the person is under way, and replacing the pair would
             // orphan them, even once the link itself has expired.
             None if pair.url_expires_at > now || !pair.results.is_empty() => {
-                IssuanceDecision::ReturnExisting(Box::new(pair.clone()))
+                if pair.mode == mode {
+                    IssuanceDecision::ReturnExisting(Box::new(pair.clone()))
+                } else {
+                    IssuanceDecision::OtherMode(pair.mode)
+                }
             }
             None => IssuanceDecision::Mint(expected),
         },
@@ -145,14 +153,20 @@ pub fn accept_half(
     Some(next)
 }
 
-/// The verdict to record, when both halves are final and none is recorded yet.
+/// The verdict to record, when none is recorded yet and every session of the pair is final:
+/// both halves of a two-session pair, the one session of an additional-step pair.
 pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Option<Verdict> {
     if pair.verdict.is_some() {
         return None;
     }
     let identity = pair.half(Role::Identity).filter(|h| h.is_final())?;
-    let document = pair.half(Role::Document).filter(|h| h.is_final())?;
-    let (outcome, reasons): (Outcome, _) = verdict::decide(identity, document, policy);
+    let (outcome, reasons): (Outcome, _) = match pair.mode {
+        Mode::TwoSessions => {
+            let document = pair.half(Role::Document).filter(|h| h.is_final())?;
+            verdict::decide(identity, document, policy)
+        }
+        Mode::AdditionalStep => verdict::decide_additional_step(identity),
+    };
     Some(Verdict {
         outcome,
         reasons,
@@ -193,10 +207,11 @@ mod tests {
                 scan_ref: "scan-identity".into(),
                 external_ref: "idp-p1-identity".into(),
             },
-            document: Session {
+            mode: Mode::TwoSessions,
+            document: Some(Session {
                 scan_ref: "scan-document".into(),
                 external_ref: "idp-p1-document".into(),
-            },
+            }),
             verification_url: "https://ivs.idenfy.com/api/v2/redirect?authToken=A".into(),
             url_expires_at: at(url_expires_in),
             created_at: at(-10),
@@ -226,7 +241,7 @@ mod tests {
     #[test]
     fn nothing_stored_mints_under_absent() {
         assert_eq!(
-            decide_issuance(None, false, NOW),
+            decide_issuance(None, Mode::TwoSessions, false, NOW),
             IssuanceDecision::Mint(Expected::Absent)
         );
     }
@@ -235,11 +250,11 @@ mod tests {
     fn live_pending_pair_is_returned_unless_restart() {
         let r = record(Some(pair(60, None)), None, 86_400);
         assert_eq!(
-            decide_issuance(Some(&r), false, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
             IssuanceDecision::ReturnExisting(Box::new(pair(60, None)))
         );
         assert_eq!(
-            decide_issuance(Some(&r), true, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, true, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
         );
     }
@@ -248,7 +263,7 @@ mod tests {
     fn pending_pair_with_a_dead_link_is_replaced() {
         let r = record(Some(pair(0, None)), None, 86_400);
         assert_eq!(
-            decide_issuance(Some(&r), false, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
         );
     }
@@ -258,22 +273,14 @@ mod tests {
         let mut under_way = pair(0, None);
         under_way.results.insert(
             "scan-identity".into(),
-            crate::pair::HalfResult {
-                rank: crate::pair::Rank::Final,
-                overall: crate::pair::OverallStatus::Approved,
-                event_type: None,
-                first_name: None,
-                last_name: None,
-                date_of_birth: None,
-                doc_type: None,
-                doc_number_hash: None,
-                tags: vec![],
+            HalfResult {
                 received_at: at(-5),
+                ..final_half(None)
             },
         );
         let r = record(Some(under_way.clone()), None, 86_400);
         assert_eq!(
-            decide_issuance(Some(&r), false, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
             IssuanceDecision::ReturnExisting(Box::new(under_way))
         );
     }
@@ -282,7 +289,7 @@ mod tests {
     fn incomplete_pair_is_issued_again_without_restart() {
         let r = record(Some(pair(60, Some(Outcome::Incomplete))), None, 86_400);
         assert_eq!(
-            decide_issuance(Some(&r), false, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
         );
     }
@@ -291,11 +298,11 @@ mod tests {
     fn decided_pair_is_refused_unless_restart() {
         let r = record(Some(pair(60, Some(Outcome::Rejected))), None, 86_400);
         assert_eq!(
-            decide_issuance(Some(&r), false, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
             IssuanceDecision::AlreadyDecided(Outcome::Rejected)
         );
         assert_eq!(
-            decide_issuance(Some(&r), true, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, true, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
         );
     }
@@ -304,12 +311,12 @@ mod tests {
     fn live_claim_blocks_even_a_restart_and_a_lapsed_one_does_not() {
         let r = record(None, Some(5), 86_400);
         assert_eq!(
-            decide_issuance(Some(&r), true, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, true, NOW),
             IssuanceDecision::InProgress { claim_until: at(5) }
         );
         let lapsed = record(None, Some(0), 86_400);
         assert_eq!(
-            decide_issuance(Some(&lapsed), false, NOW),
+            decide_issuance(Some(&lapsed), Mode::TwoSessions, false, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
         );
     }
@@ -319,7 +326,7 @@ mod tests {
         let r = record(Some(pair(60, Some(Outcome::Verified))), None, 0);
         assert!(r.live_pair(NOW).is_none());
         assert_eq!(
-            decide_issuance(Some(&r), false, NOW),
+            decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
             IssuanceDecision::Mint(Expected::Version(7))
         );
     }
@@ -366,5 +373,84 @@ mod tests {
         assert_eq!(c.pair, None);
         assert_eq!(c.expires_at, at(60));
         assert_eq!(released(&c).live_pair(NOW), None);
+    }
+
+    #[test]
+    fn pending_pair_of_the_other_mode_is_not_handed_out_unless_restart() {
+        let r = record(Some(pair(60, None)), None, 86_400);
+        assert_eq!(
+            decide_issuance(Some(&r), Mode::AdditionalStep, false, NOW),
+            IssuanceDecision::OtherMode(Mode::TwoSessions)
+        );
+        assert_eq!(
+            decide_issuance(Some(&r), Mode::AdditionalStep, true, NOW),
+            IssuanceDecision::Mint(Expected::Version(7))
+        );
+    }
+
+    fn single_session_pair() -> Pair {
+        Pair {
+            mode: Mode::AdditionalStep,
+            document: None,
+            ..pair(60, None)
+        }
+    }
+
+    fn final_half(permit_step: Option<crate::pair::PermitStep>) -> HalfResult {
+        HalfResult {
+            rank: crate::pair::Rank::Final,
+            overall: crate::pair::OverallStatus::Approved,
+            event_type: None,
+            first_name: None,
+            last_name: None,
+            date_of_birth: None,
+            doc_type: Some("ID_CARD".into()),
+            doc_number_hash: None,
+            tags: vec![],
+            permit_step,
+            received_at: NOW,
+        }
+    }
+
+    #[test]
+    fn additional_step_pair_is_decided_from_its_one_session() {
+        let r = record(Some(single_session_pair()), None, 86_400);
+        let policy = VerdictPolicy::default();
+        let uploaded = crate::pair::PermitStep {
+            listed: true,
+            status: Some("VALID".into()),
+            in_file_urls: true,
+            in_pdf_urls: false,
+        };
+        // There is no document session: a scanRef that would be one is foreign here.
+        assert_eq!(
+            accept_half(&r, "scan-document", &final_half(None), NOW),
+            None
+        );
+        let preliminary = HalfResult {
+            rank: crate::pair::Rank::Preliminary,
+            ..final_half(Some(uploaded.clone()))
+        };
+        let after_preliminary = accept_half(&r, "scan-identity", &preliminary, NOW).unwrap();
+        assert_eq!(
+            verdict_due(after_preliminary.pair.as_ref().unwrap(), &policy, NOW),
+            None
+        );
+        let decided = accept_half(
+            &after_preliminary,
+            "scan-identity",
+            &final_half(Some(uploaded)),
+            NOW,
+        )
+        .unwrap();
+        let verdict = verdict_due(decided.pair.as_ref().unwrap(), &policy, NOW).unwrap();
+        assert_eq!(verdict.outcome, Outcome::RequiresReview);
+        assert_eq!(verdict.reasons, vec![Reason::PermitNeedsManualReview]);
+        let recorded = accept_verdict(&decided, "p1", &verdict).unwrap();
+        assert_eq!(
+            verdict_due(recorded.pair.as_ref().unwrap(), &policy, NOW),
+            None
+        );
+        assert_eq!(accept_verdict(&recorded, "p1", &verdict), None);
     }
 }

@@ -1,4 +1,6 @@
-//! The pair: one person's two chained iDenfy sessions, recorded per `clientId`.
+//! The pair: one person's identity and residence permit, verified with iDenfy and recorded per
+//! `clientId` — as two chained sessions, or as one session with the permit uploaded as an
+//! additional step (see [`Mode`]).
 //!
 //! Types live here; every rule about how a pair record may change lives in [`machine`]; the
 //! verdict policy in [`verdict`], with name comparison in [`names`].
@@ -67,7 +69,29 @@ impl fmt::Display for ClientId {
     }
 }
 
-/// Which of the two sessions a callback belongs to.
+/// How a pair is verified: the request's `mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Mode {
+    /// Two chained sessions (iDenfy's recommended method): selfie + ID, then the permit as a
+    /// DOCUMENT session. Both documents are extracted and compared, so a pair can be VERIFIED.
+    #[default]
+    TwoSessions,
+    /// One IDENTIFICATION session with the permit uploaded as an additional UPLOAD step. iDenfy
+    /// stores the file without extracting it, so a person must review it: never VERIFIED.
+    AdditionalStep,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::TwoSessions => "twoSessions",
+            Mode::AdditionalStep => "additionalStep",
+        }
+    }
+}
+
+/// Which of the pair's sessions a callback belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Role {
@@ -113,8 +137,13 @@ pub struct Claim {
 #[serde(rename_all = "camelCase")]
 pub struct Pair {
     pub pair_id: String,
+    /// Records written before the additional-step mode existed are two-session pairs.
+    #[serde(default)]
+    pub mode: Mode,
     pub identity: Session,
-    pub document: Session,
+    /// The permit's DOCUMENT session; none in [`Mode::AdditionalStep`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Session>,
     /// Where the user starts: the identity session's redirect URL.
     pub verification_url: String,
     /// The identity token must be started before this.
@@ -172,6 +201,12 @@ pub enum Reason {
     FieldMissing,
     DocumentNotAPermit,
     SameDocumentTwice,
+    /// Additional-step mode: the permit was uploaded; iDenfy does not extract or check it.
+    PermitNeedsManualReview,
+    /// Additional-step mode: the session ended without the permit's upload step.
+    PermitMissing,
+    /// Additional-step mode: iDenfy marked the upload step INVALID.
+    PermitInvalid,
 }
 
 /// A preliminary result (`final: false`) may be replaced by the final one; nothing replaces a
@@ -276,7 +311,38 @@ pub struct HalfResult {
     /// iDenfy's fraud, mismatch and suspicion tags (codes, no personal data).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// What the callback said of the permit's upload step, when it said anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permit_step: Option<PermitStep>,
     pub received_at: Timestamp,
+}
+
+/// The permit's additional UPLOAD step as a callback reports it: where it appeared, never the
+/// file's (expiring) URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermitStep {
+    /// Named in the payload's `additionalSteps`.
+    pub listed: bool,
+    /// `status.additionalSteps`: VALID, INVALID, NOT_FOUND (kept as sent), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// A file under the step's name in `fileUrls`.
+    pub in_file_urls: bool,
+    /// A file under the step's name in `additionalStepPdfUrls`.
+    pub in_pdf_urls: bool,
+}
+
+impl PermitStep {
+    pub fn is_invalid(&self) -> bool {
+        self.status.as_deref() == Some("INVALID")
+    }
+
+    /// A file is there, or iDenfy says the step is VALID.
+    pub fn is_uploaded(&self) -> bool {
+        !self.is_invalid()
+            && (self.in_file_urls || self.in_pdf_urls || self.status.as_deref() == Some("VALID"))
+    }
 }
 
 impl HalfResult {
@@ -308,10 +374,10 @@ impl From<Outcome> for PairStatus {
 }
 
 impl Pair {
-    pub fn session(&self, role: Role) -> &Session {
+    pub fn session(&self, role: Role) -> Option<&Session> {
         match role {
-            Role::Identity => &self.identity,
-            Role::Document => &self.document,
+            Role::Identity => Some(&self.identity),
+            Role::Document => self.document.as_ref(),
         }
     }
 
@@ -320,12 +386,12 @@ impl Pair {
     pub fn role_of(&self, scan_ref: &str) -> Option<Role> {
         [Role::Identity, Role::Document]
             .into_iter()
-            .find(|role| self.session(*role).scan_ref == scan_ref)
+            .find(|role| self.session(*role).is_some_and(|s| s.scan_ref == scan_ref))
     }
 
     /// The latest stored result of a session.
     pub fn half(&self, role: Role) -> Option<&HalfResult> {
-        self.results.get(&self.session(role).scan_ref)
+        self.results.get(&self.session(role)?.scan_ref)
     }
 
     pub fn status(&self) -> PairStatus {

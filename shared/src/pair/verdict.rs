@@ -1,9 +1,17 @@
-//! The verdict policy: what two final halves mean together.
+//! The verdict policy: what two final halves mean together ([`decide`]).
 //!
 //! - Either half DENIED → REJECTED.
 //! - Either half abandoned (EXPIRED, or an expired/cancelled event) → INCOMPLETE.
 //! - Both APPROVED and every compared field matching → VERIFIED.
 //! - Anything else → REQUIRES_REVIEW, with every reason found.
+//!
+//! And what the one final session of the additional-step mode means ([`decide_additional_step`]),
+//! where the permit is a stored file nobody extracted:
+//!
+//! - DENIED → REJECTED; abandoned → INCOMPLETE.
+//! - APPROVED without the permit's upload → INCOMPLETE (`PERMIT_MISSING`: ask again).
+//! - Otherwise → REQUIRES_REVIEW: `PERMIT_NEEDS_MANUAL_REVIEW` (uploaded), `PERMIT_INVALID`
+//!   or `PERMIT_MISSING`, plus the session's own reason when it was not APPROVED.
 
 use super::names::{self, NameMatch};
 use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
@@ -12,12 +20,16 @@ use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
 pub struct VerdictPolicy {
     /// docTypes the second session must show (default `RESIDENCE_PERMIT`).
     pub permit_types: Vec<String>,
+    /// The additional upload step that carries the permit in additional-step mode (default
+    /// `RESIDENCE_PERMIT`).
+    pub permit_step: String,
 }
 
 impl Default for VerdictPolicy {
     fn default() -> Self {
         Self {
             permit_types: vec!["RESIDENCE_PERMIT".to_owned()],
+            permit_step: "RESIDENCE_PERMIT".to_owned(),
         }
     }
 }
@@ -128,6 +140,31 @@ pub fn decide(
     }
 }
 
+pub fn decide_additional_step(identity: &HalfResult) -> (Outcome, Vec<Reason>) {
+    if identity.overall == OverallStatus::Denied {
+        return (Outcome::Rejected, vec![Reason::IdentityDenied]);
+    }
+    if abandoned(identity) {
+        return (Outcome::Incomplete, vec![Reason::IdentityAbandoned]);
+    }
+    let permit = match &identity.permit_step {
+        Some(step) if step.is_invalid() => Reason::PermitInvalid,
+        Some(step) if step.is_uploaded() => Reason::PermitNeedsManualReview,
+        _ => Reason::PermitMissing,
+    };
+    let mut reasons = match identity.overall {
+        OverallStatus::Approved if permit == Reason::PermitMissing => {
+            return (Outcome::Incomplete, vec![Reason::PermitMissing]);
+        }
+        OverallStatus::Approved => vec![],
+        OverallStatus::Suspected => vec![Reason::IdentitySuspected],
+        _ => vec![Reason::IdentityNotApproved],
+    };
+    reasons.push(permit);
+    reasons.sort();
+    (Outcome::RequiresReview, reasons)
+}
+
 fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
@@ -136,7 +173,7 @@ fn present(value: &Option<String>) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::clock::Timestamp;
-    use crate::pair::Rank;
+    use crate::pair::{PermitStep, Rank};
 
     fn half(
         overall: &str,
@@ -157,6 +194,7 @@ mod tests {
             doc_type: some(doc_type),
             doc_number_hash: some(number),
             tags: vec![],
+            permit_step: None,
             received_at: Timestamp::from_unix_seconds(0),
         }
     }
@@ -381,6 +419,7 @@ mod tests {
     fn other_permit_types_can_be_configured() {
         let policy = VerdictPolicy {
             permit_types: vec!["RESIDENCE_PERMIT".into(), "VISA".into()],
+            ..VerdictPolicy::default()
         };
         let mut visa = permit();
         visa.doc_type = Some("VISA".into());
@@ -388,5 +427,92 @@ mod tests {
             decide(&id_card(), &visa, &policy),
             (Outcome::Verified, vec![])
         );
+    }
+
+    fn session(overall: &str, permit_step: Option<PermitStep>) -> HalfResult {
+        HalfResult {
+            permit_step,
+            ..half(overall, "JOHN", "SMITH", "1990-05-15", "ID_CARD", "h-id")
+        }
+    }
+
+    fn step(status: Option<&str>, in_file_urls: bool, in_pdf_urls: bool) -> Option<PermitStep> {
+        Some(PermitStep {
+            listed: true,
+            status: status.map(str::to_owned),
+            in_file_urls,
+            in_pdf_urls,
+        })
+    }
+
+    #[test]
+    fn additional_step_is_never_verified_and_says_why() {
+        use Reason::*;
+        let cases: Vec<(HalfResult, Outcome, Vec<Reason>)> = vec![
+            (
+                session("APPROVED", step(Some("VALID"), true, false)),
+                Outcome::RequiresReview,
+                vec![PermitNeedsManualReview],
+            ),
+            (
+                session("APPROVED", step(None, false, true)),
+                Outcome::RequiresReview,
+                vec![PermitNeedsManualReview],
+            ),
+            (
+                session("APPROVED", step(Some("VALID"), false, false)),
+                Outcome::RequiresReview,
+                vec![PermitNeedsManualReview],
+            ),
+            (
+                session("APPROVED", step(Some("NOT_FOUND"), false, false)),
+                Outcome::Incomplete,
+                vec![PermitMissing],
+            ),
+            (
+                session("APPROVED", None),
+                Outcome::Incomplete,
+                vec![PermitMissing],
+            ),
+            (
+                session("APPROVED", step(Some("INVALID"), true, false)),
+                Outcome::RequiresReview,
+                vec![PermitInvalid],
+            ),
+            (
+                session("SUSPECTED", step(Some("VALID"), true, false)),
+                Outcome::RequiresReview,
+                vec![IdentitySuspected, PermitNeedsManualReview],
+            ),
+            (
+                session("SUSPECTED", None),
+                Outcome::RequiresReview,
+                vec![IdentitySuspected, PermitMissing],
+            ),
+            (
+                session("REVIEWING", step(None, true, false)),
+                Outcome::RequiresReview,
+                vec![IdentityNotApproved, PermitNeedsManualReview],
+            ),
+            (
+                session("DENIED", step(Some("VALID"), true, false)),
+                Outcome::Rejected,
+                vec![IdentityDenied],
+            ),
+            (
+                session("EXPIRED", None),
+                Outcome::Incomplete,
+                vec![IdentityAbandoned],
+            ),
+        ];
+        for (session, outcome, reasons) in cases {
+            assert_eq!(
+                decide_additional_step(&session),
+                (outcome, reasons),
+                "{:?} {:?}",
+                session.overall,
+                session.permit_step
+            );
+        }
     }
 }
