@@ -35,7 +35,8 @@ fuzz:
 	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test suite -- fuzz:: --nocapture
 
 # Release binaries, then the figures in bench/results.json (cold starts under our Lambda
-# Runtime API emulator against moto_server; the callback's CPU path).
+# Runtime API emulator against moto_server; the callback's CPU path; load and race against
+# moto_server beside the Node.js peer, and on the embedded store).
 bench: venv
 	npm ci --prefix bench/peers/node-webhook --no-audit --no-fund
 	cargo build --release --locked -p issue-tokens -p idenfy-callback -p idenfy-pair-bench

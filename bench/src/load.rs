@@ -2,6 +2,8 @@
 //! deliveries duplicated, all shuffled and sent from many tasks at once through the callback
 //! handler. Counts what must never happen: lost halves and double verdicts.
 
+use crate::counting_proxy::CountingProxy;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use integration_tests::callbacks::{
     callback_clock, callback_service, event_type, numbered_pair, payload, pending_record, person,
     preliminary, signed, signing_keys,
@@ -9,8 +11,10 @@ use integration_tests::callbacks::{
 use integration_tests::stores::CountingStore;
 use serde_json::{Value, json};
 use shared::clock::{Clock, SystemClock};
+use shared::pair::PairRecord;
 use shared::pair::{ClientId, Rank, Role};
-use shared::store::{Expected, PairStore};
+use shared::store::{DynamoStore, Expected, MemoryStore, PairStore};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -55,27 +59,96 @@ async fn in_parallel<T: Send + 'static>(
     Ok(())
 }
 
-/// Every pair of the plan, pending and live, in `store`.
-async fn seed(store: Arc<dyn PairStore>, plan: &LoadPlan) -> Result<(), String> {
+/// Every pair of the plan, pending and live.
+fn seeded_records(plan: &LoadPlan) -> Vec<PairRecord> {
     let now = SystemClock.now();
-    let records: Vec<_> = (0..plan.pairs)
+    (0..plan.pairs)
         .map(|i| {
             let (client, pair, identity, document) = numbered_pair("LOAD", i);
             let mut record = pending_record(&client, &pair, &identity, &document);
             record.expires_at = now.plus(Duration::from_secs(86_400));
             record
         })
-        .collect();
-    in_parallel(records, plan.concurrency, move |record| {
-        let store = store.clone();
-        tokio::spawn(async move {
-            store
-                .save(&record, Expected::Absent)
-                .await
-                .map_err(|e| e.to_string())
+        .collect()
+}
+
+/// The plan's pairs in the table, 25 to a BatchWriteItem (the seeding is not measured, and
+/// one request per pair would cost moto_server more time than the load itself).
+async fn seed_table(store: &DynamoStore, plan: &LoadPlan) -> Result<(), String> {
+    let mut requests = Vec::with_capacity(plan.pairs);
+    for record in seeded_records(plan) {
+        let item = serde_dynamo::to_item(&record).map_err(|e| e.to_string())?;
+        let put = PutRequest::builder()
+            .set_item(Some(item))
+            .build()
+            .map_err(|e| e.to_string())?;
+        requests.push(WriteRequest::builder().put_request(put).build());
+    }
+    while !requests.is_empty() {
+        let batch: Vec<_> = requests.drain(..requests.len().min(25)).collect();
+        let output = store
+            .client()
+            .batch_write_item()
+            .request_items(store.table(), batch)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(unprocessed) = output
+            .unprocessed_items
+            .and_then(|mut tables| tables.remove(store.table()))
+        {
+            requests.extend(unprocessed);
+        }
+    }
+    Ok(())
+}
+
+/// Keys per BatchGetItem: DynamoDB's maximum.
+const BATCH_GET: usize = 100;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// The item of every pair of the plan, by clientId, BATCH_GET at a time (a Scan of the whole
+/// table is too slow on moto_server at 10 000 items to come back within the client's timeout).
+async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<String, Item>, String> {
+    let mut keys: Vec<Item> = (0..plan.pairs)
+        .map(|i| {
+            let (client, _, _, _) = numbered_pair("LOAD", i);
+            HashMap::from([("clientId".to_owned(), AttributeValue::S(client))])
         })
-    })
-    .await
+        .collect();
+    let mut items = HashMap::new();
+    while !keys.is_empty() {
+        let batch: Vec<_> = keys.drain(..keys.len().min(BATCH_GET)).collect();
+        let request = KeysAndAttributes::builder()
+            .set_keys(Some(batch))
+            .consistent_read(true)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let output = store
+            .client()
+            .batch_get_item()
+            .request_items(store.table(), request)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        for item in output
+            .responses
+            .and_then(|mut tables| tables.remove(store.table()))
+            .unwrap_or_default()
+        {
+            if let Some(Ok(client)) = item.get("clientId").map(AttributeValue::as_s) {
+                items.insert(client.clone(), item);
+            }
+        }
+        if let Some(unprocessed) = output
+            .unprocessed_keys
+            .and_then(|mut tables| tables.remove(store.table()))
+        {
+            keys.extend(unprocessed.keys);
+        }
+    }
+    Ok(items)
 }
 
 /// Each half final once, a share preceded by a preliminary, a share delivered twice; shuffled
@@ -108,8 +181,8 @@ fn deliveries(plan: &LoadPlan) -> Vec<(String, bool)> {
 
 /// What must never happen, read back from the store: halves not final, pairs undecided or
 /// decided other than by the policy, pairs with several verdict writes.
-async fn check(
-    store: Arc<dyn PairStore>,
+fn check(
+    mut records: HashMap<String, PairRecord>,
     plan: &LoadPlan,
     verdict_writes: impl Fn(&String) -> usize,
 ) -> Result<Value, String> {
@@ -117,12 +190,9 @@ async fn check(
         (0, 0, 0, 0);
     for i in 0..plan.pairs {
         let (client, _, _, _) = numbered_pair("LOAD", i);
-        let client_id = ClientId::parse(&client).map_err(|e| e.to_string())?;
         let (_, _, outcome, reasons) = person(i);
-        let pair = store
-            .load(&client_id)
-            .await
-            .map_err(|e| e.to_string())?
+        let pair = records
+            .remove(&client)
             .and_then(|r| r.pair)
             .ok_or("a seeded pair vanished")?;
         for role in [Role::Identity, Role::Document] {
@@ -149,14 +219,15 @@ async fn check(
     }))
 }
 
-/// The callback handler called in-process by `concurrency` tasks: the functions' own
-/// ceiling on the embedded store, and the DynamoDB requests per callback on a counted client.
-pub async fn run_in_process(
-    store: Arc<dyn PairStore>,
-    requests: Option<Arc<AtomicUsize>>,
-    plan: &LoadPlan,
-) -> Result<Value, String> {
-    seed(store.clone(), plan).await?;
+/// The callback handler called in-process by `concurrency` tasks: the functions' own ceiling,
+/// on the embedded store.
+pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<Value, String> {
+    for record in seeded_records(plan) {
+        store
+            .save(&record, Expected::Absent)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     let deliveries = deliveries(plan);
     let callbacks = deliveries.len();
     let counting = Arc::new(CountingStore::new(store.clone()));
@@ -167,7 +238,6 @@ pub async fn run_in_process(
     ));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(callbacks)));
     let failures = Arc::new(AtomicUsize::new(0));
-    let before = requests.as_ref().map(|r| r.load(Ordering::SeqCst));
     let started = Instant::now();
     let (sink, failed) = (latencies.clone(), failures.clone());
     in_parallel(deliveries, plan.concurrency, move |(body, is_final)| {
@@ -191,14 +261,17 @@ pub async fn run_in_process(
     })
     .await?;
     let seconds = started.elapsed().as_secs_f64();
-    let store_requests = match (&requests, before) {
-        (Some(r), Some(before)) => Some(r.load(Ordering::SeqCst) - before),
-        _ => None,
-    };
-    let checked = check(store, plan, |client| {
+    let mut records = HashMap::new();
+    for i in 0..plan.pairs {
+        let (client, _, _, _) = numbered_pair("LOAD", i);
+        let client_id = ClientId::parse(&client).map_err(|e| e.to_string())?;
+        if let Some(record) = store.load(&client_id).await.map_err(|e| e.to_string())? {
+            records.insert(client, record);
+        }
+    }
+    let checked = check(records, plan, |client| {
         ClientId::parse(client).map_or(0, |id| counting.verdict_writes_for(&id))
-    })
-    .await?;
+    })?;
     let latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
     let mut report = json!({
         "pairs": plan.pairs,
@@ -208,8 +281,6 @@ pub async fn run_in_process(
         "callbacks_per_second": crate::round(callbacks as f64 / seconds),
         "latency_ms": latency_summary(latencies),
         "non_200_answers": failures.load(Ordering::SeqCst),
-        "dynamodb_requests": store_requests,
-        "dynamodb_requests_per_callback": store_requests.map(|n| crate::round(n as f64 / callbacks as f64)),
     });
     merge(&mut report, checked);
     Ok(report)
@@ -256,14 +327,17 @@ fn latency_summary(mut latencies: Vec<f64>) -> Value {
 pub async fn run_functions(
     binary: &std::path::Path,
     env: &[(String, String)],
-    store: &shared::store::DynamoStore,
+    store: &DynamoStore,
     plan: &LoadPlan,
     processes: usize,
 ) -> Result<Value, String> {
-    seed(Arc::new(store.clone()), plan).await?;
+    let started = Instant::now();
+    seed_table(store, plan).await?;
+    crate::progress("functions on moto: seeded", started);
     let events = as_events(plan)?;
     let callbacks = events.len();
-    let mut env = with_table(env, store.table());
+    let proxy = counting_proxy().await?;
+    let mut env = through(&proxy, &with_table(env, store.table()));
     env.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
     let run = crate::pool::run(
         &[binary.to_path_buf()],
@@ -273,7 +347,8 @@ pub async fn run_functions(
         Duration::from_secs(900),
     )
     .await?;
-    let mut writes: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    crate::progress("functions on moto: delivered", started);
+    let mut writes: HashMap<String, usize> = HashMap::new();
     for line in run.stdout.lines() {
         if let Ok(entry) = serde_json::from_str::<Value>(line)
             && entry["fields"]["message"] == "pair decided"
@@ -282,11 +357,16 @@ pub async fn run_functions(
             *writes.entry(client.to_owned()).or_default() += 1;
         }
     }
-    let checked = check(Arc::new(store.clone()), plan, |client| {
+    let mut records = HashMap::new();
+    for (client, item) in read_back(store, plan).await? {
+        let record: PairRecord = serde_dynamo::from_item(item).map_err(|e| e.to_string())?;
+        records.insert(client, record);
+    }
+    let checked = check(records, plan, |client| {
         writes.get(client.as_str()).copied().unwrap_or(0)
-    })
-    .await?;
-    let mut report = pool_report(plan, callbacks, processes, run);
+    })?;
+    crate::progress("functions on moto: checked", started);
+    let mut report = pool_report(plan, callbacks, processes, run, &proxy);
     merge(&mut report, checked);
     Ok(report)
 }
@@ -296,13 +376,15 @@ pub async fn run_functions(
 pub async fn run_peer(
     script: &std::path::Path,
     env: &[(String, String)],
-    store: &shared::store::DynamoStore,
+    store: &DynamoStore,
     plan: &LoadPlan,
     processes: usize,
 ) -> Result<Value, String> {
+    let started = Instant::now();
     let events = as_events(plan)?;
     let callbacks = events.len();
-    let env = with_table(env, store.table());
+    let proxy = counting_proxy().await?;
+    let env = through(&proxy, &with_table(env, store.table()));
     let run = crate::pool::run(
         &["node".into(), script.to_path_buf()],
         &env,
@@ -311,24 +393,14 @@ pub async fn run_peer(
         Duration::from_secs(900),
     )
     .await?;
+    crate::progress("peer on moto: delivered", started);
+    let mut items = read_back(store, plan).await?;
     let (mut lost_halves, mut missing_verdicts, mut wrong_verdicts) = (0, 0, 0);
     for i in 0..plan.pairs {
         let (client, _, identity, document) = numbered_pair("LOAD", i);
         let (_, _, outcome, _) = person(i);
-        let item = store
-            .client()
-            .get_item()
-            .table_name(store.table())
-            .key(
-                "clientId",
-                aws_sdk_dynamodb::types::AttributeValue::S(client),
-            )
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .item;
-        let record: Value = item
+        let record: Value = items
+            .remove(&client)
             .and_then(|item| {
                 item.get("verifications")
                     .and_then(|v| v.as_s().ok())
@@ -352,11 +424,11 @@ pub async fn run_peer(
             Some(_) => {}
         }
     }
-    let mut report = pool_report(plan, callbacks, processes, run);
+    crate::progress("peer on moto: checked", started);
+    let mut report = pool_report(plan, callbacks, processes, run, &proxy);
     merge(
         &mut report,
         json!({
-        "dynamodb_requests_per_callback": 2,
         "lost_halves": lost_halves,
         "missing_verdicts": missing_verdicts,
         "wrong_verdicts": wrong_verdicts,
@@ -366,14 +438,39 @@ pub async fn run_peer(
     Ok(report)
 }
 
-/// What every process-pool load reports.
+/// A counting proxy in front of the DynamoDB API the bench was given.
+async fn counting_proxy() -> Result<CountingProxy, String> {
+    let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .map_err(|_| "AWS_ENDPOINT_URL_DYNAMODB is not set")?;
+    CountingProxy::start(&upstream).await
+}
+
+/// The environment with the functions' DynamoDB requests sent through `proxy`.
+fn through(proxy: &CountingProxy, env: &[(String, String)]) -> Vec<(String, String)> {
+    let mut env: Vec<_> = env
+        .iter()
+        .filter(|(name, _)| name != "AWS_ENDPOINT_URL_DYNAMODB")
+        .cloned()
+        .collect();
+    env.push(("AWS_ENDPOINT_URL_DYNAMODB".into(), proxy.url.clone()));
+    env
+}
+
+/// What every process-pool load reports; DynamoDB requests as counted by the proxy the
+/// processes were pointed at.
 fn pool_report(
     plan: &LoadPlan,
     callbacks: usize,
     processes: usize,
     run: crate::pool::PoolRun,
+    proxy: &CountingProxy,
 ) -> Value {
+    let requests = proxy.requests();
+    let total: usize = requests.values().sum();
     json!({
+        "dynamodb_requests": total,
+        "dynamodb_requests_by_operation": requests,
+        "dynamodb_requests_per_callback": crate::round(total as f64 / callbacks as f64),
         "pairs": plan.pairs,
         "callbacks": callbacks,
         "processes": processes,

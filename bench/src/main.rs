@@ -9,6 +9,7 @@
 //!   shuffled, 64 at once, through the callback handler against moto_server and against the
 //!   embedded store.
 
+mod counting_proxy;
 mod load;
 mod pool;
 mod report;
@@ -49,6 +50,11 @@ fn summary(mut values: Vec<f64>) -> Value {
         "p90": round(percentile(&values, 90.0)),
         "max": round(values.last().copied().unwrap_or(f64::NAN)),
     })
+}
+
+/// A progress line on stderr: what finished, and how long it took.
+pub(crate) fn progress(what: &str, started: Instant) {
+    eprintln!("bench: {what} in {:.1} s", started.elapsed().as_secs_f64());
 }
 
 pub(crate) fn round(value: f64) -> f64 {
@@ -285,14 +291,6 @@ async fn run() -> Result<Value, String> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(16);
     let table = integration_tests::moto_table().await;
-    let in_process = load::run_in_process(
-        Arc::new(table.store.clone()),
-        Some(table.requests.clone()),
-        &plan,
-    )
-    .await?;
-    let _ = table.store.delete_table().await;
-    let table = integration_tests::moto_table().await;
     let functions = load::run_functions(
         &release.join("idenfy-callback"),
         &env,
@@ -312,8 +310,7 @@ async fn run() -> Result<Value, String> {
     )
     .await?;
     let _ = table.store.delete_table().await;
-    let embedded =
-        load::run_in_process(Arc::new(shared::store::MemoryStore::new()), None, &plan).await?;
+    let embedded = load::run_in_process(Arc::new(shared::store::MemoryStore::new()), &plan).await?;
     Ok(json!({
         "machine": machine(),
         "cold_start": {
@@ -325,7 +322,6 @@ async fn run() -> Result<Value, String> {
         "load": {
             "functions_on_moto": functions,
             "peer_on_moto": peer_load,
-            "handler_in_process_on_moto": in_process,
             "handler_in_process_embedded_store": embedded,
         },
     }))

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -37,10 +38,14 @@ struct Queue {
     outstanding: usize,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Shared {
     queue: Arc<Mutex<Queue>>,
     finished: Arc<Notify>,
+    /// `/next` polls so far; the first event is handed out once every process has polled, so
+    /// that start-up (150 ms per Node.js process) is not in the measured window.
+    polls: Arc<AtomicUsize>,
+    open: tokio::sync::watch::Receiver<bool>,
 }
 
 pub struct PoolRun {
@@ -75,7 +80,11 @@ pub(crate) fn headers(request_id: &str) -> HeaderMap {
     headers
 }
 
-async fn next(State(shared): State<Shared>) -> impl IntoResponse {
+async fn next(State(mut shared): State<Shared>) -> impl IntoResponse {
+    shared.polls.fetch_add(1, Ordering::SeqCst);
+    if shared.open.wait_for(|open| *open).await.is_err() {
+        return (StatusCode::GONE, HeaderMap::new(), String::new());
+    }
     let handed = {
         let Ok(mut queue) = shared.queue.lock() else {
             return (
@@ -159,7 +168,13 @@ pub async fn run(
     processes: usize,
     limit: Duration,
 ) -> Result<PoolRun, String> {
-    let shared = Shared::default();
+    let (open, opened) = tokio::sync::watch::channel(false);
+    let shared = Shared {
+        queue: Arc::default(),
+        finished: Arc::default(),
+        polls: Arc::default(),
+        open: opened,
+    };
     {
         let mut queue = shared.queue.lock().map_err(|_| "poisoned")?;
         queue.outstanding = events.len();
@@ -210,6 +225,15 @@ pub async fn run(
         children.push(child);
     }
 
+    let ready = tokio::time::timeout(Duration::from_secs(60), async {
+        while shared.polls.load(Ordering::SeqCst) < processes {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .map_err(|_| "the processes did not all poll for an event within 60 s".to_owned());
+    let _ = open.send(true);
+
     let finished = shared.finished.notified();
     tokio::pin!(finished);
     finished.as_mut().enable();
@@ -218,7 +242,9 @@ pub async fn run(
         .lock()
         .map(|q| q.outstanding == 0)
         .unwrap_or(true);
-    let outcome = if done {
+    let outcome = if let Err(error) = ready {
+        Err(error)
+    } else if done {
         Ok(())
     } else {
         tokio::time::timeout(limit, finished)

@@ -129,10 +129,10 @@ pub fn table(results: &Value) -> String {
         ],
         [
             "DynamoDB requests per callback".into(),
-            cell(&load["handler_in_process_on_moto"]["dynamodb_requests_per_callback"]),
+            cell(&ours["dynamodb_requests_per_callback"]),
             cell(&theirs["dynamodb_requests_per_callback"]),
             ratio(
-                &load["handler_in_process_on_moto"]["dynamodb_requests_per_callback"],
+                &ours["dynamodb_requests_per_callback"],
                 &theirs["dynamodb_requests_per_callback"],
             ),
             "≤ 2".into(),
