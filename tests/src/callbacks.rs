@@ -201,6 +201,38 @@ pub fn payload(client_id: &str, scan_ref: &str, is_final: bool, fields: &DocFiel
     })
 }
 
+/// `payload` for a session with the permit's upload step (additional-step mode), the file
+/// uploaded as `image` (fileUrls), `pdf` (additionalStepPdfUrls), `none` or `invalid`.
+pub fn step_payload(
+    client_id: &str,
+    scan_ref: &str,
+    is_final: bool,
+    fields: &DocFields,
+    upload: &str,
+) -> Value {
+    let mut body = payload(client_id, scan_ref, is_final, fields);
+    let url = format!("https://s3.example.com/{scan_ref}/RESIDENCE_PERMIT?X-Amz-Expires=3600");
+    body["additionalSteps"] = json!({"RESIDENCE_PERMIT": "UPLOAD"});
+    body["additionalStepPdfUrls"] = json!({});
+    let status = match upload {
+        "image" => {
+            body["fileUrls"]["RESIDENCE_PERMIT"] = json!(url);
+            "VALID"
+        }
+        "pdf" => {
+            body["additionalStepPdfUrls"]["RESIDENCE_PERMIT"] = json!(url);
+            "VALID"
+        }
+        "invalid" => {
+            body["fileUrls"]["RESIDENCE_PERMIT"] = json!(url);
+            "INVALID"
+        }
+        _ => "NOT_FOUND",
+    };
+    body["status"]["additionalSteps"] = json!(status);
+    body
+}
+
 /// A webhook request as API Gateway hands it to the function.
 pub fn request(body: &str, signature: Option<&str>, event_type: &str) -> lambda_http::Request {
     let mut builder = lambda_http::http::Request::builder()

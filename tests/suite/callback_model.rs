@@ -2,18 +2,19 @@
 //! delivery schedules (preliminary then final per half, duplicated, reordered, interleaved)
 //! with store failures and crashes injected, each failed delivery retried later as iDenfy
 //! does. Whatever the schedule: no verdict before both halves are final, exactly one verdict
-//! in the end, equal to the policy applied to the final halves, and no half lost.
+//! in the end, equal to the policy applied to the final halves, and no half lost. The same for
+//! the additional-step mode's one session, with callbacks for a scanRef it does not have.
 
 use integration_tests::callbacks::{
     DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
-    callback_clock, callback_service, event_type, events_record, payload, sample_id_card,
-    sample_permit,
+    STEP_EVENTS_CLIENT_ID, STEP_EVENTS_SCAN_REF, callback_clock, callback_service, event_type,
+    events_record, payload, sample_id_card, sample_permit, step_events_record, step_payload,
 };
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use shared::callback::Callback;
-use shared::pair::verdict::{VerdictPolicy, decide};
+use shared::pair::verdict::{VerdictPolicy, decide, decide_additional_step};
 use shared::pair::{ClientId, Role};
 use shared::store::{Expected, MemoryStore, PairStore};
 use std::collections::VecDeque;
@@ -250,6 +251,158 @@ fn any_schedule_ends_with_one_verdict_from_the_final_halves() {
                 let verdict = pair.verdict.expect("decided");
                 let expected = decide(&final_identity, &final_document, &VerdictPolicy::default());
                 prop_assert_eq!((verdict.outcome, verdict.reasons), expected);
+                Ok(())
+            })
+        })
+        .unwrap();
+}
+
+/// One delivery to an additional-step pair: its session (final or not), or a foreign scanRef.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum StepDelivery {
+    Session { is_final: bool },
+    Foreign,
+}
+
+#[derive(Debug, Clone)]
+struct StepSchedule {
+    final_variant: usize,
+    preliminary_variant: usize,
+    deliveries: Vec<StepDelivery>,
+    faults: Vec<Fault>,
+}
+
+/// The session's possible results: its status and data, and what became of the upload.
+fn step_variants() -> Vec<(DocFields, &'static str)> {
+    let denied = identity_variants()[2].clone();
+    let suspected = identity_variants()[1].clone();
+    vec![
+        (sample_id_card(), "image"),
+        (sample_id_card(), "pdf"),
+        (sample_id_card(), "none"),
+        (sample_id_card(), "invalid"),
+        (denied, "image"),
+        (suspected, "pdf"),
+        (DocFields::new("EXPIRED", "", "", "", "", ""), "none"),
+    ]
+}
+
+fn step_schedule() -> impl Strategy<Value = StepSchedule> {
+    let fault = prop_oneof![3 => Just(Fault::None), 1 => Just(Fault::FailBefore), 1 => Just(Fault::FailAfter)];
+    (
+        0..step_variants().len(),
+        0..step_variants().len(),
+        (1..=3usize, 0..=2usize, 0..=2usize),
+        proptest::collection::vec(fault, 0..8),
+    )
+        .prop_flat_map(
+            |(final_variant, preliminary_variant, (finals, preliminaries, foreign), faults)| {
+                let mut deliveries = vec![StepDelivery::Session { is_final: true }; finals];
+                deliveries.extend(vec![
+                    StepDelivery::Session { is_final: false };
+                    preliminaries
+                ]);
+                deliveries.extend(vec![StepDelivery::Foreign; foreign]);
+                Just(deliveries)
+                    .prop_shuffle()
+                    .prop_map(move |deliveries| StepSchedule {
+                        final_variant,
+                        preliminary_variant,
+                        deliveries,
+                        faults: faults.clone(),
+                    })
+            },
+        )
+}
+
+#[test]
+fn any_schedule_decides_an_additional_step_pair_once_from_its_final_session() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let variants = step_variants();
+    let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&step_schedule(), |schedule| {
+            runtime.block_on(async {
+                let memory = Arc::new(MemoryStore::new());
+                memory
+                    .save(&step_events_record(), Expected::Absent)
+                    .await
+                    .unwrap();
+                let counting = Arc::new(CountingStore::new(memory.clone()));
+                let store = Arc::new(FaultyStore::new(counting.clone(), schedule.faults.clone()));
+                let service = callback_service(store, callback_clock());
+
+                let callback = |delivery: StepDelivery| -> Callback {
+                    let (scan_ref, is_final, variant) = match delivery {
+                        StepDelivery::Session { is_final: true } => {
+                            (STEP_EVENTS_SCAN_REF, true, schedule.final_variant)
+                        }
+                        StepDelivery::Session { is_final: false } => {
+                            (STEP_EVENTS_SCAN_REF, false, schedule.preliminary_variant)
+                        }
+                        StepDelivery::Foreign => ("not-a-session-of-this-pair", true, 0),
+                    };
+                    let (fields, upload) = &variants[variant];
+                    let body =
+                        step_payload(STEP_EVENTS_CLIENT_ID, scan_ref, is_final, fields, upload)
+                            .to_string();
+                    service
+                        .parse(body.as_bytes(), Some(event_type(is_final)))
+                        .unwrap()
+                };
+                let final_session = callback(StepDelivery::Session { is_final: true }).half;
+
+                let mut queue: VecDeque<StepDelivery> =
+                    schedule.deliveries.iter().copied().collect();
+                let mut attempts = 0;
+                while let Some(delivery) = queue.pop_front() {
+                    attempts += 1;
+                    prop_assert!(attempts < 100, "deliveries never settle");
+                    if service.receive(&callback(delivery)).await.is_err() {
+                        queue.push_back(delivery);
+                    }
+                    let pair = memory
+                        .load(&client_id)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .pair
+                        .unwrap();
+                    prop_assert!(pair.results.len() <= 1, "a foreign scanRef was stored");
+                    if pair.verdict.is_some() {
+                        prop_assert!(
+                            pair.half(Role::Identity).is_some_and(|h| h.is_final()),
+                            "a verdict before the session was final"
+                        );
+                    }
+                }
+
+                let pair = memory
+                    .load(&client_id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .pair
+                    .unwrap();
+                prop_assert_eq!(counting.verdict_writes(), 1, "exactly one verdict write");
+                prop_assert_eq!(
+                    pair.half(Role::Identity),
+                    Some(&final_session),
+                    "session lost"
+                );
+                let verdict = pair.verdict.expect("decided");
+                prop_assert_eq!(
+                    (verdict.outcome, verdict.reasons),
+                    decide_additional_step(&final_session)
+                );
                 Ok(())
             })
         })
