@@ -31,6 +31,9 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Runs of the embedded-store load; the median one is reported.
+const EMBEDDED_RUNS: usize = 5;
+
 pub(crate) fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -310,7 +313,26 @@ async fn run() -> Result<Value, String> {
     )
     .await?;
     let _ = table.store.delete_table().await;
-    let embedded = load::run_in_process(Arc::new(shared::store::MemoryStore::new()), &plan).await?;
+    // A run on the embedded store lasts a fraction of a second, so one run is mostly noise:
+    // report the median of several, each on a fresh store.
+    let mut embedded_runs = Vec::with_capacity(EMBEDDED_RUNS);
+    for _ in 0..EMBEDDED_RUNS {
+        embedded_runs
+            .push(load::run_in_process(Arc::new(shared::store::MemoryStore::new()), &plan).await?);
+    }
+    embedded_runs.sort_by(|a, b| {
+        a["callbacks_per_second"]
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&b["callbacks_per_second"].as_f64().unwrap_or(0.0))
+    });
+    let all_rates: Vec<Value> = embedded_runs
+        .iter()
+        .map(|run| run["callbacks_per_second"].clone())
+        .collect();
+    let mut embedded = embedded_runs.swap_remove(EMBEDDED_RUNS / 2);
+    embedded["runs"] = json!(EMBEDDED_RUNS);
+    embedded["callbacks_per_second_of_each_run"] = json!(all_rates);
     Ok(json!({
         "machine": machine(),
         "cold_start": {
