@@ -5,7 +5,7 @@
 pub mod request;
 
 use crate::clock::{Clock, Timestamp};
-use crate::idenfy::{IdenfyError, TokenIssuer, TokenRequest, TokenType};
+use crate::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest, TokenType};
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{Claim, ClientId, Mode, Outcome, Pair, Role, Session, external_ref, new_id};
 use crate::store::{Expected, PairStore, StoreError};
@@ -262,24 +262,18 @@ impl IssuanceService {
         identity.expiry_time = Some(seconds(policy.token_expiry));
         let identity_token = self.tokens.create_token(&identity).await?;
 
-        Ok(Pair {
+        let document = Session {
+            scan_ref: document_token.scan_ref,
+            external_ref: document.external_ref.unwrap_or_default(),
+        };
+        Ok(self.pending_pair(
             pair_id,
-            mode: Mode::TwoSessions,
-            verification_url: self.tokens.redirect_url(&identity_token.auth_token),
-            identity: Session {
-                scan_ref: identity_token.scan_ref,
-                external_ref: identity.external_ref.unwrap_or_default(),
-            },
-            document: Some(Session {
-                scan_ref: document_token.scan_ref,
-                external_ref: document.external_ref.unwrap_or_default(),
-            }),
-            url_expires_at: now.plus(policy.token_expiry),
-            created_at: now,
-            updated_at: now,
-            results: Default::default(),
-            verdict: None,
-        })
+            Mode::TwoSessions,
+            identity,
+            identity_token,
+            Some(document),
+            now,
+        ))
     }
 
     /// One IDENTIFICATION token whose session ends with the permit's upload step.
@@ -298,21 +292,41 @@ impl IssuanceService {
             identity.additional_steps = Some(policy.permit_step.token_steps());
         }
         let identity_token = self.tokens.create_token(&identity).await?;
-        Ok(Pair {
+        Ok(self.pending_pair(
             pair_id,
-            mode: Mode::AdditionalStep,
+            Mode::AdditionalStep,
+            identity,
+            identity_token,
+            None,
+            now,
+        ))
+    }
+
+    /// The new pair, pending: the person starts at the identity token's session.
+    fn pending_pair(
+        &self,
+        pair_id: String,
+        mode: Mode,
+        identity: TokenRequest,
+        identity_token: IssuedToken,
+        document: Option<Session>,
+        now: Timestamp,
+    ) -> Pair {
+        Pair {
+            pair_id,
+            mode,
             verification_url: self.tokens.redirect_url(&identity_token.auth_token),
             identity: Session {
                 scan_ref: identity_token.scan_ref,
                 external_ref: identity.external_ref.unwrap_or_default(),
             },
-            document: None,
-            url_expires_at: now.plus(policy.token_expiry),
+            document,
+            url_expires_at: now.plus(self.policy.token_expiry),
             created_at: now,
             updated_at: now,
             results: Default::default(),
             verdict: None,
-        })
+        }
     }
 
     /// The site's final pages (the request's, else the configured defaults) on the token the
