@@ -40,7 +40,6 @@ fuzz:
 bench: venv
 	npm ci --prefix bench/peers/node-webhook --no-audit --no-fund
 	cargo build --release --locked -p issue-tokens -p idenfy-callback -p idenfy-pair-bench
-	cargo bench --locked -p idenfy-pair-bench --bench callback_cpu -- --noplot
 	scripts/with-moto target/release/bench
 
 # Python tools in a git-ignored virtualenv, reinstalled when the list changes.

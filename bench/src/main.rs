@@ -4,26 +4,22 @@
 //!   our Lambda Runtime API emulator against moto_server: exec → first `/next` poll (init),
 //!   exec → first response, peak RSS (VmHWM).
 //! - The callback's CPU path: verify + parse + decide on the sample identity callback,
-//!   timed per call (p50, p99).
+//!   timed per call (p50, p99) and with criterion (median).
 //! - Load and race: BENCH_PAIRS (10 000) pairs, 20 % duplicate deliveries, preliminaries,
-//!   shuffled, 64 at once, through the callback handler against moto_server and against the
-//!   embedded store.
+//!   shuffled, through BENCH_PROCESSES (16) callback processes against moto_server beside the
+//!   Node.js peer, and through the handler, 64 at once, on the embedded store.
 
 mod counting_proxy;
+mod cpu_path;
 mod load;
 mod pool;
 mod report;
 mod runtime_api;
 
-use integration_tests::callbacks::{
-    TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record, hasher, signing_keys,
-};
+use integration_tests::callbacks::{TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record};
 use runtime_api::Emulator;
 use serde_json::{Value, json};
-use shared::callback::payload::parse;
 use shared::clock::{Clock, SystemClock};
-use shared::pair::machine::{accept_half, verdict_due};
-use shared::pair::verdict::VerdictPolicy;
 use shared::store::{Expected, PairStore};
 
 use std::path::{Path, PathBuf};
@@ -120,59 +116,6 @@ async fn cold_starts(
         "first_response_ms": summary(first),
         "peak_rss_mb": summary(rss),
     }))
-}
-
-/// verify + parse + decide, per call, on the sample identity callback.
-fn callback_cpu_path(iterations: usize) -> Result<Value, String> {
-    let event: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace().join("events/idenfy-callback/identity-final.json"))
-            .map_err(|e| e.to_string())?,
-    )
-    .map_err(|e| e.to_string())?;
-    let body = event["body"].as_str().ok_or("no body")?.as_bytes().to_vec();
-    let signature = event["headers"]["idenfy-signature"]
-        .as_str()
-        .ok_or("no signature")?
-        .to_owned();
-    let (keys, hasher, policy) = (signing_keys(), hasher(), VerdictPolicy::default());
-    let record = events_record();
-    let now = integration_tests::callbacks::at(3600);
-    let mut samples = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
-        let started = Instant::now();
-        keys.verify(&body, Some(&signature))
-            .map_err(|e| e.to_string())?;
-        let callback = parse(
-            &body,
-            Some("IDENTIFICATION_MANUAL_FINISHED"),
-            now,
-            &hasher,
-            &policy.permit_step,
-        )
-        .map_err(|e| e.to_string())?;
-        let next =
-            accept_half(&record, &callback.scan_ref, &callback.half, now).ok_or("not accepted")?;
-        let pair = next.live_pair(now).ok_or("no pair")?;
-        std::hint::black_box(verdict_due(pair, &policy, now));
-        samples.push(started.elapsed().as_secs_f64() * 1e6);
-    }
-    samples.sort_by(f64::total_cmp);
-    Ok(json!({
-        "iterations": iterations,
-        "payload_bytes": body.len(),
-        "p50_us": round(percentile(&samples, 50.0)),
-        "p99_us": round(percentile(&samples, 99.0)),
-        "max_us": round(samples.last().copied().unwrap_or(f64::NAN)),
-    }))
-}
-
-/// Criterion's median for the same path, when `cargo bench --bench callback_cpu` ran first.
-fn criterion_median_us() -> Option<f64> {
-    let path = workspace().join("target/criterion/callback_cpu_path/new/estimates.json");
-    let estimates: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    estimates["median"]["point_estimate"]
-        .as_f64()
-        .map(|ns| ns / 1000.0)
 }
 
 fn machine() -> Value {
@@ -276,8 +219,9 @@ async fn run() -> Result<Value, String> {
     .await?;
     let _ = peer_table.delete_table().await;
     let _ = store.delete_table().await;
-    let mut cpu = callback_cpu_path(20_000)?;
-    cpu["criterion_median_us"] = criterion_median_us().map_or(Value::Null, |us| json!(round(us)));
+    let cpu_path = cpu_path::CpuPath::load()?;
+    let mut cpu = cpu_path.timed(20_000)?;
+    cpu["criterion_median_us"] = json!(round(cpu_path.criterion_median_us()?));
 
     let pairs: usize = std::env::var("BENCH_PAIRS")
         .ok()
