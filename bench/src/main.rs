@@ -231,7 +231,7 @@ async fn run() -> Result<Value, String> {
         pairs,
         concurrency: 64,
         duplicate_share: 0.2,
-        preliminary_share: 0.5,
+        preliminary_share: 0.25,
     };
     let processes: usize = std::env::var("BENCH_PROCESSES")
         .ok()

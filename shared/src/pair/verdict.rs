@@ -140,6 +140,7 @@ pub fn decide(
     }
 }
 
+/// The verdict of an additional-step pair from its one final session (see the module's rules).
 pub fn decide_additional_step(identity: &HalfResult) -> (Outcome, Vec<Reason>) {
     if identity.overall == OverallStatus::Denied {
         return (Outcome::Rejected, vec![Reason::IdentityDenied]);
