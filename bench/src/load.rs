@@ -1,6 +1,7 @@
 //! Load and race: many pairs, every half final, some preliminaries first, a share of the
-//! deliveries duplicated, all shuffled and sent from many tasks at once through the callback
-//! handler. Counts what must never happen: lost halves and double verdicts.
+//! deliveries duplicated, all shuffled — through a pool of function processes against
+//! moto_server (ours and the Node.js peer's), or through the callback handler in-process on
+//! the embedded store. Counts what must never happen: lost halves and double verdicts.
 
 use crate::counting_proxy::CountingProxy;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
@@ -11,8 +12,7 @@ use integration_tests::callbacks::{
 use integration_tests::stores::CountingStore;
 use serde_json::{Value, json};
 use shared::clock::{Clock, SystemClock};
-use shared::pair::PairRecord;
-use shared::pair::{ClientId, Rank, Role};
+use shared::pair::{ClientId, PairRecord, Rank, Role};
 use shared::store::{DynamoStore, Expected, MemoryStore, PairStore};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
