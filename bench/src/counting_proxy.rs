@@ -32,14 +32,10 @@ impl CountingProxy {
             client: reqwest::Client::new(),
             counts: counts.clone(),
         };
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        let router = Router::new().fallback(forward).with_state(state);
+        let (address, server) = crate::runtime_api::serve_on_loopback(router)
             .await
             .map_err(|e| e.to_string())?;
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
-        let router = Router::new().fallback(forward).with_state(state);
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
         Ok(Self {
             url: format!("http://{address}"),
             counts,

@@ -334,19 +334,12 @@ pub async fn run_functions(
     let started = Instant::now();
     seed_table(store, plan).await?;
     crate::progress("functions on moto: seeded", started);
-    let events = as_events(plan)?;
-    let callbacks = events.len();
-    let proxy = counting_proxy().await?;
-    let mut env = through(&proxy, &with_table(env, store.table()));
-    env.push(("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into()));
-    let run = crate::pool::run(
-        &[binary.to_path_buf()],
-        &env,
-        events,
-        processes,
-        Duration::from_secs(900),
-    )
-    .await?;
+    let env = with_var(
+        &with_var(env, "TABLE_NAME", store.table()),
+        "AWS_LAMBDA_LOG_FORMAT",
+        "JSON",
+    );
+    let (run, mut report) = run_pool(&[binary.to_path_buf()], &env, plan, processes).await?;
     crate::progress("functions on moto: delivered", started);
     let mut writes: HashMap<String, usize> = HashMap::new();
     for line in run.stdout.lines() {
@@ -366,7 +359,6 @@ pub async fn run_functions(
         writes.get(client.as_str()).copied().unwrap_or(0)
     })?;
     crate::progress("functions on moto: checked", started);
-    let mut report = pool_report(plan, callbacks, processes, run, &proxy);
     merge(&mut report, checked);
     Ok(report)
 }
@@ -381,18 +373,9 @@ pub async fn run_peer(
     processes: usize,
 ) -> Result<Value, String> {
     let started = Instant::now();
-    let events = as_events(plan)?;
-    let callbacks = events.len();
-    let proxy = counting_proxy().await?;
-    let env = through(&proxy, &with_table(env, store.table()));
-    let run = crate::pool::run(
-        &["node".into(), script.to_path_buf()],
-        &env,
-        events,
-        processes,
-        Duration::from_secs(900),
-    )
-    .await?;
+    let env = with_var(env, "TABLE_NAME", store.table());
+    let command = ["node".into(), script.to_path_buf()];
+    let (_, mut report) = run_pool(&command, &env, plan, processes).await?;
     crate::progress("peer on moto: delivered", started);
     let mut items = read_back(store, plan).await?;
     let (mut lost_halves, mut missing_verdicts, mut wrong_verdicts) = (0, 0, 0);
@@ -425,7 +408,6 @@ pub async fn run_peer(
         }
     }
     crate::progress("peer on moto: checked", started);
-    let mut report = pool_report(plan, callbacks, processes, run, &proxy);
     merge(
         &mut report,
         json!({
@@ -438,36 +420,25 @@ pub async fn run_peer(
     Ok(report)
 }
 
-/// A counting proxy in front of the DynamoDB API the bench was given.
-async fn counting_proxy() -> Result<CountingProxy, String> {
+/// The plan's deliveries through `processes` copies of `command`, their DynamoDB requests
+/// counted by a proxy in front of the API the bench was given; the run and what every pool
+/// load reports.
+async fn run_pool(
+    command: &[std::path::PathBuf],
+    env: &[(String, String)],
+    plan: &LoadPlan,
+    processes: usize,
+) -> Result<(crate::pool::PoolRun, Value), String> {
     let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .map_err(|_| "AWS_ENDPOINT_URL_DYNAMODB is not set")?;
-    CountingProxy::start(&upstream).await
-}
-
-/// The environment with the functions' DynamoDB requests sent through `proxy`.
-fn through(proxy: &CountingProxy, env: &[(String, String)]) -> Vec<(String, String)> {
-    let mut env: Vec<_> = env
-        .iter()
-        .filter(|(name, _)| name != "AWS_ENDPOINT_URL_DYNAMODB")
-        .cloned()
-        .collect();
-    env.push(("AWS_ENDPOINT_URL_DYNAMODB".into(), proxy.url.clone()));
-    env
-}
-
-/// What every process-pool load reports; DynamoDB requests as counted by the proxy the
-/// processes were pointed at.
-fn pool_report(
-    plan: &LoadPlan,
-    callbacks: usize,
-    processes: usize,
-    run: crate::pool::PoolRun,
-    proxy: &CountingProxy,
-) -> Value {
+    let proxy = CountingProxy::start(&upstream).await?;
+    let env = with_var(env, "AWS_ENDPOINT_URL_DYNAMODB", &proxy.url);
+    let events = as_events(plan)?;
+    let callbacks = events.len();
+    let run = crate::pool::run(command, &env, events, processes, Duration::from_secs(900)).await?;
     let requests = proxy.requests();
     let total: usize = requests.values().sum();
-    json!({
+    let report = json!({
         "dynamodb_requests": total,
         "dynamodb_requests_by_operation": requests,
         "dynamodb_requests_per_callback": crate::round(total as f64 / callbacks as f64),
@@ -476,21 +447,18 @@ fn pool_report(
         "processes": processes,
         "seconds": crate::round(run.seconds),
         "callbacks_per_second": crate::round(callbacks as f64 / run.seconds),
-        "latency_ms": latency_summary(run.latencies_ms),
+        "latency_ms": latency_summary(run.latencies_ms.clone()),
         "non_200_answers": run.statuses.iter().filter(|s| **s != 200).count(),
         "redeliveries": run.redeliveries,
         "given_up": run.given_up,
-    })
+    });
+    Ok((run, report))
 }
 
-/// The environment with `TABLE_NAME` pointing at `table`.
-pub fn with_table(env: &[(String, String)], table: &str) -> Vec<(String, String)> {
-    let mut env: Vec<_> = env
-        .iter()
-        .filter(|(name, _)| name != "TABLE_NAME")
-        .cloned()
-        .collect();
-    env.push(("TABLE_NAME".into(), table.to_owned()));
+/// The environment with `name` set to `value`, replacing any earlier value.
+pub fn with_var(env: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    let mut env: Vec<_> = env.iter().filter(|(n, _)| n != name).cloned().collect();
+    env.push((name.to_owned(), value.to_owned()));
     env
 }
 

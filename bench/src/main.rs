@@ -205,7 +205,7 @@ async fn run() -> Result<Value, String> {
     // The peer answers the same webhook event under the same emulator, on a table of its own
     // (its records have the seed's shape).
     let peer_table = integration_tests::moto_table().await.store;
-    let peer_env = load::with_table(&env, peer_table.table());
+    let peer_env = load::with_var(&env, "TABLE_NAME", peer_table.table());
     let peer = cold_starts(
         &[
             PathBuf::from("node"),

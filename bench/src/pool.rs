@@ -2,6 +2,7 @@
 //! of events handed to whichever process polls `/next` first, each answer timed from the
 //! moment its event was handed out. Used to load our callback and the Node.js peer alike.
 
+use crate::runtime_api::{ERROR, NEXT, RESPONSE, serve_on_loopback};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -188,24 +189,12 @@ pub async fn run(
             })
             .collect();
     }
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
-        .await
-        .map_err(|e| e.to_string())?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| e.to_string())?
-        .to_string();
     let router = Router::new()
-        .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route(
-            "/2018-06-01/runtime/invocation/{id}/response",
-            post(response),
-        )
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+        .route(NEXT, get(next))
+        .route(RESPONSE, post(response))
+        .route(ERROR, post(error))
         .with_state(shared.clone());
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let (address, server) = serve_on_loopback(router).await.map_err(|e| e.to_string())?;
 
     let (program, arguments) = command.split_first().ok_or("no program")?;
     let logs = std::env::temp_dir().join(format!("idenfy-pair-bench-{}", fastrand::u64(..)));

@@ -11,6 +11,23 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
+/// The Runtime API routes a function polls and answers on (shared with the process pool).
+pub(crate) const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+pub(crate) const RESPONSE: &str = "/2018-06-01/runtime/invocation/{id}/response";
+pub(crate) const ERROR: &str = "/2018-06-01/runtime/invocation/{id}/error";
+
+/// Serves `router` on a free 127.0.0.1 port; returns `host:port` and the server's task.
+pub(crate) async fn serve_on_loopback(
+    router: Router,
+) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let address = listener.local_addr()?.to_string();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok((address, task))
+}
+
 #[derive(Default)]
 struct Timeline {
     first_poll: Option<Instant>,
@@ -48,21 +65,13 @@ impl Emulator {
 
     /// Serves on a free 127.0.0.1 port; returns `host:port` for `AWS_LAMBDA_RUNTIME_API`.
     pub async fn serve(&self) -> std::io::Result<(String, tokio::task::JoinHandle<()>)> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let address = listener.local_addr()?.to_string();
         let router = Router::new()
-            .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route(
-                "/2018-06-01/runtime/invocation/{id}/response",
-                post(response),
-            )
-            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route(NEXT, get(next))
+            .route(RESPONSE, post(response))
+            .route(ERROR, post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(self.clone());
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        Ok((address, task))
+        serve_on_loopback(router).await
     }
 
     /// Waits for the answer to the one event, timed from `started`.

@@ -13,9 +13,9 @@ use integration_tests::callbacks::{
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use shared::callback::Callback;
+use shared::callback::{Callback, CallbackService};
 use shared::pair::verdict::{VerdictPolicy, decide, decide_additional_step};
-use shared::pair::{ClientId, Role};
+use shared::pair::{ClientId, PairRecord, Role};
 use shared::store::{Expected, MemoryStore, PairStore};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -141,6 +141,38 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         )
 }
 
+/// A fresh store holding `record`, its writes counted and `faults` injected, and the callback
+/// service over it.
+async fn faulty_service(
+    record: PairRecord,
+    faults: Vec<Fault>,
+) -> (Arc<MemoryStore>, Arc<CountingStore>, CallbackService) {
+    let memory = Arc::new(MemoryStore::new());
+    memory.save(&record, Expected::Absent).await.unwrap();
+    let counting = Arc::new(CountingStore::new(memory.clone()));
+    let store = Arc::new(FaultyStore::new(counting.clone(), faults));
+    (memory, counting, callback_service(store, callback_clock()))
+}
+
+/// Runs `case` on PAIR_MODEL_CASES schedules drawn from `strategy`.
+fn for_every_schedule<S: Strategy>(
+    strategy: S,
+    case: impl AsyncFn(S::Value) -> Result<(), TestCaseError>,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |schedule| runtime.block_on(case(schedule)))
+        .unwrap();
+}
+
 fn cases() -> u32 {
     std::env::var("PAIR_MODEL_CASES")
         .ok()
@@ -150,111 +182,92 @@ fn cases() -> u32 {
 
 #[test]
 fn any_schedule_ends_with_one_verdict_from_the_final_halves() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let identities = identity_variants();
     let documents = document_variants();
     let client_id = ClientId::parse(EVENTS_CLIENT_ID).unwrap();
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
+    for_every_schedule(schedule(), async |schedule: Schedule| {
+        let (memory, counting, service) =
+            faulty_service(events_record(), schedule.faults.clone()).await;
+
+        let callback = |role: Role, is_final: bool| -> Callback {
+            let (scan_ref, fields) = match (role, is_final) {
+                (Role::Identity, true) => (
+                    EVENTS_IDENTITY_SCAN_REF,
+                    &identities[schedule.identity_final],
+                ),
+                (Role::Identity, false) => (
+                    EVENTS_IDENTITY_SCAN_REF,
+                    &identities[schedule.identity_preliminary],
+                ),
+                (Role::Document, true) => (
+                    EVENTS_DOCUMENT_SCAN_REF,
+                    &documents[schedule.document_final],
+                ),
+                (Role::Document, false) => (
+                    EVENTS_DOCUMENT_SCAN_REF,
+                    &documents[schedule.document_preliminary],
+                ),
+            };
+            let body = payload(EVENTS_CLIENT_ID, scan_ref, is_final, fields).to_string();
+            service
+                .parse(body.as_bytes(), Some(event_type(is_final)))
+                .unwrap()
+        };
+        let final_identity = callback(Role::Identity, true).half;
+        let final_document = callback(Role::Document, true).half;
+
+        let mut queue: VecDeque<Delivery> = schedule.deliveries.iter().copied().collect();
+        let mut attempts = 0;
+        while let Some(delivery) = queue.pop_front() {
+            attempts += 1;
+            prop_assert!(attempts < 100, "deliveries never settle");
+            if service
+                .receive(&callback(delivery.role, delivery.is_final))
+                .await
+                .is_err()
+            {
+                // A non-2xx: iDenfy delivers it again later.
+                queue.push_back(delivery);
+            }
+            let pair = memory
+                .load(&client_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .pair
+                .unwrap();
+            if pair.verdict.is_some() {
+                prop_assert!(
+                    pair.half(Role::Identity).is_some_and(|h| h.is_final())
+                        && pair.half(Role::Document).is_some_and(|h| h.is_final()),
+                    "a verdict before both halves were final"
+                );
+            }
+        }
+
+        let pair = memory
+            .load(&client_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .pair
+            .unwrap();
+        prop_assert_eq!(counting.verdict_writes(), 1, "exactly one verdict write");
+        prop_assert_eq!(
+            pair.half(Role::Identity),
+            Some(&final_identity),
+            "identity half lost"
+        );
+        prop_assert_eq!(
+            pair.half(Role::Document),
+            Some(&final_document),
+            "document half lost"
+        );
+        let verdict = pair.verdict.expect("decided");
+        let expected = decide(&final_identity, &final_document, &VerdictPolicy::default());
+        prop_assert_eq!((verdict.outcome, verdict.reasons), expected);
+        Ok(())
     });
-    runner
-        .run(&schedule(), |schedule| {
-            runtime.block_on(async {
-                let memory = Arc::new(MemoryStore::new());
-                memory
-                    .save(&events_record(), Expected::Absent)
-                    .await
-                    .unwrap();
-                let counting = Arc::new(CountingStore::new(memory.clone()));
-                let store = Arc::new(FaultyStore::new(counting.clone(), schedule.faults.clone()));
-                let service = callback_service(store, callback_clock());
-
-                let callback = |role: Role, is_final: bool| -> Callback {
-                    let (scan_ref, fields) = match (role, is_final) {
-                        (Role::Identity, true) => (
-                            EVENTS_IDENTITY_SCAN_REF,
-                            &identities[schedule.identity_final],
-                        ),
-                        (Role::Identity, false) => (
-                            EVENTS_IDENTITY_SCAN_REF,
-                            &identities[schedule.identity_preliminary],
-                        ),
-                        (Role::Document, true) => (
-                            EVENTS_DOCUMENT_SCAN_REF,
-                            &documents[schedule.document_final],
-                        ),
-                        (Role::Document, false) => (
-                            EVENTS_DOCUMENT_SCAN_REF,
-                            &documents[schedule.document_preliminary],
-                        ),
-                    };
-                    let body = payload(EVENTS_CLIENT_ID, scan_ref, is_final, fields).to_string();
-                    service
-                        .parse(body.as_bytes(), Some(event_type(is_final)))
-                        .unwrap()
-                };
-                let final_identity = callback(Role::Identity, true).half;
-                let final_document = callback(Role::Document, true).half;
-
-                let mut queue: VecDeque<Delivery> = schedule.deliveries.iter().copied().collect();
-                let mut attempts = 0;
-                while let Some(delivery) = queue.pop_front() {
-                    attempts += 1;
-                    prop_assert!(attempts < 100, "deliveries never settle");
-                    if service
-                        .receive(&callback(delivery.role, delivery.is_final))
-                        .await
-                        .is_err()
-                    {
-                        // A non-2xx: iDenfy delivers it again later.
-                        queue.push_back(delivery);
-                    }
-                    let pair = memory
-                        .load(&client_id)
-                        .await
-                        .unwrap()
-                        .unwrap()
-                        .pair
-                        .unwrap();
-                    if pair.verdict.is_some() {
-                        prop_assert!(
-                            pair.half(Role::Identity).is_some_and(|h| h.is_final())
-                                && pair.half(Role::Document).is_some_and(|h| h.is_final()),
-                            "a verdict before both halves were final"
-                        );
-                    }
-                }
-
-                let pair = memory
-                    .load(&client_id)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .pair
-                    .unwrap();
-                prop_assert_eq!(counting.verdict_writes(), 1, "exactly one verdict write");
-                prop_assert_eq!(
-                    pair.half(Role::Identity),
-                    Some(&final_identity),
-                    "identity half lost"
-                );
-                prop_assert_eq!(
-                    pair.half(Role::Document),
-                    Some(&final_document),
-                    "document half lost"
-                );
-                let verdict = pair.verdict.expect("decided");
-                let expected = decide(&final_identity, &final_document, &VerdictPolicy::default());
-                prop_assert_eq!((verdict.outcome, verdict.reasons), expected);
-                Ok(())
-            })
-        })
-        .unwrap();
 }
 
 /// One delivery to an additional-step pair: its session (final or not), or a foreign scanRef.
@@ -317,94 +330,73 @@ fn step_schedule() -> impl Strategy<Value = StepSchedule> {
 
 #[test]
 fn any_schedule_decides_an_additional_step_pair_once_from_its_final_session() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     let variants = step_variants();
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).unwrap();
-    let mut runner = TestRunner::new(Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    });
-    runner
-        .run(&step_schedule(), |schedule| {
-            runtime.block_on(async {
-                let memory = Arc::new(MemoryStore::new());
-                memory
-                    .save(&step_events_record(), Expected::Absent)
-                    .await
-                    .unwrap();
-                let counting = Arc::new(CountingStore::new(memory.clone()));
-                let store = Arc::new(FaultyStore::new(counting.clone(), schedule.faults.clone()));
-                let service = callback_service(store, callback_clock());
+    for_every_schedule(step_schedule(), async |schedule: StepSchedule| {
+        let (memory, counting, service) =
+            faulty_service(step_events_record(), schedule.faults.clone()).await;
 
-                let callback = |delivery: StepDelivery| -> Callback {
-                    let (scan_ref, is_final, variant) = match delivery {
-                        StepDelivery::Session { is_final: true } => {
-                            (STEP_EVENTS_SCAN_REF, true, schedule.final_variant)
-                        }
-                        StepDelivery::Session { is_final: false } => {
-                            (STEP_EVENTS_SCAN_REF, false, schedule.preliminary_variant)
-                        }
-                        StepDelivery::Foreign => ("not-a-session-of-this-pair", true, 0),
-                    };
-                    let (fields, upload) = &variants[variant];
-                    let body =
-                        step_payload(STEP_EVENTS_CLIENT_ID, scan_ref, is_final, fields, upload)
-                            .to_string();
-                    service
-                        .parse(body.as_bytes(), Some(event_type(is_final)))
-                        .unwrap()
-                };
-                let final_session = callback(StepDelivery::Session { is_final: true }).half;
-
-                let mut queue: VecDeque<StepDelivery> =
-                    schedule.deliveries.iter().copied().collect();
-                let mut attempts = 0;
-                while let Some(delivery) = queue.pop_front() {
-                    attempts += 1;
-                    prop_assert!(attempts < 100, "deliveries never settle");
-                    if service.receive(&callback(delivery)).await.is_err() {
-                        queue.push_back(delivery);
-                    }
-                    let pair = memory
-                        .load(&client_id)
-                        .await
-                        .unwrap()
-                        .unwrap()
-                        .pair
-                        .unwrap();
-                    prop_assert!(pair.results.len() <= 1, "a foreign scanRef was stored");
-                    if pair.verdict.is_some() {
-                        prop_assert!(
-                            pair.half(Role::Identity).is_some_and(|h| h.is_final()),
-                            "a verdict before the session was final"
-                        );
-                    }
+        let callback = |delivery: StepDelivery| -> Callback {
+            let (scan_ref, is_final, variant) = match delivery {
+                StepDelivery::Session { is_final: true } => {
+                    (STEP_EVENTS_SCAN_REF, true, schedule.final_variant)
                 }
+                StepDelivery::Session { is_final: false } => {
+                    (STEP_EVENTS_SCAN_REF, false, schedule.preliminary_variant)
+                }
+                StepDelivery::Foreign => ("not-a-session-of-this-pair", true, 0),
+            };
+            let (fields, upload) = &variants[variant];
+            let body =
+                step_payload(STEP_EVENTS_CLIENT_ID, scan_ref, is_final, fields, upload).to_string();
+            service
+                .parse(body.as_bytes(), Some(event_type(is_final)))
+                .unwrap()
+        };
+        let final_session = callback(StepDelivery::Session { is_final: true }).half;
 
-                let pair = memory
-                    .load(&client_id)
-                    .await
-                    .unwrap()
-                    .unwrap()
-                    .pair
-                    .unwrap();
-                prop_assert_eq!(counting.verdict_writes(), 1, "exactly one verdict write");
-                prop_assert_eq!(
-                    pair.half(Role::Identity),
-                    Some(&final_session),
-                    "session lost"
+        let mut queue: VecDeque<StepDelivery> = schedule.deliveries.iter().copied().collect();
+        let mut attempts = 0;
+        while let Some(delivery) = queue.pop_front() {
+            attempts += 1;
+            prop_assert!(attempts < 100, "deliveries never settle");
+            if service.receive(&callback(delivery)).await.is_err() {
+                queue.push_back(delivery);
+            }
+            let pair = memory
+                .load(&client_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .pair
+                .unwrap();
+            prop_assert!(pair.results.len() <= 1, "a foreign scanRef was stored");
+            if pair.verdict.is_some() {
+                prop_assert!(
+                    pair.half(Role::Identity).is_some_and(|h| h.is_final()),
+                    "a verdict before the session was final"
                 );
-                let verdict = pair.verdict.expect("decided");
-                prop_assert_eq!(
-                    (verdict.outcome, verdict.reasons),
-                    decide_additional_step(&final_session)
-                );
-                Ok(())
-            })
-        })
-        .unwrap();
+            }
+        }
+
+        let pair = memory
+            .load(&client_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .pair
+            .unwrap();
+        prop_assert_eq!(counting.verdict_writes(), 1, "exactly one verdict write");
+        prop_assert_eq!(
+            pair.half(Role::Identity),
+            Some(&final_session),
+            "session lost"
+        );
+        let verdict = pair.verdict.expect("decided");
+        prop_assert_eq!(
+            (verdict.outcome, verdict.reasons),
+            decide_additional_step(&final_session)
+        );
+        Ok(())
+    });
 }
