@@ -147,6 +147,18 @@ class TemplateTest(unittest.TestCase):
             self.assertIn(f'name = "{binaries[name]}"', manifest.read_text(), name)
         self.assertEqual(len(set(binaries.values())), 2)
 
+    def test_permit_step_settings_reach_the_functions_that_read_them(self):
+        parameters = TEMPLATE["Parameters"]
+        # The defaults are the code's own (shared/src/config.rs).
+        self.assertEqual(parameters["PermitStepName"]["Default"], "RESIDENCE_PERMIT")
+        self.assertEqual(parameters["PermitStepSource"]["Default"], "token")
+        self.assertEqual(sorted(parameters["PermitStepSource"]["AllowedValues"]), ["account", "token"])
+        for name in ["IssueTokensFunction", "IdenfyCallbackFunction"]:
+            variables = self.deployed[name]["Properties"]["Environment"]["Variables"]
+            self.assertEqual(variables["IDENFY_PERMIT_STEP"], {"Ref": "PermitStepName"}, name)
+        issuing = self.deployed["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(issuing["IDENFY_PERMIT_STEP_SOURCE"], {"Ref": "PermitStepSource"})
+
     def test_no_secret_has_a_default(self):
         for name, parameter in TEMPLATE["Parameters"].items():
             lowered = name.lower()
