@@ -189,6 +189,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             retention: Duration::from_secs(30 * 86_400),
             claim_ttl: Duration::from_secs(60),
             permit_step: PermitStepPolicy::default(),
+            verdict: VerdictPolicy::default(),
         },
     );
     let signing_keys = SigningKeys::parse(&config.signing_key)

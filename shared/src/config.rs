@@ -127,6 +127,16 @@ pub fn permit_step_name<F: Fn(&str) -> Option<String>>(
     Ok(name)
 }
 
+/// The verdict policy from `IDENFY_DOCUMENT_TYPES` and `IDENFY_PERMIT_STEP`.
+pub fn verdict_policy<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<VerdictPolicy, ConfigError> {
+    Ok(VerdictPolicy {
+        permit_types: document_types(env)?,
+        permit_step: permit_step_name(env)?,
+    })
+}
+
 /// Everything the idenfy-callback function needs.
 #[derive(Debug, Clone)]
 pub struct CallbackConfig {
@@ -183,10 +193,7 @@ impl CallbackConfig {
             table_name,
             signing_keys,
             document_hasher,
-            verdict_policy: VerdictPolicy {
-                permit_types: document_types(env)?,
-                permit_step: permit_step_name(env)?,
-            },
+            verdict_policy: verdict_policy(env)?,
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
         })
     }
@@ -277,6 +284,7 @@ impl IssueTokensConfig {
                     name: permit_step_name(env)?,
                     on_token: permit_step_on_token,
                 },
+                verdict: verdict_policy(env)?,
             },
         })
     }

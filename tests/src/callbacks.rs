@@ -57,11 +57,16 @@ pub fn pending_record(
                 "https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{pair_id}"
             ),
             url_expires_at: T0.plus(Duration::from_secs(3600)),
+            results_due_by: None,
             created_at: T0,
             updated_at: T0,
             results: Default::default(),
+            finals: vec![],
+            final_digests: vec![],
             verdict: None,
+            earlier_verdicts: vec![],
         }),
+        previous_pairs: vec![],
     }
 }
 

@@ -185,6 +185,7 @@ pub fn policy() -> IssuancePolicy {
         retention: Duration::from_secs(30 * 86_400),
         claim_ttl: Duration::from_secs(60),
         permit_step: PermitStepPolicy::default(),
+        verdict: shared::pair::verdict::VerdictPolicy::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use shared::clock::Timestamp;
+use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::{ClientId, HalfResult, PairRecord, Verdict};
 use shared::store::{Expected, HalfWrite, PairStore, StoreError};
 use std::collections::{HashMap, VecDeque};
@@ -47,6 +48,23 @@ impl PairStore for CountingStore {
         self.inner.save(record, expected).await
     }
 
+    async fn claim(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimWrite,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.claim(client_id, write, now).await
+    }
+
+    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
+        self.inner.release(client_id, claim_id).await
+    }
+
+    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
+        self.inner.install(client_id, install).await
+    }
+
     async fn record_half(
         &self,
         client_id: &ClientId,
@@ -62,10 +80,11 @@ impl PairStore for CountingStore {
         client_id: &ClientId,
         pair_id: &str,
         verdict: &Verdict,
+        replaces: Option<&Verdict>,
     ) -> Result<bool, StoreError> {
         let written = self
             .inner
-            .record_verdict(client_id, pair_id, verdict)
+            .record_verdict(client_id, pair_id, verdict, replaces)
             .await?;
         if written {
             *self.writes().entry(client_id.clone()).or_default() += 1;
@@ -120,6 +139,23 @@ impl PairStore for FaultyStore {
         self.inner.save(record, expected).await
     }
 
+    async fn claim(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimWrite,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.inner.claim(client_id, write, now).await
+    }
+
+    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
+        self.inner.release(client_id, claim_id).await
+    }
+
+    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
+        self.inner.install(client_id, install).await
+    }
+
     async fn record_half(
         &self,
         client_id: &ClientId,
@@ -144,16 +180,21 @@ impl PairStore for FaultyStore {
         client_id: &ClientId,
         pair_id: &str,
         verdict: &Verdict,
+        replaces: Option<&Verdict>,
     ) -> Result<bool, StoreError> {
         match self.next_fault() {
             Fault::FailBefore => Err(injected()),
             Fault::FailAfter => {
                 self.inner
-                    .record_verdict(client_id, pair_id, verdict)
+                    .record_verdict(client_id, pair_id, verdict, replaces)
                     .await?;
                 Err(injected())
             }
-            Fault::None => self.inner.record_verdict(client_id, pair_id, verdict).await,
+            Fault::None => {
+                self.inner
+                    .record_verdict(client_id, pair_id, verdict, replaces)
+                    .await
+            }
         }
     }
 }

@@ -250,8 +250,9 @@ async fn sample_journey_on_dynamodb_costs_at_most_two_requests_per_callback() {
 }
 
 /// The additional-step mode's sample journey: a preliminary, the final with the permit as an
-/// image, then iDenfy's retries and the same final with the permit as a PDF. One verdict,
-/// REQUIRES_REVIEW for a person to look at the permit.
+/// image, then iDenfy's retry and the same result with the permit as a PDF (no new
+/// information), REQUIRES_REVIEW for a person to look at the permit; then a re-review to
+/// DENIED, a revision: REJECTED, the first verdict kept as the earlier one.
 async fn step_journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec<usize> {
     let handler = handler(store.clone(), callback_clock());
     let mut per_callback = Vec::new();
@@ -263,7 +264,9 @@ async fn step_journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -
         ("additional-step-image", stored(true)),
         ("additional-step-image", unchanged.clone()),
         ("additional-step-pdf", unchanged.clone()),
+        ("additional-step-denied", stored(true)),
         ("additional-step-denied", unchanged.clone()),
+        ("additional-step-image", unchanged.clone()),
         ("additional-step-preliminary", unchanged),
     ];
     for (name, expected) in steps {
@@ -291,8 +294,23 @@ async fn step_journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -
     else {
         panic!("not decided");
     };
-    assert_eq!(outcome, Outcome::RequiresReview);
-    assert_eq!(reasons, vec![Reason::PermitNeedsManualReview]);
+    assert_eq!(
+        (outcome, reasons, pair.verdict.as_ref().map(|v| v.version)),
+        (Outcome::Rejected, vec![Reason::IdentityDenied], Some(2))
+    );
+    let earlier: Vec<_> = pair
+        .earlier_verdicts
+        .iter()
+        .map(|v| (v.outcome, v.reasons.clone(), v.version))
+        .collect();
+    assert_eq!(
+        earlier,
+        vec![(
+            Outcome::RequiresReview,
+            vec![Reason::PermitNeedsManualReview],
+            1
+        )]
+    );
     let permit = pair.results[STEP_EVENTS_SCAN_REF]
         .permit_step
         .clone()
@@ -325,6 +343,6 @@ async fn additional_step_journey_on_dynamodb_decides_once_in_two_requests() {
         requests.load(std::sync::atomic::Ordering::SeqCst)
     })
     .await;
-    assert_eq!(per_callback, vec![1, 2, 1, 1, 1, 1, 1]);
+    assert_eq!(per_callback, vec![1, 2, 1, 1, 2, 1, 1, 1, 1]);
     table.store.delete_table().await.unwrap();
 }

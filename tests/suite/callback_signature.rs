@@ -96,7 +96,7 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
 }
 
 #[tokio::test]
-async fn refusals_before_the_signature_and_after_it() {
+async fn refusals_before_the_signature_and_unusable_bodies_ignored_after_it() {
     let store = Arc::new(shared::store::MemoryStore::new());
     store
         .save(&events_record(), Expected::Absent)
@@ -139,29 +139,64 @@ async fn refusals_before_the_signature_and_after_it() {
         (413, Some("PAYLOAD_TOO_LARGE"))
     );
 
-    for (case, malformed) in [
-        ("not JSON", "{\"clientId\": \"USER_12345\",".to_owned()),
+    // Signed bodies we cannot use: iDenfy gets 200 (a retry would not change them), nothing
+    // is stored, and the answer says why.
+    let long_client_id = "A".repeat(101);
+    for (case, unusable, reason) in [
+        (
+            "not JSON",
+            "{\"clientId\": \"USER_12345\",".to_owned(),
+            "NOT_JSON",
+        ),
+        ("array", "[1, 2]".to_owned(), "NOT_JSON"),
         (
             "no scanRef",
             "{\"clientId\": \"USER_12345\", \"final\": true}".to_owned(),
+            "NO_SCAN_REF",
         ),
         (
             "no clientId",
             format!("{{\"scanRef\": \"{EVENTS_IDENTITY_SCAN_REF}\"}}"),
+            "NO_CLIENT_ID",
         ),
-        ("array", "[1, 2]".to_owned()),
+        (
+            "another kind of webhook, clientId null",
+            r#"{"clientId": null, "ageEstimate": {"age": 31}, "scanRef": "x"}"#.to_owned(),
+            "NO_CLIENT_ID",
+        ),
+        (
+            "clientId with spaces",
+            format!(
+                "{{\"clientId\": \"USER 12345\", \"scanRef\": \"{EVENTS_IDENTITY_SCAN_REF}\"}}"
+            ),
+            "CLIENT_ID_NOT_OURS",
+        ),
+        (
+            "clientId of 101 characters",
+            format!(
+                "{{\"clientId\": \"{long_client_id}\", \"scanRef\": \"{EVENTS_IDENTITY_SCAN_REF}\"}}"
+            ),
+            "CLIENT_ID_NOT_OURS",
+        ),
     ] {
         let (status, response) = call(
             &handler,
             request(
-                &malformed,
-                Some(&sign(TEST_SIGNING_KEY, malformed.as_bytes())),
+                &unusable,
+                Some(&sign(TEST_SIGNING_KEY, unusable.as_bytes())),
                 "IDENTIFICATION",
             ),
         )
         .await;
-        assert_eq!(status, 400, "{case}: {response}");
-        assert_eq!(response["code"], "MALFORMED_CALLBACK", "{case}");
+        assert_eq!(status, 200, "{case}: {response}");
+        assert_eq!(
+            (response["result"].as_str(), response["reason"].as_str()),
+            (Some("IGNORED"), Some(reason)),
+            "{case}"
+        );
+        // Unsigned, the same body is still refused before it is read.
+        let (status, _) = call(&handler, request(&unusable, None, "IDENTIFICATION")).await;
+        assert_eq!(status, 401, "{case}");
     }
     let record = store
         .load(&shared::pair::ClientId::parse(EVENTS_CLIENT_ID).unwrap())

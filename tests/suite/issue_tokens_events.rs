@@ -130,7 +130,10 @@ async fn every_event_gets_its_status_and_body() {
                         "mode": "twoSessions",
                         "reasons": [],
                         "createdAt": "2026-11-26T14:43:17Z",
-                        "updatedAt": "2026-11-26T14:43:17Z"
+                        "updatedAt": "2026-11-26T14:43:17Z",
+                        "earlierVerdicts": [],
+                        "sessionResults": [],
+                        "previousPairs": []
                     }),
                     "{name}: status shows no document data"
                 );

@@ -93,6 +93,7 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn PairStore>) {
             until: Timestamp::from_unix_seconds(T0.unix_seconds() + 60),
         }),
         pair: None,
+        previous_pairs: vec![],
     };
     store.save(&record, Expected::Absent).await.unwrap();
     assert_eq!(
@@ -115,6 +116,8 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn PairStore>) {
         outcome: Outcome::RequiresReview,
         reasons: vec![Reason::DobMismatch, Reason::DocumentNotAPermit],
         decided_at: T0,
+        version: 1,
+        basis: Default::default(),
     });
     record.version = 2;
     record.claim = None;
@@ -139,7 +142,7 @@ async fn create_then_read(store: Arc<dyn PairStore>) {
         .await
         .unwrap();
     assert!(issued.created);
-    let read = world.service.status(&id("USER_50010")).await.unwrap();
+    let read = world.service.status(&id("USER_50010")).await.unwrap().pair;
     assert_eq!(read, issued.pair);
     assert_eq!(read.verdict, None);
     assert!(matches!(
@@ -156,6 +159,14 @@ async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn PairStore>) {
         .await
         .unwrap();
     world.clock.advance(Duration::from_secs(3599));
+    assert_eq!(
+        first.pair.results_due_by,
+        Some(
+            T0.plus(
+                integration_tests::policy().results_due_within(shared::pair::Mode::TwoSessions)
+            )
+        )
+    );
     let again = world
         .service
         .issue(&request("USER_50020", false))
@@ -168,7 +179,20 @@ async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn PairStore>) {
         2,
         "no new tokens for a live pending pair"
     );
-    // Once the link has expired unused, a request gets a fresh chain.
+    // The link expired, but a session opened at its last moment may still be running (two
+    // sessions of 600 s, the chain's slack, 30 min for late results): the person is not
+    // orphaned by a new pair.
+    let due = integration_tests::policy().results_due_within(shared::pair::Mode::TwoSessions);
+    assert_eq!(due, Duration::from_secs(3600 + 600 + 300 + 600 + 1800));
+    world.clock.advance(due - Duration::from_secs(3600));
+    let still = world
+        .service
+        .issue(&request("USER_50020", false))
+        .await
+        .unwrap();
+    assert!(!still.created);
+    assert_eq!(still.pair, first.pair);
+    // Once no result can come any more, a request gets a fresh chain.
     world.clock.advance(Duration::from_secs(1));
     let fresh = world
         .service
@@ -203,7 +227,7 @@ async fn restart_replaces_the_pair(store: Arc<dyn PairStore>) {
     );
     assert_eq!(world.token_count().await, 4);
     assert_eq!(
-        world.service.status(&id("USER_50030")).await.unwrap(),
+        world.service.status(&id("USER_50030")).await.unwrap().pair,
         restarted.pair
     );
 }
@@ -224,6 +248,8 @@ async fn decided_pair_answers_already_decided(store: Arc<dyn PairStore>) {
             outcome: Outcome::Verified,
             reasons: vec![],
             decided_at: T0,
+            version: 1,
+            basis: Default::default(),
         });
     }
     store.save(&record, expected).await.unwrap();
@@ -255,6 +281,7 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn PairStore>) {
             until: Timestamp::from_unix_seconds(T0.unix_seconds() + 60),
         }),
         pair: None,
+        previous_pairs: vec![],
     };
     store.save(&crashed, Expected::Absent).await.unwrap();
     let world = World::new(store).await;
@@ -272,7 +299,10 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn PairStore>) {
         .await
         .unwrap();
     assert!(issued.created);
-    assert_eq!(world.service.status(&client_id).await.unwrap(), issued.pair);
+    assert_eq!(
+        world.service.status(&client_id).await.unwrap().pair,
+        issued.pair
+    );
 }
 
 async fn expired_pair_counts_as_absent(store: Arc<dyn PairStore>) {
@@ -328,7 +358,7 @@ async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn PairStore>) {
         assert_eq!(pair, created[0], "the others see the same pair");
     }
     assert_eq!(
-        world.service.status(&id("USER_50070")).await.unwrap(),
+        world.service.status(&id("USER_50070")).await.unwrap().pair,
         created[0]
     );
 }

@@ -68,7 +68,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_each_function_has_exactly_its_own_table_actions(self):
         expected = {
-            "IssueTokensFunctionRole": {"dynamodb:GetItem", "dynamodb:PutItem"},
+            "IssueTokensFunctionRole": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
             "IdenfyCallbackFunctionRole": {"dynamodb:UpdateItem"},
         }
         for role, actions in expected.items():

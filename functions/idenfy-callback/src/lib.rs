@@ -1,15 +1,14 @@
 //! The idenfy-callback function: `POST /webhooks/idenfy`, iDenfy's signed result webhook.
 //!
 //! Cheap refusals first (method, content type, size), then the signature over the raw bytes,
-//! then parsing, then one domain operation. 200 once the half is durably stored or knowingly
-//! ignored; 5xx only when iDenfy should retry.
+//! then one domain operation. 200 once the half is durably stored or knowingly ignored (a
+//! signed body we cannot use included: no retry would change it); 5xx only when iDenfy should
+//! retry.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::callback::{
-    CallbackService, IgnoredBecause, PayloadError, Receipt, SignatureError, SigningKeys,
-};
+use shared::callback::{CallbackService, Receipt, SignatureError, SigningKeys};
 use shared::http_api::{self, error_response, json_response, with_allow, with_retry_after};
 use shared::store::StoreError;
 use std::time::Duration;
@@ -70,9 +69,9 @@ impl IdenfyCallback {
         if let Some(keys) = &self.signing_keys {
             keys.verify(body, header(SIGNATURE_HEADER)?)?;
         }
+        // Unsigned: context for the logs, never a reason to refuse or decide.
         let event_type = header(EVENT_TYPE_HEADER).ok().flatten();
-        let callback = self.service.parse(body, event_type)?;
-        Ok(self.service.receive(&callback).await?)
+        Ok(self.service.handle(body, event_type).await?)
     }
 }
 
@@ -85,10 +84,7 @@ fn receipt_body(receipt: &Receipt) -> serde_json::Value {
         }),
         Receipt::Ignored(because) => json!({
             "result": "IGNORED",
-            "reason": match because {
-                IgnoredBecause::UnknownClientId => "UNKNOWN_CLIENT_ID",
-                IgnoredBecause::ScanRefNotInPair => "SCAN_REF_NOT_IN_PAIR",
-            },
+            "reason": because.code(),
         }),
     }
 }
@@ -104,8 +100,6 @@ pub enum CallbackError {
     #[error(transparent)]
     Signature(#[from] SignatureError),
     #[error(transparent)]
-    Payload(#[from] PayloadError),
-    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -119,7 +113,7 @@ impl CallbackError {
             CallbackError::Store(_) => {
                 tracing::error!(error = %self, "callback not stored; iDenfy will retry")
             }
-            CallbackError::Signature(_) | CallbackError::Payload(_) => {
+            CallbackError::Signature(_) => {
                 tracing::warn!(error = %self, "callback refused")
             }
             _ => tracing::info!(error = %self, "callback refused"),
@@ -148,7 +142,6 @@ impl CallbackError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE")
             }
             CallbackError::Signature(_) => (StatusCode::UNAUTHORIZED, "BAD_SIGNATURE"),
-            CallbackError::Payload(_) => (StatusCode::BAD_REQUEST, "MALFORMED_CALLBACK"),
             CallbackError::Store(StoreError::Corrupt(_)) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "STORE_RECORD_UNREADABLE")
             }

@@ -9,9 +9,9 @@ use serde_json::json;
 use shared::http_api::{self, error_response, json_response, with_allow, with_retry_after};
 use shared::idenfy::IdenfyError;
 use shared::issuance::{
-    FieldError, IssuanceService, IssueError, IssueRequest, Issued, StatusError,
+    FieldError, IssuanceService, IssueError, IssueRequest, Issued, PairView, StatusError,
 };
-use shared::pair::{ClientId, Pair};
+use shared::pair::{ClientId, PairStatus, Reason};
 use shared::store::StoreError;
 use std::time::Duration;
 
@@ -72,10 +72,10 @@ impl IssueTokens {
     async fn status(&self, raw_client_id: &str) -> Result<Response<Body>, ApiError> {
         // An id that could never have been issued is simply unknown.
         let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
-        let pair = self.service.status(&client_id).await?;
+        let status = self.service.status(&client_id).await?;
         Ok(json_response(
             StatusCode::OK,
-            &StatusBody::new(&client_id, &pair),
+            &StatusBody::new(&client_id, &status),
         ))
     }
 }
@@ -122,7 +122,7 @@ fn json_body(request: &Request) -> Result<serde_json::Value, ApiError> {
 #[serde(rename_all = "camelCase")]
 struct IssuedBody<'a> {
     client_id: &'a str,
-    status: shared::pair::PairStatus,
+    status: PairStatus,
     mode: &'static str,
     verification_url: &'a str,
     identity_scan_ref: &'a str,
@@ -148,22 +148,62 @@ impl<'a> From<&'a Issued> for IssuedBody<'a> {
     }
 }
 
-/// What the site may know: the state and why, never document data.
+/// What the site may know: the state and why, and how it came to be — never document data.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct StatusBody<'a> {
     client_id: &'a str,
-    status: shared::pair::PairStatus,
+    status: PairStatus,
     mode: &'static str,
-    reasons: &'a [shared::pair::Reason],
+    reasons: &'a [Reason],
     created_at: String,
     updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<String>,
+    /// 1 for the first verdict; one more for each verdict a revised result brought.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict_version: Option<u32>,
+    /// The verdicts this one replaced, oldest first.
+    earlier_verdicts: Vec<VerdictBody<'a>>,
+    /// Every final result iDenfy sent for the pair's sessions, revisions included.
+    session_results: Vec<SessionResultBody<'a>>,
+    /// Pairs a restart replaced, oldest first.
+    previous_pairs: Vec<PreviousPairBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VerdictBody<'a> {
+    status: PairStatus,
+    reasons: &'a [Reason],
+    version: u32,
+    decided_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionResultBody<'a> {
+    role: Option<&'static str>,
+    status: &'a str,
+    received_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PreviousPairBody<'a> {
+    pair_id: &'a str,
+    mode: &'static str,
+    status: PairStatus,
+    reasons: &'a [Reason],
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_at: Option<String>,
+    replaced_at: String,
 }
 
 impl<'a> StatusBody<'a> {
-    fn new(client_id: &'a ClientId, pair: &'a Pair) -> Self {
+    fn new(client_id: &'a ClientId, status: &'a PairView) -> Self {
+        let pair = &status.pair;
         Self {
             client_id: client_id.as_str(),
             status: pair.status(),
@@ -172,6 +212,39 @@ impl<'a> StatusBody<'a> {
             created_at: pair.created_at.to_rfc3339(),
             updated_at: pair.updated_at.to_rfc3339(),
             decided_at: pair.verdict.as_ref().map(|v| v.decided_at.to_rfc3339()),
+            verdict_version: pair.verdict.as_ref().map(|v| v.version),
+            earlier_verdicts: pair
+                .earlier_verdicts
+                .iter()
+                .map(|v| VerdictBody {
+                    status: v.outcome.into(),
+                    reasons: &v.reasons,
+                    version: v.version,
+                    decided_at: v.decided_at.to_rfc3339(),
+                })
+                .collect(),
+            session_results: pair
+                .finals
+                .iter()
+                .map(|f| SessionResultBody {
+                    role: pair.role_of(&f.scan_ref).map(|r| r.as_str()),
+                    status: f.overall.as_str(),
+                    received_at: f.received_at.to_rfc3339(),
+                })
+                .collect(),
+            previous_pairs: status
+                .previous_pairs
+                .iter()
+                .map(|p| PreviousPairBody {
+                    pair_id: &p.pair_id,
+                    mode: p.mode.as_str(),
+                    status: p.outcome.map_or(PairStatus::Pending, PairStatus::from),
+                    reasons: &p.reasons,
+                    created_at: p.created_at.to_rfc3339(),
+                    decided_at: p.decided_at.map(|t| t.to_rfc3339()),
+                    replaced_at: p.replaced_at.to_rfc3339(),
+                })
+                .collect(),
         }
     }
 }
@@ -256,7 +329,7 @@ impl ApiError {
                 StatusCode::CONFLICT,
                 "ALREADY_DECIDED",
                 None,
-                json!({ "status": shared::pair::PairStatus::from(outcome) }),
+                json!({ "status": PairStatus::from(outcome) }),
             ),
             ApiError::Issue(IssueError::OtherMode(mode)) => (
                 StatusCode::CONFLICT,

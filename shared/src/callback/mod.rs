@@ -28,14 +28,47 @@ pub enum Receipt {
         role: Role,
         decided: Option<Verdict>,
     },
-    /// Not a session issued here (or no longer live): knowingly ignored.
+    /// Not a session issued here (or no longer live), or a signed body we cannot use:
+    /// knowingly ignored, since a retry would not change it.
     Ignored(IgnoredBecause),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IgnoredBecause {
+    /// The body is not JSON, or not a JSON object.
+    NotJson,
+    /// No clientId, or a null one (e.g. another kind of webhook routed to this URL).
+    NoClientId,
+    /// A clientId this service never issues (spaces, non-ASCII, too long).
+    ClientIdNotOurs,
+    NoScanRef,
     UnknownClientId,
     ScanRefNotInPair,
+}
+
+impl IgnoredBecause {
+    /// The reason code the webhook's answer carries.
+    pub fn code(self) -> &'static str {
+        match self {
+            IgnoredBecause::NotJson => "NOT_JSON",
+            IgnoredBecause::NoClientId => "NO_CLIENT_ID",
+            IgnoredBecause::ClientIdNotOurs => "CLIENT_ID_NOT_OURS",
+            IgnoredBecause::NoScanRef => "NO_SCAN_REF",
+            IgnoredBecause::UnknownClientId => "UNKNOWN_CLIENT_ID",
+            IgnoredBecause::ScanRefNotInPair => "SCAN_REF_NOT_IN_PAIR",
+        }
+    }
+}
+
+impl From<&PayloadError> for IgnoredBecause {
+    fn from(error: &PayloadError) -> Self {
+        match error {
+            PayloadError::NotJson { .. } | PayloadError::NotAnObject => IgnoredBecause::NotJson,
+            PayloadError::Missing("scanRef") => IgnoredBecause::NoScanRef,
+            PayloadError::Missing(_) => IgnoredBecause::NoClientId,
+            PayloadError::InvalidClientId => IgnoredBecause::ClientIdNotOurs,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -72,8 +105,26 @@ impl CallbackService {
         )
     }
 
+    /// A verified webhook body, start to end: a body that cannot be placed is ignored with a
+    /// warning (no retry could change it); one that can is received.
+    pub async fn handle(
+        &self,
+        body: &[u8],
+        event_type: Option<&str>,
+    ) -> Result<Receipt, StoreError> {
+        match self.parse(body, event_type) {
+            Ok(callback) => self.receive(&callback).await,
+            Err(error) => {
+                let because = IgnoredBecause::from(&error);
+                // The error names what is missing, never a value from the body.
+                tracing::warn!(reason = because.code(), event_type, %error, "signed callback ignored: not a result we can place");
+                Ok(Receipt::Ignored(because))
+            }
+        }
+    }
+
     /// At most two store requests: the conditional half write, and the verdict write when
-    /// this callback finds both halves final and no verdict.
+    /// this callback finds every session final on results no verdict was decided on.
     pub async fn receive(&self, callback: &Callback) -> Result<Receipt, StoreError> {
         let now = self.clock.now();
         let client_id = &callback.client_id;
@@ -110,14 +161,26 @@ impl CallbackService {
             tracing::warn!(%client_id, scan_ref, external_ref, "externalRef differs from the one issued");
         }
 
+        let revision = stored
+            && callback.half.is_final()
+            && pair
+                .finals
+                .iter()
+                .filter(|f| f.scan_ref == scan_ref)
+                .count()
+                > 1;
+        if revision {
+            tracing::warn!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised");
+        }
         let decided = match machine::verdict_due(pair, &self.policy, now) {
             Some(verdict) => self
                 .store
-                .record_verdict(client_id, &pair.pair_id, &verdict)
+                .record_verdict(client_id, &pair.pair_id, &verdict, pair.verdict.as_ref())
                 .await?
                 .then_some(verdict),
             None => None,
         };
+        let event_type = callback.half.event_type.as_deref();
         match &decided {
             Some(verdict) => tracing::info!(
                 %client_id,
@@ -125,12 +188,14 @@ impl CallbackService {
                 role = role.as_str(),
                 rank,
                 stored,
+                event_type,
                 outcome = ?verdict.outcome,
                 reasons = ?verdict.reasons,
+                verdict_version = verdict.version,
                 "pair decided"
             ),
             None => {
-                tracing::info!(%client_id, scan_ref, role = role.as_str(), rank, stored, "callback handled")
+                tracing::info!(%client_id, scan_ref, role = role.as_str(), rank, stored, event_type, "callback handled")
             }
         }
         Ok(if stored {

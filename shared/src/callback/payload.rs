@@ -63,6 +63,33 @@ impl DocumentHasher {
         }
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
+
+    /// 128 bits of HMAC-SHA256 over the session's scanRef and what the verdict reads of its
+    /// result: keyed, so the digest of a few names and a date cannot be reversed by guessing.
+    pub fn result_digest(&self, scan_ref: &str, half: &HalfResult) -> String {
+        let mut tags = half.tags.clone();
+        tags.sort();
+        // Of the permit's upload step, what the verdict reads: not where the file was listed.
+        let permit_step = half
+            .permit_step
+            .as_ref()
+            .map(|step| (step.status.as_deref(), step.is_uploaded()));
+        let content = serde_json::json!([
+            scan_ref,
+            half.overall.as_str(),
+            half.first_name,
+            half.last_name,
+            half.date_of_birth,
+            half.doc_type,
+            half.doc_number_hash,
+            tags,
+            permit_step,
+        ]);
+        let mut mac = self.0.clone();
+        mac.update(b"result\0");
+        mac.update(content.to_string().as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
 }
 
 /// `permit_step` is the name of the permit's additional upload step (additional-step mode).
@@ -100,7 +127,7 @@ pub fn parse(
         Some(false) => Rank::Preliminary,
         _ => Rank::Final,
     };
-    let overall = field(status, "overall").unwrap_or_else(|| "MISSING".to_owned());
+    let overall = field(status, "overall").map_or(OverallStatus::Missing, OverallStatus::from);
     let doc_type = field(data, "docType");
     let doc_number_hash =
         field(data, "docNumber").map(|number| hasher.hash(doc_type.as_deref(), &number));
@@ -111,26 +138,29 @@ pub fn parse(
         }
     }
 
+    let mut half = HalfResult {
+        rank,
+        overall,
+        event_type: event_type
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned),
+        first_name: field(data, "docFirstName"),
+        last_name: field(data, "docLastName"),
+        date_of_birth: field(data, "docDob"),
+        doc_type,
+        doc_number_hash,
+        tags,
+        permit_step: read_permit_step(root, status, permit_step),
+        digest: String::new(),
+        received_at: now,
+    };
+    half.digest = hasher.result_digest(&scan_ref, &half);
     Ok(Callback {
         client_id,
-        scan_ref,
         external_ref: text(root.get("externalRef")),
-        half: HalfResult {
-            rank,
-            overall: OverallStatus::from(overall),
-            event_type: event_type
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned),
-            first_name: field(data, "docFirstName"),
-            last_name: field(data, "docLastName"),
-            date_of_birth: field(data, "docDob"),
-            doc_type,
-            doc_number_hash,
-            tags,
-            permit_step: read_permit_step(root, status, permit_step),
-            received_at: now,
-        },
+        scan_ref,
+        half,
     })
 }
 
@@ -250,7 +280,7 @@ mod tests {
         .unwrap()
         .half;
         assert_eq!(half.rank, Rank::Final);
-        assert_eq!(half.overall, OverallStatus::Other("EXPIRED-DELETED".into()));
+        assert_eq!(half.overall, OverallStatus::ExpiredDeleted);
         assert_eq!(half.first_name, None);
         assert_eq!(half.last_name.as_deref(), Some("42"));
         assert_eq!(half.date_of_birth, None);
@@ -258,7 +288,7 @@ mod tests {
             parse_json(json!({"clientId": "USER_1", "scanRef": "s", "status": "x", "data": []}))
                 .unwrap()
                 .half;
-        assert_eq!(half.overall, OverallStatus::Other("MISSING".into()));
+        assert_eq!(half.overall, OverallStatus::Missing);
     }
 
     #[test]

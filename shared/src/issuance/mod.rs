@@ -7,8 +7,11 @@ pub mod request;
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest, TokenType};
 use crate::pair::machine::{self, IssuanceDecision};
-use crate::pair::{Claim, ClientId, Mode, Outcome, Pair, Role, Session, external_ref, new_id};
-use crate::store::{Expected, PairStore, StoreError};
+use crate::pair::verdict::VerdictPolicy;
+use crate::pair::{
+    Claim, ClientId, Mode, Outcome, Pair, PreviousPair, Role, Session, external_ref, new_id,
+};
+use crate::store::{PairStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +20,10 @@ pub use request::{AllowedOrigins, FieldError, IssueRequest, SiteUrls};
 /// How long the document token outlives the identity token's start deadline beyond the
 /// identity session itself: the redirect between the two sessions takes a moment.
 const CHAIN_SLACK: Duration = Duration::from_secs(300);
+
+/// How late a result may arrive after its session ended: iDenfy's retries and manual review
+/// of the automatic result.
+const RESULTS_MARGIN: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Debug, Clone)]
 pub struct IssuancePolicy {
@@ -37,6 +44,8 @@ pub struct IssuancePolicy {
     pub claim_ttl: Duration,
     /// The permit's upload step in additional-step mode.
     pub permit_step: PermitStepPolicy,
+    /// How a pair is decided, for one found final and undecided on read.
+    pub verdict: VerdictPolicy,
 }
 
 /// The additional UPLOAD step that carries the permit in additional-step mode.
@@ -76,6 +85,16 @@ impl IssuancePolicy {
     pub fn document_expiry(&self) -> Duration {
         self.token_expiry + self.session_length + CHAIN_SLACK
     }
+
+    /// From issuance, how long results may still come for a pair whose link is opened at its
+    /// last moment: every session run to its full length, plus iDenfy's delivery delays.
+    pub fn results_due_within(&self, mode: Mode) -> Duration {
+        let last_session_ends = match mode {
+            Mode::TwoSessions => self.document_expiry() + self.session_length,
+            Mode::AdditionalStep => self.token_expiry + self.session_length,
+        };
+        last_session_ends + RESULTS_MARGIN
+    }
 }
 
 /// The outcome of a successful issuance request.
@@ -102,6 +121,13 @@ pub enum IssueError {
     Upstream(#[from] IdenfyError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A clientId's live pair, with the pairs restarts replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairView {
+    pub pair: Pair,
+    pub previous_pairs: Vec<PreviousPair>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -145,7 +171,7 @@ impl IssuanceService {
         let stored = self.store.load(client_id).await?;
         let decision =
             machine::decide_issuance(stored.as_ref(), request.mode, request.restart, now);
-        let expected = match decision {
+        let condition = match decision {
             IssuanceDecision::ReturnExisting(pair) => {
                 return Ok(Issued {
                     client_id: client_id.clone(),
@@ -160,16 +186,17 @@ impl IssuanceService {
             IssuanceDecision::InProgress { claim_until } => {
                 return Err(in_progress(claim_until, now));
             }
-            IssuanceDecision::Mint(expected) => expected,
+            IssuanceDecision::Mint(condition) => condition,
         };
 
         let claim = Claim {
             id: new_id(),
             until: now.plus(self.policy.claim_ttl),
         };
+        let claim_id = claim.id.clone();
         let claim_until = claim.until;
-        let claimed = machine::claimed(stored.as_ref(), client_id, claim, expected, now);
-        match self.store.save(&claimed, expected).await {
+        let write = machine::claim_write(stored.as_ref(), claim, condition, now);
+        match self.store.claim(client_id, &write, now).await {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
             Err(other) => return Err(other.into()),
@@ -184,12 +211,7 @@ impl IssuanceService {
             Err(error) => {
                 // Give the clientId back at once so the caller may retry; if this write fails
                 // too, the claim lapses by itself.
-                let released = machine::released(&claimed);
-                if let Err(release_error) = self
-                    .store
-                    .save(&released, Expected::Version(claimed.version))
-                    .await
-                {
+                if let Err(release_error) = self.store.release(client_id, &claim_id).await {
                     tracing::warn!(client_id = %client_id, error = %release_error, "claim not released; it will lapse");
                 }
                 tracing::warn!(
@@ -202,10 +224,16 @@ impl IssuanceService {
                 return Err(error.into());
             }
         };
-        let record =
-            machine::with_new_pair(&claimed, pair.clone(), now.plus(self.policy.retention));
+        let install = machine::install(
+            stored.as_ref(),
+            &claim_id,
+            pair.clone(),
+            now.plus(self.policy.retention),
+            now,
+        );
+        // Conditioned on the claim alone: callbacks for the old pair may have landed meanwhile.
         self.store
-            .save(&record, Expected::Version(claimed.version))
+            .install(client_id, &install)
             .await
             .map_err(|error| match error {
                 // Only possible if minting outlived the claim, which claim_ttl rules out.
@@ -227,14 +255,59 @@ impl IssuanceService {
         })
     }
 
-    /// The live pair of a clientId (an expired one counts as absent).
-    pub async fn status(&self, client_id: &ClientId) -> Result<Pair, StatusError> {
+    /// The live pair of a clientId (an expired one counts as absent) and the pairs it
+    /// replaced. A pair whose sessions are all final without a verdict on them (a crash
+    /// between a callback's two writes, and no redelivery) is decided here, by the same rules,
+    /// once.
+    pub async fn status(&self, client_id: &ClientId) -> Result<PairView, StatusError> {
         let now = self.clock.now();
-        self.store
+        let read = self.live_view(client_id, now).await?;
+        let Some(verdict) = machine::verdict_due(&read.pair, &self.policy.verdict, now) else {
+            return Ok(read);
+        };
+        let pair = &read.pair;
+        let recorded = self
+            .store
+            .record_verdict(client_id, &pair.pair_id, &verdict, pair.verdict.as_ref())
+            .await?;
+        if !recorded {
+            // Someone else decided (or revised) it meanwhile: show what they recorded.
+            return self.live_view(client_id, now).await;
+        }
+        tracing::info!(
+            client_id = %client_id,
+            pair_id = %pair.pair_id,
+            outcome = ?verdict.outcome,
+            reasons = ?verdict.reasons,
+            verdict_version = verdict.version,
+            "pair decided on read"
+        );
+        let mut decided = read;
+        let pair = &mut decided.pair;
+        pair.earlier_verdicts.extend(pair.verdict.take());
+        pair.updated_at = verdict.decided_at;
+        pair.verdict = Some(verdict);
+        Ok(decided)
+    }
+
+    async fn live_view(
+        &self,
+        client_id: &ClientId,
+        now: Timestamp,
+    ) -> Result<PairView, StatusError> {
+        let record = self
+            .store
             .load(client_id)
             .await?
-            .and_then(|record| record.live_pair(now).cloned())
-            .ok_or(StatusError::NotFound)
+            .ok_or(StatusError::NotFound)?;
+        let pair = record
+            .live_pair(now)
+            .cloned()
+            .ok_or(StatusError::NotFound)?;
+        Ok(PairView {
+            pair,
+            previous_pairs: record.previous_pairs,
+        })
     }
 
     /// DOCUMENT token first, then the IDENTIFICATION token that redirects into it.
@@ -322,10 +395,14 @@ impl IssuanceService {
             },
             document,
             url_expires_at: now.plus(self.policy.token_expiry),
+            results_due_by: Some(now.plus(self.policy.results_due_within(mode))),
             created_at: now,
             updated_at: now,
             results: Default::default(),
+            finals: vec![],
+            final_digests: vec![],
             verdict: None,
+            earlier_verdicts: vec![],
         }
     }
 

@@ -122,6 +122,9 @@ pub struct PairRecord {
     pub claim: Option<Claim>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pair: Option<Pair>,
+    /// Pairs a restart replaced, oldest first; bounded by [`machine::MAX_PREVIOUS_PAIRS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_pairs: Vec<PreviousPair>,
 }
 
 /// Held by the request that is minting tokens for a clientId, so that concurrent requests
@@ -150,12 +153,54 @@ pub struct Pair {
     pub url_expires_at: Timestamp,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-    /// Each session's latest result, keyed by its scanRef (so a callback is stored without
+    /// Before this, a pending pair is not replaced by a plain issuance request: the person
+    /// may be in a session opened at the link's last moment, and its results still to come.
+    /// Records from before this field existed fall back to `url_expires_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_due_by: Option<Timestamp>,
+    /// Each session's current result, keyed by its scanRef (so a callback is stored without
     /// knowing its role first; the role is whichever session owns the scanRef).
     #[serde(default)]
     pub results: BTreeMap<String, HalfResult>,
+    /// Every final result accepted for the pair, in order of arrival, without personal data:
+    /// a revision's predecessor stays here. Bounded by [`machine::MAX_FINALS`].
+    #[serde(default)]
+    pub finals: Vec<FinalEntry>,
+    /// The digests of `finals`, flat so that a store condition can test membership: a final
+    /// whose digest is here was seen before and changes nothing.
+    #[serde(default)]
+    pub final_digests: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
+    /// The verdicts this one replaced, oldest first (one per revision at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_verdicts: Vec<Verdict>,
+}
+
+/// One final result as the pair's history keeps it: no names, dates or document numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FinalEntry {
+    pub scan_ref: String,
+    pub overall: OverallStatus,
+    pub received_at: Timestamp,
+}
+
+/// What is kept of a pair that a restart replaced: its outcome, never its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousPair {
+    pub pair_id: String,
+    pub mode: Mode,
+    /// `None` when it was replaced while still pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+    pub replaced_at: Timestamp,
 }
 
 /// One iDenfy session of the pair, as issuance recorded it.
@@ -172,6 +217,18 @@ pub struct Verdict {
     pub outcome: Outcome,
     pub reasons: Vec<Reason>,
     pub decided_at: Timestamp,
+    /// 1 for the first verdict of a pair, one more for each verdict a revision brought.
+    #[serde(default = "first_verdict_version")]
+    pub version: u32,
+    /// The results it was decided on: each session's scanRef → the digest of its final. A
+    /// pair is decided again only when its current finals differ from these. Empty on
+    /// verdicts recorded before revisions were tracked (never decided again).
+    #[serde(default)]
+    pub basis: BTreeMap<String, String>,
+}
+
+fn first_verdict_version() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -207,6 +264,9 @@ pub enum Reason {
     PermitMissing,
     /// Additional-step mode: iDenfy marked the upload step INVALID.
     PermitInvalid,
+    /// iDenfy revised a final result, and the new verdict would be more lenient than the one
+    /// it replaces: a person decides.
+    ResultRevised,
 }
 
 /// A preliminary result (`final: false`) may be replaced by the final one; nothing replaces a
@@ -244,9 +304,13 @@ pub enum OverallStatus {
     Suspected,
     Reviewing,
     Expired,
+    /// Seen in the wild beside EXPIRED: the session expired and its data was deleted.
+    ExpiredDeleted,
     Active,
     Deleted,
     Archived,
+    /// The body carried no `status.overall`: no result at all.
+    Missing,
     Other(String),
 }
 
@@ -258,6 +322,8 @@ impl From<String> for OverallStatus {
             "SUSPECTED" => Self::Suspected,
             "REVIEWING" => Self::Reviewing,
             "EXPIRED" => Self::Expired,
+            "EXPIRED-DELETED" => Self::ExpiredDeleted,
+            "MISSING" => Self::Missing,
             "ACTIVE" => Self::Active,
             "DELETED" => Self::Deleted,
             "ARCHIVED" => Self::Archived,
@@ -280,6 +346,8 @@ impl OverallStatus {
             Self::Suspected => "SUSPECTED",
             Self::Reviewing => "REVIEWING",
             Self::Expired => "EXPIRED",
+            Self::ExpiredDeleted => "EXPIRED-DELETED",
+            Self::Missing => "MISSING",
             Self::Active => "ACTIVE",
             Self::Deleted => "DELETED",
             Self::Archived => "ARCHIVED",
@@ -314,6 +382,11 @@ pub struct HalfResult {
     /// What the callback said of the permit's upload step, when it said anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_step: Option<PermitStep>,
+    /// A keyed digest of the session's scanRef and everything above that the verdict reads
+    /// (not the rank, the event type or the time): two bodies with the same digest are the
+    /// same result. Empty on results stored before revisions were tracked.
+    #[serde(default)]
+    pub digest: String,
     pub received_at: Timestamp,
 }
 
@@ -398,6 +471,26 @@ impl Pair {
         self.verdict
             .as_ref()
             .map_or(PairStatus::Pending, |v| v.outcome.into())
+    }
+
+    /// The pair's sessions: the identity session, and the document session of a two-session
+    /// pair.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        std::iter::once(&self.identity).chain(self.document.as_ref())
+    }
+
+    /// Each session's scanRef → the digest of its current final result, when every session
+    /// has one: what a verdict is decided on.
+    pub fn final_basis(&self) -> Option<BTreeMap<String, String>> {
+        self.sessions()
+            .map(|session| {
+                let half = self
+                    .results
+                    .get(&session.scan_ref)
+                    .filter(|h| h.is_final())?;
+                Some((session.scan_ref.clone(), half.digest.clone()))
+            })
+            .collect()
     }
 }
 

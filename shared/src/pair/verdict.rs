@@ -1,7 +1,8 @@
 //! The verdict policy: what two final halves mean together ([`decide`]).
 //!
 //! - Either half DENIED → REJECTED.
-//! - Either half abandoned (EXPIRED, or an expired/cancelled event) → INCOMPLETE.
+//! - Either half abandoned (EXPIRED, EXPIRED-DELETED, or no result in the body) → INCOMPLETE;
+//!   an expiry or cancel event that carries a result is judged on that result.
 //! - Both APPROVED and every compared field matching → VERIFIED.
 //! - Anything else → REQUIRES_REVIEW, with every reason found.
 //!
@@ -34,15 +35,42 @@ impl Default for VerdictPolicy {
     }
 }
 
-const ABANDONED_EVENTS: [&str; 2] = ["IDENTIFICATION_EXPIRED", "IDENTIFICATION_CANCELLED"];
-
+/// The session was abandoned: its status says it expired, or the body carried no result.
+/// Only the body counts: an expiry or cancel event may carry a real result (IDENFY.md), and
+/// the event-type header is not signed.
 fn abandoned(half: &HalfResult) -> bool {
-    matches!(half.overall, OverallStatus::Expired)
-        || half.overall.as_str() == "EXPIRED-DELETED"
-        || half
-            .event_type
-            .as_deref()
-            .is_some_and(|event| ABANDONED_EVENTS.contains(&event))
+    matches!(
+        half.overall,
+        OverallStatus::Expired | OverallStatus::ExpiredDeleted | OverallStatus::Missing
+    )
+}
+
+/// How hard an outcome is on the person, from VERIFIED up to REJECTED.
+fn severity(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Verified => 0,
+        // Not a judgement: the site may simply ask again.
+        Outcome::Incomplete => 1,
+        Outcome::RequiresReview => 2,
+        Outcome::Rejected => 3,
+    }
+}
+
+/// The verdict a revision may bring after `previous`: the same or stricter stands by itself;
+/// a more lenient one becomes REQUIRES_REVIEW with `RESULT_REVISED`, for a person to decide.
+pub fn fail_safe(
+    previous: Outcome,
+    outcome: Outcome,
+    reasons: Vec<Reason>,
+) -> (Outcome, Vec<Reason>) {
+    if severity(outcome) >= severity(previous) {
+        return (outcome, reasons);
+    }
+    let mut reasons = reasons;
+    reasons.push(Reason::ResultRevised);
+    reasons.sort();
+    reasons.dedup();
+    (Outcome::RequiresReview, reasons)
 }
 
 fn per_role(role: Role, identity: Reason, document: Reason) -> Reason {
@@ -196,6 +224,7 @@ mod tests {
             doc_number_hash: some(number),
             tags: vec![],
             permit_step: None,
+            digest: String::new(),
             received_at: Timestamp::from_unix_seconds(0),
         }
     }
@@ -370,14 +399,41 @@ mod tests {
                 vec![DocumentAbandoned],
             ),
             (
-                "a cancelled session",
+                "a cancel event that carries an approval is judged on it",
                 with(
                     |h| h.event_type = Some("IDENTIFICATION_CANCELLED".into()),
                     id_card(),
                 ),
                 permit(),
+                Verified,
+                vec![],
+            ),
+            (
+                "an expiry event that carries a denial is judged on it",
+                id_card(),
+                with(
+                    |h| {
+                        h.event_type = Some("IDENTIFICATION_EXPIRED".into());
+                        h.overall = OverallStatus::Denied;
+                    },
+                    permit(),
+                ),
+                Rejected,
+                vec![DocumentDenied],
+            ),
+            (
+                "EXPIRED-DELETED is abandoned",
+                with(|h| h.overall = OverallStatus::ExpiredDeleted, id_card()),
+                permit(),
                 Incomplete,
                 vec![IdentityAbandoned],
+            ),
+            (
+                "a body without a result is abandoned",
+                id_card(),
+                with(|h| h.overall = OverallStatus::Missing, permit()),
+                Incomplete,
+                vec![DocumentAbandoned],
             ),
             (
                 "identity SUSPECTED",
@@ -414,6 +470,47 @@ mod tests {
         for (case, identity, document, outcome, reasons) in table {
             assert_eq!(verdict(identity, document), (outcome, reasons), "{case}");
         }
+    }
+
+    #[test]
+    fn a_revision_may_tighten_a_verdict_but_never_relax_it() {
+        use Outcome::*;
+        use Reason::*;
+        let all = [Verified, Incomplete, RequiresReview, Rejected];
+        for previous in all {
+            for outcome in all {
+                let reasons = match outcome {
+                    Verified => vec![],
+                    Incomplete => vec![IdentityAbandoned],
+                    RequiresReview => vec![NameMismatch],
+                    Rejected => vec![DocumentDenied],
+                };
+                let revised = fail_safe(previous, outcome, reasons.clone());
+                if severity(outcome) >= severity(previous) {
+                    assert_eq!(revised, (outcome, reasons), "{previous:?} -> {outcome:?}");
+                } else {
+                    let mut expected = reasons;
+                    expected.push(ResultRevised);
+                    assert_eq!(
+                        revised,
+                        (RequiresReview, expected),
+                        "{previous:?} -> {outcome:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            fail_safe(Verified, Rejected, vec![IdentityDenied]),
+            (Rejected, vec![IdentityDenied])
+        );
+        assert_eq!(
+            fail_safe(Rejected, Verified, vec![]),
+            (RequiresReview, vec![ResultRevised])
+        );
+        assert_eq!(
+            fail_safe(RequiresReview, Verified, vec![]),
+            (RequiresReview, vec![ResultRevised])
+        );
     }
 
     #[test]

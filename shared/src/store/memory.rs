@@ -2,7 +2,9 @@
 
 use super::{Expected, HalfWrite, PairStore, StoreError};
 use crate::clock::Timestamp;
-use crate::pair::machine::{accept_half, accept_verdict};
+use crate::pair::machine::{
+    ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
+};
 use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -47,6 +49,34 @@ impl PairStore for MemoryStore {
         Ok(())
     }
 
+    async fn claim(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimWrite,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut records = self.records();
+        let next =
+            claimed(records.get(client_id), client_id, write, now).ok_or(StoreError::Conflict)?;
+        records.insert(client_id.clone(), next);
+        Ok(())
+    }
+
+    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
+        let mut records = self.records();
+        if let Some(next) = released(records.get(client_id), claim_id) {
+            records.insert(client_id.clone(), next);
+        }
+        Ok(())
+    }
+
+    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
+        let mut records = self.records();
+        let next = installed(records.get(client_id), install).ok_or(StoreError::Conflict)?;
+        records.insert(client_id.clone(), next);
+        Ok(())
+    }
+
     async fn record_half(
         &self,
         client_id: &ClientId,
@@ -72,6 +102,7 @@ impl PairStore for MemoryStore {
         client_id: &ClientId,
         pair_id: &str,
         verdict: &Verdict,
+        _replaces: Option<&Verdict>,
     ) -> Result<bool, StoreError> {
         let mut records = self.records();
         let next = records

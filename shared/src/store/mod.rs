@@ -5,6 +5,7 @@ pub mod dynamo;
 pub mod memory;
 
 use crate::clock::Timestamp;
+use crate::pair::machine::{ClaimWrite, Install};
 use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
 use async_trait::async_trait;
 
@@ -37,8 +38,24 @@ pub trait PairStore: Send + Sync {
     async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError>;
 
     /// Writes `record` whole if the stored one is still as `expected`, else `Conflict`.
-    /// `record.version` is the version being written.
+    /// `record.version` is the version being written. (Seeding tests and benchmarks; the
+    /// functions write through the operations below.)
     async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError>;
+
+    /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else `Conflict`.
+    /// Only the claim, the expiry and the version change: a live pair is left as it is.
+    async fn claim(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimWrite,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Gives the claim `claim_id` back, if it is still held ([`crate::pair::machine::released`]).
+    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError>;
+
+    /// Puts a minted pair in place under its claim ([`crate::pair::machine::installed`]), else `Conflict`.
+    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError>;
 
     /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
     /// conditional write. Returns the record after the write, or as it stood when refused.
@@ -51,12 +68,15 @@ pub trait PairStore: Send + Sync {
     ) -> Result<HalfWrite, StoreError>;
 
     /// Records the verdict if [`crate::pair::machine::accept_verdict`] allows it: true when
-    /// this call wrote it, false when the pair was already decided or replaced.
+    /// this call wrote it, false when the pair was decided on these results already, revised
+    /// since, or replaced. `replaces` is the pair's verdict as read (the one `verdict`
+    /// follows), kept in the pair's history.
     async fn record_verdict(
         &self,
         client_id: &ClientId,
         pair_id: &str,
         verdict: &Verdict,
+        replaces: Option<&Verdict>,
     ) -> Result<bool, StoreError>;
 }
 

@@ -1,0 +1,24 @@
+//! Every rule about how a pair record may change, in one place: [`issuing`] (which request
+//! mints, and the claim it mints under) and [`results`] (which callback changes the pair, and
+//! when a verdict is due).
+//!
+//! The DynamoDB adapter states each write's rule as a condition expression; the store
+//! conformance suite holds both adapters to the same outcomes.
+//!
+//! Invariants (each has a test): role from issuance's scanRef, never from the payload; a
+//! foreign scanRef changes nothing; preliminary < final; a final seen before changes nothing,
+//! a different one is a revision; one verdict per distinct set of current finals, never more
+//! lenient after a revision than fail-safe allows; any crash leaves the pair completable by a
+//! retry; an expired pair is absent; a restart lands whatever callbacks do meanwhile.
+
+pub mod issuing;
+pub mod results;
+
+#[cfg(test)]
+mod fixtures;
+
+pub use issuing::{
+    ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, claim_write,
+    claimed, decide_issuance, install, installed, released,
+};
+pub use results::{MAX_FINALS, accept_half, accept_verdict, verdict_due};
