@@ -11,6 +11,7 @@ mod chain;
 mod fuzz;
 mod issue_tokens_events;
 mod lambda_runtime;
+mod lifecycle;
 mod local_stack;
 mod store_conformance;
 mod token_client;
