@@ -127,7 +127,9 @@ async fn a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_it(
 
     let stored = |decided: bool| json!({"result": "STORED", "decided": decided});
     let unchanged = json!({"result": "UNCHANGED", "decided": false});
-    let steps: Vec<(&str, String, Value, Option<(&str, u64)>)> = vec![
+    // (step, callback body, its answer, the status and verdict version GET shows after it)
+    type Step<'a> = (&'a str, String, Value, Option<(&'a str, u64)>);
+    let steps: Vec<Step> = vec![
         (
             "identity final",
             identity_approved.clone(),
@@ -274,14 +276,15 @@ async fn expiry_and_cancel_events_are_judged_on_the_result_they_carry(
     let expired_deleted = DocFields::new("EXPIRED-DELETED", "", "", "", "", "");
     // (identity result, its event; document result or None for a body without a status,
     // its event; the verdict)
-    let cases: Vec<(
+    type Case<'a> = (
         DocFields,
-        &str,
+        &'a str,
         Option<DocFields>,
-        &str,
+        &'a str,
         Outcome,
         Vec<Reason>,
-    )> = vec![
+    );
+    let cases: Vec<Case> = vec![
         (
             sample_id_card(),
             "IDENTIFICATION_EXPIRED",
