@@ -365,3 +365,62 @@ pub fn numbered_pair(prefix: &str, i: usize) -> (String, String, String, String)
         format!("00000000-0000-4000-9000-{i:012}"),
     )
 }
+
+/// Checks every verdict a two-session pair recorded, oldest first: as many as the verdict
+/// writes the store saw, versions counting up, each decided on its own set of final results
+/// (found in `halves` by digest; none twice), the first by the policy and each later one by the
+/// policy made fail-safe against the verdict it replaced; the current one on the current
+/// finals. Returns what is wrong.
+pub fn check_verdict_history(
+    pair: &Pair,
+    halves: &std::collections::HashMap<String, shared::pair::HalfResult>,
+    verdict_writes: usize,
+) -> Result<(), String> {
+    use shared::pair::verdict::{decide, fail_safe};
+    let verdicts: Vec<&shared::pair::Verdict> = pair
+        .earlier_verdicts
+        .iter()
+        .chain(pair.verdict.as_ref())
+        .collect();
+    if verdicts.len() != verdict_writes {
+        return Err(format!(
+            "{} verdicts recorded, {verdict_writes} verdict writes",
+            verdicts.len()
+        ));
+    }
+    let mut previous: Option<&shared::pair::Verdict> = None;
+    for (n, verdict) in verdicts.iter().enumerate() {
+        if verdict.version as usize != n + 1 {
+            return Err(format!("verdict {n} has version {}", verdict.version));
+        }
+        if verdicts[..n].iter().any(|v| v.basis == verdict.basis) {
+            return Err(format!("two verdicts on one set of finals: {verdicts:?}"));
+        }
+        let half = |scan_ref: &str| {
+            verdict
+                .basis
+                .get(scan_ref)
+                .and_then(|digest| halves.get(digest))
+                .filter(|half| half.is_final())
+        };
+        let document = pair.document.as_ref().ok_or("not a two-session pair")?;
+        let (Some(identity), Some(document)) =
+            (half(&pair.identity.scan_ref), half(&document.scan_ref))
+        else {
+            return Err(format!("verdict {n} is not decided on two known finals"));
+        };
+        let (outcome, reasons) = decide(identity, document, &VerdictPolicy::default());
+        let expected = match previous {
+            Some(previous) => fail_safe(previous.outcome, outcome, reasons),
+            None => (outcome, reasons),
+        };
+        if (verdict.outcome, verdict.reasons.clone()) != expected {
+            return Err(format!("verdict {n} is {verdict:?}, expected {expected:?}"));
+        }
+        previous = Some(verdict);
+    }
+    if pair.verdict.as_ref().map(|v| &v.basis) != pair.final_basis().as_ref() {
+        return Err("the current verdict is not decided on the current finals".into());
+    }
+    Ok(())
+}
