@@ -470,9 +470,8 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
                 .final_digests
                 .iter()
                 .zip(&pair.finals)
-                .filter(|(_, f)| f.scan_ref == scan_ref)
-                .map(|(digest, _)| digest)
-                .last();
+                .rfind(|(_, f)| f.scan_ref == scan_ref)
+                .map(|(digest, _)| digest);
             prop_assert_eq!(
                 Some(&current.digest),
                 last,
