@@ -199,3 +199,56 @@ async fn second_token_unavailable_is_a_503_with_retry_after() {
         .unwrap();
     assert_eq!(record.pair, None);
 }
+
+/// iDenfy's 2021 docs: standard errors may all come as HTTP 400 with an identifier. The
+/// identifier decides what the caller is told, and is passed on.
+#[tokio::test]
+async fn documented_400_errors_are_told_apart_by_their_identifier() {
+    let cases = [
+        (
+            "UNAUTHORIZED",
+            "Invalid authorization credentials",
+            502,
+            "UNAUTHORIZED",
+        ),
+        (
+            "PERMISSIONS_ERROR",
+            "Partner reached token limit",
+            502,
+            "PAYMENT_REQUIRED",
+        ),
+        (
+            "TOO_MANY_REQUESTS",
+            "Too many requests.",
+            503,
+            "RATE_LIMITED",
+        ),
+        (
+            "BAD_VALUE",
+            "Invalid value for field locale.",
+            502,
+            "BAD_REQUEST",
+        ),
+    ];
+    for (n, (identifier, message, status, kind)) in cases.into_iter().enumerate() {
+        let stub = IdenfyStub::minting().await;
+        refuse_identity_tokens(
+            &stub,
+            ResponseTemplate::new(400)
+                .set_body_json(json!({"identifier": identifier, "message": message})),
+        )
+        .await;
+        let handler = IssueTokens::new(service(
+            Arc::new(MemoryStore::new()),
+            Arc::new(stub.client()),
+            Arc::new(ManualClock::at(T0)),
+        ));
+        let (got, retry_after, body) = issue_via_handler(&handler, &format!("USER_4010{n}")).await;
+        assert_eq!(got, status, "{identifier}: {body}");
+        assert_eq!(body["idenfy"]["kind"], kind, "{identifier}");
+        assert_eq!(body["idenfy"]["status"], 400, "{identifier}");
+        assert_eq!(body["idenfy"]["identifier"], identifier);
+        assert_eq!(body["idenfy"]["message"], message);
+        assert_eq!(retry_after.is_some(), status == 503, "{identifier}");
+    }
+}

@@ -72,7 +72,8 @@ pub mod limits {
     pub const EXPIRY_TIME_MAX: u32 = 2_592_000;
     pub const SESSION_LENGTH_MIN: u32 = 60;
     pub const SESSION_LENGTH_MAX: u32 = 3600;
-    pub const LOCALE_MAX: usize = 7;
+    /// `locale` is a two-letter language code (en, de, lt…).
+    pub const LOCALE_LEN: usize = 2;
     pub const EXTERNAL_REF_MAX: usize = 40;
 }
 
@@ -152,10 +153,7 @@ impl TokenRequest {
             );
         }
         if let Some(locale) = &self.locale {
-            check(
-                !locale.is_empty() && locale.len() <= LOCALE_MAX,
-                "locale must be 1-7 characters",
-            );
+            check(is_locale(locale), "locale must be a two-letter code");
         }
         if let Some(external_ref) = &self.external_ref {
             check(
@@ -169,6 +167,11 @@ impl TokenRequest {
             Err(problems)
         }
     }
+}
+
+/// A two-letter language code, lower case, as iDenfy lists them.
+pub fn is_locale(value: &str) -> bool {
+    value.len() == limits::LOCALE_LEN && value.bytes().all(|b| b.is_ascii_lowercase())
 }
 
 /// `YYYY-MM-DD` naming a real calendar date.
@@ -287,8 +290,31 @@ impl IdenfyError {
         }
     }
 
-    /// Classifies a non-2xx answer.
+    /// Classifies a non-2xx answer: by iDenfy's `identifier` first (its docs say standard
+    /// errors may all come as HTTP 400 + identifier), by the status when the identifier is
+    /// absent or unknown.
     pub fn from_status(upstream: Upstream, retry_after: Option<Duration>) -> Self {
+        match upstream.identifier.as_deref() {
+            Some("UNAUTHORIZED") => return IdenfyError::Unauthorized(upstream),
+            // "Partner reached token limit" is out of credits; other permission refusals are
+            // about the account or environment.
+            Some("PERMISSIONS_ERROR")
+                if upstream.message.to_ascii_lowercase().contains("limit") =>
+            {
+                return IdenfyError::PaymentRequired(upstream);
+            }
+            Some("PERMISSIONS_ERROR" | "FORBIDDEN") => return IdenfyError::Forbidden(upstream),
+            Some("TOO_MANY_REQUESTS") => {
+                return IdenfyError::RateLimited {
+                    upstream,
+                    retry_after,
+                };
+            }
+            Some("BAD_VALUE" | "MISSING_VALUE" | "VALIDATION_ERROR" | "JSON_ERROR") => {
+                return IdenfyError::BadRequest(upstream);
+            }
+            _ => {}
+        }
         match upstream.status {
             400 => IdenfyError::BadRequest(upstream),
             401 => IdenfyError::Unauthorized(upstream),
@@ -365,5 +391,39 @@ mod tests {
         ));
         assert!(IdenfyError::from_status(up(429), None).is_transient());
         assert!(!IdenfyError::from_status(up(402), None).is_transient());
+    }
+
+    #[test]
+    fn identifiers_classify_before_statuses() {
+        let up = |status, identifier: &str, message: &str| Upstream {
+            status,
+            identifier: Some(identifier.to_owned()),
+            message: message.to_owned(),
+        };
+        let kind = |status, identifier, message| {
+            IdenfyError::from_status(up(status, identifier, message), None).kind()
+        };
+        assert_eq!(
+            kind(400, "UNAUTHORIZED", "Invalid authorization credentials"),
+            "UNAUTHORIZED"
+        );
+        assert_eq!(
+            kind(400, "PERMISSIONS_ERROR", "Partner reached token limit"),
+            "PAYMENT_REQUIRED"
+        );
+        assert_eq!(
+            kind(
+                400,
+                "PERMISSIONS_ERROR",
+                "You are not allowed to use a custom callback url"
+            ),
+            "FORBIDDEN"
+        );
+        assert_eq!(kind(400, "TOO_MANY_REQUESTS", "slow down"), "RATE_LIMITED");
+        assert!(IdenfyError::from_status(up(400, "TOO_MANY_REQUESTS", "x"), None).is_transient());
+        assert_eq!(kind(403, "BAD_VALUE", "x"), "BAD_REQUEST");
+        // Unknown identifiers fall back to the status.
+        assert_eq!(kind(401, "SOMETHING_NEW", "x"), "UNAUTHORIZED");
+        assert_eq!(kind(503, "SOMETHING_NEW", "x"), "SERVER_ERROR");
     }
 }

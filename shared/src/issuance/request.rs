@@ -158,17 +158,15 @@ impl IssueRequest {
                 "must be a date as YYYY-MM-DD, from 1900 on",
             );
         }
-        let locale = fields.string("locale");
+        // Either case is accepted; iDenfy's codes are lower case.
+        let locale = fields.string("locale").map(|l| l.to_ascii_lowercase());
         if let Some(locale) = &locale
-            && !((1..=limits::LOCALE_MAX).contains(&locale.len())
-                && locale
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            && !crate::idenfy::is_locale(locale)
         {
             fields.error(
                 "locale",
                 "INVALID_FORMAT",
-                "must be 1-7 letters, digits or hyphens, e.g. en or lt",
+                "must be a two-letter language code, e.g. en or lt",
             );
         }
         let site_urls = SiteUrls {
@@ -329,6 +327,20 @@ mod tests {
                 ("mode".to_owned(), "INVALID_VALUE"),
             ]
         );
+    }
+
+    #[test]
+    fn locale_is_a_two_letter_code() {
+        let locale = |value: &str| {
+            IssueRequest::from_json(&json!({"clientId": "U", "locale": value}), &origins())
+                .map(|r| r.locale)
+                .map_err(|errors| errors.into_iter().map(|e| e.code).collect::<Vec<_>>())
+        };
+        assert_eq!(locale("lt"), Ok(Some("lt".to_owned())));
+        assert_eq!(locale("DE"), Ok(Some("de".to_owned())));
+        for bad in ["en-GB", "e", "eng", "e1", "", "ée"] {
+            assert_eq!(locale(bad), Err(vec!["INVALID_FORMAT"]), "{bad:?}");
+        }
     }
 
     #[test]
