@@ -76,6 +76,8 @@ struct AppState {
     issue_tokens: IssueTokens,
     callback: IdenfyCallback,
     site_origin: String,
+    /// The iDenfy simulator, when it runs: the final page links to its dashboard.
+    simulator_url: Option<String>,
 }
 
 /// The running stack; dropping it does not stop it (the tasks run until the process ends).
@@ -207,6 +209,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         issue_tokens: IssueTokens::new(issuance),
         callback: IdenfyCallback::new(callbacks, Some(signing_keys), 512 * 1024),
         site_origin: site_origin.clone(),
+        simulator_url: simulator_url.clone(),
     };
     let router = Router::new()
         .route("/", get(site::start_page))

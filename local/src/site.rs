@@ -186,12 +186,59 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
         "REJECTED" => "The verification was rejected.",
         _ => "The verification was not completed; please start again.",
     };
+    // Earlier verdicts (iDenfy revised a result since): newest first.
+    let earlier: String = response["earlierVerdicts"]
+        .as_array()
+        .map(|verdicts| {
+            verdicts
+                .iter()
+                .rev()
+                .map(|v| {
+                    let reasons: Vec<&str> = v["reasons"]
+                        .as_array()
+                        .map(|r| r.iter().filter_map(Value::as_str).collect())
+                        .unwrap_or_default();
+                    format!(
+                        r#"<li data-status="{status}">{status}{reasons} — decided {at}</li>"#,
+                        status = escape(v["status"].as_str().unwrap_or("")),
+                        reasons = if reasons.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", escape(&reasons.join(", ")))
+                        },
+                        at = escape(v["decidedAt"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let earlier = if earlier.is_empty() {
+        String::new()
+    } else {
+        format!(
+            r#"<h2>Earlier outcomes</h2><p>iDenfy revised a result; these verdicts came before.</p><ul id="earlier">{earlier}</ul>"#
+        )
+    };
+    let dashboard = state.simulator_url.as_deref().map_or_else(String::new, |url| {
+        let mut link = format!("{url}/dashboard?");
+        link.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("clientId", &query.client_id)
+                .finish(),
+        );
+        format!(
+            r#"<p><a id="idenfy-dashboard" href="{}">iDenfy sandbox dashboard</a>: review a session again.</p>"#,
+            escape(&link)
+        )
+    });
     let body = format!(
         r#"<h1>Your verification</h1>
 <p>clientId <code>{client}</code></p>
 <p id="status" class="status" data-decided="{decided}">{verdict}</p>
 <p>{explanation}</p>
 <ul id="reasons">{reasons}</ul>
+{earlier}
+{dashboard}
 <p><a href="/">Start another</a></p>"#,
         client = escape(&query.client_id),
         decided = !pending,

@@ -2,7 +2,7 @@
 //! lighter on a 2-core build than a WebDriver client crate). Debian's `chromium` and
 //! `chromium-driver` packages; `.ci/run` installs them.
 
-use crate::journeys::{Journey, SessionInput, client_id};
+use crate::journeys::{Journey, Ran, SessionInput, client_id};
 use base64::Engine;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -211,11 +211,7 @@ impl Browser {
 
     /// Clicks through a journey like a person: the site's start page, both simulated iDenfy
     /// sessions, then the final page until it shows a verdict. Returns the statuses seen.
-    pub async fn run_journey(
-        &self,
-        site_url: &str,
-        journey: &Journey,
-    ) -> Result<Vec<String>, String> {
+    pub async fn run_journey(&self, site_url: &str, journey: &Journey) -> Result<Ran, String> {
         let client_id = client_id(journey);
         self.goto(site_url).await?;
         self.fill("#clientId", &client_id).await?;
@@ -266,7 +262,44 @@ impl Browser {
                 journey.expected_reasons
             ));
         }
-        Ok(seen)
+        Ok(Ran {
+            client_id,
+            final_url: self.url().await?,
+            statuses: seen,
+        })
+    }
+
+    /// On the site's final page: follows the link to iDenfy's (simulated) dashboard, reviews
+    /// the `kind` session again to `outcome`, and comes back to the final page.
+    pub async fn review_again(&self, ran: &Ran, kind: &str, outcome: &str) -> Result<(), String> {
+        self.goto(&ran.final_url).await?;
+        self.click("#idenfy-dashboard").await?;
+        let row = format!(
+            r#"tr[data-kind="{kind}"][data-client-id="{}"]"#,
+            ran.client_id
+        );
+        self.wait_for(&row).await?;
+        self.click(&format!(
+            r#"{row} .review-outcome option[value="{outcome}"]"#
+        ))
+        .await?;
+        self.click(&format!("{row} .review-again")).await?;
+        self.wait_for("#reviewed").await?;
+        self.goto(&ran.final_url).await
+    }
+
+    /// Waits up to 10 s for an element to appear (after a click that loads a page).
+    async fn wait_for(&self, css: &str) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.element(css).await {
+                Ok(_) => return Ok(()),
+                Err(error) if Instant::now() > deadline => {
+                    return Err(format!("{css} never appeared: {error}"));
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
     }
 
     async fn session(
@@ -307,6 +340,8 @@ impl Browser {
             self.click(&format!(r#"#permitUpload option[value="{upload}"]"#))
                 .await?;
         }
+        self.click(&format!(r#"#ending option[value="{}"]"#, input.ending))
+            .await?;
         self.click("#submit").await
     }
 }

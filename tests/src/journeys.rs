@@ -16,6 +16,9 @@ pub struct SessionInput {
     pub preliminary_first: bool,
     /// The additional step's file (`image`, `pdf`, `none`), when the session has that step.
     pub permit_upload: Option<&'static str>,
+    /// How the session ends: `finished`, `expired` or `cancelled` (the event that carries the
+    /// result).
+    pub ending: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +51,7 @@ fn id_card() -> SessionInput {
         document_number: "L01X00T47",
         preliminary_first: false,
         permit_upload: None,
+        ending: "finished",
     }
 }
 
@@ -61,6 +65,7 @@ fn permit() -> SessionInput {
         document_number: "RP4471932",
         preliminary_first: false,
         permit_upload: None,
+        ending: "finished",
     }
 }
 
@@ -81,7 +86,8 @@ fn two_sessions(
     }
 }
 
-/// The four two-session journeys of the seed, and the additional-step mode's.
+/// The four two-session journeys of the seed, sessions that expire or are cancelled with and
+/// without a result, and the additional-step mode's.
 pub fn journeys() -> Vec<Journey> {
     vec![
         two_sessions("matching", id_card(), permit(), "VERIFIED", &[]),
@@ -118,6 +124,30 @@ pub fn journeys() -> Vec<Journey> {
             "VERIFIED",
             &[],
         ),
+        two_sessions(
+            "expiry-and-cancel-carry-results",
+            SessionInput {
+                ending: "expired",
+                ..id_card()
+            },
+            SessionInput {
+                ending: "cancelled",
+                ..permit()
+            },
+            "VERIFIED",
+            &[],
+        ),
+        two_sessions(
+            "cancelled-before-the-photos",
+            SessionInput {
+                outcome: "EXPIRED",
+                ending: "cancelled",
+                ..id_card()
+            },
+            permit(),
+            "INCOMPLETE",
+            &["IDENTITY_ABANDONED"],
+        ),
         Journey {
             name: "additional-step-uploaded",
             mode: "additionalStep",
@@ -153,10 +183,19 @@ pub fn client_id(journey: &Journey) -> String {
     )
 }
 
+/// What a journey left behind.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub client_id: String,
+    /// The site's final page.
+    pub final_url: String,
+    /// Every status the final page showed, in order.
+    pub statuses: Vec<String>,
+}
+
 /// Drives a journey over plain HTTP, as a browser without JavaScript would (the pages need
 /// none): start form, identity session, document session, then the final page until decided.
-/// Returns every status the final page showed, in order.
-pub async fn run_over_http(site_url: &str, journey: &Journey) -> Result<Vec<String>, String> {
+pub async fn run_over_http(site_url: &str, journey: &Journey) -> Result<Ran, String> {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::limited(5))
         .build()
@@ -224,7 +263,74 @@ pub async fn run_over_http(site_url: &str, journey: &Journey) -> Result<Vec<Stri
     if api["status"] != journey.expected_status {
         return Err(format!("status API says {}", api["status"]));
     }
-    Ok(seen)
+    Ok(Ran {
+        client_id,
+        final_url: final_page.url,
+        statuses: seen,
+    })
+}
+
+/// A person at iDenfy reviews the `kind` session of `client_id` again to `outcome`, on the
+/// simulator's dashboard (reached from the site's final page, as a person would).
+pub async fn review_again_over_http(ran: &Ran, kind: &str, outcome: &str) -> Result<Page, String> {
+    let http = reqwest::Client::new();
+    let final_page = get(&http, &ran.final_url).await?;
+    let dashboard_url = href_of(&final_page.html, "idenfy-dashboard")
+        .ok_or("the final page links to no dashboard")?;
+    let dashboard = get(&http, &dashboard_url).await?;
+    let row_start = dashboard
+        .html
+        .find(&format!(
+            r#"data-kind="{kind}" data-client-id="{}""#,
+            ran.client_id
+        ))
+        .ok_or_else(|| format!("no {kind} session of {} on the dashboard", ran.client_id))?;
+    let row = &dashboard.html[row_start..];
+    let token = value_of(row, "authToken").ok_or("no authToken in the row")?;
+    let action = url::Url::parse(&dashboard.url)
+        .and_then(|u| u.join("/dashboard/review"))
+        .map_err(|e| e.to_string())?;
+    let reviewed = post_form(
+        &http,
+        action.as_str(),
+        form(&[("authToken", token.as_str()), ("outcome", outcome)]),
+    )
+    .await?;
+    if !reviewed.html.contains(r#"id="reviewed""#) {
+        return Err(format!("no review notice at {}", reviewed.url));
+    }
+    get(&http, &ran.final_url).await
+}
+
+/// The `href` of the link with this id.
+fn href_of(html: &str, id: &str) -> Option<String> {
+    let pattern = format!(r#"id="{id}" href=""#);
+    let start = html.find(&pattern)? + pattern.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("&amp;", "&"))
+}
+
+/// The `value` of the first input named `name`.
+fn value_of(html: &str, name: &str) -> Option<String> {
+    let pattern = format!(r#"name="{name}" value=""#);
+    let start = html.find(&pattern)? + pattern.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+/// The items of `<ul id="earlier">`: the status of each earlier verdict, newest first.
+pub fn earlier_of(html: &str) -> Vec<String> {
+    let Some(start) = html.find(r#"id="earlier""#) else {
+        return vec![];
+    };
+    let rest = &html[start..];
+    let end = rest.find("</ul>").unwrap_or(rest.len());
+    rest[..end]
+        .split(r#"data-status=""#)
+        .skip(1)
+        .filter_map(|item| item.split('"').next())
+        .map(str::to_owned)
+        .collect()
 }
 
 pub struct Page {
@@ -307,6 +413,7 @@ async fn submit_session(
     if let Some(upload) = input.permit_upload {
         fields.push(("permitUpload", upload));
     }
+    fields.push(("ending", input.ending));
     post_form(http, action.as_str(), form(&fields)).await
 }
 

@@ -2,7 +2,9 @@
 //! headless Chromium, and the binary started the way the README says.
 
 use integration_tests::browser::Browser;
-use integration_tests::journeys::{journeys, run_over_http};
+use integration_tests::journeys::{
+    earlier_of, journeys, reasons_of, review_again_over_http, run_over_http, status_of,
+};
 use local::{LocalConfig, StoreChoice};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
@@ -26,7 +28,8 @@ async fn all_journeys_over_http(store: StoreChoice) {
     for journey in journeys() {
         let seen = run_over_http(&running.site_url, &journey)
             .await
-            .unwrap_or_else(|e| panic!("{}: {e}", journey.name));
+            .unwrap_or_else(|e| panic!("{}: {e}", journey.name))
+            .statuses;
         if journey.shows_pending_first() {
             assert_eq!(
                 seen.first().map(String::as_str),
@@ -61,7 +64,8 @@ async fn journeys_in_a_real_browser() {
     let mut failures = Vec::new();
     for journey in journeys() {
         match browser.run_journey(&running.site_url, &journey).await {
-            Ok(seen) => {
+            Ok(ran) => {
+                let seen = ran.statuses;
                 if journey.shows_pending_first()
                     && seen.first().map(String::as_str) != Some("PENDING")
                 {
@@ -79,6 +83,153 @@ async fn journeys_in_a_real_browser() {
     browser.quit().await;
     running.stop();
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// The "matching" journey to VERIFIED, then iDenfy reviews the identity session again: to
+/// DENIED (REJECTED), back to APPROVED (the result seen first: nothing changes), to SUSPECTED
+/// (more lenient than REJECTED: REQUIRES_REVIEW). The final page shows the earlier outcomes.
+fn matching() -> integration_tests::journeys::Journey {
+    journeys()
+        .into_iter()
+        .find(|j| j.name == "matching")
+        .expect("the matching journey")
+}
+
+async fn review_again_over_http_on(store: StoreChoice) {
+    let running = local::start(config(store))
+        .await
+        .expect("the local stack starts");
+    let ran = run_over_http(&running.site_url, &matching())
+        .await
+        .expect("VERIFIED first");
+    let page = review_again_over_http(&ran, "identity", "DENIED")
+        .await
+        .expect("reviewed again");
+    assert_eq!(status_of(&page.html).as_deref(), Ok("REJECTED"));
+    assert_eq!(reasons_of(&page.html), vec!["IDENTITY_DENIED"]);
+    assert_eq!(earlier_of(&page.html), vec!["VERIFIED"]);
+    // Back to APPROVED with the very data sent first: a body seen before changes nothing.
+    let page = review_again_over_http(&ran, "identity", "APPROVED")
+        .await
+        .expect("reviewed again");
+    assert_eq!(status_of(&page.html).as_deref(), Ok("REJECTED"));
+    assert_eq!(earlier_of(&page.html), vec!["VERIFIED"]);
+    // SUSPECTED: more lenient than REJECTED, so a person decides.
+    let page = review_again_over_http(&ran, "identity", "SUSPECTED")
+        .await
+        .expect("reviewed again");
+    assert_eq!(status_of(&page.html).as_deref(), Ok("REQUIRES_REVIEW"));
+    assert_eq!(
+        reasons_of(&page.html),
+        vec!["IDENTITY_SUSPECTED", "RESULT_REVISED"]
+    );
+    assert_eq!(earlier_of(&page.html), vec!["REJECTED", "VERIFIED"]);
+    running.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_again_over_http_with_the_embedded_store() {
+    review_again_over_http_on(StoreChoice::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_again_over_http_with_dynamodb() {
+    let table = integration_tests::moto_table().await;
+    let name = table.store.table().to_owned();
+    table.store.delete_table().await.expect("a clean slate");
+    review_again_over_http_on(StoreChoice::DynamoDb { table: name }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_again_in_a_real_browser() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let browser = Browser::start().await;
+    let result = async {
+        let ran = browser.run_journey(&running.site_url, &matching()).await?;
+        if ran.statuses.last().map(String::as_str) != Some("VERIFIED") {
+            return Err(format!("not VERIFIED first: {:?}", ran.statuses));
+        }
+        browser.review_again(&ran, "identity", "DENIED").await?;
+        let status = browser.text("#status").await?;
+        let earlier = browser.text("#earlier").await?;
+        if status != "REJECTED" || !earlier.starts_with("VERIFIED") {
+            return Err(format!("final page shows {status}, earlier {earlier:?}"));
+        }
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let shot = browser.screenshot("review-again").await;
+        eprintln!("screenshot: {shot:?}");
+    }
+    browser.quit().await;
+    running.stop();
+    result.unwrap();
+}
+
+/// The simulator's redirects follow iDenfy's docs: successUrl when approved, errorUrl when the
+/// verification failed, unverifiedUrl when the session was not analysed.
+#[tokio::test]
+async fn the_simulator_redirects_as_idenfy_documents() {
+    use shared::idenfy::{IdenfyClient, IdenfyClientConfig, TokenIssuer, TokenRequest, TokenType};
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let simulator = running.simulator_url.clone().expect("simulator on");
+    let defaults = LocalConfig::default();
+    let client = IdenfyClient::new(IdenfyClientConfig::new(
+        &simulator,
+        &defaults.api_key,
+        &defaults.api_secret,
+    ))
+    .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (outcome, ending, expected) in [
+        ("APPROVED", "finished", "https://shop.example.com/success"),
+        ("DENIED", "finished", "https://shop.example.com/error"),
+        ("SUSPECTED", "finished", "https://shop.example.com/error"),
+        ("EXPIRED", "finished", "https://shop.example.com/unverified"),
+        ("APPROVED", "expired", "https://shop.example.com/unverified"),
+        (
+            "APPROVED",
+            "cancelled",
+            "https://shop.example.com/unverified",
+        ),
+    ] {
+        let mut request = TokenRequest::new("USER_REDIRECTS", TokenType::Document);
+        request.success_url = Some("https://shop.example.com/success".into());
+        request.error_url = Some("https://shop.example.com/error".into());
+        request.unverified_url = Some("https://shop.example.com/unverified".into());
+        // No webhook receiver for this clientId matters here: it is ignored as unknown.
+        let token = client.create_token(&request).await.unwrap();
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("authToken", &token.auth_token)
+            .append_pair("outcome", outcome)
+            .append_pair("ending", ending)
+            .append_pair("docType", "RESIDENCE_PERMIT")
+            .finish();
+        let response = http
+            .post(format!("{simulator}/api/v2/redirect"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok()),
+            Some(expected),
+            "{outcome} {ending}"
+        );
+    }
+    running.stop();
 }
 
 #[tokio::test]

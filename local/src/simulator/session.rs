@@ -1,0 +1,360 @@
+//! The session page behind iDenfy's redirect URL, and what finishing it sends: the result
+//! webhook(s), then the person on to the session's success, error or unverified URL.
+
+use super::{Session, Simulator, session_not_found};
+use crate::html::{escape, page};
+use axum::extract::{Form, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::idenfy::TokenType;
+
+#[derive(Deserialize)]
+pub(super) struct RedirectQuery {
+    #[serde(rename = "authToken")]
+    auth_token: String,
+}
+
+pub(super) async fn session_page(
+    State(sim): State<Simulator>,
+    Query(query): Query<RedirectQuery>,
+) -> Response {
+    let Some(session) = sim.session(&query.auth_token) else {
+        return session_not_found();
+    };
+    let request = &session.request;
+    let (title, kind, doc_types, default_type) = match request.token_type {
+        TokenType::Identification => (
+            "Identity verification",
+            "identity",
+            vec!["ID_CARD", "PASSPORT", "DRIVER_LICENSE", "RESIDENCE_PERMIT"],
+            "ID_CARD",
+        ),
+        TokenType::Document => {
+            let wanted = request
+                .documents
+                .as_ref()
+                .and_then(|d| d.first())
+                .map_or("RESIDENCE_PERMIT", String::as_str);
+            (
+                "Document verification",
+                "document",
+                vec!["RESIDENCE_PERMIT", "ID_CARD", "PASSPORT", "DRIVER_LICENSE"],
+                if doc_types_known(wanted) {
+                    wanted
+                } else {
+                    "RESIDENCE_PERMIT"
+                },
+            )
+        }
+    };
+    let options = |values: &[&str], selected: &str| {
+        values
+            .iter()
+            .map(|v| {
+                let chosen = if *v == selected { " selected" } else { "" };
+                format!(r#"<option value="{v}"{chosen}>{v}</option>"#)
+            })
+            .collect::<String>()
+    };
+    let field = |id: &str, label: &str, value: &str| {
+        format!(
+            r#"<label for="{id}">{label}</label><input id="{id}" name="{id}" value="{}">"#,
+            escape(value)
+        )
+    };
+    let body = format!(
+        r#"<p class="banner">iDenfy sandbox simulator — nothing here is real.</p>
+<h1 id="session-kind" data-kind="{kind}">{title}</h1>
+<p>clientId <code id="client-id">{client_id}</code>, scanRef <code>{scan_ref}</code></p>
+<form method="post" action="/api/v2/redirect">
+<input type="hidden" name="authToken" value="{auth_token}">
+<label for="outcome">Outcome</label>
+<select id="outcome" name="outcome">{outcomes}</select>
+<label for="ending">How the session ends</label>
+<select id="ending" name="ending">{endings}</select>
+<label for="docType">Document type</label>
+<select id="docType" name="docType">{doc_types}</select>
+{first}{last}{dob}{number}
+<label><input type="checkbox" id="preliminary" name="preliminary" value="on"> Send a preliminary result first (the final one follows)</label>
+{upload}<button id="submit" type="submit">Finish session</button>
+</form>"#,
+        upload = session.upload_step().map_or_else(String::new, |step| format!(
+            r#"<fieldset id="additional-step" data-step="{step}"><legend>Additional step: upload {step}</legend>
+<label for="permitUpload">The file the person uploads</label>
+<select id="permitUpload" name="permitUpload">{uploads}</select></fieldset>
+"#,
+            step = escape(&step),
+            uploads = options(&["image", "pdf", "none"], "image"),
+        )),
+        client_id = escape(&request.client_id),
+        scan_ref = escape(&session.scan_ref),
+        auth_token = escape(&query.auth_token),
+        outcomes = options(&OUTCOMES, "APPROVED"),
+        endings = ENDINGS
+            .iter()
+            .map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#))
+            .collect::<String>(),
+        doc_types = options(&doc_types, default_type),
+        first = field(
+            "firstName",
+            "First name",
+            request.first_name.as_deref().unwrap_or("JOHN")
+        ),
+        last = field(
+            "lastName",
+            "Last name",
+            request.last_name.as_deref().unwrap_or("MÜLLER")
+        ),
+        dob = field(
+            "dateOfBirth",
+            "Date of birth",
+            request.date_of_birth.as_deref().unwrap_or("1990-05-15")
+        ),
+        number = field(
+            "documentNumber",
+            "Document number",
+            if kind == "identity" {
+                "L01X00T47"
+            } else {
+                "RP4471932"
+            }
+        ),
+    );
+    Html(page(title, "", &body)).into_response()
+}
+
+/// `status.overall` the person can choose; EXPIRED: they left before any photo (no result).
+const OUTCOMES: [&str; 4] = ["APPROVED", "DENIED", "SUSPECTED", "EXPIRED"];
+
+/// How the session ends, and so which event delivers its result.
+const ENDINGS: [(&str, &str); 3] = [
+    ("finished", "Finished"),
+    (
+        "expired",
+        "Expired after the photos (the expiry event carries the result)",
+    ),
+    (
+        "cancelled",
+        "Cancelled by the person (the cancel event carries the result)",
+    ),
+];
+
+fn doc_types_known(doc_type: &str) -> bool {
+    ["RESIDENCE_PERMIT", "ID_CARD", "PASSPORT", "DRIVER_LICENSE"].contains(&doc_type)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(super) struct Finish {
+    #[serde(rename = "authToken")]
+    auth_token: String,
+    pub(super) outcome: String,
+    /// `finished` (default), `expired` or `cancelled`.
+    #[serde(default)]
+    ending: Option<String>,
+    #[serde(rename = "docType")]
+    doc_type: String,
+    #[serde(rename = "firstName", default)]
+    first_name: String,
+    #[serde(rename = "lastName", default)]
+    last_name: String,
+    #[serde(rename = "dateOfBirth", default)]
+    date_of_birth: String,
+    #[serde(rename = "documentNumber", default)]
+    document_number: String,
+    preliminary: Option<String>,
+    /// The upload step's file: `image`, `pdf` or `none`.
+    #[serde(rename = "permitUpload")]
+    permit_upload: Option<String>,
+}
+
+/// One webhook delivery: event type header and body.
+pub(super) struct Delivery {
+    pub(super) event_type: &'static str,
+    pub(super) body: String,
+}
+
+impl Finish {
+    /// The same session, reviewed again by a person at iDenfy to `outcome`.
+    pub(super) fn reviewed(&self, outcome: &str) -> Self {
+        Self {
+            outcome: outcome.to_owned(),
+            ending: None,
+            preliminary: None,
+            ..self.clone()
+        }
+    }
+
+    /// The person left before any photo: the body carries no result.
+    fn abandoned(&self) -> bool {
+        self.outcome == "EXPIRED"
+    }
+
+    fn ending(&self) -> &str {
+        self.ending.as_deref().unwrap_or("finished")
+    }
+
+    /// The `Idenfy-Event-Type` of the final result.
+    fn final_event(&self) -> &'static str {
+        match self.ending() {
+            "expired" => "IDENTIFICATION_EXPIRED",
+            // The dashboard's spelling; IDENFY.md leaves the header's unconfirmed.
+            "cancelled" => "IDENTIFICATION_CANCELED",
+            _ if self.abandoned() => "IDENTIFICATION_EXPIRED",
+            _ if self.preliminary.is_some() => "IDENTIFICATION_MANUAL_FINISHED",
+            _ => "IDENTIFICATION_AUTO_FINISHED",
+        }
+    }
+}
+
+pub(super) async fn finish_session(
+    State(sim): State<Simulator>,
+    Form(form): Form<Finish>,
+) -> Response {
+    let Some(session) = sim.session(&form.auth_token) else {
+        return session_not_found();
+    };
+    if let Some(stored) = sim.sessions().get_mut(&form.auth_token) {
+        stored.finished = Some(form.clone());
+    }
+    let request = &session.request;
+    let body = |is_final: bool| webhook_body(&session, &form, is_final).to_string();
+    if let Some(webhook) = sim.webhook_url(request) {
+        let final_delivery = Delivery {
+            event_type: form.final_event(),
+            body: body(true),
+        };
+        if form.preliminary.is_some() && !form.abandoned() && form.ending() == "finished" {
+            let preliminary = Delivery {
+                event_type: "IDENTIFICATION_AUTO_FINISHED",
+                body: body(false),
+            };
+            sim.deliver(&webhook, &preliminary).await;
+            let sim = sim.clone();
+            let delay = sim.config.final_delay;
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                sim.deliver(&webhook, &final_delivery).await;
+            });
+        } else {
+            sim.deliver(&webhook, &final_delivery).await;
+        }
+    }
+
+    // As iDenfy's docs put it: unverifiedUrl when the session was not analysed (abandoned,
+    // expired, cancelled), errorUrl when the verification failed.
+    let next = if form.abandoned() || form.ending() != "finished" {
+        request.unverified_url.clone()
+    } else if form.outcome == "APPROVED" {
+        request.success_url.clone()
+    } else {
+        request.error_url.clone()
+    };
+    match next {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => Html(page(
+            "Done",
+            "",
+            "<h1>Session finished</h1><p>The token named no URL to return to.</p>",
+        ))
+        .into_response(),
+    }
+}
+
+/// iDenfy's result webhook body for this session.
+pub(super) fn webhook_body(session: &Session, form: &Finish, is_final: bool) -> Value {
+    let request = &session.request;
+    let abandoned = form.abandoned();
+    let overall = form.outcome.as_str();
+    let text = |v: &str| {
+        if v.trim().is_empty() || abandoned {
+            Value::Null
+        } else {
+            json!(v.trim())
+        }
+    };
+    let identity = request.token_type == TokenType::Identification;
+    let mut file_urls = json!({
+        "FRONT": format!("https://s3.example.invalid/{}/FRONT.png?X-Amz-Expires=3600", session.scan_ref),
+        "BACK": format!("https://s3.example.invalid/{}/BACK.png?X-Amz-Expires=3600", session.scan_ref),
+    });
+    if identity && let Some(urls) = file_urls.as_object_mut() {
+        urls.insert(
+            "FACE".into(),
+            json!(format!(
+                "https://s3.example.invalid/{}/FACE.png?X-Amz-Expires=3600",
+                session.scan_ref
+            )),
+        );
+    }
+    // The upload step, as IDENFY.md describes it: listed by name, its status, the file under
+    // its name in fileUrls (an image) or additionalStepPdfUrls (a PDF).
+    let mut pdf_urls = json!({});
+    let (steps, step_status) = match session.upload_step() {
+        Some(step) if !abandoned => {
+            let url = |ext: &str| {
+                json!(format!(
+                    "https://s3.example.invalid/{}/{step}.{ext}?X-Amz-Expires=3600",
+                    session.scan_ref
+                ))
+            };
+            let upload = form.permit_upload.as_deref().unwrap_or("none");
+            match upload {
+                "image" => file_urls[&step] = url("jpg"),
+                "pdf" => pdf_urls[&step] = url("pdf"),
+                _ => {}
+            }
+            let status = if matches!(upload, "image" | "pdf") {
+                "VALID"
+            } else {
+                "NOT_FOUND"
+            };
+            (json!({ step: "UPLOAD" }), json!(status))
+        }
+        _ => (Value::Null, Value::Null),
+    };
+    let start = session.issued_at + 30;
+    json!({
+        "final": is_final,
+        "platform": "PC",
+        "status": {
+            "overall": overall,
+            "suspicionReasons": if overall == "SUSPECTED" { json!(["FACE_SUSPECTED"]) } else { json!([]) },
+            "denyReasons": [],
+            "fraudTags": [],
+            "mismatchTags": [],
+            "autoFace": if identity { json!("FACE_MATCH") } else { Value::Null },
+            "manualFace": if identity && is_final { json!("FACE_MATCH") } else { Value::Null },
+            "autoDocument": "DOC_VALIDATED",
+            "manualDocument": if is_final { json!("DOC_VALIDATED") } else { Value::Null },
+            "additionalSteps": step_status
+        },
+        "data": {
+            "docFirstName": text(&form.first_name),
+            "docLastName": text(&form.last_name),
+            "docNumber": text(&form.document_number),
+            "docPersonalCode": null,
+            "docExpiry": "2031-04-30",
+            "docDob": text(&form.date_of_birth),
+            "docType": if abandoned { Value::Null } else { json!(form.doc_type) },
+            "docSex": null,
+            "docNationality": null,
+            "docIssuingCountry": null,
+            "manuallyDataChanged": false,
+            "fullName": null
+        },
+        "fileUrls": if abandoned { json!({}) } else { file_urls },
+        "additionalStepPdfUrls": if abandoned { json!({}) } else { pdf_urls },
+        "AML": [],
+        "LID": [],
+        "scanRef": session.scan_ref,
+        "externalRef": request.external_ref,
+        "clientId": request.client_id,
+        "startTime": start,
+        "finishTime": start + 120,
+        "clientIp": "127.0.0.1",
+        "clientIpCountry": "LT",
+        "clientLocation": "Vilnius",
+        "additionalSteps": steps
+    })
+}
