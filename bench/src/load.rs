@@ -1,18 +1,19 @@
-//! Load and race: many pairs, every half final, some preliminaries first, a share of the
-//! deliveries duplicated, all shuffled — through a pool of function processes against
-//! moto_server (ours and the Node.js peer's), or through the callback handler in-process on
-//! the embedded store. Counts what must never happen: lost halves and double verdicts.
+//! Load and race: many pairs, every half final, some preliminaries first, some identities
+//! reviewed again (a second, different final), a share of the deliveries duplicated, all
+//! shuffled — through a pool of function processes against moto_server (ours and the Node.js
+//! peer's), or through the callback handler in-process on the embedded store. Counts what must
+//! never happen: lost halves, double verdicts, pairs undecided or decided wrongly.
 
 use crate::counting_proxy::CountingProxy;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use integration_tests::callbacks::{
-    callback_clock, callback_service, event_type, numbered_pair, payload, pending_record, person,
-    preliminary, signed, signing_keys,
+    callback_clock, callback_service, check_verdict_history, event_type, numbered_pair, payload,
+    pending_record, person, preliminary, signed, signing_keys,
 };
 use integration_tests::stores::CountingStore;
 use serde_json::{Value, json};
 use shared::clock::{Clock, SystemClock};
-use shared::pair::{ClientId, PairRecord, Rank, Role};
+use shared::pair::{ClientId, HalfResult, PairRecord, Rank, Role};
 use shared::store::{DynamoStore, Expected, MemoryStore, PairStore};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,6 +30,32 @@ pub struct LoadPlan {
     pub duplicate_share: f64,
     /// Share of halves whose preliminary result comes first.
     pub preliminary_share: f64,
+    /// Share of pairs whose identity is reviewed again (to SUSPECTED) after its first final.
+    pub revision_share: f64,
+}
+
+/// A plan's deliveries (body, is final), and which pairs got a revision.
+struct Schedule {
+    deliveries: Vec<(String, bool)>,
+    revised: std::collections::HashSet<usize>,
+}
+
+impl Schedule {
+    /// Every final sent, by its digest: what each verdict's basis names.
+    fn finals(&self) -> Result<HashMap<String, HalfResult>, String> {
+        let parser = callback_service(Arc::new(MemoryStore::new()), callback_clock());
+        self.deliveries
+            .iter()
+            .filter(|(_, is_final)| *is_final)
+            .map(|(body, _)| {
+                let half = parser
+                    .parse(body.as_bytes(), None)
+                    .map_err(|e| e.to_string())?
+                    .half;
+                Ok((half.digest.clone(), half))
+            })
+            .collect()
+    }
 }
 
 async fn in_parallel<T: Send + 'static>(
@@ -151,11 +178,13 @@ async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<Strin
     Ok(items)
 }
 
-/// Each half final once, a share preceded by a preliminary, a share delivered twice; shuffled
-/// with a fixed seed so reruns send the same schedule.
-fn deliveries(plan: &LoadPlan) -> Vec<(String, bool)> {
+/// Each half final once, a share preceded by a preliminary, a share of identities reviewed
+/// again, a share of deliveries sent twice; shuffled with a fixed seed so reruns send the same
+/// schedule.
+fn schedule(plan: &LoadPlan) -> Schedule {
     let mut rng = fastrand::Rng::with_seed(20_261_126);
     let mut deliveries = Vec::new();
+    let mut revised = std::collections::HashSet::new();
     for i in 0..plan.pairs {
         let (client, _, identity, document) = numbered_pair("LOAD", i);
         let (identity_fields, document_fields, _, _) = person(i);
@@ -168,6 +197,15 @@ fn deliveries(plan: &LoadPlan) -> Vec<(String, bool)> {
             }
             deliveries.push((payload(&client, scan_ref, true, fields).to_string(), true));
         }
+        if rng.f64() < plan.revision_share {
+            let mut re_reviewed = identity_fields.clone();
+            re_reviewed.overall = "SUSPECTED";
+            deliveries.push((
+                payload(&client, &identity, true, &re_reviewed).to_string(),
+                true,
+            ));
+            revised.insert(i);
+        }
     }
     let originals = deliveries.len();
     for index in 0..originals {
@@ -176,20 +214,27 @@ fn deliveries(plan: &LoadPlan) -> Vec<(String, bool)> {
         }
     }
     rng.shuffle(&mut deliveries);
-    deliveries
+    Schedule {
+        deliveries,
+        revised,
+    }
 }
 
-/// What must never happen, read back from the store: halves not final, pairs undecided or
-/// decided other than by the policy, pairs with several verdict writes.
+/// What must never happen, read back from the store: a final not kept, pairs undecided,
+/// decided other than by the policy (made fail-safe after a revision) or not on their current
+/// finals, more verdict writes than verdicts recorded.
 fn check(
     mut records: HashMap<String, PairRecord>,
     plan: &LoadPlan,
+    schedule: &Schedule,
     verdict_writes: impl Fn(&String) -> usize,
 ) -> Result<Value, String> {
+    let finals = schedule.finals()?;
     let (mut lost_halves, mut double_verdicts, mut missing_verdicts, mut wrong_verdicts) =
         (0, 0, 0, 0);
+    let mut revisions = 0;
     for i in 0..plan.pairs {
-        let (client, _, _, _) = numbered_pair("LOAD", i);
+        let (client, _, identity, _) = numbered_pair("LOAD", i);
         let (_, _, outcome, reasons) = person(i);
         let pair = records
             .remove(&client)
@@ -200,18 +245,33 @@ fn check(
                 lost_halves += 1;
             }
         }
+        let revised = schedule.revised.contains(&i);
+        let identity_finals = pair
+            .finals
+            .iter()
+            .filter(|f| f.scan_ref == identity)
+            .count();
+        if identity_finals != 1 + usize::from(revised) {
+            lost_halves += 1;
+        }
         // Undecided and wrong are read from the record; double verdicts from the writes seen
         // (a write whose acknowledgement was lost is in the record but may not be counted).
-        if verdict_writes(&client) > 1 {
+        let recorded = pair.earlier_verdicts.len() + usize::from(pair.verdict.is_some());
+        revisions += recorded.saturating_sub(1);
+        if verdict_writes(&client) > recorded {
             double_verdicts += 1;
         }
+        let by_policy = check_verdict_history(&pair, &finals, recorded).is_ok();
         match pair.verdict.map(|v| (v.outcome, v.reasons)) {
             None => missing_verdicts += 1,
-            Some(verdict) if verdict != (outcome, reasons) => wrong_verdicts += 1,
+            Some(_) if !by_policy => wrong_verdicts += 1,
+            Some(verdict) if !revised && verdict != (outcome, reasons) => wrong_verdicts += 1,
             Some(_) => {}
         }
     }
     Ok(json!({
+        "revised_pairs": schedule.revised.len(),
+        "verdicts_after_a_revision": revisions,
         "lost_halves": lost_halves,
         "double_verdicts": double_verdicts,
         "missing_verdicts": missing_verdicts,
@@ -228,7 +288,8 @@ pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<
             .await
             .map_err(|e| e.to_string())?;
     }
-    let deliveries = deliveries(plan);
+    let schedule = schedule(plan);
+    let deliveries = schedule.deliveries.clone();
     let callbacks = deliveries.len();
     let counting = Arc::new(CountingStore::new(store.clone()));
     let handler = Arc::new(idenfy_callback::IdenfyCallback::new(
@@ -269,7 +330,7 @@ pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<
             records.insert(client, record);
         }
     }
-    let checked = check(records, plan, |client| {
+    let checked = check(records, plan, &schedule, |client| {
         ClientId::parse(client).map_or(0, |id| counting.verdict_writes_for(&id))
     })?;
     let latencies = latencies.lock().map_err(|_| "poisoned")?.clone();
@@ -286,8 +347,8 @@ pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<
     Ok(report)
 }
 
-/// The deliveries of a plan as API Gateway events for the pool, signed like iDenfy's.
-fn as_events(plan: &LoadPlan) -> Result<Vec<String>, String> {
+/// The deliveries of a schedule as API Gateway events for the pool, signed like iDenfy's.
+fn as_events(schedule: &Schedule) -> Result<Vec<String>, String> {
     let template: Value = serde_json::from_str(
         &std::fs::read_to_string(
             crate::workspace().join("events/idenfy-callback/identity-final.json"),
@@ -295,8 +356,9 @@ fn as_events(plan: &LoadPlan) -> Result<Vec<String>, String> {
         .map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    deliveries(plan)
-        .into_iter()
+    schedule
+        .deliveries
+        .iter()
         .map(|(body, is_final)| {
             let mut event = template.clone();
             let signature = shared::callback::signature::sign(
@@ -304,7 +366,7 @@ fn as_events(plan: &LoadPlan) -> Result<Vec<String>, String> {
                 body.as_bytes(),
             );
             event["headers"]["idenfy-signature"] = json!(signature);
-            event["headers"]["idenfy-event-type"] = json!(event_type(is_final));
+            event["headers"]["idenfy-event-type"] = json!(event_type(*is_final));
             event["headers"]["content-length"] = json!(body.len().to_string());
             event["isBase64Encoded"] = json!(false);
             event["body"] = json!(body);
@@ -339,7 +401,9 @@ pub async fn run_functions(
         "AWS_LAMBDA_LOG_FORMAT",
         "JSON",
     );
-    let (run, mut report) = run_pool(&[binary.to_path_buf()], &env, plan, processes).await?;
+    let schedule = schedule(plan);
+    let (run, mut report) =
+        run_pool(&[binary.to_path_buf()], &env, plan, &schedule, processes).await?;
     crate::progress("functions on moto: delivered", started);
     let mut writes: HashMap<String, usize> = HashMap::new();
     for line in run.stdout.lines() {
@@ -355,7 +419,7 @@ pub async fn run_functions(
         let record: PairRecord = serde_dynamo::from_item(item).map_err(|e| e.to_string())?;
         records.insert(client, record);
     }
-    let checked = check(records, plan, |client| {
+    let checked = check(records, plan, &schedule, |client| {
         writes.get(client.as_str()).copied().unwrap_or(0)
     })?;
     crate::progress("functions on moto: checked", started);
@@ -375,7 +439,8 @@ pub async fn run_peer(
     let started = Instant::now();
     let env = with_var(env, "TABLE_NAME", store.table());
     let command = ["node".into(), script.to_path_buf()];
-    let (_, mut report) = run_pool(&command, &env, plan, processes).await?;
+    let schedule = schedule(plan);
+    let (_, mut report) = run_pool(&command, &env, plan, &schedule, processes).await?;
     crate::progress("peer on moto: delivered", started);
     let mut items = read_back(store, plan).await?;
     let (mut lost_halves, mut missing_verdicts, mut wrong_verdicts) = (0, 0, 0);
@@ -399,6 +464,8 @@ pub async fn run_peer(
         lost_halves += usize::from(!kept(&identity)) + usize::from(!kept(&document));
         match record["status"].as_str() {
             None => missing_verdicts += 1,
+            // The guide's handler has no notion of a revision: what it shows then is not judged.
+            Some(_) if schedule.revised.contains(&i) => {}
             Some(status)
                 if status != serde_json::to_value(outcome).map_err(|e| e.to_string())? =>
             {
@@ -427,13 +494,14 @@ async fn run_pool(
     command: &[std::path::PathBuf],
     env: &[(String, String)],
     plan: &LoadPlan,
+    schedule: &Schedule,
     processes: usize,
 ) -> Result<(crate::pool::PoolRun, Value), String> {
     let upstream = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
         .map_err(|_| "AWS_ENDPOINT_URL_DYNAMODB is not set")?;
     let proxy = CountingProxy::start(&upstream).await?;
     let env = with_var(env, "AWS_ENDPOINT_URL_DYNAMODB", &proxy.url);
-    let events = as_events(plan)?;
+    let events = as_events(schedule)?;
     let callbacks = events.len();
     let run = crate::pool::run(command, &env, events, processes, Duration::from_secs(900)).await?;
     let requests = proxy.requests();

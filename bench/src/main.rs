@@ -232,6 +232,7 @@ async fn run() -> Result<Value, String> {
         concurrency: 64,
         duplicate_share: 0.2,
         preliminary_share: 0.25,
+        revision_share: 0.05,
     };
     let processes: usize = std::env::var("BENCH_PROCESSES")
         .ok()

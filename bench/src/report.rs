@@ -138,6 +138,17 @@ pub fn table(results: &Value) -> String {
             "≤ 2".into(),
         ],
         [
+            "pairs re-reviewed / verdicts a revision brought".into(),
+            format!(
+                "{} / {}",
+                cell(&ours["revised_pairs"]),
+                cell(&ours["verdicts_after_a_revision"])
+            ),
+            "not judged".into(),
+            "".into(),
+            "".into(),
+        ],
+        [
             "lost halves".into(),
             cell(&ours["lost_halves"]),
             cell(&theirs["lost_halves"]),
