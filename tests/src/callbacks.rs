@@ -366,7 +366,7 @@ pub fn numbered_pair(prefix: &str, i: usize) -> (String, String, String, String)
     )
 }
 
-/// Checks every verdict a two-session pair recorded, oldest first: as many as the verdict
+/// Checks every verdict a pair recorded, oldest first: as many as the verdict
 /// writes the store saw, versions counting up, each decided on its own set of final results
 /// (found in `halves` by digest; none twice), the first by the policy and each later one by the
 /// policy made fail-safe against the verdict it replaced; the current one on the current
@@ -376,7 +376,7 @@ pub fn check_verdict_history(
     halves: &std::collections::HashMap<String, shared::pair::HalfResult>,
     verdict_writes: usize,
 ) -> Result<(), String> {
-    use shared::pair::verdict::{decide, fail_safe};
+    use shared::pair::verdict::{decide, decide_additional_step, fail_safe};
     let verdicts: Vec<&shared::pair::Verdict> = pair
         .earlier_verdicts
         .iter()
@@ -403,13 +403,19 @@ pub fn check_verdict_history(
                 .and_then(|digest| halves.get(digest))
                 .filter(|half| half.is_final())
         };
-        let document = pair.document.as_ref().ok_or("not a two-session pair")?;
-        let (Some(identity), Some(document)) =
-            (half(&pair.identity.scan_ref), half(&document.scan_ref))
-        else {
-            return Err(format!("verdict {n} is not decided on two known finals"));
+        if verdict.basis.len() != pair.sessions().count() {
+            return Err(format!("verdict {n} is not decided on every session"));
+        }
+        let identity = half(&pair.identity.scan_ref)
+            .ok_or_else(|| format!("verdict {n} names no known identity final"))?;
+        let (outcome, reasons) = match &pair.document {
+            Some(document) => {
+                let document = half(&document.scan_ref)
+                    .ok_or_else(|| format!("verdict {n} names no known document final"))?;
+                decide(identity, document, &VerdictPolicy::default())
+            }
+            None => decide_additional_step(identity),
         };
-        let (outcome, reasons) = decide(identity, document, &VerdictPolicy::default());
         let expected = match previous {
             Some(previous) => fail_safe(previous.outcome, outcome, reasons),
             None => (outcome, reasons),

@@ -18,7 +18,6 @@ use serde_json::json;
 use shared::callback::{Callback, CallbackService, IgnoredBecause, Receipt};
 use shared::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest};
 use shared::issuance::IssueRequest;
-use shared::pair::verdict::decide_additional_step;
 use shared::pair::{ClientId, HalfResult, PairRecord, Role};
 use shared::store::{Expected, MemoryStore, PairStore};
 use std::collections::{HashMap, VecDeque};
@@ -488,16 +487,20 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
     });
 }
 
-/// One delivery to an additional-step pair: its session (final or not), or a foreign scanRef.
+/// One delivery to an additional-step pair: its session (a preliminary, or its `revision`th
+/// distinct final), or a foreign scanRef.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum StepDelivery {
-    Session { is_final: bool },
+    Final { revision: usize },
+    Preliminary,
     Foreign,
 }
 
 #[derive(Debug, Clone)]
 struct StepSchedule {
-    final_variant: usize,
+    /// The variants of the session's distinct finals (a re-review or two), in the order
+    /// iDenfy first sends them.
+    finals: Vec<usize>,
     preliminary_variant: usize,
     deliveries: Vec<StepDelivery>,
     faults: Vec<Fault>,
@@ -521,33 +524,60 @@ fn step_variants() -> Vec<(DocFields, &'static str)> {
 fn step_schedule() -> impl Strategy<Value = StepSchedule> {
     let fault = prop_oneof![3 => Just(Fault::None), 1 => Just(Fault::FailBefore), 1 => Just(Fault::FailAfter)];
     (
+        (
+            1..=3usize,
+            Just((0..step_variants().len()).collect::<Vec<_>>()).prop_shuffle(),
+        ),
         0..step_variants().len(),
-        0..step_variants().len(),
-        (1..=3usize, 0..=2usize, 0..=2usize),
+        (
+            proptest::collection::vec(1..=3usize, 3),
+            0..=2usize,
+            0..=2usize,
+        ),
         proptest::collection::vec(fault, 0..8),
     )
         .prop_flat_map(
-            |(final_variant, preliminary_variant, (finals, preliminaries, foreign), faults)| {
-                let mut deliveries = vec![StepDelivery::Session { is_final: true }; finals];
-                deliveries.extend(vec![
-                    StepDelivery::Session { is_final: false };
-                    preliminaries
-                ]);
+            |((k, order), preliminary_variant, (copies, preliminaries, foreign), faults)| {
+                let finals: Vec<usize> = order.into_iter().take(k).collect();
+                let mut deliveries = Vec::new();
+                for revision in 0..finals.len() {
+                    deliveries.extend(vec![StepDelivery::Final { revision }; copies[revision]]);
+                }
+                deliveries.extend(vec![StepDelivery::Preliminary; preliminaries]);
                 deliveries.extend(vec![StepDelivery::Foreign; foreign]);
-                Just(deliveries)
-                    .prop_shuffle()
-                    .prop_map(move |deliveries| StepSchedule {
-                        final_variant,
+                Just(deliveries).prop_shuffle().prop_map(move |deliveries| {
+                    // Revisions labelled by first appearance: each first sent after the one it
+                    // revises, while retries of older ones may still come later.
+                    let mut order: Vec<usize> = Vec::new();
+                    let deliveries = deliveries
+                        .into_iter()
+                        .map(|delivery| match delivery {
+                            StepDelivery::Final { revision } => {
+                                let label = order
+                                    .iter()
+                                    .position(|r| *r == revision)
+                                    .unwrap_or_else(|| {
+                                        order.push(revision);
+                                        order.len() - 1
+                                    });
+                                StepDelivery::Final { revision: label }
+                            }
+                            other => other,
+                        })
+                        .collect();
+                    StepSchedule {
+                        finals: finals.clone(),
                         preliminary_variant,
                         deliveries,
                         faults: faults.clone(),
-                    })
+                    }
+                })
             },
         )
 }
 
 #[test]
-fn any_schedule_decides_an_additional_step_pair_once_from_its_final_session() {
+fn any_schedule_decides_an_additional_step_pair_once_per_set_of_current_finals() {
     let variants = step_variants();
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).unwrap();
     for_every_schedule(step_schedule(), async |schedule: StepSchedule| {
@@ -556,10 +586,10 @@ fn any_schedule_decides_an_additional_step_pair_once_from_its_final_session() {
 
         let callback = |delivery: StepDelivery| -> Callback {
             let (scan_ref, is_final, variant) = match delivery {
-                StepDelivery::Session { is_final: true } => {
-                    (STEP_EVENTS_SCAN_REF, true, schedule.final_variant)
+                StepDelivery::Final { revision } => {
+                    (STEP_EVENTS_SCAN_REF, true, schedule.finals[revision])
                 }
-                StepDelivery::Session { is_final: false } => {
+                StepDelivery::Preliminary => {
                     (STEP_EVENTS_SCAN_REF, false, schedule.preliminary_variant)
                 }
                 StepDelivery::Foreign => ("not-a-session-of-this-pair", true, 0),
@@ -571,13 +601,17 @@ fn any_schedule_decides_an_additional_step_pair_once_from_its_final_session() {
                 .parse(body.as_bytes(), Some(event_type(is_final)))
                 .unwrap()
         };
-        let final_session = callback(StepDelivery::Session { is_final: true }).half;
+        // Every final by digest; two variants may be one result (an image or a PDF upload).
+        let halves: HashMap<String, HalfResult> = (0..schedule.finals.len())
+            .map(|revision| callback(StepDelivery::Final { revision }).half)
+            .map(|half| (half.digest.clone(), half))
+            .collect();
 
         let mut queue: VecDeque<StepDelivery> = schedule.deliveries.iter().copied().collect();
         let mut attempts = 0;
         while let Some(delivery) = queue.pop_front() {
             attempts += 1;
-            prop_assert!(attempts < 100, "deliveries never settle");
+            prop_assert!(attempts < 200, "deliveries never settle");
             if service.receive(&callback(delivery)).await.is_err() {
                 queue.push_back(delivery);
             }
@@ -604,17 +638,19 @@ fn any_schedule_decides_an_additional_step_pair_once_from_its_final_session() {
             .unwrap()
             .pair
             .unwrap();
-        prop_assert_eq!(counting.verdict_writes(), 1, "exactly one verdict write");
         prop_assert_eq!(
-            pair.half(Role::Identity),
-            Some(&final_session),
-            "session lost"
+            pair.finals.len(),
+            halves.len(),
+            "a final lost or stored twice"
         );
-        let verdict = pair.verdict.expect("decided");
+        let current = pair.half(Role::Identity).expect("a result");
         prop_assert_eq!(
-            (verdict.outcome, verdict.reasons),
-            decide_additional_step(&final_session)
+            Some(&current.digest),
+            pair.final_digests.last(),
+            "the current result is the last accepted"
         );
+        check_verdict_history(&pair, &halves, counting.verdict_writes())
+            .map_err(TestCaseError::fail)?;
         Ok(())
     });
 }

@@ -19,19 +19,6 @@ pub enum Expected {
     Version(u64),
 }
 
-impl Expected {
-    pub fn of(record: Option<&PairRecord>) -> Self {
-        record.map_or(Expected::Absent, |r| Expected::Version(r.version))
-    }
-
-    pub fn next_version(self) -> u64 {
-        match self {
-            Expected::Absent => 1,
-            Expected::Version(v) => v + 1,
-        }
-    }
-}
-
 #[async_trait]
 pub trait PairStore: Send + Sync {
     /// The record as last written (strongly consistent), expired or not.
