@@ -379,6 +379,30 @@ mod tests {
     }
 
     #[test]
+    fn session_length_and_expiry_stay_within_idenfys_bounds() {
+        let config = |pairs: &[(&'static str, &'static str)]| {
+            let mut all = BASE.to_vec();
+            all.extend_from_slice(pairs);
+            IssueTokensConfig::from_env(&env(&all))
+        };
+        assert!(config(&[("IDENFY_SESSION_LENGTH_SECONDS", "59")]).is_err());
+        assert!(config(&[("IDENFY_SESSION_LENGTH_SECONDS", "3601")]).is_err());
+        assert!(config(&[("IDENFY_TOKEN_EXPIRY_SECONDS", "2592000")]).is_err());
+        // At the largest accepted values, the derived document token still fits iDenfy's
+        // expiryTime bound.
+        let longest = config(&[
+            ("IDENFY_SESSION_LENGTH_SECONDS", "3600"),
+            ("IDENFY_TOKEN_EXPIRY_SECONDS", "2584800"),
+        ])
+        .unwrap();
+        assert!(
+            longest.policy.document_expiry().as_secs() <= u64::from(limits::EXPIRY_TIME_MAX),
+            "{:?}",
+            longest.policy.document_expiry()
+        );
+    }
+
+    #[test]
     fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development() {
         let err = CallbackConfig::from_env(&env(&[
             ("TABLE_NAME", "t"),

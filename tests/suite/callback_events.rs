@@ -42,7 +42,7 @@ pub fn event_names() -> Vec<String> {
 
 fn expectation(name: &str) -> (u16, Value) {
     match name {
-        "identity-final" => (
+        "identity-final" | "identity-revised-denied" => (
             200,
             json!({"result": "STORED", "role": "identity", "decided": false}),
         ),
@@ -50,7 +50,7 @@ fn expectation(name: &str) -> (u16, Value) {
             200,
             json!({"result": "STORED", "role": "identity", "decided": false}),
         ),
-        "document-final" | "document-final-base64" => (
+        "document-final" | "document-final-base64" | "document-expired-with-result" => (
             200,
             json!({"result": "STORED", "role": "document", "decided": false}),
         ),
@@ -59,6 +59,7 @@ fn expectation(name: &str) -> (u16, Value) {
             json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
         ),
         "bad-signature" => (401, json!("BAD_SIGNATURE")),
+        "not-a-result" => (200, json!({"result": "IGNORED", "reason": "NO_CLIENT_ID"})),
         "additional-step-preliminary" => (
             200,
             json!({"result": "STORED", "role": "identity", "decided": false}),
@@ -142,20 +143,24 @@ async fn every_event_alone_on_a_fresh_pair() {
         assert!(step_pair.results.is_empty(), "{name} touched another pair");
         let stored = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await.results;
         match name.as_str() {
-            "bad-signature" | "unknown-scan-ref" => {
+            "bad-signature" | "unknown-scan-ref" | "not-a-result" => {
                 assert!(stored.is_empty(), "{name} changed nothing")
             }
             "identity-preliminary" => {
                 assert_eq!(stored[EVENTS_IDENTITY_SCAN_REF].rank, Rank::Preliminary)
             }
-            "identity-final" => assert_eq!(stored[EVENTS_IDENTITY_SCAN_REF].rank, Rank::Final),
+            "identity-final" | "identity-revised-denied" => {
+                assert_eq!(stored[EVENTS_IDENTITY_SCAN_REF].rank, Rank::Final)
+            }
             _ => assert_eq!(stored[EVENTS_DOCUMENT_SCAN_REF].rank, Rank::Final, "{name}"),
         }
     }
 }
 
 /// The journey of the sample events: preliminary, identity final, document final (twice, once
-/// base64-encoded), then iDenfy's retries of everything. One verdict, VERIFIED.
+/// base64-encoded, once by an expiry event: the same result), then iDenfy's retries of
+/// everything: VERIFIED. Then a re-review of the identity to DENIED: REJECTED, VERIFIED kept
+/// as the earlier verdict; its retry and a signed body that is no result change nothing.
 async fn journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec<usize> {
     let handler = handler(store.clone(), callback_clock());
     let mut per_callback = Vec::new();
@@ -185,8 +190,28 @@ async fn journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec
             json!({"result": "UNCHANGED", "role": "identity", "decided": false}),
         ),
         (
+            "document-expired-with-result",
+            json!({"result": "UNCHANGED", "role": "document", "decided": false}),
+        ),
+        (
             "unknown-scan-ref",
             json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
+        ),
+        (
+            "identity-revised-denied",
+            json!({"result": "STORED", "role": "identity", "decided": true}),
+        ),
+        (
+            "identity-revised-denied",
+            json!({"result": "UNCHANGED", "role": "identity", "decided": false}),
+        ),
+        (
+            "identity-final",
+            json!({"result": "UNCHANGED", "role": "identity", "decided": false}),
+        ),
+        (
+            "not-a-result",
+            json!({"result": "IGNORED", "reason": "NO_CLIENT_ID"}),
         ),
     ];
     for (name, expected) in steps {
@@ -211,13 +236,20 @@ async fn journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec
         .unwrap()
         .pair
         .unwrap();
-    let verdict = pair.verdict.expect("decided");
+    let first = pair
+        .earlier_verdicts
+        .first()
+        .expect("the first verdict kept");
     assert_eq!(
-        verdict.outcome,
-        Outcome::Verified,
+        (first.outcome, first.reasons.clone(), first.version),
+        (Outcome::Verified, vec![], 1),
         "MÜLLER on the ID card, MUELLER on the permit"
     );
-    assert!(verdict.reasons.is_empty());
+    let verdict = pair.verdict.expect("decided again");
+    assert_eq!(
+        (verdict.outcome, verdict.reasons, verdict.version),
+        (Outcome::Rejected, vec![Reason::IdentityDenied], 2)
+    );
     per_callback
 }
 
@@ -240,12 +272,10 @@ async fn sample_journey_on_dynamodb_costs_at_most_two_requests_per_callback() {
     })
     .await;
     println!("DynamoDB requests per callback: {per_callback:?}");
-    assert!(
-        per_callback.iter().all(|n| (1..=2).contains(n)),
-        "{per_callback:?}"
-    );
-    // The callback that completes the pair pays the second request, and only it.
-    assert_eq!(per_callback, vec![1, 1, 2, 1, 1, 1, 1]);
+    assert!(per_callback.iter().all(|n| *n <= 2), "{per_callback:?}");
+    // The callback that completes the pair pays the second request, and the revision that
+    // decides it again; no other.
+    assert_eq!(per_callback, vec![1, 1, 2, 1, 1, 1, 1, 1, 2, 1, 1, 0]);
     table.store.delete_table().await.unwrap();
 }
 

@@ -540,8 +540,8 @@ fn step_schedule() -> impl Strategy<Value = StepSchedule> {
             |((k, order), preliminary_variant, (copies, preliminaries, foreign), faults)| {
                 let finals: Vec<usize> = order.into_iter().take(k).collect();
                 let mut deliveries = Vec::new();
-                for revision in 0..finals.len() {
-                    deliveries.extend(vec![StepDelivery::Final { revision }; copies[revision]]);
+                for (revision, n) in copies.iter().take(finals.len()).enumerate() {
+                    deliveries.extend(vec![StepDelivery::Final { revision }; *n]);
                 }
                 deliveries.extend(vec![StepDelivery::Preliminary; preliminaries]);
                 deliveries.extend(vec![StepDelivery::Foreign; foreign]);

@@ -1,7 +1,7 @@
 //! iDenfy's documented lifecycle beyond one result per session, on both stores, through the
 //! functions' handlers: re-reviews (revisions), expiry and cancel events that carry a result,
-//! a pair left undecided by a crash (decided on read), and restarts that neither lose the old
-//! outcome nor lock the clientId out while callbacks land.
+//! webhooks we do not own, a pair left undecided by a crash (decided on read), and restarts
+//! that neither lose the old outcome nor lock the clientId out while callbacks land.
 
 use async_trait::async_trait;
 use integration_tests::callbacks::{
@@ -59,6 +59,7 @@ on_both_stores!(
     a_pair_left_final_and_undecided_by_a_crash_is_decided_on_read,
     a_restart_racing_a_callback_still_lands_and_mints_once,
     a_restart_keeps_the_decided_pair_in_the_history,
+    signed_bodies_we_cannot_place_get_200_and_cost_no_request,
 );
 
 async fn get_status(handler: &IssueTokens, client_id: &str) -> (u16, Value) {
@@ -572,4 +573,60 @@ async fn a_restart_keeps_the_decided_pair_in_the_history(
     assert_eq!(previous[0]["createdAt"], "2026-11-26T14:43:17Z");
     assert_eq!(previous[0]["decidedAt"], "2026-11-26T15:43:17Z");
     assert_eq!(previous[0]["replacedAt"], "2026-11-26T16:43:17Z");
+}
+
+/// Other kinds of webhook on the same URL, and signed bodies no retry could fix: 200 with the
+/// reason, nothing read or written.
+async fn signed_bodies_we_cannot_place_get_200_and_cost_no_request(
+    store: Arc<dyn PairStore>,
+    requests: Requests,
+) {
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let callbacks = handler(store.clone(), callback_clock());
+    let before = requests();
+    for (body, reason) in [
+        ("not json at all", "NOT_JSON"),
+        (r#""a string""#, "NOT_JSON"),
+        (
+            r#"{"clientId": null, "ageEstimation": {"age": 31}}"#,
+            "NO_CLIENT_ID",
+        ),
+        (
+            r#"{"scanRef": "x", "status": {"overall": "APPROVED"}}"#,
+            "NO_CLIENT_ID",
+        ),
+        (r#"{"clientId": 12345, "scanRef": "x"}"#, "NO_CLIENT_ID"),
+        (
+            r#"{"clientId": "USER 12345", "scanRef": "x"}"#,
+            "CLIENT_ID_NOT_OURS",
+        ),
+        (
+            r#"{"clientId": "ÜSER_1", "scanRef": "x"}"#,
+            "CLIENT_ID_NOT_OURS",
+        ),
+        (
+            r#"{"clientId": "USER_12345", "scanRef": null}"#,
+            "NO_SCAN_REF",
+        ),
+    ] {
+        let (code, answer) = call(&callbacks, signed(body, "AGE_ESTIMATION")).await;
+        assert_eq!(code, 200, "{body}: {answer}");
+        assert_eq!(
+            answer,
+            json!({"result": "IGNORED", "reason": reason}),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        requests(),
+        before,
+        "no store request for a body we cannot place"
+    );
+    assert_eq!(
+        stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await,
+        events_record().pair.unwrap()
+    );
 }

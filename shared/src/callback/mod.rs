@@ -64,8 +64,8 @@ impl From<&PayloadError> for IgnoredBecause {
     fn from(error: &PayloadError) -> Self {
         match error {
             PayloadError::NotJson { .. } | PayloadError::NotAnObject => IgnoredBecause::NotJson,
-            PayloadError::Missing("scanRef") => IgnoredBecause::NoScanRef,
-            PayloadError::Missing(_) => IgnoredBecause::NoClientId,
+            PayloadError::MissingScanRef => IgnoredBecause::NoScanRef,
+            PayloadError::MissingClientId => IgnoredBecause::NoClientId,
             PayloadError::InvalidClientId => IgnoredBecause::ClientIdNotOurs,
         }
     }

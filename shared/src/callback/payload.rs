@@ -27,8 +27,10 @@ pub enum PayloadError {
     NotJson { line: usize, column: usize },
     #[error("the body is not a JSON object")]
     NotAnObject,
-    #[error("{0} is missing or not a string")]
-    Missing(&'static str),
+    #[error("clientId is missing, null or not a string")]
+    MissingClientId,
+    #[error("scanRef is missing, empty or not a string")]
+    MissingScanRef,
     #[error("clientId is not a valid iDenfy clientId")]
     InvalidClientId,
 }
@@ -67,27 +69,47 @@ impl DocumentHasher {
     /// 128 bits of HMAC-SHA256 over the session's scanRef and what the verdict reads of its
     /// result: keyed, so the digest of a few names and a date cannot be reversed by guessing.
     pub fn result_digest(&self, scan_ref: &str, half: &HalfResult) -> String {
-        let mut tags = half.tags.clone();
-        tags.sort();
-        // Of the permit's upload step, what the verdict reads: not where the file was listed.
-        let permit_step = half
-            .permit_step
-            .as_ref()
-            .map(|step| (step.status.as_deref(), step.is_uploaded()));
-        let content = serde_json::json!([
-            scan_ref,
-            half.overall.as_str(),
-            half.first_name,
-            half.last_name,
-            half.date_of_birth,
-            half.doc_type,
-            half.doc_number_hash,
-            tags,
-            permit_step,
-        ]);
         let mut mac = self.0.clone();
-        mac.update(b"result\0");
-        mac.update(content.to_string().as_bytes());
+        // Each value length-prefixed (absent ≠ empty), so no two contents feed the same bytes.
+        let mut field = |value: Option<&str>| match value {
+            None => mac.update(&[0]),
+            Some(text) => {
+                mac.update(&[1]);
+                mac.update(&(text.len() as u64).to_be_bytes());
+                mac.update(text.as_bytes());
+            }
+        };
+        field(Some("result"));
+        field(Some(scan_ref));
+        field(Some(half.overall.as_str()));
+        for value in [
+            &half.first_name,
+            &half.last_name,
+            &half.date_of_birth,
+            &half.doc_type,
+            &half.doc_number_hash,
+        ] {
+            field(value.as_deref());
+        }
+        // The same tags in another order are the same result.
+        let mut tags: Vec<&str> = half.tags.iter().map(String::as_str).collect();
+        tags.sort_unstable();
+        field(Some(&tags.len().to_string()));
+        for tag in tags {
+            field(Some(tag));
+        }
+        // Of the permit's upload step, what the verdict reads: not where the file was listed.
+        match &half.permit_step {
+            None => field(None),
+            Some(step) => {
+                field(Some(if step.is_uploaded() {
+                    "uploaded"
+                } else {
+                    "not uploaded"
+                }));
+                field(step.status.as_deref());
+            }
+        }
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 }
@@ -108,14 +130,14 @@ pub fn parse(
     let client_id = root
         .get("clientId")
         .and_then(Value::as_str)
-        .ok_or(PayloadError::Missing("clientId"))?;
+        .ok_or(PayloadError::MissingClientId)?;
     let client_id = ClientId::parse(client_id).map_err(|_| PayloadError::InvalidClientId)?;
     let scan_ref = root
         .get("scanRef")
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .ok_or(PayloadError::Missing("scanRef"))?
+        .ok_or(PayloadError::MissingScanRef)?
         .to_owned();
 
     let status = root.get("status");
@@ -272,6 +294,55 @@ mod tests {
     }
 
     #[test]
+    fn a_result_digest_is_its_content_and_nothing_else() {
+        let digest = |value: Value, event_type: Option<&str>| {
+            parse(
+                value.to_string().as_bytes(),
+                event_type,
+                Timestamp::from_unix_seconds(7),
+                &hasher(),
+                "RESIDENCE_PERMIT",
+            )
+            .unwrap()
+            .half
+            .digest
+        };
+        let body = |overall: &str, tags: Value, is_final: bool| {
+            json!({"final": is_final, "clientId": "U", "scanRef": "s",
+                   "status": {"overall": overall, "fraudTags": tags},
+                   "data": {"docFirstName": "JOHN", "docNumber": "X1", "docType": "ID_CARD"},
+                   "fileUrls": {"FRONT": "https://s3.example.com/a"}, "finishTime": 5})
+        };
+        let first = digest(body("APPROVED", json!(["A", "B"]), true), None);
+        assert_eq!(first.len(), 32);
+        // Not the rank, the event type, the order of tags, the file URLs or the times.
+        assert_eq!(
+            digest(
+                body("APPROVED", json!(["B", "A"]), false),
+                Some("IDENTIFICATION_EXPIRED")
+            ),
+            first
+        );
+        let mut other_urls = body("APPROVED", json!(["A", "B"]), true);
+        other_urls["fileUrls"]["FRONT"] = json!("https://s3.example.com/b");
+        other_urls["finishTime"] = json!(6);
+        assert_eq!(digest(other_urls, None), first);
+        // The status, a tag, a compared field, the session: each a different result.
+        assert_ne!(digest(body("DENIED", json!(["A", "B"]), true), None), first);
+        assert_ne!(digest(body("APPROVED", json!(["A"]), true), None), first);
+        let mut renamed = body("APPROVED", json!(["A", "B"]), true);
+        renamed["data"]["docFirstName"] = json!("JON");
+        assert_ne!(digest(renamed, None), first);
+        let mut other_session = body("APPROVED", json!(["A", "B"]), true);
+        other_session["scanRef"] = json!("t");
+        assert_ne!(digest(other_session, None), first);
+        // A keyed digest: another key, another digest.
+        let half = parse_json(body("APPROVED", json!([]), true)).unwrap().half;
+        let other_key = DocumentHasher::new(b"another-document-key").unwrap();
+        assert_ne!(other_key.result_digest("s", &half), half.digest);
+    }
+
+    #[test]
     fn tolerates_nulls_odd_types_and_unknown_statuses() {
         let half = parse_json(json!({
             "clientId": "USER_1", "scanRef": "scan-1", "status": {"overall": "EXPIRED-DELETED"},
@@ -295,11 +366,11 @@ mod tests {
     fn refuses_what_cannot_be_placed_without_echoing_it() {
         assert_eq!(
             parse_json(json!({"scanRef": "s"})),
-            Err(PayloadError::Missing("clientId"))
+            Err(PayloadError::MissingClientId)
         );
         assert_eq!(
             parse_json(json!({"clientId": "U", "scanRef": " "})),
-            Err(PayloadError::Missing("scanRef"))
+            Err(PayloadError::MissingScanRef)
         );
         assert_eq!(
             parse_json(json!({"clientId": "JOHN SMITH", "scanRef": "s"})),

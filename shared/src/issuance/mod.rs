@@ -283,10 +283,7 @@ impl IssuanceService {
             "pair decided on read"
         );
         let mut decided = read;
-        let pair = &mut decided.pair;
-        pair.earlier_verdicts.extend(pair.verdict.take());
-        pair.updated_at = verdict.decided_at;
-        pair.verdict = Some(verdict);
+        machine::with_verdict(&mut decided.pair, verdict);
         Ok(decided)
     }
 

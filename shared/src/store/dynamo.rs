@@ -290,12 +290,6 @@ impl PairStore for DynamoStore {
         write: &ClaimWrite,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        if write.condition == ClaimCondition::Absent {
-            // A new item is written whole (an update that creates an item is not atomic
-            // for concurrent readers under moto_server).
-            let record = claimed(None, client_id, write, now).ok_or(StoreError::Conflict)?;
-            return self.save(&record, Expected::Absent).await;
-        }
         let claim: AttributeValue =
             serde_dynamo::to_attribute_value(&write.claim).map_err(corrupt)?;
         let mut update = CLAIM.to_owned();
@@ -319,9 +313,11 @@ impl PairStore for DynamoStore {
             request
         };
         let request = match &write.condition {
-            // Written whole above; kept here so the match states every condition.
             ClaimCondition::Absent => {
-                request.condition_expression(format!("attribute_not_exists({KEY_ATTRIBUTE})"))
+                // A new item is written whole (an update that creates an item is not atomic
+                // for concurrent readers under moto_server).
+                let record = claimed(None, client_id, write, now).ok_or(StoreError::Conflict)?;
+                return self.save(&record, Expected::Absent).await;
             }
             ClaimCondition::Version(version) => request
                 .condition_expression("#version = :expected")

@@ -99,11 +99,16 @@ pub fn accept_verdict(record: &PairRecord, pair_id: &str, verdict: &Verdict) -> 
     let mut next = record.clone();
     next.version += 1;
     if let Some(pair) = next.pair.as_mut() {
-        pair.earlier_verdicts.extend(pair.verdict.take());
-        pair.verdict = Some(verdict.clone());
-        pair.updated_at = verdict.decided_at;
+        with_verdict(pair, verdict.clone());
     }
     Some(next)
+}
+
+/// `pair` with `verdict` as its current verdict, the one it replaces moved to the history.
+pub fn with_verdict(pair: &mut Pair, verdict: Verdict) {
+    pair.earlier_verdicts.extend(pair.verdict.take());
+    pair.updated_at = verdict.decided_at;
+    pair.verdict = Some(verdict);
 }
 
 #[cfg(test)]
