@@ -46,13 +46,18 @@ async fn journeys_over_http_with_the_embedded_store() {
     all_journeys_over_http(StoreChoice::Memory).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn journeys_over_http_with_dynamodb() {
-    // The same DynamoDB API the rest of the suite uses (make test starts moto_server).
+/// A table name the stack creates for itself on the DynamoDB API the rest of the suite uses
+/// (make test starts moto_server).
+async fn fresh_dynamodb() -> StoreChoice {
     let table = integration_tests::moto_table().await;
     let name = table.store.table().to_owned();
     table.store.delete_table().await.expect("a clean slate");
-    all_journeys_over_http(StoreChoice::DynamoDb { table: name }).await;
+    StoreChoice::DynamoDb { table: name }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journeys_over_http_with_dynamodb() {
+    all_journeys_over_http(fresh_dynamodb().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -134,10 +139,7 @@ async fn review_again_over_http_with_the_embedded_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn review_again_over_http_with_dynamodb() {
-    let table = integration_tests::moto_table().await;
-    let name = table.store.table().to_owned();
-    table.store.delete_table().await.expect("a clean slate");
-    review_again_over_http_on(StoreChoice::DynamoDb { table: name }).await;
+    review_again_over_http_on(fresh_dynamodb().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,7 +7,8 @@ use crate::pair::machine::{ClaimCondition, ClaimWrite, Install, MAX_FINALS, clai
 use crate::pair::{ClientId, FinalEntry, HalfResult, PairRecord, Verdict};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
     ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
@@ -199,25 +200,16 @@ const NO_LIVE_CLAIM: &str = "(attribute_not_exists(#claim) OR #claim.#until <= :
 const HOLDS_CLAIM: &str = "#claim.#id = :claimId";
 
 /// Ok, `Conflict` when the condition failed, `Unavailable` otherwise.
-fn conditional(
-    result: Result<
-        aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
-        aws_sdk_dynamodb::error::SdkError<
-            aws_sdk_dynamodb::operation::update_item::UpdateItemError,
-            aws_sdk_dynamodb::config::http::HttpResponse,
-        >,
-    >,
-) -> Result<(), StoreError> {
+fn conditional<T, E>(result: Result<T, SdkError<E, HttpResponse>>) -> Result<(), StoreError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
     match result {
         Ok(_) => Ok(()),
-        Err(error) => {
-            let error = error.into_service_error();
-            if error.is_conditional_check_failed_exception() {
-                Err(StoreError::Conflict)
-            } else {
-                Err(unavailable(error))
-            }
+        Err(error) if error.code() == Some("ConditionalCheckFailedException") => {
+            Err(StoreError::Conflict)
         }
+        Err(error) => Err(unavailable(error)),
     }
 }
 
@@ -271,17 +263,7 @@ impl PairStore for DynamoStore {
                 .condition_expression("version = :expected")
                 .expression_attribute_values(":expected", AttributeValue::N(version.to_string())),
         };
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                let error = error.into_service_error();
-                if error.is_conditional_check_failed_exception() {
-                    Err(StoreError::Conflict)
-                } else {
-                    Err(unavailable(error))
-                }
-            }
-        }
+        conditional(request.send().await)
     }
 
     async fn claim(
@@ -527,16 +509,10 @@ impl PairStore for DynamoStore {
             .update_expression(update)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(error) => {
-                let error = error.into_service_error();
-                if error.is_conditional_check_failed_exception() {
-                    Ok(false)
-                } else {
-                    Err(unavailable(error))
-                }
-            }
+        match conditional(result) {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(other) => Err(other),
         }
     }
 }
