@@ -1,6 +1,8 @@
 //! The DynamoDB adapter. Table: partition key `clientId` (S), TTL attribute `expiresAt`.
 //! The SDK honours `AWS_ENDPOINT_URL_DYNAMODB`, which points it at a local DynamoDB API.
 
+mod table;
+
 use super::{Expected, HalfWrite, PairStore, StoreError};
 use crate::clock::Timestamp;
 use crate::pair::machine::{ClaimCondition, ClaimWrite, Install, MAX_FINALS, claimed};
@@ -9,10 +11,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -88,81 +87,6 @@ impl DynamoStore {
             KEY_ATTRIBUTE,
             AttributeValue::S(client_id.as_str().to_owned()),
         )
-    }
-
-    /// Creates the pairs table as the SAM template declares it (tests, local stack).
-    pub async fn create_table(&self) -> Result<(), StoreError> {
-        let key = |builder_error: aws_sdk_dynamodb::error::BuildError| {
-            StoreError::Unavailable(builder_error.to_string())
-        };
-        self.client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(KEY_ATTRIBUTE)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .map_err(key)?,
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(KEY_ATTRIBUTE)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(key)?,
-            )
-            .send()
-            .await
-            .map_err(unavailable)?;
-        self.client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(TTL_ATTRIBUTE)
-                    .enabled(true)
-                    .build()
-                    .map_err(key)?,
-            )
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
-    }
-
-    /// Creates the table unless it exists (the local stack's DynamoDB mode).
-    pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        let described = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await;
-        match described {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception())
-                {
-                    self.create_table().await
-                } else {
-                    Err(unavailable(error))
-                }
-            }
-        }
-    }
-
-    pub async fn delete_table(&self) -> Result<(), StoreError> {
-        self.client
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
     }
 }
 
@@ -379,13 +303,7 @@ impl PairStore for DynamoStore {
     ) -> Result<HalfWrite, StoreError> {
         let half_value: AttributeValue = serde_dynamo::to_attribute_value(half).map_err(corrupt)?;
         let request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(
-                KEY_ATTRIBUTE,
-                AttributeValue::S(client_id.as_str().to_owned()),
-            )
+            .update(client_id)
             .expression_attribute_names("#expiresAt", TTL_ATTRIBUTE)
             .expression_attribute_names("#pair", "pair")
             .expression_attribute_names("#identity", "identity")
@@ -454,13 +372,7 @@ impl PairStore for DynamoStore {
         let mut condition = ACCEPT_VERDICT.to_owned();
         let mut update = STORE_VERDICT.to_owned();
         let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(
-                KEY_ATTRIBUTE,
-                AttributeValue::S(client_id.as_str().to_owned()),
-            )
+            .update(client_id)
             .expression_attribute_names("#pair", "pair")
             .expression_attribute_names("#pairId", "pairId")
             .expression_attribute_names("#verdict", "verdict")

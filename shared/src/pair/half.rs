@@ -1,0 +1,170 @@
+//! One session's result as the pair keeps it: its rank, iDenfy's status, the compared
+//! fields, the permit's upload step, and the digest that tells a new result from one seen
+//! before — and the history entry a final leaves behind.
+
+use crate::clock::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// A preliminary result (`final: false`) may be replaced by the final one; nothing replaces a
+/// final one. Stored as a number so the store's condition can compare ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "u8", try_from = "u8")]
+pub enum Rank {
+    Preliminary = 1,
+    Final = 2,
+}
+
+impl From<Rank> for u8 {
+    fn from(rank: Rank) -> Self {
+        rank as u8
+    }
+}
+
+impl TryFrom<u8> for Rank {
+    type Error = String;
+    fn try_from(value: u8) -> Result<Self, Self::Error> {
+        match value {
+            1 => Ok(Rank::Preliminary),
+            2 => Ok(Rank::Final),
+            other => Err(format!("unknown rank {other}")),
+        }
+    }
+}
+
+/// iDenfy's `status.overall`; values it adds later are kept as they came.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum OverallStatus {
+    Approved,
+    Denied,
+    Suspected,
+    Reviewing,
+    Expired,
+    /// Seen in the wild beside EXPIRED: the session expired and its data was deleted.
+    ExpiredDeleted,
+    Active,
+    Deleted,
+    Archived,
+    /// The body carried no `status.overall`: no result at all.
+    Missing,
+    Other(String),
+}
+
+impl From<String> for OverallStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "APPROVED" => Self::Approved,
+            "DENIED" => Self::Denied,
+            "SUSPECTED" => Self::Suspected,
+            "REVIEWING" => Self::Reviewing,
+            "EXPIRED" => Self::Expired,
+            "EXPIRED-DELETED" => Self::ExpiredDeleted,
+            "MISSING" => Self::Missing,
+            "ACTIVE" => Self::Active,
+            "DELETED" => Self::Deleted,
+            "ARCHIVED" => Self::Archived,
+            _ => Self::Other(value),
+        }
+    }
+}
+
+impl From<OverallStatus> for String {
+    fn from(status: OverallStatus) -> Self {
+        status.as_str().to_owned()
+    }
+}
+
+impl OverallStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Approved => "APPROVED",
+            Self::Denied => "DENIED",
+            Self::Suspected => "SUSPECTED",
+            Self::Reviewing => "REVIEWING",
+            Self::Expired => "EXPIRED",
+            Self::ExpiredDeleted => "EXPIRED-DELETED",
+            Self::Missing => "MISSING",
+            Self::Active => "ACTIVE",
+            Self::Deleted => "DELETED",
+            Self::Archived => "ARCHIVED",
+            Self::Other(value) => value,
+        }
+    }
+}
+
+/// What is kept of one session's callback: only what the decision needs. No images, no file
+/// URLs, no raw payload; the document number only as a keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HalfResult {
+    pub rank: Rank,
+    pub overall: OverallStatus,
+    /// The `Idenfy-Event-Type` header, e.g. `IDENTIFICATION_CANCELLED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doc_number_hash: Option<String>,
+    /// iDenfy's fraud, mismatch and suspicion tags (codes, no personal data).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// What the callback said of the permit's upload step, when it said anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permit_step: Option<PermitStep>,
+    /// A keyed digest of the session's scanRef and everything above that the verdict reads
+    /// (not the rank, the event type or the time): two bodies with the same digest are the
+    /// same result. Empty on results stored before revisions were tracked.
+    #[serde(default)]
+    pub digest: String,
+    pub received_at: Timestamp,
+}
+
+/// The permit's additional UPLOAD step as a callback reports it: where it appeared, never the
+/// file's (expiring) URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PermitStep {
+    /// Named in the payload's `additionalSteps`.
+    pub listed: bool,
+    /// `status.additionalSteps`: VALID, INVALID, NOT_FOUND (kept as sent), when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// A file under the step's name in `fileUrls`.
+    pub in_file_urls: bool,
+    /// A file under the step's name in `additionalStepPdfUrls`.
+    pub in_pdf_urls: bool,
+}
+
+impl PermitStep {
+    pub fn is_invalid(&self) -> bool {
+        self.status.as_deref() == Some("INVALID")
+    }
+
+    /// A file is there, or iDenfy says the step is VALID.
+    pub fn is_uploaded(&self) -> bool {
+        !self.is_invalid()
+            && (self.in_file_urls || self.in_pdf_urls || self.status.as_deref() == Some("VALID"))
+    }
+}
+
+impl HalfResult {
+    pub fn is_final(&self) -> bool {
+        self.rank == Rank::Final
+    }
+}
+
+/// One final result as the pair's history keeps it: no names, dates or document numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FinalEntry {
+    pub scan_ref: String,
+    pub overall: OverallStatus,
+    pub received_at: Timestamp,
+}

@@ -1,0 +1,86 @@
+//! The pairs table itself, as the SAM template declares it: created for tests and the local
+//! stack, dropped by tests.
+
+use super::{DynamoStore, KEY_ATTRIBUTE, TTL_ATTRIBUTE, unavailable};
+use crate::store::StoreError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+
+impl DynamoStore {
+    /// Creates the pairs table as the SAM template declares it (tests, local stack).
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let key = |builder_error: aws_sdk_dynamodb::error::BuildError| {
+            StoreError::Unavailable(builder_error.to_string())
+        };
+        self.client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(KEY_ATTRIBUTE)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(key)?,
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(KEY_ATTRIBUTE)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(key)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .map_err(key)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Creates the table unless it exists (the local stack's DynamoDB mode).
+    pub async fn ensure_table(&self) -> Result<(), StoreError> {
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await;
+        match described {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception())
+                {
+                    self.create_table().await
+                } else {
+                    Err(unavailable(error))
+                }
+            }
+        }
+    }
+
+    pub async fn delete_table(&self) -> Result<(), StoreError> {
+        self.client
+            .delete_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,138 @@
+//! Model-based property test of the pair state machine on the in-memory store: random
+//! delivery schedules (preliminaries, finals and re-reviews per session, duplicated, reordered,
+//! interleaved, retries of older finals, a restart part-way through) with store failures and
+//! crashes injected, each failed delivery retried later as iDenfy does. Whatever the schedule:
+//! no verdict before every session is final; exactly one verdict per set of current finals,
+//! each the policy applied to them, made fail-safe against the verdict before; no final lost;
+//! a replaced pair's callbacks change nothing. For two-session pairs ([`two_sessions`]) and for
+//! the additional-step mode's one session ([`additional_step`]).
+
+use integration_tests::callbacks::{
+    DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
+    STEP_EVENTS_CLIENT_ID, STEP_EVENTS_SCAN_REF, callback_clock, callback_service,
+    check_verdict_history, event_type, events_record, payload, sample_id_card, sample_permit,
+    step_events_record, step_payload,
+};
+use integration_tests::stores::{CountingStore, Fault, FaultyStore};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::json;
+use shared::callback::{Callback, CallbackService, IgnoredBecause, Receipt};
+use shared::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest};
+use shared::issuance::IssueRequest;
+use shared::pair::{ClientId, HalfResult, PairRecord, Role};
+use shared::store::{Expected, MemoryStore, PairStore};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+fn identity_variants() -> Vec<DocFields> {
+    vec![
+        sample_id_card(),
+        DocFields::new(
+            "SUSPECTED",
+            "JOHN",
+            "MÜLLER",
+            "1990-05-15",
+            "PASSPORT",
+            "C4J7K2",
+        ),
+        DocFields::new(
+            "DENIED",
+            "JOHN",
+            "MÜLLER",
+            "1990-05-15",
+            "ID_CARD",
+            "L01X00T47",
+        ),
+        DocFields::new("EXPIRED", "", "", "", "", ""),
+        DocFields::new(
+            "APPROVED",
+            "JOHN PAUL",
+            "MÜLLER",
+            "",
+            "ID_CARD",
+            "L01X00T47",
+        ),
+    ]
+}
+
+fn document_variants() -> Vec<DocFields> {
+    vec![
+        sample_permit(),
+        DocFields::new(
+            "APPROVED",
+            "JOHN",
+            "MULLER",
+            "1991-05-15",
+            "RESIDENCE_PERMIT",
+            "RP4471932",
+        ),
+        DocFields::new(
+            "APPROVED",
+            "JOHN",
+            "MÜLLER",
+            "1990-05-15",
+            "PASSPORT",
+            "C4J7K2",
+        ),
+        sample_id_card(),
+        DocFields::new(
+            "DENIED",
+            "JOHN",
+            "MUELLER",
+            "1990-05-15",
+            "RESIDENCE_PERMIT",
+            "RP4471932",
+        ),
+        DocFields::new(
+            "REVIEWING",
+            "JANE",
+            "DOE",
+            "1980-01-01",
+            "RESIDENCE_PERMIT",
+            "X1",
+        ),
+    ]
+}
+
+/// A fresh store holding `record`, its writes counted and `faults` injected, and the callback
+/// service over it.
+async fn faulty_service(
+    record: PairRecord,
+    faults: Vec<Fault>,
+) -> (Arc<MemoryStore>, Arc<CountingStore>, CallbackService) {
+    let memory = Arc::new(MemoryStore::new());
+    memory.save(&record, Expected::Absent).await.unwrap();
+    let counting = Arc::new(CountingStore::new(memory.clone()));
+    let store = Arc::new(FaultyStore::new(counting.clone(), faults));
+    (memory, counting, callback_service(store, callback_clock()))
+}
+
+/// Runs `case` on PAIR_MODEL_CASES schedules drawn from `strategy`.
+fn for_every_schedule<S: Strategy>(
+    strategy: S,
+    case: impl AsyncFn(S::Value) -> Result<(), TestCaseError>,
+) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    runner
+        .run(&strategy, |schedule| runtime.block_on(case(schedule)))
+        .unwrap();
+}
+
+fn cases() -> u32 {
+    std::env::var("PAIR_MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000)
+}
+
+mod additional_step;
+mod two_sessions;

@@ -1,0 +1,109 @@
+//! iDenfy's documented lifecycle beyond one result per session, on both stores, through the
+//! functions' handlers: re-reviews (revisions), expiry and cancel events that carry a result,
+//! webhooks we do not own, a pair left undecided by a crash (decided on read), and restarts
+//! that neither lose the old outcome nor lock the clientId out while callbacks land.
+
+use async_trait::async_trait;
+use integration_tests::callbacks::{
+    DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call,
+    callback_clock, events_record, handler, payload, pending_record, sample_id_card, sample_permit,
+    signed,
+};
+use integration_tests::stores::{CountingStore, Fault, FaultyStore};
+use integration_tests::{IdenfyStub, service};
+use issue_tokens::IssueTokens;
+use lambda_http::Body;
+use serde_json::{Value, json};
+use shared::clock::ManualClock;
+use shared::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest};
+use shared::issuance::IssueRequest;
+use shared::pair::{ClientId, Outcome, Pair, Reason};
+use shared::store::{Expected, PairStore};
+use std::sync::{Arc, Mutex};
+
+/// DynamoDB requests sent so far (always 0 for the memory store).
+pub(super) type Requests = Arc<dyn Fn() -> usize + Send + Sync>;
+
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let store = std::sync::Arc::new(shared::store::MemoryStore::new());
+                    super::$scenario(store, std::sync::Arc::new(|| 0)).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let table = integration_tests::moto_table().await;
+                    let requests = table.requests.clone();
+                    super::$scenario(
+                        std::sync::Arc::new(table.store.clone()),
+                        std::sync::Arc::new(move || requests.load(std::sync::atomic::Ordering::SeqCst)),
+                    )
+                    .await;
+                    table.store.delete_table().await.expect("dropping the test table");
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_it,
+    expiry_and_cancel_events_are_judged_on_the_result_they_carry,
+    a_pair_left_final_and_undecided_by_a_crash_is_decided_on_read,
+    a_restart_racing_a_callback_still_lands_and_mints_once,
+    a_restart_keeps_the_decided_pair_in_the_history,
+    signed_bodies_we_cannot_place_get_200_and_cost_no_request,
+);
+
+pub(super) async fn get_status(handler: &IssueTokens, client_id: &str) -> (u16, Value) {
+    let request = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(format!("https://api.example.com/verifications/{client_id}"))
+        .body(Body::Empty)
+        .expect("a valid request");
+    let response = handler.handle(request).await;
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+pub(super) async fn status_handler(store: Arc<dyn PairStore>) -> IssueTokens {
+    let stub = IdenfyStub::bare().await;
+    IssueTokens::new(service(store, Arc::new(stub.client()), callback_clock()))
+}
+
+pub(super) async fn stored_pair(store: &dyn PairStore, client_id: &str) -> Pair {
+    store
+        .load(&ClientId::parse(client_id).unwrap())
+        .await
+        .unwrap()
+        .and_then(|record| record.pair)
+        .expect("a pair")
+}
+
+/// The person's data must never leave through the status route.
+pub(super) fn assert_no_personal_data(body: &Value) {
+    let text = body.to_string();
+    for personal in [
+        "JOHN",
+        "MÜLLER",
+        "MUELLER",
+        "1990-05-15",
+        "L01X00T47",
+        "RP4471932",
+    ] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+}
+
+mod restarts;
+mod results;
+
+use restarts::*;
+use results::*;

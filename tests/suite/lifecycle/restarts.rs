@@ -1,0 +1,202 @@
+//! No person orphaned: a pair a crash left undecided, restarts racing callbacks, and the
+//! history a restart keeps.
+
+use super::*;
+
+pub(super) async fn a_pair_left_final_and_undecided_by_a_crash_is_decided_on_read(
+    store: Arc<dyn PairStore>,
+    _requests: Requests,
+) {
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .unwrap();
+    let counting = Arc::new(CountingStore::new(store.clone()));
+    // Both halves are written; the verdict write fails, and iDenfy never redelivers.
+    let faulty = Arc::new(FaultyStore::new(
+        counting.clone(),
+        vec![Fault::None, Fault::None, Fault::FailBefore],
+    ));
+    let callbacks = handler(faulty, callback_clock());
+    for (scan_ref, fields) in [
+        (EVENTS_IDENTITY_SCAN_REF, sample_id_card()),
+        (EVENTS_DOCUMENT_SCAN_REF, sample_permit()),
+    ] {
+        let body = payload(EVENTS_CLIENT_ID, scan_ref, true, &fields).to_string();
+        call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
+    }
+    let pair = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await;
+    assert!(
+        pair.verdict.is_none() && pair.final_basis().is_some(),
+        "the crash left it undecided"
+    );
+
+    let status = status_handler(counting.clone()).await;
+    for _ in 0..2 {
+        let (code, shown) = get_status(&status, EVENTS_CLIENT_ID).await;
+        assert_eq!(
+            (code, shown["status"].as_str()),
+            (200, Some("VERIFIED")),
+            "{shown}"
+        );
+        assert_eq!(shown["verdictVersion"], 1);
+    }
+    assert_eq!(
+        counting.verdict_writes(),
+        1,
+        "decided once, on the first read"
+    );
+    assert_eq!(
+        stored_pair(store.as_ref(), EVENTS_CLIENT_ID)
+            .await
+            .verdict
+            .map(|v| v.outcome),
+        Some(Outcome::Verified)
+    );
+}
+
+/// The token port, delivering one webhook for the old pair while the new pair's first token
+/// is being minted: the race between a restart and a callback, made certain.
+struct CallbackWhileMinting {
+    tokens: Arc<dyn TokenIssuer>,
+    callback: Mutex<Option<(idenfy_callback::IdenfyCallback, String)>>,
+    answered: Mutex<Vec<Value>>,
+}
+
+#[async_trait]
+impl TokenIssuer for CallbackWhileMinting {
+    async fn create_token(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+        let pending = self.callback.lock().unwrap().take();
+        if let Some((handler, body)) = pending {
+            let (code, answer) =
+                call(&handler, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
+            assert_eq!(code, 200, "{answer}");
+            self.answered.lock().unwrap().push(answer);
+        }
+        self.tokens.create_token(request).await
+    }
+
+    fn redirect_url(&self, auth_token: &str) -> String {
+        self.tokens.redirect_url(auth_token)
+    }
+}
+
+fn issue_request(client_id: &str, restart: bool) -> IssueRequest {
+    IssueRequest::from_json(
+        &json!({"clientId": client_id, "restart": restart}),
+        &integration_tests::policy().allowed_origins,
+    )
+    .unwrap()
+}
+
+pub(super) async fn a_restart_racing_a_callback_still_lands_and_mints_once(
+    store: Arc<dyn PairStore>,
+    _requests: Requests,
+) {
+    let client_id = "USER_RACE_1";
+    let stub = IdenfyStub::minting().await;
+    let clock = Arc::new(ManualClock::at(integration_tests::T0));
+    let callbacks = handler(store.clone(), callback_clock());
+    let old = service(store.clone(), Arc::new(stub.client()), clock.clone())
+        .issue(&issue_request(client_id, false))
+        .await
+        .unwrap()
+        .pair;
+    let old_document = old.document.as_ref().unwrap().scan_ref.clone();
+    let identity = payload(client_id, &old.identity.scan_ref, true, &sample_id_card()).to_string();
+    call(
+        &callbacks,
+        signed(&identity, "IDENTIFICATION_MANUAL_FINISHED"),
+    )
+    .await;
+
+    // The old pair's document result arrives (and decides it) while the restart mints.
+    let racing = Arc::new(CallbackWhileMinting {
+        tokens: Arc::new(stub.client()),
+        callback: Mutex::new(Some((
+            callbacks,
+            payload(client_id, &old_document, true, &sample_permit()).to_string(),
+        ))),
+        answered: Mutex::new(vec![]),
+    });
+    let restarted = service(store.clone(), racing.clone(), clock)
+        .issue(&issue_request(client_id, true))
+        .await
+        .expect("the restart lands, no ISSUANCE_IN_PROGRESS lockout");
+    assert!(restarted.created);
+    let answered = racing.answered.lock().unwrap().clone();
+    assert_eq!(answered.len(), 1, "the callback ran during minting");
+    assert_eq!(
+        (
+            answered[0]["result"].clone(),
+            answered[0]["decided"].clone()
+        ),
+        (json!("STORED"), json!(true))
+    );
+    assert_eq!(
+        stub.token_requests().await.len(),
+        4,
+        "no minted token thrown away"
+    );
+
+    let record = store
+        .load(&ClientId::parse(client_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.claim, None, "the claim is spent");
+    assert_eq!(record.pair.as_ref(), Some(&restarted.pair));
+    assert_eq!(
+        record
+            .previous_pairs
+            .iter()
+            .map(|p| p.pair_id.as_str())
+            .collect::<Vec<_>>(),
+        vec![old.pair_id.as_str()]
+    );
+}
+
+pub(super) async fn a_restart_keeps_the_decided_pair_in_the_history(
+    store: Arc<dyn PairStore>,
+    _requests: Requests,
+) {
+    let client_id = "USER_HISTORY_1";
+    let stub = IdenfyStub::minting().await;
+    let clock = Arc::new(ManualClock::at(integration_tests::T0));
+    let issuance = service(store.clone(), Arc::new(stub.client()), clock.clone());
+    let callbacks = handler(store.clone(), callback_clock());
+    let first = issuance
+        .issue(&issue_request(client_id, false))
+        .await
+        .unwrap()
+        .pair;
+    let mut other_dob = sample_permit();
+    other_dob.date_of_birth = Some("1991-05-15".into());
+    for (scan_ref, fields) in [
+        (first.identity.scan_ref.clone(), sample_id_card()),
+        (first.document.as_ref().unwrap().scan_ref.clone(), other_dob),
+    ] {
+        let body = payload(client_id, &scan_ref, true, &fields).to_string();
+        call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
+    }
+    clock.advance(std::time::Duration::from_secs(7200));
+    let second = issuance
+        .issue(&issue_request(client_id, true))
+        .await
+        .unwrap()
+        .pair;
+    assert_ne!(second.pair_id, first.pair_id);
+
+    let status = IssueTokens::new(issuance);
+    let (code, shown) = get_status(&status, client_id).await;
+    assert_eq!((code, shown["status"].as_str()), (200, Some("PENDING")));
+    assert_no_personal_data(&shown);
+    let previous = &shown["previousPairs"];
+    assert_eq!(previous.as_array().map(Vec::len), Some(1), "{shown}");
+    assert_eq!(previous[0]["pairId"], first.pair_id.as_str());
+    assert_eq!(previous[0]["status"], "REQUIRES_REVIEW");
+    assert_eq!(previous[0]["reasons"], json!(["DOB_MISMATCH"]));
+    assert_eq!(previous[0]["createdAt"], "2026-11-26T14:43:17Z");
+    assert_eq!(previous[0]["decidedAt"], "2026-11-26T15:43:17Z");
+    assert_eq!(previous[0]["replacedAt"], "2026-11-26T16:43:17Z");
+}
