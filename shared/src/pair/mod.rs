@@ -218,7 +218,8 @@ pub struct Verdict {
     pub version: u32,
     /// The results it was decided on: each session's scanRef → the digest of its final. A
     /// pair is decided again only when its current finals differ from these. Empty on
-    /// verdicts recorded before revisions were tracked (never decided again).
+    /// verdicts recorded before revisions were tracked: decided again once a final with a
+    /// digest arrives.
     #[serde(default)]
     pub basis: BTreeMap<String, String>,
 }

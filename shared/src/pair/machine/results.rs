@@ -63,7 +63,7 @@ fn is_revision(pair: &Pair, half: &HalfResult) -> bool {
 pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Option<Verdict> {
     let basis = pair.final_basis()?;
     let previous = pair.verdict.as_ref();
-    if previous.is_some_and(|v| v.basis == basis || v.basis.is_empty()) {
+    if previous.is_some_and(|v| v.basis == basis || decided_before_digests(v, &basis)) {
         return None;
     }
     let identity = pair.half(Role::Identity)?;
@@ -82,6 +82,16 @@ pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Optio
         version: previous.map_or(1, |v| v.version + 1),
         basis,
     })
+}
+
+/// A verdict recorded before results had digests (its basis empty) stands while every current
+/// final is from that time too (no digest); a final stored since — a re-review, or a retry
+/// that cannot be told from one — has it decided again, fail-safe.
+fn decided_before_digests(
+    verdict: &Verdict,
+    basis: &std::collections::BTreeMap<String, String>,
+) -> bool {
+    verdict.basis.is_empty() && basis.values().all(String::is_empty)
 }
 
 /// The record with `verdict` in place, the one it replaces moved to `earlier_verdicts`; or

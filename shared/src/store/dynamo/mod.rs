@@ -111,6 +111,9 @@ const AND_LOG_FINAL: &str = ", #pair.#finals = list_append(if_not_exists(#pair.#
 const ACCEPT_VERDICT: &str = "#pair.#pairId = :pairId";
 const FIRST_VERDICT: &str = " AND attribute_not_exists(#pair.#verdict)";
 const NEXT_VERDICT: &str = " AND #pair.#verdict.#verdictVersion = :follows";
+/// A first verdict recorded before verdicts had versions has none: it is version 1.
+const NEXT_TO_FIRST_VERDICT: &str = " AND (#pair.#verdict.#verdictVersion = :follows \
+    OR (attribute_exists(#pair.#verdict) AND attribute_not_exists(#pair.#verdict.#verdictVersion)))";
 const STORE_VERDICT: &str =
     "SET #pair.#verdict = :verdict, #pair.#updatedAt = :decidedAt, #version = #version + :one";
 const AND_KEEP_EARLIER: &str =
@@ -385,7 +388,11 @@ impl PairStore for DynamoStore {
         match replaces {
             None => condition.push_str(FIRST_VERDICT),
             Some(previous) => {
-                condition.push_str(NEXT_VERDICT);
+                condition.push_str(if previous.version == 1 {
+                    NEXT_TO_FIRST_VERDICT
+                } else {
+                    NEXT_VERDICT
+                });
                 update.push_str(AND_KEEP_EARLIER);
                 let previous: AttributeValue =
                     serde_dynamo::to_attribute_value(previous).map_err(corrupt)?;
@@ -406,15 +413,22 @@ impl PairStore for DynamoStore {
                 .expression_attribute_names("#digest", "digest");
         }
         for (index, (scan_ref, digest)) in verdict.basis.iter().enumerate() {
-            condition.push_str(&format!(
-                " AND #pair.#results.#basis{index}.#digest = :basis{index}"
-            ));
-            request = request
-                .expression_attribute_names(format!("#basis{index}"), scan_ref)
-                .expression_attribute_values(
+            request = request.expression_attribute_names(format!("#basis{index}"), scan_ref);
+            if digest.is_empty() {
+                // A result stored before results had digests.
+                condition.push_str(&format!(
+                    " AND attribute_exists(#pair.#results.#basis{index}) \
+                     AND attribute_not_exists(#pair.#results.#basis{index}.#digest)"
+                ));
+            } else {
+                condition.push_str(&format!(
+                    " AND #pair.#results.#basis{index}.#digest = :basis{index}"
+                ));
+                request = request.expression_attribute_values(
                     format!(":basis{index}"),
                     AttributeValue::S(digest.clone()),
                 );
+            }
         }
         let result = request
             .condition_expression(condition)
