@@ -172,6 +172,9 @@ impl CallbackService {
         if revision {
             tracing::warn!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised");
         }
+        if !stored && machine::revision_past_bound(pair, scan_ref, &callback.half) {
+            tracing::error!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised past the bound: not stored, the verdict does not follow it");
+        }
         let decided = match machine::verdict_due(pair, &self.policy, now) {
             Some(verdict) => self
                 .store

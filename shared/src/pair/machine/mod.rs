@@ -21,4 +21,6 @@ pub use issuing::{
     ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, claim_write,
     claimed, decide_issuance, install, installed, released,
 };
-pub use results::{MAX_FINALS, accept_half, accept_verdict, verdict_due, with_verdict};
+pub use results::{
+    MAX_FINALS, accept_half, accept_verdict, revision_past_bound, verdict_due, with_verdict,
+};

@@ -56,6 +56,15 @@ fn is_revision(pair: &Pair, half: &HalfResult) -> bool {
     !pair.final_digests.contains(&half.digest) && pair.final_digests.len() < MAX_FINALS
 }
 
+/// A new final for a session that has one, refused only because the pair holds
+/// [`MAX_FINALS`] already: worth an operator's attention, since the verdict cannot follow it.
+pub fn revision_past_bound(pair: &Pair, scan_ref: &str, half: &HalfResult) -> bool {
+    half.is_final()
+        && pair.results.get(scan_ref).is_some_and(HalfResult::is_final)
+        && !pair.final_digests.contains(&half.digest)
+        && pair.final_digests.len() >= MAX_FINALS
+}
+
 /// The verdict to record when every session of the pair is final (both halves; the one
 /// session of an additional-step pair) and no verdict was recorded on these very finals: the
 /// first verdict, or the next one after a revision — never more lenient than the verdict it
@@ -291,6 +300,13 @@ mod tests {
         }
         let one_more = with_result(crate::pair::OverallStatus::Denied, "i-more");
         assert_eq!(accept_half(&r, "scan-identity", &one_more, NOW), None);
+        let pair = r.pair.as_ref().unwrap();
+        assert!(revision_past_bound(pair, "scan-identity", &one_more));
+        let seen = with_result(crate::pair::OverallStatus::Approved, "i0");
+        assert!(
+            !revision_past_bound(pair, "scan-identity", &seen),
+            "a retry is no revision"
+        );
         let document = with_result(crate::pair::OverallStatus::Approved, "d1");
         let r = accept_half(&r, "scan-document", &document, NOW).unwrap();
         assert_eq!(r.pair.unwrap().finals.len(), MAX_FINALS + 1);
