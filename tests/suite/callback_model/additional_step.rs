@@ -131,13 +131,7 @@ fn any_schedule_decides_an_additional_step_pair_once_per_set_of_current_finals()
             if service.receive(&callback(delivery)).await.is_err() {
                 queue.push_back(delivery);
             }
-            let pair = memory
-                .load(&client_id)
-                .await
-                .unwrap()
-                .unwrap()
-                .pair
-                .unwrap();
+            let pair = current_pair(&memory, &client_id).await;
             prop_assert!(pair.results.len() <= 1, "a foreign scanRef was stored");
             if pair.verdict.is_some() {
                 prop_assert!(
@@ -147,13 +141,7 @@ fn any_schedule_decides_an_additional_step_pair_once_per_set_of_current_finals()
             }
         }
 
-        let pair = memory
-            .load(&client_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .pair
-            .unwrap();
+        let pair = current_pair(&memory, &client_id).await;
         prop_assert_eq!(
             pair.finals.len(),
             halves.len(),

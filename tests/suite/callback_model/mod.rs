@@ -20,7 +20,7 @@ use serde_json::json;
 use shared::callback::{Callback, CallbackService, IgnoredBecause, Receipt};
 use shared::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest};
 use shared::issuance::IssueRequest;
-use shared::pair::{ClientId, HalfResult, PairRecord, Role};
+use shared::pair::{ClientId, HalfResult, Pair, PairRecord, Role};
 use shared::store::{Expected, MemoryStore, PairStore};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -106,6 +106,16 @@ async fn faulty_service(
     let counting = Arc::new(CountingStore::new(memory.clone()));
     let store = Arc::new(FaultyStore::new(counting.clone(), faults));
     (memory, counting, callback_service(store, callback_clock()))
+}
+
+/// The pair the store holds for `client_id` now.
+async fn current_pair(memory: &MemoryStore, client_id: &ClientId) -> Pair {
+    memory
+        .load(client_id)
+        .await
+        .expect("the memory store answers")
+        .and_then(|record| record.pair)
+        .expect("a pair")
 }
 
 /// Runs `case` on PAIR_MODEL_CASES schedules drawn from `strategy`.

@@ -292,13 +292,7 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
                 ),
                 Ok(_) => {}
             }
-            let pair = memory
-                .load(&client_id)
-                .await
-                .unwrap()
-                .unwrap()
-                .pair
-                .unwrap();
+            let pair = current_pair(&memory, &client_id).await;
             if let Some(verdict) = &pair.verdict {
                 prop_assert!(
                     verdict.basis.len() == 2
@@ -311,13 +305,7 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
             }
         }
 
-        let pair = memory
-            .load(&client_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .pair
-            .unwrap();
+        let pair = current_pair(&memory, &client_id).await;
         let generation = schedule.generations() - 1;
         prop_assert_eq!(&pair.pair_id, &pairs[generation].2);
         // No half lost: every distinct final is in the pair's history, the current one of each
