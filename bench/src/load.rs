@@ -261,7 +261,7 @@ fn check(
         if verdict_writes(&client) > recorded {
             double_verdicts += 1;
         }
-        let by_policy = check_verdict_history(&pair, &finals, recorded).is_ok();
+        let by_policy = check_verdict_history(&pair, &finals).is_ok();
         match pair.verdict.map(|v| (v.outcome, v.reasons)) {
             None => missing_verdicts += 1,
             Some(_) if !by_policy => wrong_verdicts += 1,

@@ -153,8 +153,12 @@ fn any_schedule_decides_an_additional_step_pair_once_per_set_of_current_finals()
             pair.final_digests.last(),
             "the current result is the last accepted"
         );
-        check_verdict_history(&pair, &halves, counting.verdict_writes())
-            .map_err(TestCaseError::fail)?;
+        let recorded = check_verdict_history(&pair, &halves).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(
+            recorded,
+            counting.verdict_writes(),
+            "one write per verdict recorded"
+        );
         Ok(())
     });
 }

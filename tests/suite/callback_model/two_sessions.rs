@@ -336,12 +336,12 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
                 "the current result is the last accepted"
             );
         }
-        check_verdict_history(
-            &pair,
-            &halves,
+        let recorded = check_verdict_history(&pair, &halves).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(
+            recorded,
             counting.verdict_writes() - writes_before_restart,
-        )
-        .map_err(TestCaseError::fail)?;
+            "one write per verdict recorded"
+        );
         Ok(())
     });
 }
