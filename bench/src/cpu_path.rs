@@ -2,27 +2,61 @@
 //! into the pair and check whether a verdict is due) — on the sample identity callback, no
 //! I/O. Timed per call for p50/p99, and with criterion for its median.
 
+use async_trait::async_trait;
 use criterion::Criterion;
-use integration_tests::callbacks::{at, events_record, hasher, signing_keys};
+use integration_tests::callbacks::{at, callback_service, events_record, signing_keys};
 use serde_json::{Value, json};
-use shared::callback::{DocumentHasher, SigningKeys, payload::parse};
-use shared::clock::Timestamp;
-use shared::pair::machine::{accept_half, verdict_due};
-use shared::pair::verdict::VerdictPolicy;
-use shared::pair::{PairRecord, Verdict};
+use shared::callback::{CallbackService, Receipt};
+use shared::clock::ManualClock;
+use shared::idenfy::SigningKeys;
+use shared::pair::machine::accept_half;
+use shared::pair::{ClientId, HalfResult, PairRecord, Verdict};
+use shared::store::{HalfWrite, ResultStore, StoreError, VerdictStore};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CRITERION_ID: &str = "callback_cpu_path";
+
+/// The store as the rules would leave it, without I/O: every half is judged against the same
+/// pending record (so each pass takes the same path), every verdict is taken.
+struct Unchanging(PairRecord);
+
+#[async_trait]
+impl ResultStore for Unchanging {
+    async fn record_half(
+        &self,
+        _client_id: &ClientId,
+        scan_ref: &str,
+        half: &HalfResult,
+        now: shared::clock::Timestamp,
+    ) -> Result<HalfWrite, StoreError> {
+        Ok(match accept_half(&self.0, scan_ref, half, now) {
+            Some(next) => HalfWrite::Stored(next),
+            None => HalfWrite::Refused(Some(self.0.clone())),
+        })
+    }
+}
+
+#[async_trait]
+impl VerdictStore for Unchanging {
+    async fn record_verdict(
+        &self,
+        _client_id: &ClientId,
+        _pair_id: &str,
+        _verdict: &Verdict,
+        _replaces: Option<&Verdict>,
+    ) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+}
 
 pub struct CpuPath {
     body: Vec<u8>,
     signature: String,
     keys: SigningKeys,
-    hasher: DocumentHasher,
-    policy: VerdictPolicy,
-    record: PairRecord,
-    now: Timestamp,
+    service: CallbackService,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl CpuPath {
@@ -31,6 +65,7 @@ impl CpuPath {
         let text =
             std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let event: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let store = Arc::new(Unchanging(events_record()));
         Ok(Self {
             body: event["body"].as_str().ok_or("no body")?.as_bytes().to_vec(),
             signature: event["headers"]["idenfy-signature"]
@@ -38,30 +73,30 @@ impl CpuPath {
                 .ok_or("no signature")?
                 .to_owned(),
             keys: signing_keys(),
-            hasher: hasher(),
-            policy: VerdictPolicy::default(),
-            record: events_record(),
-            now: at(3600),
+            service: callback_service(store, Arc::new(ManualClock::at(at(3600)))),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map_err(|e| e.to_string())?,
         })
     }
 
-    /// One pass of the path; `None` from the decision (one half only: no verdict yet).
-    fn run(&self) -> Result<Option<Verdict>, String> {
+    /// One pass of the path: the signature, then the callback service itself (parse, the
+    /// half judged by the rules, the verdict check) over a store that does no I/O.
+    fn run(&self) -> Result<Receipt, String> {
         self.keys
             .verify(black_box(&self.body), Some(&self.signature))
             .map_err(|e| e.to_string())?;
-        let callback = parse(
-            &self.body,
-            Some("IDENTIFICATION_MANUAL_FINISHED"),
-            self.now,
-            &self.hasher,
-            &self.policy.permit_step,
-        )
-        .map_err(|e| e.to_string())?;
-        let next = accept_half(&self.record, &callback.scan_ref, &callback.half, self.now)
-            .ok_or("not accepted")?;
-        let pair = next.live_pair(self.now).ok_or("no pair")?;
-        Ok(verdict_due(pair, &self.policy, self.now))
+        let receipt = self
+            .runtime
+            .block_on(
+                self.service
+                    .handle(&self.body, Some("IDENTIFICATION_MANUAL_FINISHED")),
+            )
+            .map_err(|e| e.to_string())?;
+        match receipt {
+            Receipt::Stored { decided: None, .. } => Ok(receipt),
+            other => Err(format!("not the path measured: {other:?}")),
+        }
     }
 
     /// Each call timed on its own: p50, p99, max.

@@ -14,7 +14,7 @@ use integration_tests::stores::CountingStore;
 use serde_json::{Value, json};
 use shared::clock::{Clock, SystemClock};
 use shared::pair::{ClientId, HalfResult, PairRecord, Rank, Role};
-use shared::store::{DynamoStore, Expected, MemoryStore, PairStore};
+use shared::store::{DynamoStore, Expected, MemoryStore, PairReader, SeedStore};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -361,7 +361,7 @@ fn as_events(schedule: &Schedule) -> Result<Vec<String>, String> {
         .iter()
         .map(|(body, is_final)| {
             let mut event = template.clone();
-            let signature = shared::callback::signature::sign(
+            let signature = shared::idenfy::signature::sign(
                 integration_tests::callbacks::TEST_SIGNING_KEY,
                 body.as_bytes(),
             );

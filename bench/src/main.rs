@@ -20,7 +20,7 @@ use integration_tests::callbacks::{TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, eve
 use runtime_api::Emulator;
 use serde_json::{Value, json};
 use shared::clock::{Clock, SystemClock};
-use shared::store::{Expected, PairStore};
+use shared::store::{Expected, SeedStore};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};

@@ -11,14 +11,10 @@ use axum::Router;
 use axum::routing::{any, get, post};
 use idenfy_callback::IdenfyCallback;
 use issue_tokens::IssueTokens;
-use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
 use shared::clock::SystemClock;
-use shared::idenfy::{IdenfyClient, IdenfyClientConfig};
-use shared::issuance::{
-    AllowedOrigins, IssuancePolicy, IssuanceService, PermitStepPolicy, SiteUrls,
-};
-use shared::pair::verdict::VerdictPolicy;
-use shared::store::{DynamoStore, MemoryStore, PairStore};
+use shared::config::{CallbackConfig, Env, IssueTokensConfig};
+use shared::idenfy::IdenfyClient;
+use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
 use simulator::{Simulator, SimulatorConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -70,6 +66,9 @@ impl Default for LocalConfig {
         }
     }
 }
+
+/// The local stack's key for document-number hashes: not a secret, nothing real is hashed.
+const LOCAL_DOCUMENT_HASH_KEY: &str = "local-development-document-hash-key";
 
 #[derive(Clone)]
 struct AppState {
@@ -157,57 +156,54 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         ),
     };
 
-    let store: Arc<dyn PairStore> = match &config.store {
-        StoreChoice::Memory => Arc::new(MemoryStore::new()),
-        StoreChoice::DynamoDb { table } => {
-            let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
-            let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), table.clone());
-            store
-                .ensure_table()
-                .await
-                .map_err(|e| StartError::Store(e.to_string()))?;
-            Arc::new(store)
-        }
+    // Both functions configured as in a deployment: their variables, through the same parser.
+    let table = match &config.store {
+        StoreChoice::Memory => "memory".to_owned(),
+        StoreChoice::DynamoDb { table } => table.clone(),
     };
+    let mut variables = vec![
+        ("TABLE_NAME", table.clone()),
+        ("IDENFY_BASE_URL", idenfy_base_url),
+        ("IDENFY_API_KEY", config.api_key.clone()),
+        ("IDENFY_API_SECRET", config.api_secret.clone()),
+        ("IDENFY_SIGNING_KEYS", config.signing_key.clone()),
+        ("DOCUMENT_HASH_KEY", LOCAL_DOCUMENT_HASH_KEY.to_owned()),
+        ("ALLOWED_REDIRECT_ORIGINS", site_origin.clone()),
+    ];
+    variables.extend(callback_url.map(|url| ("CALLBACK_URL", url)));
+    let env = Env::from_pairs(variables);
+    let issue_config =
+        IssueTokensConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
+    let callback_config =
+        CallbackConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
 
-    let tokens = IdenfyClient::new(IdenfyClientConfig::new(
-        &idenfy_base_url,
-        &config.api_key,
-        &config.api_secret,
-    ))
-    .map_err(|e| StartError::Config(e.to_string()))?;
-    let allowed_origins = AllowedOrigins::parse(&site_origin).map_err(StartError::Config)?;
-    let issuance = IssuanceService::new(
-        store.clone(),
-        Arc::new(tokens),
-        Arc::new(SystemClock),
-        IssuancePolicy {
-            default_site_urls: SiteUrls::default(),
-            allowed_origins,
-            callback_url,
-            documents: vec!["RESIDENCE_PERMIT".to_owned()],
-            token_expiry: Duration::from_secs(3600),
-            session_length: Duration::from_secs(600),
-            retention: Duration::from_secs(30 * 86_400),
-            claim_ttl: Duration::from_secs(60),
-            permit_step: PermitStepPolicy::default(),
-            verdict: VerdictPolicy::default(),
-        },
-    );
-    let signing_keys = SigningKeys::parse(&config.signing_key)
-        .ok_or_else(|| StartError::Config("a webhook signing key is required".into()))?;
-    let hasher = DocumentHasher::new(b"local-development-document-hash-key")
-        .ok_or_else(|| StartError::Config("document hash key".into()))?;
-    let callbacks = CallbackService::new(
-        store,
-        Arc::new(SystemClock),
-        VerdictPolicy::default(),
-        hasher,
-    );
+    let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
+        match &config.store {
+            StoreChoice::Memory => {
+                let store = Arc::new(MemoryStore::new());
+                (store.clone(), store)
+            }
+            StoreChoice::DynamoDb { .. } => {
+                let store = DynamoStore::from_env(table, Default::default()).await;
+                store
+                    .ensure_table()
+                    .await
+                    .map_err(|e| StartError::Store(e.to_string()))?;
+                let store = Arc::new(store);
+                (store.clone(), store)
+            }
+        };
+    let sessions = IdenfyClient::new(issue_config.idenfy.clone())
+        .map_err(|e| StartError::Config(e.to_string()))?;
 
     let state = AppState {
-        issue_tokens: IssueTokens::new(issuance),
-        callback: IdenfyCallback::new(callbacks, Some(signing_keys), 512 * 1024),
+        issue_tokens: IssueTokens::compose(
+            issue_config,
+            issuance_store,
+            Arc::new(sessions),
+            Arc::new(SystemClock),
+        ),
+        callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock)),
         site_origin: site_origin.clone(),
         simulator_url: simulator_url.clone(),
     };
@@ -216,7 +212,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/start", post(site::start))
         .route("/done", get(site::done))
         .route("/verifications", any(site::issue_tokens_route))
-        .route("/verifications/{client_id}", any(site::issue_tokens_route))
+        .route("/verifications/{clientId}", any(site::verification_route))
         .route("/webhooks/idenfy", any(site::webhook_route))
         .with_state(state);
     tasks.push(serve(site_listener, router));

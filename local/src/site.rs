@@ -4,12 +4,13 @@
 
 use crate::html::{escape, page};
 use crate::{AppState, bridge};
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lambda_http::Body;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 pub async fn start_page() -> Html<String> {
     let suggested = format!("USER_{:05}", fastrand::u32(10_000..100_000));
@@ -52,6 +53,7 @@ async fn call_api(
     state: &AppState,
     method: &str,
     path: &str,
+    path_parameters: HashMap<String, String>,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
     let mut builder = lambda_http::http::Request::builder()
@@ -70,6 +72,7 @@ async fn call_api(
             json!({"message": "invalid request"}),
         );
     };
+    let request = bridge::as_invoked(request, path_parameters);
     let response = state.issue_tokens.handle(request).await;
     let status = response.status();
     let value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
@@ -108,7 +111,8 @@ pub async fn start(State(state): State<AppState>, Form(form): Form<StartForm>) -
             body[field] = json!(value.trim());
         }
     }
-    let (status, response) = call_api(&state, "POST", "/verifications", Some(body)).await;
+    let (status, response) =
+        call_api(&state, "POST", "/verifications", HashMap::new(), Some(body)).await;
     match response["verificationUrl"].as_str() {
         Some(url) if status.is_success() => Redirect::to(url).into_response(),
         _ => {
@@ -149,8 +153,15 @@ pub struct DoneQuery {
 pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>) -> Response {
     let encoded: String =
         url::form_urlencoded::byte_serialize(query.client_id.as_bytes()).collect();
-    let (status, response) =
-        call_api(&state, "GET", &format!("/verifications/{encoded}"), None).await;
+    let parameters = HashMap::from([("clientId".to_owned(), query.client_id.clone())]);
+    let (status, response) = call_api(
+        &state,
+        "GET",
+        &format!("/verifications/{encoded}"),
+        parameters,
+        None,
+    )
+    .await;
     if !status.is_success() {
         let body = r#"<h1>Verification not found</h1><p id="status" class="status">UNKNOWN</p><p><a href="/">Start again</a></p>"#;
         return (status, Html(page("Verification", "", body))).into_response();
@@ -252,7 +263,24 @@ pub async fn issue_tokens_route(
     State(state): State<AppState>,
     request: axum::extract::Request,
 ) -> Response {
-    match bridge::to_lambda(request).await {
+    issue_tokens(state, request, HashMap::new()).await
+}
+
+/// `/verifications/{clientId}`, its parameter decoded as API Gateway decodes it.
+pub async fn verification_route(
+    State(state): State<AppState>,
+    Path(parameters): Path<HashMap<String, String>>,
+    request: axum::extract::Request,
+) -> Response {
+    issue_tokens(state, request, parameters).await
+}
+
+async fn issue_tokens(
+    state: AppState,
+    request: axum::extract::Request,
+    parameters: HashMap<String, String>,
+) -> Response {
+    match bridge::to_lambda(request, parameters).await {
         Ok(request) => bridge::from_lambda(state.issue_tokens.handle(request).await),
         Err(response) => response,
     }
@@ -262,7 +290,7 @@ pub async fn webhook_route(
     State(state): State<AppState>,
     request: axum::extract::Request,
 ) -> Response {
-    match bridge::to_lambda(request).await {
+    match bridge::to_lambda(request, HashMap::new()).await {
         Ok(request) => bridge::from_lambda(state.callback.handle(request).await),
         Err(response) => response,
     }

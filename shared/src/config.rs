@@ -1,13 +1,29 @@
-//! Configuration from environment variables, read and checked once at cold start: a bad value
-//! stops the function with a message naming the variable, never a request later.
+//! Every setting of both functions, read and checked once at cold start, with every default
+//! defined here (the permit's document type and step name in [`crate::pair::verdict`]): a bad
+//! value stops the function with a message naming the variable, never a request later. The
+//! functions read the process environment; the local stack and the tests hand the same parser
+//! a map ([`Env::from_pairs`]).
 
-use crate::callback::{DocumentHasher, SigningKeys};
-use crate::idenfy::{IdenfyClientConfig, limits};
-use crate::issuance::{AllowedOrigins, IssuancePolicy, PermitStepPolicy, SiteUrls};
+use crate::idenfy::FinishPages;
+use crate::idenfy::{IdenfyClientConfig, SigningKeys, limits};
+use crate::issuance::{IssuancePolicy, PermitStepPolicy};
+use crate::pair::DocumentHasher;
 use crate::pair::verdict::VerdictPolicy;
+use crate::urls::{AllowedOrigins, https_or_loopback};
+use std::collections::HashMap;
 use std::time::Duration;
 
 pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
+/// How long a session may take once opened (`IDENFY_SESSION_LENGTH_SECONDS`).
+const DEFAULT_SESSION_LENGTH_SECONDS: u64 = 600;
+/// How long the identity link works before it is opened (`IDENFY_TOKEN_EXPIRY_SECONDS`).
+const DEFAULT_TOKEN_EXPIRY_SECONDS: u64 = 3600;
+/// How long a pair is kept (`PAIR_RETENTION_DAYS`).
+const DEFAULT_RETENTION_DAYS: u64 = 30;
+/// How long a minting request holds the clientId: longer than minting can take.
+const CLAIM_TTL: Duration = Duration::from_secs(60);
+/// The largest webhook body accepted (`MAX_CALLBACK_BYTES`).
+const DEFAULT_MAX_CALLBACK_BYTES: u64 = 512 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -62,6 +78,19 @@ pub fn std_env() -> Env<impl Fn(&str) -> Option<String>> {
     Env::new(|name: &str| std::env::var(name).ok())
 }
 
+impl Env<Box<dyn Fn(&str) -> Option<String> + Send + Sync>> {
+    /// Variables from a list instead of the process environment (the local stack, tests).
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let map: HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        Env::new(Box::new(move |name: &str| map.get(name).cloned()))
+    }
+}
+
 fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         name,
@@ -69,29 +98,25 @@ fn invalid(name: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
-/// `IDENFY_BASE_URL`: https, or http only on this machine (the local simulator).
-pub fn idenfy_base_url<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
-    const NAME: &str = "IDENFY_BASE_URL";
-    let raw = env
-        .optional(NAME)
-        .unwrap_or_else(|| DEFAULT_IDENFY_BASE_URL.to_owned());
-    let url = url::Url::parse(&raw).map_err(|e| invalid(NAME, e.to_string()))?;
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Err(invalid(NAME, "must be https (http only for 127.0.0.1)")),
-    }
-    Ok(raw.trim_end_matches('/').to_owned())
+/// A URL we call or hand out: https, or http on this machine (see [`crate::urls`]).
+fn service_url<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    name: &'static str,
+    default: Option<&str>,
+) -> Result<Option<String>, ConfigError> {
+    let Some(raw) = env.optional(name).or_else(|| default.map(str::to_owned)) else {
+        return Ok(None);
+    };
+    https_or_loopback(&raw).map_err(|reason| invalid(name, reason))?;
+    Ok(Some(raw.trim_end_matches('/').to_owned()))
 }
 
 /// `IDENFY_DOCUMENT_TYPES`: what the second session accepts and the verdict expects.
-pub fn document_types<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
-) -> Result<Vec<String>, ConfigError> {
-    let documents: Vec<String> = env
-        .optional("IDENFY_DOCUMENT_TYPES")
-        .unwrap_or_else(|| "RESIDENCE_PERMIT".to_owned())
+fn document_types<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Vec<String>, ConfigError> {
+    let Some(list) = env.optional("IDENFY_DOCUMENT_TYPES") else {
+        return Ok(VerdictPolicy::default().permit_types);
+    };
+    let documents: Vec<String> = list
         .split(',')
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty())
@@ -107,13 +132,11 @@ pub fn document_types<F: Fn(&str) -> Option<String>>(
 }
 
 /// `IDENFY_PERMIT_STEP`: the name of the additional upload step that carries the permit in
-/// additional-step mode (default `RESIDENCE_PERMIT`), as configured at iDenfy.
-pub fn permit_step_name<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
-) -> Result<String, ConfigError> {
-    let name = env
-        .optional("IDENFY_PERMIT_STEP")
-        .unwrap_or_else(|| "RESIDENCE_PERMIT".to_owned());
+/// additional-step mode, as configured at iDenfy.
+fn permit_step_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<String, ConfigError> {
+    let Some(name) = env.optional("IDENFY_PERMIT_STEP") else {
+        return Ok(VerdictPolicy::default().permit_step);
+    };
     let well_formed = (1..=64).contains(&name.len())
         && name
             .bytes()
@@ -128,7 +151,7 @@ pub fn permit_step_name<F: Fn(&str) -> Option<String>>(
 }
 
 /// The verdict policy from `IDENFY_DOCUMENT_TYPES` and `IDENFY_PERMIT_STEP`.
-pub fn verdict_policy<F: Fn(&str) -> Option<String>>(
+fn verdict_policy<F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
 ) -> Result<VerdictPolicy, ConfigError> {
     Ok(VerdictPolicy {
@@ -187,8 +210,11 @@ impl CallbackConfig {
         };
         let document_hasher = DocumentHasher::new(hash_key.as_bytes())
             .ok_or_else(|| invalid("DOCUMENT_HASH_KEY", "not usable as an HMAC key"))?;
-        let max_body_bytes =
-            env.number("MAX_CALLBACK_BYTES", 512 * 1024, 1024..=6 * 1024 * 1024)?;
+        let max_body_bytes = env.number(
+            "MAX_CALLBACK_BYTES",
+            DEFAULT_MAX_CALLBACK_BYTES,
+            1024..=6 * 1024 * 1024,
+        )?;
         Ok(Self {
             table_name,
             signing_keys,
@@ -210,8 +236,10 @@ pub struct IssueTokensConfig {
 impl IssueTokensConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let table_name = env.required("TABLE_NAME")?;
+        let base_url =
+            service_url(env, "IDENFY_BASE_URL", Some(DEFAULT_IDENFY_BASE_URL))?.unwrap_or_default();
         let idenfy = IdenfyClientConfig::new(
-            &idenfy_base_url(env)?,
+            &base_url,
             &env.required("IDENFY_API_KEY")?,
             &env.required("IDENFY_API_SECRET")?,
         );
@@ -225,36 +253,30 @@ impl IssueTokensConfig {
             };
             allowed_origins
                 .check(&url)
-                .map_err(|(_, reason)| invalid(name, reason))?;
+                .map_err(|problem| invalid(name, problem.to_string()))?;
             Ok(Some(url))
         };
-        let default_site_urls = SiteUrls {
+        let default_site_urls = FinishPages {
             success: site_url("SITE_SUCCESS_URL")?,
             error: site_url("SITE_ERROR_URL")?,
             unverified: site_url("SITE_UNVERIFIED_URL")?,
         };
-
-        let callback_url = env.optional("CALLBACK_URL");
-        if let Some(url) = &callback_url {
-            let parsed =
-                url::Url::parse(url).map_err(|e| invalid("CALLBACK_URL", e.to_string()))?;
-            if parsed.scheme() != "https" && parsed.host_str() != Some("127.0.0.1") {
-                return Err(invalid("CALLBACK_URL", "must be https"));
-            }
-        }
-
-        let documents = document_types(env)?;
+        let callback_url = service_url(env, "CALLBACK_URL", None)?;
 
         let session_length = env.number(
             "IDENFY_SESSION_LENGTH_SECONDS",
-            600,
+            DEFAULT_SESSION_LENGTH_SECONDS,
             u64::from(limits::SESSION_LENGTH_MIN)..=u64::from(limits::SESSION_LENGTH_MAX),
         )?;
         // The document token must outlive the identity token by a session and some slack.
         let expiry_max =
             u64::from(limits::EXPIRY_TIME_MAX) - 2 * u64::from(limits::SESSION_LENGTH_MAX);
-        let token_expiry = env.number("IDENFY_TOKEN_EXPIRY_SECONDS", 3600, 60..=expiry_max)?;
-        let retention_days = env.number("PAIR_RETENTION_DAYS", 30, 1..=3650)?;
+        let token_expiry = env.number(
+            "IDENFY_TOKEN_EXPIRY_SECONDS",
+            DEFAULT_TOKEN_EXPIRY_SECONDS,
+            60..=expiry_max,
+        )?;
+        let retention_days = env.number("PAIR_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1..=3650)?;
         // `account` when iDenfy support made the upload step the account's default: the token
         // then must not carry it.
         let permit_step_on_token = match env.optional("IDENFY_PERMIT_STEP_SOURCE").as_deref() {
@@ -267,6 +289,7 @@ impl IssueTokensConfig {
                 ));
             }
         };
+        let verdict = verdict_policy(env)?;
 
         Ok(Self {
             table_name,
@@ -275,16 +298,16 @@ impl IssueTokensConfig {
                 default_site_urls,
                 allowed_origins,
                 callback_url,
-                documents,
+                documents: verdict.permit_types.clone(),
                 token_expiry: Duration::from_secs(token_expiry),
                 session_length: Duration::from_secs(session_length),
                 retention: Duration::from_secs(retention_days * 86_400),
-                claim_ttl: Duration::from_secs(60),
+                claim_ttl: CLAIM_TTL,
                 permit_step: PermitStepPolicy {
-                    name: permit_step_name(env)?,
+                    name: verdict.permit_step.clone(),
                     on_token: permit_step_on_token,
                 },
-                verdict: verdict_policy(env)?,
+                verdict,
             },
         })
     }
@@ -293,14 +316,9 @@ impl IssueTokensConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Env::new(move |name: &str| map.get(name).cloned())
+        Env::from_pairs(pairs.iter().copied())
     }
 
     const BASE: [(&str, &str); 3] = [
@@ -320,6 +338,8 @@ mod tests {
             Duration::from_secs(3600 + 600 + 300)
         );
         assert_eq!(config.policy.permit_step, PermitStepPolicy::default());
+        // The API secret never shows in the configuration's Debug.
+        assert!(!format!("{config:?}").contains("secret\""), "{config:?}");
     }
 
     #[test]

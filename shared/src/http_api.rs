@@ -1,8 +1,10 @@
 //! The HTTP boundary pieces both functions share: JSON content type, JSON responses, error
-//! bodies and `Retry-After`. (Adapters only: the domain never sees these types.)
+//! bodies, `Retry-After`, the request id, and the one mapping of a store failure to a
+//! response. (Adapters only: the domain never sees these types.)
 
+use crate::store::StoreError;
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
-use lambda_http::{Body, Response};
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use std::time::Duration;
 
@@ -59,4 +61,58 @@ pub fn with_allow(mut response: Response<Body>, allow: &'static str) -> Response
         .headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(allow));
     response
+}
+
+/// The id of the Lambda invocation serving `request` (the local bridge sets one too): a 5xx
+/// body carries it so a caller can quote it and an operator can find the log lines.
+pub fn request_id(request: &Request) -> String {
+    request
+        .lambda_context_ref()
+        .map(|context| context.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A 5xx body: a stable code, a fixed message and the request id — never an SDK's or an
+/// upstream's text, which goes to the log.
+pub fn server_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    request_id: &str,
+    extra: serde_json::Value,
+) -> Response<Body> {
+    let mut extra = extra;
+    if let Some(object) = extra.as_object_mut() {
+        object.insert("requestId".into(), request_id.into());
+    }
+    error_response(status, code, message, extra)
+}
+
+/// How long a caller should wait after a store hiccup.
+const STORE_RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// A failed store call, for both functions: logged with its text, answered 503 with
+/// Retry-After when trying again may help, 500 when a stored record cannot be read.
+pub fn store_failure(error: &StoreError, request_id: &str) -> Response<Body> {
+    tracing::error!(request_id, %error, "store call failed");
+    match error {
+        StoreError::Corrupt(_) => server_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "STORE_RECORD_UNREADABLE",
+            "a stored record could not be read",
+            request_id,
+            serde_json::json!({}),
+        ),
+        StoreError::Conflict | StoreError::Unavailable(_) => with_retry_after(
+            server_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "STORE_UNAVAILABLE",
+                "the store is unavailable; try again shortly",
+                request_id,
+                serde_json::json!({}),
+            ),
+            STORE_RETRY_AFTER,
+        ),
+    }
 }

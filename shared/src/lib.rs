@@ -1,9 +1,15 @@
 //! idenfy-pair's library: the pair domain, its ports, and the adapters the functions compose.
 //!
-//! The domain (`pair`, `issuance`, `callback`) knows no AWS or HTTP type; `idenfy::client`
-//! (reqwest) and `store::dynamo` (aws-sdk-dynamodb) are the adapters for the real world,
-//! `store::memory` the adapter for tests and the local stack, `http_api` the HTTP pieces the
-//! function handlers share.
+//! - The domain: [`pair`] (the record, every state rule, the verdict policy), [`issuance`] and
+//!   [`callback`] (the two use cases). It knows no AWS or HTTP type.
+//! - The ports: [`store`] (one per function) and [`idenfy::SessionIssuer`].
+//! - The adapters: [`idenfy`] (every fact of iDenfy's wire format; its reqwest client),
+//!   `store::dynamo` (aws-sdk-dynamodb), `store::memory` (tests, the local stack), and
+//!   [`http_api`] (what both HTTP handlers share).
+//! - Composition: [`config`] (every setting and default, read once at cold start), [`clock`],
+//!   [`logging`], [`secret`], [`urls`].
+//!
+//! `docs/architecture.md` has the module map and the path of one webhook.
 
 pub mod callback;
 pub mod clock;
@@ -13,4 +19,6 @@ pub mod idenfy;
 pub mod issuance;
 pub mod logging;
 pub mod pair;
+pub mod secret;
 pub mod store;
+pub mod urls;

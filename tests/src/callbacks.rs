@@ -4,12 +4,15 @@
 use crate::T0;
 use lambda_http::Body;
 use serde_json::{Value, json};
-use shared::callback::signature::sign;
-use shared::callback::{CallbackService, DocumentHasher, SigningKeys};
+use shared::callback::CallbackService;
 use shared::clock::{ManualClock, Timestamp};
+use shared::config::{CallbackConfig, Env};
+use shared::idenfy::SigningKeys;
+use shared::idenfy::signature::sign;
+use shared::idenfy::token::external_ref;
 use shared::pair::verdict::VerdictPolicy;
-use shared::pair::{ClientId, Mode, Outcome, Pair, PairRecord, Reason, Session, external_ref};
-use shared::store::PairStore;
+use shared::pair::{ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, Reason, Session};
+use shared::store::ResultStore;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -110,19 +113,28 @@ pub fn signing_keys() -> SigningKeys {
     SigningKeys::parse(TEST_SIGNING_KEY).expect("a key")
 }
 
-pub fn callback_service(store: Arc<dyn PairStore>, clock: Arc<ManualClock>) -> CallbackService {
-    CallbackService::new(store, clock, VerdictPolicy::default(), hasher())
+pub fn callback_service(store: Arc<dyn ResultStore>, clock: Arc<ManualClock>) -> CallbackService {
+    let config = callback_config();
+    CallbackService::new(store, clock, config.verdict_policy, config.document_hasher)
 }
 
+/// The idenfy-callback configuration the tests use, read by the function's own parser: the
+/// test keys, every other setting at its default.
+pub fn callback_config() -> CallbackConfig {
+    let env = Env::from_pairs([
+        ("TABLE_NAME", "pairs"),
+        ("IDENFY_SIGNING_KEYS", TEST_SIGNING_KEY),
+        ("DOCUMENT_HASH_KEY", TEST_DOCUMENT_HASH_KEY),
+    ]);
+    CallbackConfig::from_env(&env).expect("the tests' configuration is valid")
+}
+
+/// The callback handler as the function composes it, over `store`.
 pub fn handler(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn ResultStore>,
     clock: Arc<ManualClock>,
 ) -> idenfy_callback::IdenfyCallback {
-    idenfy_callback::IdenfyCallback::new(
-        callback_service(store, clock),
-        Some(signing_keys()),
-        512 * 1024,
-    )
+    idenfy_callback::IdenfyCallback::compose(callback_config(), store, clock)
 }
 
 /// What a document says, as iDenfy extracts it.

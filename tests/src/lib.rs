@@ -9,13 +9,12 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
-use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, TokenIssuer};
-use shared::issuance::{
-    AllowedOrigins, IssuancePolicy, IssuanceService, PermitStepPolicy, SiteUrls,
-};
+use shared::config::{Env, IssueTokensConfig};
+use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, SessionIssuer};
+use shared::issuance::{IssuancePolicy, IssuanceService};
 use shared::pair::new_id;
 use shared::store::dynamo::{DynamoTimeouts, sdk_config};
-use shared::store::{DynamoStore, PairStore};
+use shared::store::{DynamoStore, IssuanceStore};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -169,32 +168,34 @@ impl IdenfyStub {
     }
 }
 
-/// The issuance policy the tests use: the shop's origin allowed, its pages as defaults.
+/// The issue-tokens configuration the tests use, read by the function's own parser: the
+/// shop's origin allowed, its pages as defaults, every other setting at its default.
+pub fn issue_tokens_config(idenfy_base_url: &str) -> IssueTokensConfig {
+    let env = Env::from_pairs([
+        ("TABLE_NAME", "pairs".to_owned()),
+        ("IDENFY_BASE_URL", idenfy_base_url.to_owned()),
+        ("IDENFY_API_KEY", "test-key".to_owned()),
+        ("IDENFY_API_SECRET", "test-secret".to_owned()),
+        ("ALLOWED_REDIRECT_ORIGINS", SHOP.to_owned()),
+        ("SITE_SUCCESS_URL", format!("{SHOP}/verification/complete")),
+        ("SITE_ERROR_URL", format!("{SHOP}/verification/failed")),
+        ("SITE_UNVERIFIED_URL", format!("{SHOP}/verification/review")),
+        ("CALLBACK_URL", CALLBACK_URL.to_owned()),
+    ]);
+    IssueTokensConfig::from_env(&env).expect("the tests' configuration is valid")
+}
+
+/// The issuance policy the tests use ([`issue_tokens_config`]).
 pub fn policy() -> IssuancePolicy {
-    IssuancePolicy {
-        default_site_urls: SiteUrls {
-            success: Some(format!("{SHOP}/verification/complete")),
-            error: Some(format!("{SHOP}/verification/failed")),
-            unverified: Some(format!("{SHOP}/verification/review")),
-        },
-        allowed_origins: AllowedOrigins::parse(SHOP).expect("valid origin"),
-        callback_url: Some(CALLBACK_URL.to_owned()),
-        documents: vec!["RESIDENCE_PERMIT".to_owned()],
-        token_expiry: Duration::from_secs(3600),
-        session_length: Duration::from_secs(600),
-        retention: Duration::from_secs(30 * 86_400),
-        claim_ttl: Duration::from_secs(60),
-        permit_step: PermitStepPolicy::default(),
-        verdict: shared::pair::verdict::VerdictPolicy::default(),
-    }
+    issue_tokens_config("https://ivs.idenfy.com").policy
 }
 
 pub fn service(
-    store: Arc<dyn PairStore>,
-    tokens: Arc<dyn TokenIssuer>,
+    store: Arc<dyn IssuanceStore>,
+    sessions: Arc<dyn SessionIssuer>,
     clock: Arc<ManualClock>,
 ) -> IssuanceService {
-    IssuanceService::new(store, tokens, clock, policy())
+    IssuanceService::new(store, sessions, clock, policy())
 }
 
 pub mod browser;

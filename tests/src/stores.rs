@@ -1,22 +1,83 @@
-//! Store wrappers for tests: counting what really happened, and injecting failures.
+//! Store wrappers for tests: counting what really happened, and injecting failures. Each
+//! wraps an [`AnyStore`] (an adapter, or another wrapper) and serves every port.
 
 use async_trait::async_trait;
 use shared::clock::Timestamp;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::{ClientId, HalfResult, PairRecord, Verdict};
-use shared::store::{Expected, HalfWrite, PairStore, StoreError};
+use shared::store::{
+    Expected, HalfWrite, IssuanceStore, PairReader, ResultStore, SeedStore, StoreError,
+    VerdictStore,
+};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+
+/// Every port at once: what the adapters (and these wrappers) implement, so one store can
+/// serve a test's issuance service, its callback service and its seeding.
+pub trait AnyStore: IssuanceStore + ResultStore + SeedStore {}
+
+impl<T: IssuanceStore + ResultStore + SeedStore + ?Sized> AnyStore for T {}
+
+/// The ports a wrapper passes through unchanged: reads, seeding and issuance's writes.
+macro_rules! pass_through_issuance {
+    ($wrapper:ty) => {
+        #[async_trait]
+        impl PairReader for $wrapper {
+            async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
+                self.inner.load(client_id).await
+            }
+        }
+
+        #[async_trait]
+        impl SeedStore for $wrapper {
+            async fn save(
+                &self,
+                record: &PairRecord,
+                expected: Expected,
+            ) -> Result<(), StoreError> {
+                self.inner.save(record, expected).await
+            }
+        }
+
+        #[async_trait]
+        impl IssuanceStore for $wrapper {
+            async fn claim(
+                &self,
+                client_id: &ClientId,
+                write: &ClaimWrite,
+                now: Timestamp,
+            ) -> Result<(), StoreError> {
+                self.inner.claim(client_id, write, now).await
+            }
+
+            async fn release(
+                &self,
+                client_id: &ClientId,
+                claim_id: &str,
+            ) -> Result<(), StoreError> {
+                self.inner.release(client_id, claim_id).await
+            }
+
+            async fn install(
+                &self,
+                client_id: &ClientId,
+                install: &Install,
+            ) -> Result<(), StoreError> {
+                self.inner.install(client_id, install).await
+            }
+        }
+    };
+}
 
 /// Counts the verdicts actually written (the store said yes), per clientId, whatever the
 /// caller saw afterwards.
 pub struct CountingStore {
-    inner: Arc<dyn PairStore>,
+    inner: Arc<dyn AnyStore>,
     verdict_writes: Mutex<HashMap<ClientId, usize>>,
 }
 
 impl CountingStore {
-    pub fn new(inner: Arc<dyn PairStore>) -> Self {
+    pub fn new(inner: Arc<dyn AnyStore>) -> Self {
         Self {
             inner,
             verdict_writes: Mutex::new(HashMap::new()),
@@ -38,33 +99,10 @@ impl CountingStore {
     }
 }
 
+pass_through_issuance!(CountingStore);
+
 #[async_trait]
-impl PairStore for CountingStore {
-    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
-        self.inner.load(client_id).await
-    }
-
-    async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError> {
-        self.inner.save(record, expected).await
-    }
-
-    async fn claim(
-        &self,
-        client_id: &ClientId,
-        write: &ClaimWrite,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.inner.claim(client_id, write, now).await
-    }
-
-    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
-        self.inner.release(client_id, claim_id).await
-    }
-
-    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
-        self.inner.install(client_id, install).await
-    }
-
+impl ResultStore for CountingStore {
     async fn record_half(
         &self,
         client_id: &ClientId,
@@ -74,7 +112,10 @@ impl PairStore for CountingStore {
     ) -> Result<HalfWrite, StoreError> {
         self.inner.record_half(client_id, scan_ref, half, now).await
     }
+}
 
+#[async_trait]
+impl VerdictStore for CountingStore {
     async fn record_verdict(
         &self,
         client_id: &ClientId,
@@ -105,12 +146,12 @@ pub enum Fault {
 
 /// Applies a plan of faults, one per write call in order; calls past the plan succeed.
 pub struct FaultyStore {
-    inner: Arc<dyn PairStore>,
+    inner: Arc<dyn AnyStore>,
     plan: Mutex<VecDeque<Fault>>,
 }
 
 impl FaultyStore {
-    pub fn new(inner: Arc<dyn PairStore>, plan: Vec<Fault>) -> Self {
+    pub fn new(inner: Arc<dyn AnyStore>, plan: Vec<Fault>) -> Self {
         Self {
             inner,
             plan: Mutex::new(plan.into()),
@@ -129,33 +170,11 @@ fn injected() -> StoreError {
     StoreError::Unavailable("injected fault".into())
 }
 
+pass_through_issuance!(FaultyStore);
+
+/// Faults apply to the callback's writes.
 #[async_trait]
-impl PairStore for FaultyStore {
-    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
-        self.inner.load(client_id).await
-    }
-
-    async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError> {
-        self.inner.save(record, expected).await
-    }
-
-    async fn claim(
-        &self,
-        client_id: &ClientId,
-        write: &ClaimWrite,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        self.inner.claim(client_id, write, now).await
-    }
-
-    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
-        self.inner.release(client_id, claim_id).await
-    }
-
-    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
-        self.inner.install(client_id, install).await
-    }
-
+impl ResultStore for FaultyStore {
     async fn record_half(
         &self,
         client_id: &ClientId,
@@ -174,7 +193,10 @@ impl PairStore for FaultyStore {
             Fault::None => self.inner.record_half(client_id, scan_ref, half, now).await,
         }
     }
+}
 
+#[async_trait]
+impl VerdictStore for FaultyStore {
     async fn record_verdict(
         &self,
         client_id: &ClientId,

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use shared::clock::ManualClock;
 use shared::issuance::{IssuanceService, PermitStepPolicy};
 use shared::pair::{ClientId, Mode};
-use shared::store::{MemoryStore, PairStore};
+use shared::store::{MemoryStore, PairReader};
 use std::sync::Arc;
 
 fn handler(

@@ -7,9 +7,10 @@ use integration_tests::callbacks::{
     sample_permit, signed, step_events_record,
 };
 use integration_tests::moto_table;
+use integration_tests::stores::AnyStore;
 use serde_json::{Value, json};
 use shared::pair::{ClientId, Outcome, Rank, Reason, Verdict};
-use shared::store::{Expected, MemoryStore, PairStore};
+use shared::store::{Expected, MemoryStore, SeedStore};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -97,7 +98,7 @@ async fn seeded_memory_store() -> Arc<MemoryStore> {
     store
 }
 
-async fn stored_pair(store: &dyn PairStore, client_id: &str) -> shared::pair::Pair {
+async fn stored_pair(store: &dyn AnyStore, client_id: &str) -> shared::pair::Pair {
     store
         .load(&ClientId::parse(client_id).unwrap())
         .await
@@ -161,7 +162,7 @@ async fn every_event_alone_on_a_fresh_pair() {
 /// base64-encoded, once by an expiry event: the same result), then iDenfy's retries of
 /// everything: VERIFIED. Then a re-review of the identity to DENIED: REJECTED, VERIFIED kept
 /// as the earlier verdict; its retry and a signed body that is no result change nothing.
-async fn journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec<usize> {
+async fn journey(store: Arc<dyn AnyStore>, requests: impl Fn() -> usize) -> Vec<usize> {
     let handler = handler(store.clone(), callback_clock());
     let mut per_callback = Vec::new();
     let steps = [
@@ -283,7 +284,7 @@ async fn sample_journey_on_dynamodb_costs_at_most_two_requests_per_callback() {
 /// image, then iDenfy's retry and the same result with the permit as a PDF (no new
 /// information), REQUIRES_REVIEW for a person to look at the permit; then a re-review to
 /// DENIED, a revision: REJECTED, the first verdict kept as the earlier one.
-async fn step_journey(store: Arc<dyn PairStore>, requests: impl Fn() -> usize) -> Vec<usize> {
+async fn step_journey(store: Arc<dyn AnyStore>, requests: impl Fn() -> usize) -> Vec<usize> {
     let handler = handler(store.clone(), callback_clock());
     let mut per_callback = Vec::new();
     let stored =

@@ -9,8 +9,9 @@ use integration_tests::callbacks::{
 };
 use integration_tests::logs::Capture;
 use integration_tests::moto_table;
+use integration_tests::stores::AnyStore;
 use serde_json::Value;
-use shared::store::{Expected, MemoryStore, PairStore};
+use shared::store::{Expected, MemoryStore, SeedStore};
 use std::sync::Arc;
 use tracing::Level;
 
@@ -49,7 +50,7 @@ fn personal_values() -> Vec<String> {
     values
 }
 
-async fn run_everything(store: Arc<dyn PairStore>) {
+async fn run_everything(store: Arc<dyn AnyStore>) {
     let handler = handler(store, callback_clock());
     for name in ["identity-preliminary", "identity-final", "document-final"] {
         handler.handle(event(name)).await;

@@ -11,7 +11,7 @@ use integration_tests::callbacks::{
 use integration_tests::moto_table;
 use integration_tests::stores::CountingStore;
 use shared::pair::{ClientId, HalfResult, Rank, Role};
-use shared::store::{Expected, PairStore};
+use shared::store::{Expected, PairReader, SeedStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

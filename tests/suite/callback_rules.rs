@@ -8,7 +8,7 @@ use integration_tests::callbacks::{
 };
 use serde_json::json;
 use shared::pair::{ClientId, Role};
-use shared::store::{Expected, MemoryStore, PairStore};
+use shared::store::{Expected, MemoryStore, PairReader, SeedStore};
 use std::sync::Arc;
 use std::time::Duration;
 

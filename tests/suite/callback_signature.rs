@@ -6,10 +6,11 @@ use integration_tests::callbacks::{
     callback_service, events_record, request,
 };
 use integration_tests::moto_table;
+use integration_tests::stores::AnyStore;
 use serde_json::Value;
-use shared::callback::SigningKeys;
-use shared::callback::signature::sign;
-use shared::store::{Expected, PairStore};
+use shared::idenfy::SigningKeys;
+use shared::idenfy::signature::sign;
+use shared::store::{Expected, PairReader, SeedStore};
 use std::sync::Arc;
 
 fn body() -> String {
@@ -26,7 +27,7 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
         .save(&events_record(), Expected::Absent)
         .await
         .unwrap();
-    let store: Arc<dyn PairStore> = Arc::new(table.store.clone());
+    let store: Arc<dyn AnyStore> = Arc::new(table.store.clone());
     let keys = SigningKeys::parse(&format!("new-rotated-key,{TEST_SIGNING_KEY}")).unwrap();
     let handler = idenfy_callback::IdenfyCallback::new(
         callback_service(store, callback_clock()),

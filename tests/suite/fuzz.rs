@@ -10,8 +10,8 @@ use integration_tests::callbacks::{
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
-use shared::callback::payload::parse;
-use shared::callback::signature::sign;
+use shared::idenfy::signature::sign;
+use shared::idenfy::webhook::parse;
 use shared::pair::machine::{accept_half, verdict_due};
 use shared::pair::verdict::VerdictPolicy;
 use std::cell::Cell;

@@ -3,9 +3,9 @@
 
 use integration_tests::{IdenfyStub, T0, service};
 use issue_tokens::IssueTokens;
+use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use shared::clock::ManualClock;
-use shared::issuance::IssueRequest;
 use shared::store::MemoryStore;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ async fn every_event_gets_its_status_and_body() {
     // The status-found event asks about USER_30001: issue its pair first.
     let seeded = service
         .issue(
-            &IssueRequest::from_json(
+            &issue_tokens::parse_issue_request(
                 &json!({"clientId": "USER_30001"}),
                 &service.policy().allowed_origins,
             )
@@ -200,13 +200,17 @@ async fn other_methods_and_routes_are_refused() {
         .await;
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(response.headers().get("allow").unwrap(), "POST");
+    // The clientId comes from the path parameter, decoded as API Gateway decodes it.
     let response = handler
-        .handle(call(
-            "GET",
-            "https://api.example.com/prod/verifications/A%2FB",
-        ))
+        .handle(
+            call("GET", "https://api.example.com/prod/verifications/A%2FB").with_path_parameters(
+                std::collections::HashMap::from([("clientId".to_owned(), "A/B".to_owned())]),
+            ),
+        )
         .await;
     assert_eq!(response.status().as_u16(), 404);
+    let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
+    assert_eq!(body["code"], "UNKNOWN_CLIENT_ID");
     let response = handler
         .handle(call("GET", "https://api.example.com/elsewhere"))
         .await;

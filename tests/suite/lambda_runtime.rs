@@ -7,7 +7,7 @@ use integration_tests::{IdenfyStub, free_port, moto_table};
 use serde_json::Value;
 use shared::clock::{Clock, SystemClock};
 use shared::pair::{ClientId, Outcome};
-use shared::store::{Expected, PairStore};
+use shared::store::{Expected, PairReader, SeedStore};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -175,7 +175,7 @@ async fn review_again_in_a_real_browser() {
 /// verification failed, unverifiedUrl when the session was not analysed.
 #[tokio::test]
 async fn the_simulator_redirects_as_idenfy_documents() {
-    use shared::idenfy::{IdenfyClient, IdenfyClientConfig, TokenIssuer, TokenRequest, TokenType};
+    use shared::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
     let running = local::start(config(StoreChoice::Memory))
         .await
         .expect("the local stack starts");
@@ -295,9 +295,7 @@ async fn cargo_run_prints_the_url_of_the_start_page() {
 
 #[tokio::test]
 async fn the_simulator_answers_like_idenfys_token_api() {
-    use shared::idenfy::{
-        IdenfyClient, IdenfyClientConfig, IdenfyError, TokenIssuer, TokenRequest, TokenType,
-    };
+    use shared::idenfy::{IdenfyClient, IdenfyClientConfig, IdenfyError, TokenRequest, TokenType};
     let running = local::start(config(StoreChoice::Memory))
         .await
         .expect("the local stack starts");

@@ -1,12 +1,13 @@
 //! One conformance suite, run against both store adapters: memory and DynamoDB (moto_server).
 //! Each scenario drives the issuance service over the store with a wiremock iDenfy.
 
+use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, T0, service};
 use serde_json::json;
 use shared::clock::{ManualClock, Timestamp};
 use shared::issuance::{IssuanceService, IssueError, IssueRequest, StatusError};
 use shared::pair::{Claim, ClientId, Outcome, PairRecord, Reason, Verdict};
-use shared::store::{Expected, PairStore, StoreError};
+use shared::store::{Expected, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ struct World {
 }
 
 impl World {
-    async fn new(store: Arc<dyn PairStore>) -> Self {
+    async fn new(store: Arc<dyn AnyStore>) -> Self {
         let stub = IdenfyStub::minting().await;
         let clock = Arc::new(ManualClock::at(T0));
         let service = service(store.clone(), Arc::new(stub.client()), clock.clone());
@@ -34,7 +35,7 @@ impl World {
 }
 
 fn request(client_id: &str, restart: bool) -> IssueRequest {
-    IssueRequest::from_json(
+    issue_tokens::parse_issue_request(
         &json!({"clientId": client_id, "restart": restart}),
         &integration_tests::policy().allowed_origins,
     )
@@ -83,7 +84,7 @@ conformance!(
     revisions_are_accepted_once_each_and_stop_at_the_bound,
 );
 
-async fn conditional_writes_and_round_trip(store: Arc<dyn PairStore>) {
+async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>) {
     let client_id = id("USER_50001");
     assert_eq!(store.load(&client_id).await.unwrap(), None);
     let mut record = PairRecord {
@@ -136,7 +137,7 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn PairStore>) {
     );
 }
 
-async fn create_then_read(store: Arc<dyn PairStore>) {
+async fn create_then_read(store: Arc<dyn AnyStore>) {
     let world = World::new(store).await;
     let issued = world
         .service
@@ -153,7 +154,7 @@ async fn create_then_read(store: Arc<dyn PairStore>) {
     ));
 }
 
-async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn PairStore>) {
+async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn AnyStore>) {
     let world = World::new(store).await;
     let first = world
         .service
@@ -206,7 +207,7 @@ async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn PairStore>) {
     assert_eq!(world.token_count().await, 4);
 }
 
-async fn restart_replaces_the_pair(store: Arc<dyn PairStore>) {
+async fn restart_replaces_the_pair(store: Arc<dyn AnyStore>) {
     let world = World::new(store).await;
     let first = world
         .service
@@ -234,7 +235,7 @@ async fn restart_replaces_the_pair(store: Arc<dyn PairStore>) {
     );
 }
 
-async fn decided_pair_answers_already_decided(store: Arc<dyn PairStore>) {
+async fn decided_pair_answers_already_decided(store: Arc<dyn AnyStore>) {
     let world = World::new(store.clone()).await;
     world
         .service
@@ -271,7 +272,7 @@ async fn decided_pair_answers_already_decided(store: Arc<dyn PairStore>) {
     assert_eq!(restarted.pair.verdict, None);
 }
 
-async fn lapsed_claim_is_taken_over(store: Arc<dyn PairStore>) {
+async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>) {
     // A request that crashed after claiming leaves this behind.
     let client_id = id("USER_50050");
     let crashed = PairRecord {
@@ -307,7 +308,7 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn PairStore>) {
     );
 }
 
-async fn expired_pair_counts_as_absent(store: Arc<dyn PairStore>) {
+async fn expired_pair_counts_as_absent(store: Arc<dyn AnyStore>) {
     let world = World::new(store.clone()).await;
     let client_id = id("USER_50060");
     world
@@ -332,7 +333,7 @@ async fn expired_pair_counts_as_absent(store: Arc<dyn PairStore>) {
     );
 }
 
-async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn PairStore>) {
+async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn AnyStore>) {
     let world = Arc::new(World::new(store).await);
     let tasks: Vec<_> = (0..16)
         .map(|_| {
@@ -368,7 +369,7 @@ async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn PairStore>) {
 /// The interleaving a race may produce, made certain: two re-reviews stored one after the
 /// other, then the verdicts their callbacks computed arrive in the wrong order.
 async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
 ) {
     use integration_tests::callbacks::{
         EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, callback_clock,
@@ -476,7 +477,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
     assert_eq!(verdict_due(&pair, &policy, now), None);
 }
 
-async fn revisions_are_accepted_once_each_and_stop_at_the_bound(store: Arc<dyn PairStore>) {
+async fn revisions_are_accepted_once_each_and_stop_at_the_bound(store: Arc<dyn AnyStore>) {
     use integration_tests::callbacks::{
         EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, callback_clock, callback_service,
         events_record, payload, sample_id_card,

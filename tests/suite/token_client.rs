@@ -2,7 +2,7 @@
 
 use integration_tests::IdenfyStub;
 use serde_json::json;
-use shared::idenfy::{IdenfyError, TokenIssuer, TokenRequest, TokenType};
+use shared::idenfy::{IdenfyError, TokenRequest, TokenType};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path};

@@ -8,13 +8,14 @@
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::callback::{CallbackService, Receipt, SignatureError, SigningKeys};
-use shared::http_api::{self, error_response, json_response, with_allow, with_retry_after};
-use shared::store::StoreError;
-use std::time::Duration;
-
-pub const SIGNATURE_HEADER: &str = "idenfy-signature";
-pub const EVENT_TYPE_HEADER: &str = "idenfy-event-type";
+use shared::callback::{CallbackService, Receipt};
+use shared::clock::Clock;
+use shared::config::CallbackConfig;
+use shared::http_api::{self, error_response, json_response, store_failure, with_allow};
+use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
+use shared::idenfy::{SignatureError, SigningKeys};
+use shared::store::{ResultStore, StoreError};
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct IdenfyCallback {
@@ -37,12 +38,24 @@ impl IdenfyCallback {
         }
     }
 
+    /// The handler as every composition builds it (the function's `main`, the local stack,
+    /// the tests): the configured keys and policy over this store.
+    pub fn compose(
+        config: CallbackConfig,
+        store: Arc<dyn ResultStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let service =
+            CallbackService::new(store, clock, config.verdict_policy, config.document_hasher);
+        Self::new(service, config.signing_keys, config.max_body_bytes)
+    }
+
     pub async fn handle(&self, request: Request) -> Response<Body> {
         match self.receive(&request).await {
             Ok(receipt) => json_response(StatusCode::OK, &receipt_body(&receipt)),
             Err(error) => {
                 error.log();
-                error.into_response()
+                error.into_response(&http_api::request_id(&request))
             }
         }
     }
@@ -103,16 +116,12 @@ pub enum CallbackError {
     Store(#[from] StoreError),
 }
 
-/// How soon iDenfy may retry after a store hiccup (it keeps its own schedule regardless).
-const STORE_RETRY_AFTER: Duration = Duration::from_secs(1);
-
 impl CallbackError {
-    /// Messages here carry no payload data, so they are safe to log.
+    /// Messages here carry no payload data, so they are safe to log. (A store failure is
+    /// logged where it becomes a response.)
     fn log(&self) {
         match self {
-            CallbackError::Store(_) => {
-                tracing::error!(error = %self, "callback not stored; iDenfy will retry")
-            }
+            CallbackError::Store(_) => {}
             CallbackError::Signature(_) => {
                 tracing::warn!(error = %self, "callback refused")
             }
@@ -120,8 +129,9 @@ impl CallbackError {
         }
     }
 
-    /// The one place where errors become HTTP statuses.
-    pub fn into_response(self) -> Response<Body> {
+    /// The one place where errors become HTTP statuses. A store failure is a 5xx, so iDenfy
+    /// retries; nothing else is worth a retry.
+    pub fn into_response(self, request_id: &str) -> Response<Body> {
         let message = self.to_string();
         let (status, code) = match &self {
             CallbackError::MethodNotAllowed => {
@@ -142,20 +152,7 @@ impl CallbackError {
                 (StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE")
             }
             CallbackError::Signature(_) => (StatusCode::UNAUTHORIZED, "BAD_SIGNATURE"),
-            CallbackError::Store(StoreError::Corrupt(_)) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "STORE_RECORD_UNREADABLE")
-            }
-            CallbackError::Store(StoreError::Unavailable(_) | StoreError::Conflict) => {
-                return with_retry_after(
-                    error_response(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "STORE_UNAVAILABLE",
-                        &message,
-                        json!({}),
-                    ),
-                    STORE_RETRY_AFTER,
-                );
-            }
+            CallbackError::Store(error) => return store_failure(error, request_id),
         };
         error_response(status, code, &message, json!({}))
     }

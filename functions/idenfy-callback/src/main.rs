@@ -4,11 +4,10 @@
 
 use idenfy_callback::IdenfyCallback;
 use lambda_http::{Error, run, service_fn};
-use shared::callback::CallbackService;
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, INSECURE_FLAG, std_env};
 use shared::store::DynamoStore;
-use shared::store::dynamo::{DynamoTimeouts, sdk_config};
+use shared::store::dynamo::DynamoTimeouts;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,15 +26,8 @@ async fn main() -> Result<(), Error> {
     if config.signing_keys.is_none() {
         tracing::warn!("{INSECURE_FLAG}=true: callbacks are NOT signature-checked");
     }
-    let sdk = sdk_config(TIMEOUTS).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name);
-    let service = CallbackService::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        config.verdict_policy,
-        config.document_hasher,
-    );
-    let handler = &IdenfyCallback::new(service, config.signing_keys, config.max_body_bytes);
+    let store = DynamoStore::from_env(&config.table_name, TIMEOUTS).await;
+    let handler = &IdenfyCallback::compose(config, Arc::new(store), Arc::new(SystemClock));
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)
     }))

@@ -1,18 +1,13 @@
 //! Receiving iDenfy's result webhooks: each callback's half is stored in one conditional
 //! write, and the callback that leaves the pair's sessions final records the verdict — once.
 
-pub mod payload;
-pub mod signature;
-
 use crate::clock::Clock;
+use crate::idenfy::webhook::{self, Callback, PayloadError};
 use crate::pair::machine;
 use crate::pair::verdict::VerdictPolicy;
-use crate::pair::{Rank, Role, Verdict};
-use crate::store::{HalfWrite, PairStore, StoreError};
+use crate::pair::{DocumentHasher, Rank, Role, Verdict};
+use crate::store::{HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
-
-pub use payload::{Callback, DocumentHasher, PayloadError};
-pub use signature::{SignatureError, SigningKeys};
 
 /// What became of a callback. Every variant is a 200 for iDenfy: it was handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +68,7 @@ impl From<&PayloadError> for IgnoredBecause {
 
 #[derive(Clone)]
 pub struct CallbackService {
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn ResultStore>,
     clock: Arc<dyn Clock>,
     policy: Arc<VerdictPolicy>,
     hasher: DocumentHasher,
@@ -81,7 +76,7 @@ pub struct CallbackService {
 
 impl CallbackService {
     pub fn new(
-        store: Arc<dyn PairStore>,
+        store: Arc<dyn ResultStore>,
         clock: Arc<dyn Clock>,
         policy: VerdictPolicy,
         hasher: DocumentHasher,
@@ -94,9 +89,9 @@ impl CallbackService {
         }
     }
 
-    /// Reads a (verified) webhook body; see [`payload::parse`].
+    /// Reads a (verified) webhook body; see [`webhook::parse`].
     pub fn parse(&self, body: &[u8], event_type: Option<&str>) -> Result<Callback, PayloadError> {
-        payload::parse(
+        webhook::parse(
             body,
             event_type,
             self.clock.now(),

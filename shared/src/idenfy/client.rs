@@ -2,7 +2,11 @@
 //! retries with jittered backoff for the failures that may pass (429, 5xx, timeouts,
 //! connection errors) — never for another 4xx.
 
-use super::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest, Upstream};
+use super::token::redirect_url;
+use super::{
+    IdenfyError, IssuedToken, OpenedSession, SessionIssuer, SessionOrder, TokenRequest, Upstream,
+};
+use crate::secret::Secret;
 use async_trait::async_trait;
 use serde::Deserialize;
 use std::time::Duration;
@@ -13,7 +17,7 @@ pub struct IdenfyClientConfig {
     /// e.g. `https://ivs.idenfy.com`, without a trailing slash.
     pub base_url: String,
     pub api_key: String,
-    pub api_secret: String,
+    pub api_secret: Secret,
     pub connect_timeout: Duration,
     /// For one attempt, connect to last byte.
     pub request_timeout: Duration,
@@ -46,7 +50,7 @@ impl IdenfyClientConfig {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             api_key: api_key.to_owned(),
-            api_secret: api_secret.to_owned(),
+            api_secret: Secret::new(api_secret),
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
@@ -97,7 +101,7 @@ impl IdenfyClient {
         let response = self
             .http
             .post(&self.token_url)
-            .basic_auth(&self.config.api_key, Some(&self.config.api_secret))
+            .basic_auth(&self.config.api_key, Some(self.config.api_secret.expose()))
             .json(request)
             .send()
             .await
@@ -164,9 +168,10 @@ fn transport_error(error: reqwest::Error) -> IdenfyError {
     }
 }
 
-#[async_trait]
-impl TokenIssuer for IdenfyClient {
-    async fn create_token(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+impl IdenfyClient {
+    /// `POST /api/v2/token`, checked against iDenfy's limits first, retried while the cause
+    /// may pass and the budget lasts.
+    pub async fn create_token(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
         request
             .check_limits()
             .map_err(IdenfyError::InvalidRequest)?;
@@ -197,10 +202,21 @@ impl TokenIssuer for IdenfyClient {
         }
     }
 
-    fn redirect_url(&self, auth_token: &str) -> String {
-        let mut url = format!("{}/api/v2/redirect", self.config.base_url);
-        url.push_str("?authToken=");
-        url.extend(url::form_urlencoded::byte_serialize(auth_token.as_bytes()));
-        url
+    /// The URL a person opens to run the session of `auth_token`.
+    pub fn redirect_url(&self, auth_token: &str) -> String {
+        redirect_url(&self.config.base_url, auth_token)
+    }
+}
+
+#[async_trait]
+impl SessionIssuer for IdenfyClient {
+    async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError> {
+        let request = TokenRequest::for_session(order);
+        let token = self.create_token(&request).await?;
+        Ok(OpenedSession {
+            url: self.redirect_url(&token.auth_token),
+            scan_ref: token.scan_ref,
+            external_ref: request.external_ref.unwrap_or_default(),
+        })
     }
 }

@@ -1,101 +1,20 @@
-//! Issuing a person's verification: the two-session chain of IDENFY.md, or one session with
-//! the permit as an additional upload step — recorded so that a clientId gets at most one live
-//! pair however many requests arrive at once.
+//! Issuing a person's verification: two chained sessions, or one session with the permit as
+//! an additional upload step — recorded so that a clientId gets at most one live pair however
+//! many requests arrive at once.
 
+pub mod policy;
 pub mod request;
 
 use crate::clock::{Clock, Timestamp};
-use crate::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest, TokenType};
+use crate::idenfy::{FinishPages, IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::machine::{self, IssuanceDecision};
-use crate::pair::verdict::VerdictPolicy;
-use crate::pair::{
-    Claim, ClientId, Mode, Outcome, Pair, PreviousPair, Role, Session, external_ref, new_id,
-};
-use crate::store::{PairStore, StoreError};
+use crate::pair::{Claim, ClientId, Mode, Outcome, Pair, PreviousPair, Role, Session, new_id};
+use crate::store::{IssuanceStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use request::{AllowedOrigins, FieldError, IssueRequest, SiteUrls};
-
-/// How long the document token outlives the identity token's start deadline beyond the
-/// identity session itself: the redirect between the two sessions takes a moment.
-const CHAIN_SLACK: Duration = Duration::from_secs(300);
-
-/// How late a result may arrive after its session ended: iDenfy's retries and manual review
-/// of the automatic result.
-const RESULTS_MARGIN: Duration = Duration::from_secs(30 * 60);
-
-#[derive(Debug, Clone)]
-pub struct IssuancePolicy {
-    /// Defaults for the document session's final redirects.
-    pub default_site_urls: SiteUrls,
-    pub allowed_origins: AllowedOrigins,
-    /// Sent as `callbackUrl` on both tokens when set.
-    pub callback_url: Option<String>,
-    /// `documents` of the DOCUMENT token: what the second session accepts.
-    pub documents: Vec<String>,
-    /// The identity token's `expiryTime`: how long the link works before it is opened.
-    pub token_expiry: Duration,
-    /// `sessionLength` of both tokens: how long a session may take once opened.
-    pub session_length: Duration,
-    /// How long a pair record is kept (the table's TTL).
-    pub retention: Duration,
-    /// How long a minting request holds the clientId; longer than minting can take.
-    pub claim_ttl: Duration,
-    /// The permit's upload step in additional-step mode.
-    pub permit_step: PermitStepPolicy,
-    /// How a pair is decided, for one found final and undecided on read.
-    pub verdict: VerdictPolicy,
-}
-
-/// The additional UPLOAD step that carries the permit in additional-step mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PermitStepPolicy {
-    /// The step's name (`IDENFY_PERMIT_STEP`, default `RESIDENCE_PERMIT`): its key in the token
-    /// request and in the callback's `additionalSteps`, `fileUrls`, `additionalStepPdfUrls`.
-    pub name: String,
-    /// Send the step with the token (default); false when iDenfy support configured it as the
-    /// account's default step, so the token must not carry it.
-    pub on_token: bool,
-}
-
-impl Default for PermitStepPolicy {
-    fn default() -> Self {
-        Self {
-            name: "RESIDENCE_PERMIT".to_owned(),
-            on_token: true,
-        }
-    }
-}
-
-impl PermitStepPolicy {
-    /// `additionalSteps` of the token request, as IDENFY.md shows it: for every country and
-    /// document, one UPLOAD step under the step's name.
-    pub fn token_steps(&self) -> serde_json::Value {
-        serde_json::json!({"ALL": {"ALL": {self.name.clone(): {
-            "type": "UPLOAD",
-            "texts": {"en": {"name": "Residence permit"}},
-        }}}})
-    }
-}
-
-impl IssuancePolicy {
-    /// The DOCUMENT token's `expiryTime`: it must still be valid when the person arrives from
-    /// an identity session opened at the last moment and run to its full length.
-    pub fn document_expiry(&self) -> Duration {
-        self.token_expiry + self.session_length + CHAIN_SLACK
-    }
-
-    /// From issuance, how long results may still come for a pair whose link is opened at its
-    /// last moment: every session run to its full length, plus iDenfy's delivery delays.
-    pub fn results_due_within(&self, mode: Mode) -> Duration {
-        let last_session_ends = match mode {
-            Mode::TwoSessions => self.document_expiry() + self.session_length,
-            Mode::AdditionalStep => self.token_expiry + self.session_length,
-        };
-        last_session_ends + RESULTS_MARGIN
-    }
-}
+pub use policy::{IssuancePolicy, PermitStepPolicy};
+pub use request::IssueRequest;
 
 /// The outcome of a successful issuance request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,22 +59,22 @@ pub enum StatusError {
 
 #[derive(Clone)]
 pub struct IssuanceService {
-    store: Arc<dyn PairStore>,
-    tokens: Arc<dyn TokenIssuer>,
+    store: Arc<dyn IssuanceStore>,
+    sessions: Arc<dyn SessionIssuer>,
     clock: Arc<dyn Clock>,
     policy: Arc<IssuancePolicy>,
 }
 
 impl IssuanceService {
     pub fn new(
-        store: Arc<dyn PairStore>,
-        tokens: Arc<dyn TokenIssuer>,
+        store: Arc<dyn IssuanceStore>,
+        sessions: Arc<dyn SessionIssuer>,
         clock: Arc<dyn Clock>,
         policy: IssuancePolicy,
     ) -> Self {
         Self {
             store,
-            tokens,
+            sessions,
             clock,
             policy: Arc::new(policy),
         }
@@ -307,7 +226,7 @@ impl IssuanceService {
         })
     }
 
-    /// DOCUMENT token first, then the IDENTIFICATION token that redirects into it.
+    /// The document session first, then the identity session that ends in it.
     async fn mint_chain(
         &self,
         request: &IssueRequest,
@@ -315,82 +234,52 @@ impl IssuanceService {
     ) -> Result<Pair, IdenfyError> {
         let pair_id = new_id();
         let policy = &self.policy;
-
-        let mut document =
-            self.token_request(request, TokenType::Document, &pair_id, Role::Document);
-        self.with_site_urls(&mut document, request);
-        document.expiry_time = Some(seconds(policy.document_expiry()));
+        let mut document = self.order(request, &pair_id, Role::Document);
+        document.finish = self.site_urls(request);
+        document.start_within = policy.document_expiry();
         document.documents = Some(policy.documents.clone());
-        let document_token = self.tokens.create_token(&document).await?;
-        let into_document = self.tokens.redirect_url(&document_token.auth_token);
+        let document = self.sessions.open_session(&document).await?;
 
-        let mut identity =
-            self.token_request(request, TokenType::Identification, &pair_id, Role::Identity);
-        identity.success_url = Some(into_document.clone());
-        identity.error_url = Some(into_document.clone());
-        identity.unverified_url = Some(into_document);
-        identity.expiry_time = Some(seconds(policy.token_expiry));
-        let identity_token = self.tokens.create_token(&identity).await?;
-
-        let document = Session {
-            scan_ref: document_token.scan_ref,
-            external_ref: document.external_ref.unwrap_or_default(),
-        };
-        Ok(self.pending_pair(
-            pair_id,
-            Mode::TwoSessions,
-            identity,
-            identity_token,
-            Some(document),
-            now,
-        ))
+        let mut identity = self.order(request, &pair_id, Role::Identity);
+        identity.finish = FinishPages::all(&document.url);
+        let identity = self.sessions.open_session(&identity).await?;
+        Ok(self.pending_pair(pair_id, Mode::TwoSessions, identity, Some(document), now))
     }
 
-    /// One IDENTIFICATION token whose session ends with the permit's upload step.
+    /// One identity session that ends with the permit's upload step.
     async fn mint_with_permit_step(
         &self,
         request: &IssueRequest,
         now: Timestamp,
     ) -> Result<Pair, IdenfyError> {
         let pair_id = new_id();
-        let policy = &self.policy;
-        let mut identity =
-            self.token_request(request, TokenType::Identification, &pair_id, Role::Identity);
-        self.with_site_urls(&mut identity, request);
-        identity.expiry_time = Some(seconds(policy.token_expiry));
-        if policy.permit_step.on_token {
-            identity.additional_steps = Some(policy.permit_step.token_steps());
-        }
-        let identity_token = self.tokens.create_token(&identity).await?;
-        Ok(self.pending_pair(
-            pair_id,
-            Mode::AdditionalStep,
-            identity,
-            identity_token,
-            None,
-            now,
-        ))
+        let step = &self.policy.permit_step;
+        let mut identity = self.order(request, &pair_id, Role::Identity);
+        identity.finish = self.site_urls(request);
+        identity.permit_upload_step = step.on_token.then(|| step.name.clone());
+        let identity = self.sessions.open_session(&identity).await?;
+        Ok(self.pending_pair(pair_id, Mode::AdditionalStep, identity, None, now))
     }
 
-    /// The new pair, pending: the person starts at the identity token's session.
+    /// The new pair, pending: the person starts at the identity session.
     fn pending_pair(
         &self,
         pair_id: String,
         mode: Mode,
-        identity: TokenRequest,
-        identity_token: IssuedToken,
-        document: Option<Session>,
+        identity: OpenedSession,
+        document: Option<OpenedSession>,
         now: Timestamp,
     ) -> Pair {
+        let session = |opened: OpenedSession| Session {
+            scan_ref: opened.scan_ref,
+            external_ref: opened.external_ref,
+        };
         Pair {
             pair_id,
             mode,
-            verification_url: self.tokens.redirect_url(&identity_token.auth_token),
-            identity: Session {
-                scan_ref: identity_token.scan_ref,
-                external_ref: identity.external_ref.unwrap_or_default(),
-            },
-            document,
+            verification_url: identity.url.clone(),
+            identity: session(identity),
+            document: document.map(session),
             url_expires_at: now.plus(self.policy.token_expiry),
             results_due_by: Some(now.plus(self.policy.results_due_within(mode))),
             created_at: now,
@@ -403,35 +292,36 @@ impl IssuanceService {
         }
     }
 
-    /// The site's final pages (the request's, else the configured defaults) on the token the
-    /// person finishes with.
-    fn with_site_urls(&self, token: &mut TokenRequest, request: &IssueRequest) {
+    /// The site's final pages: the request's, else the configured defaults.
+    fn site_urls(&self, request: &IssueRequest) -> FinishPages {
         let site = &request.site_urls;
         let defaults = &self.policy.default_site_urls;
-        token.success_url = site.success.clone().or_else(|| defaults.success.clone());
-        token.error_url = site.error.clone().or_else(|| defaults.error.clone());
-        token.unverified_url = site
-            .unverified
-            .clone()
-            .or_else(|| defaults.unverified.clone());
+        let pick = |mine: &Option<String>, default: &Option<String>| {
+            mine.clone().or_else(|| default.clone())
+        };
+        FinishPages {
+            success: pick(&site.success, &defaults.success),
+            error: pick(&site.error, &defaults.error),
+            unverified: pick(&site.unverified, &defaults.unverified),
+        }
     }
 
-    fn token_request(
-        &self,
-        request: &IssueRequest,
-        token_type: TokenType,
-        pair_id: &str,
-        role: Role,
-    ) -> TokenRequest {
-        let mut token = TokenRequest::new(request.client_id.as_str(), token_type);
-        token.first_name = request.first_name.clone();
-        token.last_name = request.last_name.clone();
-        token.date_of_birth = request.date_of_birth.clone();
-        token.locale = request.locale.clone();
-        token.callback_url = self.policy.callback_url.clone();
-        token.session_length = Some(seconds(self.policy.session_length));
-        token.external_ref = Some(external_ref(pair_id, role));
-        token
+    /// A session of the pair for the person in `request`: an identity session by default
+    /// (valid for the token expiry), with the configured callback and session length.
+    fn order(&self, request: &IssueRequest, pair_id: &str, role: Role) -> SessionOrder {
+        SessionOrder {
+            client_id: request.client_id.clone(),
+            pair_id: pair_id.to_owned(),
+            role,
+            person: request.person.clone(),
+            locale: request.locale.clone(),
+            finish: FinishPages::default(),
+            callback_url: self.policy.callback_url.clone(),
+            start_within: self.policy.token_expiry,
+            session_length: self.policy.session_length,
+            documents: None,
+            permit_upload_step: None,
+        }
     }
 }
 
@@ -440,8 +330,4 @@ fn in_progress(claim_until: Timestamp, now: Timestamp) -> IssueError {
     IssueError::InProgress {
         retry_after: Duration::from_secs(wait.unsigned_abs()),
     }
-}
-
-fn seconds(duration: Duration) -> u32 {
-    u32::try_from(duration.as_secs()).unwrap_or(u32::MAX)
 }

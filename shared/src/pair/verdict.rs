@@ -17,6 +17,10 @@
 use super::names::{self, NameMatch};
 use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
 
+/// iDenfy's document type for a residence permit: the default document the second session
+/// accepts, and the default name of the permit's upload step.
+pub const RESIDENCE_PERMIT: &str = "RESIDENCE_PERMIT";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerdictPolicy {
     /// docTypes the second session must show (default `RESIDENCE_PERMIT`).
@@ -29,8 +33,8 @@ pub struct VerdictPolicy {
 impl Default for VerdictPolicy {
     fn default() -> Self {
         Self {
-            permit_types: vec!["RESIDENCE_PERMIT".to_owned()],
-            permit_step: "RESIDENCE_PERMIT".to_owned(),
+            permit_types: vec![RESIDENCE_PERMIT.to_owned()],
+            permit_step: RESIDENCE_PERMIT.to_owned(),
         }
     }
 }

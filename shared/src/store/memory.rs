@@ -1,6 +1,9 @@
 //! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's.
 
-use super::{Expected, HalfWrite, PairStore, StoreError};
+use super::{
+    Expected, HalfWrite, IssuanceStore, PairReader, ResultStore, SeedStore, StoreError,
+    VerdictStore,
+};
 use crate::clock::Timestamp;
 use crate::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
@@ -30,11 +33,14 @@ impl MemoryStore {
 }
 
 #[async_trait]
-impl PairStore for MemoryStore {
+impl PairReader for MemoryStore {
     async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
         Ok(self.records().get(client_id).cloned())
     }
+}
 
+#[async_trait]
+impl SeedStore for MemoryStore {
     async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError> {
         let mut records = self.records();
         let current = records.get(&record.client_id).map(|r| r.version);
@@ -48,7 +54,10 @@ impl PairStore for MemoryStore {
         records.insert(record.client_id.clone(), record.clone());
         Ok(())
     }
+}
 
+#[async_trait]
+impl IssuanceStore for MemoryStore {
     async fn claim(
         &self,
         client_id: &ClientId,
@@ -76,7 +85,10 @@ impl PairStore for MemoryStore {
         records.insert(client_id.clone(), next);
         Ok(())
     }
+}
 
+#[async_trait]
+impl ResultStore for MemoryStore {
     async fn record_half(
         &self,
         client_id: &ClientId,
@@ -96,7 +108,10 @@ impl PairStore for MemoryStore {
             None => Ok(HalfWrite::Refused(Some(current.clone()))),
         }
     }
+}
 
+#[async_trait]
+impl VerdictStore for MemoryStore {
     async fn record_verdict(
         &self,
         client_id: &ClientId,

@@ -1,5 +1,7 @@
-//! The store port: one record per clientId, read consistently, written only under a
-//! condition on what was read. Two adapters with the same semantics: [`dynamo`] and [`memory`].
+//! The store ports: one record per clientId, read consistently, written only under a
+//! condition on what was read. Each function gets the port it uses — issuance an
+//! [`IssuanceStore`], the callback a [`ResultStore`] — so a test double implements only that.
+//! Two adapters implement them all with the same semantics: [`dynamo`] and [`memory`].
 
 pub mod dynamo;
 pub mod memory;
@@ -12,48 +14,14 @@ use async_trait::async_trait;
 pub use dynamo::DynamoStore;
 pub use memory::MemoryStore;
 
-/// The condition a write is made under: the record must still be as it was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expected {
-    Absent,
-    Version(u64),
+#[async_trait]
+pub trait PairReader: Send + Sync {
+    /// The record as last written (strongly consistent), expired or not.
+    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError>;
 }
 
 #[async_trait]
-pub trait PairStore: Send + Sync {
-    /// The record as last written (strongly consistent), expired or not.
-    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError>;
-
-    /// Writes `record` whole if the stored one is still as `expected`, else `Conflict`.
-    /// `record.version` is the version being written. (Seeding tests and benchmarks; the
-    /// functions write through the operations below.)
-    async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError>;
-
-    /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else `Conflict`.
-    /// Only the claim, the expiry and the version change: a live pair is left as it is.
-    async fn claim(
-        &self,
-        client_id: &ClientId,
-        write: &ClaimWrite,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
-
-    /// Gives the claim `claim_id` back, if it is still held ([`crate::pair::machine::released`]).
-    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError>;
-
-    /// Puts a minted pair in place under its claim ([`crate::pair::machine::installed`]), else `Conflict`.
-    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError>;
-
-    /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
-    /// conditional write. Returns the record after the write, or as it stood when refused.
-    async fn record_half(
-        &self,
-        client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: Timestamp,
-    ) -> Result<HalfWrite, StoreError>;
-
+pub trait VerdictStore: Send + Sync {
     /// Records the verdict if [`crate::pair::machine::accept_verdict`] allows it: true when
     /// this call wrote it, false when the pair was decided on these results already, revised
     /// since, or replaced. `replaces` is the pair's verdict as read (the one `verdict`
@@ -67,6 +35,56 @@ pub trait PairStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
+/// verdict a crash left undone.
+#[async_trait]
+pub trait IssuanceStore: PairReader + VerdictStore {
+    /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
+    /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
+    async fn claim(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimWrite,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Gives the claim `claim_id` back, if it is still held ([`crate::pair::machine::released`]).
+    async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError>;
+
+    /// Puts a minted pair in place under its claim ([`crate::pair::machine::installed`]), else
+    /// `Conflict`.
+    async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError>;
+}
+
+/// What the callback needs: store a half, then record the verdict it makes due.
+#[async_trait]
+pub trait ResultStore: VerdictStore {
+    /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
+    /// conditional write. Returns the record after the write, or as it stood when refused.
+    async fn record_half(
+        &self,
+        client_id: &ClientId,
+        scan_ref: &str,
+        half: &HalfResult,
+        now: Timestamp,
+    ) -> Result<HalfWrite, StoreError>;
+}
+
+/// Writing a whole record: seeding tests, benchmarks and fixtures. No function uses it.
+#[async_trait]
+pub trait SeedStore: PairReader {
+    /// Writes `record` whole if the stored one is still as `expected`, else `Conflict`.
+    /// `record.version` is the version being written.
+    async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError>;
+}
+
+/// The condition a whole-record write is made under: the record must still be as it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Absent,
+    Version(u64),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HalfWrite {
     /// The half was stored; the record as written.
@@ -75,6 +93,8 @@ pub enum HalfWrite {
     Refused(Option<PairRecord>),
 }
 
+/// A store call that failed. The text of `Unavailable` and `Corrupt` comes from the SDK or
+/// the stored item: it goes to the log, never into a response ([`crate::http_api`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("the record changed since it was read")]

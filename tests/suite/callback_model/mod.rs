@@ -17,11 +17,11 @@ use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use shared::callback::{Callback, CallbackService, IgnoredBecause, Receipt};
-use shared::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest};
-use shared::issuance::IssueRequest;
+use shared::callback::{CallbackService, IgnoredBecause, Receipt};
+use shared::idenfy::webhook::Callback;
+use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use shared::pair::{ClientId, HalfResult, Pair, PairRecord, Role};
-use shared::store::{Expected, MemoryStore, PairStore};
+use shared::store::{Expected, MemoryStore, PairReader, SeedStore};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 

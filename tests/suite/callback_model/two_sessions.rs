@@ -181,17 +181,14 @@ fn schedule() -> impl Strategy<Value = Schedule> {
 struct Minting(std::sync::atomic::AtomicUsize);
 
 #[async_trait::async_trait]
-impl TokenIssuer for Minting {
-    async fn create_token(&self, _request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+impl SessionIssuer for Minting {
+    async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError> {
         let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-        Ok(IssuedToken {
-            auth_token: format!("tok-{n}"),
+        Ok(OpenedSession {
             scan_ref: format!("scan-{n}"),
+            external_ref: format!("idp-{}-{}", order.pair_id, order.role.as_str()),
+            url: format!("https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{n}"),
         })
-    }
-
-    fn redirect_url(&self, auth_token: &str) -> String {
-        format!("https://ivs.idenfy.com/api/v2/redirect?authToken={auth_token}")
     }
 }
 
@@ -229,7 +226,7 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
                     let old = before.pair.clone().unwrap();
                     let restarted = issuance
                         .issue(
-                            &IssueRequest::from_json(
+                            &issue_tokens::parse_issue_request(
                                 &json!({"clientId": EVENTS_CLIENT_ID, "restart": true}),
                                 &integration_tests::policy().allowed_origins,
                             )

@@ -9,16 +9,18 @@ use integration_tests::callbacks::{
     callback_clock, events_record, handler, payload, pending_record, sample_id_card, sample_permit,
     signed,
 };
+use integration_tests::stores::AnyStore;
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use integration_tests::{IdenfyStub, service};
 use issue_tokens::IssueTokens;
 use lambda_http::Body;
+use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use shared::clock::ManualClock;
-use shared::idenfy::{IdenfyError, IssuedToken, TokenIssuer, TokenRequest};
+use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use shared::issuance::IssueRequest;
 use shared::pair::{ClientId, Outcome, Pair, Reason};
-use shared::store::{Expected, PairStore};
+use shared::store::{Expected, SeedStore};
 use std::sync::{Arc, Mutex};
 
 /// DynamoDB requests sent so far (always 0 for the memory store).
@@ -67,18 +69,23 @@ pub(super) async fn get_status(handler: &IssueTokens, client_id: &str) -> (u16, 
         .method("GET")
         .uri(format!("https://api.example.com/verifications/{client_id}"))
         .body(Body::Empty)
-        .expect("a valid request");
+        .expect("a valid request")
+        // As API Gateway delivers the route's parameter.
+        .with_path_parameters(std::collections::HashMap::from([(
+            "clientId".to_owned(),
+            client_id.to_owned(),
+        )]));
     let response = handler.handle(request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (response.status().as_u16(), body)
 }
 
-pub(super) async fn status_handler(store: Arc<dyn PairStore>) -> IssueTokens {
+pub(super) async fn status_handler(store: Arc<dyn AnyStore>) -> IssueTokens {
     let stub = IdenfyStub::bare().await;
     IssueTokens::new(service(store, Arc::new(stub.client()), callback_clock()))
 }
 
-pub(super) async fn stored_pair(store: &dyn PairStore, client_id: &str) -> Pair {
+pub(super) async fn stored_pair(store: &dyn AnyStore, client_id: &str) -> Pair {
     store
         .load(&ClientId::parse(client_id).unwrap())
         .await

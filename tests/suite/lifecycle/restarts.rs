@@ -4,7 +4,7 @@
 use super::*;
 
 pub(super) async fn a_pair_left_final_and_undecided_by_a_crash_is_decided_on_read(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     _requests: Requests,
 ) {
     store
@@ -58,14 +58,14 @@ pub(super) async fn a_pair_left_final_and_undecided_by_a_crash_is_decided_on_rea
 /// The token port, delivering one webhook for the old pair while the new pair's first token
 /// is being minted: the race between a restart and a callback, made certain.
 struct CallbackWhileMinting {
-    tokens: Arc<dyn TokenIssuer>,
+    sessions: Arc<dyn SessionIssuer>,
     callback: Mutex<Option<(idenfy_callback::IdenfyCallback, String)>>,
     answered: Mutex<Vec<Value>>,
 }
 
 #[async_trait]
-impl TokenIssuer for CallbackWhileMinting {
-    async fn create_token(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+impl SessionIssuer for CallbackWhileMinting {
+    async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError> {
         let pending = self.callback.lock().unwrap().take();
         if let Some((handler, body)) = pending {
             let (code, answer) =
@@ -73,16 +73,12 @@ impl TokenIssuer for CallbackWhileMinting {
             assert_eq!(code, 200, "{answer}");
             self.answered.lock().unwrap().push(answer);
         }
-        self.tokens.create_token(request).await
-    }
-
-    fn redirect_url(&self, auth_token: &str) -> String {
-        self.tokens.redirect_url(auth_token)
+        self.sessions.open_session(order).await
     }
 }
 
 fn issue_request(client_id: &str, restart: bool) -> IssueRequest {
-    IssueRequest::from_json(
+    issue_tokens::parse_issue_request(
         &json!({"clientId": client_id, "restart": restart}),
         &integration_tests::policy().allowed_origins,
     )
@@ -90,7 +86,7 @@ fn issue_request(client_id: &str, restart: bool) -> IssueRequest {
 }
 
 pub(super) async fn a_restart_racing_a_callback_still_lands_and_mints_once(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     _requests: Requests,
 ) {
     let client_id = "USER_RACE_1";
@@ -112,7 +108,7 @@ pub(super) async fn a_restart_racing_a_callback_still_lands_and_mints_once(
 
     // The old pair's document result arrives (and decides it) while the restart mints.
     let racing = Arc::new(CallbackWhileMinting {
-        tokens: Arc::new(stub.client()),
+        sessions: Arc::new(stub.client()),
         callback: Mutex::new(Some((
             callbacks,
             payload(client_id, &old_document, true, &sample_permit()).to_string(),
@@ -157,7 +153,7 @@ pub(super) async fn a_restart_racing_a_callback_still_lands_and_mints_once(
 }
 
 pub(super) async fn a_restart_keeps_the_decided_pair_in_the_history(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     _requests: Requests,
 ) {
     let client_id = "USER_HISTORY_1";

@@ -4,7 +4,7 @@
 use super::*;
 
 pub(super) async fn a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_it(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     requests: Requests,
 ) {
     store
@@ -168,7 +168,7 @@ pub(super) async fn a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_i
 }
 
 pub(super) async fn expiry_and_cancel_events_are_judged_on_the_result_they_carry(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     _requests: Requests,
 ) {
     let callbacks = handler(store.clone(), callback_clock());
@@ -281,7 +281,7 @@ pub(super) async fn expiry_and_cancel_events_are_judged_on_the_result_they_carry
 /// Other kinds of webhook on the same URL, and signed bodies no retry could fix: 200 with the
 /// reason, nothing read or written.
 pub(super) async fn signed_bodies_we_cannot_place_get_200_and_cost_no_request(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     requests: Requests,
 ) {
     store
@@ -366,7 +366,7 @@ fn decided_before_revisions() -> shared::pair::PairRecord {
 /// A re-review reaches a pair an earlier release decided: decided again, fail-safe, in two
 /// requests; the old verdict kept.
 async fn re_review_of_a_pair_decided_before_revisions(
-    store: Arc<dyn PairStore>,
+    store: Arc<dyn AnyStore>,
     requests: Requests,
 ) {
     let callbacks = handler(store.clone(), callback_clock());

@@ -1,7 +1,8 @@
 //! The pairs table itself, as the SAM template declares it: created for tests and the local
 //! stack, dropped by tests.
 
-use super::{DynamoStore, KEY_ATTRIBUTE, TTL_ATTRIBUTE, unavailable};
+use super::attributes::{CLIENT_ID, EXPIRES_AT};
+use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -20,14 +21,14 @@ impl DynamoStore {
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(
                 KeySchemaElement::builder()
-                    .attribute_name(KEY_ATTRIBUTE)
+                    .attribute_name(CLIENT_ID)
                     .key_type(KeyType::Hash)
                     .build()
                     .map_err(key)?,
             )
             .attribute_definitions(
                 AttributeDefinition::builder()
-                    .attribute_name(KEY_ATTRIBUTE)
+                    .attribute_name(CLIENT_ID)
                     .attribute_type(ScalarAttributeType::S)
                     .build()
                     .map_err(key)?,
@@ -40,7 +41,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .time_to_live_specification(
                 TimeToLiveSpecification::builder()
-                    .attribute_name(TTL_ATTRIBUTE)
+                    .attribute_name(EXPIRES_AT)
                     .enabled(true)
                     .build()
                     .map_err(key)?,

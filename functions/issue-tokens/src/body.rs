@@ -1,0 +1,137 @@
+//! What the two routes answer with: the issued pair, and the pair's status with its history —
+//! never document data.
+
+use serde::Serialize;
+use shared::issuance::{Issued, PairView};
+use shared::pair::{ClientId, PairStatus, Reason};
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedBody<'a> {
+    client_id: &'a str,
+    status: PairStatus,
+    mode: &'static str,
+    verification_url: &'a str,
+    identity_scan_ref: &'a str,
+    /// Null in additional-step mode: there is no document session.
+    document_scan_ref: Option<&'a str>,
+    expires_at: String,
+    created_at: String,
+}
+
+impl<'a> From<&'a Issued> for IssuedBody<'a> {
+    fn from(issued: &'a Issued) -> Self {
+        let pair = &issued.pair;
+        Self {
+            client_id: issued.client_id.as_str(),
+            status: pair.status(),
+            mode: pair.mode.as_str(),
+            verification_url: &pair.verification_url,
+            identity_scan_ref: &pair.identity.scan_ref,
+            document_scan_ref: pair.document.as_ref().map(|d| d.scan_ref.as_str()),
+            expires_at: pair.url_expires_at.to_rfc3339(),
+            created_at: pair.created_at.to_rfc3339(),
+        }
+    }
+}
+
+/// What the site may know: the state and why, and how it came to be — never document data.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusBody<'a> {
+    client_id: &'a str,
+    status: PairStatus,
+    mode: &'static str,
+    reasons: &'a [Reason],
+    created_at: String,
+    updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_at: Option<String>,
+    /// 1 for the first verdict; one more for each verdict a revised result brought.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict_version: Option<u32>,
+    /// The verdicts this one replaced, oldest first.
+    earlier_verdicts: Vec<VerdictBody<'a>>,
+    /// Every final result iDenfy sent for the pair's sessions, revisions included.
+    session_results: Vec<SessionResultBody<'a>>,
+    /// Pairs a restart replaced, oldest first.
+    previous_pairs: Vec<PreviousPairBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerdictBody<'a> {
+    status: PairStatus,
+    reasons: &'a [Reason],
+    version: u32,
+    decided_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResultBody<'a> {
+    role: Option<&'static str>,
+    status: &'a str,
+    received_at: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousPairBody<'a> {
+    pair_id: &'a str,
+    mode: &'static str,
+    status: PairStatus,
+    reasons: &'a [Reason],
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_at: Option<String>,
+    replaced_at: String,
+}
+
+impl<'a> StatusBody<'a> {
+    pub fn new(client_id: &'a ClientId, status: &'a PairView) -> Self {
+        let pair = &status.pair;
+        Self {
+            client_id: client_id.as_str(),
+            status: pair.status(),
+            mode: pair.mode.as_str(),
+            reasons: pair.verdict.as_ref().map_or(&[], |v| v.reasons.as_slice()),
+            created_at: pair.created_at.to_rfc3339(),
+            updated_at: pair.updated_at.to_rfc3339(),
+            decided_at: pair.verdict.as_ref().map(|v| v.decided_at.to_rfc3339()),
+            verdict_version: pair.verdict.as_ref().map(|v| v.version),
+            earlier_verdicts: pair
+                .earlier_verdicts
+                .iter()
+                .map(|v| VerdictBody {
+                    status: v.outcome.into(),
+                    reasons: &v.reasons,
+                    version: v.version,
+                    decided_at: v.decided_at.to_rfc3339(),
+                })
+                .collect(),
+            session_results: pair
+                .finals
+                .iter()
+                .map(|f| SessionResultBody {
+                    role: pair.role_of(&f.scan_ref).map(|r| r.as_str()),
+                    status: f.overall.as_str(),
+                    received_at: f.received_at.to_rfc3339(),
+                })
+                .collect(),
+            previous_pairs: status
+                .previous_pairs
+                .iter()
+                .map(|p| PreviousPairBody {
+                    pair_id: &p.pair_id,
+                    mode: p.mode.as_str(),
+                    status: p.outcome.map_or(PairStatus::Pending, PairStatus::from),
+                    reasons: &p.reasons,
+                    created_at: p.created_at.to_rfc3339(),
+                    decided_at: p.decided_at.map(|t| t.to_rfc3339()),
+                    replaced_at: p.replaced_at.to_rfc3339(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Every way an issuance request can fail, and the one place each becomes a response.
+
+use crate::MAX_BODY_BYTES;
+use crate::request::FieldError;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::json;
+use shared::http_api::{error_response, server_error, store_failure, with_allow, with_retry_after};
+use shared::idenfy::IdenfyError;
+use shared::issuance::{IssueError, StatusError};
+use shared::pair::PairStatus;
+use shared::store::StoreError;
+use std::time::Duration;
+
+/// Every way a request can fail at this boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("method not allowed; use {0}")]
+    MethodNotAllowed(&'static str),
+    #[error("the body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("the body is larger than {MAX_BODY_BYTES} bytes")]
+    PayloadTooLarge,
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("no verification for this clientId")]
+    UnknownClientId,
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<StatusError> for ApiError {
+    fn from(error: StatusError) -> Self {
+        match error {
+            StatusError::NotFound => ApiError::UnknownClientId,
+            StatusError::Store(store) => ApiError::Store(store),
+        }
+    }
+}
+
+/// How long a caller should wait after an iDenfy outage that gave no Retry-After.
+const IDENFY_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+impl ApiError {
+    /// The one place where errors become HTTP statuses and bodies. 4xx bodies explain the
+    /// caller's mistake; 5xx bodies carry a stable code and `request_id`, nothing more.
+    pub fn into_response(self, request_id: &str) -> Response<Body> {
+        let message = self.to_string();
+        let (status, code, retry_after, extra) = match self {
+            ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", None, json!({})),
+            ApiError::MethodNotAllowed(allow) => {
+                let response = error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    &message,
+                    json!({}),
+                );
+                return with_allow(response, allow);
+            }
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                None,
+                json!({}),
+            ),
+            ApiError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                None,
+                json!({}),
+            ),
+            ApiError::MalformedJson(_) => {
+                (StatusCode::BAD_REQUEST, "MALFORMED_JSON", None, json!({}))
+            }
+            ApiError::Validation(fields) => (
+                StatusCode::BAD_REQUEST,
+                "VALIDATION_FAILED",
+                None,
+                json!({ "fieldErrors": fields }),
+            ),
+            ApiError::UnknownClientId => {
+                (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
+            }
+            ApiError::Issue(IssueError::AlreadyDecided(outcome)) => (
+                StatusCode::CONFLICT,
+                "ALREADY_DECIDED",
+                None,
+                json!({ "status": PairStatus::from(outcome) }),
+            ),
+            ApiError::Issue(IssueError::OtherMode(mode)) => (
+                StatusCode::CONFLICT,
+                "PENDING_IN_OTHER_MODE",
+                None,
+                json!({ "mode": mode.as_str() }),
+            ),
+            ApiError::Issue(IssueError::InProgress { retry_after }) => (
+                StatusCode::CONFLICT,
+                "ISSUANCE_IN_PROGRESS",
+                Some(retry_after),
+                json!({}),
+            ),
+            ApiError::Issue(IssueError::Upstream(error)) => {
+                return idenfy_failure(&error, request_id);
+            }
+            ApiError::Issue(IssueError::Store(error)) | ApiError::Store(error) => {
+                return store_failure(&error, request_id);
+            }
+        };
+        let response = error_response(status, code, &message, extra);
+        match retry_after {
+            Some(wait) => with_retry_after(response, wait),
+            None => response,
+        }
+    }
+}
+
+/// iDenfy failures: 503 with Retry-After when trying again later may help, 502 when iDenfy
+/// refused this request or this account (retrying will not). The body names iDenfy's status
+/// and identifier; its message stays in the log (issuance logged it with the error's kind).
+fn idenfy_failure(error: &IdenfyError, request_id: &str) -> Response<Body> {
+    let upstream = error.upstream();
+    tracing::warn!(request_id, upstream = %error, "iDenfy failure answered");
+    let details = json!({
+        "idenfy": {
+            "kind": error.kind(),
+            "status": upstream.map(|u| u.status),
+            "identifier": upstream.and_then(|u| u.identifier.as_deref()),
+        }
+    });
+    if error.is_transient() {
+        let response = server_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "IDENFY_UNAVAILABLE",
+            "iDenfy is unavailable; try again shortly",
+            request_id,
+            details,
+        );
+        with_retry_after(response, error.retry_after().unwrap_or(IDENFY_RETRY_AFTER))
+    } else if let IdenfyError::InvalidRequest(_) = error {
+        server_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "TOKEN_REQUEST_INVALID",
+            "the token request would break iDenfy's limits",
+            request_id,
+            details,
+        )
+    } else {
+        server_error(
+            StatusCode::BAD_GATEWAY,
+            "IDENFY_REFUSED",
+            "iDenfy refused the token request",
+            request_id,
+            details,
+        )
+    }
+}

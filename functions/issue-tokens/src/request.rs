@@ -1,0 +1,294 @@
+//! The `POST /verifications` body → a validated [`IssueRequest`], with every field's problem
+//! reported at once (a code per field, for the site's form) rather than the first one only.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use shared::idenfy::{FinishPages, Person, is_iso_date, is_locale, limits};
+use shared::issuance::IssueRequest;
+use shared::pair::{ClientId, Mode};
+use shared::urls::{AllowedOrigins, SiteUrlProblem};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    fn new(field: &str, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The field-error code of a site URL's problem.
+fn site_url_code(problem: &SiteUrlProblem) -> &'static str {
+    match problem {
+        SiteUrlProblem::Length => "INVALID_LENGTH",
+        SiteUrlProblem::NotAUrl(_) | SiteUrlProblem::Credentials => "INVALID_URL",
+        SiteUrlProblem::NotHttps => "NOT_HTTPS",
+        SiteUrlProblem::OriginNotAllowed => "ORIGIN_NOT_ALLOWED",
+    }
+}
+
+const FIELDS: [&str; 10] = [
+    "clientId",
+    "firstName",
+    "lastName",
+    "dateOfBirth",
+    "locale",
+    "successUrl",
+    "errorUrl",
+    "unverifiedUrl",
+    "restart",
+    "mode",
+];
+
+/// Reads and checks the request body; every problem found, or the request.
+pub fn parse_issue_request(
+    body: &Value,
+    origins: &AllowedOrigins,
+) -> Result<IssueRequest, Vec<FieldError>> {
+    let Some(object) = body.as_object() else {
+        return Err(vec![FieldError::new(
+            "",
+            "INVALID_TYPE",
+            "the body must be a JSON object",
+        )]);
+    };
+    let mut errors: Vec<FieldError> = object
+        .keys()
+        .filter(|key| !FIELDS.contains(&key.as_str()))
+        .map(|key| FieldError::new(key, "UNKNOWN_FIELD", "is not a field of this request"))
+        .collect();
+    let mut fields = Fields {
+        object,
+        errors: &mut errors,
+    };
+
+    let client_id = match fields.string("clientId") {
+        None => {
+            if !object.contains_key("clientId") {
+                fields.error("clientId", "REQUIRED", "is required");
+            }
+            None
+        }
+        Some(raw) => match ClientId::parse(&raw) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                fields.error("clientId", "INVALID_FORMAT", e.to_string());
+                None
+            }
+        },
+    };
+    let first_name = fields.name("firstName");
+    let last_name = fields.name("lastName");
+    let date_of_birth = fields.string("dateOfBirth");
+    if let Some(dob) = &date_of_birth
+        && !(is_iso_date(dob) && dob.as_str() >= "1900-01-01")
+    {
+        fields.error(
+            "dateOfBirth",
+            "INVALID_FORMAT",
+            "must be a date as YYYY-MM-DD, from 1900 on",
+        );
+    }
+    // Either case is accepted; iDenfy's codes are lower case.
+    let locale = fields.string("locale").map(|l| l.to_ascii_lowercase());
+    if let Some(locale) = &locale
+        && !is_locale(locale)
+    {
+        fields.error(
+            "locale",
+            "INVALID_FORMAT",
+            "must be a two-letter language code, e.g. en or lt",
+        );
+    }
+    let site_urls = FinishPages {
+        success: fields.site_url("successUrl", origins),
+        error: fields.site_url("errorUrl", origins),
+        unverified: fields.site_url("unverifiedUrl", origins),
+    };
+    let restart = match object.get("restart") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => {
+            fields.error("restart", "INVALID_TYPE", "must be true or false");
+            false
+        }
+    };
+    let mode = match object.get("mode") {
+        None | Some(Value::Null) => Mode::default(),
+        Some(Value::String(mode)) if mode == Mode::TwoSessions.as_str() => Mode::TwoSessions,
+        Some(Value::String(mode)) if mode == Mode::AdditionalStep.as_str() => Mode::AdditionalStep,
+        Some(_) => {
+            fields.error(
+                "mode",
+                "INVALID_VALUE",
+                "must be \"twoSessions\" or \"additionalStep\"",
+            );
+            Mode::default()
+        }
+    };
+
+    match client_id {
+        Some(client_id) if errors.is_empty() => Ok(IssueRequest {
+            client_id,
+            person: Person {
+                first_name,
+                last_name,
+                date_of_birth,
+            },
+            locale,
+            site_urls,
+            restart,
+            mode,
+        }),
+        _ => Err(errors),
+    }
+}
+
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    errors: &'a mut Vec<FieldError>,
+}
+
+impl Fields<'_> {
+    fn error(&mut self, field: &str, code: &'static str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, code, message));
+    }
+
+    /// The field as a string; absent and null are `None`; another type is an error.
+    fn string(&mut self, field: &str) -> Option<String> {
+        match self.object.get(field) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.error(field, "INVALID_TYPE", "must be a string");
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, field: &str) -> Option<String> {
+        let value = self.string(field)?;
+        let value = value.trim();
+        let letters = value
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'));
+        if value.is_empty() || value.chars().count() > limits::NAME_MAX || !letters {
+            self.error(
+                field,
+                "INVALID_FORMAT",
+                "must be 1-100 letters (spaces, hyphens, apostrophes allowed)",
+            );
+            return None;
+        }
+        Some(value.to_owned())
+    }
+
+    fn site_url(&mut self, field: &str, origins: &AllowedOrigins) -> Option<String> {
+        let value = self.string(field)?;
+        match origins.check(&value) {
+            Ok(()) => Some(value),
+            Err(problem) => {
+                self.error(field, site_url_code(&problem), problem.to_string());
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn origins() -> AllowedOrigins {
+        AllowedOrigins::parse("https://shop.example.com, https://app.example.com:8443").unwrap()
+    }
+
+    fn codes(body: Value) -> Vec<(String, &'static str)> {
+        parse_issue_request(&body, &origins())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_and_full_requests_parse() {
+        let minimal = parse_issue_request(&json!({"clientId": "USER_1"}), &origins()).unwrap();
+        assert_eq!(minimal.client_id.as_str(), "USER_1");
+        assert!(!minimal.restart);
+        assert_eq!(minimal.mode, Mode::TwoSessions);
+        let full = parse_issue_request(
+            &json!({
+                "clientId": "USER_1", "firstName": "José", "lastName": "O'Neil-Smith",
+                "dateOfBirth": "1990-05-15", "locale": "lt",
+                "successUrl": "https://shop.example.com/kyc/done",
+                "errorUrl": "https://app.example.com:8443/kyc/error",
+                "unverifiedUrl": null, "restart": true, "mode": "additionalStep"
+            }),
+            &origins(),
+        )
+        .unwrap();
+        assert_eq!(full.person.first_name.as_deref(), Some("José"));
+        assert_eq!(full.site_urls.unverified, None);
+        assert!(full.restart);
+        assert_eq!(full.mode, Mode::AdditionalStep);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let got = codes(json!({
+            "clientId": 12, "firstName": "J0hn", "dateOfBirth": "1990-13-01",
+            "locale": "english-uk", "successUrl": "http://shop.example.com/x",
+            "errorUrl": "https://evil.example.net/x", "restart": "yes", "clientID": "typo",
+            "mode": "upload"
+        }));
+        assert_eq!(
+            got,
+            vec![
+                ("clientID".to_owned(), "UNKNOWN_FIELD"),
+                ("clientId".to_owned(), "INVALID_TYPE"),
+                ("firstName".to_owned(), "INVALID_FORMAT"),
+                ("dateOfBirth".to_owned(), "INVALID_FORMAT"),
+                ("locale".to_owned(), "INVALID_FORMAT"),
+                ("successUrl".to_owned(), "NOT_HTTPS"),
+                ("errorUrl".to_owned(), "ORIGIN_NOT_ALLOWED"),
+                ("restart".to_owned(), "INVALID_TYPE"),
+                ("mode".to_owned(), "INVALID_VALUE"),
+            ]
+        );
+    }
+
+    #[test]
+    fn locale_is_a_two_letter_code() {
+        let locale = |value: &str| {
+            parse_issue_request(&json!({"clientId": "U", "locale": value}), &origins())
+                .map(|r| r.locale)
+                .map_err(|errors| errors.into_iter().map(|e| e.code).collect::<Vec<_>>())
+        };
+        assert_eq!(locale("lt"), Ok(Some("lt".to_owned())));
+        assert_eq!(locale("DE"), Ok(Some("de".to_owned())));
+        for bad in ["en-GB", "e", "eng", "e1", "", "ée"] {
+            assert_eq!(locale(bad), Err(vec!["INVALID_FORMAT"]), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn missing_client_id_and_non_object_body() {
+        assert_eq!(codes(json!({})), vec![("clientId".to_owned(), "REQUIRED")]);
+        assert_eq!(codes(json!([1])), vec![(String::new(), "INVALID_TYPE")]);
+        assert_eq!(
+            codes(json!({"clientId": "has space"})),
+            vec![("clientId".to_owned(), "INVALID_FORMAT")]
+        );
+    }
+}

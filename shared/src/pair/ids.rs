@@ -1,0 +1,97 @@
+//! The pair's identifiers: iDenfy's `clientId` as this service accepts it, and the random ids
+//! of pairs and claims.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// iDenfy's `clientId`: 1–100 printable ASCII characters (no spaces, so it is safe in a path).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientId(String);
+
+pub const CLIENT_ID_MAX_LEN: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClientIdError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {CLIENT_ID_MAX_LEN} characters")]
+    TooLong,
+    #[error("must be printable ASCII without spaces")]
+    NotPrintableAscii,
+}
+
+impl ClientId {
+    pub fn parse(value: &str) -> Result<Self, ClientIdError> {
+        if value.is_empty() {
+            return Err(ClientIdError::Empty);
+        }
+        if value.len() > CLIENT_ID_MAX_LEN {
+            return Err(ClientIdError::TooLong);
+        }
+        if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ClientIdError::NotPrintableAscii);
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ClientId {
+    type Error = ClientIdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ClientId> for String {
+    fn from(id: ClientId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for ClientId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A fresh random identifier (96 bits, hex): pair ids and claim ids. Not a secret.
+pub fn new_id() -> String {
+    format!("{:016x}{:08x}", fastrand::u64(..), fastrand::u32(..))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_id_limits() {
+        assert!(ClientId::parse("USER_12345").is_ok());
+        assert_eq!(ClientId::parse(""), Err(ClientIdError::Empty));
+        assert_eq!(
+            ClientId::parse(&"a".repeat(101)),
+            Err(ClientIdError::TooLong)
+        );
+        assert!(ClientId::parse(&"a".repeat(100)).is_ok());
+        assert_eq!(
+            ClientId::parse("a b"),
+            Err(ClientIdError::NotPrintableAscii)
+        );
+        assert_eq!(
+            ClientId::parse("MÜLLER"),
+            Err(ClientIdError::NotPrintableAscii)
+        );
+    }
+
+    #[test]
+    fn ids_are_24_hex_digits_and_distinct() {
+        let a = new_id();
+        assert_eq!(a.len(), 24);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, new_id());
+    }
+}

@@ -1,0 +1,87 @@
+//! What a pair comes to: the [`Verdict`] with its [`Outcome`] and [`Reason`]s, and the
+//! [`PairStatus`] the site sees.
+
+use crate::clock::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub reasons: Vec<Reason>,
+    pub decided_at: Timestamp,
+    /// 1 for the first verdict of a pair, one more for each verdict a revision brought.
+    #[serde(default = "first_verdict_version")]
+    pub version: u32,
+    /// The results it was decided on: each session's scanRef → the digest of its final. A
+    /// pair is decided again only when its current finals differ from these. Empty on
+    /// verdicts recorded before revisions were tracked: decided again once a final with a
+    /// digest arrives.
+    #[serde(default)]
+    pub basis: BTreeMap<String, String>,
+}
+
+fn first_verdict_version() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Verified,
+    RequiresReview,
+    Rejected,
+    Incomplete,
+}
+
+/// Why a pair was not simply verified; machine-readable for the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Reason {
+    IdentityDenied,
+    DocumentDenied,
+    IdentityAbandoned,
+    DocumentAbandoned,
+    IdentitySuspected,
+    DocumentSuspected,
+    IdentityNotApproved,
+    DocumentNotApproved,
+    NameMismatch,
+    NamePartialMatch,
+    DobMismatch,
+    FieldMissing,
+    DocumentNotAPermit,
+    SameDocumentTwice,
+    /// Additional-step mode: the permit was uploaded; iDenfy does not extract or check it.
+    PermitNeedsManualReview,
+    /// Additional-step mode: the session ended without the permit's upload step.
+    PermitMissing,
+    /// Additional-step mode: iDenfy marked the upload step INVALID.
+    PermitInvalid,
+    /// iDenfy revised a final result, and the new verdict would be more lenient than the one
+    /// it replaces: a person decides.
+    ResultRevised,
+}
+
+/// What the status route shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PairStatus {
+    Pending,
+    Verified,
+    RequiresReview,
+    Rejected,
+    Incomplete,
+}
+
+impl From<Outcome> for PairStatus {
+    fn from(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Verified => PairStatus::Verified,
+            Outcome::RequiresReview => PairStatus::RequiresReview,
+            Outcome::Rejected => PairStatus::Rejected,
+            Outcome::Incomplete => PairStatus::Incomplete,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! What is stored for one `clientId`: the record, the minting claim, the live pair with its
+//! sessions and results, and what is kept of the pairs a restart replaced.
+
+use super::{ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, Reason, Role, Verdict};
+use crate::clock::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything stored for one `clientId`. `version` increases with every write (a plain
+/// issuance request claims under it; a restart and the install of a new pair are conditioned
+/// on the pair and the claim instead, which callbacks do not touch); `expires_at` is the
+/// table's TTL attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PairRecord {
+    pub client_id: ClientId,
+    pub version: u64,
+    pub expires_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<Claim>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pair: Option<Pair>,
+    /// Pairs a restart replaced, oldest first; bounded by [`super::machine::MAX_PREVIOUS_PAIRS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous_pairs: Vec<PreviousPair>,
+}
+
+/// Held by the request that is minting tokens for a clientId, so that concurrent requests
+/// mint at most one pair. It lapses at `until`, so a crashed request cannot block the clientId.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Claim {
+    pub id: String,
+    pub until: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pair {
+    pub pair_id: String,
+    /// Records written before the additional-step mode existed are two-session pairs.
+    #[serde(default)]
+    pub mode: Mode,
+    pub identity: Session,
+    /// The permit's DOCUMENT session; none in [`Mode::AdditionalStep`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Session>,
+    /// Where the user starts: the identity session's redirect URL.
+    pub verification_url: String,
+    /// The identity token must be started before this.
+    pub url_expires_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Before this, a pending pair is not replaced by a plain issuance request: the person
+    /// may be in a session opened at the link's last moment, and its results still to come.
+    /// Records from before this field existed fall back to `url_expires_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results_due_by: Option<Timestamp>,
+    /// Each session's current result, keyed by its scanRef (so a callback is stored without
+    /// knowing its role first; the role is whichever session owns the scanRef).
+    #[serde(default)]
+    pub results: BTreeMap<String, HalfResult>,
+    /// Every final result accepted for the pair, in order of arrival, without personal data:
+    /// a revision's predecessor stays here. Bounded by [`super::machine::MAX_FINALS`].
+    #[serde(default)]
+    pub finals: Vec<FinalEntry>,
+    /// The digests of `finals`, flat so that a store condition can test membership: a final
+    /// whose digest is here was seen before and changes nothing.
+    #[serde(default)]
+    pub final_digests: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    /// The verdicts this one replaced, oldest first (one per revision at most).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_verdicts: Vec<Verdict>,
+}
+
+/// What is kept of a pair that a restart replaced: its outcome, never its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousPair {
+    pub pair_id: String,
+    pub mode: Mode,
+    /// `None` when it was replaced while still pending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<Timestamp>,
+    pub replaced_at: Timestamp,
+}
+
+/// One iDenfy session of the pair, as issuance recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub scan_ref: String,
+    pub external_ref: String,
+}
+
+impl Pair {
+    pub fn session(&self, role: Role) -> Option<&Session> {
+        match role {
+            Role::Identity => Some(&self.identity),
+            Role::Document => self.document.as_ref(),
+        }
+    }
+
+    /// Which session of this pair `scan_ref` is, if any: the role comes from what issuance
+    /// stored, never from the callback's own claims.
+    pub fn role_of(&self, scan_ref: &str) -> Option<Role> {
+        [Role::Identity, Role::Document]
+            .into_iter()
+            .find(|role| self.session(*role).is_some_and(|s| s.scan_ref == scan_ref))
+    }
+
+    /// The latest stored result of a session.
+    pub fn half(&self, role: Role) -> Option<&HalfResult> {
+        self.results.get(&self.session(role)?.scan_ref)
+    }
+
+    pub fn status(&self) -> PairStatus {
+        self.verdict
+            .as_ref()
+            .map_or(PairStatus::Pending, |v| v.outcome.into())
+    }
+
+    /// The pair's sessions: the identity session, and the document session of a two-session
+    /// pair.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        std::iter::once(&self.identity).chain(self.document.as_ref())
+    }
+
+    /// Each session's scanRef → the digest of its current final result, when every session
+    /// has one: what a verdict is decided on.
+    pub fn final_basis(&self) -> Option<BTreeMap<String, String>> {
+        self.sessions()
+            .map(|session| {
+                let half = self
+                    .results
+                    .get(&session.scan_ref)
+                    .filter(|h| h.is_final())?;
+                Some((session.scan_ref.clone(), half.digest.clone()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,115 @@
+//! The stored record's attribute names, defined once: the condition and update expressions
+//! refer to each one as `#` + its name ([`named`]), and a test holds every name to what serde
+//! writes for a full record — so a renamed field cannot silently break a condition.
+
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
+
+/// The partition key.
+pub const CLIENT_ID: &str = "clientId";
+/// The record's version, and a verdict's (`pair.verdict.version`).
+pub const VERSION: &str = "version";
+/// The table's TTL attribute.
+pub const EXPIRES_AT: &str = "expiresAt";
+pub const CLAIM: &str = "claim";
+/// `claim.id`.
+pub const ID: &str = "id";
+/// `claim.until`.
+pub const UNTIL: &str = "until";
+pub const PAIR: &str = "pair";
+pub const PREVIOUS_PAIRS: &str = "previousPairs";
+pub const PAIR_ID: &str = "pairId";
+pub const IDENTITY: &str = "identity";
+pub const DOCUMENT: &str = "document";
+pub const SCAN_REF: &str = "scanRef";
+pub const UPDATED_AT: &str = "updatedAt";
+/// `pair.results`, keyed by scanRef.
+pub const RESULTS: &str = "results";
+/// `pair.results.<scanRef>.rank`.
+pub const RANK: &str = "rank";
+/// `pair.results.<scanRef>.digest`.
+pub const DIGEST: &str = "digest";
+pub const FINALS: &str = "finals";
+pub const FINAL_DIGESTS: &str = "finalDigests";
+pub const VERDICT: &str = "verdict";
+pub const EARLIER_VERDICTS: &str = "earlierVerdicts";
+
+/// Declares `#name` → `name` for each attribute an expression uses.
+pub fn named(mut request: UpdateItemFluentBuilder, names: &[&str]) -> UpdateItemFluentBuilder {
+    for name in names {
+        request = request.expression_attribute_names(format!("#{name}"), *name);
+    }
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pair::machine::fixtures::{NOW, at, final_half, pair, record};
+    use crate::pair::{FinalEntry, Outcome, PreviousPair, Rank};
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use std::collections::HashMap;
+
+    fn path<'a>(item: &'a HashMap<String, AttributeValue>, path: &[&str]) -> &'a AttributeValue {
+        let (first, rest) = path.split_first().expect("a path");
+        let mut value = item.get(*first).unwrap_or_else(|| panic!("no {first}"));
+        for name in rest {
+            value = value
+                .as_m()
+                .ok()
+                .and_then(|map| map.get(*name))
+                .unwrap_or_else(|| panic!("no {name} in {path:?}"));
+        }
+        value
+    }
+
+    #[test]
+    fn every_name_the_expressions_use_is_one_serde_writes() {
+        let mut decided = pair(3600, Some(Outcome::Verified));
+        let half = final_half(None);
+        decided.finals.push(FinalEntry {
+            scan_ref: "scan-identity".into(),
+            overall: half.overall.clone(),
+            received_at: NOW,
+        });
+        decided.final_digests.push(half.digest.clone());
+        decided.results.insert("scan-identity".into(), half);
+        decided.earlier_verdicts = vec![decided.verdict.clone().expect("a verdict")];
+        let mut record = record(Some(decided.clone()), Some(60), 86_400);
+        record.previous_pairs = vec![PreviousPair {
+            pair_id: "p0".into(),
+            mode: decided.mode,
+            outcome: None,
+            reasons: vec![],
+            created_at: at(-100),
+            decided_at: None,
+            replaced_at: at(-10),
+        }];
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&record).expect("serialisable");
+        for top in [CLIENT_ID, VERSION, EXPIRES_AT, CLAIM, PAIR, PREVIOUS_PAIRS] {
+            path(&item, &[top]);
+        }
+        path(&item, &[CLAIM, ID]);
+        path(&item, &[CLAIM, UNTIL]);
+        for field in [
+            PAIR_ID,
+            IDENTITY,
+            DOCUMENT,
+            UPDATED_AT,
+            RESULTS,
+            FINALS,
+            FINAL_DIGESTS,
+            VERDICT,
+            EARLIER_VERDICTS,
+        ] {
+            path(&item, &[PAIR, field]);
+        }
+        path(&item, &[PAIR, IDENTITY, SCAN_REF]);
+        path(&item, &[PAIR, DOCUMENT, SCAN_REF]);
+        path(&item, &[PAIR, VERDICT, VERSION]);
+        let rank = path(&item, &[PAIR, RESULTS, "scan-identity", RANK]);
+        assert_eq!(rank.as_n().ok().map(String::as_str), Some("2"));
+        assert_eq!(u8::from(Rank::Final), 2);
+        path(&item, &[PAIR, RESULTS, "scan-identity", DIGEST]);
+    }
+}

@@ -1,0 +1,172 @@
+//! The callback's writes: `machine::accept_half` and `machine::accept_verdict` as conditional
+//! UpdateItems.
+
+use super::attributes::{
+    DIGEST, DOCUMENT, EARLIER_VERDICTS, EXPIRES_AT, FINAL_DIGESTS, FINALS, IDENTITY, PAIR, PAIR_ID,
+    RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT, VERSION,
+};
+use super::{DynamoStore, conditional, number, record_from, unavailable, value};
+use crate::clock::Timestamp;
+use crate::pair::machine::MAX_FINALS;
+use crate::pair::{ClientId, FinalEntry, HalfResult, Verdict};
+use crate::store::{HalfWrite, ResultStore, StoreError, VerdictStore};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+
+/// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`),
+/// and no stored result of the same or higher rank — or, for a final, a stored final and a
+/// digest the pair has not seen, while it takes revisions (`MAX_FINALS`).
+const ACCEPT_HALF: &str = "#expiresAt > :now \
+    AND (#pair.#identity.#scanRef = :scan OR #pair.#document.#scanRef = :scan) \
+    AND (attribute_not_exists(#pair.#results.#scan) OR #pair.#results.#scan.#rank < :rank";
+const OR_REVISION: &str = " OR (#pair.#results.#scan.#rank = :rank \
+    AND (attribute_not_exists(#pair.#finalDigests) \
+    OR (NOT contains(#pair.#finalDigests, :digest) AND size(#pair.#finalDigests) < :maxFinals)))";
+const STORE_HALF: &str =
+    "SET #pair.#results.#scan = :half, #pair.#updatedAt = :now, #version = #version + :one";
+/// A final is also appended to the pair's history of finals.
+const AND_LOG_FINAL: &str = ", #pair.#finals = list_append(if_not_exists(#pair.#finals, :empty), :final), \
+    #pair.#finalDigests = list_append(if_not_exists(#pair.#finalDigests, :empty), :digests)";
+
+/// `machine::accept_verdict` as DynamoDB conditions: the same pair, its current verdict the
+/// one this follows (or none), and its current finals those this was decided on (one
+/// `AND #pair.#results.#basisN.#digest = :basisN` per session, added per call).
+const ACCEPT_VERDICT: &str = "#pair.#pairId = :pairId";
+const FIRST_VERDICT: &str = " AND attribute_not_exists(#pair.#verdict)";
+const NEXT_VERDICT: &str = " AND #pair.#verdict.#version = :follows";
+/// A first verdict recorded before verdicts had versions has none: it is version 1.
+const NEXT_TO_FIRST_VERDICT: &str = " AND (#pair.#verdict.#version = :follows \
+    OR (attribute_exists(#pair.#verdict) AND attribute_not_exists(#pair.#verdict.#version)))";
+const STORE_VERDICT: &str =
+    "SET #pair.#verdict = :verdict, #pair.#updatedAt = :decidedAt, #version = #version + :one";
+const AND_KEEP_EARLIER: &str = ", #pair.#earlierVerdicts = \
+    list_append(if_not_exists(#pair.#earlierVerdicts, :empty), :earlier)";
+
+#[async_trait]
+impl ResultStore for DynamoStore {
+    async fn record_half(
+        &self,
+        client_id: &ClientId,
+        scan_ref: &str,
+        half: &HalfResult,
+        now: Timestamp,
+    ) -> Result<HalfWrite, StoreError> {
+        let names = [
+            EXPIRES_AT, PAIR, IDENTITY, DOCUMENT, SCAN_REF, RESULTS, RANK, UPDATED_AT, VERSION,
+        ];
+        let request = self
+            .update(client_id, &names)
+            .expression_attribute_names("#scan", scan_ref)
+            .expression_attribute_values(":half", value(half)?)
+            .expression_attribute_values(":now", number(now.unix_seconds()))
+            .expression_attribute_values(":scan", AttributeValue::S(scan_ref.to_owned()))
+            .expression_attribute_values(":rank", number(u8::from(half.rank)))
+            .expression_attribute_values(":one", number(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        let request = if half.is_final() {
+            let entry = FinalEntry {
+                scan_ref: scan_ref.to_owned(),
+                overall: half.overall.clone(),
+                received_at: half.received_at,
+            };
+            let digest = AttributeValue::S(half.digest.clone());
+            super::attributes::named(request, &[FINALS, FINAL_DIGESTS])
+                .condition_expression(format!("{ACCEPT_HALF}{OR_REVISION})"))
+                .update_expression(format!("{STORE_HALF}{AND_LOG_FINAL}"))
+                .expression_attribute_values(":digest", digest.clone())
+                .expression_attribute_values(":maxFinals", number(MAX_FINALS))
+                .expression_attribute_values(":empty", AttributeValue::L(vec![]))
+                .expression_attribute_values(":final", AttributeValue::L(vec![value(entry)?]))
+                .expression_attribute_values(":digests", AttributeValue::L(vec![digest]))
+        } else {
+            request
+                .condition_expression(format!("{ACCEPT_HALF})"))
+                .update_expression(STORE_HALF)
+        };
+        match request.send().await {
+            Ok(output) => Ok(HalfWrite::Stored(record_from(
+                output.attributes.unwrap_or_default(),
+            )?)),
+            Err(error) => match error.into_service_error() {
+                UpdateItemError::ConditionalCheckFailedException(refused) => Ok(
+                    HalfWrite::Refused(refused.item.map(record_from).transpose()?),
+                ),
+                other => Err(unavailable(other)),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl VerdictStore for DynamoStore {
+    async fn record_verdict(
+        &self,
+        client_id: &ClientId,
+        pair_id: &str,
+        verdict: &Verdict,
+        replaces: Option<&Verdict>,
+    ) -> Result<bool, StoreError> {
+        let mut condition = ACCEPT_VERDICT.to_owned();
+        let mut update = STORE_VERDICT.to_owned();
+        let mut request = self
+            .update(client_id, &[PAIR, PAIR_ID, VERDICT, UPDATED_AT, VERSION])
+            .expression_attribute_values(":verdict", value(verdict)?)
+            .expression_attribute_values(":pairId", AttributeValue::S(pair_id.to_owned()))
+            .expression_attribute_values(":decidedAt", number(verdict.decided_at.unix_seconds()))
+            .expression_attribute_values(":one", number(1));
+        match replaces {
+            None => condition.push_str(FIRST_VERDICT),
+            Some(previous) => {
+                condition.push_str(if previous.version == 1 {
+                    NEXT_TO_FIRST_VERDICT
+                } else {
+                    NEXT_VERDICT
+                });
+                update.push_str(AND_KEEP_EARLIER);
+                request = super::attributes::named(request, &[EARLIER_VERDICTS])
+                    .expression_attribute_values(
+                        ":follows",
+                        number(verdict.version.saturating_sub(1)),
+                    )
+                    .expression_attribute_values(":empty", AttributeValue::L(vec![]))
+                    .expression_attribute_values(
+                        ":earlier",
+                        AttributeValue::L(vec![value(previous)?]),
+                    );
+            }
+        }
+        if !verdict.basis.is_empty() {
+            request = super::attributes::named(request, &[RESULTS, DIGEST]);
+        }
+        for (index, (scan_ref, digest)) in verdict.basis.iter().enumerate() {
+            request = request.expression_attribute_names(format!("#basis{index}"), scan_ref);
+            if digest.is_empty() {
+                // A result stored before results had digests.
+                condition.push_str(&format!(
+                    " AND attribute_exists(#pair.#results.#basis{index}) \
+                     AND attribute_not_exists(#pair.#results.#basis{index}.#digest)"
+                ));
+            } else {
+                condition.push_str(&format!(
+                    " AND #pair.#results.#basis{index}.#digest = :basis{index}"
+                ));
+                request = request.expression_attribute_values(
+                    format!(":basis{index}"),
+                    AttributeValue::S(digest.clone()),
+                );
+            }
+        }
+        let result = request
+            .condition_expression(condition)
+            .update_expression(update)
+            .send()
+            .await;
+        match conditional(result) {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+}
