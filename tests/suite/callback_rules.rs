@@ -1,27 +1,36 @@
 //! The pair rules as callbacks meet them: the role comes from the scanRef issuance stored
 //! (never from a `tokenType` field), a scanRef outside the live pair changes nothing, an
-//! expired pair is absent, and a restarted pair ignores its predecessor's sessions.
+//! expired pair is absent, and a restarted pair ignores its predecessor's sessions — held to
+//! both store adapters.
 
 use integration_tests::callbacks::{
     EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call, callback_clock,
     events_record, handler, payload, sample_id_card, sample_permit, signed,
 };
+use integration_tests::stores::AnyStore;
 use serde_json::json;
 use shared::pair::{ClientId, Role};
-use shared::store::{Expected, MemoryStore, PairReader, SeedStore};
+use shared::store::Expected;
 use std::sync::Arc;
 use std::time::Duration;
 
-async fn seeded() -> Arc<MemoryStore> {
-    let store = Arc::new(MemoryStore::new());
+on_both_stores!(
+    role_comes_from_the_stored_scan_ref_not_from_token_type_or_external_ref,
+    a_scan_ref_of_another_pair_or_client_changes_nothing,
+    an_expired_pair_is_absent_even_while_still_readable,
+    a_final_seen_before_and_a_late_preliminary_change_nothing,
+    a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it,
+    a_restarted_pair_ignores_the_old_sessions,
+);
+
+async fn seed(store: &dyn AnyStore) {
     store
         .save(&events_record(), Expected::Absent)
         .await
         .unwrap();
-    store
 }
 
-async fn pair(store: &MemoryStore) -> shared::pair::Pair {
+async fn pair(store: &dyn AnyStore) -> shared::pair::Pair {
     store
         .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
         .await
@@ -31,9 +40,11 @@ async fn pair(store: &MemoryStore) -> shared::pair::Pair {
         .unwrap()
 }
 
-#[tokio::test]
-async fn role_comes_from_the_stored_scan_ref_not_from_token_type_or_external_ref() {
-    let store = seeded().await;
+async fn role_comes_from_the_stored_scan_ref_not_from_token_type_or_external_ref(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    seed(store.as_ref()).await;
     let handler = handler(store.clone(), callback_clock());
     let mut body = payload(
         EVENTS_CLIENT_ID,
@@ -45,14 +56,16 @@ async fn role_comes_from_the_stored_scan_ref_not_from_token_type_or_external_ref
     body["externalRef"] = json!("idp-000000000000000000000000-identity");
     let (status, response) = call(&handler, signed(&body.to_string(), "IDENTIFICATION")).await;
     assert_eq!((status, response["role"].as_str()), (200, Some("document")));
-    let pair = pair(&store).await;
+    let pair = pair(store.as_ref()).await;
     assert!(pair.half(Role::Document).is_some());
     assert!(pair.half(Role::Identity).is_none());
 }
 
-#[tokio::test]
-async fn a_scan_ref_of_another_pair_or_client_changes_nothing() {
-    let store = seeded().await;
+async fn a_scan_ref_of_another_pair_or_client_changes_nothing(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    seed(store.as_ref()).await;
     let handler = handler(store.clone(), callback_clock());
     let foreign = payload(
         EVENTS_CLIENT_ID,
@@ -77,12 +90,14 @@ async fn a_scan_ref_of_another_pair_or_client_changes_nothing() {
         (status, response["reason"].as_str()),
         (200, Some("UNKNOWN_CLIENT_ID"))
     );
-    assert_eq!(pair(&store).await, events_record().pair.unwrap());
+    assert_eq!(pair(store.as_ref()).await, events_record().pair.unwrap());
 }
 
-#[tokio::test]
-async fn an_expired_pair_is_absent_even_while_still_readable() {
-    let store = seeded().await;
+async fn an_expired_pair_is_absent_even_while_still_readable(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    seed(store.as_ref()).await;
     let clock = callback_clock();
     clock.advance(Duration::from_secs(30 * 86_400));
     let handler = handler(store.clone(), clock);
@@ -97,12 +112,14 @@ async fn an_expired_pair_is_absent_even_while_still_readable() {
         (status, response["reason"].as_str()),
         (200, Some("SCAN_REF_NOT_IN_PAIR"))
     );
-    assert!(pair(&store).await.results.is_empty());
+    assert!(pair(store.as_ref()).await.results.is_empty());
 }
 
-#[tokio::test]
-async fn a_final_seen_before_and_a_late_preliminary_change_nothing() {
-    let store = seeded().await;
+async fn a_final_seen_before_and_a_late_preliminary_change_nothing(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    seed(store.as_ref()).await;
     let handler = handler(store.clone(), callback_clock());
     let final_body = payload(
         EVENTS_CLIENT_ID,
@@ -122,7 +139,7 @@ async fn a_final_seen_before_and_a_late_preliminary_change_nothing() {
             .1["result"],
         "STORED"
     );
-    let stored = pair(&store).await;
+    let stored = pair(store.as_ref()).await;
     for (body, event) in [
         (&late_preliminary, "IDENTIFICATION_AUTO_FINISHED"),
         (&final_body, "IDENTIFICATION"),
@@ -134,12 +151,14 @@ async fn a_final_seen_before_and_a_late_preliminary_change_nothing() {
             "UNCHANGED"
         );
     }
-    assert_eq!(pair(&store).await, stored);
+    assert_eq!(pair(store.as_ref()).await, stored);
 }
 
-#[tokio::test]
-async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it() {
-    let store = seeded().await;
+async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    seed(store.as_ref()).await;
     let handler = handler(store.clone(), callback_clock());
     let identity = sample_id_card();
     let both_preliminary = [
@@ -163,7 +182,7 @@ async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it() {
         );
     }
     assert_eq!(
-        pair(&store).await.verdict,
+        pair(store.as_ref()).await.verdict,
         None,
         "two preliminaries decide nothing"
     );
@@ -199,14 +218,13 @@ async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it() {
         true
     );
     assert_eq!(
-        pair(&store).await.verdict.unwrap().outcome,
+        pair(store.as_ref()).await.verdict.unwrap().outcome,
         shared::pair::Outcome::Verified
     );
 }
 
-#[tokio::test]
-async fn a_restarted_pair_ignores_the_old_sessions() {
-    let store = seeded().await;
+async fn a_restarted_pair_ignores_the_old_sessions(store: Arc<dyn AnyStore>, _: crate::Requests) {
+    seed(store.as_ref()).await;
     let mut restarted = events_record();
     restarted.version = 2;
     if let Some(pair) = restarted.pair.as_mut() {
@@ -224,5 +242,5 @@ async fn a_restarted_pair_ignores_the_old_sessions() {
     );
     let (_, response) = call(&handler, signed(&old.to_string(), "IDENTIFICATION")).await;
     assert_eq!(response["reason"], "SCAN_REF_NOT_IN_PAIR");
-    assert!(pair(&store).await.results.is_empty());
+    assert!(pair(store.as_ref()).await.results.is_empty());
 }

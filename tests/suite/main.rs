@@ -1,5 +1,41 @@
 //! Integration suite: one binary, one module per concern.
 
+use std::sync::Arc;
+
+/// DynamoDB requests sent so far (always 0 for the memory store).
+type Requests = Arc<dyn Fn() -> usize + Send + Sync>;
+
+/// Runs each scenario, an `async fn(Arc<dyn integration_tests::stores::AnyStore>, Requests)`, against the memory store and
+/// against a fresh moto_server table: one set of rules, held to both adapters.
+macro_rules! on_both_stores {
+    ($($scenario:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    let store = std::sync::Arc::new(shared::store::MemoryStore::new());
+                    super::$scenario(store, std::sync::Arc::new(|| 0)).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $scenario() {
+                    let table = integration_tests::moto_table().await;
+                    let requests = table.requests.clone();
+                    super::$scenario(
+                        std::sync::Arc::new(table.store.clone()),
+                        std::sync::Arc::new(move || requests.load(std::sync::atomic::Ordering::SeqCst)),
+                    )
+                    .await;
+                    table.store.delete_table().await.expect("dropping the test table");
+                }
+            )*
+        }
+    };
+}
+
 mod additional_step;
 mod callback_events;
 mod callback_logs;

@@ -46,32 +46,7 @@ fn id(client_id: &str) -> ClientId {
     ClientId::parse(client_id).unwrap()
 }
 
-/// Runs each scenario against a memory store and a fresh moto_server table.
-macro_rules! conformance {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    super::$scenario(std::sync::Arc::new(shared::store::MemoryStore::new())).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $scenario() {
-                    let table = integration_tests::moto_table().await;
-                    let store = std::sync::Arc::new(table.store.clone());
-                    super::$scenario(store).await;
-                    table.store.delete_table().await.expect("dropping the test table");
-                }
-            )*
-        }
-    };
-}
-
-conformance!(
+on_both_stores!(
     conditional_writes_and_round_trip,
     create_then_read,
     live_pending_pair_is_reissued_idempotently,
@@ -84,7 +59,7 @@ conformance!(
     revisions_are_accepted_once_each_and_stop_at_the_bound,
 );
 
-async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>) {
+async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let client_id = id("USER_50001");
     assert_eq!(store.load(&client_id).await.unwrap(), None);
     let mut record = PairRecord {
@@ -137,7 +112,7 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>) {
     );
 }
 
-async fn create_then_read(store: Arc<dyn AnyStore>) {
+async fn create_then_read(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let world = World::new(store).await;
     let issued = world
         .service
@@ -154,7 +129,7 @@ async fn create_then_read(store: Arc<dyn AnyStore>) {
     ));
 }
 
-async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn AnyStore>) {
+async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let world = World::new(store).await;
     let first = world
         .service
@@ -207,7 +182,7 @@ async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn AnyStore>) {
     assert_eq!(world.token_count().await, 4);
 }
 
-async fn restart_replaces_the_pair(store: Arc<dyn AnyStore>) {
+async fn restart_replaces_the_pair(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let world = World::new(store).await;
     let first = world
         .service
@@ -235,7 +210,7 @@ async fn restart_replaces_the_pair(store: Arc<dyn AnyStore>) {
     );
 }
 
-async fn decided_pair_answers_already_decided(store: Arc<dyn AnyStore>) {
+async fn decided_pair_answers_already_decided(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let world = World::new(store.clone()).await;
     world
         .service
@@ -272,7 +247,7 @@ async fn decided_pair_answers_already_decided(store: Arc<dyn AnyStore>) {
     assert_eq!(restarted.pair.verdict, None);
 }
 
-async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>) {
+async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>, _: crate::Requests) {
     // A request that crashed after claiming leaves this behind.
     let client_id = id("USER_50050");
     let crashed = PairRecord {
@@ -308,7 +283,7 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>) {
     );
 }
 
-async fn expired_pair_counts_as_absent(store: Arc<dyn AnyStore>) {
+async fn expired_pair_counts_as_absent(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let world = World::new(store.clone()).await;
     let client_id = id("USER_50060");
     world
@@ -333,7 +308,7 @@ async fn expired_pair_counts_as_absent(store: Arc<dyn AnyStore>) {
     );
 }
 
-async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn AnyStore>) {
+async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn AnyStore>, _: crate::Requests) {
     let world = Arc::new(World::new(store).await);
     let tasks: Vec<_> = (0..16)
         .map(|_| {
@@ -370,6 +345,7 @@ async fn sixteen_parallel_issuances_mint_one_pair(store: Arc<dyn AnyStore>) {
 /// other, then the verdicts their callbacks computed arrive in the wrong order.
 async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows(
     store: Arc<dyn AnyStore>,
+    _: crate::Requests,
 ) {
     use integration_tests::callbacks::{
         EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, callback_clock,
@@ -477,7 +453,10 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
     assert_eq!(verdict_due(&pair, &policy, now), None);
 }
 
-async fn revisions_are_accepted_once_each_and_stop_at_the_bound(store: Arc<dyn AnyStore>) {
+async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
     use integration_tests::callbacks::{
         EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, callback_clock, callback_service,
         events_record, payload, sample_id_card,

@@ -23,38 +23,6 @@ use shared::pair::{ClientId, Outcome, Pair, Reason};
 use shared::store::{Expected, SeedStore};
 use std::sync::{Arc, Mutex};
 
-/// DynamoDB requests sent so far (always 0 for the memory store).
-pub(super) type Requests = Arc<dyn Fn() -> usize + Send + Sync>;
-
-macro_rules! on_both_stores {
-    ($($scenario:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let store = std::sync::Arc::new(shared::store::MemoryStore::new());
-                    super::$scenario(store, std::sync::Arc::new(|| 0)).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    let table = integration_tests::moto_table().await;
-                    let requests = table.requests.clone();
-                    super::$scenario(
-                        std::sync::Arc::new(table.store.clone()),
-                        std::sync::Arc::new(move || requests.load(std::sync::atomic::Ordering::SeqCst)),
-                    )
-                    .await;
-                    table.store.delete_table().await.expect("dropping the test table");
-                }
-            )*
-        }
-    };
-}
-
 on_both_stores!(
     a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_it,
     expiry_and_cancel_events_are_judged_on_the_result_they_carry,

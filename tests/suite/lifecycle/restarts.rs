@@ -2,6 +2,7 @@
 //! history a restart keeps.
 
 use super::*;
+use crate::Requests;
 
 pub(super) async fn a_pair_left_final_and_undecided_by_a_crash_is_decided_on_read(
     store: Arc<dyn AnyStore>,

@@ -2,6 +2,7 @@
 //! result, and signed bodies that are no result of ours.
 
 use super::*;
+use crate::Requests;
 
 pub(super) async fn a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_it(
     store: Arc<dyn AnyStore>,
