@@ -9,10 +9,15 @@ REGION ?= eu-west-1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test lint template venv fuzz package bench clean
+.PHONY: test test-fast lint template venv fuzz package bench clean
 
 test: venv lint template
 	scripts/with-moto cargo test --workspace --locked
+
+# The fast tier: the domain's, iDenfy layer's and both handlers' unit tests — no DynamoDB API,
+# no browser, no Python tools (`make test` runs them too).
+test-fast:
+	env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --locked -p shared -p issue-tokens -p idenfy-callback
 
 lint:
 	cargo fmt --all -- --check

@@ -157,3 +157,6 @@ impl CallbackError {
         error_response(status, code, &message, json!({}))
     }
 }
+
+#[cfg(test)]
+mod tests;

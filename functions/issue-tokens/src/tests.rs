@@ -1,0 +1,233 @@
+//! The handler over the embedded store and an iDenfy double: routes, refusals and the bodies
+//! of failures, with no DynamoDB or network.
+
+use super::*;
+use async_trait::async_trait;
+use lambda_http::Context;
+use serde_json::{Value, json};
+use shared::clock::{ManualClock, Timestamp};
+use shared::config::Env;
+use shared::idenfy::{IdenfyError, OpenedSession, SessionOrder, Upstream};
+use shared::pair::machine::{ClaimWrite, Install};
+use shared::pair::{PairRecord, Verdict};
+use shared::store::{MemoryStore, PairReader, StoreError, VerdictStore};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Opens sessions `scan-1`, `scan-2`… and remembers each order; or refuses with `refusal`.
+#[derive(Default)]
+struct Sessions {
+    orders: Mutex<Vec<SessionOrder>>,
+    refusal: Option<IdenfyError>,
+}
+
+#[async_trait]
+impl SessionIssuer for Sessions {
+    async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError> {
+        if let Some(refusal) = &self.refusal {
+            return Err(refusal.clone());
+        }
+        let mut orders = self.orders.lock().expect("not poisoned");
+        orders.push(order.clone());
+        Ok(OpenedSession {
+            scan_ref: format!("scan-{}", orders.len()),
+            external_ref: format!("ref-{}", orders.len()),
+            url: format!(
+                "https://ivs.example/redirect?authToken=tok-{}",
+                orders.len()
+            ),
+        })
+    }
+}
+
+/// A store whose every call fails as an outage would, with the SDK's words.
+struct Down;
+
+const SDK_WORDS: &str = "dispatch failure: io error: connection refused (os error 111)";
+
+#[async_trait]
+impl PairReader for Down {
+    async fn load(&self, _: &ClientId) -> Result<Option<PairRecord>, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl VerdictStore for Down {
+    async fn record_verdict(
+        &self,
+        _: &ClientId,
+        _: &str,
+        _: &Verdict,
+        _: Option<&Verdict>,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl IssuanceStore for Down {
+    async fn claim(&self, _: &ClientId, _: &ClaimWrite, _: Timestamp) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+    async fn release(&self, _: &ClientId, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+    async fn install(&self, _: &ClientId, _: &Install) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+fn config() -> IssueTokensConfig {
+    IssueTokensConfig::from_env(&Env::from_pairs([
+        ("TABLE_NAME", "pairs"),
+        ("IDENFY_API_KEY", "key"),
+        ("IDENFY_API_SECRET", "secret"),
+        ("ALLOWED_REDIRECT_ORIGINS", "https://shop.example.com"),
+    ]))
+    .expect("a valid configuration")
+}
+
+fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueTokens {
+    let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
+    IssueTokens::compose(config(), store, sessions, clock)
+}
+
+fn invoked(request: Request, parameters: &[(&str, &str)]) -> Request {
+    let mut context = Context::default();
+    context.request_id = "req-42".into();
+    let parameters: HashMap<String, String> = parameters
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    request
+        .with_path_parameters(parameters)
+        .with_lambda_context(context)
+}
+
+fn post(body: &str) -> Request {
+    let request = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("https://api.example.com/prod/verifications")
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .expect("a request");
+    invoked(request, &[])
+}
+
+fn get(client_id: &str) -> Request {
+    let request = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(format!("https://api.example.com/verifications/{client_id}"))
+        .body(Body::Empty)
+        .expect("a request");
+    invoked(request, &[("clientId", client_id)])
+}
+
+async fn answer(handler: &IssueTokens, request: Request) -> (u16, Value) {
+    let response = handler.handle(request).await;
+    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    (response.status().as_u16(), body)
+}
+
+#[tokio::test]
+async fn issues_a_chain_then_shows_it_pending() {
+    let sessions = Arc::new(Sessions::default());
+    let handler = handler(Arc::new(MemoryStore::new()), sessions.clone());
+    let (status, body) = answer(&handler, post(r#"{"clientId": "USER_1"}"#)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "PENDING");
+    assert_eq!(body["documentScanRef"], "scan-1");
+    assert_eq!(body["identityScanRef"], "scan-2");
+    let orders = sessions.orders.lock().expect("not poisoned").clone();
+    assert_eq!(orders.len(), 2);
+    // The identity session ends in the document session, whatever its outcome.
+    let into_document = Some("https://ivs.example/redirect?authToken=tok-1".to_owned());
+    assert_eq!(orders[1].finish.success, into_document);
+    assert_eq!(orders[1].finish.unverified, into_document);
+
+    let (status, body) = answer(&handler, get("USER_1")).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("PENDING")));
+    let (status, body) = answer(&handler, get("USER_2")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("UNKNOWN_CLIENT_ID"))
+    );
+}
+
+#[tokio::test]
+async fn refusals_name_the_problem_and_cost_no_session() {
+    let sessions = Arc::new(Sessions::default());
+    let handler = handler(Arc::new(MemoryStore::new()), sessions.clone());
+    let cases = [
+        (post("{"), 400, "MALFORMED_JSON"),
+        (
+            post(r#"{"clientId": "has space"}"#),
+            400,
+            "VALIDATION_FAILED",
+        ),
+        (
+            post(r#"{"clientId": "U", "successUrl": "https://evil.example.net/"}"#),
+            400,
+            "VALIDATION_FAILED",
+        ),
+        (
+            post(&"x".repeat(MAX_BODY_BYTES + 1)),
+            413,
+            "PAYLOAD_TOO_LARGE",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let (got, body) = answer(&handler, request).await;
+        assert_eq!((got, body["code"].as_str()), (status, Some(code)), "{body}");
+    }
+    let mut not_json = post(r#"{"clientId": "U"}"#);
+    not_json.headers_mut().remove("content-type");
+    assert_eq!(answer(&handler, not_json).await.0, 415);
+    let mut put = get("U");
+    *put.method_mut() = lambda_http::http::Method::PUT;
+    assert_eq!(answer(&handler, put).await.0, 405);
+    assert!(sessions.orders.lock().expect("not poisoned").is_empty());
+}
+
+#[tokio::test]
+async fn a_store_outage_is_an_opaque_503_with_the_request_id() {
+    let handler = handler(Arc::new(Down), Arc::new(Sessions::default()));
+    for request in [post(r#"{"clientId": "USER_1"}"#), get("USER_1")] {
+        let response = handler.handle(request).await;
+        assert_eq!(response.status().as_u16(), 503);
+        assert!(response.headers().contains_key("retry-after"));
+        let body: Value = serde_json::from_slice(response.body().as_ref()).expect("JSON");
+        assert_eq!(body["code"], "STORE_UNAVAILABLE");
+        assert_eq!(body["requestId"], "req-42");
+        assert!(!body.to_string().contains("connection refused"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn an_idenfy_refusal_is_a_502_without_idenfys_words() {
+    let refusal = IdenfyError::from_status(
+        Upstream {
+            status: 402,
+            identifier: Some("PAYMENT_REQUIRED".into()),
+            message: "Lack of funds for USER_1".into(),
+        },
+        None,
+    );
+    let sessions = Arc::new(Sessions {
+        refusal: Some(refusal),
+        ..Sessions::default()
+    });
+    let handler = handler(Arc::new(MemoryStore::new()), sessions);
+    let (status, body) = answer(&handler, post(r#"{"clientId": "USER_1"}"#)).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(
+        body,
+        json!({
+            "code": "IDENFY_REFUSED",
+            "message": "iDenfy refused the token request",
+            "requestId": "req-42",
+            "idenfy": {"kind": "PAYMENT_REQUIRED", "status": 402, "identifier": "PAYMENT_REQUIRED"},
+        })
+    );
+}
