@@ -1,6 +1,6 @@
 //! How issuance is configured: the site's pages and origins, the token and session
 //! lifetimes, retention, the permit's upload step — and the durations that follow from them.
-//! Every default is in [`crate::config`].
+//! Every default is in the configuration module.
 
 use crate::idenfy::FinishPages;
 use crate::pair::Mode;

@@ -94,7 +94,7 @@ pub enum HalfWrite {
 }
 
 /// A store call that failed. The text of `Unavailable` and `Corrupt` comes from the SDK or
-/// the stored item: it goes to the log, never into a response ([`crate::http_api`]).
+/// the stored item: it goes to the log, never into a response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("the record changed since it was read")]
