@@ -10,8 +10,10 @@ use shared::callback::{CallbackService, Receipt};
 use shared::clock::ManualClock;
 use shared::idenfy::SigningKeys;
 use shared::pair::machine::accept_half;
-use shared::pair::{ClientId, HalfResult, PairRecord, Verdict};
-use shared::store::{HalfWrite, ResultStore, StoreError, VerdictStore};
+use shared::pair::{ClientId, PairRecord};
+use shared::store::{
+    Arrival, Decision, HalfWrite, HalfWritten, ResultStore, VerdictStore, Written,
+};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,29 +26,19 @@ struct Unchanging(PairRecord);
 
 #[async_trait]
 impl ResultStore for Unchanging {
-    async fn record_half(
-        &self,
-        _client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: shared::clock::Timestamp,
-    ) -> Result<HalfWrite, StoreError> {
-        Ok(match accept_half(&self.0, scan_ref, half, now) {
-            Some(next) => HalfWrite::Stored(next),
-            None => HalfWrite::Refused(Some(self.0.clone())),
-        })
+    async fn record_half(&self, _: &ClientId, arrival: Arrival<'_>) -> HalfWritten {
+        Ok(
+            match accept_half(&self.0, arrival.scan_ref, arrival.half, arrival.now) {
+                Some(next) => HalfWrite::Stored(next),
+                None => HalfWrite::Refused(Some(self.0.clone())),
+            },
+        )
     }
 }
 
 #[async_trait]
 impl VerdictStore for Unchanging {
-    async fn record_verdict(
-        &self,
-        _client_id: &ClientId,
-        _pair_id: &str,
-        _verdict: &Verdict,
-        _replaces: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
+    async fn record_verdict(&self, _: &ClientId, _: Decision<'_>) -> Written {
         Ok(true)
     }
 }

@@ -238,26 +238,16 @@ async fn run() -> Result<Value, String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(16);
-    let table = integration_tests::moto_table().await;
-    let functions = load::run_functions(
-        &release.join("idenfy-callback"),
-        &env,
-        &table.store,
-        &plan,
+    let on_moto = load::OnMoto {
+        env: &env,
+        plan: &plan,
         processes,
-    )
-    .await?;
-    let _ = table.store.delete_table().await;
-    let table = integration_tests::moto_table().await;
-    let peer_load = load::run_peer(
-        &workspace().join("bench/peers/node-webhook/index.mjs"),
-        &env,
-        &table.store,
-        &plan,
-        processes,
-    )
-    .await?;
-    let _ = table.store.delete_table().await;
+    };
+    let callback_binary = release.join("idenfy-callback");
+    let functions =
+        on_fresh_table(async |store| on_moto.functions(&callback_binary, store).await).await?;
+    let peer_script = workspace().join("bench/peers/node-webhook/index.mjs");
+    let peer_load = on_fresh_table(async |store| on_moto.peer(&peer_script, store).await).await?;
     // A run on the embedded store lasts a fraction of a second, so one run is mostly noise:
     // report the median of several, each on a fresh store.
     let mut embedded_runs = Vec::with_capacity(EMBEDDED_RUNS);
@@ -326,4 +316,14 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `run` on a fresh moto_server table, dropped afterwards.
+async fn on_fresh_table(
+    run: impl AsyncFnOnce(&shared::store::DynamoStore) -> Result<Value, String>,
+) -> Result<Value, String> {
+    let table = integration_tests::moto_table().await;
+    let result = run(&table.store).await;
+    let _ = table.store.delete_table().await;
+    result
 }

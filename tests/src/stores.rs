@@ -2,12 +2,11 @@
 //! wraps an [`AnyStore`] (an adapter, or another wrapper) and serves every port.
 
 use async_trait::async_trait;
-use shared::clock::Timestamp;
 use shared::pair::machine::{ClaimWrite, Install};
-use shared::pair::{ClientId, HalfResult, PairRecord, Verdict};
+use shared::pair::{ClientId, PairRecord};
 use shared::store::{
-    Expected, HalfWrite, IssuanceStore, PairReader, ResultStore, SeedStore, StoreError,
-    VerdictStore,
+    Arrival, Decision, Expected, HalfWritten, IssuanceStore, PairReader, ResultStore, SeedStore,
+    StoreError, VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -45,9 +44,8 @@ macro_rules! pass_through_issuance {
                 &self,
                 client_id: &ClientId,
                 write: &ClaimWrite,
-                now: Timestamp,
             ) -> Result<(), StoreError> {
-                self.inner.claim(client_id, write, now).await
+                self.inner.claim(client_id, write).await
             }
 
             async fn release(
@@ -103,30 +101,15 @@ pass_through_issuance!(CountingStore);
 
 #[async_trait]
 impl ResultStore for CountingStore {
-    async fn record_half(
-        &self,
-        client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: Timestamp,
-    ) -> Result<HalfWrite, StoreError> {
-        self.inner.record_half(client_id, scan_ref, half, now).await
+    async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten {
+        self.inner.record_half(client_id, arrival).await
     }
 }
 
 #[async_trait]
 impl VerdictStore for CountingStore {
-    async fn record_verdict(
-        &self,
-        client_id: &ClientId,
-        pair_id: &str,
-        verdict: &Verdict,
-        replaces: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
-        let written = self
-            .inner
-            .record_verdict(client_id, pair_id, verdict, replaces)
-            .await?;
+    async fn record_verdict(&self, client_id: &ClientId, decision: Decision<'_>) -> Written {
+        let written = self.inner.record_verdict(client_id, decision).await?;
         if written {
             *self.writes().entry(client_id.clone()).or_default() += 1;
         }
@@ -175,48 +158,28 @@ pass_through_issuance!(FaultyStore);
 /// Faults apply to the callback's writes.
 #[async_trait]
 impl ResultStore for FaultyStore {
-    async fn record_half(
-        &self,
-        client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: Timestamp,
-    ) -> Result<HalfWrite, StoreError> {
+    async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten {
         match self.next_fault() {
             Fault::FailBefore => Err(injected()),
             Fault::FailAfter => {
-                self.inner
-                    .record_half(client_id, scan_ref, half, now)
-                    .await?;
+                self.inner.record_half(client_id, arrival).await?;
                 Err(injected())
             }
-            Fault::None => self.inner.record_half(client_id, scan_ref, half, now).await,
+            Fault::None => self.inner.record_half(client_id, arrival).await,
         }
     }
 }
 
 #[async_trait]
 impl VerdictStore for FaultyStore {
-    async fn record_verdict(
-        &self,
-        client_id: &ClientId,
-        pair_id: &str,
-        verdict: &Verdict,
-        replaces: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
+    async fn record_verdict(&self, client_id: &ClientId, decision: Decision<'_>) -> Written {
         match self.next_fault() {
             Fault::FailBefore => Err(injected()),
             Fault::FailAfter => {
-                self.inner
-                    .record_verdict(client_id, pair_id, verdict, replaces)
-                    .await?;
+                self.inner.record_verdict(client_id, decision).await?;
                 Err(injected())
             }
-            Fault::None => {
-                self.inner
-                    .record_verdict(client_id, pair_id, verdict, replaces)
-                    .await
-            }
+            Fault::None => self.inner.record_verdict(client_id, decision).await,
         }
     }
 }

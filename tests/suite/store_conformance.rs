@@ -7,7 +7,7 @@ use serde_json::json;
 use shared::clock::{ManualClock, Timestamp};
 use shared::issuance::{IssuanceService, IssueError, IssueRequest, StatusError};
 use shared::pair::{Claim, ClientId, Outcome, PairRecord, Reason, Verdict};
-use shared::store::{Expected, StoreError};
+use shared::store::{Arrival, Decision, Expected, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -370,7 +370,14 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
             parser.parse(body.as_bytes(), None).unwrap().half
         };
     let store_half = async |scan_ref: &str, half: &shared::pair::HalfResult| match store
-        .record_half(&client_id, scan_ref, half, now)
+        .record_half(
+            &client_id,
+            Arrival {
+                scan_ref,
+                half,
+                now,
+            },
+        )
         .await
         .unwrap()
     {
@@ -391,13 +398,27 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
     let first = verdict_due(&both, &policy, now).unwrap();
     assert!(
         store
-            .record_verdict(&client_id, &both.pair_id, &first, None)
+            .record_verdict(
+                &client_id,
+                Decision {
+                    pair_id: &both.pair_id,
+                    verdict: &first,
+                    replaces: None,
+                },
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .record_verdict(&client_id, &both.pair_id, &first, None)
+            .record_verdict(
+                &client_id,
+                Decision {
+                    pair_id: &both.pair_id,
+                    verdict: &first,
+                    replaces: None,
+                },
+            )
             .await
             .unwrap(),
         "the first verdict is recorded once"
@@ -418,14 +439,28 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
     assert_eq!((stale.version, current.version), (2, 2));
     assert!(
         !store
-            .record_verdict(&client_id, &both.pair_id, &stale, Some(&first))
+            .record_verdict(
+                &client_id,
+                Decision {
+                    pair_id: &both.pair_id,
+                    verdict: &stale,
+                    replaces: Some(&first),
+                },
+            )
             .await
             .unwrap(),
         "a verdict on finals that are no longer current"
     );
     assert!(
         !store
-            .record_verdict(&client_id, "another-pair", &current, Some(&first))
+            .record_verdict(
+                &client_id,
+                Decision {
+                    pair_id: "another-pair",
+                    verdict: &current,
+                    replaces: Some(&first),
+                },
+            )
             .await
             .unwrap(),
         "a verdict for a pair that was replaced"
@@ -436,14 +471,28 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
     };
     assert!(
         !store
-            .record_verdict(&client_id, &both.pair_id, &skipping, Some(&current))
+            .record_verdict(
+                &client_id,
+                Decision {
+                    pair_id: &both.pair_id,
+                    verdict: &skipping,
+                    replaces: Some(&current),
+                },
+            )
             .await
             .unwrap(),
         "a verdict that does not follow the current one"
     );
     assert!(
         store
-            .record_verdict(&client_id, &both.pair_id, &current, Some(&first))
+            .record_verdict(
+                &client_id,
+                Decision {
+                    pair_id: &both.pair_id,
+                    verdict: &current,
+                    replaces: Some(&first),
+                },
+            )
             .await
             .unwrap()
     );
@@ -487,7 +536,14 @@ async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
     let write = async |half: &shared::pair::HalfResult| {
         matches!(
             store
-                .record_half(&client_id, EVENTS_IDENTITY_SCAN_REF, half, now)
+                .record_half(
+                    &client_id,
+                    Arrival {
+                        scan_ref: EVENTS_IDENTITY_SCAN_REF,
+                        half,
+                        now,
+                    },
+                )
                 .await
                 .unwrap(),
             HalfWrite::Stored(_)

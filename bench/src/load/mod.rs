@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 mod moto;
 
-pub use moto::{run_functions, run_peer};
+pub use moto::OnMoto;
 
 /// Deliveries of one webhook in all, the first included, when answers are non-2xx.
 const MAX_DELIVERIES: u32 = 5;

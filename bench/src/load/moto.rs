@@ -3,6 +3,7 @@
 //! Node.js peer.
 
 use super::*;
+use std::path::Path;
 /// The plan's pairs in the table, 25 to a BatchWriteItem (the seeding is not measured, and
 /// one request per pair would cost moto_server more time than the load itself).
 async fn seed_table(store: &DynamoStore, plan: &LoadPlan) -> Result<(), String> {
@@ -17,13 +18,9 @@ async fn seed_table(store: &DynamoStore, plan: &LoadPlan) -> Result<(), String> 
     }
     while !requests.is_empty() {
         let batch: Vec<_> = requests.drain(..requests.len().min(25)).collect();
-        let output = store
-            .client()
-            .batch_write_item()
-            .request_items(store.table(), batch)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let write = store.client().batch_write_item();
+        let output = write.request_items(store.table(), batch).send().await;
+        let output = output.map_err(|e| e.to_string())?;
         if let Some(unprocessed) = output
             .unprocessed_items
             .and_then(|mut tables| tables.remove(store.table()))
@@ -56,13 +53,9 @@ async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<Strin
             .consistent_read(true)
             .build()
             .map_err(|e| e.to_string())?;
-        let output = store
-            .client()
-            .batch_get_item()
-            .request_items(store.table(), request)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
+        let get = store.client().batch_get_item();
+        let output = get.request_items(store.table(), request).send().await;
+        let output = output.map_err(|e| e.to_string())?;
         for item in output
             .responses
             .and_then(|mut tables| tables.remove(store.table()))
@@ -110,108 +103,108 @@ fn as_events(schedule: &Schedule) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// Our callback function, `processes` release processes behind the Runtime API emulator,
-/// against a DynamoDB API. Verdict writes are counted from the functions' own logs (one
-/// "pair decided" line per verdict written).
-pub async fn run_functions(
-    binary: &std::path::Path,
-    env: &[(String, String)],
-    store: &DynamoStore,
-    plan: &LoadPlan,
-    processes: usize,
-) -> Result<Value, String> {
-    let started = Instant::now();
-    seed_table(store, plan).await?;
-    crate::progress("functions on moto: seeded", started);
-    let env = with_var(
-        &with_var(env, "TABLE_NAME", store.table()),
-        "AWS_LAMBDA_LOG_FORMAT",
-        "JSON",
-    );
-    let schedule = schedule(plan);
-    let (run, mut report) =
-        run_pool(&[binary.to_path_buf()], &env, plan, &schedule, processes).await?;
-    crate::progress("functions on moto: delivered", started);
-    let mut writes: HashMap<String, usize> = HashMap::new();
-    for line in run.stdout.lines() {
-        if let Ok(entry) = serde_json::from_str::<Value>(line)
-            && entry["fields"]["message"] == "pair decided"
-            && let Some(client) = entry["fields"]["client_id"].as_str()
-        {
-            *writes.entry(client.to_owned()).or_default() += 1;
-        }
-    }
-    let mut records = HashMap::new();
-    for (client, item) in read_back(store, plan).await? {
-        let record: PairRecord = serde_dynamo::from_item(item).map_err(|e| e.to_string())?;
-        records.insert(client, record);
-    }
-    let checked = check(records, plan, &schedule, |client| {
-        writes.get(client.as_str()).copied().unwrap_or(0)
-    })?;
-    crate::progress("functions on moto: checked", started);
-    merge(&mut report, checked);
-    Ok(report)
+/// A load through `processes` processes against moto_server, in the environment `env`.
+#[derive(Clone, Copy)]
+pub struct OnMoto<'a> {
+    pub env: &'a [(String, String)],
+    pub plan: &'a LoadPlan,
+    pub processes: usize,
 }
 
-/// The Node.js peer, the same way, on a table of its own. Its record per clientId is the
-/// guide's `verifications[clientId]`; halves and verdicts are read back from it.
-pub async fn run_peer(
-    script: &std::path::Path,
-    env: &[(String, String)],
-    store: &DynamoStore,
-    plan: &LoadPlan,
-    processes: usize,
-) -> Result<Value, String> {
-    let started = Instant::now();
-    let env = with_var(env, "TABLE_NAME", store.table());
-    let command = ["node".into(), script.to_path_buf()];
-    let schedule = schedule(plan);
-    let (_, mut report) = run_pool(&command, &env, plan, &schedule, processes).await?;
-    crate::progress("peer on moto: delivered", started);
-    let mut items = read_back(store, plan).await?;
-    let (mut lost_halves, mut missing_verdicts, mut wrong_verdicts) = (0, 0, 0);
-    for i in 0..plan.pairs {
-        let (client, _, identity, document) = numbered_pair("LOAD", i);
-        let (_, _, outcome, _) = person(i);
-        let record: Value = items
-            .remove(&client)
-            .and_then(|item| {
-                item.get("verifications")
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-            })
-            .and_then(|text| serde_json::from_str(&text).ok())
-            .unwrap_or(Value::Null);
-        let kept = |scan_ref: &str| {
-            ["identity", "document"]
-                .iter()
-                .any(|slot| record[slot]["scanRef"] == scan_ref && record[slot]["final"] == true)
-        };
-        lost_halves += usize::from(!kept(&identity)) + usize::from(!kept(&document));
-        match record["status"].as_str() {
-            None => missing_verdicts += 1,
-            // The guide's handler has no notion of a revision: what it shows then is not judged.
-            Some(_) if schedule.revised.contains(&i) => {}
-            Some(status)
-                if status != serde_json::to_value(outcome).map_err(|e| e.to_string())? =>
+impl OnMoto<'_> {
+    /// Our callback function, `processes` release processes behind the Runtime API emulator,
+    /// against a DynamoDB API. Verdict writes are counted from the functions' own logs (one
+    /// "pair decided" line per verdict written).
+    pub async fn functions(&self, binary: &Path, store: &DynamoStore) -> Result<Value, String> {
+        let (env, plan, processes) = (self.env, self.plan, self.processes);
+        let started = Instant::now();
+        seed_table(store, plan).await?;
+        crate::progress("functions on moto: seeded", started);
+        let env = with_var(
+            &with_var(env, "TABLE_NAME", store.table()),
+            "AWS_LAMBDA_LOG_FORMAT",
+            "JSON",
+        );
+        let schedule = schedule(plan);
+        let (run, mut report) =
+            run_pool(&[binary.to_path_buf()], &env, plan, &schedule, processes).await?;
+        crate::progress("functions on moto: delivered", started);
+        let mut writes: HashMap<String, usize> = HashMap::new();
+        for line in run.stdout.lines() {
+            if let Ok(entry) = serde_json::from_str::<Value>(line)
+                && entry["fields"]["message"] == "pair decided"
+                && let Some(client) = entry["fields"]["client_id"].as_str()
             {
-                wrong_verdicts += 1
+                *writes.entry(client.to_owned()).or_default() += 1;
             }
-            Some(_) => {}
         }
+        let mut records = HashMap::new();
+        for (client, item) in read_back(store, plan).await? {
+            let record: PairRecord = serde_dynamo::from_item(item).map_err(|e| e.to_string())?;
+            records.insert(client, record);
+        }
+        let checked = check(records, plan, &schedule, |client| {
+            writes.get(client.as_str()).copied().unwrap_or(0)
+        })?;
+        crate::progress("functions on moto: checked", started);
+        merge(&mut report, checked);
+        Ok(report)
     }
-    crate::progress("peer on moto: checked", started);
-    merge(
-        &mut report,
-        json!({
-        "lost_halves": lost_halves,
-        "missing_verdicts": missing_verdicts,
-        "wrong_verdicts": wrong_verdicts,
-        "double_verdicts": "not observable: the peer overwrites its record without a condition",
-        }),
-    );
-    Ok(report)
+
+    /// The Node.js peer, the same way, on a table of its own. Its record per clientId is the
+    /// guide's `verifications[clientId]`; halves and verdicts are read back from it.
+    pub async fn peer(&self, script: &Path, store: &DynamoStore) -> Result<Value, String> {
+        let (env, plan, processes) = (self.env, self.plan, self.processes);
+        let started = Instant::now();
+        let env = with_var(env, "TABLE_NAME", store.table());
+        let command = ["node".into(), script.to_path_buf()];
+        let schedule = schedule(plan);
+        let (_, mut report) = run_pool(&command, &env, plan, &schedule, processes).await?;
+        crate::progress("peer on moto: delivered", started);
+        let mut items = read_back(store, plan).await?;
+        let (mut lost_halves, mut missing_verdicts, mut wrong_verdicts) = (0, 0, 0);
+        for i in 0..plan.pairs {
+            let (client, _, identity, document) = numbered_pair("LOAD", i);
+            let (_, _, outcome, _) = person(i);
+            let record: Value = items
+                .remove(&client)
+                .and_then(|item| {
+                    item.get("verifications")
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                })
+                .and_then(|text| serde_json::from_str(&text).ok())
+                .unwrap_or(Value::Null);
+            let kept = |scan_ref: &str| {
+                ["identity", "document"].iter().any(|slot| {
+                    record[slot]["scanRef"] == scan_ref && record[slot]["final"] == true
+                })
+            };
+            lost_halves += usize::from(!kept(&identity)) + usize::from(!kept(&document));
+            match record["status"].as_str() {
+                None => missing_verdicts += 1,
+                // The guide's handler has no notion of a revision: what it shows then is not judged.
+                Some(_) if schedule.revised.contains(&i) => {}
+                Some(status)
+                    if status != serde_json::to_value(outcome).map_err(|e| e.to_string())? =>
+                {
+                    wrong_verdicts += 1
+                }
+                Some(_) => {}
+            }
+        }
+        crate::progress("peer on moto: checked", started);
+        merge(
+            &mut report,
+            json!({
+            "lost_halves": lost_halves,
+            "missing_verdicts": missing_verdicts,
+            "wrong_verdicts": wrong_verdicts,
+            "double_verdicts": "not observable: the peer overwrites its record without a condition",
+            }),
+        );
+        Ok(report)
+    }
 }
 
 /// The plan's deliveries through `processes` copies of `command`, their DynamoDB requests

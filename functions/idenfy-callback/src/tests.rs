@@ -8,8 +8,8 @@ use serde_json::Value;
 use shared::clock::{ManualClock, Timestamp};
 use shared::config::Env;
 use shared::idenfy::signature::sign;
-use shared::pair::{ClientId, HalfResult, Verdict};
-use shared::store::{HalfWrite, MemoryStore, VerdictStore};
+use shared::pair::ClientId;
+use shared::store::{Arrival, Decision, HalfWritten, MemoryStore, VerdictStore, Written};
 
 const KEY: &str = "unit-test-signing-key";
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
@@ -102,26 +102,14 @@ const SDK_WORDS: &str = "dispatch failure: timeout: error trying to connect";
 
 #[async_trait]
 impl ResultStore for Down {
-    async fn record_half(
-        &self,
-        _: &ClientId,
-        _: &str,
-        _: &HalfResult,
-        _: Timestamp,
-    ) -> Result<HalfWrite, StoreError> {
+    async fn record_half(&self, _: &ClientId, _: Arrival<'_>) -> HalfWritten {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }
 
 #[async_trait]
 impl VerdictStore for Down {
-    async fn record_verdict(
-        &self,
-        _: &ClientId,
-        _: &str,
-        _: &Verdict,
-        _: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
+    async fn record_verdict(&self, _: &ClientId, _: Decision<'_>) -> Written {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }

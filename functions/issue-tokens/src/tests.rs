@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
 use shared::config::Env;
 use shared::idenfy::{IdenfyError, OpenedSession, SessionOrder, Upstream};
+use shared::pair::PairRecord;
 use shared::pair::machine::{ClaimWrite, Install};
-use shared::pair::{PairRecord, Verdict};
-use shared::store::{MemoryStore, PairReader, StoreError, VerdictStore};
+use shared::store::{Decision, MemoryStore, PairReader, StoreError, VerdictStore, Written};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -54,20 +54,14 @@ impl PairReader for Down {
 
 #[async_trait]
 impl VerdictStore for Down {
-    async fn record_verdict(
-        &self,
-        _: &ClientId,
-        _: &str,
-        _: &Verdict,
-        _: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
+    async fn record_verdict(&self, _: &ClientId, _: Decision<'_>) -> Written {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }
 
 #[async_trait]
 impl IssuanceStore for Down {
-    async fn claim(&self, _: &ClientId, _: &ClaimWrite, _: Timestamp) -> Result<(), StoreError> {
+    async fn claim(&self, _: &ClientId, _: &ClaimWrite) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
     async fn release(&self, _: &ClientId, _: &str) -> Result<(), StoreError> {

@@ -63,6 +63,11 @@ pub(super) async fn session_page(
             escape(value)
         )
     };
+    let document_number = if kind == "identity" {
+        "L01X00T47"
+    } else {
+        "RP4471932"
+    };
     let body = format!(
         r#"<p class="banner">iDenfy sandbox simulator — nothing here is real.</p>
 <h1 id="session-kind" data-kind="{kind}">{title}</h1>
@@ -75,7 +80,7 @@ pub(super) async fn session_page(
 <select id="ending" name="ending">{endings}</select>
 <label for="docType">Document type</label>
 <select id="docType" name="docType">{doc_types}</select>
-{first}{last}{dob}{number}
+{fields}
 <label><input type="checkbox" id="preliminary" name="preliminary" value="on"> Send a preliminary result first (the final one follows)</label>
 {upload}<button id="submit" type="submit">Finish session</button>
 </form>"#,
@@ -96,30 +101,15 @@ pub(super) async fn session_page(
             .map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#))
             .collect::<String>(),
         doc_types = options(&doc_types, default_type),
-        first = field(
-            "firstName",
-            "First name",
-            request.first_name.as_deref().unwrap_or("JOHN")
-        ),
-        last = field(
-            "lastName",
-            "Last name",
-            request.last_name.as_deref().unwrap_or("MÜLLER")
-        ),
-        dob = field(
-            "dateOfBirth",
-            "Date of birth",
-            request.date_of_birth.as_deref().unwrap_or("1990-05-15")
-        ),
-        number = field(
-            "documentNumber",
-            "Document number",
-            if kind == "identity" {
-                "L01X00T47"
-            } else {
-                "RP4471932"
-            }
-        ),
+        fields = [
+            ("firstName", "First name", request.first_name.as_deref(), "JOHN"),
+            ("lastName", "Last name", request.last_name.as_deref(), "MÜLLER"),
+            ("dateOfBirth", "Date of birth", request.date_of_birth.as_deref(), "1990-05-15"),
+            ("documentNumber", "Document number", None, document_number),
+        ]
+        .iter()
+        .map(|(id, label, given, sample)| field(id, label, given.unwrap_or(sample)))
+        .collect::<String>(),
     );
     Html(page(title, "", &body)).into_response()
 }

@@ -6,7 +6,7 @@ use crate::idenfy::webhook::{self, Callback, PayloadError};
 use crate::pair::machine;
 use crate::pair::verdict::VerdictPolicy;
 use crate::pair::{DocumentHasher, Rank, Role, Verdict};
-use crate::store::{HalfWrite, ResultStore, StoreError};
+use crate::store::{Arrival, HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
 
 /// What became of a callback. Every variant is a 200 for iDenfy: it was handled.
@@ -130,7 +130,14 @@ impl CallbackService {
         };
         let (stored, record) = match self
             .store
-            .record_half(client_id, scan_ref, &callback.half, now)
+            .record_half(
+                client_id,
+                Arrival {
+                    scan_ref,
+                    half: &callback.half,
+                    now,
+                },
+            )
             .await?
         {
             HalfWrite::Stored(record) => (true, record),
@@ -173,7 +180,7 @@ impl CallbackService {
         let decided = match machine::verdict_due(pair, &self.policy, now) {
             Some(verdict) => self
                 .store
-                .record_verdict(client_id, &pair.pair_id, &verdict, pair.verdict.as_ref())
+                .record_verdict(client_id, pair.decision(&verdict))
                 .await?
                 .then_some(verdict),
             None => None,

@@ -115,7 +115,7 @@ impl IssuanceService {
         let claim_id = claim.id.clone();
         let claim_until = claim.until;
         let write = machine::claim_write(stored.as_ref(), claim, condition, now);
-        match self.store.claim(client_id, &write, now).await {
+        match self.store.claim(client_id, &write).await {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
             Err(other) => return Err(other.into()),
@@ -187,7 +187,7 @@ impl IssuanceService {
         let pair = &read.pair;
         let recorded = self
             .store
-            .record_verdict(client_id, &pair.pair_id, &verdict, pair.verdict.as_ref())
+            .record_verdict(client_id, pair.decision(&verdict))
             .await?;
         if !recorded {
             // Someone else decided (or revised) it meanwhile: show what they recorded.

@@ -1,14 +1,13 @@
 //! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's.
 
 use super::{
-    Expected, HalfWrite, IssuanceStore, PairReader, ResultStore, SeedStore, StoreError,
-    VerdictStore,
+    Arrival, Decision, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader, ResultStore,
+    SeedStore, StoreError, VerdictStore, Written,
 };
-use crate::clock::Timestamp;
 use crate::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
 };
-use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
+use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -58,15 +57,9 @@ impl SeedStore for MemoryStore {
 
 #[async_trait]
 impl IssuanceStore for MemoryStore {
-    async fn claim(
-        &self,
-        client_id: &ClientId,
-        write: &ClaimWrite,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
         let mut records = self.records();
-        let next =
-            claimed(records.get(client_id), client_id, write, now).ok_or(StoreError::Conflict)?;
+        let next = claimed(records.get(client_id), client_id, write).ok_or(StoreError::Conflict)?;
         records.insert(client_id.clone(), next);
         Ok(())
     }
@@ -89,18 +82,12 @@ impl IssuanceStore for MemoryStore {
 
 #[async_trait]
 impl ResultStore for MemoryStore {
-    async fn record_half(
-        &self,
-        client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: Timestamp,
-    ) -> Result<HalfWrite, StoreError> {
+    async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten {
         let mut records = self.records();
         let Some(current) = records.get(client_id) else {
             return Ok(HalfWrite::Refused(None));
         };
-        match accept_half(current, scan_ref, half, now) {
+        match accept_half(current, arrival.scan_ref, arrival.half, arrival.now) {
             Some(next) => {
                 records.insert(client_id.clone(), next.clone());
                 Ok(HalfWrite::Stored(next))
@@ -112,17 +99,11 @@ impl ResultStore for MemoryStore {
 
 #[async_trait]
 impl VerdictStore for MemoryStore {
-    async fn record_verdict(
-        &self,
-        client_id: &ClientId,
-        pair_id: &str,
-        verdict: &Verdict,
-        _replaces: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
+    async fn record_verdict(&self, client_id: &ClientId, decision: Decision<'_>) -> Written {
         let mut records = self.records();
         let next = records
             .get(client_id)
-            .and_then(|current| accept_verdict(current, pair_id, verdict));
+            .and_then(|current| accept_verdict(current, decision.pair_id, decision.verdict));
         match next {
             Some(next) => {
                 records.insert(client_id.clone(), next);

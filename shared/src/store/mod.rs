@@ -24,15 +24,8 @@ pub trait PairReader: Send + Sync {
 pub trait VerdictStore: Send + Sync {
     /// Records the verdict if [`crate::pair::machine::accept_verdict`] allows it: true when
     /// this call wrote it, false when the pair was decided on these results already, revised
-    /// since, or replaced. `replaces` is the pair's verdict as read (the one `verdict`
-    /// follows), kept in the pair's history.
-    async fn record_verdict(
-        &self,
-        client_id: &ClientId,
-        pair_id: &str,
-        verdict: &Verdict,
-        replaces: Option<&Verdict>,
-    ) -> Result<bool, StoreError>;
+    /// since, or replaced.
+    async fn record_verdict(&self, client_id: &ClientId, decision: Decision<'_>) -> Written;
 }
 
 /// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
@@ -41,12 +34,7 @@ pub trait VerdictStore: Send + Sync {
 pub trait IssuanceStore: PairReader + VerdictStore {
     /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
     /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
-    async fn claim(
-        &self,
-        client_id: &ClientId,
-        write: &ClaimWrite,
-        now: Timestamp,
-    ) -> Result<(), StoreError>;
+    async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError>;
 
     /// Gives the claim `claim_id` back, if it is still held ([`crate::pair::machine::released`]).
     async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError>;
@@ -61,13 +49,7 @@ pub trait IssuanceStore: PairReader + VerdictStore {
 pub trait ResultStore: VerdictStore {
     /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
     /// conditional write. Returns the record after the write, or as it stood when refused.
-    async fn record_half(
-        &self,
-        client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: Timestamp,
-    ) -> Result<HalfWrite, StoreError>;
+    async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten;
 }
 
 /// Writing a whole record: seeding tests, benchmarks and fixtures. No function uses it.
@@ -77,6 +59,40 @@ pub trait SeedStore: PairReader {
     /// `record.version` is the version being written.
     async fn save(&self, record: &PairRecord, expected: Expected) -> Result<(), StoreError>;
 }
+
+/// A callback's half for the session `scan_ref`, arriving at `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct Arrival<'a> {
+    pub scan_ref: &'a str,
+    pub half: &'a HalfResult,
+    pub now: Timestamp,
+}
+
+/// A verdict for the pair `pair_id`; `replaces` is the pair's verdict as read (the one this
+/// follows), kept in the pair's history.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    pub pair_id: &'a str,
+    pub verdict: &'a Verdict,
+    pub replaces: Option<&'a Verdict>,
+}
+
+impl crate::pair::Pair {
+    /// `verdict` as a decision on this pair as read: it follows the pair's current verdict.
+    pub fn decision<'a>(&'a self, verdict: &'a Verdict) -> Decision<'a> {
+        Decision {
+            pair_id: &self.pair_id,
+            verdict,
+            replaces: self.verdict.as_ref(),
+        }
+    }
+}
+
+/// Whether a verdict was written by this call.
+pub type Written = Result<bool, StoreError>;
+
+/// How a half's write ended.
+pub type HalfWritten = Result<HalfWrite, StoreError>;
 
 /// The condition a whole-record write is made under: the record must still be as it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

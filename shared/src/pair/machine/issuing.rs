@@ -61,6 +61,8 @@ pub struct ClaimWrite {
     pub condition: ClaimCondition,
     pub expires_at: Timestamp,
     pub drop_expired_pair: bool,
+    /// When the write is made: the condition is judged at this time.
+    pub now: Timestamp,
 }
 
 /// The write that puts a freshly minted pair in place of the claim.
@@ -149,6 +151,7 @@ pub fn claim_write(
         drop_expired_pair: read.is_some_and(|r| r.pair.is_some()) && live.is_none(),
         claim,
         condition,
+        now,
     }
 }
 
@@ -157,9 +160,8 @@ pub fn claimed(
     current: Option<&PairRecord>,
     client_id: &ClientId,
     write: &ClaimWrite,
-    now: Timestamp,
 ) -> Option<PairRecord> {
-    if !write.condition.holds(current, now) {
+    if !write.condition.holds(current, write.now) {
         return None;
     }
     let mut next = current.cloned().unwrap_or_else(|| PairRecord {
@@ -365,11 +367,11 @@ mod tests {
     fn claim_keeps_the_old_pair_and_release_restores_it() {
         let old = record(Some(pair(60, Some(Outcome::Verified))), None, 86_400);
         let write = claim_write(Some(&old), claim(60), ClaimCondition::Version(7), NOW);
-        let c = claimed(Some(&old), &old.client_id, &write, NOW).unwrap();
+        let c = claimed(Some(&old), &old.client_id, &write).unwrap();
         assert_eq!((c.version, c.expires_at), (8, at(86_400)));
         assert_eq!(c.pair, old.pair);
         assert_eq!(
-            claimed(Some(&c), &old.client_id, &write, NOW),
+            claimed(Some(&c), &old.client_id, &write),
             None,
             "the version moved on"
         );
@@ -399,7 +401,7 @@ mod tests {
             ClaimCondition::SamePair(Some("p1".into())),
             NOW,
         );
-        let mut c = claimed(Some(&old), &old.client_id, &write, NOW).unwrap();
+        let mut c = claimed(Some(&old), &old.client_id, &write).unwrap();
         // A callback for the old pair lands while the tokens are minted.
         c.version += 1;
         let fresh = Pair {
@@ -477,7 +479,7 @@ mod tests {
         .previous_pairs;
         let write = claim_write(Some(&expired), claim(60), ClaimCondition::Version(7), NOW);
         assert!(write.drop_expired_pair);
-        let c = claimed(Some(&expired), &expired.client_id, &write, NOW).unwrap();
+        let c = claimed(Some(&expired), &expired.client_id, &write).unwrap();
         assert_eq!((c.pair.clone(), c.previous_pairs.clone()), (None, vec![]));
         assert_eq!(c.expires_at, at(60));
         assert_eq!(released(Some(&c), "mine").unwrap().live_pair(NOW), None);

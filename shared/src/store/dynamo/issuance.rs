@@ -5,7 +5,6 @@ use super::attributes::{
     CLAIM, CLIENT_ID, EXPIRES_AT, ID, PAIR, PAIR_ID, PREVIOUS_PAIRS, UNTIL, VERSION,
 };
 use super::{DynamoStore, conditional, number, value};
-use crate::clock::Timestamp;
 use crate::pair::ClientId;
 use crate::pair::machine::{ClaimCondition, ClaimWrite, Install, claimed};
 use crate::store::{Expected, IssuanceStore, SeedStore, StoreError};
@@ -27,17 +26,13 @@ const INSTALL: &str = "SET #pair = :pair, #expiresAt = :expiresAt, #previousPair
 
 #[async_trait]
 impl IssuanceStore for DynamoStore {
-    async fn claim(
-        &self,
-        client_id: &ClientId,
-        write: &ClaimWrite,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
+    async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
+        let now = write.now;
         let (condition, names): (String, &[&str]) = match &write.condition {
             ClaimCondition::Absent => {
                 // A new item is written whole (an update that creates an item is not atomic
                 // for concurrent readers under moto_server).
-                let record = claimed(None, client_id, write, now).ok_or(StoreError::Conflict)?;
+                let record = claimed(None, client_id, write).ok_or(StoreError::Conflict)?;
                 return self.save(&record, Expected::Absent).await;
             }
             ClaimCondition::Version(_) => (SAME_VERSION.to_owned(), &[]),

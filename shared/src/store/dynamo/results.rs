@@ -6,10 +6,11 @@ use super::attributes::{
     RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT, VERSION,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
-use crate::clock::Timestamp;
 use crate::pair::machine::MAX_FINALS;
-use crate::pair::{ClientId, FinalEntry, HalfResult, Verdict};
-use crate::store::{HalfWrite, ResultStore, StoreError, VerdictStore};
+use crate::pair::{ClientId, FinalEntry};
+use crate::store::{
+    Arrival, Decision, HalfWrite, HalfWritten, ResultStore, StoreError, VerdictStore, Written,
+};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
@@ -45,13 +46,12 @@ const AND_KEEP_EARLIER: &str = ", #pair.#earlierVerdicts = \
 
 #[async_trait]
 impl ResultStore for DynamoStore {
-    async fn record_half(
-        &self,
-        client_id: &ClientId,
-        scan_ref: &str,
-        half: &HalfResult,
-        now: Timestamp,
-    ) -> Result<HalfWrite, StoreError> {
+    async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten {
+        let Arrival {
+            scan_ref,
+            half,
+            now,
+        } = arrival;
         let names = [
             EXPIRES_AT, PAIR, IDENTITY, DOCUMENT, SCAN_REF, RESULTS, RANK, UPDATED_AT, VERSION,
         ];
@@ -101,13 +101,12 @@ impl ResultStore for DynamoStore {
 
 #[async_trait]
 impl VerdictStore for DynamoStore {
-    async fn record_verdict(
-        &self,
-        client_id: &ClientId,
-        pair_id: &str,
-        verdict: &Verdict,
-        replaces: Option<&Verdict>,
-    ) -> Result<bool, StoreError> {
+    async fn record_verdict(&self, client_id: &ClientId, decision: Decision<'_>) -> Written {
+        let Decision {
+            pair_id,
+            verdict,
+            replaces,
+        } = decision;
         let mut condition = ACCEPT_VERDICT.to_owned();
         let mut update = STORE_VERDICT.to_owned();
         let mut request = self
