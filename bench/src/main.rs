@@ -203,7 +203,7 @@ async fn run() -> Result<Value, String> {
     )
     .await?;
     // The peer answers the same webhook event under the same emulator, on a table of its own
-    // (its records have the seed's shape).
+    // (its records have the shape of the guide's JavaScript).
     let peer_table = integration_tests::moto_table().await.store;
     let peer_env = load::with_var(&env, "TABLE_NAME", peer_table.table());
     let peer = cold_starts(

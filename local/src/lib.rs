@@ -14,6 +14,7 @@ use issue_tokens::IssueTokens;
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, Env, IssueTokensConfig};
 use shared::idenfy::IdenfyClient;
+use shared::secret::Secret;
 use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
 use simulator::{Simulator, SimulatorConfig};
 use std::net::SocketAddr;
@@ -41,9 +42,9 @@ pub struct LocalConfig {
     pub simulator_port: Option<u16>,
     pub idenfy_base_url: String,
     pub api_key: String,
-    pub api_secret: String,
+    pub api_secret: Secret,
     /// The webhook signing key (the simulator signs with it; the callback checks it).
-    pub signing_key: String,
+    pub signing_key: Secret,
     /// The public URL of `/webhooks/idenfy` when talking to real iDenfy; the local one otherwise.
     pub callback_url: Option<String>,
     pub store: StoreChoice,
@@ -58,8 +59,8 @@ impl Default for LocalConfig {
             simulator_port: Some(3001),
             idenfy_base_url: shared::config::DEFAULT_IDENFY_BASE_URL.to_owned(),
             api_key: "local-api-key".to_owned(),
-            api_secret: "local-api-secret".to_owned(),
-            signing_key: "local-signing-key".to_owned(),
+            api_secret: Secret::new("local-api-secret"),
+            signing_key: Secret::new("local-signing-key"),
             callback_url: None,
             store: StoreChoice::Memory,
             final_delay: Duration::from_millis(1500),
@@ -140,8 +141,8 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             let (listener, address) = bind(port).await?;
             let simulator = Simulator::new(SimulatorConfig {
                 api_key: config.api_key.clone(),
-                api_secret: config.api_secret.clone(),
-                signing_key: config.signing_key.clone(),
+                api_secret: config.api_secret.expose().to_owned(),
+                signing_key: config.signing_key.expose().to_owned(),
                 default_webhook_url: Some(local_webhook.clone()),
                 final_delay: config.final_delay,
             });
@@ -165,8 +166,11 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         ("TABLE_NAME", table.clone()),
         ("IDENFY_BASE_URL", idenfy_base_url),
         ("IDENFY_API_KEY", config.api_key.clone()),
-        ("IDENFY_API_SECRET", config.api_secret.clone()),
-        ("IDENFY_SIGNING_KEYS", config.signing_key.clone()),
+        ("IDENFY_API_SECRET", config.api_secret.expose().to_owned()),
+        (
+            "IDENFY_SIGNING_KEYS",
+            config.signing_key.expose().to_owned(),
+        ),
         ("DOCUMENT_HASH_KEY", LOCAL_DOCUMENT_HASH_KEY.to_owned()),
         ("ALLOWED_REDIRECT_ORIGINS", site_origin.clone()),
     ];

@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use local::{LocalConfig, StoreChoice};
+use shared::secret::Secret;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -52,10 +53,10 @@ impl Args {
             simulator_port: (!self.no_simulator).then_some(self.simulator_port),
             idenfy_base_url: self.idenfy_base_url,
             api_key: self.api_key.unwrap_or(defaults.api_key),
-            api_secret: self.api_secret.unwrap_or(defaults.api_secret),
+            api_secret: self.api_secret.map_or(defaults.api_secret, Secret::new),
             signing_key: self
                 .signing_keys
-                .and_then(|keys| keys.split(',').next().map(|k| k.trim().to_owned()))
+                .and_then(|keys| keys.split(',').next().map(|k| Secret::new(k.trim())))
                 .unwrap_or(defaults.signing_key),
             callback_url: self.callback_url,
             store: if self.dynamodb {

@@ -1,4 +1,4 @@
-//! The seed's user journey, as data: what the person does in each session and what the site
+//! iDenfy's two-document guide's user journey, as data: what the person does in each session and what the site
 //! must end up showing. Driven over plain HTTP here and in a real browser by [`crate::browser`].
 
 use serde_json::Value;
@@ -86,7 +86,7 @@ fn two_sessions(
     }
 }
 
-/// The four two-session journeys of the seed, sessions that expire or are cancelled with and
+/// The four two-session journeys of iDenfy's guide, sessions that expire or are cancelled with and
 /// without a result, and the additional-step mode's.
 pub fn journeys() -> Vec<Journey> {
     vec![

@@ -58,7 +58,7 @@ async fn one_identification_token_carries_the_upload_step() {
     assert_eq!(requests.len(), 1, "one token only: {requests:?}");
     let token = &requests[0];
     assert_eq!(token["tokenType"], "IDENTIFICATION");
-    // The shape of IDENFY.md: every country, every document, one UPLOAD step.
+    // The shape of docs/idenfy.md: every country, every document, one UPLOAD step.
     assert_eq!(
         token["additionalSteps"],
         json!({"ALL": {"ALL": {"RESIDENCE_PERMIT": {

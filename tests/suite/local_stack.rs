@@ -1,4 +1,4 @@
-//! The local stack: the seed's journeys over plain HTTP (embedded store and moto_server), in
+//! The local stack: the guide's journeys over plain HTTP (embedded store and moto_server), in
 //! headless Chromium, and the binary started the way the README says.
 
 use integration_tests::browser::Browser;
@@ -184,7 +184,7 @@ async fn the_simulator_redirects_as_idenfy_documents() {
     let client = IdenfyClient::new(IdenfyClientConfig::new(
         &simulator,
         &defaults.api_key,
-        &defaults.api_secret,
+        defaults.api_secret.expose(),
     ))
     .unwrap();
     let http = reqwest::Client::builder()
@@ -305,7 +305,7 @@ async fn the_simulator_answers_like_idenfys_token_api() {
     let client = IdenfyClient::new(IdenfyClientConfig::new(
         &simulator,
         &defaults.api_key,
-        &defaults.api_secret,
+        defaults.api_secret.expose(),
     ))
     .unwrap();
     let token = client
@@ -336,7 +336,7 @@ async fn the_simulator_answers_like_idenfys_token_api() {
     let http = reqwest::Client::new();
     let raw = |body: &'static str| {
         http.post(format!("{simulator}/api/v2/token"))
-            .basic_auth(&defaults.api_key, Some(&defaults.api_secret))
+            .basic_auth(&defaults.api_key, Some(defaults.api_secret.expose()))
             .header("content-type", "application/json")
             .body(body)
             .send()

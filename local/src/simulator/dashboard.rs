@@ -1,5 +1,5 @@
 //! The simulator's dashboard: the finished sessions, and "review again" — a person at iDenfy
-//! looks at a session once more and a new final result is sent (IDENFY.md: a final result is
+//! looks at a session once more and a new final result is sent (docs/idenfy.md: a final result is
 //! not always the last word).
 
 use super::session::{Delivery, webhook_body};

@@ -1,10 +1,10 @@
-//! An iDenfy sandbox simulator, behaving as IDENFY.md describes: the token API (Basic auth,
+//! An iDenfy sandbox simulator, behaving as docs/idenfy.md describes: the token API (Basic auth,
 //! iDenfy's limits and error shapes, 201), the session page behind the redirect URL
 //! ([`session`]), and on submit the result webhook(s) — signed, with iDenfy's headers, body
 //! shape and `final` flags — before the browser is sent on to the session's success, error or
 //! unverified URL. A session may end normally, expire or be cancelled, with or without a
 //! result. A token with an additional UPLOAD step (the additional-step mode) gets an upload
-//! step on its page, and its webhook reports the step the way IDENFY.md describes. The
+//! step on its page, and its webhook reports the step the way docs/idenfy.md describes. The
 //! [`dashboard`] lists finished sessions and reviews one again: a new final result.
 
 mod dashboard;

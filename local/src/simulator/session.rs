@@ -188,7 +188,7 @@ impl Finish {
     fn final_event(&self) -> &'static str {
         match self.ending() {
             "expired" => "IDENTIFICATION_EXPIRED",
-            // The dashboard's spelling; IDENFY.md leaves the header's unconfirmed.
+            // The dashboard's spelling; docs/idenfy.md leaves the header's unconfirmed.
             "cancelled" => "IDENTIFICATION_CANCELED",
             _ if self.abandoned() => "IDENTIFICATION_EXPIRED",
             _ if self.preliminary.is_some() => "IDENTIFICATION_MANUAL_FINISHED",
@@ -277,7 +277,7 @@ pub(super) fn webhook_body(session: &Session, form: &Finish, is_final: bool) -> 
             )),
         );
     }
-    // The upload step, as IDENFY.md describes it: listed by name, its status, the file under
+    // The upload step, as docs/idenfy.md describes it: listed by name, its status, the file under
     // its name in fileUrls (an image) or additionalStepPdfUrls (a PDF).
     let mut pdf_urls = json!({});
     let (steps, step_status) = match session.upload_step() {

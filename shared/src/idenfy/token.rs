@@ -46,7 +46,7 @@ pub struct TokenRequest {
     pub documents: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
-    /// Steps added to the session, e.g. the permit's UPLOAD step (IDENFY.md).
+    /// Steps added to the session, e.g. the permit's UPLOAD step (docs/idenfy.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub additional_steps: Option<serde_json::Value>,
 }

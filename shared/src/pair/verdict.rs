@@ -40,7 +40,7 @@ impl Default for VerdictPolicy {
 }
 
 /// The session was abandoned: its status says it expired, or the body carried no result.
-/// Only the body counts: an expiry or cancel event may carry a real result (IDENFY.md), and
+/// Only the body counts: an expiry or cancel event may carry a real result (docs/idenfy.md), and
 /// the event-type header is not signed.
 fn abandoned(half: &HalfResult) -> bool {
     matches!(
