@@ -1,0 +1,153 @@
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
+    Env::from_pairs(pairs.iter().copied())
+}
+
+const BASE: [(&str, &str); 3] = [
+    ("TABLE_NAME", "pairs"),
+    ("IDENFY_API_KEY", "key"),
+    ("IDENFY_API_SECRET", "secret"),
+];
+
+#[test]
+fn defaults_apply() {
+    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    assert_eq!(config.idenfy.base_url, DEFAULT_IDENFY_BASE_URL);
+    assert_eq!(config.policy.documents, vec!["RESIDENCE_PERMIT"]);
+    assert_eq!(config.policy.retention, Duration::from_secs(30 * 86_400));
+    assert_eq!(
+        config.policy.document_expiry(),
+        Duration::from_secs(3600 + 600 + 300)
+    );
+    assert_eq!(config.policy.permit_step, PermitStepPolicy::default());
+    // The API secret never shows in the configuration's Debug.
+    assert!(!format!("{config:?}").contains("secret\""), "{config:?}");
+}
+
+#[test]
+fn permit_step_name_and_source() {
+    let mut pairs = BASE.to_vec();
+    pairs.push(("IDENFY_PERMIT_STEP", "PERMIT_2"));
+    pairs.push(("IDENFY_PERMIT_STEP_SOURCE", "account"));
+    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    assert_eq!(
+        config.policy.permit_step,
+        PermitStepPolicy {
+            name: "PERMIT_2".into(),
+            on_token: false
+        }
+    );
+    for (name, value) in [
+        ("IDENFY_PERMIT_STEP", "residence permit"),
+        ("IDENFY_PERMIT_STEP", "RESIDENCE-PERMIT"),
+        ("IDENFY_PERMIT_STEP_SOURCE", "dashboard"),
+    ] {
+        let mut pairs = BASE.to_vec();
+        pairs.push((name, value));
+        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    let callback = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        (INSECURE_FLAG, "true"),
+        ("IDENFY_PERMIT_STEP", "PERMIT_2"),
+    ]))
+    .unwrap();
+    assert_eq!(callback.verdict_policy.permit_step, "PERMIT_2");
+}
+
+#[test]
+fn missing_and_invalid_values_name_the_variable() {
+    let err = IssueTokensConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
+    assert_eq!(err, ConfigError::Missing("IDENFY_API_KEY"));
+
+    let with = |extra: (&'static str, &'static str)| {
+        let mut pairs = BASE.to_vec();
+        pairs.push(extra);
+        IssueTokensConfig::from_env(&env(&pairs))
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(with(("IDENFY_BASE_URL", "http://ivs.idenfy.com")).contains("IDENFY_BASE_URL"));
+    assert!(with(("PAIR_RETENTION_DAYS", "0")).contains("PAIR_RETENTION_DAYS"));
+    assert!(
+        with(("IDENFY_SESSION_LENGTH_SECONDS", "30")).contains("IDENFY_SESSION_LENGTH_SECONDS")
+    );
+    assert!(
+        with(("SITE_SUCCESS_URL", "https://shop.example.com/done")).contains("SITE_SUCCESS_URL")
+    );
+    assert!(with(("CALLBACK_URL", "http://hooks.example.com/x")).contains("CALLBACK_URL"));
+}
+
+#[test]
+fn session_length_and_expiry_stay_within_idenfys_bounds() {
+    let config = |pairs: &[(&'static str, &'static str)]| {
+        let mut all = BASE.to_vec();
+        all.extend_from_slice(pairs);
+        IssueTokensConfig::from_env(&env(&all))
+    };
+    assert!(config(&[("IDENFY_SESSION_LENGTH_SECONDS", "59")]).is_err());
+    assert!(config(&[("IDENFY_SESSION_LENGTH_SECONDS", "3601")]).is_err());
+    assert!(config(&[("IDENFY_TOKEN_EXPIRY_SECONDS", "2592000")]).is_err());
+    // At the largest accepted values, the derived document token still fits iDenfy's
+    // expiryTime bound.
+    let longest = config(&[
+        ("IDENFY_SESSION_LENGTH_SECONDS", "3600"),
+        ("IDENFY_TOKEN_EXPIRY_SECONDS", "2584800"),
+    ])
+    .unwrap();
+    assert!(
+        longest.policy.document_expiry().as_secs() <= u64::from(limits::EXPIRY_TIME_MAX),
+        "{:?}",
+        longest.policy.document_expiry()
+    );
+}
+
+#[test]
+fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development() {
+    let err = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
+    ]))
+    .unwrap_err();
+    assert!(err.to_string().contains("IDENFY_SIGNING_KEYS"), "{err}");
+    let err =
+        CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), ("IDENFY_SIGNING_KEYS", " , ")]))
+            .unwrap_err();
+    assert!(err.to_string().contains("IDENFY_SIGNING_KEYS"), "{err}");
+    let err = CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), ("IDENFY_SIGNING_KEYS", "k")]))
+        .unwrap_err();
+    assert_eq!(err, ConfigError::Missing("DOCUMENT_HASH_KEY"));
+
+    let dev =
+        CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), (INSECURE_FLAG, "true")])).unwrap();
+    assert!(dev.signing_keys.is_none());
+    let live = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("IDENFY_SIGNING_KEYS", "new,old"),
+        ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
+        ("IDENFY_DOCUMENT_TYPES", "RESIDENCE_PERMIT,VISA"),
+    ]))
+    .unwrap();
+    assert!(live.signing_keys.is_some());
+    assert_eq!(
+        live.verdict_policy.permit_types,
+        vec!["RESIDENCE_PERMIT", "VISA"]
+    );
+    assert_eq!(live.max_body_bytes, 512 * 1024);
+}
+
+#[test]
+fn site_defaults_must_be_under_allowed_origins() {
+    let mut pairs = BASE.to_vec();
+    pairs.push(("ALLOWED_REDIRECT_ORIGINS", "https://shop.example.com"));
+    pairs.push(("SITE_SUCCESS_URL", "https://shop.example.com/done"));
+    pairs.push(("IDENFY_BASE_URL", "http://127.0.0.1:9000/"));
+    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    assert_eq!(
+        config.policy.default_site_urls.success.as_deref(),
+        Some("https://shop.example.com/done")
+    );
+    assert_eq!(config.idenfy.base_url, "http://127.0.0.1:9000");
+}

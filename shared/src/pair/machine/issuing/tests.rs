@@ -1,0 +1,250 @@
+use super::super::fixtures::*;
+use super::*;
+use crate::pair::HalfResult;
+#[test]
+fn nothing_stored_mints_under_absent() {
+    assert_eq!(
+        decide_issuance(None, Mode::TwoSessions, false, NOW),
+        IssuanceDecision::Mint(ClaimCondition::Absent)
+    );
+}
+
+#[test]
+fn live_pending_pair_is_returned_unless_restart() {
+    let r = record(Some(pair(60, None)), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::ReturnExisting(Box::new(pair(60, None)))
+    );
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, true, NOW),
+        IssuanceDecision::Mint(ClaimCondition::SamePair(Some("p1".into())))
+    );
+}
+
+#[test]
+fn pending_pair_is_replaced_only_once_its_results_are_no_longer_due() {
+    let mut opened_late = pair(0, None);
+    opened_late.results_due_by = Some(at(1800));
+    let r = record(Some(opened_late.clone()), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::ReturnExisting(Box::new(opened_late.clone())),
+        "the link is dead, but a session opened at its last moment may still be running"
+    );
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, at(1800)),
+        IssuanceDecision::Mint(ClaimCondition::Version(7))
+    );
+    // A record from before `results_due_by` existed: the link's expiry stands in.
+    let legacy = record(Some(pair(0, None)), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&legacy), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::Mint(ClaimCondition::Version(7))
+    );
+}
+
+#[test]
+fn pending_pair_with_results_arriving_is_kept_after_its_link_expired() {
+    let mut under_way = pair(0, None);
+    under_way.results.insert(
+        "scan-identity".into(),
+        HalfResult {
+            received_at: at(-5),
+            ..final_half(None)
+        },
+    );
+    let r = record(Some(under_way.clone()), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::ReturnExisting(Box::new(under_way))
+    );
+}
+
+#[test]
+fn incomplete_pair_is_issued_again_without_restart() {
+    let r = record(Some(pair(60, Some(Outcome::Incomplete))), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::Mint(ClaimCondition::Version(7))
+    );
+}
+
+#[test]
+fn decided_pair_is_refused_unless_restart() {
+    let r = record(Some(pair(60, Some(Outcome::Rejected))), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::AlreadyDecided(Outcome::Rejected)
+    );
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, true, NOW),
+        IssuanceDecision::Mint(ClaimCondition::SamePair(Some("p1".into())))
+    );
+}
+
+#[test]
+fn live_claim_blocks_even_a_restart_and_a_lapsed_one_does_not() {
+    let r = record(None, Some(5), 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, true, NOW),
+        IssuanceDecision::InProgress { claim_until: at(5) }
+    );
+    let lapsed = record(None, Some(0), 86_400);
+    assert_eq!(
+        decide_issuance(Some(&lapsed), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::Mint(ClaimCondition::Version(7))
+    );
+}
+
+#[test]
+fn expired_record_counts_as_absent_even_if_readable() {
+    let r = record(Some(pair(60, Some(Outcome::Verified))), None, 0);
+    assert!(r.live_pair(NOW).is_none());
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::TwoSessions, false, NOW),
+        IssuanceDecision::Mint(ClaimCondition::Version(7))
+    );
+}
+
+fn claim(until: i64) -> Claim {
+    Claim {
+        id: "mine".into(),
+        until: at(until),
+    }
+}
+
+#[test]
+fn claim_keeps_the_old_pair_and_release_restores_it() {
+    let old = record(Some(pair(60, Some(Outcome::Verified))), None, 86_400);
+    let write = claim_write(Some(&old), claim(60), ClaimCondition::Version(7), NOW);
+    let c = claimed(Some(&old), &old.client_id, &write).unwrap();
+    assert_eq!((c.version, c.expires_at), (8, at(86_400)));
+    assert_eq!(c.pair, old.pair);
+    assert_eq!(
+        claimed(Some(&c), &old.client_id, &write),
+        None,
+        "the version moved on"
+    );
+    assert_eq!(released(Some(&c), "not-mine"), None);
+    let r = released(Some(&c), "mine").unwrap();
+    assert_eq!((r.version, r.claim.clone()), (9, None));
+    assert_eq!(r.pair, old.pair);
+}
+
+#[test]
+fn install_replaces_the_pair_under_the_claim_and_keeps_the_old_outcome() {
+    let mut old = record(Some(pair(60, Some(Outcome::Verified))), None, 86_400);
+    old.previous_pairs = (0..MAX_PREVIOUS_PAIRS)
+        .map(|n| crate::pair::PreviousPair {
+            pair_id: format!("older-{n}"),
+            mode: Mode::TwoSessions,
+            outcome: None,
+            reasons: vec![],
+            created_at: at(-100),
+            decided_at: None,
+            replaced_at: at(-50),
+        })
+        .collect();
+    let write = claim_write(
+        Some(&old),
+        claim(60),
+        ClaimCondition::SamePair(Some("p1".into())),
+        NOW,
+    );
+    let mut c = claimed(Some(&old), &old.client_id, &write).unwrap();
+    // A callback for the old pair lands while the tokens are minted.
+    c.version += 1;
+    let fresh = Pair {
+        pair_id: "p2".into(),
+        ..pair(3600, None)
+    };
+    let install = install(Some(&old), "mine", fresh.clone(), at(1000), NOW);
+    assert_eq!(install.previous_pairs.len(), MAX_PREVIOUS_PAIRS);
+    assert_eq!(
+        install.previous_pairs[0].pair_id, "older-1",
+        "the oldest went"
+    );
+    let kept = install.previous_pairs.last().unwrap();
+    assert_eq!(
+        (
+            kept.pair_id.as_str(),
+            kept.outcome,
+            kept.reasons.clone(),
+            kept.decided_at,
+            kept.replaced_at
+        ),
+        (
+            "p1",
+            Some(Outcome::Verified),
+            vec![crate::pair::Reason::NameMismatch],
+            Some(at(-1)),
+            NOW
+        )
+    );
+    let n = installed(Some(&c), &install).unwrap();
+    assert_eq!(
+        (n.version, n.claim.clone(), n.expires_at),
+        (c.version + 1, None, at(1000))
+    );
+    assert_eq!(n.pair, Some(fresh));
+    assert_eq!(installed(Some(&n), &install), None, "the claim is spent");
+}
+
+#[test]
+fn a_restart_claims_whatever_the_old_pair_received_but_not_over_a_live_claim() {
+    let old = record(Some(pair(60, None)), None, 86_400);
+    let condition = ClaimCondition::SamePair(Some("p1".into()));
+    let mut moved_on = old.clone();
+    moved_on.version += 3;
+    assert!(condition.holds(Some(&moved_on), NOW));
+    let mut replaced = old.clone();
+    replaced.pair = Some(Pair {
+        pair_id: "p9".into(),
+        ..pair(60, None)
+    });
+    assert!(!condition.holds(Some(&replaced), NOW));
+    let mut claimed_by_another = old.clone();
+    claimed_by_another.claim = Some(Claim {
+        id: "theirs".into(),
+        until: at(5),
+    });
+    assert!(!condition.holds(Some(&claimed_by_another), NOW));
+    assert!(
+        condition.holds(Some(&claimed_by_another), at(5)),
+        "a lapsed claim"
+    );
+    assert!(!condition.holds(None, NOW));
+}
+
+#[test]
+fn claiming_over_an_expired_pair_drops_it_for_good() {
+    let mut expired = record(Some(pair(60, None)), None, 0);
+    expired.previous_pairs = install(
+        Some(&record(Some(pair(60, None)), None, 86_400)),
+        "x",
+        pair(60, None),
+        at(1),
+        NOW,
+    )
+    .previous_pairs;
+    let write = claim_write(Some(&expired), claim(60), ClaimCondition::Version(7), NOW);
+    assert!(write.drop_expired_pair);
+    let c = claimed(Some(&expired), &expired.client_id, &write).unwrap();
+    assert_eq!((c.pair.clone(), c.previous_pairs.clone()), (None, vec![]));
+    assert_eq!(c.expires_at, at(60));
+    assert_eq!(released(Some(&c), "mine").unwrap().live_pair(NOW), None);
+}
+
+#[test]
+fn pending_pair_of_the_other_mode_is_not_handed_out_unless_restart() {
+    let r = record(Some(pair(60, None)), None, 86_400);
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::AdditionalStep, false, NOW),
+        IssuanceDecision::OtherMode(Mode::TwoSessions)
+    );
+    assert_eq!(
+        decide_issuance(Some(&r), Mode::AdditionalStep, true, NOW),
+        IssuanceDecision::Mint(ClaimCondition::SamePair(Some("p1".into())))
+    );
+}
