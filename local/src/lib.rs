@@ -4,23 +4,30 @@
 
 mod bridge;
 mod html;
+mod receiver;
 pub mod simulator;
 mod site;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::routing::{any, get, post};
 use idenfy_callback::IdenfyCallback;
 use issue_tokens::IssueTokens;
+use notify_decisions::NotifyDecisions;
+use receiver::Receiver;
 use shared::clock::SystemClock;
-use shared::config::{CallbackConfig, Env, IssueTokensConfig};
+use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
 use shared::idenfy::IdenfyClient;
+use shared::notify::decision_change;
 use shared::secret::Secret;
+use shared::store::memory::Change;
 use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
 use simulator::{Simulator, SimulatorConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
 /// Where pairs are kept.
@@ -70,6 +77,8 @@ impl Default for LocalConfig {
 
 /// The local stack's key for document-number hashes: not a secret, nothing real is hashed.
 const LOCAL_DOCUMENT_HASH_KEY: &str = "local-development-document-hash-key";
+/// The local site's webhook secret (Standard Webhooks): not a secret, it never leaves the machine.
+const LOCAL_SITE_WEBHOOK_SECRET: &str = "whsec_bG9jYWwtc2l0ZS13ZWJob29rLXNlY3JldC0xMjM=";
 
 #[derive(Clone)]
 struct AppState {
@@ -78,6 +87,34 @@ struct AppState {
     site_origin: String,
     /// The iDenfy simulator, when it runs: the final page links to its dashboard.
     simulator_url: Option<String>,
+    /// The site's end of the decision notifications.
+    receiver: Receiver,
+}
+
+impl FromRef<AppState> for Receiver {
+    fn from_ref(state: &AppState) -> Self {
+        state.receiver.clone()
+    }
+}
+
+/// The embedded store's change feed into the notifier, as the table's stream feeds it in AWS:
+/// each decision delivered, retried a few times like Lambda would.
+async fn notify_changes(mut changes: UnboundedReceiver<Change>, notifier: NotifyDecisions) {
+    const ATTEMPTS: u32 = 5;
+    while let Some(change) = changes.recv().await {
+        let Some(notification) = decision_change(change.old.as_ref(), Some(&change.new)) else {
+            continue;
+        };
+        for attempt in 1..=ATTEMPTS {
+            match notifier.deliver(&notification).await {
+                Ok(()) => break,
+                Err(error) => {
+                    tracing::warn!(attempt, %error, webhook_id = notification.id, "notification not delivered");
+                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+                }
+            }
+        }
+    }
 }
 
 /// The running stack; dropping it does not stop it (the tasks run until the process ends).
@@ -173,6 +210,8 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         ),
         ("DOCUMENT_HASH_KEY", LOCAL_DOCUMENT_HASH_KEY.to_owned()),
         ("ALLOWED_REDIRECT_ORIGINS", site_origin.clone()),
+        ("SITE_WEBHOOK_URL", format!("{site_origin}/notifications")),
+        ("SITE_WEBHOOK_SECRETS", LOCAL_SITE_WEBHOOK_SECRET.to_owned()),
     ];
     variables.extend(callback_url.map(|url| ("CALLBACK_URL", url)));
     let env = Env::from_pairs(variables);
@@ -180,11 +219,23 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         IssueTokensConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
     let callback_config =
         CallbackConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
+    let notify_config =
+        NotifyConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
+    let receiver = notify_config
+        .site
+        .as_ref()
+        .map(|site| Receiver::new(site.secrets.clone()))
+        .ok_or_else(|| StartError::Config("the site's webhook".into()))?;
 
     let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
         match &config.store {
             StoreChoice::Memory => {
-                let store = Arc::new(MemoryStore::new());
+                let (store, changes) = MemoryStore::with_change_feed();
+                let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
+                    .await
+                    .map_err(|e| StartError::Config(e.to_string()))?;
+                tasks.push(tokio::spawn(notify_changes(changes, notifier)));
+                let store = Arc::new(store);
                 (store.clone(), store)
             }
             StoreChoice::DynamoDb { .. } => {
@@ -210,6 +261,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock)),
         site_origin: site_origin.clone(),
         simulator_url: simulator_url.clone(),
+        receiver,
     };
     let router = Router::new()
         .route("/", get(site::start_page))
@@ -218,6 +270,8 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/verifications", any(site::issue_tokens_route))
         .route("/verifications/{clientId}", any(site::verification_route))
         .route("/webhooks/idenfy", any(site::webhook_route))
+        .route("/notifications", post(receiver::notification))
+        .route("/notifications/{clientId}", get(receiver::notifications))
         .with_state(state);
     tasks.push(serve(site_listener, router));
 

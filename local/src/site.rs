@@ -249,13 +249,47 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
 <p>{explanation}</p>
 <ul id="reasons">{reasons}</ul>
 {earlier}
+{notifications}
 {dashboard}
 <p><a href="/">Start another</a></p>"#,
+        notifications = notifications(&state, &query.client_id),
         client = escape(&query.client_id),
         decided = !pending,
         verdict = escape(verdict),
     );
     Html(page("Your verification", refresh, &body)).into_response()
+}
+
+/// The decision notifications this site received for the clientId (signed webhooks from the
+/// notifier), and a script that reloads the page when another one arrives.
+fn notifications(state: &AppState, client_id: &str) -> String {
+    let received = state.receiver.received(client_id);
+    let items: String = received
+        .iter()
+        .map(|n| {
+            format!(
+                r#"<li data-webhook-id="{id}" data-status="{status}">{kind}: {status} (version {version})</li>"#,
+                id = escape(&n.webhook_id),
+                status = escape(&n.status),
+                kind = escape(&n.kind),
+                version = n.version,
+            )
+        })
+        .collect();
+    // The clientId as a JavaScript string that cannot end the script element.
+    let client = serde_json::to_string(client_id)
+        .unwrap_or_default()
+        .replace('<', "\\u003c");
+    format!(
+        r#"<h2>Notifications to this site</h2><ul id="notifications" data-count="{count}">{items}</ul>
+<script>
+setInterval(async () => {{
+  const answer = await fetch("/notifications/" + encodeURIComponent({client}));
+  if (answer.ok && (await answer.json()).length > {count}) location.reload();
+}}, 1000);
+</script>"#,
+        count = received.len(),
+    )
 }
 
 /// The API routes: straight into the Lambda handlers.

@@ -13,6 +13,10 @@ use crate::urls::{AllowedOrigins, https_or_loopback};
 use std::collections::HashMap;
 use std::time::Duration;
 
+mod notify;
+
+pub use notify::NotifyConfig;
+
 pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
 /// How long a session may take once opened (`IDENFY_SESSION_LENGTH_SECONDS`).
 const DEFAULT_SESSION_LENGTH_SECONDS: u64 = 600;

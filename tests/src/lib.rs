@@ -203,3 +203,4 @@ pub mod callbacks;
 pub mod journeys;
 pub mod logs;
 pub mod stores;
+pub mod streams;

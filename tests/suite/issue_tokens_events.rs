@@ -226,8 +226,8 @@ async fn other_methods_and_routes_are_refused() {
     assert!(stub.token_requests().await.is_empty());
 }
 
-/// Every folder of `events/` belongs to a function whose tests feed each of its files
-/// (here and in `callback_events`), so no sample event goes untested.
+/// Every folder of `events/` belongs to a function whose tests feed each of its files (here,
+/// in `callback_events`, and the notifier's own tests), so no sample event goes untested.
 #[test]
 fn every_events_folder_is_tested() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
@@ -236,5 +236,8 @@ fn every_events_folder_is_tested() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     folders.sort();
-    assert_eq!(folders, vec!["idenfy-callback", "issue-tokens"]);
+    assert_eq!(
+        folders,
+        vec!["idenfy-callback", "issue-tokens", "notify-decisions"]
+    );
 }

@@ -189,3 +189,64 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
     assert_eq!(pair.verdict.map(|v| v.outcome), Some(Outcome::Verified));
     table.store.delete_table().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notifier_through_cargo_lambda_with_the_sample_stream_events() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let site = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&site)
+        .await;
+    let env = [
+        format!("SITE_WEBHOOK_URL={}/hooks", site.uri()),
+        "SITE_WEBHOOK_SECRETS=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+    ];
+    let port = free_port();
+    let _watch = watch("notify-decisions", port, &env);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "cargo lambda watch did not listen"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for event in ["decided", "not-a-decision", "revised"] {
+        let response = tokio::task::spawn_blocking(move || {
+            invoke(
+                port,
+                "notify-decisions",
+                &format!("notify-decisions/{event}.json"),
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            response["batchItemFailures"],
+            serde_json::json!([]),
+            "{event}: {response}"
+        );
+    }
+    let ids: Vec<String> = site
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .get("webhook-id")?
+                .to_str()
+                .ok()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "msg_5f0c2b9e4a7d13c8e6b1f2a0_v1",
+            "msg_5f0c2b9e4a7d13c8e6b1f2a0_v2"
+        ]
+    );
+}

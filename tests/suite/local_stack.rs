@@ -6,6 +6,7 @@ use integration_tests::journeys::{
     earlier_of, journeys, reasons_of, review_again_over_http, run_over_http, status_of,
 };
 use local::{LocalConfig, StoreChoice};
+use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
@@ -101,7 +102,7 @@ fn matching() -> integration_tests::journeys::Journey {
 }
 
 async fn review_again_over_http_on(store: StoreChoice) {
-    let running = local::start(config(store))
+    let running = local::start(config(store.clone()))
         .await
         .expect("the local stack starts");
     let ran = run_over_http(&running.site_url, &matching())
@@ -129,7 +130,59 @@ async fn review_again_over_http_on(store: StoreChoice) {
         vec!["IDENTITY_SUSPECTED", "RESULT_REVISED"]
     );
     assert_eq!(earlier_of(&page.html), vec!["REJECTED", "VERIFIED"]);
+    if store == StoreChoice::Memory {
+        // The embedded store's change feed runs the notifier: the site received each decision
+        // once, signed, and its final page lists them.
+        let notified = notifications_received(&running.site_url, &ran.client_id, 3).await;
+        let seen: Vec<(&str, &str, u64)> = notified
+            .iter()
+            .map(|n| {
+                (
+                    n["type"].as_str().unwrap_or_default(),
+                    n["status"].as_str().unwrap_or_default(),
+                    n["version"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("verification.decided", "VERIFIED", 1),
+                ("verification.revised", "REJECTED", 2),
+                ("verification.revised", "REQUIRES_REVIEW", 3),
+            ]
+        );
+        let page = reqwest::get(&ran.final_url)
+            .await
+            .expect("the final page")
+            .text()
+            .await
+            .expect("its text");
+        assert!(
+            page.contains(r#"id="notifications" data-count="3""#),
+            "{page}"
+        );
+    }
     running.stop();
+}
+
+/// What the local site's receiver accepted for `client_id`, once it holds `count` messages
+/// (the notifier runs beside the callbacks, a moment later).
+async fn notifications_received(site_url: &str, client_id: &str, count: usize) -> Vec<Value> {
+    let url = format!("{site_url}notifications/{client_id}");
+    for _ in 0..100 {
+        let list: Vec<Value> = reqwest::get(&url)
+            .await
+            .expect("the receiver answers")
+            .json()
+            .await
+            .expect("a JSON list");
+        if list.len() >= count {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("fewer than {count} notifications reached the site within 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,5 +49,6 @@ mod issue_tokens_events;
 mod lambda_runtime;
 mod lifecycle;
 mod local_stack;
+mod notify;
 mod store_conformance;
 mod token_client;

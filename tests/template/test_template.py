@@ -3,6 +3,7 @@ transformed by the SAM translator (what `sam deploy` sends), and checked for the
 users rely on. Run by `make test` with the project's .venv."""
 
 import copy
+import json
 import os
 import pathlib
 import unittest
@@ -59,12 +60,19 @@ class TemplateTest(unittest.TestCase):
     def test_no_wildcard_action_or_resource_in_any_policy(self):
         checked = 0
         for name, statement in every_policy_statement(self.deployed):
+            if isinstance(statement, dict) and "Fn::If" in statement:
+                # A statement present only in one configuration: check the branch that is one.
+                statement = statement["Fn::If"][1]
             for action in as_list(statement.get("Action", [])):
                 self.assertNotIn("*", str(action), f"{name}: wildcard action {action}")
             for resource in as_list(statement.get("Resource", [])):
+                if statement["Action"] == ["dynamodb:ListStreams"]:
+                    # ListStreams names no stream: the narrowest resource is the table's streams.
+                    self.assertEqual(resource, {"Fn::Sub": "${PairsTable.Arn}/stream/*"})
+                    continue
                 self.assertNotIn("*", str(resource), f"{name}: wildcard resource {resource}")
             checked += 1
-        self.assertGreaterEqual(checked, 2, "both functions' inline policies were found")
+        self.assertGreaterEqual(checked, 3, "the functions' inline policies were found")
 
     def test_each_function_has_exactly_its_own_table_actions(self):
         expected = {
@@ -139,13 +147,13 @@ class TemplateTest(unittest.TestCase):
         self.assertTrue(128 <= function["MemorySize"] <= 256)
         self.assertEqual(function["LoggingConfig"]["LogFormat"], "JSON")
         binaries = {}
-        for name in ["IssueTokensFunction", "IdenfyCallbackFunction"]:
+        for name in ["IssueTokensFunction", "IdenfyCallbackFunction", "NotifyDecisionsFunction"]:
             metadata = self.resources[name]["Metadata"]
             self.assertEqual(metadata["BuildMethod"], "rust-cargolambda")
             binaries[name] = metadata["BuildProperties"]["Binary"]
             manifest = ROOT / self.resources[name]["Properties"]["CodeUri"] / "Cargo.toml"
             self.assertIn(f'name = "{binaries[name]}"', manifest.read_text(), name)
-        self.assertEqual(len(set(binaries.values())), 2)
+        self.assertEqual(len(set(binaries.values())), 3)
 
     def test_permit_step_settings_reach_the_functions_that_read_them(self):
         parameters = TEMPLATE["Parameters"]
@@ -170,10 +178,86 @@ class TemplateTest(unittest.TestCase):
 
     def test_outputs_name_the_urls_to_use(self):
         outputs = TEMPLATE["Outputs"]
-        self.assertEqual(set(outputs), {"ApiUrl", "WebhookUrl", "TableName"})
+        self.assertEqual(set(outputs), {"ApiUrl", "WebhookUrl", "TableName", "NotifyDeadLetterQueueUrl"})
+        self.assertEqual(outputs["NotifyDeadLetterQueueUrl"]["Condition"], "NotifyDecisions")
         self.assertEqual(
             outputs["WebhookUrl"]["Value"],
             {"Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}/webhooks/idenfy"},
+        )
+
+    def test_the_notifier_exists_only_when_a_sink_is_configured(self):
+        conditions = TEMPLATE["Conditions"]
+        self.assertEqual(conditions["HasSiteWebhook"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "SiteWebhookUrl"}, ""]}]})
+        self.assertEqual(conditions["HasEventBus"], {"Fn::Not": [{"Fn::Equals": [{"Ref": "EventBusName"}, ""]}]})
+        self.assertEqual(
+            conditions["NotifyDecisions"],
+            {"Fn::Or": [{"Condition": "HasSiteWebhook"}, {"Condition": "HasEventBus"}]},
+        )
+        # Both default to empty: a deployment that asks for nothing gets no stream and no notifier.
+        parameters = TEMPLATE["Parameters"]
+        self.assertEqual((parameters["SiteWebhookUrl"]["Default"], parameters["EventBusName"]["Default"]), ("", ""))
+        for name in ["NotifyDecisionsFunction", "NotifyDecisionsStream", "NotifyDeadLetterQueue"]:
+            self.assertEqual(self.resources[name]["Condition"], "NotifyDecisions", name)
+        stream = self.resources["PairsTable"]["Properties"]["StreamSpecification"]
+        self.assertEqual(
+            stream,
+            {"Fn::If": ["NotifyDecisions", {"StreamViewType": "NEW_AND_OLD_IMAGES"}, {"Ref": "AWS::NoValue"}]},
+        )
+
+    def test_notifications_are_at_least_once_and_bounded(self):
+        mapping = self.resources["NotifyDecisionsStream"]["Properties"]
+        self.assertEqual(mapping["EventSourceArn"], {"Fn::GetAtt": ["PairsTable", "StreamArn"]})
+        self.assertEqual(mapping["FunctionResponseTypes"], ["ReportBatchItemFailures"])
+        self.assertTrue(mapping["BisectBatchOnFunctionError"])
+        self.assertEqual(mapping["ParallelizationFactor"], 1, "one record per clientId at a time, in order")
+        self.assertLessEqual(mapping["MaximumRetryAttempts"], 10)
+        self.assertLessEqual(mapping["MaximumRecordAgeInSeconds"], 3600)
+        self.assertEqual(
+            mapping["DestinationConfig"]["OnFailure"]["Destination"],
+            {"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]},
+        )
+        pattern = json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"])
+        self.assertEqual(pattern["eventName"], ["INSERT", "MODIFY"])
+        verdict = pattern["dynamodb"]["NewImage"]["pair"]["M"]["verdict"]["M"]
+        self.assertEqual(verdict, {"version": {"N": [{"exists": True}]}})
+        # A batch delivered one record after another fits the function's timeout.
+        function = self.resources["NotifyDecisionsFunction"]["Properties"]
+        self.assertGreaterEqual(function["Timeout"], mapping["BatchSize"] * 5)
+
+    def test_the_notifier_may_only_read_its_stream_and_reach_its_bus_and_queue(self):
+        statements_by_sid = {}
+        for name, statement in every_policy_statement(self.deployed):
+            if name != "NotifyDecisionsFunctionRole":
+                continue
+            if "Fn::If" in statement:
+                self.assertEqual(statement["Fn::If"][0], "HasEventBus")
+                self.assertEqual(statement["Fn::If"][2], {"Ref": "AWS::NoValue"})
+                statement = statement["Fn::If"][1]
+            statements_by_sid[statement["Sid"]] = statement
+        self.assertEqual(
+            {sid: (s["Action"], s["Resource"]) for sid, s in statements_by_sid.items()},
+            {
+                "ReadThePairsStream": (
+                    ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                    {"Fn::GetAtt": ["PairsTable", "StreamArn"]},
+                ),
+                "ListThePairsStreams": (["dynamodb:ListStreams"], {"Fn::Sub": "${PairsTable.Arn}/stream/*"}),
+                "SendWhatFailsToTheDeadLetterQueue": (
+                    ["sqs:SendMessage"],
+                    {"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]},
+                ),
+                "PutDecisionsOnTheBus": (
+                    ["events:PutEvents"],
+                    {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}"},
+                ),
+            },
+        )
+        variables = self.deployed["NotifyDecisionsFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["SITE_WEBHOOK_URL"], {"Ref": "SiteWebhookUrl"})
+        self.assertEqual(variables["EVENT_BUS_NAME"], {"Ref": "EventBusName"})
+        self.assertEqual(
+            variables["SITE_WEBHOOK_SECRETS"]["Fn::If"][1],
+            {"Fn::Sub": "{{resolve:secretsmanager:${IdenfySecretName}:SecretString:siteWebhookSecrets}}"},
         )
 
     def test_jwt_mode_translates_too(self):

@@ -223,7 +223,8 @@ async fn run_pool(
     let env = with_var(env, "AWS_ENDPOINT_URL_DYNAMODB", &proxy.url);
     let events = as_events(schedule)?;
     let callbacks = events.len();
-    let run = crate::pool::run(command, &env, events, processes, Duration::from_secs(900)).await?;
+    // A safety net, not a target: 30 000 callbacks at moto_server's pace on two cores take ~15 min.
+    let run = crate::pool::run(command, &env, events, processes, Duration::from_secs(1800)).await?;
     let requests = proxy.requests();
     let total: usize = requests.values().sum();
     let report = json!({

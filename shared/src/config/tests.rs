@@ -151,3 +151,49 @@ fn site_defaults_must_be_under_allowed_origins() {
     );
     assert_eq!(config.idenfy.base_url, "http://127.0.0.1:9000");
 }
+
+#[test]
+fn the_notifier_needs_a_sink_and_signs_with_whsec_secrets() {
+    let none = NotifyConfig::from_env(&env(&[])).unwrap_err();
+    assert!(none.to_string().contains("SITE_WEBHOOK_URL"), "{none}");
+    let no_secret = NotifyConfig::from_env(&env(&[(
+        "SITE_WEBHOOK_URL",
+        "https://shop.example.com/hooks",
+    )]))
+    .unwrap_err();
+    assert_eq!(no_secret, ConfigError::Missing("SITE_WEBHOOK_SECRETS"));
+    for (name, value) in [
+        ("SITE_WEBHOOK_URL", "http://shop.example.com/hooks"),
+        ("SITE_WEBHOOK_SECRETS", "not-a-whsec-secret"),
+        ("SITE_WEBHOOK_TIMEOUT_SECONDS", "0"),
+    ] {
+        let mut pairs = vec![
+            ("SITE_WEBHOOK_URL", "https://shop.example.com/hooks"),
+            (
+                "SITE_WEBHOOK_SECRETS",
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ),
+        ];
+        pairs.retain(|(n, _)| *n != name);
+        pairs.push((name, value));
+        let err = NotifyConfig::from_env(&env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains(name), "{err}");
+    }
+    let site = NotifyConfig::from_env(&env(&[
+        ("SITE_WEBHOOK_URL", "https://shop.example.com/hooks"),
+        (
+            "SITE_WEBHOOK_SECRETS",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ),
+    ]))
+    .unwrap();
+    let webhook = site.site.expect("the site's webhook");
+    assert_eq!(webhook.timeout, Duration::from_secs(5));
+    assert!(!format!("{webhook:?}").contains("MfKQ"));
+    assert_eq!(site.event_bus, None);
+    let bus = NotifyConfig::from_env(&env(&[("EVENT_BUS_NAME", "decisions")])).unwrap();
+    assert_eq!(
+        (bus.site.is_none(), bus.event_bus.as_deref()),
+        (true, Some("decisions"))
+    );
+}

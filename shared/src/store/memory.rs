@@ -1,4 +1,5 @@
-//! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's.
+//! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's, and, like a
+//! table's stream, an optional feed of every change (the record before and after).
 
 use super::{
     Arrival, Decision, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader, ResultStore,
@@ -11,15 +12,53 @@ use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     records: Mutex<HashMap<ClientId, PairRecord>>,
+    changes: Option<UnboundedSender<Change>>,
+}
+
+/// One write, as a stream record shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub old: Option<PairRecord>,
+    pub new: PairRecord,
 }
 
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A store that also sends every change, in the order the writes happen.
+    pub fn with_change_feed() -> (Self, UnboundedReceiver<Change>) {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let store = Self {
+            changes: Some(sender),
+            ..Self::default()
+        };
+        (store, receiver)
+    }
+
+    /// Writes `next` under the lock already held, and tells the feed.
+    fn put(
+        &self,
+        records: &mut HashMap<ClientId, PairRecord>,
+        client_id: &ClientId,
+        next: PairRecord,
+    ) {
+        match &self.changes {
+            None => {
+                records.insert(client_id.clone(), next);
+            }
+            Some(changes) => {
+                let old = records.insert(client_id.clone(), next.clone());
+                // Nobody listening any more is not the writer's concern.
+                let _ = changes.send(Change { old, new: next });
+            }
+        }
     }
 
     fn records(&self) -> std::sync::MutexGuard<'_, HashMap<ClientId, PairRecord>> {
@@ -50,7 +89,7 @@ impl SeedStore for MemoryStore {
         if !matches {
             return Err(StoreError::Conflict);
         }
-        records.insert(record.client_id.clone(), record.clone());
+        self.put(&mut records, &record.client_id, record.clone());
         Ok(())
     }
 }
@@ -60,14 +99,14 @@ impl IssuanceStore for MemoryStore {
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
         let mut records = self.records();
         let next = claimed(records.get(client_id), client_id, write).ok_or(StoreError::Conflict)?;
-        records.insert(client_id.clone(), next);
+        self.put(&mut records, client_id, next);
         Ok(())
     }
 
     async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
         let mut records = self.records();
         if let Some(next) = released(records.get(client_id), claim_id) {
-            records.insert(client_id.clone(), next);
+            self.put(&mut records, client_id, next);
         }
         Ok(())
     }
@@ -75,7 +114,7 @@ impl IssuanceStore for MemoryStore {
     async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
         let mut records = self.records();
         let next = installed(records.get(client_id), install).ok_or(StoreError::Conflict)?;
-        records.insert(client_id.clone(), next);
+        self.put(&mut records, client_id, next);
         Ok(())
     }
 }
@@ -89,7 +128,7 @@ impl ResultStore for MemoryStore {
         };
         match accept_half(current, arrival.scan_ref, arrival.half, arrival.now) {
             Some(next) => {
-                records.insert(client_id.clone(), next.clone());
+                self.put(&mut records, client_id, next.clone());
                 Ok(HalfWrite::Stored(next))
             }
             None => Ok(HalfWrite::Refused(Some(current.clone()))),
@@ -106,7 +145,7 @@ impl VerdictStore for MemoryStore {
             .and_then(|current| accept_verdict(current, decision.pair_id, decision.verdict));
         match next {
             Some(next) => {
-                records.insert(client_id.clone(), next);
+                self.put(&mut records, client_id, next);
                 Ok(true)
             }
             None => Ok(false),

@@ -1,0 +1,57 @@
+//! The decision as an EventBridge event (source `idenfy-pair`, detail-type the notification's
+//! type, detail its JSON body plus the `webhookId`), so AWS users route it anywhere without code.
+
+use async_trait::async_trait;
+use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::error::DisplayErrorContext;
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use shared::notify::{DecisionSink, DeliveryError, Notification};
+
+pub const EVENT_SOURCE: &str = "idenfy-pair";
+
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    client: Client,
+    bus: String,
+}
+
+impl EventBus {
+    pub fn new(client: Client, bus: impl Into<String>) -> Self {
+        Self {
+            client,
+            bus: bus.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl DecisionSink for EventBus {
+    fn name(&self) -> &'static str {
+        "event-bus"
+    }
+
+    async fn deliver(&self, notification: &Notification) -> Result<(), DeliveryError> {
+        let entry = PutEventsRequestEntry::builder()
+            .event_bus_name(&self.bus)
+            .source(EVENT_SOURCE)
+            .detail_type(notification.kind())
+            .detail(notification.event_detail())
+            .build();
+        let output = self
+            .client
+            .put_events()
+            .entries(entry)
+            .send()
+            .await
+            .map_err(|error| DeliveryError::EventBus(DisplayErrorContext(error).to_string()))?;
+        if output.failed_entry_count() > 0 {
+            let code = output
+                .entries()
+                .iter()
+                .find_map(|entry| entry.error_code())
+                .unwrap_or("unknown");
+            return Err(DeliveryError::EventBus(format!("entry refused: {code}")));
+        }
+        Ok(())
+    }
+}

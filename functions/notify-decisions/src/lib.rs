@@ -1,0 +1,128 @@
+//! The notify-decisions function: fed by the pairs table's DynamoDB stream (old and new images),
+//! it tells the site about every decision — a first verdict or a revision's — through each
+//! configured sink, at least once.
+//!
+//! Records are handled in order. The first one that cannot be delivered is reported as the
+//! batch's item failure (Lambda then retries from it, so a revision never overtakes the
+//! decision it revises) and the records after it are left for that retry. A record that is not
+//! a decision is skipped: the event source mapping's filter keeps most of them away, and this
+//! check decides.
+
+pub mod event_bus;
+pub mod site;
+
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use event_bus::EventBus;
+use shared::clock::Clock;
+use shared::config::NotifyConfig;
+use shared::notify::{DecisionSink, Notification, decision_change};
+use shared::pair::PairRecord;
+use site::SiteWebhook;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct NotifyDecisions {
+    sinks: Vec<Arc<dyn DecisionSink>>,
+}
+
+/// Why a record was not done with.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// serde's words are not kept: they may quote a value of the image (personal data).
+    #[error("an image of the record cannot be read as a pair record")]
+    Unreadable,
+    #[error("{sink} did not take the notification: {error}")]
+    Undelivered {
+        sink: &'static str,
+        error: shared::notify::DeliveryError,
+    },
+}
+
+impl NotifyDecisions {
+    pub fn new(sinks: Vec<Arc<dyn DecisionSink>>) -> Self {
+        Self { sinks }
+    }
+
+    /// The handler as every composition builds it (the function's `main`, the local stack,
+    /// the tests): a sink for each one configured.
+    pub async fn compose(
+        config: NotifyConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, reqwest::Error> {
+        let mut sinks: Vec<Arc<dyn DecisionSink>> = Vec::new();
+        if let Some(site) = config.site {
+            sinks.push(Arc::new(SiteWebhook::new(site, clock)?));
+        }
+        if let Some(bus) = config.event_bus {
+            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            sinks.push(Arc::new(EventBus::new(
+                aws_sdk_eventbridge::Client::new(&sdk),
+                bus,
+            )));
+        }
+        Ok(Self::new(sinks))
+    }
+
+    pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {
+        let mut response = DynamoDbEventResponse::default();
+        for record in &event.records {
+            let sequence = record.change.sequence_number.clone();
+            if let Err(error) = self.notify(record).await {
+                tracing::warn!(event_id = record.event_id, %error, "record not done: retried from here");
+                let mut failure = DynamoDbBatchItemFailure::default();
+                failure.item_identifier = sequence;
+                response.batch_item_failures.push(failure);
+                break;
+            }
+        }
+        response
+    }
+
+    async fn notify(&self, record: &EventRecord) -> Result<(), RecordError> {
+        let Some(notification) = notification(record)? else {
+            tracing::debug!(event_id = record.event_id, "not a decision");
+            return Ok(());
+        };
+        self.deliver(&notification).await
+    }
+
+    /// `notification` through every sink, in order; the first refusal stops it (a retry
+    /// delivers it again to every sink: receivers de-duplicate by its id).
+    pub async fn deliver(&self, notification: &Notification) -> Result<(), RecordError> {
+        for sink in &self.sinks {
+            sink.deliver(notification)
+                .await
+                .map_err(|error| RecordError::Undelivered {
+                    sink: sink.name(),
+                    error,
+                })?;
+        }
+        tracing::info!(
+            client_id = %notification.client_id,
+            webhook_id = notification.id,
+            kind = notification.kind(),
+            outcome = ?notification.verdict.outcome,
+            "decision notified"
+        );
+        Ok(())
+    }
+}
+
+/// The record's decision, if it is one.
+fn notification(record: &EventRecord) -> Result<Option<Notification>, RecordError> {
+    let image = |item: &serde_dynamo::Item| -> Result<Option<PairRecord>, RecordError> {
+        if item.is_empty() {
+            return Ok(None);
+        }
+        serde_dynamo::from_item(item.clone())
+            .map(Some)
+            .map_err(|_| RecordError::Unreadable)
+    };
+    let old = image(&record.change.old_image)?;
+    let new = image(&record.change.new_image)?;
+    Ok(decision_change(old.as_ref(), new.as_ref()))
+}
+
+#[cfg(test)]
+mod tests;

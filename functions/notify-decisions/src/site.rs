@@ -1,0 +1,67 @@
+//! The site's webhook: each notification POSTed as JSON, signed the Standard Webhooks way.
+//! A 2xx answer is a delivery; anything else — another status, a timeout, no connection — is
+//! not, and the record is retried.
+
+use async_trait::async_trait;
+use shared::clock::Clock;
+use shared::notify::standard_webhooks::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use shared::notify::{DecisionSink, DeliveryError, Notification, SiteWebhookConfig};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct SiteWebhook {
+    http: reqwest::Client,
+    config: SiteWebhookConfig,
+    clock: Arc<dyn Clock>,
+}
+
+impl SiteWebhook {
+    pub fn new(config: SiteWebhookConfig, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeout)
+            .timeout(config.timeout)
+            .build()?;
+        Ok(Self {
+            http,
+            config,
+            clock,
+        })
+    }
+}
+
+#[async_trait]
+impl DecisionSink for SiteWebhook {
+    fn name(&self) -> &'static str {
+        "site"
+    }
+
+    async fn deliver(&self, notification: &Notification) -> Result<(), DeliveryError> {
+        let body = notification.body();
+        let timestamp = self.clock.now().unix_seconds();
+        let signature = self.config.secrets.sign(&notification.id, timestamp, &body);
+        let response = self
+            .http
+            .post(&self.config.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(ID_HEADER, &notification.id)
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| {
+                if error.is_timeout() {
+                    DeliveryError::Timeout
+                } else {
+                    // Without the URL: it may carry a token in its query.
+                    DeliveryError::Unreachable(error.without_url().to_string())
+                }
+            })?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(DeliveryError::Refused(status.as_u16()))
+        }
+    }
+}

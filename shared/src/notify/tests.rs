@@ -1,0 +1,112 @@
+use super::*;
+use crate::pair::machine::fixtures::{NOW, at, pair, record};
+use crate::pair::{HalfResult, Outcome, OverallStatus, Rank};
+use serde_json::{Value, json};
+
+fn with_pair(pair: crate::pair::Pair) -> PairRecord {
+    record(Some(pair), None, 86_400)
+}
+
+fn revised(outcome: Outcome) -> crate::pair::Pair {
+    let mut revised = pair(60, Some(Outcome::Verified));
+    let first = revised.verdict.clone().expect("a verdict");
+    revised.verdict = Some(Verdict {
+        outcome,
+        reasons: vec![Reason::IdentityDenied],
+        decided_at: at(30),
+        version: 2,
+        basis: Default::default(),
+    });
+    revised.earlier_verdicts = vec![first];
+    revised
+}
+
+#[test]
+fn a_first_verdict_is_a_decision_and_nothing_else_is() {
+    let pending = with_pair(pair(60, None));
+    let decided = with_pair(pair(60, Some(Outcome::Verified)));
+    let notification = decision_change(Some(&pending), Some(&decided)).expect("a decision");
+    assert_eq!(notification.id, "msg_p1_v1");
+    assert_eq!(notification.kind(), "verification.decided");
+    assert_eq!(notification.previous, None);
+    // A record inserted decided (no old image) is one too.
+    assert_eq!(decision_change(None, Some(&decided)), Some(notification));
+
+    // The same verdict again (a half stored after it, a claim, a redelivered record): nothing.
+    let mut later = decided.clone();
+    later.version += 1;
+    assert_eq!(decision_change(Some(&decided), Some(&later)), None);
+    // No verdict, no pair, a deleted record: nothing.
+    assert_eq!(decision_change(None, Some(&pending)), None);
+    assert_eq!(
+        decision_change(Some(&decided), Some(&record(None, Some(60), 60))),
+        None
+    );
+    assert_eq!(decision_change(Some(&decided), None), None);
+    // A restart's new pair, pending: nothing yet.
+    let mut restarted = pair(60, None);
+    restarted.pair_id = "p2".into();
+    assert_eq!(
+        decision_change(Some(&decided), Some(&with_pair(restarted))),
+        None
+    );
+}
+
+#[test]
+fn a_revision_is_announced_with_the_verdict_it_replaced() {
+    let decided = with_pair(pair(60, Some(Outcome::Verified)));
+    let now_rejected = with_pair(revised(Outcome::Rejected));
+    let notification = decision_change(Some(&decided), Some(&now_rejected)).expect("a decision");
+    assert_eq!(notification.id, "msg_p1_v2");
+    assert_eq!(notification.kind(), "verification.revised");
+    let body: Value = serde_json::from_str(&notification.body()).expect("JSON");
+    assert_eq!(
+        body,
+        json!({
+            "type": "verification.revised",
+            "timestamp": at(30).to_rfc3339(),
+            "data": {
+                "clientId": "c1",
+                "status": "REJECTED",
+                "reasons": ["IDENTITY_DENIED"],
+                "mode": "twoSessions",
+                "decidedAt": at(30).to_rfc3339(),
+                "version": 2,
+                "previous": {
+                    "status": "VERIFIED",
+                    "reasons": ["NAME_MISMATCH"],
+                    "decidedAt": at(-1).to_rfc3339(),
+                    "version": 1,
+                },
+            },
+        })
+    );
+}
+
+#[test]
+fn no_personal_data_reaches_a_notification() {
+    let mut decided = pair(60, Some(Outcome::Verified));
+    decided.results.insert(
+        "scan-identity".into(),
+        HalfResult {
+            rank: Rank::Final,
+            overall: OverallStatus::Approved,
+            event_type: None,
+            first_name: Some("JOHANNA".into()),
+            last_name: Some("MUSTERFRAU".into()),
+            date_of_birth: Some("1987-03-14".into()),
+            doc_type: Some("ID_CARD".into()),
+            doc_number_hash: Some("5e1f0c".into()),
+            tags: vec![],
+            permit_step: None,
+            digest: "d".into(),
+            received_at: NOW,
+        },
+    );
+    let notification = decision_change(None, Some(&with_pair(decided))).expect("a decision");
+    let text = format!("{} {}", notification.body(), notification.event_detail());
+    for personal in ["JOHANNA", "MUSTERFRAU", "1987-03-14", "5e1f0c"] {
+        assert!(!text.contains(personal), "{personal} in {text}");
+    }
+    assert!(text.contains("\"webhookId\":\"msg_p1_v1\""), "{text}");
+}

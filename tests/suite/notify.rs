@@ -1,0 +1,305 @@
+//! The notifier on real stream records: callbacks decide a pair on a moto_server table whose
+//! stream is on, the stream's records are read through moto's DynamoDB Streams API and handed
+//! to the handler as Lambda would, and the site (wiremock) gets Standard Webhooks messages that
+//! the `standardwebhooks` package from PyPI verifies; the same decisions on moto's EventBridge.
+
+use aws_lambda_events::event::dynamodb::Event;
+use integration_tests::callbacks::{
+    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, call, callback_clock,
+    events_record, handler, payload, sample_id_card, sample_permit, signed,
+};
+use integration_tests::logs::Capture;
+use integration_tests::streams::{
+    StandardWebhooksReceiver, enable_stream, sqs_messages, sqs_queue, stream_event,
+};
+use integration_tests::{MotoTable, moto_table};
+use notify_decisions::NotifyDecisions;
+use notify_decisions::event_bus::EventBus;
+use notify_decisions::site::SiteWebhook;
+use serde_json::{Value, json};
+use shared::clock::SystemClock;
+use shared::notify::SiteWebhookConfig;
+use shared::notify::standard_webhooks::WebhookSecrets;
+use shared::store::{Expected, SeedStore};
+use std::sync::Arc;
+use std::time::Duration;
+use tracing::Level;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// What the sample documents say of the person.
+const PERSONAL: [&str; 6] = [
+    "JOHN",
+    "MÜLLER",
+    "MUELLER",
+    "1990-05-15",
+    "L01X00T47",
+    "RP4471932",
+];
+
+const NEW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+const OLD_SECRET: &str = "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkh";
+
+/// A pair decided VERIFIED, then revised to REJECTED, on a table whose stream is on: the
+/// stream's records so far.
+async fn decided_then_revised() -> (MotoTable, Event) {
+    let table = moto_table().await;
+    let stream = enable_stream(&table).await;
+    table
+        .store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    let callbacks = handler(Arc::new(table.store.clone()), callback_clock());
+    let mut identity = sample_id_card();
+    for (scan_ref, fields) in [
+        (EVENTS_IDENTITY_SCAN_REF, &identity),
+        (EVENTS_DOCUMENT_SCAN_REF, &sample_permit()),
+    ] {
+        let body = payload(EVENTS_CLIENT_ID, scan_ref, true, fields).to_string();
+        let (status, answer) =
+            call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    identity.overall = "DENIED";
+    let body = payload(EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, true, &identity).to_string();
+    let (_, answer) = call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
+    assert_eq!(
+        answer["decided"], true,
+        "the revision decided again: {answer}"
+    );
+    let event = serde_json::from_value(stream_event(&stream).await).expect("a Lambda event");
+    (table, event)
+}
+
+fn site(server: &MockServer, secrets: &str, timeout: Duration) -> Arc<SiteWebhook> {
+    let config = SiteWebhookConfig {
+        url: format!("{}/hooks/idenfy-pair", server.uri()),
+        secrets: WebhookSecrets::parse(secrets).expect("valid secrets"),
+        timeout,
+    };
+    Arc::new(SiteWebhook::new(config, Arc::new(SystemClock)).expect("a client"))
+}
+
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+async fn received(server: &MockServer) -> Vec<Received> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|request| {
+            let header = |name: &str| {
+                request
+                    .headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            Received {
+                id: header("webhook-id"),
+                timestamp: header("webhook-timestamp"),
+                signature: header("webhook-signature"),
+                body: String::from_utf8_lossy(&request.body).into_owned(),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn stream_records_become_signed_webhooks_once_per_decision() {
+    let (table, event) = decided_then_revised().await;
+    assert!(
+        event.records.len() >= 5,
+        "seed, two halves, a verdict, a revision and its verdict: {} records",
+        event.records.len()
+    );
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    // During a rotation: signed with the new secret and the old one.
+    let secrets = format!("{NEW_SECRET},{OLD_SECRET}");
+    let notifier = NotifyDecisions::new(vec![site(&server, &secrets, Duration::from_secs(5))]);
+    let capture = Capture::start(Level::TRACE);
+    let response = notifier.handle(event.clone()).await;
+    let logs = capture.text();
+    drop(capture);
+    assert!(response.batch_item_failures.is_empty());
+    // The stream's images hold names and dates of birth; the logs never do.
+    assert!(logs.contains("decision notified"), "{logs}");
+    for personal in PERSONAL {
+        assert!(!logs.contains(personal), "{personal} in the logs: {logs}");
+    }
+
+    let messages = received(&server).await;
+    let ids: Vec<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+    let pair_id = events_record().pair.expect("a pair").pair_id;
+    assert_eq!(
+        ids,
+        vec![format!("msg_{pair_id}_v1"), format!("msg_{pair_id}_v2")]
+    );
+    let mut receiver = StandardWebhooksReceiver::start();
+    let mut payloads = Vec::new();
+    for message in &messages {
+        let headers = [
+            ("webhook-id", message.id.as_str()),
+            ("webhook-timestamp", message.timestamp.as_str()),
+            ("webhook-signature", message.signature.as_str()),
+        ];
+        // A site holding either secret accepts the message; one holding neither does not.
+        for secret in [NEW_SECRET, OLD_SECRET] {
+            let payload = receiver.verify(secret, &headers, &message.body);
+            assert!(payload.is_ok(), "{secret}: {payload:?}");
+            payloads.push(payload.unwrap_or_default());
+        }
+        let stranger = receiver.verify(
+            "whsec_c29tZSBvdGhlciBzaXRlJ3Mgc2VjcmV0IQ==",
+            &headers,
+            &message.body,
+        );
+        assert!(stranger.is_err());
+        let tampered = format!("{} ", message.body);
+        assert!(receiver.verify(NEW_SECRET, &headers, &tampered).is_err());
+        for personal in PERSONAL {
+            assert!(
+                !message.body.contains(personal),
+                "{personal} in {}",
+                message.body
+            );
+        }
+    }
+    assert_eq!(payloads[0]["type"], "verification.decided");
+    assert_eq!(payloads[0]["data"]["clientId"], EVENTS_CLIENT_ID);
+    assert_eq!(payloads[0]["data"]["status"], "VERIFIED");
+    assert_eq!(payloads[0]["data"]["version"], 1);
+    assert_eq!(payloads[2]["type"], "verification.revised");
+    assert_eq!(payloads[2]["data"]["status"], "REJECTED");
+    assert_eq!(payloads[2]["data"]["previous"]["status"], "VERIFIED");
+
+    // Lambda delivers the same records again: the same ids, for the site to drop.
+    notifier.handle(event).await;
+    let again = received(&server).await;
+    assert_eq!(again.len(), 4);
+    assert_eq!(
+        (again[2].id.as_str(), again[3].id.as_str()),
+        (ids[0], ids[1])
+    );
+    table.store.delete_table().await.expect("dropped");
+}
+
+#[tokio::test]
+async fn a_site_that_fails_or_hangs_fails_only_its_record() {
+    let (table, event) = decided_then_revised().await;
+    let sequence_of_version = |version: u32| -> Option<String> {
+        event.records.iter().find_map(|record| {
+            let new = &record.change.new_image;
+            let item: Option<shared::pair::PairRecord> = serde_dynamo::from_item(new.clone()).ok();
+            let verdict = item?.pair?.verdict?;
+            (verdict.version == version).then(|| record.change.sequence_number.clone())?
+        })
+    };
+    for answer in [
+        ResponseTemplate::new(500),
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(3)),
+    ] {
+        let server = MockServer::start().await;
+        // The first decision is taken; the site fails or hangs on the revision.
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(200))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let notifier =
+            NotifyDecisions::new(vec![site(&server, NEW_SECRET, Duration::from_secs(1))]);
+        let response = notifier.handle(event.clone()).await;
+        let failed: Vec<Option<String>> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.clone())
+            .collect();
+        assert_eq!(failed, vec![sequence_of_version(2)]);
+        assert!(sequence_of_version(2).is_some());
+    }
+    table.store.delete_table().await.expect("dropped");
+}
+
+#[tokio::test]
+async fn decisions_reach_an_event_bus() {
+    let (table, event) = decided_then_revised().await;
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("moto_server");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .load()
+        .await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let bus = format!("decisions-{}", shared::pair::new_id());
+    events
+        .create_event_bus()
+        .name(&bus)
+        .send()
+        .await
+        .expect("moto creates the bus");
+    let (queue_url, queue_arn) = sqs_queue(&format!("seen-{}", shared::pair::new_id())).await;
+    events
+        .put_rule()
+        .name("all-decisions")
+        .event_bus_name(&bus)
+        .event_pattern(json!({"source": ["idenfy-pair"]}).to_string())
+        .send()
+        .await
+        .expect("a rule");
+    events
+        .put_targets()
+        .rule("all-decisions")
+        .event_bus_name(&bus)
+        .targets(
+            aws_sdk_eventbridge::types::Target::builder()
+                .id("queue")
+                .arn(&queue_arn)
+                .build()
+                .expect("a target"),
+        )
+        .send()
+        .await
+        .expect("a target");
+
+    let notifier = NotifyDecisions::new(vec![Arc::new(EventBus::new(events, &bus))]);
+    assert!(notifier.handle(event).await.batch_item_failures.is_empty());
+    let seen: Vec<Value> = sqs_messages(&queue_url).await;
+    let kinds: Vec<(&str, &str, i64)> = seen
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap_or_default(),
+                e["detail-type"].as_str().unwrap_or_default(),
+                e["detail"]["data"]["version"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("idenfy-pair", "verification.decided", 1),
+            ("idenfy-pair", "verification.revised", 2),
+        ]
+    );
+    assert!(
+        seen[0]["detail"]["webhookId"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("_v1"))
+    );
+    table.store.delete_table().await.expect("dropped");
+}
