@@ -44,7 +44,7 @@ fuzz:
 # moto_server beside the Node.js peer, and on the embedded store).
 bench: venv
 	npm ci --prefix bench/peers/node-webhook --no-audit --no-fund
-	cargo build --release --locked -p issue-tokens -p idenfy-callback -p idenfy-pair-bench
+	cargo build --release --locked -p issue-tokens -p idenfy-callback -p notify-decisions -p idenfy-pair-bench
 	scripts/with-moto target/release/bench
 
 # Python tools in a git-ignored virtualenv, reinstalled when the list changes.

@@ -12,6 +12,7 @@
 mod counting_proxy;
 mod cpu_path;
 mod load;
+mod notifier;
 mod pool;
 mod report;
 mod runtime_api;
@@ -72,7 +73,8 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
 async fn cold_starts(
     command: &[PathBuf],
     event_file: &str,
-    expected_status: u16,
+    // The answer expected: this field of the response, with this value.
+    expected: (&str, Value),
     runs: usize,
     env: &[(String, String)],
 ) -> Result<Value, String> {
@@ -102,7 +104,7 @@ async fn cold_starts(
         let observed = observed.map_err(|e| format!("{}: {e}", binary.display()))?;
         let response: Value =
             serde_json::from_str(&observed.response).map_err(|e| e.to_string())?;
-        if response["statusCode"] != expected_status {
+        if response[expected.0] != expected.1 {
             return Err(format!("{}: answered {response}", binary.display()));
         }
         init.push(observed.init.as_secs_f64() * 1000.0);
@@ -189,7 +191,7 @@ async fn run() -> Result<Value, String> {
     let issue_tokens = cold_starts(
         &[release.join("issue-tokens")],
         "issue-tokens/status-not-found.json",
-        404,
+        ("statusCode", json!(404)),
         runs,
         &env,
     )
@@ -197,11 +199,32 @@ async fn run() -> Result<Value, String> {
     let callback = cold_starts(
         &[release.join("idenfy-callback")],
         "idenfy-callback/identity-final.json",
-        200,
+        ("statusCode", json!(200)),
         runs,
         &env,
     )
     .await?;
+    // The notifier: a decision from the sample stream event, delivered to a site on this
+    // machine that answers at once.
+    let site = notifier::Site::start().await?;
+    let notify_env = [
+        ("SITE_WEBHOOK_URL", site.url.as_str()),
+        ("SITE_WEBHOOK_SECRETS", notifier::SECRET),
+    ]
+    .into_iter()
+    .fold(env.clone(), |env, (name, value)| {
+        load::with_var(&env, name, value)
+    });
+    let notify = cold_starts(
+        &[release.join("notify-decisions")],
+        "notify-decisions/decided.json",
+        ("batchItemFailures", json!([])),
+        runs,
+        &notify_env,
+    )
+    .await?;
+    let notify_per_record = notifier::per_record(&site.url, 2_000).await?;
+    site.stop();
     // The peer answers the same webhook event under the same emulator, on a table of its own
     // (its records have the shape of the guide's JavaScript).
     let peer_table = integration_tests::moto_table().await.store;
@@ -212,7 +235,7 @@ async fn run() -> Result<Value, String> {
             workspace().join("bench/peers/node-webhook/index.mjs"),
         ],
         "idenfy-callback/identity-final.json",
-        200,
+        ("statusCode", json!(200)),
         runs,
         &peer_env,
     )
@@ -273,9 +296,11 @@ async fn run() -> Result<Value, String> {
         "cold_start": {
             "issue-tokens": issue_tokens,
             "idenfy-callback": callback,
+            "notify-decisions": notify,
             "peer-node-webhook": peer,
         },
         "callback_cpu_path": cpu,
+        "notifier_per_record": notify_per_record,
         "load": {
             "functions_on_moto": functions,
             "peer_on_moto": peer_load,

@@ -27,9 +27,10 @@ fn ratio(ours: &Value, peer: &Value) -> String {
 
 pub fn table(results: &Value) -> String {
     let cold = &results["cold_start"];
-    let (issue, callback, peer) = (
+    let (issue, callback, notify, peer) = (
         &cold["issue-tokens"],
         &cold["idenfy-callback"],
+        &cold["notify-decisions"],
         &cold["peer-node-webhook"],
     );
     let load = &results["load"];
@@ -83,6 +84,36 @@ pub fn table(results: &Value) -> String {
             "—".into(),
             "—".into(),
             "≤ 32".into(),
+        ],
+        [
+            "notify-decisions cold start: init, median / p90 (ms)".into(),
+            format!(
+                "{} / {}",
+                cell(&notify["init_ms"]["median"]),
+                cell(&notify["init_ms"]["p90"])
+            ),
+            "—".into(),
+            "—".into(),
+            "".into(),
+        ],
+        [
+            "notify-decisions peak RSS, max (MB)".into(),
+            cell(&notify["peak_rss_mb"]["max"]),
+            "—".into(),
+            "—".into(),
+            "≤ 32".into(),
+        ],
+        [
+            "notify-decisions: one record, signed and delivered to a local site, p50 / p99 (ms)"
+                .into(),
+            format!(
+                "{} / {}",
+                cell(&results["notifier_per_record"]["p50_ms"]),
+                cell(&results["notifier_per_record"]["p99_ms"])
+            ),
+            "—".into(),
+            "—".into(),
+            "".into(),
         ],
         [
             "callback CPU path: verify + parse + decide, p50 / p99 (µs)".into(),
