@@ -39,6 +39,15 @@ type Item = HashMap<String, AttributeValue>;
 /// The item of every pair of the plan, by clientId, BATCH_GET at a time (a Scan of the whole
 /// table is too slow on moto_server at 10 000 items to come back within the client's timeout).
 async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<String, Item>, String> {
+    // Not measured, and moto_server answers slowly after a long load: a client that waits
+    // longer than the functions' own.
+    let patient = shared::store::dynamo::DynamoTimeouts {
+        connect: Duration::from_secs(5),
+        attempt: Duration::from_secs(60),
+        operation: Duration::from_secs(180),
+        max_attempts: 3,
+    };
+    let store = &DynamoStore::from_env(store.table(), patient).await;
     let mut keys: Vec<Item> = (0..plan.pairs)
         .map(|i| {
             let (client, _, _, _) = numbered_pair("LOAD", i);
