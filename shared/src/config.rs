@@ -112,7 +112,7 @@ fn service_url<F: Fn(&str) -> Option<String>>(
         return Ok(None);
     };
     https_or_loopback(&raw).map_err(|reason| invalid(name, reason))?;
-    Ok(Some(raw.trim_end_matches('/').to_owned()))
+    Ok(Some(raw))
 }
 
 /// `IDENFY_DOCUMENT_TYPES`: what the second session accepts and the verdict expects.

@@ -92,7 +92,8 @@ impl WebhookSecrets {
             .trim()
             .parse()
             .map_err(|_| VerifyError::Timestamp)?;
-        if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        // abs_diff: no overflow whatever number the header holds.
+        if now.abs_diff(timestamp) > TOLERANCE_SECONDS.unsigned_abs() {
             return Err(VerifyError::Timestamp);
         }
         let matches = signatures
@@ -166,6 +167,12 @@ mod tests {
                 receiver.verify("msg_1", "1000", &header, "{}", 1000 + 301),
                 Err(VerifyError::Timestamp)
             );
+            for extreme in ["-9223372036854775808", "9223372036854775807", "1e3"] {
+                assert_eq!(
+                    receiver.verify("msg_1", extreme, &header, "{}", 1010),
+                    Err(VerifyError::Timestamp)
+                );
+            }
         }
     }
 
