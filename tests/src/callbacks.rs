@@ -181,6 +181,17 @@ pub fn sample_id_card() -> DocFields {
     )
 }
 
+/// What `sample_id_card` and `sample_permit` say of the person: never to be seen in a log,
+/// a status body or a notification.
+pub const SAMPLE_PERSONAL_DATA: [&str; 6] = [
+    "JOHN",
+    "MÜLLER",
+    "MUELLER",
+    "1990-05-15",
+    "L01X00T47",
+    "RP4471932",
+];
+
 /// The same person's residence permit, the surname transliterated (MUELLER).
 pub fn sample_permit() -> DocFields {
     DocFields::new(

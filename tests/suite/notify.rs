@@ -27,15 +27,7 @@ use tracing::Level;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// What the sample documents say of the person.
-const PERSONAL: [&str; 6] = [
-    "JOHN",
-    "MÜLLER",
-    "MUELLER",
-    "1990-05-15",
-    "L01X00T47",
-    "RP4471932",
-];
+use integration_tests::callbacks::SAMPLE_PERSONAL_DATA as PERSONAL;
 
 const NEW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OLD_SECRET: &str = "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkh";
