@@ -3,6 +3,7 @@
 //! machine, no AWS or iDenfy account needed.
 
 mod bridge;
+mod feeds;
 mod html;
 mod receiver;
 pub mod simulator;
@@ -18,16 +19,13 @@ use receiver::Receiver;
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
 use shared::idenfy::IdenfyClient;
-use shared::notify::decision_change;
 use shared::secret::Secret;
-use shared::store::memory::Change;
 use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
 use simulator::{Simulator, SimulatorConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
 /// Where pairs are kept.
@@ -97,26 +95,6 @@ impl FromRef<AppState> for Receiver {
     }
 }
 
-/// The embedded store's change feed into the notifier, as the table's stream feeds it in AWS:
-/// each decision delivered, retried a few times like Lambda would.
-async fn notify_changes(mut changes: UnboundedReceiver<Change>, notifier: NotifyDecisions) {
-    const ATTEMPTS: u32 = 5;
-    while let Some(change) = changes.recv().await {
-        let Some(notification) = decision_change(change.old.as_ref(), Some(&change.new)) else {
-            continue;
-        };
-        for attempt in 1..=ATTEMPTS {
-            match notifier.deliver(&notification).await {
-                Ok(()) => break,
-                Err(error) => {
-                    tracing::warn!(attempt, %error, webhook_id = notification.id, "notification not delivered");
-                    tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
-                }
-            }
-        }
-    }
-}
-
 /// The running stack; dropping it does not stop it (the tasks run until the process ends).
 pub struct Running {
     pub site_url: String,
@@ -165,6 +143,20 @@ fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
             tracing::error!(%error, "server stopped");
         }
     })
+}
+
+/// The DynamoDB Streams client: the environment's configuration, where DynamoDB's local
+/// endpoint stands for the stream's unless it has its own (moto_server and DynamoDB Local
+/// serve both at one address).
+async fn streams_client() -> aws_sdk_dynamodbstreams::Client {
+    let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
+    let mut config = aws_sdk_dynamodbstreams::config::Builder::from(&sdk);
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").is_none()
+        && let Ok(url) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+    {
+        config = config.endpoint_url(url);
+    }
+    aws_sdk_dynamodbstreams::Client::from_conf(config.build())
 }
 
 pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
@@ -227,14 +219,15 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .map(|site| Receiver::new(site.secrets.clone()))
         .ok_or_else(|| StartError::Config("the site's webhook".into()))?;
 
+    // The notifier, fed as the table's stream feeds it in AWS.
+    let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
+        .await
+        .map_err(|e| StartError::Config(e.to_string()))?;
     let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
         match &config.store {
             StoreChoice::Memory => {
                 let (store, changes) = MemoryStore::with_change_feed();
-                let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
-                    .await
-                    .map_err(|e| StartError::Config(e.to_string()))?;
-                tasks.push(tokio::spawn(notify_changes(changes, notifier)));
+                tasks.push(tokio::spawn(feeds::embedded_store(changes, notifier)));
                 let store = Arc::new(store);
                 (store.clone(), store)
             }
@@ -244,6 +237,14 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
                     .ensure_table()
                     .await
                     .map_err(|e| StartError::Store(e.to_string()))?;
+                let stream_arn = store
+                    .ensure_stream()
+                    .await
+                    .map_err(|e| StartError::Store(e.to_string()))?;
+                let stream = feeds::TableStream::open(streams_client().await, stream_arn, notifier)
+                    .await
+                    .map_err(StartError::Store)?;
+                tasks.push(tokio::spawn(stream.run()));
                 let store = Arc::new(store);
                 (store.clone(), store)
             }

@@ -28,7 +28,8 @@ struct Args {
     /// Public https URL that reaches this machine's /webhooks/idenfy.
     #[arg(long)]
     callback_url: Option<String>,
-    /// Keep pairs in DynamoDB (AWS_ENDPOINT_URL_DYNAMODB for a local API).
+    /// Keep pairs in DynamoDB (AWS_ENDPOINT_URL_DYNAMODB for a local API); the notifier reads
+    /// the table's stream.
     #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB", value_parser = clap::builder::FalseyValueParser::new(), hide_env_values = true)]
     dynamodb: bool,
     /// The DynamoDB table (created if missing).

@@ -2,8 +2,6 @@
 //! read through moto's DynamoDB Streams API and wrapped as the event Lambda hands the notifier;
 //! moto's SQS, to see what EventBridge delivered; and the Standard Webhooks receiver from PyPI.
 
-use crate::MotoTable;
-use aws_sdk_dynamodb::types::{StreamSpecification, StreamViewType};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -36,29 +34,6 @@ pub async fn moto_json(service: &str, target: &str, body: Value) -> Value {
     let text = response.text().await.unwrap_or_default();
     assert!(status.is_success(), "{target}: {status} {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
-}
-
-/// Turns the table's stream on (new and old images), as the template does with a notifier.
-pub async fn enable_stream(table: &MotoTable) -> String {
-    let specification = StreamSpecification::builder()
-        .stream_enabled(true)
-        .stream_view_type(StreamViewType::NewAndOldImages)
-        .build()
-        .expect("a stream specification");
-    let output = table
-        .store
-        .client()
-        .update_table()
-        .table_name(table.store.table())
-        .stream_specification(specification)
-        .send()
-        .await
-        .expect("moto enables the stream");
-    output
-        .table_description()
-        .and_then(|t| t.latest_stream_arn())
-        .expect("the stream's ARN")
-        .to_owned()
 }
 
 /// Every record of the stream so far, as Lambda delivers them: in one event, in order.

@@ -9,9 +9,7 @@ use integration_tests::callbacks::{
     events_record, handler, payload, sample_id_card, sample_permit, signed,
 };
 use integration_tests::logs::Capture;
-use integration_tests::streams::{
-    StandardWebhooksReceiver, enable_stream, sqs_messages, sqs_queue, stream_event,
-};
+use integration_tests::streams::{StandardWebhooksReceiver, sqs_messages, sqs_queue, stream_event};
 use integration_tests::{MotoTable, moto_table};
 use notify_decisions::NotifyDecisions;
 use notify_decisions::event_bus::EventBus;
@@ -36,7 +34,11 @@ const OLD_SECRET: &str = "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkh";
 /// stream's records so far.
 async fn decided_then_revised() -> (MotoTable, Event) {
     let table = moto_table().await;
-    let stream = enable_stream(&table).await;
+    let stream = table
+        .store
+        .ensure_stream()
+        .await
+        .expect("moto enables the stream");
     table
         .store
         .save(&events_record(), Expected::Absent)

@@ -6,7 +6,7 @@ use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 
 impl DynamoStore {
@@ -73,6 +73,50 @@ impl DynamoStore {
                 }
             }
         }
+    }
+
+    /// Turns on the table's stream with old and new images, as the template does when a
+    /// notifier is configured, unless it is on already; returns the stream's ARN.
+    pub async fn ensure_stream(&self) -> Result<String, StoreError> {
+        let described = self
+            .client
+            .describe_table()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let table = described.table();
+        let enabled = table
+            .and_then(|t| t.stream_specification())
+            .is_some_and(|s| {
+                s.stream_enabled() && s.stream_view_type() == Some(&StreamViewType::NewAndOldImages)
+            });
+        if let Some(arn) = table
+            .and_then(|t| t.latest_stream_arn())
+            .filter(|_| enabled)
+        {
+            return Ok(arn.to_owned());
+        }
+        let specification = StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(StreamViewType::NewAndOldImages)
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let updated = self
+            .client
+            .update_table()
+            .table_name(&self.table)
+            .stream_specification(specification)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        updated
+            .table_description()
+            .and_then(|t| t.latest_stream_arn())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                StoreError::Unavailable("the table has no stream after enabling it".into())
+            })
     }
 
     pub async fn delete_table(&self) -> Result<(), StoreError> {
