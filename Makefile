@@ -9,7 +9,7 @@ REGION ?= eu-west-1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test test-fast lint template venv fuzz package bench clean
+.PHONY: test test-fast lint template venv fuzz package sam-local bench clean
 
 test: venv lint template
 	scripts/with-moto cargo test --workspace --locked
@@ -32,6 +32,12 @@ template: venv
 # arm64 bootstraps of both functions, as `sam deploy` will upload them (.aws-sam/build).
 package: venv
 	sam build --region $(REGION)
+
+# Every sample event through `sam local invoke` with events/sam-local-env.json, and the three
+# routes through `sam local start-api`, on Docker (see README, "sam local"). CI sets
+# SAM_LOCAL_STANDIN_IMAGE=1: it cannot pull SAM's base image, so one is built from Debian.
+sam-local: venv
+	scripts/sam-local
 
 # 1 000 000 generated and mutated webhook bodies and headers through verify + parse + decide
 # (`make test` runs a few thousand of the same).

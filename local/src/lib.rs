@@ -22,7 +22,7 @@ use shared::idenfy::IdenfyClient;
 use shared::secret::Secret;
 use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
 use simulator::{Simulator, SimulatorConfig};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -128,7 +128,11 @@ pub enum StartError {
 }
 
 async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), StartError> {
-    let listener = TcpListener::bind(("127.0.0.1", port))
+    bind_on(Ipv4Addr::LOCALHOST.into(), port).await
+}
+
+async fn bind_on(host: IpAddr, port: u16) -> Result<(TcpListener, SocketAddr), StartError> {
+    let listener = TcpListener::bind((host, port))
         .await
         .map_err(|source| StartError::Bind { port, source })?;
     let address = listener
@@ -157,6 +161,50 @@ async fn streams_client() -> aws_sdk_dynamodbstreams::Client {
         config = config.endpoint_url(url);
     }
     aws_sdk_dynamodbstreams::Client::from_conf(config.build())
+}
+
+/// Where `--simulator-only` may listen: this machine, or a private address such as the Docker
+/// bridge's, which only this machine and its containers reach (`sam local`).
+pub fn reachable_only_from_here(host: IpAddr) -> bool {
+    match host {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        IpAddr::V6(v6) => v6.is_loopback(),
+    }
+}
+
+/// The iDenfy simulator alone, on `host`, for functions that run elsewhere (`sam local`):
+/// webhooks go to each token's `callbackUrl`. In DynamoDB mode the table is created first.
+pub async fn start_simulator_only(
+    config: LocalConfig,
+    host: IpAddr,
+) -> Result<Running, StartError> {
+    if !reachable_only_from_here(host) {
+        return Err(StartError::Config(format!(
+            "{host}: the simulator listens only on loopback or a private address (the Docker bridge)"
+        )));
+    }
+    if let StoreChoice::DynamoDb { table } = &config.store {
+        DynamoStore::from_env(table.clone(), Default::default())
+            .await
+            .ensure_table()
+            .await
+            .map_err(|e| StartError::Store(e.to_string()))?;
+    }
+    let port = config.simulator_port.unwrap_or(0);
+    let (listener, address) = bind_on(host, port).await?;
+    let simulator = Simulator::new(SimulatorConfig {
+        api_key: config.api_key.clone(),
+        api_secret: config.api_secret.expose().to_owned(),
+        signing_key: config.signing_key.expose().to_owned(),
+        default_webhook_url: None,
+        final_delay: config.final_delay,
+    });
+    let url = format!("http://{address}");
+    Ok(Running {
+        site_url: format!("{url}/"),
+        simulator_url: Some(url),
+        tasks: vec![serve(listener, simulator.router())],
+    })
 }
 
 pub async fn start(config: LocalConfig) -> Result<Running, StartError> {

@@ -28,6 +28,12 @@ struct Args {
     /// Public https URL that reaches this machine's /webhooks/idenfy.
     #[arg(long)]
     callback_url: Option<String>,
+    /// Run only the iDenfy simulator (for the functions under `sam local`; see README).
+    #[arg(long, conflicts_with = "no_simulator")]
+    simulator_only: bool,
+    /// With --simulator-only: the address to listen on — loopback, or the Docker bridge's.
+    #[arg(long, default_value = "127.0.0.1", requires = "simulator_only")]
+    host: std::net::IpAddr,
     /// Keep pairs in DynamoDB (AWS_ENDPOINT_URL_DYNAMODB for a local API); the notifier reads
     /// the table's stream.
     #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB", value_parser = clap::builder::FalseyValueParser::new(), hide_env_values = true)]
@@ -73,15 +79,26 @@ impl Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     shared::logging::init_with_writer(std::io::stderr);
-    let config = Args::parse().into_config();
-    let running = match local::start(config).await {
+    let args = Args::parse();
+    let (simulator_only, host) = (args.simulator_only, args.host);
+    let config = args.into_config();
+    let started = if simulator_only {
+        local::start_simulator_only(config, host).await
+    } else {
+        local::start(config).await
+    };
+    let running = match started {
         Ok(running) => running,
         Err(error) => {
             eprintln!("idenfy-pair local stack could not start: {error}");
             return ExitCode::FAILURE;
         }
     };
-    println!("idenfy-pair local stack: open {}", running.site_url);
+    if simulator_only {
+        println!("iDenfy sandbox simulator: {}", running.site_url);
+    } else {
+        println!("idenfy-pair local stack: open {}", running.site_url);
+    }
     if let Some(simulator) = &running.simulator_url {
         tracing::info!(simulator, "iDenfy sandbox simulator running");
     }

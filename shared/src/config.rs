@@ -9,7 +9,7 @@ use crate::idenfy::{IdenfyClientConfig, SigningKeys, limits};
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::DocumentHasher;
 use crate::pair::verdict::VerdictPolicy;
-use crate::urls::{AllowedOrigins, https_or_loopback};
+use crate::urls::{AllowedOrigins, https_or_this_machine};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -111,7 +111,7 @@ fn service_url<F: Fn(&str) -> Option<String>>(
     let Some(raw) = env.optional(name).or_else(|| default.map(str::to_owned)) else {
         return Ok(None);
     };
-    https_or_loopback(&raw).map_err(|reason| invalid(name, reason))?;
+    https_or_this_machine(&raw).map_err(|reason| invalid(name, reason))?;
     Ok(Some(raw))
 }
 

@@ -5,18 +5,26 @@
 use crate::idenfy::limits;
 use url::Url;
 
-/// 127.0.0.1, ::1 or localhost.
-pub fn is_loopback(url: &Url) -> bool {
-    matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
+/// This machine: 127.0.0.1, ::1, localhost, or `host.docker.internal` — Docker's name for the
+/// machine running a container, which is how a function under `sam local` reaches the local
+/// services (nothing resolves that name in a deployment).
+pub fn is_this_machine(url: &Url) -> bool {
+    matches!(
+        url.host_str(),
+        Some("127.0.0.1" | "localhost" | "[::1]" | "host.docker.internal")
+    )
 }
 
-/// `raw` parsed, if it is https, or http on loopback.
-pub fn https_or_loopback(raw: &str) -> Result<Url, String> {
+/// `raw` parsed, if it is https, or http on this machine.
+pub fn https_or_this_machine(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| e.to_string())?;
     match url.scheme() {
         "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
-        _ => Err("must be https (http only on 127.0.0.1, ::1 or localhost)".to_owned()),
+        "http" if is_this_machine(&url) => Ok(url),
+        _ => Err(
+            "must be https (http only on 127.0.0.1, ::1, localhost or host.docker.internal)"
+                .to_owned(),
+        ),
     }
 }
 
@@ -40,11 +48,11 @@ pub enum SiteUrlProblem {
 pub struct AllowedOrigins(Vec<url::Origin>);
 
 impl AllowedOrigins {
-    /// Comma-separated `https://host[:port]` entries; `http://` only on loopback.
+    /// Comma-separated `https://host[:port]` entries; `http://` only on this machine.
     pub fn parse(list: &str) -> Result<Self, String> {
         let mut origins = Vec::new();
         for entry in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-            let url = https_or_loopback(entry).map_err(|e| format!("{entry:?}: {e}"))?;
+            let url = https_or_this_machine(entry).map_err(|e| format!("{entry:?}: {e}"))?;
             if url.path() != "/" || url.query().is_some() {
                 return Err(format!("{entry:?}: an origin has no path or query"));
             }
@@ -63,7 +71,7 @@ impl AllowedOrigins {
             return Err(SiteUrlProblem::Credentials);
         }
         let allowed = self.0.contains(&url.origin());
-        // An http origin can only be allowed on loopback: any other http URL is refused as such.
+        // An http origin can only be allowed on this machine: any other http URL is refused as such.
         if url.scheme() != "https" && !allowed {
             return Err(SiteUrlProblem::NotHttps);
         }
@@ -112,22 +120,25 @@ mod tests {
     }
 
     #[test]
-    fn http_only_on_loopback() {
+    fn http_only_on_this_machine() {
         for ok in [
             "https://ivs.idenfy.com",
             "http://127.0.0.1:3001",
             "http://localhost:1",
             "http://[::1]:2",
+            "http://host.docker.internal:5000",
         ] {
-            assert!(https_or_loopback(ok).is_ok(), "{ok}");
+            assert!(https_or_this_machine(ok).is_ok(), "{ok}");
         }
         for bad in [
             "http://ivs.idenfy.com",
             "ftp://127.0.0.1",
             "not a url",
             "http://10.0.0.1",
+            "http://172.17.0.1:5000",
+            "http://host.docker.internal.example.com",
         ] {
-            assert!(https_or_loopback(bad).is_err(), "{bad}");
+            assert!(https_or_this_machine(bad).is_err(), "{bad}");
         }
     }
 }

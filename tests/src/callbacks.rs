@@ -73,6 +73,21 @@ pub fn pending_record(
     }
 }
 
+/// `record` as if issued at `issued` instead of T0 (the functions under `sam local` read the
+/// real clock).
+pub fn issued_at(mut record: PairRecord, issued: Timestamp) -> PairRecord {
+    let shift = |t: Timestamp| {
+        Timestamp::from_unix_seconds(t.unix_seconds() - T0.unix_seconds() + issued.unix_seconds())
+    };
+    record.expires_at = shift(record.expires_at);
+    if let Some(pair) = record.pair.as_mut() {
+        pair.url_expires_at = shift(pair.url_expires_at);
+        pair.created_at = shift(pair.created_at);
+        pair.updated_at = shift(pair.updated_at);
+    }
+    record
+}
+
 pub fn events_record() -> PairRecord {
     pending_record(
         EVENTS_CLIENT_ID,

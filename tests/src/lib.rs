@@ -200,6 +200,7 @@ pub fn service(
 
 pub mod browser;
 pub mod callbacks;
+pub mod events;
 pub mod journeys;
 pub mod logs;
 pub mod stores;

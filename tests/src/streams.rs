@@ -94,6 +94,45 @@ pub async fn sqs_queue(name: &str) -> (String, String) {
     (url, arn)
 }
 
+/// An EventBridge bus on moto_server whose every `idenfy-pair` event lands in a new SQS queue:
+/// a client of the bus, and the queue's URL.
+pub async fn bus_into_queue(bus: &str) -> (aws_sdk_eventbridge::Client, String) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint())
+        .load()
+        .await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    events
+        .create_event_bus()
+        .name(bus)
+        .send()
+        .await
+        .expect("moto creates the bus");
+    let (queue_url, queue_arn) = sqs_queue(&format!("seen-{}", shared::pair::new_id())).await;
+    events
+        .put_rule()
+        .name("all-decisions")
+        .event_bus_name(bus)
+        .event_pattern(json!({"source": ["idenfy-pair"]}).to_string())
+        .send()
+        .await
+        .expect("a rule");
+    let target = aws_sdk_eventbridge::types::Target::builder()
+        .id("queue")
+        .arn(&queue_arn)
+        .build()
+        .expect("a target");
+    events
+        .put_targets()
+        .rule("all-decisions")
+        .event_bus_name(bus)
+        .targets(target)
+        .send()
+        .await
+        .expect("a target");
+    (events, queue_url)
+}
+
 /// The messages waiting in the queue, their bodies parsed.
 pub async fn sqs_messages(url: &str) -> Vec<Value> {
     let got = moto_json(

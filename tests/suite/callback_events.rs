@@ -6,75 +6,24 @@ use integration_tests::callbacks::{
     STEP_EVENTS_SCAN_REF, call, callback_clock, event_type, events_record, handler, payload,
     sample_permit, signed, step_events_record,
 };
-use integration_tests::moto_table;
 use integration_tests::stores::AnyStore;
-use serde_json::{Value, json};
+use integration_tests::{events, moto_table};
+use serde_json::json;
 use shared::pair::{ClientId, Outcome, Rank, Reason, Verdict};
 use shared::store::{Expected, MemoryStore, SeedStore};
-use std::path::PathBuf;
 use std::sync::Arc;
 
-fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/idenfy-callback")
-}
-
 pub fn event(name: &str) -> lambda_http::Request {
-    let text = std::fs::read_to_string(events_dir().join(format!("{name}.json")))
-        .unwrap_or_else(|e| panic!("events/idenfy-callback/{name}.json: {e}"));
-    lambda_http::request::from_str(&text)
+    lambda_http::request::from_str(&events::text(FUNCTION, name))
         .unwrap_or_else(|e| panic!("{name}: not an HTTP API event: {e}"))
 }
 
 /// Every sample event's file name.
 pub fn event_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(events_dir())
-        .expect("events/idenfy-callback exists")
-        .map(|entry| {
-            let path = entry.expect("readable").path();
-            path.file_stem()
-                .and_then(|s| s.to_str())
-                .expect("utf-8 name")
-                .to_owned()
-        })
-        .collect();
-    names.sort();
-    names
+    events::names(FUNCTION)
 }
 
-fn expectation(name: &str) -> (u16, Value) {
-    match name {
-        "identity-final" | "identity-revised-denied" => (
-            200,
-            json!({"result": "STORED", "role": "identity", "decided": false}),
-        ),
-        "identity-preliminary" => (
-            200,
-            json!({"result": "STORED", "role": "identity", "decided": false}),
-        ),
-        "document-final" | "document-final-base64" | "document-expired-with-result" => (
-            200,
-            json!({"result": "STORED", "role": "document", "decided": false}),
-        ),
-        "unknown-scan-ref" => (
-            200,
-            json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
-        ),
-        "bad-signature" => (401, json!("BAD_SIGNATURE")),
-        "not-a-result" => (200, json!({"result": "IGNORED", "reason": "NO_CLIENT_ID"})),
-        "additional-step-preliminary" => (
-            200,
-            json!({"result": "STORED", "role": "identity", "decided": false}),
-        ),
-        "additional-step-image"
-        | "additional-step-pdf"
-        | "additional-step-missing"
-        | "additional-step-denied" => (
-            200,
-            json!({"result": "STORED", "role": "identity", "decided": true}),
-        ),
-        other => panic!("events/idenfy-callback/{other}.json has no expectation in this test"),
-    }
-}
+const FUNCTION: &str = "idenfy-callback";
 
 /// The verdict each additional-step event gives on its own, on a fresh one-session pair.
 fn step_verdict(name: &str) -> Option<(Outcome, Vec<Reason>)> {
@@ -116,7 +65,7 @@ async fn every_event_alone_on_a_fresh_pair() {
         let store = seeded_memory_store().await;
         let handler = handler(store.clone(), callback_clock());
         let (status, body) = call(&handler, event(&name)).await;
-        let (expected_status, expected_body) = expectation(&name);
+        let (expected_status, expected_body) = events::idenfy_callback(&name);
         assert_eq!(status, expected_status, "{name}: {body}");
         if status == 200 {
             assert_eq!(body, expected_body, "{name}");

@@ -1,7 +1,9 @@
 //! Every `events/issue-tokens/*.json` through `lambda_http::request::from_str` and the handler:
 //! the same files `cargo lambda invoke` and `sam local invoke` use.
 
-use integration_tests::{IdenfyStub, T0, service};
+use integration_tests::{IdenfyStub, T0, events, service};
+
+const FUNCTION: &str = "issue-tokens";
 use issue_tokens::IssueTokens;
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
@@ -10,34 +12,6 @@ use shared::store::MemoryStore;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-fn events_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events/issue-tokens")
-}
-
-/// Expected status and, for errors, the error code and the fields named.
-fn expectation(name: &str) -> (u16, Option<&'static str>, &'static [&'static str]) {
-    match name {
-        "issue-valid" | "issue-base64-body" | "issue-restart" | "issue-additional-step" => {
-            (201, None, &[])
-        }
-        "issue-invalid-mode" => (400, Some("VALIDATION_FAILED"), &["mode"]),
-        "issue-missing-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
-        "issue-invalid-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
-        "issue-invalid-first-name" => (400, Some("VALIDATION_FAILED"), &["firstName"]),
-        "issue-invalid-date-of-birth" => (400, Some("VALIDATION_FAILED"), &["dateOfBirth"]),
-        "issue-invalid-locale" => (400, Some("VALIDATION_FAILED"), &["locale"]),
-        "issue-invalid-restart" => (400, Some("VALIDATION_FAILED"), &["restart"]),
-        "issue-unknown-field" => (400, Some("VALIDATION_FAILED"), &["tokenType"]),
-        "issue-url-not-https" => (400, Some("VALIDATION_FAILED"), &["successUrl"]),
-        "issue-url-outside-allowed-origins" => (400, Some("VALIDATION_FAILED"), &["errorUrl"]),
-        "issue-malformed-json" => (400, Some("MALFORMED_JSON"), &[]),
-        "issue-not-json" => (415, Some("UNSUPPORTED_MEDIA_TYPE"), &[]),
-        "status-found" => (200, None, &[]),
-        "status-not-found" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
-        other => panic!("events/issue-tokens/{other}.json has no expectation in this test"),
-    }
-}
 
 #[tokio::test]
 async fn every_event_gets_its_status_and_body() {
@@ -62,14 +36,12 @@ async fn every_event_gets_its_status_and_body() {
     let handler = IssueTokens::new(service);
 
     let mut seen = BTreeSet::new();
-    for entry in std::fs::read_dir(events_dir()).expect("events/issue-tokens exists") {
-        let path = entry.unwrap().path();
-        let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let text = std::fs::read_to_string(&path).unwrap();
+    for name in events::names(FUNCTION) {
+        let text = events::text(FUNCTION, &name);
         let request = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{name}: not an HTTP API event: {e}"));
         let response = handler.handle(request).await;
-        let (status, code, fields) = expectation(&name);
+        let (status, code, fields) = events::issue_tokens(&name);
         assert_eq!(
             response.status().as_u16(),
             status,
@@ -155,7 +127,7 @@ async fn the_valid_event_reaches_idenfy_with_its_site_urls_and_returns_200_on_re
         Arc::new(stub.client()),
         Arc::new(ManualClock::at(T0)),
     ));
-    let text = std::fs::read_to_string(events_dir().join("issue-valid.json")).unwrap();
+    let text = events::text(FUNCTION, "issue-valid");
 
     let first = handler
         .handle(lambda_http::request::from_str(&text).unwrap())

@@ -50,5 +50,6 @@ mod lambda_runtime;
 mod lifecycle;
 mod local_stack;
 mod notify;
+mod sam_local_env;
 mod store_conformance;
 mod token_client;

@@ -9,12 +9,14 @@ use integration_tests::callbacks::{
     events_record, handler, payload, sample_id_card, sample_permit, signed,
 };
 use integration_tests::logs::Capture;
-use integration_tests::streams::{StandardWebhooksReceiver, sqs_messages, sqs_queue, stream_event};
+use integration_tests::streams::{
+    StandardWebhooksReceiver, bus_into_queue, sqs_messages, stream_event,
+};
 use integration_tests::{MotoTable, moto_table};
 use notify_decisions::NotifyDecisions;
 use notify_decisions::event_bus::EventBus;
 use notify_decisions::site::SiteWebhook;
-use serde_json::{Value, json};
+use serde_json::Value;
 use shared::clock::SystemClock;
 use shared::notify::SiteWebhookConfig;
 use shared::notify::standard_webhooks::WebhookSecrets;
@@ -233,43 +235,8 @@ async fn a_site_that_fails_or_hangs_fails_only_its_record() {
 #[tokio::test]
 async fn decisions_reach_an_event_bus() {
     let (table, event) = decided_then_revised().await;
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("moto_server");
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .load()
-        .await;
-    let events = aws_sdk_eventbridge::Client::new(&sdk);
     let bus = format!("decisions-{}", shared::pair::new_id());
-    events
-        .create_event_bus()
-        .name(&bus)
-        .send()
-        .await
-        .expect("moto creates the bus");
-    let (queue_url, queue_arn) = sqs_queue(&format!("seen-{}", shared::pair::new_id())).await;
-    events
-        .put_rule()
-        .name("all-decisions")
-        .event_bus_name(&bus)
-        .event_pattern(json!({"source": ["idenfy-pair"]}).to_string())
-        .send()
-        .await
-        .expect("a rule");
-    events
-        .put_targets()
-        .rule("all-decisions")
-        .event_bus_name(&bus)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("queue")
-                .arn(&queue_arn)
-                .build()
-                .expect("a target"),
-        )
-        .send()
-        .await
-        .expect("a target");
-
+    let (events, queue_url) = bus_into_queue(&bus).await;
     let notifier = NotifyDecisions::new(vec![Arc::new(EventBus::new(events, &bus))]);
     assert!(notifier.handle(event).await.batch_item_failures.is_empty());
     let seen: Vec<Value> = sqs_messages(&queue_url).await;

@@ -34,6 +34,45 @@ def translated(parameters=None):
     return transform(template, parameters or {}, NoManagedPolicyLookups())
 
 
+def evaluate(value, parameters):
+    """A value of the template as CloudFormation would resolve it with these parameters (the
+    defaults otherwise): Ref, Condition, Fn::If, Fn::Equals, Fn::Not, Fn::Or, Fn::And. None
+    stands for AWS::NoValue."""
+    defaults = {name: p.get("Default") for name, p in TEMPLATE["Parameters"].items()}
+    values = {**defaults, **parameters}
+
+    def condition(name):
+        return resolve(TEMPLATE["Conditions"][name])
+
+    def resolve(v):
+        if isinstance(v, list):
+            return [x for x in (resolve(x) for x in v) if x is not None]
+        if not isinstance(v, dict):
+            return v
+        if list(v) == ["Ref"]:
+            return None if v["Ref"] == "AWS::NoValue" else values.get(v["Ref"], v)
+        if list(v) == ["Condition"]:
+            return condition(v["Condition"])
+        if list(v) == ["Fn::If"]:
+            name, then, otherwise = v["Fn::If"]
+            return resolve(then if condition(name) else otherwise)
+        if list(v) == ["Fn::Equals"]:
+            left, right = (resolve(x) for x in v["Fn::Equals"])
+            return left == right
+        if list(v) == ["Fn::Not"]:
+            return not resolve(v["Fn::Not"][0])
+        if list(v) == ["Fn::Or"]:
+            return any(resolve(x) for x in v["Fn::Or"])
+        if list(v) == ["Fn::And"]:
+            return all(resolve(x) for x in v["Fn::And"])
+        return {k: r for k, r in ((k, resolve(x)) for k, x in v.items()) if r is not None}
+
+    return resolve(value)
+
+
+FUNCTIONS = ["IssueTokensFunction", "IdenfyCallbackFunction", "NotifyDecisionsFunction"]
+
+
 def statements(document):
     found = document.get("Statement", [])
     return found if isinstance(found, list) else [found]
@@ -142,7 +181,9 @@ class TemplateTest(unittest.TestCase):
     def test_functions_are_rust_on_arm64_with_unique_binaries(self):
         function = TEMPLATE["Globals"]["Function"]
         self.assertEqual(function["Runtime"], "provided.al2023")
-        self.assertEqual(function["Architectures"], ["arm64"])
+        self.assertEqual(function["Architectures"], [{"Ref": "Architecture"}])
+        architecture = TEMPLATE["Parameters"]["Architecture"]
+        self.assertEqual((architecture["Default"], architecture["AllowedValues"]), ("arm64", ["arm64", "x86_64"]))
         self.assertEqual(function["Handler"], "bootstrap")
         self.assertTrue(128 <= function["MemorySize"] <= 256)
         self.assertEqual(function["LoggingConfig"]["LogFormat"], "JSON")
@@ -259,6 +300,58 @@ class TemplateTest(unittest.TestCase):
             variables["SITE_WEBHOOK_SECRETS"]["Fn::If"][1],
             {"Fn::Sub": "{{resolve:secretsmanager:${IdenfySecretName}:SecretString:siteWebhookSecrets}}"},
         )
+
+    def test_local_only_settings_are_inert_by_default(self):
+        for name in FUNCTIONS:
+            function = self.deployed[name]["Properties"]
+            self.assertEqual(evaluate(function["Architectures"], {}), ["arm64"], name)
+            variables = evaluate(function["Environment"]["Variables"], {})
+            self.assertNotIn("AWS_ENDPOINT_URL", variables, name)
+            # Declared only so sam local can set them: empty is the function's own default.
+            for declared_empty in ["IDENFY_TOKEN_EXPIRY_SECONDS", "IDENFY_SESSION_LENGTH_SECONDS",
+                                   "MAX_CALLBACK_BYTES", "SITE_WEBHOOK_TIMEOUT_SECONDS"]:
+                self.assertIn(variables.get(declared_empty, ""), [""], f"{name} {declared_empty}")
+        local = {"LocalEndpointUrl": "http://host.docker.internal:5000", "Architecture": "x86_64"}
+        for name in FUNCTIONS:
+            function = self.deployed[name]["Properties"]
+            self.assertEqual(evaluate(function["Architectures"], local), ["x86_64"], name)
+            variables = evaluate(function["Environment"]["Variables"], local)
+            self.assertEqual(variables["AWS_ENDPOINT_URL"], "http://host.docker.internal:5000", name)
+
+    def test_the_local_endpoint_can_only_name_this_machine(self):
+        import re
+
+        pattern = re.compile(TEMPLATE["Parameters"]["LocalEndpointUrl"]["AllowedPattern"])
+        for ok in ["", "http://127.0.0.1:5000", "http://localhost:8000", "http://host.docker.internal:4566"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        for bad in ["https://dynamodb.eu-west-1.amazonaws.com", "http://10.0.0.1:5000",
+                    "http://host.docker.internal.example.com", "http://127.0.0.1:5000/path"]:
+            self.assertFalse(pattern.fullmatch(bad), bad)
+
+    def test_the_sam_local_env_file_sets_only_declared_variables(self):
+        """sam local drops what a template does not declare; the suite checks the env file covers
+        what each function reads (tests/suite/sam_local_env.rs)."""
+        env_file = json.loads((ROOT / "events" / "sam-local-env.json").read_text())
+        global_variables = set(TEMPLATE["Globals"]["Function"]["Environment"]["Variables"])
+        declared = {
+            name: global_variables | set(self.resources[name]["Properties"]["Environment"]["Variables"])
+            for name in FUNCTIONS
+        }
+        self.assertEqual(set(env_file), {"Parameters", *FUNCTIONS})
+        for name in env_file["Parameters"]:
+            self.assertIn(name, global_variables, "Parameters apply to every function")
+        for function in FUNCTIONS:
+            undeclared = set(env_file[function]) - declared[function]
+            self.assertEqual(undeclared, set(), function)
+        for variables in declared.values():
+            self.assertNotIn("INSECURE_ALLOW_UNSIGNED_CALLBACKS", variables)
+
+    def test_the_api_comes_before_the_functions_for_sam_local_start_api(self):
+        order = list(TEMPLATE["Resources"])
+        first_function = min(order.index(name) for name in FUNCTIONS)
+        self.assertLess(order.index("HttpApi"), first_function)
+        for route in ["IssueRoute", "StatusRoute", "WebhookRoute"]:
+            self.assertLess(order.index(route), first_function, route)
 
     def test_jwt_mode_translates_too(self):
         deployed = translated({"ApiAuthorization": "JWT", "JwtIssuer": "https://issuer.example.com", "JwtAudience": "app"})

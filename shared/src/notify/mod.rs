@@ -17,7 +17,7 @@ use std::time::Duration;
 /// The site's webhook endpoint.
 #[derive(Debug, Clone)]
 pub struct SiteWebhookConfig {
-    /// https, or http on loopback.
+    /// https, or http on this machine (see [`crate::urls`]).
     pub url: String,
     pub secrets: WebhookSecrets,
     /// For one delivery, connect to last byte: a slow site holds its record up this long.

@@ -1,0 +1,108 @@
+//! What each sample event in `events/` answers — one table per function, used by the suite
+//! (handlers in process) and by the `sam local` test (the built functions in containers).
+
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+/// `events/<function>/`.
+pub fn dir(function: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../events")
+        .join(function)
+}
+
+/// The sample events of `function`, by file name without `.json`, sorted.
+pub fn names(function: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir(function))
+        .unwrap_or_else(|e| panic!("events/{function}: {e}"))
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            (path.extension()? == "json")
+                .then(|| path.file_stem()?.to_str().map(str::to_owned))
+                .flatten()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// An event's text.
+pub fn text(function: &str, name: &str) -> String {
+    std::fs::read_to_string(dir(function).join(format!("{name}.json")))
+        .unwrap_or_else(|e| panic!("events/{function}/{name}.json: {e}"))
+}
+
+/// Expected status and, for errors, the error code and the fields named.
+pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'static str]) {
+    match name {
+        "issue-valid" | "issue-base64-body" | "issue-restart" | "issue-additional-step" => {
+            (201, None, &[])
+        }
+        "issue-invalid-mode" => (400, Some("VALIDATION_FAILED"), &["mode"]),
+        "issue-missing-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
+        "issue-invalid-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
+        "issue-invalid-first-name" => (400, Some("VALIDATION_FAILED"), &["firstName"]),
+        "issue-invalid-date-of-birth" => (400, Some("VALIDATION_FAILED"), &["dateOfBirth"]),
+        "issue-invalid-locale" => (400, Some("VALIDATION_FAILED"), &["locale"]),
+        "issue-invalid-restart" => (400, Some("VALIDATION_FAILED"), &["restart"]),
+        "issue-unknown-field" => (400, Some("VALIDATION_FAILED"), &["tokenType"]),
+        "issue-url-not-https" => (400, Some("VALIDATION_FAILED"), &["successUrl"]),
+        "issue-url-outside-allowed-origins" => (400, Some("VALIDATION_FAILED"), &["errorUrl"]),
+        "issue-malformed-json" => (400, Some("MALFORMED_JSON"), &[]),
+        "issue-not-json" => (415, Some("UNSUPPORTED_MEDIA_TYPE"), &[]),
+        "status-found" => (200, None, &[]),
+        "status-not-found" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
+        other => {
+            panic!("events/issue-tokens/{other}.json has no expectation in tests/src/events.rs")
+        }
+    }
+}
+
+pub fn idenfy_callback(name: &str) -> (u16, Value) {
+    match name {
+        "identity-final" | "identity-revised-denied" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        "identity-preliminary" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        "document-final" | "document-final-base64" | "document-expired-with-result" => (
+            200,
+            json!({"result": "STORED", "role": "document", "decided": false}),
+        ),
+        "unknown-scan-ref" => (
+            200,
+            json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
+        ),
+        "bad-signature" => (401, json!("BAD_SIGNATURE")),
+        "not-a-result" => (200, json!({"result": "IGNORED", "reason": "NO_CLIENT_ID"})),
+        "additional-step-preliminary" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": false}),
+        ),
+        "additional-step-image"
+        | "additional-step-pdf"
+        | "additional-step-missing"
+        | "additional-step-denied" => (
+            200,
+            json!({"result": "STORED", "role": "identity", "decided": true}),
+        ),
+        other => {
+            panic!("events/idenfy-callback/{other}.json has no expectation in tests/src/events.rs")
+        }
+    }
+}
+
+/// The Standard Webhooks message type a notifier event sends, or `None` when it is no decision.
+pub fn notify_decisions(name: &str) -> Option<&'static str> {
+    match name {
+        "decided" => Some("verification.decided"),
+        "revised" => Some("verification.revised"),
+        "not-a-decision" => None,
+        other => {
+            panic!("events/notify-decisions/{other}.json has no expectation in tests/src/events.rs")
+        }
+    }
+}
