@@ -161,6 +161,59 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(authorizer["Condition"], "UseJwt")
         self.assertEqual(authorizer["Properties"]["AuthorizerType"], "JWT")
 
+    def test_in_jwt_mode_the_issuance_routes_need_a_scope(self):
+        jwt = {"ApiAuthorization": "JWT", "JwtIssuer": "https://issuer.example.com", "JwtAudience": ["app"]}
+        scopes = TEMPLATE["Parameters"]["JwtScopes"]["Default"]
+        self.assertTrue(scopes, "a default scope")
+        for name in ["IssueRoute", "StatusRoute"]:
+            route = self.resources[name]["Properties"]
+            self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, "JwtScopes": ["a/b", "c/d"]}), ["a/b", "c/d"], name)
+            self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, "JwtScopes": [scopes]}), [scopes], name)
+            # IAM mode has no scopes (SigV4 identities are scoped by IAM policy).
+            self.assertIsNone(evaluate(route.get("AuthorizationScopes"), {}), name)
+        self.assertNotIn("AuthorizationScopes", self.resources["WebhookRoute"]["Properties"])
+        # A JWT deployment cannot drop the scopes.
+        assertions = TEMPLATE["Rules"]["JwtNeedsIssuerAndAudience"]["Assertions"]
+        self.assertIn({"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "JwtScopes"}]}, ""]}]},
+                      [a["Assert"] for a in assertions])
+
+    def test_every_function_logs_to_a_group_with_retention(self):
+        retention = TEMPLATE["Parameters"]["LogRetentionDays"]
+        self.assertEqual(retention["Default"], 30)
+        for name in FUNCTIONS:
+            logging = self.deployed[name]["Properties"]["LoggingConfig"]
+            self.assertEqual(logging["LogFormat"], "JSON", name)
+            group = logging["LogGroup"]["Ref"]
+            self.assertEqual(self.resources[group]["Type"], "AWS::Logs::LogGroup", name)
+            self.assertEqual(self.resources[group]["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
+            self.assertEqual(self.resources[group].get("Condition"), self.resources[name].get("Condition"), name)
+        groups = [n for n, r in self.resources.items() if r["Type"] == "AWS::Logs::LogGroup"]
+        for group in groups:
+            self.assertIn("RetentionInDays", self.resources[group]["Properties"], group)
+
+    def test_alarms_watch_errors_throttles_api_5xx_and_the_dead_letter_queue(self):
+        alarms = {n: r for n, r in self.resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
+        watched = set()
+        for name, alarm in alarms.items():
+            properties = alarm["Properties"]
+            dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
+            watched.add((properties["Namespace"], properties["MetricName"], json.dumps(dimensions, sort_keys=True)))
+            self.assertEqual(properties["Threshold"], 1, name)
+            self.assertEqual(properties["ComparisonOperator"], "GreaterThanOrEqualToThreshold", name)
+            self.assertEqual(properties["TreatMissingData"], "notBreaching", name)
+            self.assertEqual(evaluate(properties["AlarmActions"], {"AlarmTopicArn": "arn:aws:sns:eu-west-1:1:ops"}),
+                             ["arn:aws:sns:eu-west-1:1:ops"], name)
+            self.assertIsNone(evaluate(properties["AlarmActions"], {}), name)
+        for function in FUNCTIONS:
+            for metric in ["Errors", "Throttles"]:
+                key = ("AWS/Lambda", metric, json.dumps({"FunctionName": {"Ref": function}}))
+                self.assertIn(key, watched, f"{function} {metric}")
+        self.assertIn(("AWS/ApiGateway", "5xx", json.dumps({"ApiId": {"Ref": "HttpApi"}, "Stage": {"Ref": "Stage"}},
+                                                            sort_keys=True)), watched)
+        queue = json.dumps({"QueueName": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "QueueName"]}})
+        self.assertIn(("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue), watched)
+        self.assertEqual(alarms["NotifyDeadLetterAlarm"]["Condition"], "NotifyDecisions")
+
     def test_table_keeps_its_data_safe(self):
         table = self.resources["PairsTable"]
         properties = table["Properties"]
