@@ -1,31 +1,34 @@
 //! Logging for the functions: Lambda's defaults (level from `AWS_LAMBDA_LOG_LEVEL` or
-//! `RUST_LOG`, JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`), except that the HTTP and AWS SDK
-//! crates never log below DEBUG: at TRACE they print request bodies, and ours hold names and
-//! dates of birth.
+//! `RUST_LOG`, JSON when `AWS_LAMBDA_LOG_FORMAT=JSON`), with an allow-list: only our own crates
+//! log below INFO. Every other crate stays at INFO at most, whatever an operator asks for: at
+//! DEBUG and TRACE the Lambda runtime prints the raw event, and the HTTP and AWS crates print
+//! request bodies — names, dates of birth, document numbers, file URLs, signatures.
 
 use lambda_http::tracing::subscriber::EnvFilter;
 use lambda_http::tracing::subscriber::filter::LevelFilter;
 
-/// Crates whose TRACE output includes request or response bodies.
-pub const BODY_LOGGING_TARGETS: [&str; 7] = [
-    "aws_smithy_runtime",
-    "aws_smithy_runtime_api",
-    "aws_smithy_http_client",
-    "aws_sdk_dynamodb",
-    "hyper",
-    "hyper_util",
-    "reqwest",
+/// The crates that may log at the level asked for: ours, which never log personal data.
+pub const OWN_CRATES: [&str; 5] = [
+    "shared",
+    "issue_tokens",
+    "idenfy_callback",
+    "notify_decisions",
+    "local",
 ];
 
-/// The filter the functions log through, at `level` for everything else.
+/// The most any other crate may log.
+const OTHERS_AT_MOST: LevelFilter = LevelFilter::INFO;
+
+/// The filter the functions log through: our crates at `level`, the rest at `level` but never
+/// below INFO.
 pub fn filter(level: LevelFilter) -> EnvFilter {
-    BODY_LOGGING_TARGETS.iter().fold(
+    OWN_CRATES.iter().fold(
         EnvFilter::builder()
-            .with_default_directive(level.into())
+            .with_default_directive(level.min(OTHERS_AT_MOST).into())
             .parse_lossy(""),
-        |filter, target| match format!("{target}=debug").parse() {
-            Ok(directive) if level > LevelFilter::DEBUG => filter.add_directive(directive),
-            _ => filter,
+        |filter, own| match format!("{own}={level}").parse() {
+            Ok(directive) => filter.add_directive(directive),
+            Err(_) => filter,
         },
     )
 }
@@ -56,5 +59,64 @@ where
         builder.json().init();
     } else {
         builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// What gets through `filter(level)` of one event per (target, level).
+    fn passed(level: LevelFilter) -> String {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = buffer.clone();
+        let subscriber = lambda_http::tracing::subscriber::fmt()
+            .with_env_filter(filter(level))
+            .with_writer(move || WriterTo(writer.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(target: "lambda_runtime", "lambda_runtime-trace");
+            tracing::debug!(target: "aws_smithy_runtime", "aws_smithy_runtime-debug");
+            tracing::info!(target: "hyper", "hyper-info");
+            tracing::trace!(target: "shared::callback", "shared-trace");
+            tracing::debug!(target: "idenfy_callback", "idenfy_callback-debug");
+            tracing::info!(target: "shared", "shared-info");
+        });
+        let bytes = buffer.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    struct WriterTo(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for WriterTo {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut buffer) = self.0.lock() {
+                buffer.extend_from_slice(bytes);
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn only_our_crates_log_below_info() {
+        let at_trace = passed(LevelFilter::TRACE);
+        for shown in [
+            "shared-trace",
+            "idenfy_callback-debug",
+            "shared-info",
+            "hyper-info",
+        ] {
+            assert!(at_trace.contains(shown), "{shown} missing: {at_trace}");
+        }
+        for hidden in ["lambda_runtime-trace", "aws_smithy_runtime-debug"] {
+            assert!(!at_trace.contains(hidden), "{hidden} logged: {at_trace}");
+        }
+        let at_warn = passed(LevelFilter::WARN);
+        assert!(!at_warn.contains("-info"), "{at_warn}");
+        assert!(!at_warn.contains("-trace"), "{at_warn}");
     }
 }

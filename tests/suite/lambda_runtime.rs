@@ -29,7 +29,15 @@ impl Drop for Watch {
     }
 }
 
-fn watch(package: &str, port: u16, env: &[String]) -> Watch {
+/// Where a watcher's output (the function's logs included) goes.
+fn log_file(name: &str) -> PathBuf {
+    let dir = workspace().join(".tmp");
+    std::fs::create_dir_all(&dir).expect("the .tmp folder");
+    dir.join(format!("{name}-{}.log", shared::pair::new_id()))
+}
+
+fn watch(package: &str, port: u16, env: &[String], log: &Path) -> Watch {
+    let output = std::fs::File::create(log).expect("a log file");
     let mut command = Command::new("cargo");
     command
         .process_group(0)
@@ -43,8 +51,8 @@ fn watch(package: &str, port: u16, env: &[String]) -> Watch {
         .arg(port.to_string())
         .args(["--package", package, "--ignore-changes"])
         .current_dir(workspace())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stdout(Stdio::from(output.try_clone().expect("the log file")))
+        .stderr(Stdio::from(output));
     for variable in env {
         command.arg("--env-var").arg(variable);
     }
@@ -103,13 +111,18 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
         "ALLOWED_REDIRECT_ORIGINS=https://shop.example.com".to_owned(),
         format!("IDENFY_SIGNING_KEYS={TEST_SIGNING_KEY}"),
         format!("DOCUMENT_HASH_KEY={TEST_DOCUMENT_HASH_KEY}"),
+        // As verbose as an operator can ask: the real binaries' filter still keeps the
+        // runtime's raw events and the SDK's bodies out (checked at the end).
+        "AWS_LAMBDA_LOG_LEVEL=TRACE".to_owned(),
     ];
     // One watcher per function: with `default-members` (for `cargo run`), cargo lambda
     // needs --package to find a binary outside it.
     let issue_port = free_port();
     let callback_port = free_port();
-    let _issue_watch = watch("issue-tokens", issue_port, &env);
-    let _callback_watch = watch("idenfy-callback", callback_port, &env);
+    let issue_log = log_file("issue-tokens");
+    let callback_log = log_file("idenfy-callback");
+    let issue_watch = watch("issue-tokens", issue_port, &env, &issue_log);
+    let callback_watch = watch("idenfy-callback", callback_port, &env, &callback_log);
     for port in [issue_port, callback_port] {
         let deadline = Instant::now() + Duration::from_secs(120);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -187,6 +200,28 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
         .unwrap();
     assert_eq!(pair.results.len(), 2);
     assert_eq!(pair.verdict.map(|v| v.outcome), Some(Outcome::Verified));
+
+    // Every sample webhook through the binary, then its TRACE logs searched for what the
+    // bodies and headers carry: names, dates of birth, document numbers, file URLs, signatures.
+    for name in crate::callback_events::event_names() {
+        let event = format!("idenfy-callback/{name}.json");
+        tokio::task::spawn_blocking(move || invoke(callback_port, "idenfy-callback", &event))
+            .await
+            .unwrap();
+    }
+    drop(callback_watch);
+    drop(issue_watch);
+    let logs = std::fs::read_to_string(&callback_log).unwrap_or_default()
+        + &std::fs::read_to_string(&issue_log).unwrap_or_default();
+    assert!(
+        logs.contains("webhook verified and parsed"),
+        "the callback logged below INFO (its DEBUG line is missing): {logs}"
+    );
+    for value in crate::callback_logs::values_never_logged() {
+        assert!(!logs.contains(&value), "{value:?} is in the TRACE logs");
+    }
+    let _ = std::fs::remove_file(callback_log);
+    let _ = std::fs::remove_file(issue_log);
     table.store.delete_table().await.unwrap();
 }
 
@@ -204,7 +239,8 @@ async fn the_notifier_through_cargo_lambda_with_the_sample_stream_events() {
         "SITE_WEBHOOK_SECRETS=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
     ];
     let port = free_port();
-    let _watch = watch("notify-decisions", port, &env);
+    let log = log_file("notify-decisions");
+    let _watch = watch("notify-decisions", port, &env, &log);
     let deadline = Instant::now() + Duration::from_secs(120);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(

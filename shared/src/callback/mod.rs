@@ -128,6 +128,7 @@ impl CallbackService {
             Rank::Preliminary => "preliminary",
             Rank::Final => "final",
         };
+        tracing::debug!(%client_id, scan_ref, rank, overall = callback.half.overall.as_str(), "webhook verified and parsed");
         let (stored, record) = match self
             .store
             .record_half(
