@@ -4,13 +4,13 @@
 
 use async_trait::async_trait;
 use criterion::Criterion;
-use integration_tests::callbacks::{at, callback_service, events_record, signing_keys};
+use integration_tests::callbacks::{at, callback_service, events_record, hasher, signing_keys};
 use serde_json::{Value, json};
 use shared::callback::{CallbackService, Receipt};
 use shared::clock::ManualClock;
 use shared::idenfy::SigningKeys;
 use shared::pair::machine::accept_half;
-use shared::pair::{ClientId, PairRecord};
+use shared::pair::{ClientId, DocumentHasher, PairRecord};
 use shared::store::{
     Arrival, Decision, HalfWrite, HalfWritten, ResultStore, VerdictStore, Written,
 };
@@ -61,6 +61,7 @@ pub struct CpuPath {
     body: Vec<u8>,
     signature: String,
     keys: SigningKeys,
+    hasher: DocumentHasher,
     service: CallbackService,
 }
 
@@ -78,6 +79,7 @@ impl CpuPath {
                 .ok_or("no signature")?
                 .to_owned(),
             keys: signing_keys(),
+            hasher: hasher(),
             service: callback_service(store, Arc::new(ManualClock::at(at(3600)))),
         })
     }
@@ -88,10 +90,11 @@ impl CpuPath {
         self.keys
             .verify(black_box(&self.body), Some(&self.signature))
             .map_err(|e| e.to_string())?;
-        let receipt = ready(
-            self.service
-                .handle(&self.body, Some("IDENTIFICATION_MANUAL_FINISHED")),
-        )?
+        let receipt = ready(self.service.handle(
+            &self.body,
+            Some("IDENTIFICATION_MANUAL_FINISHED"),
+            &self.hasher,
+        ))?
         .map_err(|e| e.to_string())?;
         match receipt {
             Receipt::Stored { decided: None, .. } => Ok(receipt),

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use shared::clock::SystemClock;
 use shared::notify::SiteWebhookConfig;
 use shared::notify::standard_webhooks::WebhookSecrets;
+use shared::secret::runtime::Secrets;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,7 +52,7 @@ pub async fn per_record(site_url: &str, iterations: usize) -> Result<Value, Stri
         serde_json::from_str(&text).map_err(|e| e.to_string())?;
     let config = SiteWebhookConfig {
         url: site_url.to_owned(),
-        secrets: WebhookSecrets::parse(SECRET).map_err(|e| e.to_string())?,
+        secrets: Secrets::fixed(WebhookSecrets::parse(SECRET).map_err(|e| e.to_string())?),
         timeout: Duration::from_secs(5),
     };
     let site = SiteWebhook::new(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;

@@ -19,6 +19,7 @@ use receiver::Receiver;
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
 use shared::idenfy::IdenfyClient;
+use shared::notify::standard_webhooks::WebhookSecrets;
 use shared::secret::Secret;
 use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
 use simulator::{Simulator, SimulatorConfig};
@@ -261,11 +262,9 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         CallbackConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
     let notify_config =
         NotifyConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;
-    let receiver = notify_config
-        .site
-        .as_ref()
-        .map(|site| Receiver::new(site.secrets.clone()))
-        .ok_or_else(|| StartError::Config("the site's webhook".into()))?;
+    let receiver = WebhookSecrets::parse(LOCAL_SITE_WEBHOOK_SECRET)
+        .map(Receiver::new)
+        .map_err(|e| StartError::Config(e.to_string()))?;
 
     // The notifier, fed as the table's stream feeds it in AWS.
     let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))

@@ -4,13 +4,16 @@
 //! functions read the process environment; the local stack and the tests hand the same parser
 //! a map ([`Env::from_pairs`]).
 
+use crate::callback::CallbackSecrets;
 use crate::idenfy::FinishPages;
-use crate::idenfy::{IdenfyClientConfig, SigningKeys, limits};
+use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
-use crate::pair::DocumentHasher;
 use crate::pair::verdict::VerdictPolicy;
+use crate::secret::runtime::{ReadSecrets, SecretDocument, SecretProblem, Secrets};
+use crate::secret::secrets_manager::SecretsManager;
 use crate::urls::{AllowedOrigins, https_or_this_machine};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod notify;
@@ -26,6 +29,8 @@ const DEFAULT_TOKEN_EXPIRY_SECONDS: u64 = 3600;
 const DEFAULT_RETENTION_DAYS: u64 = 30;
 /// How long a minting request holds the clientId: longer than minting can take.
 const CLAIM_TTL: Duration = Duration::from_secs(60);
+/// How long a secret read from Secrets Manager is kept (`SECRET_CACHE_SECONDS`).
+const DEFAULT_SECRET_CACHE_SECONDS: u64 = 300;
 /// The largest webhook body accepted (`MAX_CALLBACK_BYTES`).
 const DEFAULT_MAX_CALLBACK_BYTES: u64 = 512 * 1024;
 
@@ -168,17 +173,14 @@ fn verdict_policy<F: Fn(&str) -> Option<String>>(
 #[derive(Debug, Clone)]
 pub struct CallbackConfig {
     pub table_name: String,
-    /// `None` only when unsigned callbacks were explicitly allowed for development.
-    pub signing_keys: Option<SigningKeys>,
-    pub document_hasher: DocumentHasher,
+    /// The signing keys and the document-hash key.
+    pub secrets: Secrets<CallbackSecrets>,
     pub verdict_policy: VerdictPolicy,
     pub max_body_bytes: usize,
 }
 
 /// The development-only switch that lets the callback run without signing keys.
 pub const INSECURE_FLAG: &str = "INSECURE_ALLOW_UNSIGNED_CALLBACKS";
-/// Only with the insecure flag: a fixed key for document-number hashes.
-const INSECURE_DOCUMENT_HASH_KEY: &str = "insecure-development-document-hash-key";
 
 impl CallbackConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
@@ -188,32 +190,9 @@ impl CallbackConfig {
             Some("true") => true,
             Some(_) => return Err(invalid(INSECURE_FLAG, "must be true or false")),
         };
-        let signing_keys = match env.optional("IDENFY_SIGNING_KEYS") {
-            Some(list) => Some(
-                SigningKeys::parse(&list)
-                    .ok_or_else(|| invalid("IDENFY_SIGNING_KEYS", "holds no key"))?,
-            ),
-            None if insecure => None,
-            None => {
-                return Err(invalid(
-                    "IDENFY_SIGNING_KEYS",
-                    format!("is required (set {INSECURE_FLAG}=true only for local development)"),
-                ));
-            }
-        };
-        let hash_key = match env.optional("DOCUMENT_HASH_KEY") {
-            Some(key) if key.len() >= 16 => key,
-            Some(_) => {
-                return Err(invalid(
-                    "DOCUMENT_HASH_KEY",
-                    "must be at least 16 characters",
-                ));
-            }
-            None if insecure => INSECURE_DOCUMENT_HASH_KEY.to_owned(),
-            None => return Err(ConfigError::Missing("DOCUMENT_HASH_KEY")),
-        };
-        let document_hasher = DocumentHasher::new(hash_key.as_bytes())
-            .ok_or_else(|| invalid("DOCUMENT_HASH_KEY", "not usable as an HMAC key"))?;
+        let secrets = runtime_secrets(env, CallbackSecrets::read, |document| {
+            CallbackSecrets::read_allowing_unsigned(document, insecure)
+        })?;
         let max_body_bytes = env.number(
             "MAX_CALLBACK_BYTES",
             DEFAULT_MAX_CALLBACK_BYTES,
@@ -221,12 +200,45 @@ impl CallbackConfig {
         )?;
         Ok(Self {
             table_name,
-            signing_keys,
-            document_hasher,
+            secrets,
             verdict_policy: verdict_policy(env)?,
             max_body_bytes: usize::try_from(max_body_bytes).unwrap_or(usize::MAX),
         })
     }
+}
+
+/// The stack's secret. With `SECRET_ID` (a deployment) it is read from Secrets Manager while
+/// the function runs and kept `SECRET_CACHE_SECONDS`; without it (local runs) the same values
+/// come from plain environment variables, checked now — and the log says so.
+fn runtime_secrets<T: Send + Sync, F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    read: ReadSecrets<T>,
+    from_environment: impl FnOnce(&SecretDocument) -> Result<T, SecretProblem>,
+) -> Result<Secrets<T>, ConfigError> {
+    if let Some(secret_id) = env.optional("SECRET_ID") {
+        let lifetime = env.number(
+            "SECRET_CACHE_SECONDS",
+            DEFAULT_SECRET_CACHE_SECONDS,
+            1..=3600,
+        )?;
+        return Ok(Secrets::kept(
+            Arc::new(SecretsManager::new(secret_id)),
+            read,
+            Duration::from_secs(lifetime),
+        ));
+    }
+    let document = SecretDocument::from_variables(|name| env.optional(name));
+    let value = from_environment(&document).map_err(|problem| {
+        if problem.missing {
+            ConfigError::Missing(problem.key.env)
+        } else {
+            invalid(problem.key.env, problem.reason)
+        }
+    })?;
+    tracing::warn!(
+        "secrets read from plain environment variables: for local runs only (SECRET_ID is not set)"
+    );
+    Ok(Secrets::fixed(value))
 }
 
 /// Everything the issue-tokens function needs.
@@ -242,11 +254,8 @@ impl IssueTokensConfig {
         let table_name = env.required("TABLE_NAME")?;
         let base_url =
             service_url(env, "IDENFY_BASE_URL", Some(DEFAULT_IDENFY_BASE_URL))?.unwrap_or_default();
-        let idenfy = IdenfyClientConfig::new(
-            &base_url,
-            &env.required("IDENFY_API_KEY")?,
-            &env.required("IDENFY_API_SECRET")?,
-        );
+        let credentials = runtime_secrets(env, IdenfyCredentials::read, IdenfyCredentials::read)?;
+        let idenfy = IdenfyClientConfig::with_credentials(&base_url, credentials);
 
         let allowed_origins =
             AllowedOrigins::parse(&env.optional("ALLOWED_REDIRECT_ORIGINS").unwrap_or_default())

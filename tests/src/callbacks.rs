@@ -4,7 +4,7 @@
 use crate::T0;
 use lambda_http::Body;
 use serde_json::{Value, json};
-use shared::callback::CallbackService;
+use shared::callback::{CallbackSecrets, CallbackService};
 use shared::clock::{ManualClock, Timestamp};
 use shared::config::{CallbackConfig, Env};
 use shared::idenfy::SigningKeys;
@@ -12,6 +12,7 @@ use shared::idenfy::signature::sign;
 use shared::idenfy::token::external_ref;
 use shared::pair::verdict::VerdictPolicy;
 use shared::pair::{ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, Reason, Session};
+use shared::secret::runtime::Secrets;
 use shared::store::ResultStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -124,13 +125,21 @@ pub fn hasher() -> DocumentHasher {
     DocumentHasher::new(TEST_DOCUMENT_HASH_KEY.as_bytes()).expect("usable key")
 }
 
+/// The test keys as the callback holds them.
+pub fn callback_secrets() -> Secrets<CallbackSecrets> {
+    Secrets::fixed(CallbackSecrets {
+        signing_keys: Some(signing_keys()),
+        document_hasher: hasher(),
+    })
+}
+
 pub fn signing_keys() -> SigningKeys {
     SigningKeys::parse(TEST_SIGNING_KEY).expect("a key")
 }
 
 pub fn callback_service(store: Arc<dyn ResultStore>, clock: Arc<ManualClock>) -> CallbackService {
     let config = callback_config();
-    CallbackService::new(store, clock, config.verdict_policy, config.document_hasher)
+    CallbackService::new(store, clock, config.verdict_policy)
 }
 
 /// The idenfy-callback configuration the tests use, read by the function's own parser: the

@@ -155,6 +155,24 @@ impl IdenfyStub {
         IdenfyClient::new(config).expect("building the iDenfy client")
     }
 
+    /// The Authorization header of each token request received, in order.
+    pub async fn authorizations(&self) -> Vec<String> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/api/v2/token")
+            .filter_map(|r| {
+                r.headers
+                    .get("authorization")?
+                    .to_str()
+                    .ok()
+                    .map(str::to_owned)
+            })
+            .collect()
+    }
+
     /// Bodies of the token requests received, in order.
     pub async fn token_requests(&self) -> Vec<Value> {
         self.server

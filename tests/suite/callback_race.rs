@@ -5,8 +5,8 @@
 //! every half stored, every verdict right, ≤ 2 DynamoDB requests per callback.
 
 use integration_tests::callbacks::{
-    callback_clock, callback_service, check_verdict_history, event_type, numbered_pair, payload,
-    pending_record, person, preliminary, signed, signing_keys,
+    callback_clock, callback_secrets, callback_service, check_verdict_history, event_type, hasher,
+    numbered_pair, payload, pending_record, person, preliminary, signed,
 };
 use integration_tests::moto_table;
 use integration_tests::stores::CountingStore;
@@ -74,7 +74,10 @@ async fn two_hundred_pairs_delivered_all_at_once() {
         .iter()
         .filter(|(_, is_final)| *is_final)
         .map(|(body, _)| {
-            let half = digests.parse(body.as_bytes(), None).unwrap().half;
+            let half = digests
+                .parse(body.as_bytes(), None, &hasher())
+                .unwrap()
+                .half;
             (half.digest.clone(), half)
         })
         .collect();
@@ -84,7 +87,7 @@ async fn two_hundred_pairs_delivered_all_at_once() {
     let counting = Arc::new(CountingStore::new(Arc::new(table.store.clone())));
     let handler = Arc::new(idenfy_callback::IdenfyCallback::new(
         callback_service(counting.clone(), callback_clock()),
-        Some(signing_keys()),
+        callback_secrets(),
         512 * 1024,
     ));
     let before = table.requests();

@@ -8,8 +8,10 @@ use integration_tests::callbacks::{
 use integration_tests::moto_table;
 use integration_tests::stores::AnyStore;
 use serde_json::Value;
+use shared::callback::CallbackSecrets;
 use shared::idenfy::SigningKeys;
 use shared::idenfy::signature::sign;
+use shared::secret::runtime::Secrets;
 use shared::store::{Expected, PairReader, SeedStore};
 use std::sync::Arc;
 
@@ -31,7 +33,10 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
     let keys = SigningKeys::parse(&format!("new-rotated-key,{TEST_SIGNING_KEY}")).unwrap();
     let handler = idenfy_callback::IdenfyCallback::new(
         callback_service(store, callback_clock()),
-        Some(keys),
+        Secrets::fixed(CallbackSecrets {
+            signing_keys: Some(keys),
+            document_hasher: integration_tests::callbacks::hasher(),
+        }),
         512 * 1024,
     );
 
@@ -219,7 +224,10 @@ async fn unsigned_callbacks_pass_only_when_no_key_is_configured() {
         .unwrap();
     let insecure = idenfy_callback::IdenfyCallback::new(
         callback_service(store.clone(), callback_clock()),
-        None,
+        Secrets::fixed(CallbackSecrets {
+            signing_keys: None,
+            document_hasher: integration_tests::callbacks::hasher(),
+        }),
         512 * 1024,
     );
     let (status, _) = call(&insecure, request(&body(), None, "IDENTIFICATION")).await;

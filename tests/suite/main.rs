@@ -51,5 +51,6 @@ mod lifecycle;
 mod local_stack;
 mod notify;
 mod sam_local_env;
+mod secrets;
 mod store_conformance;
 mod token_client;

@@ -20,6 +20,7 @@ use serde_json::Value;
 use shared::clock::SystemClock;
 use shared::notify::SiteWebhookConfig;
 use shared::notify::standard_webhooks::WebhookSecrets;
+use shared::secret::runtime::Secrets;
 use shared::store::{Expected, SeedStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +72,7 @@ async fn decided_then_revised() -> (MotoTable, Event) {
 fn site(server: &MockServer, secrets: &str, timeout: Duration) -> Arc<SiteWebhook> {
     let config = SiteWebhookConfig {
         url: format!("{}/hooks/idenfy-pair", server.uri()),
-        secrets: WebhookSecrets::parse(secrets).expect("valid secrets"),
+        secrets: Secrets::fixed(WebhookSecrets::parse(secrets).expect("valid secrets")),
         timeout,
     };
     Arc::new(SiteWebhook::new(config, Arc::new(SystemClock)).expect("a client"))

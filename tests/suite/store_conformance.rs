@@ -349,7 +349,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
 ) {
     use integration_tests::callbacks::{
         EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, callback_clock,
-        callback_service, events_record, payload, sample_id_card, sample_permit,
+        callback_service, events_record, hasher, payload, sample_id_card, sample_permit,
     };
     use shared::pair::machine::verdict_due;
     use shared::pair::verdict::VerdictPolicy;
@@ -367,7 +367,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
             let mut fields = fields;
             fields.overall = overall;
             let body = payload(EVENTS_CLIENT_ID, scan_ref, true, &fields).to_string();
-            parser.parse(body.as_bytes(), None).unwrap().half
+            parser.parse(body.as_bytes(), None, &hasher()).unwrap().half
         };
     let store_half = async |scan_ref: &str, half: &shared::pair::HalfResult| match store
         .record_half(
@@ -508,7 +508,7 @@ async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
 ) {
     use integration_tests::callbacks::{
         EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, callback_clock, callback_service,
-        events_record, payload, sample_id_card,
+        events_record, hasher, payload, sample_id_card,
     };
     use shared::pair::machine::MAX_FINALS;
     use shared::store::HalfWrite;
@@ -529,7 +529,7 @@ async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
         );
         body["status"]["fraudTags"] = json!([format!("REVIEW_{n}")]);
         parser
-            .parse(body.to_string().as_bytes(), None)
+            .parse(body.to_string().as_bytes(), None, &hasher())
             .unwrap()
             .half
     };

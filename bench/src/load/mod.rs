@@ -7,8 +7,8 @@
 use crate::counting_proxy::CountingProxy;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use integration_tests::callbacks::{
-    callback_clock, callback_service, check_verdict_history, event_type, numbered_pair, payload,
-    pending_record, person, preliminary, signed, signing_keys,
+    callback_clock, callback_secrets, callback_service, check_verdict_history, event_type, hasher,
+    numbered_pair, payload, pending_record, person, preliminary, signed,
 };
 use integration_tests::stores::CountingStore;
 use serde_json::{Value, json};
@@ -53,7 +53,7 @@ impl Schedule {
             .filter(|(_, is_final)| *is_final)
             .map(|(body, _)| {
                 let half = parser
-                    .parse(body.as_bytes(), None)
+                    .parse(body.as_bytes(), None, &hasher())
                     .map_err(|e| e.to_string())?
                     .half;
                 Ok((half.digest.clone(), half))
@@ -219,7 +219,7 @@ pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<
     let counting = Arc::new(CountingStore::new(store.clone()));
     let handler = Arc::new(idenfy_callback::IdenfyCallback::new(
         callback_service(counting.clone(), callback_clock()),
-        Some(signing_keys()),
+        callback_secrets(),
         512 * 1024,
     ));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(callbacks)));

@@ -8,32 +8,35 @@
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
-use shared::callback::{CallbackService, Receipt};
+use shared::callback::{CallbackSecrets, CallbackService, Receipt};
 use shared::clock::Clock;
 use shared::config::CallbackConfig;
-use shared::http_api::{self, error_response, json_response, store_failure, with_allow};
+use shared::http_api::{
+    self, error_response, json_response, secrets_failure, store_failure, with_allow,
+};
+use shared::idenfy::SignatureError;
 use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
-use shared::idenfy::{SignatureError, SigningKeys};
+use shared::secret::runtime::{SecretError, Secrets};
 use shared::store::{ResultStore, StoreError};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct IdenfyCallback {
     service: CallbackService,
-    /// `None` only in development, when unsigned callbacks were explicitly allowed.
-    signing_keys: Option<SigningKeys>,
+    /// The signing keys and the document-hash key, as of now.
+    secrets: Secrets<CallbackSecrets>,
     max_body_bytes: usize,
 }
 
 impl IdenfyCallback {
     pub fn new(
         service: CallbackService,
-        signing_keys: Option<SigningKeys>,
+        secrets: Secrets<CallbackSecrets>,
         max_body_bytes: usize,
     ) -> Self {
         Self {
             service,
-            signing_keys,
+            secrets,
             max_body_bytes,
         }
     }
@@ -45,9 +48,8 @@ impl IdenfyCallback {
         store: Arc<dyn ResultStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let service =
-            CallbackService::new(store, clock, config.verdict_policy, config.document_hasher);
-        Self::new(service, config.signing_keys, config.max_body_bytes)
+        let service = CallbackService::new(store, clock, config.verdict_policy);
+        Self::new(service, config.secrets, config.max_body_bytes)
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
@@ -79,12 +81,26 @@ impl IdenfyCallback {
                 .map(|v| v.to_str().map_err(|_| SignatureError::Malformed))
                 .transpose()
         };
-        if let Some(keys) = &self.signing_keys {
-            keys.verify(body, header(SIGNATURE_HEADER)?)?;
+        let mut secrets = self.secrets.current().await?;
+        if let Some(keys) = &secrets.signing_keys {
+            let signature = header(SIGNATURE_HEADER)?;
+            if let Err(refused) = keys.verify(body, signature) {
+                // Perhaps signed with a key added since the secret was read: one early re-read
+                // (rate-limited), then the verdict on the signature stands.
+                let renewed = self.secrets.refresh().await.ok_or(refused)?;
+                match &renewed.signing_keys {
+                    Some(keys) => keys.verify(body, signature)?,
+                    None => return Err(refused.into()),
+                }
+                secrets = renewed;
+            }
         }
         // Unsigned: context for the logs, never a reason to refuse or decide.
         let event_type = header(EVENT_TYPE_HEADER).ok().flatten();
-        Ok(self.service.handle(body, event_type).await?)
+        Ok(self
+            .service
+            .handle(body, event_type, &secrets.document_hasher)
+            .await?)
     }
 }
 
@@ -114,6 +130,8 @@ pub enum CallbackError {
     Signature(#[from] SignatureError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
 }
 
 impl CallbackError {
@@ -121,7 +139,7 @@ impl CallbackError {
     /// logged where it becomes a response.)
     fn log(&self) {
         match self {
-            CallbackError::Store(_) => {}
+            CallbackError::Store(_) | CallbackError::Secrets(_) => {}
             CallbackError::Signature(_) => {
                 tracing::warn!(error = %self, "callback refused")
             }
@@ -153,6 +171,7 @@ impl CallbackError {
             }
             CallbackError::Signature(_) => (StatusCode::UNAUTHORIZED, "BAD_SIGNATURE"),
             CallbackError::Store(error) => return store_failure(error, request_id),
+            CallbackError::Secrets(error) => return secrets_failure(error, request_id),
         };
         error_response(status, code, &message, json!({}))
     }

@@ -23,8 +23,10 @@ const TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
 async fn main() -> Result<(), Error> {
     shared::logging::init();
     let config = CallbackConfig::from_env(&std_env())?;
-    if config.signing_keys.is_none() {
-        tracing::warn!("{INSECURE_FLAG}=true: callbacks are NOT signature-checked");
+    if std_env().optional(INSECURE_FLAG).as_deref() == Some("true") {
+        tracing::warn!(
+            "{INSECURE_FLAG}=true: callbacks without signing keys are NOT signature-checked"
+        );
     }
     let store = DynamoStore::from_env(&config.table_name, TIMEOUTS).await;
     let handler = &IdenfyCallback::compose(config, Arc::new(store), Arc::new(SystemClock));

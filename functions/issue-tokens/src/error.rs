@@ -133,6 +133,17 @@ fn idenfy_failure(error: &IdenfyError, request_id: &str) -> Response<Body> {
             "identifier": upstream.and_then(|u| u.identifier.as_deref()),
         }
     });
+    if let IdenfyError::Credentials(_) = error {
+        // Nothing was sent: our own secret was unreadable (Secrets Manager).
+        let response = server_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SECRETS_UNAVAILABLE",
+            "a configuration secret is unavailable; try again shortly",
+            request_id,
+            json!({}),
+        );
+        return with_retry_after(response, IDENFY_RETRY_AFTER);
+    }
     if error.is_transient() {
         let response = server_error(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -38,7 +38,13 @@ impl DecisionSink for SiteWebhook {
     async fn deliver(&self, notification: &Notification) -> Result<(), DeliveryError> {
         let body = notification.body();
         let timestamp = self.clock.now().unix_seconds();
-        let signature = self.config.secrets.sign(&notification.id, timestamp, &body);
+        let secrets = self
+            .config
+            .secrets
+            .current()
+            .await
+            .map_err(|e| DeliveryError::Secrets(e.to_string()))?;
+        let signature = secrets.sign(&notification.id, timestamp, &body);
         let response = self
             .http
             .post(&self.config.url)

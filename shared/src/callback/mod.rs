@@ -2,12 +2,72 @@
 //! write, and the callback that leaves the pair's sessions final records the verdict — once.
 
 use crate::clock::Clock;
+use crate::idenfy::SigningKeys;
 use crate::idenfy::webhook::{self, Callback, PayloadError};
 use crate::pair::machine;
 use crate::pair::verdict::VerdictPolicy;
 use crate::pair::{DocumentHasher, Rank, Role, Verdict};
+use crate::secret::runtime::{DOCUMENT_HASH_KEY, SIGNING_KEYS, SecretDocument, SecretProblem};
 use crate::store::{Arrival, HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
+
+/// What the callback needs from the stack's secret.
+#[derive(Debug, Clone)]
+pub struct CallbackSecrets {
+    /// `None` only in development, when unsigned callbacks were explicitly allowed.
+    pub signing_keys: Option<SigningKeys>,
+    pub document_hasher: DocumentHasher,
+}
+
+/// Only when unsigned callbacks are allowed (development): a fixed key for document hashes.
+const INSECURE_DOCUMENT_HASH_KEY: &str = "insecure-development-document-hash-key";
+/// The shortest document-hash key accepted.
+const DOCUMENT_HASH_KEY_MIN: usize = 16;
+
+impl CallbackSecrets {
+    /// `signingKeys` (comma-separated, newest first) and `documentHashKey`, both required.
+    pub fn read(document: &SecretDocument) -> Result<Self, SecretProblem> {
+        Self::read_allowing_unsigned(document, false)
+    }
+
+    /// The same; with `unsigned_allowed` (development only) both may be missing.
+    pub fn read_allowing_unsigned(
+        document: &SecretDocument,
+        unsigned_allowed: bool,
+    ) -> Result<Self, SecretProblem> {
+        let signing_keys = match document.get(SIGNING_KEYS) {
+            Some(list) => Some(
+                SigningKeys::parse(list)
+                    .ok_or_else(|| SecretProblem::invalid(SIGNING_KEYS, "holds no key"))?,
+            ),
+            None if unsigned_allowed => None,
+            None => {
+                return Err(SecretProblem::invalid(
+                    SIGNING_KEYS,
+                    "is required (unsigned callbacks only for local development)",
+                ));
+            }
+        };
+        let hash_key = match document.get(DOCUMENT_HASH_KEY) {
+            Some(key) if key.len() >= DOCUMENT_HASH_KEY_MIN => key,
+            Some(_) => {
+                return Err(SecretProblem::invalid(
+                    DOCUMENT_HASH_KEY,
+                    format!("must be at least {DOCUMENT_HASH_KEY_MIN} characters"),
+                ));
+            }
+            None if unsigned_allowed => INSECURE_DOCUMENT_HASH_KEY,
+            None => document.required(DOCUMENT_HASH_KEY)?,
+        };
+        let document_hasher = DocumentHasher::new(hash_key.as_bytes()).ok_or_else(|| {
+            SecretProblem::invalid(DOCUMENT_HASH_KEY, "not usable as an HMAC key")
+        })?;
+        Ok(Self {
+            signing_keys,
+            document_hasher,
+        })
+    }
+}
 
 /// What became of a callback. Every variant is a 200 for iDenfy: it was handled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,31 +131,30 @@ pub struct CallbackService {
     store: Arc<dyn ResultStore>,
     clock: Arc<dyn Clock>,
     policy: Arc<VerdictPolicy>,
-    hasher: DocumentHasher,
 }
 
 impl CallbackService {
-    pub fn new(
-        store: Arc<dyn ResultStore>,
-        clock: Arc<dyn Clock>,
-        policy: VerdictPolicy,
-        hasher: DocumentHasher,
-    ) -> Self {
+    pub fn new(store: Arc<dyn ResultStore>, clock: Arc<dyn Clock>, policy: VerdictPolicy) -> Self {
         Self {
             store,
             clock,
             policy: Arc::new(policy),
-            hasher,
         }
     }
 
-    /// Reads a (verified) webhook body; see [`webhook::parse`].
-    pub fn parse(&self, body: &[u8], event_type: Option<&str>) -> Result<Callback, PayloadError> {
+    /// Reads a (verified) webhook body, document numbers hashed with `hasher`; see
+    /// [`webhook::parse`].
+    pub fn parse(
+        &self,
+        body: &[u8],
+        event_type: Option<&str>,
+        hasher: &DocumentHasher,
+    ) -> Result<Callback, PayloadError> {
         webhook::parse(
             body,
             event_type,
             self.clock.now(),
-            &self.hasher,
+            hasher,
             &self.policy.permit_step,
         )
     }
@@ -106,8 +165,9 @@ impl CallbackService {
         &self,
         body: &[u8],
         event_type: Option<&str>,
+        hasher: &DocumentHasher,
     ) -> Result<Receipt, StoreError> {
-        match self.parse(body, event_type) {
+        match self.parse(body, event_type, hasher) {
             Ok(callback) => self.receive(&callback).await,
             Err(error) => {
                 let because = IgnoredBecause::from(&error);

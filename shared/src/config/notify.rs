@@ -1,6 +1,6 @@
 //! The notify-decisions function's settings: the site's webhook and the event bus.
 
-use super::{ConfigError, Env, invalid, service_url};
+use super::{ConfigError, Env, invalid, runtime_secrets, service_url};
 use crate::notify::SiteWebhookConfig;
 use crate::notify::standard_webhooks::WebhookSecrets;
 use std::time::Duration;
@@ -22,8 +22,7 @@ impl NotifyConfig {
         let site = match service_url(env, "SITE_WEBHOOK_URL", None)? {
             None => None,
             Some(url) => {
-                let secrets = WebhookSecrets::parse(&env.required("SITE_WEBHOOK_SECRETS")?)
-                    .map_err(|e| invalid("SITE_WEBHOOK_SECRETS", e.to_string()))?;
+                let secrets = runtime_secrets(env, WebhookSecrets::read, WebhookSecrets::read)?;
                 let timeout = env.number(
                     "SITE_WEBHOOK_TIMEOUT_SECONDS",
                     DEFAULT_SITE_TIMEOUT_SECONDS,

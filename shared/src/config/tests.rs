@@ -104,8 +104,8 @@ fn session_length_and_expiry_stay_within_idenfys_bounds() {
     );
 }
 
-#[test]
-fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development() {
+#[tokio::test]
+async fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development() {
     let err = CallbackConfig::from_env(&env(&[
         ("TABLE_NAME", "t"),
         ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
@@ -122,7 +122,7 @@ fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development
 
     let dev =
         CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), (INSECURE_FLAG, "true")])).unwrap();
-    assert!(dev.signing_keys.is_none());
+    assert!(dev.secrets.current().await.unwrap().signing_keys.is_none());
     let live = CallbackConfig::from_env(&env(&[
         ("TABLE_NAME", "t"),
         ("IDENFY_SIGNING_KEYS", "new,old"),
@@ -130,7 +130,7 @@ fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_development
         ("IDENFY_DOCUMENT_TYPES", "RESIDENCE_PERMIT,VISA"),
     ]))
     .unwrap();
-    assert!(live.signing_keys.is_some());
+    assert!(live.secrets.current().await.unwrap().signing_keys.is_some());
     assert_eq!(
         live.verdict_policy.permit_types,
         vec!["RESIDENCE_PERMIT", "VISA"]
@@ -196,4 +196,37 @@ fn the_notifier_needs_a_sink_and_signs_with_whsec_secrets() {
         (bus.site.is_none(), bus.event_bus.as_deref()),
         (true, Some("decisions"))
     );
+}
+
+/// With SECRET_ID the functions read their secrets from Secrets Manager while running: no
+/// secret is expected in the environment, and none found there is used.
+#[test]
+fn with_a_secret_id_no_secret_comes_from_the_environment() {
+    let callback = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("SECRET_ID", "idenfy-pair/idenfy"),
+    ]))
+    .unwrap();
+    assert!(format!("{:?}", callback.secrets).contains("read at runtime, kept 300s"));
+    let issuing = IssueTokensConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("SECRET_ID", "idenfy-pair/idenfy"),
+        ("SECRET_CACHE_SECONDS", "60"),
+    ]))
+    .unwrap();
+    assert!(format!("{:?}", issuing.idenfy.credentials).contains("read at runtime, kept 60s"));
+    let notify = NotifyConfig::from_env(&env(&[
+        ("SITE_WEBHOOK_URL", "https://shop.example.com/hooks"),
+        ("SECRET_ID", "idenfy-pair/idenfy"),
+    ]))
+    .unwrap();
+    let site = notify.site.expect("the site's webhook");
+    assert!(format!("{:?}", site.secrets).contains("read at runtime"));
+    let err = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("SECRET_ID", "idenfy-pair/idenfy"),
+        ("SECRET_CACHE_SECONDS", "0"),
+    ]))
+    .unwrap_err();
+    assert!(err.to_string().contains("SECRET_CACHE_SECONDS"), "{err}");
 }

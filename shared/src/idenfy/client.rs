@@ -7,6 +7,7 @@ use super::{
     IdenfyError, IssuedToken, OpenedSession, SessionIssuer, SessionOrder, TokenRequest, Upstream,
 };
 use crate::secret::Secret;
+use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem, Secrets};
 use async_trait::async_trait;
 use serde::Deserialize;
 use std::time::Duration;
@@ -16,8 +17,8 @@ use tokio::time::Instant;
 pub struct IdenfyClientConfig {
     /// e.g. `https://ivs.idenfy.com`, without a trailing slash.
     pub base_url: String,
-    pub api_key: String,
-    pub api_secret: Secret,
+    /// The API key and secret: fixed, or read from Secrets Manager while running.
+    pub credentials: Secrets<IdenfyCredentials>,
     pub connect_timeout: Duration,
     /// For one attempt, connect to last byte.
     pub request_timeout: Duration,
@@ -45,12 +46,39 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Basic auth for the token API.
+#[derive(Debug, Clone)]
+pub struct IdenfyCredentials {
+    pub api_key: String,
+    pub api_secret: Secret,
+}
+
+impl IdenfyCredentials {
+    /// From the stack's secret: `apiKey` and `apiSecret`.
+    pub fn read(document: &SecretDocument) -> Result<Self, SecretProblem> {
+        Ok(Self {
+            api_key: document.required(API_KEY)?.to_owned(),
+            api_secret: Secret::new(document.required(API_SECRET)?),
+        })
+    }
+}
+
 impl IdenfyClientConfig {
+    /// Fixed credentials (local runs, tests).
     pub fn new(base_url: &str, api_key: &str, api_secret: &str) -> Self {
+        Self::with_credentials(
+            base_url,
+            Secrets::fixed(IdenfyCredentials {
+                api_key: api_key.to_owned(),
+                api_secret: Secret::new(api_secret),
+            }),
+        )
+    }
+
+    pub fn with_credentials(base_url: &str, credentials: Secrets<IdenfyCredentials>) -> Self {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
-            api_key: api_key.to_owned(),
-            api_secret: Secret::new(api_secret),
+            credentials,
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             retry: RetryPolicy::default(),
@@ -98,10 +126,16 @@ impl IdenfyClient {
     }
 
     async fn attempt(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+        let credentials = self
+            .config
+            .credentials
+            .current()
+            .await
+            .map_err(|e| IdenfyError::Credentials(e.to_string()))?;
         let response = self
             .http
             .post(&self.token_url)
-            .basic_auth(&self.config.api_key, Some(self.config.api_secret.expose()))
+            .basic_auth(&credentials.api_key, Some(credentials.api_secret.expose()))
             .json(request)
             .send()
             .await

@@ -49,6 +49,9 @@ pub enum IdenfyError {
     Connection(String),
     #[error("iDenfy's answer could not be read: {0}")]
     InvalidResponse(String),
+    /// Our API key and secret could not be read (Secrets Manager): nothing was sent.
+    #[error("the iDenfy API credentials could not be read: {0}")]
+    Credentials(String),
 }
 
 impl IdenfyError {
@@ -76,7 +79,8 @@ impl IdenfyError {
             IdenfyError::InvalidRequest(_)
             | IdenfyError::Timeout
             | IdenfyError::Connection(_)
-            | IdenfyError::InvalidResponse(_) => None,
+            | IdenfyError::InvalidResponse(_)
+            | IdenfyError::Credentials(_) => None,
         }
     }
 
@@ -95,6 +99,7 @@ impl IdenfyError {
             IdenfyError::Timeout => "TIMEOUT",
             IdenfyError::Connection(_) => "CONNECTION",
             IdenfyError::InvalidResponse(_) => "INVALID_RESPONSE",
+            IdenfyError::Credentials(_) => "CREDENTIALS_UNAVAILABLE",
         }
     }
 

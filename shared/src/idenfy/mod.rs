@@ -20,7 +20,7 @@ use crate::pair::{ClientId, Role};
 use async_trait::async_trait;
 use std::time::Duration;
 
-pub use client::{IdenfyClient, IdenfyClientConfig, RetryPolicy};
+pub use client::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials, RetryPolicy};
 pub use error::{IdenfyError, Upstream};
 pub use signature::{SignatureError, SigningKeys};
 pub use token::{IssuedToken, TokenRequest, TokenType, is_iso_date, is_locale, limits};

@@ -9,6 +9,7 @@ pub mod standard_webhooks;
 
 use crate::clock::Timestamp;
 use crate::pair::{ClientId, Mode, PairRecord, PairStatus, Reason, Verdict};
+use crate::secret::runtime::Secrets;
 use async_trait::async_trait;
 use serde::Serialize;
 use standard_webhooks::WebhookSecrets;
@@ -19,7 +20,8 @@ use std::time::Duration;
 pub struct SiteWebhookConfig {
     /// https, or http on this machine (see [`crate::urls`]).
     pub url: String,
-    pub secrets: WebhookSecrets,
+    /// Fixed, or read from Secrets Manager while running (`siteWebhookSecrets`).
+    pub secrets: Secrets<WebhookSecrets>,
     /// For one delivery, connect to last byte: a slow site holds its record up this long.
     pub timeout: Duration,
 }
@@ -162,6 +164,8 @@ pub enum DeliveryError {
     Unreachable(String),
     #[error("the event bus did not take the event: {0}")]
     EventBus(String),
+    #[error("the site's signing secrets could not be read: {0}")]
+    Secrets(String),
 }
 
 #[cfg(test)]

@@ -23,6 +23,17 @@ pub const TOLERANCE_SECONDS: i64 = 5 * 60;
 #[derive(Clone)]
 pub struct WebhookSecrets(Vec<HmacSha256>);
 
+impl WebhookSecrets {
+    /// From the stack's secret: `siteWebhookSecrets`.
+    pub fn read(
+        document: &crate::secret::runtime::SecretDocument,
+    ) -> Result<Self, crate::secret::runtime::SecretProblem> {
+        use crate::secret::runtime::{SITE_WEBHOOK_SECRETS, SecretProblem};
+        Self::parse(document.required(SITE_WEBHOOK_SECRETS)?)
+            .map_err(|e| SecretProblem::invalid(SITE_WEBHOOK_SECRETS, e.to_string()))
+    }
+}
+
 impl std::fmt::Debug for WebhookSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "WebhookSecrets({} secrets)", self.0.len())

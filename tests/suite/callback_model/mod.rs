@@ -10,8 +10,8 @@
 use integration_tests::callbacks::{
     DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
     STEP_EVENTS_CLIENT_ID, STEP_EVENTS_SCAN_REF, callback_clock, callback_service,
-    check_verdict_history, event_type, events_record, payload, sample_id_card, sample_permit,
-    step_events_record, step_payload,
+    check_verdict_history, event_type, events_record, hasher, payload, sample_id_card,
+    sample_permit, step_events_record, step_payload,
 };
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use proptest::prelude::*;

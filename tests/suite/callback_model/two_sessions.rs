@@ -273,7 +273,7 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
             };
             let body = payload(EVENTS_CLIENT_ID, scan_ref, is_final, fields).to_string();
             let callback = service
-                .parse(body.as_bytes(), Some(event_type(is_final)))
+                .parse(body.as_bytes(), Some(event_type(is_final)), &hasher())
                 .unwrap();
             if is_final {
                 // A preliminary with a final's data has the final's digest: keep the final.

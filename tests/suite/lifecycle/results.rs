@@ -349,7 +349,14 @@ fn decided_before_revisions() -> shared::pair::PairRecord {
             (EVENTS_DOCUMENT_SCAN_REF, sample_permit()),
         ] {
             let body = payload(EVENTS_CLIENT_ID, scan_ref, true, &fields).to_string();
-            let mut half = parser.parse(body.as_bytes(), None).unwrap().half;
+            let mut half = parser
+                .parse(
+                    body.as_bytes(),
+                    None,
+                    &integration_tests::callbacks::hasher(),
+                )
+                .unwrap()
+                .half;
             half.digest = String::new();
             pair.results.insert(scan_ref.to_owned(), half);
         }

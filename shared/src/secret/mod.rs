@@ -1,5 +1,9 @@
 //! A secret value (an API secret, a signing or hashing key) whose `Debug` and `Display` never
-//! show it: a configuration struct can be logged or printed in a panic without leaking it.
+//! show it: a configuration struct can be logged or printed in a panic without leaking it. And
+//! the stack's secrets at runtime ([`runtime`]), read from Secrets Manager ([`secrets_manager`]).
+
+pub mod runtime;
+pub mod secrets_manager;
 
 use std::fmt;
 
@@ -14,6 +18,12 @@ impl Secret {
     /// The value itself, for the one call that needs it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
     }
 }
 

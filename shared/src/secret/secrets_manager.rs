@@ -1,0 +1,63 @@
+//! The Secrets Manager adapter of [`SecretSource`]: `GetSecretValue` on the stack's secret.
+//! The client is built on the first read, not at cold start: the secret is needed by the first
+//! request, and a function's start stays short.
+
+use super::runtime::{SecretDocument, SecretError, SecretSource};
+use async_trait::async_trait;
+use aws_sdk_secretsmanager::Client;
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use tokio::sync::OnceCell;
+
+pub struct SecretsManager {
+    secret_id: String,
+    client: OnceCell<Client>,
+}
+
+impl SecretsManager {
+    /// The secret by name or ARN; the client from the environment when first needed.
+    pub fn new(secret_id: impl Into<String>) -> Self {
+        Self {
+            secret_id: secret_id.into(),
+            client: OnceCell::new(),
+        }
+    }
+
+    /// With a client already built (tests point it at moto_server).
+    pub fn with_client(secret_id: impl Into<String>, client: Client) -> Self {
+        Self {
+            secret_id: secret_id.into(),
+            client: OnceCell::new_with(Some(client)),
+        }
+    }
+
+    async fn client(&self) -> &Client {
+        self.client
+            .get_or_init(|| async {
+                let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                Client::new(&sdk)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl SecretSource for SecretsManager {
+    async fn fetch(&self) -> Result<SecretDocument, SecretError> {
+        let answer = self
+            .client()
+            .await
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .send()
+            .await
+            .map_err(|error| {
+                // The SDK's words name the secret and the reason, never its value.
+                tracing::error!(error = %DisplayErrorContext(&error), "GetSecretValue failed");
+                SecretError::Unavailable("GetSecretValue failed".into())
+            })?;
+        let text = answer
+            .secret_string()
+            .ok_or_else(|| SecretError::Unusable("the secret holds no string".into()))?;
+        SecretDocument::from_json(text)
+    }
+}
