@@ -137,6 +137,37 @@ fn env_file_for(ports: &[(&str, u16)]) -> PathBuf {
     out
 }
 
+/// A value of the local secret, `events/sam-local-secret.json`.
+fn secret_value(key: &str) -> String {
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("events/sam-local-secret.json"))
+            .expect("the secret file"),
+    )
+    .expect("JSON");
+    file[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key} in events/sam-local-secret.json"))
+        .to_owned()
+}
+
+/// The stack's secret on moto_server, where the functions read it (SECRET_ID).
+async fn create_local_secret() {
+    let endpoint = required("AWS_ENDPOINT_URL_DYNAMODB");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    let text = std::fs::read_to_string(repo().join("events/sam-local-secret.json"))
+        .expect("the secret file");
+    aws_sdk_secretsmanager::Client::new(&sdk)
+        .create_secret()
+        .name(env_value("Parameters", "SECRET_ID"))
+        .secret_string(text)
+        .send()
+        .await
+        .expect("moto creates the secret");
+}
+
 fn env_value(section: &str, name: &str) -> String {
     let file: Value = serde_json::from_str(
         &std::fs::read_to_string(repo().join("events/sam-local-env.json")).expect("the env file"),
@@ -211,9 +242,9 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     let simulator = local::start_simulator_only(
         local::LocalConfig {
             simulator_port: Some(0),
-            api_key: env_value("IssueTokensFunction", "IDENFY_API_KEY"),
-            api_secret: Secret::new(env_value("IssueTokensFunction", "IDENFY_API_SECRET")),
-            signing_key: Secret::new(env_value("IdenfyCallbackFunction", "IDENFY_SIGNING_KEYS")),
+            api_key: secret_value("apiKey"),
+            api_secret: Secret::new(secret_value("apiSecret")),
+            signing_key: Secret::new(secret_value("signingKeys")),
             ..local::LocalConfig::default()
         },
         bridge.parse().expect("the bridge's address"),
@@ -253,6 +284,7 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     let store =
         DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default()).await;
     store.create_table().await.expect("moto creates the table");
+    create_local_secret().await;
     let (_, queue) = bus_into_queue(&env_value("NotifyDecisionsFunction", "EVENT_BUS_NAME")).await;
 
     let mut report = Report {
@@ -334,11 +366,8 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     }
 
     // notify-decisions: a decision is a signed webhook to the site and an event on the bus.
-    let secrets = WebhookSecrets::parse(&env_value(
-        "NotifyDecisionsFunction",
-        "SITE_WEBHOOK_SECRETS",
-    ))
-    .expect("the env file's secrets");
+    let secrets =
+        WebhookSecrets::parse(&secret_value("siteWebhookSecrets")).expect("the env file's secrets");
     let function = "notify-decisions";
     for name in events::names(function) {
         let kind = events::notify_decisions(&name);

@@ -70,6 +70,11 @@ def evaluate(value, parameters):
     return resolve(value)
 
 
+# The stack's secret by name: Secrets Manager adds six random characters to its ARN.
+SECRET_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${IdenfySecretName}-??????"
+}
+
 FUNCTIONS = ["IssueTokensFunction", "IdenfyCallbackFunction", "NotifyDecisionsFunction"]
 
 
@@ -121,7 +126,7 @@ class TemplateTest(unittest.TestCase):
         for role, actions in expected.items():
             granted = set()
             for name, statement in every_policy_statement(self.deployed):
-                if name != role:
+                if name != role or statement["Resource"] == SECRET_ARN:
                     continue
                 self.assertEqual(statement["Effect"], "Allow")
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]}, role)
@@ -133,7 +138,7 @@ class TemplateTest(unittest.TestCase):
         managed = [str(arn) for arn in role.get("ManagedPolicyArns", [])]
         self.assertTrue(all("AWSLambdaBasicExecutionRole" in arn for arn in managed), managed)
         for name, statement in every_policy_statement(self.deployed):
-            if name == "IdenfyCallbackFunctionRole":
+            if name == "IdenfyCallbackFunctionRole" and statement["Resource"] != SECRET_ARN:
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]})
 
     def test_webhook_route_is_public_and_issuance_routes_are_protected(self):
@@ -267,8 +272,29 @@ class TemplateTest(unittest.TestCase):
             if any(word in lowered for word in ["secret", "key", "password", "token"]) and not lowered.endswith("name"):
                 self.assertNotIn("Default", parameter, name)
         text = (ROOT / "template.yaml").read_text()
-        self.assertIn("{{resolve:secretsmanager:${IdenfySecretName}:SecretString:apiSecret}}", text)
         self.assertNotIn("idenfy-pair-test-signing-key", text)
+
+    def test_no_secret_value_in_any_functions_environment(self):
+        """The functions read the secret while running: only its name is configured, and each
+        may read that one secret and nothing else in Secrets Manager."""
+        text = (ROOT / "template.yaml").read_text()
+        self.assertNotIn("{{resolve:", text)
+        secret_variables = {"IDENFY_API_KEY", "IDENFY_API_SECRET", "IDENFY_SIGNING_KEYS", "DOCUMENT_HASH_KEY",
+                            "SITE_WEBHOOK_SECRETS"}
+        for name in FUNCTIONS:
+            variables = self.deployed[name]["Properties"]["Environment"]["Variables"]
+            self.assertEqual(secret_variables & set(variables), set(), name)
+            self.assertEqual(variables["SECRET_ID"], {"Ref": "IdenfySecretName"}, name)
+        readers = set()
+        for role, statement in every_policy_statement(self.deployed):
+            if isinstance(statement, dict) and "Fn::If" in statement:
+                self.assertEqual(statement["Fn::If"][2], {"Ref": "AWS::NoValue"})
+                statement = statement["Fn::If"][1]
+            if any(str(a).startswith("secretsmanager:") for a in as_list(statement["Action"])):
+                self.assertEqual(as_list(statement["Action"]), ["secretsmanager:GetSecretValue"], role)
+                self.assertEqual(statement["Resource"], SECRET_ARN, role)
+                readers.add(role)
+        self.assertEqual(readers, {f"{name}Role" for name in FUNCTIONS})
 
     def test_outputs_name_the_urls_to_use(self):
         outputs = TEMPLATE["Outputs"]
@@ -324,9 +350,11 @@ class TemplateTest(unittest.TestCase):
             if name != "NotifyDecisionsFunctionRole":
                 continue
             if "Fn::If" in statement:
-                self.assertEqual(statement["Fn::If"][0], "HasEventBus")
+                condition = statement["Fn::If"][0]
                 self.assertEqual(statement["Fn::If"][2], {"Ref": "AWS::NoValue"})
                 statement = statement["Fn::If"][1]
+                expected = "HasEventBus" if statement["Sid"] == "PutDecisionsOnTheBus" else "HasSiteWebhook"
+                self.assertEqual(condition, expected, statement["Sid"])
             statements_by_sid[statement["Sid"]] = statement
         self.assertEqual(
             {sid: (s["Action"], s["Resource"]) for sid, s in statements_by_sid.items()},
@@ -344,15 +372,12 @@ class TemplateTest(unittest.TestCase):
                     ["events:PutEvents"],
                     {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}"},
                 ),
+                "ReadTheStackSecret": (["secretsmanager:GetSecretValue"], SECRET_ARN),
             },
         )
         variables = self.deployed["NotifyDecisionsFunction"]["Properties"]["Environment"]["Variables"]
         self.assertEqual(variables["SITE_WEBHOOK_URL"], {"Ref": "SiteWebhookUrl"})
         self.assertEqual(variables["EVENT_BUS_NAME"], {"Ref": "EventBusName"})
-        self.assertEqual(
-            variables["SITE_WEBHOOK_SECRETS"]["Fn::If"][1],
-            {"Fn::Sub": "{{resolve:secretsmanager:${IdenfySecretName}:SecretString:siteWebhookSecrets}}"},
-        )
 
     def test_local_only_settings_are_inert_by_default(self):
         for name in FUNCTIONS:
