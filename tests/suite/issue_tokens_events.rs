@@ -199,17 +199,26 @@ async fn other_methods_and_routes_are_refused() {
 }
 
 /// Every folder of `events/` belongs to a function whose tests feed each of its files (here,
-/// in `callback_events`, and the notifier's own tests), so no sample event goes untested.
+/// in `callback_events`, and the notifier's own tests), so no sample event goes untested; the
+/// files beside them are `sam local`'s (checked by `sam_local_env` and the template tests).
 #[test]
 fn every_events_folder_is_tested() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events");
-    let mut folders: Vec<String> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let (mut folders, mut files) = (Vec::new(), Vec::new());
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            folders.push(name);
+        } else {
+            files.push(name);
+        }
+    }
     folders.sort();
+    files.sort();
     assert_eq!(
         folders,
         vec!["idenfy-callback", "issue-tokens", "notify-decisions"]
     );
+    assert_eq!(files, vec!["sam-local-env.json", "sam-local-secret.json"]);
 }
