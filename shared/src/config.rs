@@ -11,6 +11,7 @@ use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::verdict::VerdictPolicy;
 use crate::secret::runtime::{ReadSecrets, SecretDocument, SecretProblem, Secrets};
 use crate::secret::secrets_manager::SecretsManager;
+use crate::store::dynamo::DynamoTimeouts;
 use crate::urls::{AllowedOrigins, https_or_this_machine};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ const DEFAULT_SESSION_LENGTH_SECONDS: u64 = 600;
 const DEFAULT_TOKEN_EXPIRY_SECONDS: u64 = 3600;
 /// How long a pair is kept (`PAIR_RETENTION_DAYS`).
 const DEFAULT_RETENTION_DAYS: u64 = 30;
+/// A whole issuance when the Lambda context gives no deadline (issue-tokens runs 25 s).
+const ISSUANCE_BUDGET: Duration = Duration::from_secs(20);
 /// How long a minting request holds the clientId: longer than minting can take.
 const CLAIM_TTL: Duration = Duration::from_secs(60);
 /// How long a secret read from Secrets Manager is kept (`SECRET_CACHE_SECONDS`).
@@ -321,6 +324,8 @@ impl IssueTokensConfig {
                     on_token: permit_step_on_token,
                 },
                 verdict,
+                request_budget: ISSUANCE_BUDGET,
+                final_write_reserve: DynamoTimeouts::default().operation,
             },
         })
     }

@@ -73,6 +73,26 @@ pub fn request_id(request: &Request) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// Kept back from Lambda's own deadline: the answer still has to be written and sent.
+const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_millis(1000);
+
+/// When the work for `request` must be done: the invocation's deadline (the function's timeout,
+/// from the Lambda context) less a margin for the answer — now, if that has passed; `None`
+/// without a context or a deadline in it.
+pub fn deadline(request: &Request) -> Option<std::time::Instant> {
+    let deadline_ms = request
+        .lambda_context_ref()
+        .map(|context| context.deadline)
+        .filter(|ms| *ms > 0)?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|since| since.as_millis())
+        .unwrap_or_default();
+    let left_ms = u128::from(deadline_ms).saturating_sub(now_ms);
+    let left = std::time::Duration::from_millis(u64::try_from(left_ms).unwrap_or(u64::MAX));
+    Some(std::time::Instant::now() + left.saturating_sub(ANSWER_MARGIN))
+}
+
 /// A 5xx body: a stable code, a fixed message and the request id — never an SDK's or an
 /// upstream's text, which goes to the log.
 pub fn server_error(

@@ -25,6 +25,11 @@ pub const T0: Timestamp = Timestamp::from_unix_seconds(1_795_704_197);
 pub const SHOP: &str = "https://shop.example.com";
 pub const CALLBACK_URL: &str = "https://hooks.example.com/webhooks/idenfy";
 
+/// A deadline far enough off for any test's token call.
+pub fn soon() -> std::time::Instant {
+    std::time::Instant::now() + Duration::from_secs(30)
+}
+
 /// A port nothing listens on right now (bound, read, released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -150,7 +155,6 @@ impl IdenfyStub {
             max_attempts: 3,
             base_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_millis(20),
-            budget: Duration::from_secs(5),
         };
         IdenfyClient::new(config).expect("building the iDenfy client")
     }

@@ -278,7 +278,10 @@ async fn the_simulator_redirects_as_idenfy_documents() {
         request.error_url = Some("https://shop.example.com/error".into());
         request.unverified_url = Some("https://shop.example.com/unverified".into());
         // No webhook receiver for this clientId matters here: it is ignored as unknown.
-        let token = client.create_token(&request).await.unwrap();
+        let token = client
+            .create_token(&request, integration_tests::soon())
+            .await
+            .unwrap();
         let form = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("authToken", &token.auth_token)
             .append_pair("outcome", outcome)
@@ -379,7 +382,10 @@ async fn the_simulator_answers_like_idenfys_token_api() {
     ))
     .unwrap();
     let token = client
-        .create_token(&TokenRequest::new("USER_1", TokenType::Document))
+        .create_token(
+            &TokenRequest::new("USER_1", TokenType::Document),
+            integration_tests::soon(),
+        )
         .await
         .expect("201 with a token");
     assert_eq!(token.auth_token.len(), 40);
@@ -393,7 +399,10 @@ async fn the_simulator_answers_like_idenfys_token_api() {
 
     let wrong = IdenfyClient::new(IdenfyClientConfig::new(&simulator, "key", "wrong")).unwrap();
     match wrong
-        .create_token(&TokenRequest::new("USER_1", TokenType::Document))
+        .create_token(
+            &TokenRequest::new("USER_1", TokenType::Document),
+            integration_tests::soon(),
+        )
         .await
     {
         Err(IdenfyError::Unauthorized(upstream)) => {

@@ -37,6 +37,7 @@ macro_rules! on_both_stores {
 }
 
 mod additional_step;
+mod budgets;
 mod callback_events;
 mod callback_logs;
 mod callback_model;

@@ -40,7 +40,11 @@ async fn accepts_201_and_200() {
             ResponseTemplate::new(status).set_body_json(token_body()),
         )
         .await;
-        let token = stub.client().create_token(&request()).await.unwrap();
+        let token = stub
+            .client()
+            .create_token(&request(), integration_tests::soon())
+            .await
+            .unwrap();
         assert_eq!(token.auth_token, "TOKEN_XYZ789", "status {status}");
         assert_eq!(token.scan_ref, "scan-ref-document");
     }
@@ -61,7 +65,10 @@ async fn sends_basic_auth_and_idenfys_json_fields() {
         .expect(1)
         .mount(&stub.server)
         .await;
-    stub.client().create_token(&request()).await.unwrap();
+    stub.client()
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap();
     assert_eq!(
         stub.token_requests().await,
         vec![json!({
@@ -108,7 +115,11 @@ async fn each_refusal_is_a_distinct_error_carrying_idenfys_words() {
     for (response, kind, identifier, message) in cases {
         let stub = IdenfyStub::bare().await;
         answer(&stub, response).await;
-        let error = stub.client().create_token(&request()).await.unwrap_err();
+        let error = stub
+            .client()
+            .create_token(&request(), integration_tests::soon())
+            .await
+            .unwrap_err();
         assert_eq!(error.kind(), kind, "{error}");
         let upstream = error.upstream().expect("iDenfy's words kept");
         assert_eq!(upstream.identifier.as_deref(), identifier);
@@ -125,7 +136,11 @@ async fn each_refusal_is_a_distinct_error_carrying_idenfys_words() {
             .set_delay(Duration::from_secs(2)),
     )
     .await;
-    let error = stub.client().create_token(&request()).await.unwrap_err();
+    let error = stub
+        .client()
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap_err();
     assert!(matches!(error, IdenfyError::Timeout), "{error}");
     kinds.insert(error.kind());
     assert_eq!(kinds.len(), 7);
@@ -151,7 +166,11 @@ async fn a_429_with_retry_after_is_retried_after_waiting_then_succeeds() {
     )
     .await;
     let started = Instant::now();
-    let token = stub.client().create_token(&request()).await.unwrap();
+    let token = stub
+        .client()
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap();
     assert_eq!(token.scan_ref, "scan-ref-document");
     assert_eq!(stub.token_requests().await.len(), 2);
     assert!(
@@ -171,7 +190,11 @@ async fn a_400_is_sent_exactly_once() {
         ),
     )
     .await;
-    let error = stub.client().create_token(&request()).await.unwrap_err();
+    let error = stub
+        .client()
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap_err();
     assert!(matches!(error, IdenfyError::BadRequest(_)));
     assert_eq!(stub.token_requests().await.len(), 1);
 }
@@ -180,7 +203,11 @@ async fn a_400_is_sent_exactly_once() {
 async fn server_errors_are_retried_up_to_the_attempt_limit() {
     let stub = IdenfyStub::bare().await;
     answer(&stub, ResponseTemplate::new(503)).await;
-    let error = stub.client().create_token(&request()).await.unwrap_err();
+    let error = stub
+        .client()
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap_err();
     assert!(matches!(error, IdenfyError::ServerError(_)), "{error}");
     assert_eq!(stub.token_requests().await.len(), 3);
 }
@@ -200,7 +227,12 @@ async fn a_5xx_then_success_recovers() {
         ResponseTemplate::new(201).set_body_json(token_body()),
     )
     .await;
-    assert!(stub.client().create_token(&request()).await.is_ok());
+    assert!(
+        stub.client()
+            .create_token(&request(), integration_tests::soon())
+            .await
+            .is_ok()
+    );
     assert_eq!(stub.token_requests().await.len(), 2);
 }
 
@@ -213,7 +245,10 @@ async fn an_unreachable_idenfy_is_a_connection_error() {
     config.retry.base_backoff = Duration::from_millis(1);
     config.retry.max_backoff = Duration::from_millis(2);
     let client = shared::idenfy::IdenfyClient::new(config).unwrap();
-    let error = client.create_token(&request()).await.unwrap_err();
+    let error = client
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap_err();
     assert!(matches!(error, IdenfyError::Connection(_)), "{error}");
 }
 
@@ -223,7 +258,11 @@ async fn a_request_breaking_idenfys_limits_is_never_sent() {
     let mut bad = request();
     bad.external_ref = Some("x".repeat(41));
     bad.session_length = Some(7200);
-    let error = stub.client().create_token(&bad).await.unwrap_err();
+    let error = stub
+        .client()
+        .create_token(&bad, integration_tests::soon())
+        .await
+        .unwrap_err();
     match error {
         IdenfyError::InvalidRequest(problems) => assert_eq!(problems.len(), 2, "{problems:?}"),
         other => panic!("expected InvalidRequest, got {other}"),
@@ -239,7 +278,11 @@ async fn a_2xx_without_a_token_is_an_invalid_response() {
         ResponseTemplate::new(201).set_body_json(json!({"message": "ok"})),
     )
     .await;
-    let error = stub.client().create_token(&request()).await.unwrap_err();
+    let error = stub
+        .client()
+        .create_token(&request(), integration_tests::soon())
+        .await
+        .unwrap_err();
     assert!(matches!(error, IdenfyError::InvalidResponse(_)), "{error}");
 }
 

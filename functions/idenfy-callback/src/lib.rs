@@ -17,8 +17,29 @@ use shared::http_api::{
 use shared::idenfy::SignatureError;
 use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
 use shared::secret::runtime::{SecretError, Secrets};
+use shared::secret::secrets_manager::READ_TIMEOUT;
+use shared::store::dynamo::DynamoTimeouts;
 use shared::store::{ResultStore, StoreError};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// The store calls' bounds: a webhook makes at most two.
+pub const STORE_TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
+    connect: Duration::from_secs(1),
+    attempt: Duration::from_millis(1200),
+    operation: Duration::from_millis(2500),
+    max_attempts: 3,
+};
+
+/// The function's timeout, as the template sets it: below the 10 s iDenfy waits.
+pub const FUNCTION_TIMEOUT: Duration = Duration::from_secs(9);
+
+/// The most one webhook can take: two reads of the secret (the kept one expired, then the early
+/// re-read after a signature the kept keys refuse) and two store calls. Must fit
+/// [`FUNCTION_TIMEOUT`].
+pub const WORST_CASE: Duration = READ_TIMEOUT
+    .saturating_mul(2)
+    .saturating_add(STORE_TIMEOUTS.operation.saturating_mul(2));
 
 #[derive(Clone)]
 pub struct IdenfyCallback {

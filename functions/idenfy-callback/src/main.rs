@@ -2,22 +2,12 @@
 //! cold start. Without a signing key the function refuses to start (unless told it is a
 //! development setup).
 
-use idenfy_callback::IdenfyCallback;
+use idenfy_callback::{IdenfyCallback, STORE_TIMEOUTS};
 use lambda_http::{Error, run, service_fn};
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, INSECURE_FLAG, std_env};
 use shared::store::DynamoStore;
-use shared::store::dynamo::DynamoTimeouts;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Two store calls must fit well inside the 10 s iDenfy waits for an answer.
-const TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
-    connect: Duration::from_secs(1),
-    attempt: Duration::from_millis(1200),
-    operation: Duration::from_secs(3),
-    max_attempts: 3,
-};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -28,7 +18,7 @@ async fn main() -> Result<(), Error> {
             "{INSECURE_FLAG}=true: callbacks without signing keys are NOT signature-checked"
         );
     }
-    let store = DynamoStore::from_env(&config.table_name, TIMEOUTS).await;
+    let store = DynamoStore::from_env(&config.table_name, STORE_TIMEOUTS).await;
     let handler = &IdenfyCallback::compose(config, Arc::new(store), Arc::new(SystemClock));
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)

@@ -124,3 +124,17 @@ async fn a_store_outage_asks_idenfy_to_retry_with_an_opaque_body() {
     assert_eq!(body["requestId"], "req-7");
     assert!(!body.to_string().contains("trying to connect"), "{body}");
 }
+
+/// The time budget adds up: the worst webhook fits the function's timeout, which fits the 10 s
+/// iDenfy waits (the template tests check the template says the same timeout).
+#[test]
+fn the_worst_webhook_fits_the_timeout_inside_idenfys_ten_seconds() {
+    assert!(
+        crate::WORST_CASE < crate::FUNCTION_TIMEOUT,
+        "{:?}",
+        crate::WORST_CASE
+    );
+    assert!(crate::FUNCTION_TIMEOUT < std::time::Duration::from_secs(10));
+    // The store's own retries end inside its operation bound.
+    assert!(crate::STORE_TIMEOUTS.attempt * 2 <= crate::STORE_TIMEOUTS.operation);
+}

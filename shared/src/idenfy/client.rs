@@ -11,7 +11,7 @@ use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem,
 use async_trait::async_trait;
 use serde::Deserialize;
 use std::time::Duration;
-use tokio::time::Instant;
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct IdenfyClientConfig {
@@ -31,9 +31,10 @@ pub struct RetryPolicy {
     /// First backoff ceiling; doubles per attempt, capped by `max_backoff`. Full jitter.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    /// No attempt starts after this much time from the first: the caller's budget.
-    pub budget: Duration,
 }
+
+/// An attempt with less time than this left before the caller's deadline is not started.
+const SHORTEST_ATTEMPT: Duration = Duration::from_millis(500);
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -41,7 +42,6 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             base_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
-            budget: Duration::from_secs(10),
         }
     }
 }
@@ -125,7 +125,16 @@ impl IdenfyClient {
         })
     }
 
-    async fn attempt(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+    /// One try, cut at `answer_by` (or the configured request timeout, if sooner).
+    async fn attempt(
+        &self,
+        request: &TokenRequest,
+        answer_by: Instant,
+    ) -> Result<IssuedToken, IdenfyError> {
+        let time_left = answer_by.saturating_duration_since(Instant::now());
+        if time_left < SHORTEST_ATTEMPT {
+            return Err(IdenfyError::Timeout);
+        }
         let credentials = self
             .config
             .credentials
@@ -136,6 +145,7 @@ impl IdenfyClient {
             .http
             .post(&self.token_url)
             .basic_auth(&credentials.api_key, Some(credentials.api_secret.expose()))
+            .timeout(time_left.min(self.config.request_timeout))
             .json(request)
             .send()
             .await
@@ -204,16 +214,19 @@ fn transport_error(error: reqwest::Error) -> IdenfyError {
 
 impl IdenfyClient {
     /// `POST /api/v2/token`, checked against iDenfy's limits first, retried while the cause
-    /// may pass and the budget lasts.
-    pub async fn create_token(&self, request: &TokenRequest) -> Result<IssuedToken, IdenfyError> {
+    /// may pass; nothing runs past `answer_by`.
+    pub async fn create_token(
+        &self,
+        request: &TokenRequest,
+        answer_by: Instant,
+    ) -> Result<IssuedToken, IdenfyError> {
         request
             .check_limits()
             .map_err(IdenfyError::InvalidRequest)?;
         let policy = self.config.retry;
-        let deadline = Instant::now() + policy.budget;
         let mut attempt = 1;
         loop {
-            let error = match self.attempt(request).await {
+            let error = match self.attempt(request, answer_by).await {
                 Ok(token) => return Ok(token),
                 Err(error) => error,
             };
@@ -221,7 +234,7 @@ impl IdenfyClient {
                 return Err(error);
             }
             let delay = error.retry_after().unwrap_or_else(|| self.backoff(attempt));
-            if Instant::now() + delay >= deadline {
+            if Instant::now() + delay + SHORTEST_ATTEMPT > answer_by {
                 return Err(error);
             }
             tracing::warn!(
@@ -246,7 +259,7 @@ impl IdenfyClient {
 impl SessionIssuer for IdenfyClient {
     async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError> {
         let request = TokenRequest::for_session(order);
-        let token = self.create_token(&request).await?;
+        let token = self.create_token(&request, order.answer_by).await?;
         Ok(OpenedSession {
             url: self.redirect_url(&token.auth_token),
             scan_ref: token.scan_ref,

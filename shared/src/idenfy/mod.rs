@@ -18,7 +18,7 @@ pub mod webhook;
 
 use crate::pair::{ClientId, Role};
 use async_trait::async_trait;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use client::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials, RetryPolicy};
 pub use error::{IdenfyError, Upstream};
@@ -52,6 +52,9 @@ pub struct SessionOrder {
     pub documents: Option<Vec<String>>,
     /// The name of an upload step the session ends with (the permit, in additional-step mode).
     pub permit_upload_step: Option<String>,
+    /// No attempt to open it runs past this instant: the request's budget, less the final
+    /// write.
+    pub answer_by: Instant,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

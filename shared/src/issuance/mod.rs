@@ -11,7 +11,7 @@ use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{Claim, ClientId, Mode, Outcome, Pair, PreviousPair, Role, Session, new_id};
 use crate::store::{IssuanceStore, StoreError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use policy::{IssuancePolicy, PermitStepPolicy};
 pub use request::IssueRequest;
@@ -84,8 +84,24 @@ impl IssuanceService {
         &self.policy
     }
 
+    /// [`Self::issue_by`] with the policy's request budget from now.
     pub async fn issue(&self, request: &IssueRequest) -> Result<Issued, IssueError> {
+        self.issue_by(request, Instant::now() + self.policy.request_budget)
+            .await
+    }
+
+    /// Issues (or returns) the clientId's pair, all of it done by `deadline`: the token calls
+    /// stop [`IssuancePolicy::final_write_reserve`] before it, so the final write (or the
+    /// claim's release) still fits.
+    pub async fn issue_by(
+        &self,
+        request: &IssueRequest,
+        deadline: Instant,
+    ) -> Result<Issued, IssueError> {
         let now = self.clock.now();
+        let answer_by = deadline
+            .checked_sub(self.policy.final_write_reserve)
+            .unwrap_or(deadline);
         let client_id = &request.client_id;
         let stored = self.store.load(client_id).await?;
         let decision =
@@ -122,8 +138,8 @@ impl IssuanceService {
         }
 
         let minted = match request.mode {
-            Mode::TwoSessions => self.mint_chain(request, now).await,
-            Mode::AdditionalStep => self.mint_with_permit_step(request, now).await,
+            Mode::TwoSessions => self.mint_chain(request, now, answer_by).await,
+            Mode::AdditionalStep => self.mint_with_permit_step(request, now, answer_by).await,
         };
         let pair = match minted {
             Ok(pair) => pair,
@@ -231,16 +247,17 @@ impl IssuanceService {
         &self,
         request: &IssueRequest,
         now: Timestamp,
+        answer_by: Instant,
     ) -> Result<Pair, IdenfyError> {
         let pair_id = new_id();
         let policy = &self.policy;
-        let mut document = self.order(request, &pair_id, Role::Document);
+        let mut document = self.order(request, &pair_id, Role::Document, answer_by);
         document.finish = self.site_urls(request);
         document.start_within = policy.document_expiry();
         document.documents = Some(policy.documents.clone());
         let document = self.sessions.open_session(&document).await?;
 
-        let mut identity = self.order(request, &pair_id, Role::Identity);
+        let mut identity = self.order(request, &pair_id, Role::Identity, answer_by);
         identity.finish = FinishPages::all(&document.url);
         let identity = self.sessions.open_session(&identity).await?;
         Ok(self.pending_pair(pair_id, Mode::TwoSessions, identity, Some(document), now))
@@ -251,10 +268,11 @@ impl IssuanceService {
         &self,
         request: &IssueRequest,
         now: Timestamp,
+        answer_by: Instant,
     ) -> Result<Pair, IdenfyError> {
         let pair_id = new_id();
         let step = &self.policy.permit_step;
-        let mut identity = self.order(request, &pair_id, Role::Identity);
+        let mut identity = self.order(request, &pair_id, Role::Identity, answer_by);
         identity.finish = self.site_urls(request);
         identity.permit_upload_step = step.on_token.then(|| step.name.clone());
         let identity = self.sessions.open_session(&identity).await?;
@@ -308,7 +326,13 @@ impl IssuanceService {
 
     /// A session of the pair for the person in `request`: an identity session by default
     /// (valid for the token expiry), with the configured callback and session length.
-    fn order(&self, request: &IssueRequest, pair_id: &str, role: Role) -> SessionOrder {
+    fn order(
+        &self,
+        request: &IssueRequest,
+        pair_id: &str,
+        role: Role,
+        answer_by: Instant,
+    ) -> SessionOrder {
         SessionOrder {
             client_id: request.client_id.clone(),
             pair_id: pair_id.to_owned(),
@@ -321,6 +345,7 @@ impl IssuanceService {
             session_length: self.policy.session_length,
             documents: None,
             permit_upload_step: None,
+            answer_by,
         }
     }
 }

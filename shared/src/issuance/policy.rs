@@ -37,6 +37,12 @@ pub struct IssuancePolicy {
     pub permit_step: PermitStepPolicy,
     /// How a pair is decided, for one found final and undecided on read.
     pub verdict: VerdictPolicy,
+    /// A whole issuance — the store calls, both token calls with their retries, the final
+    /// write — when the caller gives no deadline of its own (the Lambda context does).
+    pub request_budget: Duration,
+    /// Kept back from the deadline for the final write (or the claim's release): the token
+    /// calls stop this long before it.
+    pub final_write_reserve: Duration,
 }
 
 /// The additional UPLOAD step that carries the permit in additional-step mode.

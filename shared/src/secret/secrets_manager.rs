@@ -6,7 +6,12 @@ use super::runtime::{SecretDocument, SecretError, SecretSource};
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use std::time::Duration;
 use tokio::sync::OnceCell;
+
+/// The longest a read of the secret may take, retries included: it sits in the time budget of
+/// every request that needs the secret (a webhook's answer to iDenfy among them).
+pub const READ_TIMEOUT: Duration = Duration::from_millis(1500);
 
 pub struct SecretsManager {
     secret_id: String,
@@ -33,7 +38,14 @@ impl SecretsManager {
     async fn client(&self) -> &Client {
         self.client
             .get_or_init(|| async {
-                let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+                let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
+                    .operation_timeout(READ_TIMEOUT)
+                    .build();
+                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .timeout_config(timeouts)
+                    .load()
+                    .await;
                 Client::new(&sdk)
             })
             .await
