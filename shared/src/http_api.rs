@@ -78,20 +78,23 @@ const ANSWER_MARGIN: std::time::Duration = std::time::Duration::from_millis(1000
 
 /// When the work for `request` must be done: the invocation's deadline (the function's timeout,
 /// from the Lambda context) less a margin for the answer — now, if that has passed; `None`
-/// without a context or a deadline in it.
+/// without a usable deadline (no context, or not a time: some emulators send a duration).
 pub fn deadline(request: &Request) -> Option<std::time::Instant> {
-    let deadline_ms = request
-        .lambda_context_ref()
-        .map(|context| context.deadline)
-        .filter(|ms| *ms > 0)?;
+    let deadline_ms = u128::from(request.lambda_context_ref()?.deadline);
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|since| since.as_millis())
         .unwrap_or_default();
-    let left_ms = u128::from(deadline_ms).saturating_sub(now_ms);
+    if deadline_ms + NOT_A_DEADLINE_MS < now_ms {
+        return None;
+    }
+    let left_ms = deadline_ms.saturating_sub(now_ms);
     let left = std::time::Duration::from_millis(u64::try_from(left_ms).unwrap_or(u64::MAX));
     Some(std::time::Instant::now() + left.saturating_sub(ANSWER_MARGIN))
 }
+
+/// A deadline further in the past than this is no deadline (an invocation that old was ended).
+const NOT_A_DEADLINE_MS: u128 = 60_000;
 
 /// A 5xx body: a stable code, a fixed message and the request id — never an SDK's or an
 /// upstream's text, which goes to the log.
@@ -154,4 +157,41 @@ pub fn secrets_failure(
         ),
         STORE_RETRY_AFTER,
     )
+}
+
+#[cfg(test)]
+mod deadline_tests {
+    use super::*;
+    use lambda_http::{Context, RequestExt};
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    fn with_deadline(deadline_ms: u64) -> Request {
+        let mut context = Context::default();
+        context.deadline = deadline_ms;
+        Request::new(Body::Empty).with_lambda_context(context)
+    }
+
+    fn now_ms() -> u64 {
+        let since = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    #[test]
+    fn the_invocations_deadline_less_the_answers_margin() {
+        let soon = deadline(&with_deadline(now_ms() + 10_000)).expect("a deadline");
+        let left = soon.saturating_duration_since(Instant::now());
+        assert!(
+            left > Duration::from_millis(8_500) && left <= Duration::from_secs(9),
+            "{left:?}"
+        );
+        // Passed a moment ago: nothing more may start.
+        let passed = deadline(&with_deadline(now_ms() - 1_000)).expect("a deadline");
+        assert!(passed <= Instant::now());
+        // No context, zero, or a duration where a time belongs (cargo lambda sends 600000).
+        assert!(deadline(&Request::new(Body::Empty)).is_none());
+        assert!(deadline(&with_deadline(0)).is_none());
+        assert!(deadline(&with_deadline(600_000)).is_none());
+    }
 }

@@ -18,6 +18,7 @@ pub mod http_api;
 pub mod idenfy;
 pub mod issuance;
 pub mod logging;
+pub mod metrics;
 pub mod notify;
 pub mod pair;
 pub mod secret;

@@ -225,5 +225,6 @@ pub mod callbacks;
 pub mod events;
 pub mod journeys;
 pub mod logs;
+pub mod metrics;
 pub mod stores;
 pub mod streams;

@@ -220,6 +220,22 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
     for value in crate::callback_logs::values_never_logged() {
         assert!(!logs.contains(&value), "{value:?} is in the TRACE logs");
     }
+    // The binary's counts, in CloudWatch's embedded metric format on its own lines.
+    let counted: Vec<Value> = logs
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line.trim()).ok())
+        .filter(|document| document.get("_aws").is_some())
+        .collect();
+    assert!(
+        counted.iter().any(|m| m["Verdicts"] == 1
+            && m["Outcome"] == "VERIFIED"
+            && m["Function"] == "idenfy-callback"),
+        "no Verdicts metric in the callback's output: {counted:?}"
+    );
+    assert!(
+        counted.iter().any(|m| m["RefusedSignatures"] == 1),
+        "{counted:?}"
+    );
     let _ = std::fs::remove_file(callback_log);
     let _ = std::fs::remove_file(issue_log);
     table.store.delete_table().await.unwrap();

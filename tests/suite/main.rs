@@ -50,6 +50,7 @@ mod issue_tokens_events;
 mod lambda_runtime;
 mod lifecycle;
 mod local_stack;
+mod metrics;
 mod notify;
 mod sam_local_env;
 mod secrets;

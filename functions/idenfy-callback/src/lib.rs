@@ -16,12 +16,16 @@ use shared::http_api::{
 };
 use shared::idenfy::SignatureError;
 use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
+use shared::metrics::{self, Metrics};
 use shared::secret::runtime::{SecretError, Secrets};
 use shared::secret::secrets_manager::READ_TIMEOUT;
 use shared::store::dynamo::DynamoTimeouts;
 use shared::store::{ResultStore, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The `Function` dimension of this function's metrics.
+const FUNCTION: &str = "idenfy-callback";
 
 /// The store calls' bounds: a webhook makes at most two.
 pub const STORE_TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
@@ -47,6 +51,7 @@ pub struct IdenfyCallback {
     /// The signing keys and the document-hash key, as of now.
     secrets: Secrets<CallbackSecrets>,
     max_body_bytes: usize,
+    metrics: Metrics,
 }
 
 impl IdenfyCallback {
@@ -59,7 +64,14 @@ impl IdenfyCallback {
             service,
             secrets,
             max_body_bytes,
+            metrics: Metrics::emf(FUNCTION),
         }
+    }
+
+    /// The same handler counting elsewhere (tests).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The handler as every composition builds it (the function's `main`, the local stack,
@@ -75,11 +87,44 @@ impl IdenfyCallback {
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         match self.receive(&request).await {
-            Ok(receipt) => json_response(StatusCode::OK, &receipt_body(&receipt)),
+            Ok(receipt) => {
+                self.count(&receipt);
+                json_response(StatusCode::OK, &receipt_body(&receipt))
+            }
             Err(error) => {
                 error.log();
+                match &error {
+                    CallbackError::Signature(_) => self.metrics.count(metrics::REFUSED_SIGNATURES),
+                    CallbackError::Store(_) => self.metrics.count(metrics::STORE_ERRORS),
+                    CallbackError::Secrets(_) => self.metrics.count(metrics::SECRET_ERRORS),
+                    _ => {}
+                }
                 error.into_response(&http_api::request_id(&request))
             }
+        }
+    }
+
+    fn count(&self, receipt: &Receipt) {
+        match receipt {
+            Receipt::Stored {
+                decided: Some(verdict),
+                ..
+            }
+            | Receipt::Unchanged {
+                decided: Some(verdict),
+                ..
+            } => {
+                self.metrics
+                    .count_by(metrics::VERDICTS, "Outcome", verdict.outcome.as_str());
+                if verdict.version > 1 {
+                    self.metrics.count(metrics::REVISIONS);
+                }
+            }
+            Receipt::Ignored(because) => {
+                self.metrics
+                    .count_by(metrics::IGNORED_WEBHOOKS, "Reason", because.code());
+            }
+            _ => {}
         }
     }
 

@@ -12,8 +12,9 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::Clock;
 use shared::config::IssueTokensConfig;
 use shared::http_api::{self, json_response};
-use shared::idenfy::SessionIssuer;
-use shared::issuance::IssuanceService;
+use shared::idenfy::{IdenfyError, SessionIssuer};
+use shared::issuance::{IssuanceService, IssueError};
+use shared::metrics::{self, Metrics};
 use shared::pair::ClientId;
 use shared::store::IssuanceStore;
 use std::sync::Arc;
@@ -24,9 +25,13 @@ pub use request::{FieldError, parse_issue_request};
 /// Larger issuance bodies are refused unread (a valid one is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// The `Function` dimension of this function's metrics.
+const FUNCTION: &str = "issue-tokens";
+
 #[derive(Clone)]
 pub struct IssueTokens {
     service: IssuanceService,
+    metrics: Metrics,
 }
 
 enum Route {
@@ -36,7 +41,16 @@ enum Route {
 
 impl IssueTokens {
     pub fn new(service: IssuanceService) -> Self {
-        Self { service }
+        Self {
+            service,
+            metrics: Metrics::emf(FUNCTION),
+        }
+    }
+
+    /// The same handler counting elsewhere (tests).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The handler as every composition builds it (the function's `main`, the local stack,
@@ -52,8 +66,36 @@ impl IssueTokens {
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         match self.dispatch(&request).await {
-            Ok(response) => response,
-            Err(error) => error.into_response(&http_api::request_id(&request)),
+            Ok(response) => {
+                if response.status() == StatusCode::CREATED {
+                    self.metrics.count(metrics::PAIRS_ISSUED);
+                }
+                response
+            }
+            Err(error) => {
+                self.count(&error);
+                error.into_response(&http_api::request_id(&request))
+            }
+        }
+    }
+
+    fn count(&self, error: &ApiError) {
+        match error {
+            ApiError::Issue(IssueError::Upstream(IdenfyError::Credentials(_))) => {
+                self.metrics.count(metrics::SECRET_ERRORS);
+            }
+            ApiError::Issue(IssueError::Upstream(upstream)) => {
+                let identifier = upstream
+                    .upstream()
+                    .and_then(|u| u.identifier.as_deref())
+                    .unwrap_or(upstream.kind());
+                self.metrics
+                    .count_by(metrics::IDENFY_ERRORS, "Identifier", identifier);
+            }
+            ApiError::Store(_) | ApiError::Issue(IssueError::Store(_)) => {
+                self.metrics.count(metrics::STORE_ERRORS);
+            }
+            _ => {}
         }
     }
 

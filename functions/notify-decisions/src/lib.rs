@@ -16,14 +16,19 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use event_bus::EventBus;
 use shared::clock::Clock;
 use shared::config::NotifyConfig;
+use shared::metrics::{self, Metrics};
 use shared::notify::{DecisionSink, Notification, decision_change};
 use shared::pair::PairRecord;
 use site::SiteWebhook;
 use std::sync::Arc;
 
+/// The `Function` dimension of this function's metrics.
+const FUNCTION: &str = "notify-decisions";
+
 #[derive(Clone)]
 pub struct NotifyDecisions {
     sinks: Vec<Arc<dyn DecisionSink>>,
+    metrics: Metrics,
 }
 
 /// Why a record was not done with.
@@ -41,7 +46,16 @@ pub enum RecordError {
 
 impl NotifyDecisions {
     pub fn new(sinks: Vec<Arc<dyn DecisionSink>>) -> Self {
-        Self { sinks }
+        Self {
+            sinks,
+            metrics: Metrics::emf(FUNCTION),
+        }
+    }
+
+    /// The same handler counting elsewhere (tests).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The handler as every composition builds it (the function's `main`, the local stack,
@@ -70,6 +84,12 @@ impl NotifyDecisions {
             let sequence = record.change.sequence_number.clone();
             if let Err(error) = self.notify(record).await {
                 tracing::warn!(event_id = record.event_id, %error, "record not done: retried from here");
+                let sink = match &error {
+                    RecordError::Undelivered { sink, .. } => sink,
+                    RecordError::Unreadable => "image",
+                };
+                self.metrics
+                    .count_by(metrics::NOTIFICATION_FAILURES, "Sink", sink);
                 let mut failure = DynamoDbBatchItemFailure::default();
                 failure.item_identifier = sequence;
                 response.batch_item_failures.push(failure);
@@ -98,6 +118,7 @@ impl NotifyDecisions {
                     error,
                 })?;
         }
+        self.metrics.count(metrics::NOTIFICATIONS);
         tracing::info!(
             client_id = %notification.client_id,
             webhook_id = notification.id,

@@ -35,6 +35,18 @@ pub enum Outcome {
     Incomplete,
 }
 
+impl Outcome {
+    /// The wire name (as serialized).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Verified => "VERIFIED",
+            Outcome::RequiresReview => "REQUIRES_REVIEW",
+            Outcome::Rejected => "REJECTED",
+            Outcome::Incomplete => "INCOMPLETE",
+        }
+    }
+}
+
 /// Why a pair was not simply verified; machine-readable for the site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -1,0 +1,146 @@
+//! Counters for CloudWatch in its embedded metric format (EMF): one JSON line per count on
+//! stdout, which Lambda's log stream carries and CloudWatch turns into metrics — no SDK, no
+//! network call. Dimensions are codes (outcomes, reasons, error kinds), never request data.
+
+use serde_json::{Map, Value, json};
+use std::io::Write;
+use std::sync::Arc;
+
+/// The CloudWatch namespace of every metric.
+pub const NAMESPACE: &str = "idenfy-pair";
+
+/// A verdict recorded (dimension `Outcome`).
+pub const VERDICTS: &str = "Verdicts";
+/// A verdict that replaced an earlier one after iDenfy revised a result.
+pub const REVISIONS: &str = "Revisions";
+/// A webhook whose signature no key accepts.
+pub const REFUSED_SIGNATURES: &str = "RefusedSignatures";
+/// A signed webhook knowingly ignored (dimension `Reason`).
+pub const IGNORED_WEBHOOKS: &str = "IgnoredWebhooks";
+/// A store call that failed.
+pub const STORE_ERRORS: &str = "StoreErrors";
+/// The stack's secret could not be read.
+pub const SECRET_ERRORS: &str = "SecretErrors";
+/// A token request iDenfy refused or failed (dimension `Identifier`: iDenfy's, else the kind).
+pub const IDENFY_ERRORS: &str = "IdenfyErrors";
+/// A new pair issued.
+pub const PAIRS_ISSUED: &str = "PairsIssued";
+/// A decision delivered to every sink.
+pub const NOTIFICATIONS: &str = "Notifications";
+/// A stream record left for Lambda's retry (dimension `Sink`).
+pub const NOTIFICATION_FAILURES: &str = "NotificationFailures";
+
+/// Where counts go: EMF on stdout in the functions, a list in tests.
+pub trait MetricSink: Send + Sync {
+    fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>);
+}
+
+/// A function's counters.
+#[derive(Clone)]
+pub struct Metrics {
+    function: &'static str,
+    sink: Arc<dyn MetricSink>,
+}
+
+impl Metrics {
+    /// EMF lines on stdout, each with the dimension `Function`.
+    pub fn emf(function: &'static str) -> Self {
+        Self::with_sink(function, Arc::new(EmfStdout))
+    }
+
+    pub fn with_sink(function: &'static str, sink: Arc<dyn MetricSink>) -> Self {
+        Self { function, sink }
+    }
+
+    pub fn count(&self, name: &'static str) {
+        self.sink.count(self.function, name, None);
+    }
+
+    pub fn count_by(&self, name: &'static str, dimension: &str, value: &str) {
+        self.sink
+            .count(self.function, name, Some((dimension, value)));
+    }
+}
+
+struct EmfStdout;
+
+impl MetricSink for EmfStdout {
+    fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>) {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|since| since.as_millis())
+            .unwrap_or_default();
+        let line = emf_line(function, name, dimension, now_ms);
+        // One write per line: Lambda takes each stdout line as one log event.
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}
+
+/// One count as an EMF document.
+pub fn emf_line(
+    function: &str,
+    name: &str,
+    dimension: Option<(&str, &str)>,
+    timestamp_ms: u128,
+) -> Value {
+    let mut dimensions = vec!["Function"];
+    let mut document = Map::new();
+    document.insert("Function".into(), json!(function));
+    if let Some((key, value)) = dimension {
+        dimensions.push(key);
+        document.insert(key.into(), json!(value));
+    }
+    document.insert(name.into(), json!(1));
+    document.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": u64::try_from(timestamp_ms).unwrap_or(u64::MAX),
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [dimensions],
+                "Metrics": [{"Name": name, "Unit": "Count"}],
+            }],
+        }),
+    );
+    Value::Object(document)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_is_an_emf_document_cloudwatch_can_read() {
+        let line = emf_line(
+            "idenfy-callback",
+            VERDICTS,
+            Some(("Outcome", "VERIFIED")),
+            1_795_704_197_000,
+        );
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(line["_aws"]["Timestamp"], 1_795_704_197_000u64);
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        assert_eq!(directive["Dimensions"], json!([["Function", "Outcome"]]));
+        assert_eq!(
+            directive["Metrics"],
+            json!([{"Name": "Verdicts", "Unit": "Count"}])
+        );
+        // Every dimension and metric named in the directive is a member of the document.
+        assert_eq!(line["Function"], "idenfy-callback");
+        assert_eq!(line["Outcome"], "VERIFIED");
+        assert_eq!(line["Verdicts"], 1);
+        for outcome in [
+            crate::pair::Outcome::Verified,
+            crate::pair::Outcome::RequiresReview,
+            crate::pair::Outcome::Rejected,
+            crate::pair::Outcome::Incomplete,
+        ] {
+            assert_eq!(json!(outcome), json!(outcome.as_str()));
+        }
+        let plain = emf_line("issue-tokens", PAIRS_ISSUED, None, 0);
+        assert_eq!(
+            plain["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Function"]])
+        );
+    }
+}

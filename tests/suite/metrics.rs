@@ -1,0 +1,160 @@
+//! Each function counts what an operator watches — verdicts by outcome, revisions, refused
+//! signatures, ignored webhooks, store and iDenfy errors, notification failures — through the
+//! same code that writes CloudWatch's embedded metric format in the functions.
+
+use crate::callback_events::event;
+use integration_tests::IdenfyStub;
+use integration_tests::callbacks::{
+    call, callback_clock, callback_secrets, callback_service, events_record,
+};
+use integration_tests::metrics::Recorded;
+use integration_tests::stores::{Fault, FaultyStore};
+use shared::store::{Expected, MemoryStore, SeedStore};
+use std::sync::Arc;
+use wiremock::matchers::method;
+use wiremock::{Mock, ResponseTemplate};
+
+async fn callback(metrics: shared::metrics::Metrics) -> idenfy_callback::IdenfyCallback {
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    idenfy_callback::IdenfyCallback::new(
+        callback_service(store, callback_clock()),
+        callback_secrets(),
+        512 * 1024,
+    )
+    .with_metrics(metrics)
+}
+
+#[tokio::test]
+async fn the_callback_counts_verdicts_revisions_refusals_and_ignored_webhooks() {
+    let (recorded, metrics) = Recorded::start("idenfy-callback");
+    let handler = callback(metrics).await;
+    for name in [
+        "identity-final",
+        "document-final",
+        "identity-revised-denied",
+        "bad-signature",
+        "not-a-result",
+        "unknown-scan-ref",
+    ] {
+        call(&handler, event(name)).await;
+    }
+    assert_eq!(
+        recorded.names(),
+        vec![
+            "Verdicts:Outcome=VERIFIED",
+            "Verdicts:Outcome=REJECTED",
+            "Revisions",
+            "RefusedSignatures",
+            "IgnoredWebhooks:Reason=NO_CLIENT_ID",
+            "IgnoredWebhooks:Reason=SCAN_REF_NOT_IN_PAIR",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_store_outage_is_counted() {
+    let (recorded, metrics) = Recorded::start("idenfy-callback");
+    let memory = Arc::new(MemoryStore::new());
+    memory
+        .save(&events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    let store = Arc::new(FaultyStore::new(memory, vec![Fault::FailBefore]));
+    let handler = idenfy_callback::IdenfyCallback::new(
+        callback_service(store, callback_clock()),
+        callback_secrets(),
+        512 * 1024,
+    )
+    .with_metrics(metrics);
+    let (status, _) = call(&handler, event("identity-final")).await;
+    assert_eq!(status, 503);
+    assert_eq!(recorded.names(), vec!["StoreErrors"]);
+}
+
+#[tokio::test]
+async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
+    let stub = IdenfyStub::bare().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            serde_json::json!({"identifier": "UNAUTHORIZED", "message": "bad credentials"}),
+        ))
+        .up_to_n_times(1)
+        .mount(&stub.server)
+        .await;
+    stub.mount_minting().await;
+    let (recorded, metrics) = Recorded::start("issue-tokens");
+    let config = integration_tests::issue_tokens_config(&stub.uri());
+    let handler = issue_tokens::IssueTokens::compose(
+        config,
+        Arc::new(MemoryStore::new()),
+        Arc::new(stub.client()),
+        Arc::new(shared::clock::ManualClock::at(integration_tests::T0)),
+    )
+    .with_metrics(metrics);
+    let issue = || {
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("https://api.example.com/verifications")
+            .header("content-type", "application/json")
+            .body(lambda_http::Body::from(r#"{"clientId": "USER_METRICS"}"#))
+            .expect("a request")
+    };
+    assert_eq!(handler.handle(issue()).await.status().as_u16(), 502);
+    assert_eq!(handler.handle(issue()).await.status().as_u16(), 201);
+    assert_eq!(
+        recorded.names(),
+        vec!["IdenfyErrors:Identifier=UNAUTHORIZED", "PairsIssued"]
+    );
+}
+
+#[tokio::test]
+async fn the_notifier_counts_deliveries_and_failures_by_sink() {
+    use notify_decisions::NotifyDecisions;
+    use notify_decisions::site::SiteWebhook;
+    use shared::notify::SiteWebhookConfig;
+    use shared::notify::standard_webhooks::WebhookSecrets;
+    use shared::secret::runtime::Secrets;
+    let server = wiremock::MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let site = SiteWebhook::new(
+        SiteWebhookConfig {
+            url: format!("{}/hooks", server.uri()),
+            secrets: Secrets::fixed(
+                WebhookSecrets::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("a secret"),
+            ),
+            timeout: std::time::Duration::from_secs(5),
+        },
+        Arc::new(shared::clock::SystemClock),
+    )
+    .expect("a client");
+    let (recorded, metrics) = Recorded::start("notify-decisions");
+    let notifier = NotifyDecisions::new(vec![Arc::new(site)]).with_metrics(metrics);
+    let text = integration_tests::events::text("notify-decisions", "decided");
+    let event: aws_lambda_events::event::dynamodb::Event =
+        serde_json::from_str(&text).expect("a stream event");
+    assert_eq!(
+        notifier
+            .handle(event.clone())
+            .await
+            .batch_item_failures
+            .len(),
+        1
+    );
+    assert!(notifier.handle(event).await.batch_item_failures.is_empty());
+    assert_eq!(
+        recorded.names(),
+        vec!["NotificationFailures:Sink=site", "Notifications"]
+    );
+}
