@@ -3,18 +3,17 @@
 use shared::metrics::{MetricSink, Metrics};
 use std::sync::{Arc, Mutex};
 
-/// (function, metric, dimension) of each count, in order.
+/// Each count, as `metric` or `metric:dimension=value`, in order.
 #[derive(Default)]
-pub struct Recorded(Mutex<Vec<(String, String, Option<(String, String)>)>>);
+pub struct Recorded(Mutex<Vec<String>>);
 
 impl MetricSink for Recorded {
-    fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>) {
+    fn count(&self, _function: &'static str, name: &'static str, dimension: Option<(&str, &str)>) {
         if let Ok(mut counts) = self.0.lock() {
-            counts.push((
-                function.to_owned(),
-                name.to_owned(),
-                dimension.map(|(k, v)| (k.to_owned(), v.to_owned())),
-            ));
+            counts.push(match dimension {
+                Some((key, value)) => format!("{name}:{key}={value}"),
+                None => name.to_owned(),
+            });
         }
     }
 }
@@ -27,19 +26,10 @@ impl Recorded {
         (recorded, metrics)
     }
 
-    /// `metric` or `metric:dimension value` for each count.
     pub fn names(&self) -> Vec<String> {
         self.0
             .lock()
-            .map(|counts| {
-                counts
-                    .iter()
-                    .map(|(_, name, dimension)| match dimension {
-                        Some((key, value)) => format!("{name}:{key}={value}"),
-                        None => name.clone(),
-                    })
-                    .collect()
-            })
+            .map(|counts| counts.clone())
             .unwrap_or_default()
     }
 }
