@@ -125,6 +125,21 @@ pub fn hasher() -> DocumentHasher {
     DocumentHasher::new(TEST_DOCUMENT_HASH_KEY.as_bytes()).expect("usable key")
 }
 
+/// The callback handler over a memory store holding the sample events' pair.
+pub async fn seeded_callback(secrets: Secrets<CallbackSecrets>) -> idenfy_callback::IdenfyCallback {
+    use shared::store::{Expected, MemoryStore, SeedStore};
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    idenfy_callback::IdenfyCallback::new(
+        callback_service(store, callback_clock()),
+        secrets,
+        512 * 1024,
+    )
+}
+
 /// The test keys as the callback holds them.
 pub fn callback_secrets() -> Secrets<CallbackSecrets> {
     Secrets::fixed(CallbackSecrets {

@@ -159,32 +159,25 @@ impl IdenfyStub {
         IdenfyClient::new(config).expect("building the iDenfy client")
     }
 
+    /// The token requests received, in order.
+    async fn token_calls(&self) -> Vec<wiremock::Request> {
+        let mut received = self.server.received_requests().await.unwrap_or_default();
+        received.retain(|r| r.url.path() == "/api/v2/token");
+        received
+    }
+
     /// The Authorization header of each token request received, in order.
     pub async fn authorizations(&self) -> Vec<String> {
-        self.server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .filter(|r| r.url.path() == "/api/v2/token")
-            .filter_map(|r| {
-                r.headers
-                    .get("authorization")?
-                    .to_str()
-                    .ok()
-                    .map(str::to_owned)
-            })
-            .collect()
+        let header =
+            |r: &wiremock::Request| Some(r.headers.get("authorization")?.to_str().ok()?.to_owned());
+        self.token_calls().await.iter().filter_map(header).collect()
     }
 
     /// Bodies of the token requests received, in order.
     pub async fn token_requests(&self) -> Vec<Value> {
-        self.server
-            .received_requests()
+        self.token_calls()
             .await
-            .unwrap_or_default()
             .iter()
-            .filter(|r| r.url.path() == "/api/v2/token")
             .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
             .collect()
     }

@@ -15,16 +15,20 @@ use shared::store::{Expected, MemoryStore, SeedStore};
 use std::sync::Arc;
 use tracing::Level;
 
+/// Every sample webhook event, parsed.
+fn sample_events() -> Vec<Value> {
+    event_names()
+        .iter()
+        .map(|name| {
+            serde_json::from_str(&integration_tests::events::text("idenfy-callback", name)).unwrap()
+        })
+        .collect()
+}
+
 /// Names, dates of birth and document numbers in every sample event's body.
 fn personal_values() -> Vec<String> {
     let mut values = Vec::new();
-    for name in event_names() {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(format!("../events/idenfy-callback/{name}.json")),
-        )
-        .unwrap();
-        let event: Value = serde_json::from_str(&text).unwrap();
+    for event in sample_events() {
         let body = event["body"].as_str().unwrap();
         let body = if event["isBase64Encoded"] == true {
             continue; // the same payload as its plain twin
@@ -54,13 +58,7 @@ fn personal_values() -> Vec<String> {
 /// signatures of every sample webhook.
 pub fn values_never_logged() -> Vec<String> {
     let mut values = personal_values();
-    for name in event_names() {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(format!("../events/idenfy-callback/{name}.json")),
-        )
-        .unwrap();
-        let event: Value = serde_json::from_str(&text).unwrap();
+    for event in sample_events() {
         if let Some(signature) = event["headers"]["idenfy-signature"].as_str() {
             values.push(signature.to_owned());
         }

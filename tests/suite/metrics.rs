@@ -5,7 +5,7 @@
 use crate::callback_events::event;
 use integration_tests::IdenfyStub;
 use integration_tests::callbacks::{
-    call, callback_clock, callback_secrets, callback_service, events_record,
+    call, callback_clock, callback_secrets, callback_service, events_record, seeded_callback,
 };
 use integration_tests::metrics::Recorded;
 use integration_tests::stores::{Fault, FaultyStore};
@@ -14,24 +14,12 @@ use std::sync::Arc;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
 
-async fn callback(metrics: shared::metrics::Metrics) -> idenfy_callback::IdenfyCallback {
-    let store = Arc::new(MemoryStore::new());
-    store
-        .save(&events_record(), Expected::Absent)
-        .await
-        .expect("seeded");
-    idenfy_callback::IdenfyCallback::new(
-        callback_service(store, callback_clock()),
-        callback_secrets(),
-        512 * 1024,
-    )
-    .with_metrics(metrics)
-}
-
 #[tokio::test]
 async fn the_callback_counts_verdicts_revisions_refusals_and_ignored_webhooks() {
     let (recorded, metrics) = Recorded::start("idenfy-callback");
-    let handler = callback(metrics).await;
+    let handler = seeded_callback(callback_secrets())
+        .await
+        .with_metrics(metrics);
     for name in [
         "identity-final",
         "document-final",

@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use integration_tests::callbacks::{
-    EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, TEST_DOCUMENT_HASH_KEY, call, callback_clock,
-    callback_service, events_record, payload, request, sample_id_card,
+    EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, TEST_DOCUMENT_HASH_KEY, call, payload, request,
+    sample_id_card, seeded_callback,
 };
 use integration_tests::{IdenfyStub, T0, service};
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ use shared::idenfy::signature::sign;
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials};
 use shared::secret::runtime::{SecretDocument, SecretError, SecretSource, Secrets};
 use shared::secret::secrets_manager::SecretsManager;
-use shared::store::{Expected, MemoryStore, SeedStore};
+use shared::store::MemoryStore;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -77,19 +77,6 @@ fn counted(name: &str, client: &aws_sdk_secretsmanager::Client) -> Arc<Counted> 
     })
 }
 
-async fn callback_with(secrets: Secrets<CallbackSecrets>) -> idenfy_callback::IdenfyCallback {
-    let store = Arc::new(MemoryStore::new());
-    store
-        .save(&events_record(), Expected::Absent)
-        .await
-        .expect("seeded");
-    idenfy_callback::IdenfyCallback::new(
-        callback_service(store, callback_clock()),
-        secrets,
-        512 * 1024,
-    )
-}
-
 fn webhook(key: &str) -> lambda_http::Request {
     let body = payload(
         EVENTS_CLIENT_ID,
@@ -115,7 +102,7 @@ async fn a_rotated_signing_key_is_accepted_after_one_early_read() {
     .await;
     let source = counted(&name, &client);
     // Kept an hour: only a failed signature makes it read again early.
-    let handler = callback_with(Secrets::kept_with_refresh_interval(
+    let handler = seeded_callback(Secrets::kept_with_refresh_interval(
         source.clone(),
         CallbackSecrets::read,
         Duration::from_secs(3600),
@@ -158,7 +145,7 @@ async fn forged_signatures_cost_at_most_one_read_per_interval() {
     )
     .await;
     let source = counted(&name, &client);
-    let handler = callback_with(Secrets::kept(
+    let handler = seeded_callback(Secrets::kept(
         source.clone(),
         CallbackSecrets::read,
         Duration::from_secs(3600),
@@ -176,7 +163,7 @@ async fn forged_signatures_cost_at_most_one_read_per_interval() {
 async fn an_unreadable_secret_is_a_503_the_sender_retries_without_details() {
     let client = moto_secrets().await;
     let source = counted("idenfy-pair/never-created", &client);
-    let handler = callback_with(Secrets::kept(
+    let handler = seeded_callback(Secrets::kept(
         source.clone(),
         CallbackSecrets::read,
         Duration::from_secs(3600),
@@ -187,7 +174,7 @@ async fn an_unreadable_secret_is_a_503_the_sender_retries_without_details() {
     assert_eq!(answer["code"], "SECRETS_UNAVAILABLE");
     assert!(!answer.to_string().contains("never-created"), "{answer}");
     let name = secret(&client, &json!({"signingKeys": "k"})).await;
-    let handler = callback_with(Secrets::kept(
+    let handler = seeded_callback(Secrets::kept(
         counted(&name, &client),
         CallbackSecrets::read,
         Duration::from_secs(3600),
