@@ -19,6 +19,7 @@ use receiver::Receiver;
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
 use shared::idenfy::IdenfyClient;
+use shared::metrics::Metrics;
 use shared::notify::standard_webhooks::WebhookSecrets;
 use shared::secret::Secret;
 use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
@@ -269,7 +270,8 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
     // The notifier, fed as the table's stream feeds it in AWS.
     let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
         .await
-        .map_err(|e| StartError::Config(e.to_string()))?;
+        .map_err(|e| StartError::Config(e.to_string()))?
+        .with_metrics(Metrics::emf_on_stderr("notify-decisions"));
     let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
         match &config.store {
             StoreChoice::Memory => {
@@ -300,13 +302,16 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .map_err(|e| StartError::Config(e.to_string()))?;
 
     let state = AppState {
+        // The functions' metrics go with the logs: stdout holds only the URL line.
         issue_tokens: IssueTokens::compose(
             issue_config,
             issuance_store,
             Arc::new(sessions),
             Arc::new(SystemClock),
-        ),
-        callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock)),
+        )
+        .with_metrics(Metrics::emf_on_stderr("issue-tokens")),
+        callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock))
+            .with_metrics(Metrics::emf_on_stderr("idenfy-callback")),
         site_origin: site_origin.clone(),
         simulator_url: simulator_url.clone(),
         receiver,

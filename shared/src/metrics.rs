@@ -45,7 +45,12 @@ pub struct Metrics {
 impl Metrics {
     /// EMF lines on stdout, each with the dimension `Function`.
     pub fn emf(function: &'static str) -> Self {
-        Self::with_sink(function, Arc::new(EmfStdout))
+        Self::with_sink(function, Arc::new(Emf { stderr: false }))
+    }
+
+    /// The same lines on stderr (the local stack keeps stdout for its URL line).
+    pub fn emf_on_stderr(function: &'static str) -> Self {
+        Self::with_sink(function, Arc::new(Emf { stderr: true }))
     }
 
     pub fn with_sink(function: &'static str, sink: Arc<dyn MetricSink>) -> Self {
@@ -62,9 +67,11 @@ impl Metrics {
     }
 }
 
-struct EmfStdout;
+struct Emf {
+    stderr: bool,
+}
 
-impl MetricSink for EmfStdout {
+impl MetricSink for Emf {
     fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>) {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -72,7 +79,11 @@ impl MetricSink for EmfStdout {
             .unwrap_or_default();
         let line = emf_line(function, name, dimension, now_ms);
         // One write per line: Lambda takes each stdout line as one log event.
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        let _ = if self.stderr {
+            writeln!(std::io::stderr().lock(), "{line}")
+        } else {
+            writeln!(std::io::stdout().lock(), "{line}")
+        };
     }
 }
 
