@@ -28,18 +28,6 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The in-process handlers count into nothing: the bench's stdout is its report, and one EMF
-/// line per callback would bury it (the functions run as processes keep theirs).
-struct Uncounted;
-
-impl shared::metrics::MetricSink for Uncounted {
-    fn count(&self, _: &'static str, _: &'static str, _: Option<(&str, &str)>) {}
-}
-
-fn uncounted(function: &'static str) -> shared::metrics::Metrics {
-    shared::metrics::Metrics::with_sink(function, Arc::new(Uncounted))
-}
-
 /// Runs of the embedded-store load; the median one is reported.
 const EMBEDDED_RUNS: usize = 5;
 

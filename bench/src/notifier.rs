@@ -56,8 +56,7 @@ pub async fn per_record(site_url: &str, iterations: usize) -> Result<Value, Stri
         timeout: Duration::from_secs(5),
     };
     let site = SiteWebhook::new(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
-    let handler = NotifyDecisions::new(vec![Arc::new(site)])
-        .with_metrics(crate::uncounted("notify-decisions"));
+    let handler = NotifyDecisions::new(vec![Arc::new(site)]);
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();

@@ -271,7 +271,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
     let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
         .await
         .map_err(|e| StartError::Config(e.to_string()))?
-        .with_metrics(Metrics::emf_on_stderr("notify-decisions"));
+        .with_metrics(Metrics::emf_on_stderr(notify_decisions::FUNCTION));
     let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
         match &config.store {
             StoreChoice::Memory => {
@@ -309,9 +309,9 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             Arc::new(sessions),
             Arc::new(SystemClock),
         )
-        .with_metrics(Metrics::emf_on_stderr("issue-tokens")),
+        .with_metrics(Metrics::emf_on_stderr(issue_tokens::FUNCTION)),
         callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock))
-            .with_metrics(Metrics::emf_on_stderr("idenfy-callback")),
+            .with_metrics(Metrics::emf_on_stderr(idenfy_callback::FUNCTION)),
         site_origin: site_origin.clone(),
         simulator_url: simulator_url.clone(),
         receiver,

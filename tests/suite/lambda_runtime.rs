@@ -236,6 +236,12 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
         counted.iter().any(|m| m["RefusedSignatures"] == 1),
         "{counted:?}"
     );
+    assert!(
+        counted
+            .iter()
+            .any(|m| m["PairsIssued"] == 1 && m["Function"] == "issue-tokens"),
+        "{counted:?}"
+    );
     let _ = std::fs::remove_file(callback_log);
     let _ = std::fs::remove_file(issue_log);
     table.store.delete_table().await.unwrap();
@@ -301,4 +307,13 @@ async fn the_notifier_through_cargo_lambda_with_the_sample_stream_events() {
             "msg_5f0c2b9e4a7d13c8e6b1f2a0_v2"
         ]
     );
+    // The binary counts each delivery (EMF, from its main).
+    let output = std::fs::read_to_string(&log).unwrap_or_default();
+    let delivered = output
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line.trim()).ok())
+        .filter(|m| m["Notifications"] == 1 && m["Function"] == "notify-decisions")
+        .count();
+    assert_eq!(delivered, 2, "{output}");
+    let _ = std::fs::remove_file(log);
 }

@@ -217,14 +217,11 @@ pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<
     let deliveries = schedule.deliveries.clone();
     let callbacks = deliveries.len();
     let counting = Arc::new(CountingStore::new(store.clone()));
-    let handler = Arc::new(
-        idenfy_callback::IdenfyCallback::new(
-            callback_service(counting.clone(), callback_clock()),
-            callback_secrets(),
-            512 * 1024,
-        )
-        .with_metrics(crate::uncounted("idenfy-callback")),
-    );
+    let handler = Arc::new(idenfy_callback::IdenfyCallback::new(
+        callback_service(counting.clone(), callback_clock()),
+        callback_secrets(),
+        512 * 1024,
+    ));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(callbacks)));
     let failures = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();

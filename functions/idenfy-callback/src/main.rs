@@ -2,10 +2,11 @@
 //! cold start. Without a signing key the function refuses to start (unless told it is a
 //! development setup).
 
-use idenfy_callback::{IdenfyCallback, STORE_TIMEOUTS};
+use idenfy_callback::{FUNCTION, IdenfyCallback, STORE_TIMEOUTS};
 use lambda_http::{Error, run, service_fn};
 use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, INSECURE_FLAG, std_env};
+use shared::metrics::Metrics;
 use shared::store::DynamoStore;
 use std::sync::Arc;
 
@@ -19,7 +20,8 @@ async fn main() -> Result<(), Error> {
         );
     }
     let store = DynamoStore::from_env(&config.table_name, STORE_TIMEOUTS).await;
-    let handler = &IdenfyCallback::compose(config, Arc::new(store), Arc::new(SystemClock));
+    let handler = &IdenfyCallback::compose(config, Arc::new(store), Arc::new(SystemClock))
+        .with_metrics(Metrics::emf(FUNCTION));
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)
     }))

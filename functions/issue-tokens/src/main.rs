@@ -1,10 +1,11 @@
 //! Composition root: configuration, clients and the handler are built once per cold start.
 
-use issue_tokens::IssueTokens;
+use issue_tokens::{FUNCTION, IssueTokens};
 use lambda_http::{Error, run, service_fn};
 use shared::clock::SystemClock;
 use shared::config::{IssueTokensConfig, std_env};
 use shared::idenfy::IdenfyClient;
+use shared::metrics::Metrics;
 use shared::store::DynamoStore;
 use shared::store::dynamo::DynamoTimeouts;
 use std::sync::Arc;
@@ -20,7 +21,8 @@ async fn main() -> Result<(), Error> {
         Arc::new(store),
         Arc::new(sessions),
         Arc::new(SystemClock),
-    );
+    )
+    .with_metrics(Metrics::emf(FUNCTION));
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)
     }))
