@@ -57,6 +57,8 @@ pub struct LocalConfig {
     pub store: StoreChoice,
     /// How long the simulator waits between a preliminary and the final result.
     pub final_delay: Duration,
+    /// The functions' metrics as EMF lines on stderr, beside the logs (`cargo run`).
+    pub metrics_on_stderr: bool,
 }
 
 impl Default for LocalConfig {
@@ -71,6 +73,7 @@ impl Default for LocalConfig {
             callback_url: None,
             store: StoreChoice::Memory,
             final_delay: Duration::from_millis(1500),
+            metrics_on_stderr: false,
         }
     }
 }
@@ -267,11 +270,18 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .map(Receiver::new)
         .map_err(|e| StartError::Config(e.to_string()))?;
 
+    let metrics = |function: &'static str| {
+        if config.metrics_on_stderr {
+            Metrics::emf_on_stderr(function)
+        } else {
+            Metrics::off()
+        }
+    };
     // The notifier, fed as the table's stream feeds it in AWS.
     let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
         .await
         .map_err(|e| StartError::Config(e.to_string()))?
-        .with_metrics(Metrics::emf_on_stderr(notify_decisions::FUNCTION));
+        .with_metrics(metrics(notify_decisions::FUNCTION));
     let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
         match &config.store {
             StoreChoice::Memory => {
@@ -309,9 +319,9 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             Arc::new(sessions),
             Arc::new(SystemClock),
         )
-        .with_metrics(Metrics::emf_on_stderr(issue_tokens::FUNCTION)),
+        .with_metrics(metrics(issue_tokens::FUNCTION)),
         callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock))
-            .with_metrics(Metrics::emf_on_stderr(idenfy_callback::FUNCTION)),
+            .with_metrics(metrics(idenfy_callback::FUNCTION)),
         site_origin: site_origin.clone(),
         simulator_url: simulator_url.clone(),
         receiver,

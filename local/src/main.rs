@@ -72,6 +72,7 @@ impl Args {
                 StoreChoice::Memory
             },
             final_delay: Duration::from_millis(self.final_delay_ms),
+            metrics_on_stderr: true,
         }
     }
 }
