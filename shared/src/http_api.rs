@@ -142,10 +142,7 @@ pub fn store_failure(error: &StoreError, request_id: &str) -> Response<Body> {
 
 /// The stack's secret could not be read (Secrets Manager): logged with its text, answered 503
 /// with Retry-After — the caller's retry may find it readable.
-pub fn secrets_failure(
-    error: &crate::secret::runtime::SecretError,
-    request_id: &str,
-) -> Response<Body> {
+pub fn secrets_failure(error: &dyn std::fmt::Display, request_id: &str) -> Response<Body> {
     tracing::error!(request_id, %error, "the secret could not be read");
     with_retry_after(
         server_error(

@@ -5,7 +5,9 @@ use crate::request::FieldError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::json;
-use shared::http_api::{error_response, server_error, store_failure, with_allow, with_retry_after};
+use shared::http_api::{
+    error_response, secrets_failure, server_error, store_failure, with_allow, with_retry_after,
+};
 use shared::idenfy::IdenfyError;
 use shared::issuance::{IssueError, StatusError};
 use shared::pair::PairStatus;
@@ -124,6 +126,10 @@ impl ApiError {
 /// refused this request or this account (retrying will not). The body names iDenfy's status
 /// and identifier; its message stays in the log (issuance logged it with the error's kind).
 fn idenfy_failure(error: &IdenfyError, request_id: &str) -> Response<Body> {
+    if let IdenfyError::Credentials(reason) = error {
+        // Nothing was sent: our own secret was unreadable (Secrets Manager).
+        return secrets_failure(reason, request_id);
+    }
     let upstream = error.upstream();
     tracing::warn!(request_id, upstream = %error, "iDenfy failure answered");
     let details = json!({
@@ -133,17 +139,6 @@ fn idenfy_failure(error: &IdenfyError, request_id: &str) -> Response<Body> {
             "identifier": upstream.and_then(|u| u.identifier.as_deref()),
         }
     });
-    if let IdenfyError::Credentials(_) = error {
-        // Nothing was sent: our own secret was unreadable (Secrets Manager).
-        let response = server_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "SECRETS_UNAVAILABLE",
-            "a configuration secret is unavailable; try again shortly",
-            request_id,
-            json!({}),
-        );
-        return with_retry_after(response, IDENFY_RETRY_AFTER);
-    }
     if error.is_transient() {
         let response = server_error(
             StatusCode::SERVICE_UNAVAILABLE,
