@@ -137,8 +137,13 @@ fn machine() -> Value {
         })
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| round(kb / 1024.0 / 1024.0));
+    // The CA store a function would read if it loaded the system's roots.
+    let ca_certificate_files = std::fs::read_dir("/etc/ssl/certs")
+        .map(|dir| dir.count())
+        .unwrap_or(0);
     json!({
         "cpu": model,
+        "ca_certificate_files": ca_certificate_files,
         "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         "memory_gib": memory,
         "os": std::env::consts::OS,
@@ -171,29 +176,62 @@ async fn run() -> Result<Value, String> {
         .await
         .map_err(|e| e.to_string())?;
 
+    // The functions read their keys from Secrets Manager as deployed (SECRET_ID), so each
+    // cold first response below includes that read.
+    let secret_name = format!("idenfy-pair-bench/{}", shared::pair::new_id());
+    let secret = json!({
+        "apiKey": "bench",
+        "apiSecret": "bench",
+        "signingKeys": TEST_SIGNING_KEY,
+        "documentHashKey": TEST_DOCUMENT_HASH_KEY,
+        "siteWebhookSecrets": notifier::SECRET,
+    });
+    let secrets = integration_tests::moto_secrets().await;
+    integration_tests::create_secret(&secrets, &secret_name, &secret.to_string()).await;
+    let moto = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
     let env: Vec<(String, String)> = [
-        ("TABLE_NAME", store.table()),
-        ("IDENFY_BASE_URL", "http://127.0.0.1:9"),
-        ("IDENFY_API_KEY", "bench"),
-        ("IDENFY_API_SECRET", "bench"),
-        ("IDENFY_SIGNING_KEYS", TEST_SIGNING_KEY),
-        ("DOCUMENT_HASH_KEY", TEST_DOCUMENT_HASH_KEY),
-        ("AWS_LAMBDA_FUNCTION_NAME", "bench"),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench"),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "bench"),
+        ("TABLE_NAME", store.table().to_owned()),
+        ("SECRET_ID", secret_name.clone()),
+        ("AWS_ENDPOINT_URL", moto),
+        ("AWS_LAMBDA_FUNCTION_NAME", "bench".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench".into()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "bench".into()),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .map(|(k, v)| (k.to_owned(), v))
     .collect();
 
-    let issue_tokens = cold_starts(
-        &[release.join("issue-tokens")],
-        "issue-tokens/status-not-found.json",
-        ("statusCode", json!(404)),
+    let floor = cold_starts(
+        &[release.join("runtime-floor")],
+        "idenfy-callback/identity-final.json",
+        ("floor", json!(true)),
         runs,
         &env,
+    )
+    .await?;
+    // Issuance in full: the secret read, two token calls to an iDenfy that mints tokens, the
+    // writes. A restart issues a fresh pair on every run.
+    let idenfy = integration_tests::IdenfyStub::minting().await;
+    let issue_env = [
+        ("IDENFY_BASE_URL", idenfy.uri()),
+        (
+            "ALLOWED_REDIRECT_ORIGINS",
+            integration_tests::SHOP.to_owned(),
+        ),
+        ("CALLBACK_URL", integration_tests::CALLBACK_URL.to_owned()),
+    ]
+    .iter()
+    .fold(env.clone(), |env, (name, value)| {
+        load::with_var(&env, name, value)
+    });
+    let issue_tokens = cold_starts(
+        &[release.join("issue-tokens")],
+        "issue-tokens/issue-restart.json",
+        ("statusCode", json!(201)),
+        runs,
+        &issue_env,
     )
     .await?;
     let callback = cold_starts(
@@ -207,14 +245,7 @@ async fn run() -> Result<Value, String> {
     // The notifier: a decision from the sample stream event, delivered to a site on this
     // machine that answers at once.
     let site = notifier::Site::start().await?;
-    let notify_env = [
-        ("SITE_WEBHOOK_URL", site.url.as_str()),
-        ("SITE_WEBHOOK_SECRETS", notifier::SECRET),
-    ]
-    .into_iter()
-    .fold(env.clone(), |env, (name, value)| {
-        load::with_var(&env, name, value)
-    });
+    let notify_env = load::with_var(&env, "SITE_WEBHOOK_URL", &site.url);
     let notify = cold_starts(
         &[release.join("notify-decisions")],
         "notify-decisions/decided.json",
@@ -288,12 +319,19 @@ async fn run() -> Result<Value, String> {
         .iter()
         .map(|run| run["callbacks_per_second"].clone())
         .collect();
+    let _ = secrets
+        .delete_secret()
+        .secret_id(&secret_name)
+        .force_delete_without_recovery(true)
+        .send()
+        .await;
     let mut embedded = embedded_runs.swap_remove(EMBEDDED_RUNS / 2);
     embedded["runs"] = json!(EMBEDDED_RUNS);
     embedded["callbacks_per_second_of_each_run"] = json!(all_rates);
     Ok(json!({
         "machine": machine(),
         "cold_start": {
+            "runtime-floor": floor,
             "issue-tokens": issue_tokens,
             "idenfy-callback": callback,
             "notify-decisions": notify,

@@ -7,7 +7,7 @@
 //!   `store::dynamo` (aws-sdk-dynamodb), `store::memory` (tests, the local stack), and
 //!   [`http_api`] (what both HTTP handlers share).
 //! - Composition: [`config`] (every setting and default, read once at cold start), [`clock`],
-//!   [`logging`], [`secret`], [`urls`].
+//!   [`logging`], [`outbound`] (every outgoing client's setup), [`secret`], [`urls`].
 //!
 //! `docs/architecture.md` has the module map and the path of one webhook.
 
@@ -20,6 +20,7 @@ pub mod issuance;
 pub mod logging;
 pub mod metrics;
 pub mod notify;
+pub mod outbound;
 pub mod pair;
 pub mod secret;
 pub mod store;

@@ -152,20 +152,10 @@ fn secret_value(key: &str) -> String {
 
 /// The stack's secret on moto_server, where the functions read it (SECRET_ID).
 async fn create_local_secret() {
-    let endpoint = required("AWS_ENDPOINT_URL_DYNAMODB");
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .load()
-        .await;
     let text = std::fs::read_to_string(repo().join("events/sam-local-secret.json"))
         .expect("the secret file");
-    aws_sdk_secretsmanager::Client::new(&sdk)
-        .create_secret()
-        .name(env_value("Parameters", "SECRET_ID"))
-        .secret_string(text)
-        .send()
-        .await
-        .expect("moto creates the secret");
+    let name = env_value("Parameters", "SECRET_ID");
+    integration_tests::create_secret(&integration_tests::moto_secrets().await, &name, &text).await;
 }
 
 fn env_value(section: &str, name: &str) -> String {

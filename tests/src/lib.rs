@@ -3,6 +3,7 @@
 //! - [`moto_table`]: a fresh table on moto_server's DynamoDB API (`make test` starts it and sets
 //!   `AWS_ENDPOINT_URL_DYNAMODB`).
 //! - [`IdenfyStub`]: iDenfy's token API on wiremock, minting a distinct token per request.
+//! - [`moto_secrets`], [`create_secret`]: the stack's secret on moto_server's Secrets Manager API.
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -95,6 +96,29 @@ pub async fn moto_table() -> MotoTable {
         .expect("creating a table on moto_server");
     requests.store(0, Ordering::SeqCst);
     MotoTable { store, requests }
+}
+
+/// A Secrets Manager client on the moto_server that `make test` (or `make bench`) started.
+pub async fn moto_secrets() -> aws_sdk_secretsmanager::Client {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect(
+        "AWS_ENDPOINT_URL_DYNAMODB is not set: run with `make test`, which starts moto_server",
+    );
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    aws_sdk_secretsmanager::Client::new(&sdk)
+}
+
+/// A secret named `name` on moto_server, holding `value`.
+pub async fn create_secret(client: &aws_sdk_secretsmanager::Client, name: &str, value: &str) {
+    client
+        .create_secret()
+        .name(name)
+        .secret_string(value)
+        .send()
+        .await
+        .expect("moto creates the secret");
 }
 
 /// iDenfy's token endpoint, answering 201 with the request echoed plus a fresh

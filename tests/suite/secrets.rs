@@ -8,7 +8,7 @@ use integration_tests::callbacks::{
     EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, TEST_DOCUMENT_HASH_KEY, call, payload, request,
     sample_id_card, seeded_callback,
 };
-use integration_tests::{IdenfyStub, T0, service};
+use integration_tests::{IdenfyStub, T0, create_secret, moto_secrets, service};
 use serde_json::{Value, json};
 use shared::callback::CallbackSecrets;
 use shared::clock::ManualClock;
@@ -21,28 +21,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-/// A Secrets Manager client on the moto_server `make test` started.
-async fn moto_secrets() -> aws_sdk_secretsmanager::Client {
-    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect(
-        "AWS_ENDPOINT_URL_DYNAMODB is not set: run the tests with `make test`, which starts moto_server",
-    );
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .load()
-        .await;
-    aws_sdk_secretsmanager::Client::new(&sdk)
-}
-
 /// A new secret holding `value`; its name.
 async fn secret(client: &aws_sdk_secretsmanager::Client, value: &Value) -> String {
     let name = format!("idenfy-pair/{}", shared::pair::new_id());
-    client
-        .create_secret()
-        .name(&name)
-        .secret_string(value.to_string())
-        .send()
-        .await
-        .expect("moto creates the secret");
+    create_secret(client, &name, &value.to_string()).await;
     name
 }
 

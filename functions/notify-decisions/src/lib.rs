@@ -69,7 +69,7 @@ impl NotifyDecisions {
             sinks.push(Arc::new(SiteWebhook::new(site, clock)?));
         }
         if let Some(bus) = config.event_bus {
-            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let sdk = shared::outbound::aws_config().load().await;
             sinks.push(Arc::new(EventBus::new(
                 aws_sdk_eventbridge::Client::new(&sdk),
                 bus,

@@ -17,7 +17,7 @@ pub struct SiteWebhook {
 
 impl SiteWebhook {
     pub fn new(config: SiteWebhookConfig, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = shared::outbound::http_client()
             .connect_timeout(config.timeout)
             .timeout(config.timeout)
             .build()?;

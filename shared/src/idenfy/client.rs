@@ -113,7 +113,7 @@ const RAW_MESSAGE_MAX: usize = 200;
 
 impl IdenfyClient {
     pub fn new(config: IdenfyClientConfig) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = crate::outbound::http_client()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
             .build()?;

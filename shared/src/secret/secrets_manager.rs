@@ -42,7 +42,7 @@ impl SecretsManager {
                     .connect_timeout(Duration::from_secs(1))
                     .operation_timeout(READ_TIMEOUT)
                     .build();
-                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                let sdk = crate::outbound::aws_config()
                     .timeout_config(timeouts)
                     .load()
                     .await;

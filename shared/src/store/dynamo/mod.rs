@@ -52,7 +52,7 @@ impl Default for DynamoTimeouts {
 /// The SDK configuration from the environment (credentials, region, endpoint override) with
 /// our timeouts and retries. Built once per process.
 pub async fn sdk_config(timeouts: DynamoTimeouts) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    crate::outbound::aws_config()
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(timeouts.connect)
