@@ -366,7 +366,18 @@ async fn main() -> ExitCode {
             {
                 Ok(()) => {
                     println!("{}", report::table(&results));
-                    ExitCode::SUCCESS
+                    let missed = report::missed_targets(&results);
+                    if missed.is_empty() {
+                        ExitCode::SUCCESS
+                    } else {
+                        eprintln!(
+                            "bench: cold start targets (init ≤ {} ms median, peak RSS ≤ {} MB) missed by {}",
+                            report::INIT_TARGET_MS,
+                            report::RSS_TARGET_MB,
+                            missed.join(", ")
+                        );
+                        ExitCode::FAILURE
+                    }
                 }
                 Err(error) => {
                     eprintln!("README.md: {error}");

@@ -47,6 +47,17 @@ const COLD_STARTS: [(&str, &str, bool); 5] = [
     ),
 ];
 
+/// The functions that missed a cold start target (empty when all met them).
+pub fn missed_targets(results: &Value) -> Vec<&'static str> {
+    COLD_STARTS
+        .iter()
+        .filter(|(key, _, targeted)| {
+            *targeted && meets_targets(&results["cold_start"][*key]) != "met"
+        })
+        .map(|(key, _, _)| *key)
+        .collect()
+}
+
 fn meets_targets(figures: &Value) -> String {
     match (
         number(&figures["init_ms"]["median"]),
@@ -279,6 +290,11 @@ mod tests {
         assert!(updated.contains("| idenfy-callback | 5.0 / 6.0 | 3.00 | — | 12.0 | met |"));
         assert!(updated.contains("| issue-tokens | 5.5 / — | 3.50 | — | 12.0 | **missed** |"));
         assert!(updated.contains("| notify-decisions | — / — | — | — | — | — |"));
+        assert_eq!(
+            missed_targets(&results),
+            ["issue-tokens", "notify-decisions"],
+            "over the target, or not measured"
+        );
         assert!(updated.ends_with(&format!("{END}\n\n## After\n")));
         assert!(!updated.contains("STALE TABLE"));
         assert!(update_readme("no markers", &results).is_err());
