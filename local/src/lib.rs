@@ -308,15 +308,18 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
                 (store.clone(), store)
             }
         };
-    let sessions = IdenfyClient::new(issue_config.idenfy.clone())
-        .map_err(|e| StartError::Config(e.to_string()))?;
+    let idenfy = Arc::new(
+        IdenfyClient::new(issue_config.idenfy.clone())
+            .map_err(|e| StartError::Config(e.to_string()))?,
+    );
 
     let state = AppState {
         // The functions' metrics go with the logs: stdout holds only the URL line.
         issue_tokens: IssueTokens::compose(
             issue_config,
             issuance_store,
-            Arc::new(sessions),
+            idenfy.clone(),
+            idenfy,
             Arc::new(SystemClock),
         )
         .with_metrics(metrics(issue_tokens::FUNCTION)),

@@ -1,7 +1,8 @@
 //! idenfy-pair's library: the pair domain, its ports, and the adapters the functions compose.
 //!
 //! - The domain: [`pair`] (the record, every state rule, the verdict policy), [`issuance`] and
-//!   [`callback`] (the two use cases), [`notify`] (telling the site about each decision). It knows no AWS or HTTP type.
+//!   [`callback`] (the two use cases), [`review`] (a reviewer's decision and evidence),
+//!   [`notify`] (telling the site about each decision). It knows no AWS or HTTP type.
 //! - The ports: [`store`] (one per function) and [`idenfy::SessionIssuer`].
 //! - The adapters: [`idenfy`] (every fact of iDenfy's wire format; its reqwest client),
 //!   `store::dynamo` (aws-sdk-dynamodb), `store::memory` (tests, the local stack), and
@@ -22,6 +23,7 @@ pub mod metrics;
 pub mod notify;
 pub mod outbound;
 pub mod pair;
+pub mod review;
 pub mod secret;
 pub mod store;
 pub mod urls;

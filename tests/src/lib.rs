@@ -14,6 +14,7 @@ use shared::config::{Env, IssueTokensConfig};
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, SessionIssuer};
 use shared::issuance::{IssuancePolicy, IssuanceService};
 use shared::pair::new_id;
+use shared::review::ReviewService;
 use shared::store::dynamo::{DynamoTimeouts, sdk_config};
 use shared::store::{DynamoStore, IssuanceStore};
 use std::sync::Arc;
@@ -235,6 +236,17 @@ pub fn service(
     clock: Arc<ManualClock>,
 ) -> IssuanceService {
     IssuanceService::new(store, sessions, clock, policy())
+}
+
+/// The issue-tokens handler: [`service`] over `store`, and the reviewer's routes over the
+/// same store, with `idenfy` serving session files too.
+pub fn issue_tokens_handler(
+    store: Arc<dyn IssuanceStore>,
+    idenfy: Arc<IdenfyClient>,
+    clock: Arc<ManualClock>,
+) -> issue_tokens::IssueTokens {
+    let reviews = ReviewService::new(store.clone(), idenfy.clone(), clock.clone());
+    issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews)
 }
 
 pub mod browser;

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::{ClientId, PairRecord};
 use shared::store::{
-    Arrival, Decision, Expected, HalfWritten, IssuanceStore, PairReader, ResultStore, SeedStore,
-    StoreError, VerdictStore, Written,
+    Arrival, Decision, Expected, HalfWritten, IssuanceStore, PairReader, ResultStore, ReviewStore,
+    SeedStore, StoreError, VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -37,6 +37,8 @@ macro_rules! pass_through_issuance {
                 self.inner.save(record, expected).await
             }
         }
+
+        impl ReviewStore for $wrapper {}
 
         #[async_trait]
         impl IssuanceStore for $wrapper {

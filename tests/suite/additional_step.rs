@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use shared::clock::ManualClock;
 use shared::issuance::{IssuanceService, PermitStepPolicy};
 use shared::pair::{ClientId, Mode};
+use shared::review::ReviewService;
 use shared::store::{MemoryStore, PairReader};
 use std::sync::Arc;
 
@@ -18,12 +19,11 @@ fn handler(
 ) -> IssueTokens {
     let mut policy = policy();
     policy.permit_step = permit_step;
-    IssueTokens::new(IssuanceService::new(
-        store,
-        Arc::new(stub.client()),
-        Arc::new(ManualClock::at(T0)),
-        policy,
-    ))
+    let (idenfy, clock) = (Arc::new(stub.client()), Arc::new(ManualClock::at(T0)));
+    IssueTokens::new(
+        IssuanceService::new(store.clone(), idenfy.clone(), clock.clone(), policy),
+        ReviewService::new(store, idenfy, clock),
+    )
 }
 
 async fn post(handler: &IssueTokens, body: Value) -> (u16, Value) {

@@ -43,11 +43,12 @@ async fn an_issuance_ends_inside_the_invocation_and_gives_the_client_id_back() {
         .await;
     // The function as deployed: its own timeouts (5 s per attempt, 3 attempts).
     let config = issue_tokens_config(&stub.uri());
-    let sessions = IdenfyClient::new(config.idenfy.clone()).expect("a client");
+    let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone()).expect("a client"));
     let handler = IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
-        Arc::new(sessions),
+        idenfy.clone(),
+        idenfy,
         Arc::new(SystemClock),
     );
     // 9 s left: 1 s kept for the answer, 4 s for the final write, so the token calls get 4 s.

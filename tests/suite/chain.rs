@@ -1,7 +1,7 @@
 //! The two-session chain: DOCUMENT first, IDENTIFICATION redirecting into it, and no half
 //! chain left behind when the second token fails.
 
-use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, service};
+use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
 use lambda_http::Body;
 use serde_json::{Value, json};
@@ -134,8 +134,8 @@ async fn second_token_refused_is_a_clear_502_and_no_pair_points_at_half_a_chain(
     .await;
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::at(T0));
-    let service = service(store.clone(), Arc::new(stub.client()), clock);
-    let handler = IssueTokens::new(service.clone());
+    let service = service(store.clone(), Arc::new(stub.client()), clock.clone());
+    let handler = issue_tokens_handler(store.clone(), Arc::new(stub.client()), clock);
 
     let (status, _, body) = issue_via_handler(&handler, "USER_40001").await;
     assert_eq!(status, 502, "{body}");
@@ -177,11 +177,11 @@ async fn second_token_unavailable_is_a_503_with_retry_after() {
     )
     .await;
     let store = Arc::new(MemoryStore::new());
-    let handler = IssueTokens::new(service(
+    let handler = issue_tokens_handler(
         store.clone(),
         Arc::new(stub.client()),
         Arc::new(ManualClock::at(T0)),
-    ));
+    );
     let (status, retry_after, body) = issue_via_handler(&handler, "USER_40002").await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(retry_after.as_deref(), Some("30"));
@@ -241,11 +241,11 @@ async fn documented_400_errors_are_told_apart_by_their_identifier() {
                 .set_body_json(json!({"identifier": identifier, "message": message})),
         )
         .await;
-        let handler = IssueTokens::new(service(
+        let handler = issue_tokens_handler(
             Arc::new(MemoryStore::new()),
             Arc::new(stub.client()),
             Arc::new(ManualClock::at(T0)),
-        ));
+        );
         let (got, retry_after, body) = issue_via_handler(&handler, &format!("USER_4010{n}")).await;
         assert_eq!(got, status, "{identifier}: {body}");
         assert_eq!(body["idenfy"]["kind"], kind, "{identifier}");

@@ -1,10 +1,9 @@
 //! Every `events/issue-tokens/*.json` through `lambda_http::request::from_str` and the handler:
 //! the same files `cargo lambda invoke` and `sam local invoke` use.
 
-use integration_tests::{IdenfyStub, T0, events, service};
+use integration_tests::{IdenfyStub, T0, events, issue_tokens_handler, service};
 
 const FUNCTION: &str = "issue-tokens";
-use issue_tokens::IssueTokens;
 use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use shared::clock::ManualClock;
@@ -17,11 +16,8 @@ use std::sync::Arc;
 async fn every_event_gets_its_status_and_body() {
     let stub = IdenfyStub::minting().await;
     let store = Arc::new(MemoryStore::new());
-    let service = service(
-        store,
-        Arc::new(stub.client()),
-        Arc::new(ManualClock::at(T0)),
-    );
+    let clock = Arc::new(ManualClock::at(T0));
+    let service = service(store.clone(), Arc::new(stub.client()), clock.clone());
     // The status-found event asks about USER_30001: issue its pair first.
     let seeded = service
         .issue(
@@ -33,7 +29,7 @@ async fn every_event_gets_its_status_and_body() {
         )
         .await
         .unwrap();
-    let handler = IssueTokens::new(service);
+    let handler = issue_tokens_handler(store, Arc::new(stub.client()), clock);
 
     let mut seen = BTreeSet::new();
     for name in events::names(FUNCTION) {
@@ -122,11 +118,11 @@ async fn every_event_gets_its_status_and_body() {
 async fn the_valid_event_reaches_idenfy_with_its_site_urls_and_returns_200_on_repeat() {
     let stub = IdenfyStub::minting().await;
     let store = Arc::new(MemoryStore::new());
-    let handler = IssueTokens::new(service(
+    let handler = issue_tokens_handler(
         store,
         Arc::new(stub.client()),
         Arc::new(ManualClock::at(T0)),
-    ));
+    );
     let text = events::text(FUNCTION, "issue-valid");
 
     let first = handler
@@ -155,11 +151,11 @@ async fn the_valid_event_reaches_idenfy_with_its_site_urls_and_returns_200_on_re
 #[tokio::test]
 async fn other_methods_and_routes_are_refused() {
     let stub = IdenfyStub::minting().await;
-    let handler = IssueTokens::new(service(
+    let handler = issue_tokens_handler(
         Arc::new(MemoryStore::new()),
         Arc::new(stub.client()),
         Arc::new(ManualClock::at(T0)),
-    ));
+    );
     let call = |method: &str, uri: &str| {
         lambda_http::http::Request::builder()
             .method(method)

@@ -76,10 +76,12 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
     stub.mount_minting().await;
     let (recorded, metrics) = Recorded::start("issue-tokens");
     let config = integration_tests::issue_tokens_config(&stub.uri());
+    let idenfy = Arc::new(stub.client());
     let handler = issue_tokens::IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
-        Arc::new(stub.client()),
+        idenfy.clone(),
+        idenfy,
         Arc::new(shared::clock::ManualClock::at(integration_tests::T0)),
     )
     .with_metrics(metrics);

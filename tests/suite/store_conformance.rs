@@ -96,6 +96,7 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>, _: crate::R
         decided_at: T0,
         version: 1,
         basis: Default::default(),
+        review: None,
     });
     record.version = 2;
     record.claim = None;
@@ -228,6 +229,7 @@ async fn decided_pair_answers_already_decided(store: Arc<dyn AnyStore>, _: crate
             decided_at: T0,
             version: 1,
             basis: Default::default(),
+            review: None,
         });
     }
     store.save(&record, expected).await.unwrap();

@@ -1,9 +1,12 @@
-//! What the two routes answer with: the issued pair, and the pair's status with its history —
-//! never document data.
+//! What the routes answer with: the issued pair; the pair's status with its history — never
+//! document data; a reviewer's decision as recorded; and the evidence a reviewer reads (the
+//! sessions' results and fresh file links from iDenfy: never stored, never logged).
 
 use serde::Serialize;
+use shared::idenfy::FileLinks;
 use shared::issuance::{Issued, PairView};
-use shared::pair::{ClientId, PairStatus, Reason};
+use shared::pair::{ClientId, ManualReview, PairStatus, Reason, Verdict};
+use shared::review::{Evidence, Reviewed};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -40,6 +43,8 @@ impl<'a> From<&'a Issued> for IssuedBody<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct StatusBody<'a> {
     client_id: &'a str,
+    /// The pair a reviewer's decision names.
+    pair_id: &'a str,
     status: PairStatus,
     mode: &'static str,
     reasons: &'a [Reason],
@@ -50,6 +55,9 @@ pub struct StatusBody<'a> {
     /// 1 for the first verdict; one more for each verdict a revised result brought.
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict_version: Option<u32>,
+    /// Who decided the verdict by hand, when a reviewer did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'a ManualReview>,
     /// The verdicts this one replaced, oldest first.
     earlier_verdicts: Vec<VerdictBody<'a>>,
     /// Every final result iDenfy sent for the pair's sessions, revisions included.
@@ -65,6 +73,20 @@ pub struct VerdictBody<'a> {
     reasons: &'a [Reason],
     version: u32,
     decided_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'a ManualReview>,
+}
+
+impl<'a> From<&'a Verdict> for VerdictBody<'a> {
+    fn from(verdict: &'a Verdict) -> Self {
+        Self {
+            status: verdict.outcome.into(),
+            reasons: &verdict.reasons,
+            version: verdict.version,
+            decided_at: verdict.decided_at.to_rfc3339(),
+            review: verdict.review.as_ref(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -93,6 +115,7 @@ impl<'a> StatusBody<'a> {
         let pair = &status.pair;
         Self {
             client_id: client_id.as_str(),
+            pair_id: &pair.pair_id,
             status: pair.status(),
             mode: pair.mode.as_str(),
             reasons: pair.verdict.as_ref().map_or(&[], |v| v.reasons.as_slice()),
@@ -100,15 +123,11 @@ impl<'a> StatusBody<'a> {
             updated_at: pair.updated_at.to_rfc3339(),
             decided_at: pair.verdict.as_ref().map(|v| v.decided_at.to_rfc3339()),
             verdict_version: pair.verdict.as_ref().map(|v| v.version),
+            review: pair.verdict.as_ref().and_then(|v| v.review.as_ref()),
             earlier_verdicts: pair
                 .earlier_verdicts
                 .iter()
-                .map(|v| VerdictBody {
-                    status: v.outcome.into(),
-                    reasons: &v.reasons,
-                    version: v.version,
-                    decided_at: v.decided_at.to_rfc3339(),
-                })
+                .map(VerdictBody::from)
                 .collect(),
             session_results: pair
                 .finals
@@ -130,6 +149,78 @@ impl<'a> StatusBody<'a> {
                     created_at: p.created_at.to_rfc3339(),
                     decided_at: p.decided_at.map(|t| t.to_rfc3339()),
                     replaced_at: p.replaced_at.to_rfc3339(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A reviewer's decision as recorded: the pair's verdict now.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewedBody<'a> {
+    client_id: &'a str,
+    pair_id: &'a str,
+    #[serde(flatten)]
+    verdict: VerdictBody<'a>,
+}
+
+impl<'a> ReviewedBody<'a> {
+    pub fn new(client_id: &'a ClientId, reviewed: &'a Reviewed) -> Self {
+        Self {
+            client_id: client_id.as_str(),
+            pair_id: &reviewed.pair_id,
+            verdict: VerdictBody::from(&reviewed.verdict),
+        }
+    }
+}
+
+/// What a reviewer reads: the pair's verdict and each session's result with fresh links to
+/// its files (about an hour's worth).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceBody<'a> {
+    client_id: &'a str,
+    pair_id: &'a str,
+    mode: &'static str,
+    status: PairStatus,
+    reasons: &'a [Reason],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verdict_version: Option<u32>,
+    sessions: Vec<SessionEvidenceBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionEvidenceBody<'a> {
+    role: &'static str,
+    scan_ref: &'a str,
+    /// iDenfy's overall status of the session's current result; null before any result.
+    status: Option<&'a str>,
+    #[serde(rename = "final")]
+    is_final: bool,
+    files: &'a FileLinks,
+}
+
+impl<'a> EvidenceBody<'a> {
+    pub fn new(client_id: &'a ClientId, evidence: &'a Evidence) -> Self {
+        let pair = &evidence.pair;
+        Self {
+            client_id: client_id.as_str(),
+            pair_id: &pair.pair_id,
+            mode: pair.mode.as_str(),
+            status: pair.status(),
+            reasons: pair.verdict.as_ref().map_or(&[], |v| v.reasons.as_slice()),
+            verdict_version: pair.verdict.as_ref().map(|v| v.version),
+            sessions: evidence
+                .sessions
+                .iter()
+                .map(|session| SessionEvidenceBody {
+                    role: session.role.as_str(),
+                    scan_ref: &session.scan_ref,
+                    status: session.status.as_deref(),
+                    is_final: session.is_final,
+                    files: &session.files,
                 })
                 .collect(),
         }

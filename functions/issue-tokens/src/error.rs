@@ -11,6 +11,8 @@ use shared::http_api::{
 use shared::idenfy::IdenfyError;
 use shared::issuance::{IssueError, StatusError};
 use shared::pair::PairStatus;
+use shared::pair::machine::ReviewRefused;
+use shared::review::{EvidenceError, ReviewError};
 use shared::store::StoreError;
 use std::time::Duration;
 
@@ -33,6 +35,10 @@ pub enum ApiError {
     UnknownClientId,
     #[error(transparent)]
     Issue(#[from] IssueError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
+    #[error(transparent)]
+    Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -107,10 +113,33 @@ impl ApiError {
                 Some(retry_after),
                 json!({}),
             ),
-            ApiError::Issue(IssueError::Upstream(error)) => {
+            ApiError::Review(ReviewError::Refused(ReviewRefused::NoPair))
+            | ApiError::Evidence(EvidenceError::NotFound) => {
+                (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
+            }
+            ApiError::Review(ReviewError::Refused(refused)) => {
+                let code = match refused {
+                    ReviewRefused::OtherPair { .. } => "PAIR_REPLACED",
+                    ReviewRefused::NotAwaitingReview { .. } => "NOT_AWAITING_REVIEW",
+                    ReviewRefused::VerdictChanged { .. } | ReviewRefused::NoPair => {
+                        "VERDICT_CHANGED"
+                    }
+                };
+                (
+                    StatusCode::CONFLICT,
+                    code,
+                    None,
+                    json!({ "status": refused.status() }),
+                )
+            }
+            ApiError::Issue(IssueError::Upstream(error))
+            | ApiError::Evidence(EvidenceError::Upstream(error)) => {
                 return idenfy_failure(&error, request_id);
             }
-            ApiError::Issue(IssueError::Store(error)) | ApiError::Store(error) => {
+            ApiError::Issue(IssueError::Store(error))
+            | ApiError::Review(ReviewError::Store(error))
+            | ApiError::Evidence(EvidenceError::Store(error))
+            | ApiError::Store(error) => {
                 return store_failure(&error, request_id);
             }
         };
@@ -160,7 +189,7 @@ fn idenfy_failure(error: &IdenfyError, request_id: &str) -> Response<Body> {
         server_error(
             StatusCode::BAD_GATEWAY,
             "IDENFY_REFUSED",
-            "iDenfy refused the token request",
+            "iDenfy refused the request",
             request_id,
             details,
         )

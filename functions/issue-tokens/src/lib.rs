@@ -1,26 +1,34 @@
-//! The issue-tokens function: `POST /verifications` and `GET /verifications/{clientId}`.
-//! Parse the event ([`request`]), call one issuance operation, map the result ([`body`]);
-//! every error becomes a response in one place ([`ApiError::into_response`]).
+//! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`, and the
+//! reviewer's `POST /verifications/{clientId}/review` and
+//! `GET /verifications/{clientId}/evidence`. Parse the event ([`request`]), call one issuance
+//! or review operation, map the result ([`body`]); every error becomes a response in one
+//! place ([`ApiError::into_response`]).
 
 pub mod body;
 pub mod error;
 pub mod request;
 
-use body::{IssuedBody, StatusBody};
+use body::{EvidenceBody, IssuedBody, ReviewedBody, StatusBody};
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::Clock;
 use shared::config::IssueTokensConfig;
 use shared::http_api::{self, json_response};
-use shared::idenfy::{IdenfyError, SessionIssuer};
+use shared::idenfy::{IdenfyError, SessionFiles, SessionIssuer};
 use shared::issuance::{IssuanceService, IssueError};
 use shared::metrics::{self, Metrics};
 use shared::pair::ClientId;
+use shared::review::{EvidenceError, ReviewError, ReviewService};
 use shared::store::IssuanceStore;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use error::ApiError;
-pub use request::{FieldError, parse_issue_request};
+pub use request::{FieldError, parse_issue_request, parse_review_request};
+
+/// The evidence route's iDenfy calls end this long before the invocation's deadline, so the
+/// answer still goes out.
+const EVIDENCE_RESERVE: Duration = Duration::from_secs(1);
 
 /// Larger issuance bodies are refused unread (a valid one is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -31,18 +39,22 @@ pub const FUNCTION: &str = "issue-tokens";
 #[derive(Clone)]
 pub struct IssueTokens {
     service: IssuanceService,
+    reviews: ReviewService,
     metrics: Metrics,
 }
 
 enum Route {
     Issue,
     Status(String),
+    Review(String),
+    Evidence(String),
 }
 
 impl IssueTokens {
-    pub fn new(service: IssuanceService) -> Self {
+    pub fn new(service: IssuanceService, reviews: ReviewService) -> Self {
         Self {
             service,
+            reviews,
             metrics: Metrics::off(),
         }
     }
@@ -59,9 +71,14 @@ impl IssueTokens {
         config: IssueTokensConfig,
         store: Arc<dyn IssuanceStore>,
         sessions: Arc<dyn SessionIssuer>,
+        files: Arc<dyn SessionFiles>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self::new(IssuanceService::new(store, sessions, clock, config.policy))
+        let reviews = ReviewService::new(store.clone(), files, clock.clone());
+        Self::new(
+            IssuanceService::new(store, sessions, clock, config.policy),
+            reviews,
+        )
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
@@ -81,10 +98,12 @@ impl IssueTokens {
 
     fn count(&self, error: &ApiError) {
         match error {
-            ApiError::Issue(IssueError::Upstream(IdenfyError::Credentials(_))) => {
+            ApiError::Issue(IssueError::Upstream(IdenfyError::Credentials(_)))
+            | ApiError::Evidence(EvidenceError::Upstream(IdenfyError::Credentials(_))) => {
                 self.metrics.count(metrics::SECRET_ERRORS);
             }
-            ApiError::Issue(IssueError::Upstream(upstream)) => {
+            ApiError::Issue(IssueError::Upstream(upstream))
+            | ApiError::Evidence(EvidenceError::Upstream(upstream)) => {
                 let identifier = upstream
                     .upstream()
                     .and_then(|u| u.identifier.as_deref())
@@ -92,7 +111,10 @@ impl IssueTokens {
                 self.metrics
                     .count_by(metrics::IDENFY_ERRORS, "Identifier", identifier);
             }
-            ApiError::Store(_) | ApiError::Issue(IssueError::Store(_)) => {
+            ApiError::Store(_)
+            | ApiError::Issue(IssueError::Store(_))
+            | ApiError::Review(ReviewError::Store(_))
+            | ApiError::Evidence(EvidenceError::Store(_)) => {
                 self.metrics.count(metrics::STORE_ERRORS);
             }
             _ => {}
@@ -105,6 +127,10 @@ impl IssueTokens {
             (Route::Issue, _) => Err(ApiError::MethodNotAllowed("POST")),
             (Route::Status(client_id), &Method::GET) => self.status(&client_id).await,
             (Route::Status(_), _) => Err(ApiError::MethodNotAllowed("GET")),
+            (Route::Review(client_id), &Method::POST) => self.review(request, &client_id).await,
+            (Route::Review(_), _) => Err(ApiError::MethodNotAllowed("POST")),
+            (Route::Evidence(client_id), &Method::GET) => self.evidence(request, &client_id).await,
+            (Route::Evidence(_), _) => Err(ApiError::MethodNotAllowed("GET")),
         }
     }
 
@@ -136,6 +162,50 @@ impl IssueTokens {
     }
 }
 
+impl IssueTokens {
+    async fn review(
+        &self,
+        request: &Request,
+        raw_client_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
+        let body = json_body(request)?;
+        let review = parse_review_request(&body).map_err(ApiError::Validation)?;
+        let reviewed = self.reviews.review(&client_id, &review).await?;
+        if reviewed.recorded_now {
+            self.metrics.count_by(
+                metrics::VERDICTS,
+                "Outcome",
+                reviewed.verdict.outcome.as_str(),
+            );
+        }
+        Ok(json_response(
+            StatusCode::OK,
+            &ReviewedBody::new(&client_id, &reviewed),
+        ))
+    }
+
+    async fn evidence(
+        &self,
+        request: &Request,
+        raw_client_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
+        let answer_by = http_api::deadline(request)
+            .unwrap_or_else(|| Instant::now() + self.service.policy().request_budget)
+            .checked_sub(EVIDENCE_RESERVE)
+            .unwrap_or_else(Instant::now);
+        let evidence = self.reviews.evidence(&client_id, answer_by).await?;
+        let mut response = json_response(StatusCode::OK, &EvidenceBody::new(&client_id, &evidence));
+        // Presigned links: no cache keeps them.
+        response.headers_mut().insert(
+            lambda_http::http::header::CACHE_CONTROL,
+            lambda_http::http::HeaderValue::from_static("no-store"),
+        );
+        Ok(response)
+    }
+}
+
 /// Routes by the path's last segments, so a stage prefix (`/prod/verifications`) is fine; the
 /// clientId comes decoded from the `{clientId}` path parameter, as API Gateway sets it.
 fn route(request: &Request) -> Result<Route, ApiError> {
@@ -147,13 +217,19 @@ fn route(request: &Request) -> Result<Route, ApiError> {
         .collect();
     match segments.as_slice() {
         [.., "verifications"] => Ok(Route::Issue),
-        [.., "verifications", _] => request
-            .path_parameters_ref()
-            .and_then(|p| p.first("clientId"))
-            .map(|id| Route::Status(id.to_owned()))
-            .ok_or(ApiError::RouteNotFound),
+        [.., "verifications", _] => client_id(request).map(Route::Status),
+        [.., "verifications", _, "review"] => client_id(request).map(Route::Review),
+        [.., "verifications", _, "evidence"] => client_id(request).map(Route::Evidence),
         _ => Err(ApiError::RouteNotFound),
     }
+}
+
+fn client_id(request: &Request) -> Result<String, ApiError> {
+    request
+        .path_parameters_ref()
+        .and_then(|p| p.first("clientId"))
+        .map(str::to_owned)
+        .ok_or(ApiError::RouteNotFound)
 }
 
 /// Content type, then size, then JSON syntax: each refused with its own status.

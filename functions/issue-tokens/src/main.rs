@@ -15,11 +15,12 @@ async fn main() -> Result<(), Error> {
     shared::logging::init();
     let config = IssueTokensConfig::from_env(&std_env())?;
     let store = DynamoStore::from_env(&config.table_name, DynamoTimeouts::default()).await;
-    let sessions = IdenfyClient::new(config.idenfy.clone())?;
+    let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone())?);
     let handler = &IssueTokens::compose(
         config,
         Arc::new(store),
-        Arc::new(sessions),
+        idenfy.clone(),
+        idenfy,
         Arc::new(SystemClock),
     )
     .with_metrics(Metrics::emf(FUNCTION));

@@ -1,11 +1,14 @@
-//! The `POST /verifications` body → a validated [`IssueRequest`], with every field's problem
+//! The `POST /verifications` body → a validated [`IssueRequest`], and a reviewer's
+//! `POST /verifications/{clientId}/review` body → a [`ReviewRequest`]: every field's problem
 //! reported at once (a code per field, for the site's form) rather than the first one only.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::idenfy::{FinishPages, Person, is_iso_date, is_locale, limits};
 use shared::issuance::IssueRequest;
-use shared::pair::{ClientId, Mode};
+use shared::pair::machine::ReviewRequest;
+use shared::pair::machine::review::{NOTE_MAX_CHARS, REVIEWER_MAX_CHARS};
+use shared::pair::{ClientId, Mode, Outcome};
 use shared::urls::{AllowedOrigins, SiteUrlProblem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -163,6 +166,18 @@ impl Fields<'_> {
         self.errors.push(FieldError::new(field, code, message));
     }
 
+    /// A string that must be there and not empty.
+    fn required_string(&mut self, field: &str) -> Option<String> {
+        let object = self.object;
+        let given = object.get(field).filter(|v| !v.is_null());
+        let value = self.string(field).filter(|v| !v.trim().is_empty());
+        // Absent, null or blank; a value of another type has its own error already.
+        if value.is_none() && given.is_none_or(Value::is_string) {
+            self.error(field, "REQUIRED", "is required");
+        }
+        value
+    }
+
     /// The field as a string; absent and null are `None`; another type is an error.
     fn string(&mut self, field: &str) -> Option<String> {
         match self.object.get(field) {
@@ -201,6 +216,90 @@ impl Fields<'_> {
                 None
             }
         }
+    }
+}
+
+const REVIEW_FIELDS: [&str; 5] = ["decision", "reviewer", "note", "pairId", "verdictVersion"];
+
+/// Reads and checks a reviewer's decision; every problem found, or the request.
+pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldError>> {
+    let Some(object) = body.as_object() else {
+        return Err(vec![FieldError::new(
+            "",
+            "INVALID_TYPE",
+            "the body must be a JSON object",
+        )]);
+    };
+    let mut errors: Vec<FieldError> = object
+        .keys()
+        .filter(|key| !REVIEW_FIELDS.contains(&key.as_str()))
+        .map(|key| FieldError::new(key, "UNKNOWN_FIELD", "is not a field of this request"))
+        .collect();
+    let mut fields = Fields {
+        object,
+        errors: &mut errors,
+    };
+    let decision = match fields.required_string("decision").as_deref() {
+        None => None,
+        Some("VERIFIED") => Some(Outcome::Verified),
+        Some("REJECTED") => Some(Outcome::Rejected),
+        Some(_) => {
+            fields.error("decision", "INVALID_VALUE", "must be VERIFIED or REJECTED");
+            None
+        }
+    };
+    let reviewer = fields
+        .required_string("reviewer")
+        .map(|r| r.trim().to_owned());
+    if let Some(reviewer) = &reviewer
+        && (reviewer.is_empty()
+            || reviewer.chars().count() > REVIEWER_MAX_CHARS
+            || reviewer.chars().any(char::is_control))
+    {
+        fields.error(
+            "reviewer",
+            "INVALID_FORMAT",
+            format!("must be 1-{REVIEWER_MAX_CHARS} characters, no control characters"),
+        );
+    }
+    let note = fields
+        .string("note")
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+    {
+        fields.error(
+            "note",
+            "INVALID_LENGTH",
+            format!("must be at most {NOTE_MAX_CHARS} characters"),
+        );
+    }
+    let pair_id = fields.required_string("pairId");
+    let verdict_version = match object.get("verdictVersion") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_u64().and_then(|v| u32::try_from(v).ok()) {
+            Some(version) if version >= 1 => Some(version),
+            _ => {
+                fields.error(
+                    "verdictVersion",
+                    "INVALID_VALUE",
+                    "must be a verdict version (a whole number from 1)",
+                );
+                None
+            }
+        },
+    };
+    match (decision, reviewer, pair_id) {
+        (Some(decision), Some(reviewer), Some(pair_id)) if errors.is_empty() => Ok(ReviewRequest {
+            pair_id,
+            decision,
+            reviewer,
+            note,
+            verdict_version,
+        }),
+        _ => Err(errors),
     }
 }
 
@@ -289,6 +388,82 @@ mod tests {
         assert_eq!(
             codes(json!({"clientId": "has space"})),
             vec![("clientId".to_owned(), "INVALID_FORMAT")]
+        );
+    }
+
+    fn review_codes(body: Value) -> Vec<(String, &'static str)> {
+        parse_review_request(&body)
+            .expect_err("refused")
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_review_is_read_with_its_note_trimmed_and_version_optional() {
+        let review = parse_review_request(&json!({
+            "decision": "REJECTED",
+            "reviewer": " reviewer-7 ",
+            "note": "  permit photo is of another person ",
+            "pairId": "p1",
+            "verdictVersion": 2,
+        }))
+        .expect("valid");
+        assert_eq!(
+            review,
+            ReviewRequest {
+                pair_id: "p1".into(),
+                decision: Outcome::Rejected,
+                reviewer: "reviewer-7".into(),
+                note: Some("permit photo is of another person".into()),
+                verdict_version: Some(2),
+            }
+        );
+        let review = parse_review_request(
+            &json!({"decision": "VERIFIED", "reviewer": "r", "pairId": "p1", "note": " "}),
+        )
+        .expect("valid");
+        assert_eq!((review.note, review.verdict_version), (None, None));
+    }
+
+    #[test]
+    fn every_problem_of_a_review_is_named() {
+        assert_eq!(
+            review_codes(json!({})),
+            vec![
+                ("decision".to_owned(), "REQUIRED"),
+                ("reviewer".to_owned(), "REQUIRED"),
+                ("pairId".to_owned(), "REQUIRED"),
+            ]
+        );
+        assert_eq!(
+            review_codes(json!({
+                "decision": "REQUIRES_REVIEW",
+                "reviewer": "x".repeat(REVIEWER_MAX_CHARS + 1),
+                "note": "n".repeat(NOTE_MAX_CHARS + 1),
+                "pairId": 7,
+                "verdictVersion": 0,
+                "status": "VERIFIED",
+            })),
+            vec![
+                ("status".to_owned(), "UNKNOWN_FIELD"),
+                ("decision".to_owned(), "INVALID_VALUE"),
+                ("reviewer".to_owned(), "INVALID_FORMAT"),
+                ("note".to_owned(), "INVALID_LENGTH"),
+                ("pairId".to_owned(), "INVALID_TYPE"),
+                ("verdictVersion".to_owned(), "INVALID_VALUE"),
+            ]
+        );
+        assert_eq!(
+            review_codes(json!({"decision": "VERIFIED", "reviewer": "a\u{7}b", "pairId": " "})),
+            vec![
+                ("reviewer".to_owned(), "INVALID_FORMAT"),
+                ("pairId".to_owned(), "REQUIRED"),
+            ]
+        );
+        assert_eq!(
+            review_codes(json!(["VERIFIED"])),
+            vec![("".to_owned(), "INVALID_TYPE")]
         );
     }
 }

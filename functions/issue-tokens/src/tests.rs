@@ -10,7 +10,9 @@ use shared::config::Env;
 use shared::idenfy::{IdenfyError, OpenedSession, SessionOrder, Upstream};
 use shared::pair::PairRecord;
 use shared::pair::machine::{ClaimWrite, Install};
-use shared::store::{Decision, MemoryStore, PairReader, StoreError, VerdictStore, Written};
+use shared::store::{
+    Decision, MemoryStore, PairReader, ReviewStore, StoreError, VerdictStore, Written,
+};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -59,6 +61,8 @@ impl VerdictStore for Down {
     }
 }
 
+impl ReviewStore for Down {}
+
 #[async_trait]
 impl IssuanceStore for Down {
     async fn claim(&self, _: &ClientId, _: &ClaimWrite) -> Result<(), StoreError> {
@@ -82,9 +86,28 @@ fn config() -> IssueTokensConfig {
     .expect("a valid configuration")
 }
 
+/// The files of session `scan_ref`: one face image, or the same refusal as tokens.
+#[async_trait]
+impl SessionFiles for Sessions {
+    async fn file_links(
+        &self,
+        scan_ref: &str,
+        _: std::time::Instant,
+    ) -> Result<shared::idenfy::FileLinks, IdenfyError> {
+        if let Some(refusal) = &self.refusal {
+            return Err(refusal.clone());
+        }
+        Ok([(
+            "FACE".to_owned(),
+            format!("https://files.example/{scan_ref}/FACE.png"),
+        )]
+        .into())
+    }
+}
+
 fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueTokens {
     let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
-    IssueTokens::compose(config(), store, sessions, clock)
+    IssueTokens::compose(config(), store, sessions.clone(), sessions, clock)
 }
 
 fn invoked(request: Request, parameters: &[(&str, &str)]) -> Request {

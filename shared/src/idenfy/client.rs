@@ -1,15 +1,17 @@
-//! The reqwest adapter of the token port: Basic auth, timeouts sized for a Lambda budget, and
-//! retries with jittered backoff for the failures that may pass (429, 5xx, timeouts,
-//! connection errors) — never for another 4xx.
+//! The reqwest adapter of the token and files ports: Basic auth, timeouts sized for a Lambda
+//! budget, and retries with jittered backoff for the failures that may pass (429, 5xx,
+//! timeouts, connection errors) — never for another 4xx.
 
+use super::files::{FileLinks, file_links};
 use super::token::redirect_url;
 use super::{
-    IdenfyError, IssuedToken, OpenedSession, SessionIssuer, SessionOrder, TokenRequest, Upstream,
+    IdenfyError, IssuedToken, OpenedSession, SessionFiles, SessionIssuer, SessionOrder,
+    TokenRequest, Upstream,
 };
 use crate::secret::Secret;
 use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem, Secrets};
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use std::time::Instant;
 
@@ -91,6 +93,7 @@ pub struct IdenfyClient {
     http: reqwest::Client,
     config: IdenfyClientConfig,
     token_url: String,
+    files_url: String,
 }
 
 impl std::fmt::Debug for IdenfyClient {
@@ -118,19 +121,24 @@ impl IdenfyClient {
             .timeout(config.request_timeout)
             .build()?;
         let token_url = format!("{}/api/v2/token", config.base_url);
+        let files_url = format!("{}/api/v2/files", config.base_url);
         Ok(Self {
             http,
             config,
             token_url,
+            files_url,
         })
     }
 
-    /// One try, cut at `answer_by` (or the configured request timeout, if sooner).
+    /// One POST of `body` to `url`, cut at `answer_by` (or the configured request timeout, if
+    /// sooner): the body of a 2xx answer, else iDenfy's refusal as an error. The answer's
+    /// text never reaches an error unless it is an error body.
     async fn attempt(
         &self,
-        request: &TokenRequest,
+        url: &str,
+        body: &(impl Serialize + Sync),
         answer_by: Instant,
-    ) -> Result<IssuedToken, IdenfyError> {
+    ) -> Result<Vec<u8>, IdenfyError> {
         let time_left = answer_by.saturating_duration_since(Instant::now());
         if time_left < SHORTEST_ATTEMPT {
             return Err(IdenfyError::Timeout);
@@ -143,10 +151,10 @@ impl IdenfyClient {
             .map_err(|e| IdenfyError::Credentials(e.to_string()))?;
         let response = self
             .http
-            .post(&self.token_url)
+            .post(url)
             .basic_auth(&credentials.api_key, Some(credentials.api_secret.expose()))
             .timeout(time_left.min(self.config.request_timeout))
-            .json(request)
+            .json(body)
             .send()
             .await
             .map_err(transport_error)?;
@@ -159,17 +167,7 @@ impl IdenfyClient {
             .map(Duration::from_secs);
         let body = response.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            return serde_json::from_slice::<IssuedToken>(&body)
-                .map_err(|e| IdenfyError::InvalidResponse(e.to_string()))
-                .and_then(|token| {
-                    if token.auth_token.is_empty() || token.scan_ref.is_empty() {
-                        Err(IdenfyError::InvalidResponse(
-                            "empty authToken or scanRef".into(),
-                        ))
-                    } else {
-                        Ok(token)
-                    }
-                });
+            return Ok(body.to_vec());
         }
         let parsed: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
         let message = parsed.message.unwrap_or_else(|| {
@@ -189,6 +187,45 @@ impl IdenfyClient {
             },
             retry_after,
         ))
+    }
+
+    /// `attempt` again while the failure may pass, with backoff; nothing runs past `answer_by`.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        what: &'static str,
+        answer_by: Instant,
+        mut attempt: F,
+    ) -> Result<T, IdenfyError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, IdenfyError>>,
+    {
+        let policy = self.config.retry;
+        let mut attempt_number = 1;
+        loop {
+            let error = match attempt().await {
+                Ok(answer) => return Ok(answer),
+                Err(error) => error,
+            };
+            if !error.is_transient() || attempt_number >= policy.max_attempts {
+                return Err(error);
+            }
+            let delay = error
+                .retry_after()
+                .unwrap_or_else(|| self.backoff(attempt_number));
+            if Instant::now() + delay + SHORTEST_ATTEMPT > answer_by {
+                return Err(error);
+            }
+            tracing::warn!(
+                attempt = attempt_number,
+                kind = error.kind(),
+                status = error.upstream().map(|u| u.status),
+                ?delay,
+                "iDenfy {what} request will be retried"
+            );
+            tokio::time::sleep(delay).await;
+            attempt_number += 1;
+        }
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
@@ -223,30 +260,18 @@ impl IdenfyClient {
         request
             .check_limits()
             .map_err(IdenfyError::InvalidRequest)?;
-        let policy = self.config.retry;
-        let mut attempt = 1;
-        loop {
-            let error = match self.attempt(request, answer_by).await {
-                Ok(token) => return Ok(token),
-                Err(error) => error,
-            };
-            if !error.is_transient() || attempt >= policy.max_attempts {
-                return Err(error);
+        self.with_retries("token", answer_by, || async {
+            let body = self.attempt(&self.token_url, request, answer_by).await?;
+            let token = serde_json::from_slice::<IssuedToken>(&body)
+                .map_err(|e| IdenfyError::InvalidResponse(e.to_string()))?;
+            if token.auth_token.is_empty() || token.scan_ref.is_empty() {
+                return Err(IdenfyError::InvalidResponse(
+                    "empty authToken or scanRef".into(),
+                ));
             }
-            let delay = error.retry_after().unwrap_or_else(|| self.backoff(attempt));
-            if Instant::now() + delay + SHORTEST_ATTEMPT > answer_by {
-                return Err(error);
-            }
-            tracing::warn!(
-                attempt,
-                kind = error.kind(),
-                status = error.upstream().map(|u| u.status),
-                ?delay,
-                "iDenfy token request will be retried"
-            );
-            tokio::time::sleep(delay).await;
-            attempt += 1;
-        }
+            Ok(token)
+        })
+        .await
     }
 
     /// The URL a person opens to run the session of `auth_token`.
@@ -265,5 +290,21 @@ impl SessionIssuer for IdenfyClient {
             scan_ref: token.scan_ref,
             external_ref: request.external_ref.unwrap_or_default(),
         })
+    }
+}
+
+#[async_trait]
+impl SessionFiles for IdenfyClient {
+    async fn file_links(
+        &self,
+        scan_ref: &str,
+        answer_by: Instant,
+    ) -> Result<FileLinks, IdenfyError> {
+        let request = serde_json::json!({ "scanRef": scan_ref });
+        self.with_retries("files", answer_by, || async {
+            let body = self.attempt(&self.files_url, &request, answer_by).await?;
+            file_links(&body)
+        })
+        .await
     }
 }

@@ -3,7 +3,8 @@
 //! - [`token`]: the token request and its limits, the answer we read, the `externalRef` we set,
 //!   the permit's upload step — and [`TokenRequest::for_session`], from a [`SessionOrder`].
 //! - [`error`]: how iDenfy refuses a request (identifiers, statuses), what may be retried.
-//! - [`client`]: the reqwest adapter of the [`SessionIssuer`] port.
+//! - [`files`]: the files endpoint's answer: fresh links to a session's files.
+//! - [`client`]: the reqwest adapter of the [`SessionIssuer`] and [`SessionFiles`] ports.
 //! - [`webhook`]: the result webhook's body, read tolerantly into a [`webhook::Callback`], and
 //!   its headers.
 //! - [`signature`]: the webhook's `Idenfy-Signature`.
@@ -12,6 +13,7 @@
 
 pub mod client;
 pub mod error;
+pub mod files;
 pub mod signature;
 pub mod token;
 pub mod webhook;
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 
 pub use client::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials, RetryPolicy};
 pub use error::{IdenfyError, Upstream};
+pub use files::FileLinks;
 pub use signature::{SignatureError, SigningKeys};
 pub use token::{IssuedToken, TokenRequest, TokenType, is_iso_date, is_locale, limits};
 
@@ -29,6 +32,17 @@ pub use token::{IssuedToken, TokenRequest, TokenType, is_iso_date, is_locale, li
 #[async_trait]
 pub trait SessionIssuer: Send + Sync {
     async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError>;
+}
+
+/// The port the evidence route reads a session's files through: fresh links, fetched at
+/// request time (those in webhooks expire after an hour and are never stored).
+#[async_trait]
+pub trait SessionFiles: Send + Sync {
+    async fn file_links(
+        &self,
+        scan_ref: &str,
+        answer_by: Instant,
+    ) -> Result<FileLinks, IdenfyError>;
 }
 
 /// One session to open for a person.

@@ -16,6 +16,7 @@ fn revised(outcome: Outcome) -> crate::pair::Pair {
         decided_at: at(30),
         version: 2,
         basis: Default::default(),
+        review: None,
     });
     revised.earlier_verdicts = vec![first];
     revised

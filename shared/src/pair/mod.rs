@@ -23,5 +23,5 @@ pub use digest::DocumentHasher;
 pub use half::{FinalEntry, HalfResult, OverallStatus, PermitStep, Rank};
 pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, new_id};
 pub use mode::{Mode, Role};
-pub use outcome::{Outcome, PairStatus, Reason, Verdict};
+pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
 pub use record::{Claim, Pair, PairRecord, PreviousPair, Session};

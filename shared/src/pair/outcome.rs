@@ -20,6 +20,18 @@ pub struct Verdict {
     /// digest arrives.
     #[serde(default)]
     pub basis: BTreeMap<String, String>,
+    /// Set when a reviewer decided this verdict (reason `MANUAL_REVIEW`) rather than the policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ManualReview>,
+}
+
+/// Who decided a verdict by hand, and their note; the time is the verdict's `decided_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManualReview {
+    pub reviewer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn first_verdict_version() -> u32 {
@@ -74,6 +86,8 @@ pub enum Reason {
     /// iDenfy revised a final result, and the new verdict would be more lenient than the one
     /// it replaces: a person decides.
     ResultRevised,
+    /// A reviewer decided a pair that required review.
+    ManualReview,
 }
 
 /// What the status route shows.

@@ -3,7 +3,7 @@
 
 use super::{
     Arrival, Decision, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader, ResultStore,
-    SeedStore, StoreError, VerdictStore, Written,
+    ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use crate::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
@@ -93,6 +93,8 @@ impl SeedStore for MemoryStore {
         Ok(())
     }
 }
+
+impl ReviewStore for MemoryStore {}
 
 #[async_trait]
 impl IssuanceStore for MemoryStore {

@@ -28,10 +28,13 @@ pub trait VerdictStore: Send + Sync {
     async fn record_verdict(&self, client_id: &ClientId, decision: Decision<'_>) -> Written;
 }
 
+/// What a reviewer's decision needs: read the pair, record a verdict under the rules.
+pub trait ReviewStore: PairReader + VerdictStore {}
+
 /// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
-/// verdict a crash left undone.
+/// verdict a crash left undone. The issuance function serves the reviewer's routes too.
 #[async_trait]
-pub trait IssuanceStore: PairReader + VerdictStore {
+pub trait IssuanceStore: ReviewStore {
     /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
     /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError>;

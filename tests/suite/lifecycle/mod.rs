@@ -11,7 +11,7 @@ use integration_tests::callbacks::{
 };
 use integration_tests::stores::AnyStore;
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
-use integration_tests::{IdenfyStub, service};
+use integration_tests::{IdenfyStub, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
 use lambda_http::Body;
 use lambda_http::RequestExt;
@@ -50,7 +50,7 @@ pub(super) async fn get_status(handler: &IssueTokens, client_id: &str) -> (u16, 
 
 pub(super) async fn status_handler(store: Arc<dyn AnyStore>) -> IssueTokens {
     let stub = IdenfyStub::bare().await;
-    IssueTokens::new(service(store, Arc::new(stub.client()), callback_clock()))
+    issue_tokens_handler(store, Arc::new(stub.client()), callback_clock())
 }
 
 pub(super) async fn stored_pair(store: &dyn AnyStore, client_id: &str) -> Pair {

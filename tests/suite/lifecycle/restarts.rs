@@ -184,7 +184,7 @@ pub(super) async fn a_restart_keeps_the_decided_pair_in_the_history(
         .pair;
     assert_ne!(second.pair_id, first.pair_id);
 
-    let status = IssueTokens::new(issuance);
+    let status = issue_tokens_handler(store.clone(), Arc::new(stub.client()), clock.clone());
     let (code, shown) = get_status(&status, client_id).await;
     assert_eq!((code, shown["status"].as_str()), (200, Some("PENDING")));
     assert_no_personal_data(&shown);

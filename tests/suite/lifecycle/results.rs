@@ -366,6 +366,7 @@ fn decided_before_revisions() -> shared::pair::PairRecord {
             decided_at: integration_tests::T0,
             version: 1,
             basis: Default::default(),
+            review: None,
         });
     }
     record

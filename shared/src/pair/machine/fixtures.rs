@@ -37,6 +37,7 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
             decided_at: at(-1),
             version: 1,
             basis: Default::default(),
+            review: None,
         }),
         earlier_verdicts: vec![],
     }

@@ -1,6 +1,6 @@
 //! Every rule about how a pair record may change, in one place: [`issuing`] (which request
-//! mints, and the claim it mints under) and [`results`] (which callback changes the pair, and
-//! when a verdict is due).
+//! mints, and the claim it mints under), [`results`] (which callback changes the pair, and
+//! when a verdict is due) and [`review`] (when a reviewer's decision becomes the verdict).
 //!
 //! The DynamoDB adapter states each write's rule as a condition expression; the store
 //! conformance suite holds both adapters to the same outcomes.
@@ -13,6 +13,7 @@
 
 pub mod issuing;
 pub mod results;
+pub mod review;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -24,3 +25,4 @@ pub use issuing::{
 pub use results::{
     MAX_FINALS, accept_half, accept_verdict, revision_past_bound, verdict_due, with_verdict,
 };
+pub use review::{ReviewDecision, ReviewRefused, ReviewRequest, decide_review};

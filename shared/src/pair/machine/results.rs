@@ -90,6 +90,7 @@ pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Optio
         decided_at: now,
         version: previous.map_or(1, |v| v.version + 1),
         basis,
+        review: None,
     })
 }
 

@@ -7,7 +7,7 @@ use super::attributes::{
 use super::{DynamoStore, conditional, number, value};
 use crate::pair::ClientId;
 use crate::pair::machine::{ClaimCondition, ClaimWrite, Install, claimed};
-use crate::store::{Expected, IssuanceStore, SeedStore, StoreError};
+use crate::store::{Expected, IssuanceStore, ReviewStore, SeedStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -23,6 +23,8 @@ const HOLDS_CLAIM: &str = "#claim.#id = :claimId";
 const RELEASE: &str = "REMOVE #claim SET #version = #version + :one";
 const INSTALL: &str = "SET #pair = :pair, #expiresAt = :expiresAt, #previousPairs = :previous, \
      #version = #version + :one REMOVE #claim";
+
+impl ReviewStore for DynamoStore {}
 
 #[async_trait]
 impl IssuanceStore for DynamoStore {

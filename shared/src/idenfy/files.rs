@@ -1,0 +1,103 @@
+//! `POST /api/v2/files` (body `{"scanRef": …}`): fresh, presigned links to a session's files —
+//! FRONT, BACK, FACE, videos, and each additional step's upload under its step name. They
+//! expire after an hour and are never stored.
+//!
+//! The answer's shape is not documented (docs/idenfy.md). Both readings are taken: the
+//! links at the top level (`{"FRONT": "https://…"}`), or under `fileUrls` and
+//! `additionalStepPdfUrls` as in the webhook. Only values that are absolute http(s) URLs
+//! count as links; anything else in the answer is left out.
+
+use super::IdenfyError;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// File name (FRONT, FACE, RESIDENCE_PERMIT, …) → a link that works for about an hour.
+pub type FileLinks = BTreeMap<String, String>;
+
+/// The links in a 2xx answer of the files endpoint. The answer's text never goes into the
+/// error: it is full of presigned links.
+pub fn file_links(body: &[u8]) -> Result<FileLinks, IdenfyError> {
+    let answer: Value = serde_json::from_slice(body)
+        .map_err(|_| IdenfyError::InvalidResponse("files: not JSON".into()))?;
+    let Some(answer) = answer.as_object() else {
+        return Err(IdenfyError::InvalidResponse(
+            "files: not a JSON object".into(),
+        ));
+    };
+    let mut links = FileLinks::new();
+    for (name, value) in answer {
+        match value {
+            Value::Object(nested) if name == "fileUrls" || name == "additionalStepPdfUrls" => {
+                links.extend(nested.iter().filter_map(|(n, v)| link(n, v)));
+            }
+            other => links.extend(link(name, other)),
+        }
+    }
+    Ok(links)
+}
+
+fn link(name: &str, value: &Value) -> Option<(String, String)> {
+    let text = value.as_str()?;
+    let url = url::Url::parse(text).ok()?;
+    matches!(url.scheme(), "https" | "http").then(|| (name.to_owned(), text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn links(answer: Value) -> FileLinks {
+        file_links(answer.to_string().as_bytes()).expect("links")
+    }
+
+    #[test]
+    fn top_level_links_are_read() {
+        let got = links(json!({
+            "FRONT": "https://s3.example.com/a/FRONT.png?X-Amz-Expires=3600",
+            "FACE": "https://s3.example.com/a/FACE.png?X-Amz-Expires=3600",
+            "RESIDENCE_PERMIT": "https://s3.example.com/a/RESIDENCE_PERMIT.png",
+            "scanRef": "a",
+            "BACK": null,
+        }));
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            ["FACE", "FRONT", "RESIDENCE_PERMIT"]
+        );
+    }
+
+    #[test]
+    fn links_nested_as_in_the_webhook_are_read() {
+        let got = links(json!({
+            "fileUrls": {"FRONT": "https://s3.example.com/a/FRONT.png"},
+            "additionalStepPdfUrls": {"RESIDENCE_PERMIT": "https://s3.example.com/a/RP.pdf"},
+        }));
+        assert_eq!(
+            got,
+            FileLinks::from([
+                ("FRONT".into(), "https://s3.example.com/a/FRONT.png".into()),
+                (
+                    "RESIDENCE_PERMIT".into(),
+                    "https://s3.example.com/a/RP.pdf".into()
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn anything_but_a_json_object_is_an_invalid_answer_without_its_text() {
+        for body in [
+            &b"<html>https://s3.example.com/secret</html>"[..],
+            b"[]",
+            b"\"x\"",
+        ] {
+            let error = file_links(body).expect_err("not an object");
+            assert!(matches!(error, IdenfyError::InvalidResponse(_)));
+            assert!(!error.to_string().contains("s3.example.com"), "{error}");
+        }
+        assert_eq!(
+            links(json!({"FRONT": "javascript:alert(1)"})),
+            FileLinks::new()
+        );
+    }
+}

@@ -1,0 +1,170 @@
+//! The reviewer's two use cases: record a decision on a pair that requires review
+//! ([`ReviewService::review`], by the rules of [`crate::pair::machine::review`]), and gather
+//! what a reviewer needs without iDenfy's dashboard ([`ReviewService::evidence`]): the
+//! pair's sessions, their results, and fresh links to their files from iDenfy.
+
+use crate::clock::Clock;
+use crate::idenfy::{FileLinks, IdenfyError, SessionFiles};
+use crate::pair::machine::{self, ReviewDecision, ReviewRefused, ReviewRequest};
+use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
+use crate::store::{ReviewStore, StoreError};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Refused(#[from] ReviewRefused),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    #[error("no live verification for this clientId")]
+    NotFound,
+    #[error(transparent)]
+    Upstream(#[from] IdenfyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A review as recorded: the pair's verdict it became.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reviewed {
+    pub pair_id: String,
+    pub verdict: Verdict,
+    /// False when the same review had been recorded before (a retry).
+    pub recorded_now: bool,
+}
+
+/// What a reviewer sees of one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEvidence {
+    pub role: Role,
+    pub scan_ref: String,
+    /// The session's current result (iDenfy's overall status), if any arrived.
+    pub status: Option<String>,
+    pub is_final: bool,
+    pub files: FileLinks,
+}
+
+/// What a reviewer sees of a pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    pub pair: Pair,
+    pub sessions: Vec<SessionEvidence>,
+}
+
+#[derive(Clone)]
+pub struct ReviewService {
+    store: Arc<dyn ReviewStore>,
+    files: Arc<dyn SessionFiles>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ReviewService {
+    pub fn new(
+        store: Arc<dyn ReviewStore>,
+        files: Arc<dyn SessionFiles>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            files,
+            clock,
+        }
+    }
+
+    /// Records `request` as the pair's verdict if the rules allow it. A write refused because
+    /// the record changed is decided again on a fresh read, once: it then finds this very
+    /// review (a concurrent retry) or says why it is refused.
+    pub async fn review(
+        &self,
+        client_id: &ClientId,
+        request: &ReviewRequest,
+    ) -> Result<Reviewed, ReviewError> {
+        for _ in 0..2 {
+            let now = self.clock.now();
+            let record = self.store.load(client_id).await?;
+            let verdict = match machine::decide_review(record.as_ref(), request, now)? {
+                ReviewDecision::AlreadyRecorded(verdict) => {
+                    return Ok(Reviewed {
+                        pair_id: request.pair_id.clone(),
+                        verdict,
+                        recorded_now: false,
+                    });
+                }
+                ReviewDecision::Record(verdict) => verdict,
+            };
+            let Some(pair) = record.as_ref().and_then(|r| r.pair.as_ref()) else {
+                return Err(ReviewRefused::NoPair.into());
+            };
+            if self
+                .store
+                .record_verdict(client_id, pair.decision(&verdict))
+                .await?
+            {
+                // The reviewer's id and note stay out of the log: the pair's history has them.
+                tracing::info!(
+                    client_id = %client_id,
+                    pair_id = %pair.pair_id,
+                    outcome = ?verdict.outcome,
+                    verdict_version = verdict.version,
+                    "pair decided by a reviewer"
+                );
+                return Ok(Reviewed {
+                    pair_id: pair.pair_id.clone(),
+                    verdict,
+                    recorded_now: true,
+                });
+            }
+        }
+        // Changed twice under us: a revision or another review is landing now.
+        let record = self.store.load(client_id).await?;
+        let status = record
+            .as_ref()
+            .and_then(|r| r.live_pair(self.clock.now()))
+            .map(Pair::status)
+            .ok_or(ReviewRefused::NoPair)?;
+        Err(ReviewRefused::VerdictChanged { status }.into())
+    }
+
+    /// The live pair with each session's current result and fresh links to its files, all
+    /// read from iDenfy by `answer_by`. Nothing of it is stored or logged.
+    pub async fn evidence(
+        &self,
+        client_id: &ClientId,
+        answer_by: Instant,
+    ) -> Result<Evidence, EvidenceError> {
+        let now = self.clock.now();
+        let record = self.store.load(client_id).await?;
+        let pair = record
+            .as_ref()
+            .and_then(|r| r.live_pair(now))
+            .ok_or(EvidenceError::NotFound)?
+            .clone();
+        let mut sessions = Vec::new();
+        for &role in roles(pair.mode) {
+            let Some(session) = pair.session(role) else {
+                continue;
+            };
+            let half = pair.half(role);
+            sessions.push(SessionEvidence {
+                role,
+                scan_ref: session.scan_ref.clone(),
+                status: half.map(|h| h.overall.as_str().to_owned()),
+                is_final: half.is_some_and(|h| h.is_final()),
+                files: self.files.file_links(&session.scan_ref, answer_by).await?,
+            });
+        }
+        Ok(Evidence { pair, sessions })
+    }
+}
+
+fn roles(mode: Mode) -> &'static [Role] {
+    match mode {
+        Mode::TwoSessions => &[Role::Identity, Role::Document],
+        Mode::AdditionalStep => &[Role::Identity],
+    }
+}
