@@ -144,6 +144,34 @@ impl Respond for MintTokens {
     }
 }
 
+/// The files endpoint: fresh presigned-looking links for the body's scanRef, at the top level.
+struct FileLinksFor;
+
+/// A file link the stub hands out for a session: distinct per session and per call.
+pub fn stub_file_link(scan_ref: &str, name: &str, call: usize) -> String {
+    format!(
+        "https://s3.example.com/{scan_ref}/{name}.png?X-Amz-Expires=3600&X-Amz-Signature=sig{call}"
+    )
+}
+
+static FILE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+impl Respond for FileLinksFor {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let call = FILE_CALLS.fetch_add(1, Ordering::SeqCst);
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or_else(|_| json!({}));
+        let Some(scan_ref) = body["scanRef"].as_str() else {
+            return ResponseTemplate::new(400)
+                .set_body_json(json!({"identifier": "SCAN_REF_MISSING", "message": "scanRef"}));
+        };
+        let links: serde_json::Map<String, Value> = ["FRONT", "FACE", "RESIDENCE_PERMIT"]
+            .into_iter()
+            .map(|name| (name.to_owned(), json!(stub_file_link(scan_ref, name, call))))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(links)
+    }
+}
+
 impl IdenfyStub {
     /// A server with no routes mounted: each test mounts its own answers.
     pub async fn bare() -> Self {
@@ -163,6 +191,15 @@ impl IdenfyStub {
         Mock::given(method("POST"))
             .and(path("/api/v2/token"))
             .respond_with(MintTokens(AtomicUsize::new(0)))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// `POST /api/v2/files` answering with [`stub_file_link`]s.
+    pub async fn mount_files(&self) {
+        Mock::given(method("POST"))
+            .and(path("/api/v2/files"))
+            .respond_with(FileLinksFor)
             .mount(&self.server)
             .await;
     }

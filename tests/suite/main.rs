@@ -52,6 +52,7 @@ mod lifecycle;
 mod local_stack;
 mod metrics;
 mod notify;
+mod review;
 mod sam_local_env;
 mod secrets;
 mod store_conformance;

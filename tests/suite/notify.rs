@@ -30,7 +30,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use integration_tests::callbacks::SAMPLE_PERSONAL_DATA as PERSONAL;
 
-const NEW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub(crate) const NEW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OLD_SECRET: &str = "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkh";
 
 /// A pair decided VERIFIED, then revised to REJECTED, on a table whose stream is on: the
@@ -69,7 +69,7 @@ async fn decided_then_revised() -> (MotoTable, Event) {
     (table, event)
 }
 
-fn site(server: &MockServer, secrets: &str, timeout: Duration) -> Arc<SiteWebhook> {
+pub(crate) fn site(server: &MockServer, secrets: &str, timeout: Duration) -> Arc<SiteWebhook> {
     let config = SiteWebhookConfig {
         url: format!("{}/hooks/idenfy-pair", server.uri()),
         secrets: Secrets::fixed(WebhookSecrets::parse(secrets).expect("valid secrets")),
