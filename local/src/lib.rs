@@ -6,6 +6,7 @@ mod bridge;
 mod feeds;
 mod html;
 mod receiver;
+mod reviewer;
 pub mod simulator;
 mod site;
 
@@ -335,6 +336,19 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/done", get(site::done))
         .route("/verifications", any(site::issue_tokens_route))
         .route("/verifications/{clientId}", any(site::verification_route))
+        .route(
+            "/verifications/{clientId}/review",
+            any(site::verification_route),
+        )
+        .route(
+            "/verifications/{clientId}/evidence",
+            any(site::verification_route),
+        )
+        .route("/review", get(reviewer::waiting))
+        .route(
+            "/review/{clientId}",
+            get(reviewer::evidence).post(reviewer::decide),
+        )
         .route("/webhooks/idenfy", any(site::webhook_route))
         .route("/notifications", post(receiver::notification))
         .route("/notifications/{clientId}", get(receiver::notifications))

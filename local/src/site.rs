@@ -30,7 +30,8 @@ pub async fn start_page() -> Html<String> {
 <input id="lastName" name="lastName">
 <label><input type="checkbox" id="restart" name="restart" value="on"> Start over if a verification exists</label>
 <button id="start" type="submit">Start verification</button>
-</form>"#
+</form>
+<p><a id="reviewer-pages" href="/review">Reviewers: pairs waiting for review</a></p>"#
     );
     Html(page("Verify your identity", "", &body))
 }
@@ -48,8 +49,8 @@ pub struct StartForm {
     mode: Option<String>,
 }
 
-/// Calls a handler with a JSON request, as API Gateway would deliver it.
-async fn call_api(
+/// Calls the issue-tokens handler with a JSON request, as API Gateway would deliver it.
+pub(crate) async fn call_api(
     state: &AppState,
     method: &str,
     path: &str,

@@ -184,6 +184,13 @@ impl Browser {
             .map(|v| v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// A DOM property of the element (e.g. an image's `naturalWidth`, 0 until it loaded).
+    pub async fn property(&self, css: &str, name: &str) -> Result<Value, String> {
+        let id = self.element(css).await?;
+        self.call("GET", &format!("/element/{id}/property/{name}"), None)
+            .await
+    }
+
     /// Saves a PNG of the page to `target/e2e-screenshots/NAME.png`; returns where.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf, String> {
         let encoded = self.call("GET", "/screenshot", None).await?;
@@ -289,7 +296,7 @@ impl Browser {
     }
 
     /// Waits up to 10 s for an element to appear (after a click that loads a page).
-    async fn wait_for(&self, css: &str) -> Result<(), String> {
+    pub async fn wait_for(&self, css: &str) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match self.element(css).await {

@@ -437,3 +437,137 @@ async fn the_simulator_answers_like_idenfys_token_api() {
     }
     running.stop();
 }
+
+fn additional_step_uploaded() -> integration_tests::journeys::Journey {
+    journeys()
+        .into_iter()
+        .find(|j| j.name == "additional-step-uploaded")
+        .expect("the additional-step journey")
+}
+
+/// A person's additional-step pair ends REQUIRES_REVIEW; on the site's reviewer pages a
+/// reviewer finds it, sees the permit the simulator serves, and approves; the person's final
+/// page then shows VERIFIED, the earlier verdict kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_approves_in_a_real_browser() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let browser = Browser::start().await;
+    let result = async {
+        let ran = browser
+            .run_journey(&running.site_url, &additional_step_uploaded())
+            .await?;
+        let listed = format!(r#"#awaiting li[data-client-id="{}"] a"#, ran.client_id);
+        // The decision's notification reaches the site a moment after the verdict.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            browser.goto(&format!("{}review", running.site_url)).await?;
+            if browser.text(&listed).await.is_ok() {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err("the pair never appeared on the reviewer's list".to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        browser.click(&listed).await?;
+        browser.wait_for("#decide").await?;
+        let permit = r#"img.file[data-name="RESIDENCE_PERMIT"]"#;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while browser.property(permit, "naturalWidth").await? == serde_json::json!(0) {
+            if std::time::Instant::now() > deadline {
+                return Err("the permit image never loaded".to_owned());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        browser.fill("#reviewer", "reviewer-7").await?;
+        browser.fill("#note", "permit checked against the ID").await?;
+        browser.click("#approve").await?;
+        browser.wait_for("#decided").await?;
+        let decided = browser.text("#decided").await?;
+        if decided != "Decided: VERIFIED" {
+            return Err(format!("the reviewer's page says {decided:?}"));
+        }
+        browser.goto(&ran.final_url).await?;
+        let status = browser.text("#status").await?;
+        let earlier = browser.text("#earlier").await?;
+        if status != "VERIFIED" || !earlier.starts_with("REQUIRES_REVIEW") {
+            return Err(format!("final page shows {status}, earlier {earlier:?}"));
+        }
+        // Decided: the list no longer offers it.
+        browser.goto(&format!("{}review", running.site_url)).await?;
+        match browser.text(&listed).await {
+            Ok(_) => Err("a decided pair is still listed".to_owned()),
+            Err(_) => Ok(()),
+        }
+    }
+    .await;
+    if result.is_err() {
+        let shot = browser.screenshot("reviewer-approves").await;
+        eprintln!("screenshot: {shot:?}");
+    }
+    browser.quit().await;
+    running.stop();
+    result.unwrap();
+}
+
+/// The evidence route through the local stack: links the simulator made for this session,
+/// each serving its file for an hour and refused once expired.
+#[tokio::test]
+async fn the_simulators_file_links_serve_the_files_until_they_expire() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let ran = run_over_http(&running.site_url, &additional_step_uploaded())
+        .await
+        .expect("the journey runs");
+    let http = reqwest::Client::new();
+    let evidence: Value = http
+        .get(format!(
+            "{}verifications/{}/evidence",
+            running.site_url, ran.client_id
+        ))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let files = evidence["sessions"][0]["files"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        ["BACK", "FACE", "FRONT", "RESIDENCE_PERMIT"],
+        "{evidence}"
+    );
+    let simulator = running.simulator_url.clone().expect("simulator on");
+    for link in files.values().filter_map(Value::as_str) {
+        assert!(link.starts_with(&simulator), "{link}");
+        let answer = http.get(link).send().await.expect("an answer");
+        assert_eq!(answer.status().as_u16(), 200, "{link}");
+        assert_eq!(
+            answer
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("image/svg+xml")
+        );
+        let mut expired = url::Url::parse(link).expect("a URL");
+        let kept: Vec<(String, String)> = expired
+            .query_pairs()
+            .filter(|(k, _)| k != "expires")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        expired
+            .query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("expires", "1");
+        let answer = http.get(expired.as_str()).send().await.expect("an answer");
+        assert_eq!(answer.status().as_u16(), 403, "{expired}");
+    }
+    running.stop();
+}

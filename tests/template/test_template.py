@@ -147,13 +147,18 @@ class TemplateTest(unittest.TestCase):
             for r in self.resources.values()
             if r["Type"] == "AWS::ApiGatewayV2::Route"
         }
-        self.assertEqual(
-            set(routes), {"POST /verifications", "GET /verifications/{clientId}", "POST /webhooks/idenfy"}
-        )
+        protected = [
+            "POST /verifications",
+            "GET /verifications/{clientId}",
+            "POST /verifications/{clientId}/review",
+            "GET /verifications/{clientId}/evidence",
+        ]
+        self.assertEqual(set(routes), {*protected, "POST /webhooks/idenfy"})
         webhook = routes["POST /webhooks/idenfy"]
         self.assertEqual(webhook["AuthorizationType"], "NONE")
         self.assertNotIn("AuthorizerId", webhook)
-        for key in ["POST /verifications", "GET /verifications/{clientId}"]:
+        for key in protected:
+            self.assertEqual(routes[key]["Target"], {"Fn::Sub": "integrations/${IssueTokensIntegration}"}, key)
             authorization = routes[key]["AuthorizationType"]
             # Either branch of the ApiAuthorization parameter is an authorizer, never NONE.
             self.assertEqual(authorization, {"Fn::If": ["UseJwt", "JWT", "AWS_IAM"]}, key)
@@ -170,7 +175,7 @@ class TemplateTest(unittest.TestCase):
         jwt = {"ApiAuthorization": "JWT", "JwtIssuer": "https://issuer.example.com", "JwtAudience": ["app"]}
         scopes = TEMPLATE["Parameters"]["JwtScopes"]["Default"]
         self.assertTrue(scopes, "a default scope")
-        for name in ["IssueRoute", "StatusRoute"]:
+        for name in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute"]:
             route = self.resources[name]["Properties"]
             self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, "JwtScopes": ["a/b", "c/d"]}), ["a/b", "c/d"], name)
             self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, "JwtScopes": [scopes]}), [scopes], name)
@@ -429,7 +434,7 @@ class TemplateTest(unittest.TestCase):
         order = list(TEMPLATE["Resources"])
         first_function = min(order.index(name) for name in FUNCTIONS)
         self.assertLess(order.index("HttpApi"), first_function)
-        for route in ["IssueRoute", "StatusRoute", "WebhookRoute"]:
+        for route in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute", "WebhookRoute"]:
             self.assertLess(order.index(route), first_function, route)
 
     def test_jwt_mode_translates_too(self):

@@ -5,9 +5,11 @@
 //! unverified URL. A session may end normally, expire or be cancelled, with or without a
 //! result. A token with an additional UPLOAD step (the additional-step mode) gets an upload
 //! step on its page, and its webhook reports the step the way docs/idenfy.md describes. The
-//! [`dashboard`] lists finished sessions and reviews one again: a new final result.
+//! [`dashboard`] lists finished sessions and reviews one again: a new final result. The
+//! [`files`] endpoint gives fresh links to a finished session's files (sample images).
 
 mod dashboard;
+mod files;
 mod session;
 
 use crate::html::page;
@@ -79,6 +81,8 @@ impl Simulator {
     pub fn router(self) -> Router {
         Router::new()
             .route("/api/v2/token", post(create_token))
+            .route("/api/v2/files", post(files::file_links))
+            .route("/files/{scan_ref}/{name}", get(files::file))
             .route(
                 "/api/v2/redirect",
                 get(session::session_page).post(session::finish_session),

@@ -176,8 +176,15 @@ impl Finish {
     }
 
     /// The person left before any photo: the body carries no result.
-    fn abandoned(&self) -> bool {
+    pub(super) fn abandoned(&self) -> bool {
         self.outcome == "EXPIRED"
+    }
+
+    /// The upload step's file, when one was uploaded: `image` or `pdf`.
+    pub(super) fn uploaded(&self) -> Option<&str> {
+        self.permit_upload
+            .as_deref()
+            .filter(|upload| matches!(*upload, "image" | "pdf"))
     }
 
     fn ending(&self) -> &str {

@@ -1,0 +1,209 @@
+//! "Your site's" reviewer pages: the pairs waiting for review (those whose latest decision
+//! notification says REQUIRES_REVIEW), one pair's evidence — each session's result and its
+//! files, fresh from iDenfy through `GET /verifications/{clientId}/evidence` — and the
+//! decision, sent to `POST /verifications/{clientId}/review`. Nothing of the evidence is kept.
+
+use crate::AppState;
+use crate::html::{escape, page};
+use crate::site::call_api;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+fn encoded(client_id: &str) -> String {
+    url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect()
+}
+
+fn parameters(client_id: &str) -> HashMap<String, String> {
+    HashMap::from([("clientId".to_owned(), client_id.to_owned())])
+}
+
+/// `GET /review`: the clientIds whose pair waits for a person.
+pub async fn waiting(State(state): State<AppState>) -> Html<String> {
+    let mut items = String::new();
+    for client_id in state.receiver.awaiting_review() {
+        // The notification may be older than a decision made since: ask the API.
+        let (status, shown) = call_api(
+            &state,
+            "GET",
+            &format!("/verifications/{}", encoded(&client_id)),
+            parameters(&client_id),
+            None,
+        )
+        .await;
+        if status.is_success() && shown["status"] == "REQUIRES_REVIEW" {
+            let reasons = reasons(&shown);
+            items.push_str(&format!(
+                r#"<li data-client-id="{id}"><a href="/review/{link}">{id}</a> — {reasons}</li>"#,
+                id = escape(&client_id),
+                link = escape(&encoded(&client_id)),
+                reasons = escape(&reasons),
+            ));
+        }
+    }
+    let list = if items.is_empty() {
+        r#"<p id="none">Nothing waits for review.</p>"#.to_owned()
+    } else {
+        format!(r#"<ul id="awaiting">{items}</ul>"#)
+    };
+    let body =
+        format!(r#"<h1>Waiting for review</h1>{list}<p><a href="/">Back to the site</a></p>"#);
+    Html(page("Waiting for review", "", &body))
+}
+
+fn reasons(shown: &Value) -> String {
+    shown["reasons"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /review/{clientId}`: the evidence and, while the pair requires review, the decision form.
+pub async fn evidence(State(state): State<AppState>, Path(client_id): Path<String>) -> Response {
+    evidence_page(&state, &client_id, None).await
+}
+
+async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String>) -> Response {
+    let (status, evidence) = call_api(
+        state,
+        "GET",
+        &format!("/verifications/{}/evidence", encoded(client_id)),
+        parameters(client_id),
+        None,
+    )
+    .await;
+    if !status.is_success() {
+        let message = evidence["message"].as_str().unwrap_or("no answer");
+        let body = format!(
+            r#"<h1>Evidence unavailable</h1><p id="error">{}</p><p><a href="/review">Back</a></p>"#,
+            escape(message)
+        );
+        return (status, Html(page("Evidence", "", &body))).into_response();
+    }
+    let sessions: String = evidence["sessions"]
+        .as_array()
+        .map(|sessions| sessions.iter().map(session_html).collect())
+        .unwrap_or_default();
+    let verdict = evidence["status"].as_str().unwrap_or("PENDING");
+    let decision = if verdict == "REQUIRES_REVIEW" {
+        format!(
+            r#"<form id="decide" method="post" action="/review/{link}">
+<input type="hidden" name="pairId" value="{pair}">
+<input type="hidden" name="verdictVersion" value="{version}">
+<label for="reviewer">Reviewer</label>
+<input id="reviewer" name="reviewer" required maxlength="128">
+<label for="note">Note (optional)</label>
+<input id="note" name="note" maxlength="500">
+<button id="approve" type="submit" name="decision" value="VERIFIED">Approve</button>
+<button id="reject" type="submit" name="decision" value="REJECTED">Reject</button>
+</form>"#,
+            link = escape(&encoded(client_id)),
+            pair = escape(evidence["pairId"].as_str().unwrap_or("")),
+            version = evidence["verdictVersion"].as_u64().unwrap_or(0),
+        )
+    } else {
+        format!(r#"<p id="decided">Decided: {}</p>"#, escape(verdict))
+    };
+    let problem = problem.map_or_else(String::new, |p| {
+        format!(r#"<p id="error" class="banner">{}</p>"#, escape(&p))
+    });
+    let body = format!(
+        r#"<h1>Review {id}</h1>
+{problem}
+<p id="status" class="status">{verdict}</p>
+<p id="reasons">{reasons}</p>
+{sessions}
+{decision}
+<p><a href="/review">All pairs waiting</a></p>"#,
+        id = escape(client_id),
+        verdict = escape(verdict),
+        reasons = escape(&reasons(&evidence)),
+    );
+    // The links inside expire within the hour; never cache the page.
+    (
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        Html(page("Review", "", &body)),
+    )
+        .into_response()
+}
+
+fn session_html(session: &Value) -> String {
+    let files: String = session["files"]
+        .as_object()
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|(name, link)| Some((name, link.as_str()?)))
+                .map(|(name, link)| {
+                    format!(
+                        r#"<figure><img class="file" data-name="{name}" src="{link}" alt="{name}" width="240"><figcaption>{name}</figcaption></figure>"#,
+                        name = escape(name),
+                        link = escape(link),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        r#"<section class="session" data-role="{role}"><h2>{role} session</h2><p>scanRef <code>{scan}</code>: {status}</p>{files}</section>"#,
+        role = escape(session["role"].as_str().unwrap_or("")),
+        scan = escape(session["scanRef"].as_str().unwrap_or("")),
+        status = escape(session["status"].as_str().unwrap_or("no result")),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    decision: String,
+    reviewer: String,
+    #[serde(default)]
+    note: String,
+    #[serde(rename = "pairId")]
+    pair_id: String,
+    #[serde(rename = "verdictVersion")]
+    verdict_version: Option<u32>,
+}
+
+/// `POST /review/{clientId}`: the decision to the API; back to the evidence page.
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let mut body = json!({
+        "decision": form.decision,
+        "reviewer": form.reviewer,
+        "pairId": form.pair_id,
+        "verdictVersion": form.verdict_version,
+    });
+    if !form.note.trim().is_empty() {
+        body["note"] = json!(form.note);
+    }
+    let (status, answer) = call_api(
+        &state,
+        "POST",
+        &format!("/verifications/{}/review", encoded(&client_id)),
+        parameters(&client_id),
+        Some(body),
+    )
+    .await;
+    if status == StatusCode::OK {
+        return Redirect::to(&format!("/review/{}", encoded(&client_id))).into_response();
+    }
+    let problem = match answer["code"].as_str() {
+        Some(code) => format!(
+            "{code}: {}",
+            answer["message"].as_str().unwrap_or("refused")
+        ),
+        None => "no answer".to_owned(),
+    };
+    evidence_page(&state, &client_id, Some(problem)).await
+}
