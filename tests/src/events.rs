@@ -50,7 +50,11 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         "issue-url-outside-allowed-origins" => (400, Some("VALIDATION_FAILED"), &["errorUrl"]),
         "issue-malformed-json" => (400, Some("MALFORMED_JSON"), &[]),
         "issue-not-json" => (415, Some("UNSUPPORTED_MEDIA_TYPE"), &[]),
-        "status-found" => (200, None, &[]),
+        "status-found" | "status-evidence" => (200, None, &[]),
+        "review-invalid" => (400, Some("VALIDATION_FAILED"), &["decision"]),
+        // USER_30001's pair is another than the one the review names.
+        "review-other-pair" => (409, Some("PAIR_REPLACED"), &[]),
+        "review-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         "status-not-found" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         other => {
             panic!("events/issue-tokens/{other}.json has no expectation in tests/src/events.rs")

@@ -15,6 +15,7 @@ use std::sync::Arc;
 #[tokio::test]
 async fn every_event_gets_its_status_and_body() {
     let stub = IdenfyStub::minting().await;
+    stub.mount_files().await;
     let store = Arc::new(MemoryStore::new());
     let clock = Arc::new(ManualClock::at(T0));
     let service = service(store.clone(), Arc::new(stub.client()), clock.clone());
@@ -89,11 +90,34 @@ async fn every_event_gets_its_status_and_body() {
                 }
                 assert_eq!(body["expiresAt"], "2026-11-26T15:43:17Z", "{name}");
             }
+            None if name == "status-evidence" => {
+                let sessions = body["sessions"].as_array().expect("sessions");
+                let roles: Vec<&Value> = sessions.iter().map(|s| &s["role"]).collect();
+                assert_eq!(roles, [&json!("identity"), &json!("document")], "{body}");
+                assert_eq!(body["pairId"], seeded.pair.pair_id.as_str());
+                assert_eq!(body["status"], "PENDING");
+                for session in sessions {
+                    let scan_ref = session["scanRef"].as_str().expect("a scanRef");
+                    assert!(
+                        session["files"]["FACE"]
+                            .as_str()
+                            .is_some_and(|link| link.starts_with(&format!(
+                                "https://s3.example.com/{scan_ref}/FACE.png"
+                            ))),
+                        "{body}"
+                    );
+                }
+                assert_eq!(
+                    response.headers().get("cache-control").unwrap(),
+                    "no-store"
+                );
+            }
             None => {
                 assert_eq!(
                     body,
                     json!({
                         "clientId": "USER_30001",
+                        "pairId": seeded.pair.pair_id,
                         "status": "PENDING",
                         "mode": "twoSessions",
                         "reasons": [],
@@ -110,7 +134,8 @@ async fn every_event_gets_its_status_and_body() {
         }
         seen.insert(name);
     }
-    assert!(seen.len() >= 18, "events found: {seen:?}");
+    assert!(seen.len() >= 22, "events found: {seen:?}");
+    assert!(seen.contains("status-evidence") && seen.contains("review-other-pair"));
     assert!(seen.contains("issue-valid") && seen.contains("status-found"));
 }
 
