@@ -36,6 +36,7 @@ pub fn page(title: &str, head_extra: &str, body: &str) -> String {
   .banner {{ background: #fff4ce; padding: .5rem .8rem; border-radius: .3rem; }}
   .status {{ font-size: 1.6rem; font-weight: 700; }}
   code {{ background: #eef1f4; padding: 0 .2rem; }}
+  figure {{ display: inline-block; margin: .3rem; text-align: center; }}
 </style>
 </head>
 <body>

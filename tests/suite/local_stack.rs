@@ -495,6 +495,21 @@ async fn a_reviewer_approves_in_a_real_browser() {
         if status != "VERIFIED" || !earlier.starts_with("REQUIRES_REVIEW") {
             return Err(format!("final page shows {status}, earlier {earlier:?}"));
         }
+        // The site was told: the first verdict, then the reviewer's.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let count = browser.attribute("#notifications", "data-count").await;
+            let last = browser
+                .attribute("#notifications li:last-child", "data-status")
+                .await;
+            if count.as_deref() == Ok("2") && last.as_deref() == Ok("VERIFIED") {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                return Err(format!("notifications: {count:?}, last {last:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         // Decided: the list no longer offers it.
         browser.goto(&format!("{}review", running.site_url)).await?;
         match browser.text(&listed).await {
