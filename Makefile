@@ -3,13 +3,15 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+# checkov, apart: its pins clash with SAM's and moto's.
+CHECKOV_VENV := .venv-checkov
 REGION ?= eu-west-1
 
 # The venv's tools (moto_server, cfn-lint, sam, cargo-lambda, zig) come first on PATH.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test test-fast lint template venv fuzz package sam-local bench clean
+.PHONY: test test-fast lint template scan venv checkov-venv fuzz package sam-local bench clean
 
 test: venv lint template
 	scripts/with-moto cargo test --workspace --locked
@@ -23,11 +25,17 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
-# template.yaml: CloudFormation lint, SAM's own validation, and the template's tests.
-template: venv
+# template.yaml: CloudFormation lint, SAM's own validation, the security scan, and the
+# template's tests.
+template: venv scan
 	cfn-lint template.yaml
 	sam validate --lint --region $(REGION)
 	$(VENV)/bin/python -m unittest discover --start-directory tests/template --verbose
+
+# checkov on the template, offline: every check passed, or suppressed in the template with
+# its reason (`# checkov:skip=ID:reason`, listed in the README's Deploy section).
+scan: checkov-venv
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact
 
 # arm64 bootstraps of both functions, as `sam deploy` will upload them (.aws-sam/build).
 package: venv
@@ -54,6 +62,12 @@ bench: venv
 	scripts/with-moto target/release/bench
 
 # Python tools in a git-ignored virtualenv, reinstalled when the list changes.
+checkov-venv: $(CHECKOV_VENV)/.installed
+$(CHECKOV_VENV)/.installed: tools/checkov-requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/checkov-requirements.txt
+	touch $@
+
 venv: $(VENV)/.installed
 $(VENV)/.installed: tools/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -61,5 +75,5 @@ $(VENV)/.installed: tools/requirements.txt
 	touch $@
 
 clean:
-	rm -rf $(VENV) .tmp .aws-sam
+	rm -rf $(VENV) $(CHECKOV_VENV) .tmp .aws-sam
 	cargo clean
