@@ -99,18 +99,12 @@ async fn every_event_gets_its_status_and_body() {
                 for session in sessions {
                     let scan_ref = session["scanRef"].as_str().expect("a scanRef");
                     assert!(
-                        session["files"]["FACE"]
-                            .as_str()
-                            .is_some_and(|link| link.starts_with(&format!(
-                                "https://s3.example.com/{scan_ref}/FACE.png"
-                            ))),
+                        session["files"]["FACE"].as_str().is_some_and(|link| link
+                            .starts_with(&format!("https://s3.example.com/{scan_ref}/FACE.png"))),
                         "{body}"
                     );
                 }
-                assert_eq!(
-                    response.headers().get("cache-control").unwrap(),
-                    "no-store"
-                );
+                assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
             }
             None => {
                 assert_eq!(

@@ -482,7 +482,9 @@ async fn a_reviewer_approves_in_a_real_browser() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         browser.fill("#reviewer", "reviewer-7").await?;
-        browser.fill("#note", "permit checked against the ID").await?;
+        browser
+            .fill("#note", "permit checked against the ID")
+            .await?;
         browser.click("#approve").await?;
         browser.wait_for("#decided").await?;
         let decided = browser.text("#decided").await?;

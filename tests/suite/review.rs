@@ -36,6 +36,7 @@ on_both_stores!(
     a_reviewer_decides_once_and_the_history_keeps_it,
     reviews_are_refused_on_other_states_and_stale_pairs,
     two_reviewers_at_once_record_one_decision,
+    a_revision_landing_during_a_review_is_not_what_it_decides,
     a_stricter_revision_after_a_manual_approval_stands,
     a_lenient_revision_after_a_manual_rejection_goes_back_to_a_person,
 );
@@ -334,6 +335,79 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
         pair.earlier_verdicts.len(),
         1,
         "exactly one decision recorded"
+    );
+}
+
+/// The store, with iDenfy's revision (the permit missing this time) landing right after the
+/// review's first read.
+struct RevisedAfterFirstRead {
+    inner: Arc<dyn AnyStore>,
+    revised: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait]
+impl PairReader for RevisedAfterFirstRead {
+    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
+        let record = self.inner.load(client_id).await;
+        if !self.revised.swap(true, Ordering::SeqCst) {
+            deliver(self.inner.clone(), "additional-step-missing").await;
+        }
+        record
+    }
+}
+
+#[async_trait]
+impl VerdictStore for RevisedAfterFirstRead {
+    async fn record_verdict(
+        &self,
+        client_id: &ClientId,
+        decision: Decision<'_>,
+    ) -> shared::store::Written {
+        self.inner.record_verdict(client_id, decision).await
+    }
+}
+
+impl ReviewStore for RevisedAfterFirstRead {}
+
+async fn a_revision_landing_during_a_review_is_not_what_it_decides(
+    store: Arc<dyn AnyStore>,
+    _: Requests,
+) {
+    let stub = IdenfyStub::bare().await;
+    awaiting_review(store.clone(), &stub).await;
+    let racing = Arc::new(RevisedAfterFirstRead {
+        inner: store.clone(),
+        revised: std::sync::atomic::AtomicBool::new(false),
+    });
+    let service = ReviewService::new(racing, Arc::new(stub.client()), callback_clock());
+    // Without verdictVersion: the review is about the verdict it read first, all the same.
+    let review = ReviewRequest {
+        pair_id: STEP_EVENTS_PAIR_ID.into(),
+        decision: Outcome::Verified,
+        reviewer: REVIEWER.into(),
+        note: None,
+        verdict_version: None,
+    };
+    let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id");
+    let refused = service.review(&client_id, &review).await;
+    assert!(
+        matches!(
+            refused,
+            Err(ReviewError::Refused(
+                shared::pair::machine::ReviewRefused::VerdictChanged { .. }
+            ))
+        ),
+        "{refused:?}"
+    );
+    let verdict = stored(store.as_ref())
+        .await
+        .pair
+        .and_then(|p| p.verdict)
+        .expect("decided");
+    assert_eq!(
+        (verdict.outcome, verdict.version, verdict.review),
+        (Outcome::RequiresReview, 2, None),
+        "iDenfy's revision stands, undecided by the reviewer"
     );
 }
 
