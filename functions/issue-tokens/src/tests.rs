@@ -242,7 +242,7 @@ async fn an_idenfy_refusal_is_a_502_without_idenfys_words() {
         body,
         json!({
             "code": "IDENFY_REFUSED",
-            "message": "iDenfy refused the token request",
+            "message": "iDenfy refused the request",
             "requestId": "req-42",
             "idenfy": {"kind": "PAYMENT_REQUIRED", "status": 402, "identifier": "PAYMENT_REQUIRED"},
         })
