@@ -261,27 +261,52 @@ async fn reviews_are_refused_on_other_states_and_stale_pairs(
     );
 }
 
-/// The store, with the first two reads held until both have happened: two reviews read the
-/// same REQUIRES_REVIEW verdict, then both write.
-struct BothReadFirst {
+/// What happens at the store while reviews read it.
+enum Interference {
+    /// The first two reads are held until both have happened: two reviews read the same
+    /// REQUIRES_REVIEW verdict, then both write.
+    BothReadFirst(Barrier),
+    /// iDenfy's revision (the permit missing this time) lands right after the first read.
+    RevisionAfterFirstRead,
+}
+
+/// The store, interfered with as `interference` says.
+struct Interfered {
     inner: Arc<dyn AnyStore>,
+    interference: Interference,
     reads: AtomicUsize,
-    barrier: Barrier,
+}
+
+impl Interfered {
+    fn new(inner: Arc<dyn AnyStore>, interference: Interference) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            interference,
+            reads: AtomicUsize::new(0),
+        })
+    }
 }
 
 #[async_trait]
-impl PairReader for BothReadFirst {
+impl PairReader for Interfered {
     async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
         let record = self.inner.load(client_id).await;
-        if self.reads.fetch_add(1, Ordering::SeqCst) < 2 {
-            self.barrier.wait().await;
+        let read = self.reads.fetch_add(1, Ordering::SeqCst);
+        match &self.interference {
+            Interference::BothReadFirst(barrier) if read < 2 => {
+                barrier.wait().await;
+            }
+            Interference::RevisionAfterFirstRead if read == 0 => {
+                deliver(self.inner.clone(), "additional-step-missing").await;
+            }
+            _ => {}
         }
         record
     }
 }
 
 #[async_trait]
-impl VerdictStore for BothReadFirst {
+impl VerdictStore for Interfered {
     async fn record_verdict(
         &self,
         client_id: &ClientId,
@@ -291,16 +316,12 @@ impl VerdictStore for BothReadFirst {
     }
 }
 
-impl ReviewStore for BothReadFirst {}
+impl ReviewStore for Interfered {}
 
 async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: Requests) {
     let stub = IdenfyStub::bare().await;
     awaiting_review(store.clone(), &stub).await;
-    let racing = Arc::new(BothReadFirst {
-        inner: store.clone(),
-        reads: AtomicUsize::new(0),
-        barrier: Barrier::new(2),
-    });
+    let racing = Interfered::new(store.clone(), Interference::BothReadFirst(Barrier::new(2)));
     let service = ReviewService::new(racing, Arc::new(stub.client()), callback_clock());
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id");
     let request = |decision, reviewer: &str| ReviewRequest {
@@ -338,47 +359,13 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
     );
 }
 
-/// The store, with iDenfy's revision (the permit missing this time) landing right after the
-/// review's first read.
-struct RevisedAfterFirstRead {
-    inner: Arc<dyn AnyStore>,
-    revised: std::sync::atomic::AtomicBool,
-}
-
-#[async_trait]
-impl PairReader for RevisedAfterFirstRead {
-    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
-        let record = self.inner.load(client_id).await;
-        if !self.revised.swap(true, Ordering::SeqCst) {
-            deliver(self.inner.clone(), "additional-step-missing").await;
-        }
-        record
-    }
-}
-
-#[async_trait]
-impl VerdictStore for RevisedAfterFirstRead {
-    async fn record_verdict(
-        &self,
-        client_id: &ClientId,
-        decision: Decision<'_>,
-    ) -> shared::store::Written {
-        self.inner.record_verdict(client_id, decision).await
-    }
-}
-
-impl ReviewStore for RevisedAfterFirstRead {}
-
 async fn a_revision_landing_during_a_review_is_not_what_it_decides(
     store: Arc<dyn AnyStore>,
     _: Requests,
 ) {
     let stub = IdenfyStub::bare().await;
     awaiting_review(store.clone(), &stub).await;
-    let racing = Arc::new(RevisedAfterFirstRead {
-        inner: store.clone(),
-        revised: std::sync::atomic::AtomicBool::new(false),
-    });
+    let racing = Interfered::new(store.clone(), Interference::RevisionAfterFirstRead);
     let service = ReviewService::new(racing, Arc::new(stub.client()), callback_clock());
     // Without verdictVersion: the review is about the verdict it read first, all the same.
     let review = ReviewRequest {

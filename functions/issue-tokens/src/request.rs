@@ -57,18 +57,7 @@ pub fn parse_issue_request(
     body: &Value,
     origins: &AllowedOrigins,
 ) -> Result<IssueRequest, Vec<FieldError>> {
-    let Some(object) = body.as_object() else {
-        return Err(vec![FieldError::new(
-            "",
-            "INVALID_TYPE",
-            "the body must be a JSON object",
-        )]);
-    };
-    let mut errors: Vec<FieldError> = object
-        .keys()
-        .filter(|key| !FIELDS.contains(&key.as_str()))
-        .map(|key| FieldError::new(key, "UNKNOWN_FIELD", "is not a field of this request"))
-        .collect();
+    let (object, mut errors) = object_of(body, &FIELDS)?;
     let mut fields = Fields {
         object,
         errors: &mut errors,
@@ -156,6 +145,26 @@ pub fn parse_issue_request(
     }
 }
 
+/// The body as a JSON object, with an error for each field not in `known`.
+fn object_of<'a>(
+    body: &'a Value,
+    known: &[&str],
+) -> Result<(&'a Map<String, Value>, Vec<FieldError>), Vec<FieldError>> {
+    let Some(object) = body.as_object() else {
+        return Err(vec![FieldError::new(
+            "",
+            "INVALID_TYPE",
+            "the body must be a JSON object",
+        )]);
+    };
+    let unknown = object
+        .keys()
+        .filter(|key| !known.contains(&key.as_str()))
+        .map(|key| FieldError::new(key, "UNKNOWN_FIELD", "is not a field of this request"))
+        .collect();
+    Ok((object, unknown))
+}
+
 struct Fields<'a> {
     object: &'a Map<String, Value>,
     errors: &'a mut Vec<FieldError>,
@@ -223,18 +232,7 @@ const REVIEW_FIELDS: [&str; 5] = ["decision", "reviewer", "note", "pairId", "ver
 
 /// Reads and checks a reviewer's decision; every problem found, or the request.
 pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldError>> {
-    let Some(object) = body.as_object() else {
-        return Err(vec![FieldError::new(
-            "",
-            "INVALID_TYPE",
-            "the body must be a JSON object",
-        )]);
-    };
-    let mut errors: Vec<FieldError> = object
-        .keys()
-        .filter(|key| !REVIEW_FIELDS.contains(&key.as_str()))
-        .map(|key| FieldError::new(key, "UNKNOWN_FIELD", "is not a field of this request"))
-        .collect();
+    let (object, mut errors) = object_of(body, &REVIEW_FIELDS)?;
     let mut fields = Fields {
         object,
         errors: &mut errors,
