@@ -145,11 +145,11 @@ pub fn parse_issue_request(
     }
 }
 
+/// A body's fields, and an error for each one the request does not have.
+type KnownFields<'a> = (&'a Map<String, Value>, Vec<FieldError>);
+
 /// The body as a JSON object, with an error for each field not in `known`.
-fn object_of<'a>(
-    body: &'a Value,
-    known: &[&str],
-) -> Result<(&'a Map<String, Value>, Vec<FieldError>), Vec<FieldError>> {
+fn object_of<'a>(body: &'a Value, known: &[&str]) -> Result<KnownFields<'a>, Vec<FieldError>> {
     let Some(object) = body.as_object() else {
         return Err(vec![FieldError::new(
             "",
