@@ -82,7 +82,14 @@ pub async fn moto_table() -> MotoTable {
              run them with `make test`, which installs moto into .venv and starts it."
         );
     }
-    let sdk = sdk_config(DynamoTimeouts::default()).await;
+    // The functions' retries, with patience for a moto_server slowed by a busy machine: an
+    // attempt cut short and retried would create the table twice ("already exists").
+    let sdk = sdk_config(DynamoTimeouts {
+        attempt: Duration::from_secs(10),
+        operation: Duration::from_secs(30),
+        ..DynamoTimeouts::default()
+    })
+    .await;
     let requests = Arc::new(AtomicUsize::new(0));
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .interceptor(CountRequests(requests.clone()))

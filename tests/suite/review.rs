@@ -457,8 +457,8 @@ async fn a_lenient_revision_after_a_manual_rejection_goes_back_to_a_person(
     assert_eq!((status, &decided["version"]), (200, &json!(4)), "{decided}");
 }
 
-/// `GET /verifications/{clientId}/evidence`: status, Cache-Control, body.
-async fn evidence(handler: &IssueTokens) -> (u16, Option<String>, Value) {
+/// `GET /verifications/{clientId}/evidence`, answered.
+async fn evidence_response(handler: &IssueTokens) -> lambda_http::Response<Body> {
     let request = lambda_http::http::Request::builder()
         .method("GET")
         .uri(format!(
@@ -466,14 +466,26 @@ async fn evidence(handler: &IssueTokens) -> (u16, Option<String>, Value) {
         ))
         .body(Body::Empty)
         .expect("a request");
-    let response = handler.handle(routed(request)).await;
-    let cache = response
+    handler.handle(routed(request)).await
+}
+
+fn header(response: &lambda_http::Response<Body>, name: &str) -> Option<String> {
+    response
         .headers()
-        .get("cache-control")
+        .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(str::to_owned)
+}
+
+/// The evidence route's status, Cache-Control and body.
+async fn evidence(handler: &IssueTokens) -> (u16, Option<String>, Value) {
+    let response = evidence_response(handler).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
-    (response.status().as_u16(), cache, body)
+    (
+        response.status().as_u16(),
+        header(&response, "cache-control"),
+        body,
+    )
 }
 
 #[tokio::test]
@@ -578,20 +590,9 @@ async fn idenfy_refusing_the_files_is_answered_as_for_tokens() {
             .mount(&stub.server)
             .await;
         let handler = awaiting_review(Arc::new(MemoryStore::new()), &stub).await;
-        let request = lambda_http::http::Request::builder()
-            .method("GET")
-            .uri(format!(
-                "https://api.example.com/verifications/{STEP_EVENTS_CLIENT_ID}/evidence"
-            ))
-            .body(Body::Empty)
-            .expect("a request");
-        let response = handler.handle(routed(request)).await;
+        let response = evidence_response(&handler).await;
         let status = response.status().as_u16();
-        let header = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let retry = header(&response, "retry-after");
         let text = String::from_utf8_lossy(response.body().as_ref()).into_owned();
         let body: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         assert_eq!(
@@ -599,7 +600,7 @@ async fn idenfy_refusing_the_files_is_answered_as_for_tokens() {
             (expected_status, Some(code)),
             "{text}"
         );
-        assert_eq!(header.as_deref(), retry_after);
+        assert_eq!(retry.as_deref(), retry_after);
         assert!(body["requestId"].is_string(), "{text}");
         // iDenfy's identifier is named; its words stay in the log.
         assert!(body["idenfy"]["identifier"].is_string(), "{text}");
