@@ -14,6 +14,7 @@ use integration_tests::events;
 use integration_tests::streams::{bus_into_queue, sqs_messages};
 use serde_json::{Value, json};
 use shared::clock::{Clock, SystemClock};
+use shared::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
 use shared::notify::standard_webhooks::WebhookSecrets;
 use shared::pair::PairRecord;
 use shared::secret::Secret;
@@ -283,15 +284,36 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     };
     let started = Instant::now();
 
-    // issue-tokens: one table, as in the suite; status-found's pair issued first.
+    // issue-tokens: one table, as in the suite; status-found's pair issued first, on sessions
+    // the simulator opened (status-evidence asks it for their files).
+    let idenfy = IdenfyClient::new(IdenfyClientConfig::new(
+        simulator
+            .simulator_url
+            .as_deref()
+            .expect("the simulator's URL"),
+        &secret_value("apiKey"),
+        &secret_value("apiSecret"),
+    ))
+    .expect("an iDenfy client");
+    let mut scan_refs = Vec::new();
+    for token_type in [TokenType::Identification, TokenType::Document] {
+        let token = idenfy
+            .create_token(
+                &TokenRequest::new(STATUS_FOUND_CLIENT_ID, token_type),
+                Instant::now() + Duration::from_secs(30),
+            )
+            .await
+            .expect("the simulator opens a session");
+        scan_refs.push(token.scan_ref);
+    }
     put(
         &store,
         &[issued_at(
             pending_record(
                 STATUS_FOUND_CLIENT_ID,
                 "0a1b2c3d4e5f60718293a4b5",
-                "scan-a",
-                "scan-b",
+                &scan_refs[0],
+                &scan_refs[1],
             ),
             SystemClock.now(),
         )],
