@@ -48,7 +48,8 @@ pub(super) async fn file_links(
     let links: Map<String, Value> = names
         .into_iter()
         .map(|name| {
-            // A signature of its own per answer, as a presigned link has.
+            // A signature of its own per answer, as a presigned link has; only the expiry is
+            // checked (the files are drawn samples).
             let signature = format!("{:016x}", fastrand::u64(..));
             let link = format!(
                 "http://{host}/files/{scan_ref}/{name}?expires={expires}&signature={signature}"
