@@ -160,9 +160,7 @@ impl IssueTokens {
             &StatusBody::new(&client_id, &status),
         ))
     }
-}
 
-impl IssueTokens {
     async fn review(
         &self,
         request: &Request,
