@@ -7,8 +7,9 @@
 
 use async_trait::async_trait;
 use integration_tests::callbacks::{
-    STEP_EVENTS_CLIENT_ID, STEP_EVENTS_PAIR_ID, STEP_EVENTS_SCAN_REF, call, callback_clock,
-    handler, step_events_record,
+    EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, STEP_EVENTS_CLIENT_ID,
+    STEP_EVENTS_PAIR_ID, STEP_EVENTS_SCAN_REF, call, callback_clock, events_record, handler,
+    step_events_record,
 };
 use integration_tests::logs::Capture;
 use integration_tests::stores::AnyStore;
@@ -16,15 +17,17 @@ use integration_tests::{IdenfyStub, issue_tokens_handler, stub_file_link};
 use issue_tokens::IssueTokens;
 use lambda_http::{Body, RequestExt};
 use serde_json::{Value, json};
+use shared::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use shared::pair::machine::ReviewRequest;
-use shared::pair::{ClientId, Outcome, PairRecord, Reason};
+use shared::pair::{ClientId, Outcome, PairRecord, Reason, Role};
 use shared::review::{ReviewError, ReviewService};
 use shared::store::{
-    Decision, Expected, MemoryStore, PairReader, ReviewStore, StoreError, VerdictStore,
+    Decision, Expected, MemoryStore, PairReader, ReviewStore, SeedStore, StoreError, VerdictStore,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 use tokio::sync::Barrier;
 use tracing::Level;
 use wiremock::matchers::{method, path};
@@ -560,6 +563,68 @@ async fn the_evidence_is_fresh_from_idenfy_and_never_stored_or_logged() {
     assert!(
         !record.contains("s3.example.com"),
         "a link stored: {record}"
+    );
+}
+
+/// Answers only once both sessions' files were asked for: fetched one after the other, the
+/// first never returns.
+struct BothSessionsAtOnce(Barrier);
+
+#[async_trait]
+impl SessionFiles for BothSessionsAtOnce {
+    async fn file_links(
+        &self,
+        scan_ref: &str,
+        _answer_by: Instant,
+    ) -> Result<FileLinks, IdenfyError> {
+        self.0.wait().await;
+        Ok(FileLinks::from([(
+            "FRONT".into(),
+            format!("https://files.test/{scan_ref}"),
+        )]))
+    }
+}
+
+#[tokio::test]
+async fn a_two_session_pair_s_files_are_fetched_at_once() {
+    let store = Arc::new(MemoryStore::new());
+    store
+        .save(&events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    let service = ReviewService::new(
+        store,
+        Arc::new(BothSessionsAtOnce(Barrier::new(2))),
+        callback_clock(),
+    );
+    let client_id = ClientId::parse(EVENTS_CLIENT_ID).expect("an id");
+    let answer_by = Instant::now() + Duration::from_secs(5);
+    let evidence = tokio::time::timeout(
+        Duration::from_secs(10),
+        service.evidence(&client_id, answer_by),
+    )
+    .await
+    .expect("the two sessions' files were asked for one after the other")
+    .expect("evidence");
+    let shown: Vec<_> = evidence
+        .sessions
+        .iter()
+        .map(|s| (s.role, s.scan_ref.as_str(), s.files["FRONT"].as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                Role::Identity,
+                EVENTS_IDENTITY_SCAN_REF,
+                format!("https://files.test/{EVENTS_IDENTITY_SCAN_REF}").as_str()
+            ),
+            (
+                Role::Document,
+                EVENTS_DOCUMENT_SCAN_REF,
+                format!("https://files.test/{EVENTS_DOCUMENT_SCAN_REF}").as_str()
+            ),
+        ]
     );
 }
 

@@ -8,6 +8,7 @@ use crate::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use crate::pair::machine::{self, ReviewDecision, ReviewRefused, ReviewRequest};
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
 use crate::store::{ReviewStore, StoreError};
+use futures_util::future::try_join_all;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -148,20 +149,21 @@ impl ReviewService {
             .and_then(|r| r.live_pair(now))
             .ok_or(EvidenceError::NotFound)?
             .clone();
-        let mut sessions = Vec::new();
-        for &role in roles(pair.mode) {
-            let Some(session) = pair.session(role) else {
-                continue;
-            };
+        // Both sessions' files at once: the reviewer waits for one round trip, not two.
+        let sessions = try_join_all(roles(pair.mode).iter().filter_map(|&role| {
+            let session = pair.session(role)?;
             let half = pair.half(role);
-            sessions.push(SessionEvidence {
-                role,
-                scan_ref: session.scan_ref.clone(),
-                status: half.map(|h| h.overall.as_str().to_owned()),
-                is_final: half.is_some_and(|h| h.is_final()),
-                files: self.files.file_links(&session.scan_ref, answer_by).await?,
-            });
-        }
+            Some(async move {
+                Ok::<_, IdenfyError>(SessionEvidence {
+                    role,
+                    scan_ref: session.scan_ref.clone(),
+                    status: half.map(|h| h.overall.as_str().to_owned()),
+                    is_final: half.is_some_and(|h| h.is_final()),
+                    files: self.files.file_links(&session.scan_ref, answer_by).await?,
+                })
+            })
+        }))
+        .await?;
         Ok(Evidence { pair, sessions })
     }
 }
