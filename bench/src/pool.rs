@@ -245,7 +245,8 @@ pub async fn run(
         let _ = child.wait();
     }
     server.abort();
-    outcome?;
+    // A failed run keeps the processes' output, and says where.
+    outcome.map_err(|e| format!("{e} (the processes' output: {})", logs.display()))?;
 
     let mut stdout = String::new();
     for i in 0..processes {
