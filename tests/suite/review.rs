@@ -100,8 +100,8 @@ async fn answer(handler: &IssueTokens, request: lambda_http::Request) -> (u16, V
     (response.status().as_u16(), body)
 }
 
-/// `GET /verifications/{clientId}{suffix}`.
-async fn get(handler: &IssueTokens, suffix: &str) -> (u16, Value) {
+/// `GET /verifications/{clientId}{suffix}`, routed.
+fn get_request(suffix: &str) -> lambda_http::Request {
     let request = lambda_http::http::Request::builder()
         .method("GET")
         .uri(format!(
@@ -109,7 +109,11 @@ async fn get(handler: &IssueTokens, suffix: &str) -> (u16, Value) {
         ))
         .body(Body::Empty)
         .expect("a request");
-    answer(handler, routed(request)).await
+    routed(request)
+}
+
+async fn get(handler: &IssueTokens, suffix: &str) -> (u16, Value) {
+    answer(handler, get_request(suffix)).await
 }
 
 async fn review(handler: &IssueTokens, body: &Value) -> (u16, Value) {
@@ -462,14 +466,7 @@ async fn a_lenient_revision_after_a_manual_rejection_goes_back_to_a_person(
 
 /// `GET /verifications/{clientId}/evidence`, answered.
 async fn evidence_response(handler: &IssueTokens) -> lambda_http::Response<Body> {
-    let request = lambda_http::http::Request::builder()
-        .method("GET")
-        .uri(format!(
-            "https://api.example.com/verifications/{STEP_EVENTS_CLIENT_ID}/evidence"
-        ))
-        .body(Body::Empty)
-        .expect("a request");
-    handler.handle(routed(request)).await
+    handler.handle(get_request("/evidence")).await
 }
 
 fn header(response: &lambda_http::Response<Body>, name: &str) -> Option<String> {
