@@ -8,6 +8,8 @@ use crate::callback::CallbackSecrets;
 use crate::idenfy::FinishPages;
 use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
+use crate::pair::PermitPolicy;
+use crate::pair::permit;
 use crate::pair::verdict::VerdictPolicy;
 use crate::secret::runtime::{ReadSecrets, SecretDocument, SecretProblem, Secrets};
 use crate::secret::secrets_manager::SecretsManager;
@@ -172,6 +174,33 @@ fn verdict_policy<F: Fn(&str) -> Option<String>>(
     })
 }
 
+/// `PERMIT_ISSUING_COUNTRIES` (comma-separated alpha-2; empty: any country) and
+/// `PERMIT_MIN_VALID_DAYS` (default 0): the permit policy of a pair whose request sets none.
+fn default_permit<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<PermitPolicy, ConfigError> {
+    let defaults = PermitPolicy::default();
+    let issuing_countries = match env.optional("PERMIT_ISSUING_COUNTRIES") {
+        None => defaults.issuing_countries,
+        Some(list) => permit::countries(
+            list.split(',')
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty())
+                .collect(),
+        )
+        .map_err(|problem| invalid("PERMIT_ISSUING_COUNTRIES", problem.to_string()))?,
+    };
+    let min_valid_days = env.number(
+        "PERMIT_MIN_VALID_DAYS",
+        u64::from(defaults.min_valid_days),
+        0..=u64::from(permit::MAX_MIN_VALID_DAYS),
+    )?;
+    Ok(PermitPolicy {
+        issuing_countries,
+        min_valid_days: u32::try_from(min_valid_days).unwrap_or(permit::MAX_MIN_VALID_DAYS),
+    })
+}
+
 /// Everything the idenfy-callback function needs.
 #[derive(Debug, Clone)]
 pub struct CallbackConfig {
@@ -324,6 +353,7 @@ impl IssueTokensConfig {
                     on_token: permit_step_on_token,
                 },
                 verdict,
+                default_permit: default_permit(env)?,
                 request_budget: ISSUANCE_BUDGET,
                 final_write_reserve: DynamoTimeouts::default().operation,
             },

@@ -64,6 +64,8 @@ pub struct SessionOrder {
     pub session_length: Duration,
     /// The document types the session accepts (none: iDenfy's default).
     pub documents: Option<Vec<String>>,
+    /// The issuing country the session preselects (alpha-2), when the pair accepts only one.
+    pub country: Option<String>,
     /// The name of an upload step the session ends with (the permit, in additional-step mode).
     pub permit_upload_step: Option<String>,
     /// No attempt to open it runs past this instant: the request's budget, less the final

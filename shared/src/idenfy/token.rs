@@ -44,6 +44,10 @@ pub struct TokenRequest {
     pub locale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub documents: Option<Vec<String>>,
+    /// Alpha-2: preselects the document's issuing country (a string; one docs example sends
+    /// an array, the schema a string).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ref: Option<String>,
     /// Steps added to the session, e.g. the permit's UPLOAD step (docs/idenfy.md).
@@ -81,6 +85,7 @@ impl TokenRequest {
             session_length: None,
             locale: None,
             documents: None,
+            country: None,
             external_ref: None,
             additional_steps: None,
         }
@@ -211,6 +216,7 @@ impl TokenRequest {
         token.expiry_time = Some(seconds(order.start_within));
         token.session_length = Some(seconds(order.session_length));
         token.documents = order.documents.clone();
+        token.country = order.country.clone();
         token.external_ref = Some(external_ref(&order.pair_id, order.role));
         token.additional_steps = order.permit_upload_step.as_deref().map(upload_step);
         token

@@ -6,7 +6,9 @@
 //! piece of the payload (which holds personal data).
 
 use crate::clock::Timestamp;
-use crate::pair::{ClientId, DocumentHasher, HalfResult, OverallStatus, PermitStep, Rank};
+use crate::pair::{
+    ClientId, DocumentFacts, DocumentHasher, HalfResult, OverallStatus, PermitStep, Rank,
+};
 use serde_json::Value;
 
 /// The webhook's signature header ([`super::signature`]).
@@ -78,12 +80,25 @@ pub fn parse(
     let doc_type = field(data, "docType");
     let doc_number_hash =
         field(data, "docNumber").map(|number| hasher.hash(doc_type.as_deref(), &number));
-    let mut tags = Vec::new();
-    for list in ["fraudTags", "mismatchTags", "suspicionReasons"] {
-        if let Some(items) = status.and_then(|s| s.get(list)).and_then(Value::as_array) {
-            tags.extend(items.iter().filter_map(|item| text(Some(item))));
-        }
-    }
+    let codes = |list: &str| -> Vec<String> {
+        status
+            .and_then(|s| s.get(list))
+            .and_then(Value::as_array)
+            .map(|items| items.iter().filter_map(|item| text(Some(item))).collect())
+            .unwrap_or_default()
+    };
+    let mut tags = codes("fraudTags");
+    tags.extend(codes("suspicionReasons"));
+    // Codes and alpha-2 countries compare upper case, whatever case they arrive in.
+    let code = |name: &str| field(data, name).map(|v| v.to_ascii_uppercase());
+    let facts = DocumentFacts {
+        expiry: field(data, "docExpiry"),
+        issuing_country: code("docIssuingCountry"),
+        nationality: code("docNationality"),
+        sex: code("docSex"),
+        original_first_name: field(data, "orgFirstName"),
+        original_last_name: field(data, "orgLastName"),
+    };
 
     let mut half = HalfResult {
         rank,
@@ -98,6 +113,8 @@ pub fn parse(
         doc_type,
         doc_number_hash,
         tags,
+        mismatch_tags: codes("mismatchTags"),
+        facts,
         permit_step: read_permit_step(root, status, permit_step),
         digest: String::new(),
         received_at: now,

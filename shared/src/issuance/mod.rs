@@ -8,13 +8,15 @@ pub mod request;
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FinishPages, IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::machine::{self, IssuanceDecision};
-use crate::pair::{Claim, ClientId, Mode, Outcome, Pair, PreviousPair, Role, Session, new_id};
+use crate::pair::{
+    Claim, ClientId, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session, new_id,
+};
 use crate::store::{IssuanceStore, StoreError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use policy::{IssuancePolicy, PermitStepPolicy};
-pub use request::IssueRequest;
+pub use request::{IssueRequest, PermitRequest};
 
 /// The outcome of a successful issuance request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,16 +253,24 @@ impl IssuanceService {
     ) -> Result<Pair, IdenfyError> {
         let pair_id = new_id();
         let policy = &self.policy;
+        let permit = request.permit.over(&policy.default_permit);
         let mut document = self.order(request, &pair_id, Role::Document, answer_by);
         document.finish = self.site_urls(request);
         document.start_within = policy.document_expiry();
         document.documents = Some(policy.documents.clone());
+        // One accepted country: the permit's session preselects it. Whether iDenfy then
+        // refuses other countries is unconfirmed; the verdict checks the issuer either way.
+        document.country = permit.single_country().map(str::to_owned);
         let document = self.sessions.open_session(&document).await?;
 
         let mut identity = self.order(request, &pair_id, Role::Identity, answer_by);
         identity.finish = FinishPages::all(&document.url);
         let identity = self.sessions.open_session(&identity).await?;
-        Ok(self.pending_pair(pair_id, Mode::TwoSessions, identity, Some(document), now))
+        let opened = Opened {
+            identity,
+            document: Some(document),
+        };
+        Ok(self.pending_pair(pair_id, Mode::TwoSessions, opened, permit, now))
     }
 
     /// One identity session that ends with the permit's upload step.
@@ -276,7 +286,13 @@ impl IssuanceService {
         identity.finish = self.site_urls(request);
         identity.permit_upload_step = step.on_token.then(|| step.name.clone());
         let identity = self.sessions.open_session(&identity).await?;
-        Ok(self.pending_pair(pair_id, Mode::AdditionalStep, identity, None, now))
+        // Nothing is extracted from an upload: the policy is kept for the reviewer.
+        let permit = request.permit.over(&self.policy.default_permit);
+        let opened = Opened {
+            identity,
+            document: None,
+        };
+        Ok(self.pending_pair(pair_id, Mode::AdditionalStep, opened, permit, now))
     }
 
     /// The new pair, pending: the person starts at the identity session.
@@ -284,10 +300,11 @@ impl IssuanceService {
         &self,
         pair_id: String,
         mode: Mode,
-        identity: OpenedSession,
-        document: Option<OpenedSession>,
+        opened: Opened,
+        permit_policy: PermitPolicy,
         now: Timestamp,
     ) -> Pair {
+        let Opened { identity, document } = opened;
         let session = |opened: OpenedSession| Session {
             scan_ref: opened.scan_ref,
             external_ref: opened.external_ref,
@@ -298,6 +315,7 @@ impl IssuanceService {
             verification_url: identity.url.clone(),
             identity: session(identity),
             document: document.map(session),
+            permit_policy,
             url_expires_at: now.plus(self.policy.token_expiry),
             results_due_by: Some(now.plus(self.policy.results_due_within(mode))),
             created_at: now,
@@ -344,10 +362,17 @@ impl IssuanceService {
             start_within: self.policy.token_expiry,
             session_length: self.policy.session_length,
             documents: None,
+            country: None,
             permit_upload_step: None,
             answer_by,
         }
     }
+}
+
+/// The sessions iDenfy opened for a new pair.
+struct Opened {
+    identity: OpenedSession,
+    document: Option<OpenedSession>,
 }
 
 fn in_progress(claim_until: Timestamp, now: Timestamp) -> IssueError {

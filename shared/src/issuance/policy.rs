@@ -3,8 +3,8 @@
 //! Every default is in the configuration module.
 
 use crate::idenfy::FinishPages;
-use crate::pair::Mode;
 use crate::pair::verdict::VerdictPolicy;
+use crate::pair::{Mode, PermitPolicy};
 use crate::urls::AllowedOrigins;
 use std::time::Duration;
 
@@ -37,6 +37,8 @@ pub struct IssuancePolicy {
     pub permit_step: PermitStepPolicy,
     /// How a pair is decided, for one found final and undecided on read.
     pub verdict: VerdictPolicy,
+    /// The permit policy of a pair whose request sets none (or only part of one).
+    pub default_permit: PermitPolicy,
     /// A whole issuance — the store calls, both token calls with their retries, the final
     /// write — when the caller gives no deadline of its own (the Lambda context does).
     pub request_budget: Duration,

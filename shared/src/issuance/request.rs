@@ -2,7 +2,7 @@
 //! reads it from its API's JSON.
 
 use crate::idenfy::{FinishPages, Person};
-use crate::pair::{ClientId, Mode};
+use crate::pair::{ClientId, Mode, PermitPolicy};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssueRequest {
@@ -16,6 +16,29 @@ pub struct IssueRequest {
     /// Replace the clientId's pair whatever its state.
     pub restart: bool,
     pub mode: Mode,
+    /// The request's own permit policy; each part it leaves out is the configured default.
+    pub permit: PermitRequest,
+}
+
+/// The permit policy a request asks for, each part already checked
+/// ([`crate::pair::permit`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermitRequest {
+    pub issuing_countries: Option<Vec<String>>,
+    pub min_valid_days: Option<u32>,
+}
+
+impl PermitRequest {
+    /// The pair's policy: what the request set, the configured default for the rest.
+    pub fn over(&self, default: &PermitPolicy) -> PermitPolicy {
+        PermitPolicy {
+            issuing_countries: self
+                .issuing_countries
+                .clone()
+                .unwrap_or_else(|| default.issuing_countries.clone()),
+            min_valid_days: self.min_valid_days.unwrap_or(default.min_valid_days),
+        }
+    }
 }
 
 impl IssueRequest {
@@ -28,6 +51,7 @@ impl IssueRequest {
             site_urls: FinishPages::default(),
             restart: false,
             mode: Mode::default(),
+            permit: PermitRequest::default(),
         }
     }
 }

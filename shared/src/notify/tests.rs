@@ -99,6 +99,8 @@ fn no_personal_data_reaches_a_notification() {
             doc_type: Some("ID_CARD".into()),
             doc_number_hash: Some("5e1f0c".into()),
             tags: vec![],
+            mismatch_tags: vec![],
+            facts: Default::default(),
             permit_step: None,
             digest: "d".into(),
             received_at: NOW,

@@ -63,11 +63,24 @@ impl DocumentHasher {
             field(value.as_deref());
         }
         // The same tags in another order are the same result.
-        let mut tags: Vec<&str> = half.tags.iter().map(String::as_str).collect();
-        tags.sort_unstable();
-        field(Some(&tags.len().to_string()));
-        for tag in tags {
-            field(Some(tag));
+        for list in [&half.tags, &half.mismatch_tags] {
+            let mut tags: Vec<&str> = list.iter().map(String::as_str).collect();
+            tags.sort_unstable();
+            field(Some(&tags.len().to_string()));
+            for tag in tags {
+                field(Some(tag));
+            }
+        }
+        let facts = &half.facts;
+        for value in [
+            &facts.expiry,
+            &facts.issuing_country,
+            &facts.nationality,
+            &facts.sex,
+            &facts.original_first_name,
+            &facts.original_last_name,
+        ] {
+            field(value.as_deref());
         }
         // Of the permit's upload step, what the verdict reads: not where the file was listed.
         match &half.permit_step {

@@ -112,9 +112,16 @@ pub struct HalfResult {
     pub doc_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_number_hash: Option<String>,
-    /// iDenfy's fraud, mismatch and suspicion tags (codes, no personal data).
+    /// iDenfy's fraud and suspicion tags (codes, no personal data).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// `status.mismatchTags`: what iDenfy found different from the data declared on the token
+    /// (codes such as `NAME`, `DATE_OF_BIRTH`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatch_tags: Vec<String>,
+    /// The document's facts the cross-document rules read ([`DocumentFacts`]).
+    #[serde(default, skip_serializing_if = "DocumentFacts::is_empty")]
+    pub facts: DocumentFacts,
     /// What the callback said of the permit's upload step, when it said anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permit_step: Option<PermitStep>,
@@ -124,6 +131,36 @@ pub struct HalfResult {
     #[serde(default)]
     pub digest: String,
     pub received_at: Timestamp,
+}
+
+/// What a document says beyond names, date of birth and type, as iDenfy extracted it (each
+/// may be absent): read by the permit's and the cross-document rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentFacts {
+    /// `docExpiry` as sent (iDenfy types it as a free string): parsed when judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<String>,
+    /// `docIssuingCountry`, alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuing_country: Option<String>,
+    /// `docNationality`, alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nationality: Option<String>,
+    /// `docSex`: `MALE`, `FEMALE` or `UNDEFINED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<String>,
+    /// `orgFirstName`, `orgLastName`: the names as printed in the document's own script.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_last_name: Option<String>,
+}
+
+impl DocumentFacts {
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// The permit's additional UPLOAD step as a callback reports it: where it appeared, never the

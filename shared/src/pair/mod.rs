@@ -9,6 +9,7 @@
 //! results be compared without keeping document numbers). Nothing here knows iDenfy's wire
 //! format, a store or HTTP.
 
+pub mod dates;
 pub mod digest;
 pub mod half;
 pub mod ids;
@@ -16,12 +17,15 @@ pub mod machine;
 pub mod mode;
 pub mod names;
 pub mod outcome;
+pub mod permit;
 pub mod record;
+pub mod rules;
 pub mod verdict;
 
 pub use digest::DocumentHasher;
-pub use half::{FinalEntry, HalfResult, OverallStatus, PermitStep, Rank};
+pub use half::{DocumentFacts, FinalEntry, HalfResult, OverallStatus, PermitStep, Rank};
 pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, new_id};
 pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
+pub use permit::PermitPolicy;
 pub use record::{Claim, Pair, PairRecord, PreviousPair, Session};

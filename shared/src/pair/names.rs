@@ -1,7 +1,20 @@
 //! Comparing names as two documents print them. Both are normalised (upper case, hyphens as
-//! spaces, apostrophes dropped, spaces collapsed) and then equal under either of two readings:
-//! plain diacritic stripping (MÜLLER → MULLER) or ICAO 9303 transliteration (MÜLLER → MUELLER),
-//! the rule machine-readable zones use.
+//! spaces, apostrophes dropped, spaces collapsed) and then equal under one of a few readings,
+//! each applied to both names alike:
+//!
+//! - plain: diacritics dropped (MÜLLER → MULLER, ŁUKASZ → LUKASZ);
+//! - ICAO 9303 (Part 3, "Transliteration of multinational Latin-based characters"), the rule
+//!   machine-readable zones use: Ä → AE, Ö/Ø → OE, Ü → UE, Å → AA, Æ → AE, ß → SS, Þ → TH;
+//! - Serbo-Croatian: Đ → DJ, as Serbian, Montenegrin and Bosnian documents write it where the
+//!   letter cannot be printed (ĐOKOVIĆ → DJOKOVIC; Gaj's Latin alphabet, and Serbia's rules on
+//!   travel documents, which spell Đ as DJ in the machine-readable zone).
+//!
+//! Nothing else relaxes a comparison: no similarity score, no phonetic code, no edit distance
+//! (sanctions screening documents their false accepts). A partial match (JOHN against JOHN
+//! PAUL, or J. against JOHN) is [`NameMatch::Partial`]; a one-letter difference or a gendered
+//! surname form (KOWALSKA, KOWALSKI) is [`NameMatch::Different`]. Names transliterated from
+//! another alphabet by different systems (YULIYA, IULIIA) cannot be mapped back from Latin
+//! letters, so they differ too: a person looks.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -9,38 +22,56 @@ use unicode_normalization::char::is_combining_mark;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameMatch {
     Equal,
-    /// One name's words are all among the other's (JOHN vs JOHN PAUL): a person should look.
+    /// One name's words are all among the other's, or initials of them (JOHN vs JOHN PAUL,
+    /// J vs JOHN): a person should look.
     Partial,
     Different,
 }
 
+/// The readings a name is compared under, each applied to both names.
+const READINGS: [fn(&str) -> String; 3] = [plain, icao, serbo_croatian];
+
 pub fn compare(a: &str, b: &str) -> NameMatch {
-    let readings_a = [plain(a), icao(a)];
-    let readings_b = [plain(b), icao(b)];
-    if readings_a
-        .iter()
-        .zip(&readings_b)
-        .any(|(x, y)| !x.is_empty() && x == y)
-    {
+    let pairs = || READINGS.iter().map(|reading| (reading(a), reading(b)));
+    if pairs().any(|(x, y)| !x.is_empty() && x == y) {
         return NameMatch::Equal;
     }
-    let partial = readings_a
-        .iter()
-        .zip(&readings_b)
-        .any(|(x, y)| words_within(x, y) || words_within(y, x));
-    if partial {
+    if pairs().any(|(x, y)| words_within(&x, &y) || words_within(&y, &x)) {
         NameMatch::Partial
     } else {
         NameMatch::Different
     }
 }
 
-/// Every word of `shorter` appears in `longer` (each used once), and `shorter` has some.
+/// The same words under one reading, in any order (a name split differently between first
+/// and last name, or the two swapped).
+pub fn same_words(a: &str, b: &str) -> bool {
+    READINGS.iter().any(|reading| {
+        let sorted = |name: &str| {
+            let mut words: Vec<String> = reading(name).split(' ').map(str::to_owned).collect();
+            words.sort_unstable();
+            words
+        };
+        let (x, y) = (sorted(a), sorted(b));
+        x.iter().any(|w| !w.is_empty()) && x == y
+    })
+}
+
+/// Every word of `shorter` appears in `longer`, or is the initial of one (each word of
+/// `longer` used once), and `shorter` has some.
 fn words_within(shorter: &str, longer: &str) -> bool {
     let mut pool: Vec<&str> = longer.split(' ').collect();
     let mut any = false;
     for word in shorter.split(' ').filter(|w| !w.is_empty()) {
-        match pool.iter().position(|candidate| *candidate == word) {
+        let initial = word.chars().count() == 1;
+        let found = pool
+            .iter()
+            .position(|candidate| *candidate == word)
+            .or_else(|| {
+                pool.iter()
+                    .position(|candidate| initial && candidate.starts_with(word))
+            });
+        match found {
             Some(at) => {
                 pool.swap_remove(at);
                 any = true;
@@ -74,6 +105,11 @@ pub fn icao(name: &str) -> String {
     fold(&strip_marks(&out))
 }
 
+/// Đ → DJ (Serbian, Montenegrin, Bosnian documents), then the rest of the diacritics dropped.
+pub fn serbo_croatian(name: &str) -> String {
+    fold(&strip_marks(&name.to_uppercase().replace('Đ', "DJ")))
+}
+
 /// Decomposes (NFKD), drops combining marks, and spells out the letters that have no
 /// decomposition.
 fn strip_marks(upper: &str) -> String {
@@ -84,6 +120,7 @@ fn strip_marks(upper: &str) -> String {
             'Æ' => out.push_str("AE"),
             'Œ' => out.push_str("OE"),
             'Þ' => out.push_str("TH"),
+            'ẞ' => out.push_str("SS"),
             'Ð' | 'Đ' => out.push('D'),
             'Ł' => out.push('L'),
             'Ħ' => out.push('H'),
@@ -104,6 +141,42 @@ fn fold(name: &str) -> String {
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
     spaced.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The writing system of a name's letters, when they all share one: only names in the same
+/// script can be compared letter for letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+    Hebrew,
+    Arabic,
+    Georgian,
+    Other,
+}
+
+pub fn script(name: &str) -> Option<Script> {
+    let mut found = None;
+    for c in name.chars().filter(|c| c.is_alphabetic()) {
+        let this = match u32::from(c) {
+            0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+            0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
+            0x400..=0x52F => Script::Cyrillic,
+            0x530..=0x58F => Script::Armenian,
+            0x590..=0x5FF => Script::Hebrew,
+            0x600..=0x6FF | 0x750..=0x77F => Script::Arabic,
+            0x10A0..=0x10FF => Script::Georgian,
+            _ => Script::Other,
+        };
+        match found {
+            None => found = Some(this),
+            Some(seen) if seen == this => {}
+            Some(_) => return None,
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -137,6 +210,16 @@ mod tests {
             ("JOHN", "PAUL JOHN", Partial),
             ("JOHN", "JANE", Different),
             ("JOHN PAUL", "JOHN PETER", Different),
+            ("ĐOKOVIĆ", "DJOKOVIC", Equal),
+            ("ĐOKOVIĆ", "DOKOVIC", Equal),
+            ("DJOKOVIC", "DOKOVIC", Different),
+            ("STRAẞE", "STRASSE", Equal),
+            ("J", "JOHN", Partial),
+            ("J. PAUL", "JOHN PAUL", Partial),
+            ("JO", "JOHN", Different),
+            ("KOWALSKA", "KOWALSKI", Different),
+            ("JON", "JOHN", Different),
+            ("YULIYA", "IULIIA", Different),
             ("", "", Different),
             ("---", "JOHN", Different),
         ];
@@ -144,5 +227,22 @@ mod tests {
             assert_eq!(compare(a, b), expected, "{a} vs {b}");
             assert_eq!(compare(b, a), expected, "{b} vs {a}");
         }
+    }
+
+    #[test]
+    fn same_words_in_another_split_or_order() {
+        assert!(same_words("MARIA JOSE GARCIA", "GARCIA MARIA JOSÉ"));
+        assert!(same_words("NGUYEN VAN AN", "VAN AN NGUYEN"));
+        assert!(!same_words("MARIA GARCIA", "MARIA JOSE GARCIA"));
+        assert!(!same_words("", ""));
+    }
+
+    #[test]
+    fn scripts() {
+        assert_eq!(script("Müller"), Some(Script::Latin));
+        assert_eq!(script("ЮЛИЯ ШЕВЧЕНКО"), Some(Script::Cyrillic));
+        assert_eq!(script("ΓΕΩΡΓΙΟΣ"), Some(Script::Greek));
+        assert_eq!(script("ЮЛИЯ Smith"), None);
+        assert_eq!(script("--"), None);
     }
 }

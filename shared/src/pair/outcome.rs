@@ -77,6 +77,30 @@ pub enum Reason {
     FieldMissing,
     DocumentNotAPermit,
     SameDocumentTwice,
+    /// The names hold the same words, split differently between first and last name or
+    /// swapped: likely the same person, but a person should look.
+    NameOrderDiffers,
+    /// Both documents print the names in the same original script, and those differ.
+    OriginalNameMismatch,
+    /// The permit's `docExpiry` is before the decision day.
+    PermitExpired,
+    /// The permit expires within the pair's `minValidDays` of the decision day.
+    PermitExpiresTooSoon,
+    /// The permit's expiry is unreadable, or absent while `minValidDays` asks for one.
+    PermitExpiryMissing,
+    /// The permit's `docIssuingCountry` is not among the pair's accepted countries (or absent
+    /// while a list is set).
+    PermitCountryNotAccepted,
+    /// The permit was issued by the holder's own nationality: a citizen needs no permit.
+    PermitFromOwnNationality,
+    /// The identity document's `docExpiry` is before the decision day.
+    IdentityDocumentExpired,
+    /// One document says MALE, the other FEMALE.
+    SexMismatch,
+    /// The two documents name different nationalities.
+    NationalityMismatch,
+    /// iDenfy's `status.mismatchTags` is not empty on a session, even an APPROVED one.
+    IdenfyMismatch,
     /// Additional-step mode: the permit was uploaded; iDenfy does not extract or check it.
     PermitNeedsManualReview,
     /// Additional-step mode: the session ended without the permit's upload step.

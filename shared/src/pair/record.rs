@@ -1,7 +1,10 @@
 //! What is stored for one `clientId`: the record, the minting claim, the live pair with its
 //! sessions and results, and what is kept of the pairs a restart replaced.
 
-use super::{ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, Reason, Role, Verdict};
+use super::{
+    ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, PermitPolicy, Reason, Role,
+    Verdict,
+};
 use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -45,6 +48,10 @@ pub struct Pair {
     /// The permit's DOCUMENT session; none in [`Mode::AdditionalStep`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Session>,
+    /// The permit policy the pair is decided by, fixed at issuance. Records from before it
+    /// existed accept any country and no minimum validity, as configured then.
+    #[serde(default)]
+    pub permit_policy: PermitPolicy,
     /// Where the user starts: the identity session's redirect URL.
     pub verification_url: String,
     /// The identity token must be started before this.

@@ -3,7 +3,9 @@
 //! - Either half DENIED → REJECTED.
 //! - Either half abandoned (EXPIRED, EXPIRED-DELETED, or no result in the body) → INCOMPLETE;
 //!   an expiry or cancel event that carries a result is judged on that result.
-//! - Both APPROVED and every compared field matching → VERIFIED.
+//! - Both APPROVED and every rule of [`rules`] passing (names, date of birth, the permit's
+//!   type, validity and issuer under the pair's permit policy, sex, nationality, iDenfy's
+//!   mismatch tags…) → VERIFIED.
 //! - Anything else → REQUIRES_REVIEW, with every reason found.
 //!
 //! And what the one final session of the additional-step mode means ([`decide_additional_step`]),
@@ -14,7 +16,7 @@
 //! - Otherwise → REQUIRES_REVIEW: `PERMIT_NEEDS_MANUAL_REVIEW` (uploaded), `PERMIT_INVALID`
 //!   or `PERMIT_MISSING`, plus the session's own reason when it was not APPROVED.
 
-use super::names::{self, NameMatch};
+use super::rules::{self, Context};
 use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
 
 /// iDenfy's document type for a residence permit: the default document the second session
@@ -84,10 +86,12 @@ fn per_role(role: Role, identity: Reason, document: Reason) -> Reason {
     }
 }
 
+/// The verdict of a two-session pair: iDenfy's status of each session first, then every rule
+/// of [`rules`] under `context` (the pair's permit policy, the decision day).
 pub fn decide(
     identity: &HalfResult,
     document: &HalfResult,
-    policy: &VerdictPolicy,
+    context: &Context,
 ) -> (Outcome, Vec<Reason>) {
     let halves = [(Role::Identity, identity), (Role::Document, document)];
 
@@ -126,43 +130,7 @@ pub fn decide(
         }
     }
 
-    let mut missing = false;
-    for (a, b) in [
-        (&identity.first_name, &document.first_name),
-        (&identity.last_name, &document.last_name),
-    ] {
-        match (a.as_deref(), b.as_deref()) {
-            (Some(a), Some(b)) => match names::compare(a, b) {
-                NameMatch::Equal => {}
-                NameMatch::Partial => reasons.push(Reason::NamePartialMatch),
-                NameMatch::Different => reasons.push(Reason::NameMismatch),
-            },
-            _ => missing = true,
-        }
-    }
-    match (
-        present(&identity.date_of_birth),
-        present(&document.date_of_birth),
-    ) {
-        (Some(a), Some(b)) if a == b => {}
-        (Some(_), Some(_)) => reasons.push(Reason::DobMismatch),
-        _ => missing = true,
-    }
-
-    match present(&document.doc_type) {
-        Some(doc_type) if policy.permit_types.iter().any(|t| t == doc_type) => {}
-        Some(_) => reasons.push(Reason::DocumentNotAPermit),
-        None => missing = true,
-    }
-    if missing {
-        reasons.push(Reason::FieldMissing);
-    }
-    if let (Some(a), Some(b)) = (&identity.doc_number_hash, &document.doc_number_hash)
-        && a == b
-    {
-        reasons.push(Reason::SameDocumentTwice);
-    }
-
+    reasons.extend(rules::reasons(&rules::checks(identity, document, context)));
     reasons.sort();
     reasons.dedup();
     if reasons.is_empty() {
@@ -196,10 +164,6 @@ pub fn decide_additional_step(identity: &HalfResult) -> (Outcome, Vec<Reason>) {
     reasons.push(permit);
     reasons.sort();
     (Outcome::RequiresReview, reasons)
-}
-
-fn present(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]

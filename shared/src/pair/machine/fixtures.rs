@@ -23,6 +23,7 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
             scan_ref: "scan-document".into(),
             external_ref: "idp-p1-document".into(),
         }),
+        permit_policy: Default::default(),
         verification_url: "https://ivs.idenfy.com/api/v2/redirect?authToken=A".into(),
         url_expires_at: at(url_expires_in),
         results_due_by: None,
@@ -76,8 +77,21 @@ pub fn final_half(permit_step: Option<crate::pair::PermitStep>) -> HalfResult {
         doc_type: Some("ID_CARD".into()),
         doc_number_hash: None,
         tags: vec![],
+        mismatch_tags: vec![],
+        facts: Default::default(),
         permit_step,
         digest: "d-final".into(),
         received_at: NOW,
+    }
+}
+
+/// What both documents of a German holding a Lithuanian permit say beyond names and birth.
+pub fn german_with_lithuanian_permit() -> crate::pair::DocumentFacts {
+    crate::pair::DocumentFacts {
+        expiry: Some("2031-04-30".into()),
+        issuing_country: Some("LT".into()),
+        nationality: Some("DE".into()),
+        sex: Some("FEMALE".into()),
+        ..Default::default()
     }
 }

@@ -5,6 +5,7 @@
 //! they are still current and the verdict it follows is still the current one
 //! ([`accept_verdict`]).
 
+use super::super::rules::Context;
 use super::super::verdict::{self, VerdictPolicy};
 use super::super::{FinalEntry, HalfResult, Mode, Pair, PairRecord, Role, Verdict};
 use crate::clock::Timestamp;
@@ -77,7 +78,10 @@ pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Optio
     }
     let identity = pair.half(Role::Identity)?;
     let (outcome, reasons) = match pair.mode {
-        Mode::TwoSessions => verdict::decide(identity, pair.half(Role::Document)?, policy),
+        Mode::TwoSessions => {
+            let context = Context::new(policy, &pair.permit_policy, now);
+            verdict::decide(identity, pair.half(Role::Document)?, &context)
+        }
         Mode::AdditionalStep => verdict::decide_additional_step(identity),
     };
     let (outcome, reasons) = match previous {
@@ -187,6 +191,7 @@ mod tests {
             first_name: Some("JOHN".into()),
             last_name: Some("SMITH".into()),
             date_of_birth: Some("1990-05-15".into()),
+            facts: german_with_lithuanian_permit(),
             ..final_half(None)
         }
     }

@@ -1,6 +1,6 @@
 use super::*;
 use crate::clock::Timestamp;
-use crate::pair::{PermitStep, Rank};
+use crate::pair::{DocumentFacts, PermitPolicy, PermitStep, Rank};
 
 fn half(
     overall: &str,
@@ -21,6 +21,22 @@ fn half(
         doc_type: some(doc_type),
         doc_number_hash: some(number),
         tags: vec![],
+        mismatch_tags: vec![],
+        // A German's ID card, and a permit Lithuania issued them.
+        facts: DocumentFacts {
+            expiry: Some("2031-04-30".into()),
+            issuing_country: Some(
+                if doc_type == "RESIDENCE_PERMIT" {
+                    "LT"
+                } else {
+                    "DE"
+                }
+                .into(),
+            ),
+            nationality: Some("DE".into()),
+            sex: Some("MALE".into()),
+            ..DocumentFacts::default()
+        },
         permit_step: None,
         digest: String::new(),
         received_at: Timestamp::from_unix_seconds(0),
@@ -49,8 +65,16 @@ fn permit() -> HalfResult {
     )
 }
 
+/// The fixtures' decision day: 2027-01-15.
+const DECIDED_AT: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
+
 fn verdict(identity: HalfResult, document: HalfResult) -> (Outcome, Vec<Reason>) {
-    decide(&identity, &document, &VerdictPolicy::default())
+    let permit = PermitPolicy::default();
+    decide(
+        &identity,
+        &document,
+        &Context::new(&VerdictPolicy::default(), &permit, DECIDED_AT),
+    )
 }
 
 #[test]
@@ -320,7 +344,11 @@ fn other_permit_types_can_be_configured() {
     let mut visa = permit();
     visa.doc_type = Some("VISA".into());
     assert_eq!(
-        decide(&id_card(), &visa, &policy),
+        decide(
+            &id_card(),
+            &visa,
+            &Context::new(&policy, &PermitPolicy::default(), DECIDED_AT)
+        ),
         (Outcome::Verified, vec![])
     );
 }
