@@ -60,6 +60,10 @@ pub struct LocalConfig {
     pub final_delay: Duration,
     /// The functions' metrics as EMF lines on stderr, beside the logs (`cargo run`).
     pub metrics_on_stderr: bool,
+    /// `PERMIT_ISSUING_COUNTRIES` and `PERMIT_MIN_VALID_DAYS` as given (checked by the
+    /// functions' own parser): the permit policy of a request that sets none.
+    pub permit_issuing_countries: Option<String>,
+    pub permit_min_valid_days: Option<String>,
 }
 
 impl Default for LocalConfig {
@@ -75,6 +79,8 @@ impl Default for LocalConfig {
             store: StoreChoice::Memory,
             final_delay: Duration::from_millis(1500),
             metrics_on_stderr: false,
+            permit_issuing_countries: None,
+            permit_min_valid_days: None,
         }
     }
 }
@@ -260,6 +266,14 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         ("SITE_WEBHOOK_SECRETS", LOCAL_SITE_WEBHOOK_SECRET.to_owned()),
     ];
     variables.extend(callback_url.map(|url| ("CALLBACK_URL", url)));
+    variables.extend(
+        [
+            ("PERMIT_ISSUING_COUNTRIES", &config.permit_issuing_countries),
+            ("PERMIT_MIN_VALID_DAYS", &config.permit_min_valid_days),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.clone()?))),
+    );
     let env = Env::from_pairs(variables);
     let issue_config =
         IssueTokensConfig::from_env(&env).map_err(|e| StartError::Config(e.to_string()))?;

@@ -44,6 +44,13 @@ struct Args {
     /// Simulator: delay between a preliminary and the final result, in milliseconds.
     #[arg(long, default_value_t = 1500)]
     final_delay_ms: u64,
+    /// The permit policy of a request that sets none: accepted issuing countries
+    /// (comma-separated alpha-2; empty: any).
+    #[arg(long, env = "PERMIT_ISSUING_COUNTRIES")]
+    permit_issuing_countries: Option<String>,
+    /// The permit policy's default minimum validity, in days after the decision (0).
+    #[arg(long, env = "PERMIT_MIN_VALID_DAYS")]
+    permit_min_valid_days: Option<String>,
     #[arg(long, env = "IDENFY_API_KEY", hide = true, hide_env_values = true)]
     api_key: Option<String>,
     #[arg(long, env = "IDENFY_API_SECRET", hide = true, hide_env_values = true)]
@@ -73,6 +80,8 @@ impl Args {
             },
             final_delay: Duration::from_millis(self.final_delay_ms),
             metrics_on_stderr: true,
+            permit_issuing_countries: self.permit_issuing_countries,
+            permit_min_valid_days: self.permit_min_valid_days,
         }
     }
 }

@@ -57,6 +57,7 @@ pub fn pending_record(
                 scan_ref: document.to_owned(),
                 external_ref: external_ref(pair_id, shared::pair::Role::Document),
             }),
+            permit_policy: Default::default(),
             verification_url: format!(
                 "https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{pair_id}"
             ),
@@ -257,7 +258,8 @@ pub fn payload(client_id: &str, scan_ref: &str, is_final: bool, fields: &DocFiel
         "data": {
             "docFirstName": fields.first_name, "docLastName": fields.last_name,
             "docDob": fields.date_of_birth, "docType": fields.doc_type, "docNumber": fields.doc_number,
-            "docExpiry": "2031-04-30", "docNationality": "DE", "docSex": "FEMALE"
+            "docExpiry": "2031-04-30", "docNationality": "DE", "docSex": "FEMALE",
+            "docIssuingCountry": if fields.doc_type.as_deref() == Some("RESIDENCE_PERMIT") { "LT" } else { "DE" }
         },
         "fileUrls": {"FRONT": format!("https://s3.example.com/{scan_ref}/front.png?X-Amz-Expires=3600")},
         "AML": [], "LID": [],
@@ -437,6 +439,7 @@ pub fn check_verdict_history(
     pair: &Pair,
     halves: &std::collections::HashMap<String, shared::pair::HalfResult>,
 ) -> Result<usize, String> {
+    use shared::pair::rules::Context;
     use shared::pair::verdict::{decide, decide_additional_step, fail_safe};
     let verdicts: Vec<&shared::pair::Verdict> = pair
         .earlier_verdicts
@@ -467,7 +470,9 @@ pub fn check_verdict_history(
             Some(document) => {
                 let document = half(&document.scan_ref)
                     .ok_or_else(|| format!("verdict {n} names no known document final"))?;
-                decide(identity, document, &VerdictPolicy::default())
+                let policy = VerdictPolicy::default();
+                let context = Context::new(&policy, &pair.permit_policy, verdict.decided_at);
+                decide(identity, document, &context)
             }
             None => decide_additional_step(identity),
         };

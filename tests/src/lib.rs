@@ -289,7 +289,12 @@ pub fn issue_tokens_handler(
     idenfy: Arc<IdenfyClient>,
     clock: Arc<ManualClock>,
 ) -> issue_tokens::IssueTokens {
-    let reviews = ReviewService::new(store.clone(), idenfy.clone(), clock.clone());
+    let reviews = ReviewService::new(
+        store.clone(),
+        idenfy.clone(),
+        clock.clone(),
+        policy().verdict,
+    );
     issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews)
 }
 

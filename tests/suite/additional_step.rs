@@ -22,7 +22,12 @@ fn handler(
     let (idenfy, clock) = (Arc::new(stub.client()), Arc::new(ManualClock::at(T0)));
     IssueTokens::new(
         IssuanceService::new(store.clone(), idenfy.clone(), clock.clone(), policy),
-        ReviewService::new(store, idenfy, clock),
+        ReviewService::new(
+            store,
+            idenfy,
+            clock,
+            shared::pair::verdict::VerdictPolicy::default(),
+        ),
     )
 }
 

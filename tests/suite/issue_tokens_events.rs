@@ -119,7 +119,8 @@ async fn every_event_gets_its_status_and_body() {
                         "updatedAt": "2026-11-26T14:43:17Z",
                         "earlierVerdicts": [],
                         "sessionResults": [],
-                        "previousPairs": []
+                        "previousPairs": [],
+                        "permitPolicy": {"issuingCountries": [], "minValidDays": 0}
                     }),
                     "{name}: status shows no document data"
                 );

@@ -329,7 +329,12 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
     let stub = IdenfyStub::bare().await;
     awaiting_review(store.clone(), &stub).await;
     let racing = Interfered::new(store.clone(), Interference::BothReadFirst(Barrier::new(2)));
-    let service = ReviewService::new(racing, Arc::new(stub.client()), callback_clock());
+    let service = ReviewService::new(
+        racing,
+        Arc::new(stub.client()),
+        callback_clock(),
+        shared::pair::verdict::VerdictPolicy::default(),
+    );
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id");
     let request = |decision, reviewer: &str| ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
@@ -373,7 +378,12 @@ async fn a_revision_landing_during_a_review_is_not_what_it_decides(
     let stub = IdenfyStub::bare().await;
     awaiting_review(store.clone(), &stub).await;
     let racing = Interfered::new(store.clone(), Interference::RevisionAfterFirstRead);
-    let service = ReviewService::new(racing, Arc::new(stub.client()), callback_clock());
+    let service = ReviewService::new(
+        racing,
+        Arc::new(stub.client()),
+        callback_clock(),
+        shared::pair::verdict::VerdictPolicy::default(),
+    );
     // Without verdictVersion: the review is about the verdict it read first, all the same.
     let review = ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
@@ -593,6 +603,7 @@ async fn a_two_session_pair_s_files_are_fetched_at_once() {
         store,
         Arc::new(BothSessionsAtOnce(Barrier::new(2))),
         callback_clock(),
+        shared::pair::verdict::VerdictPolicy::default(),
     );
     let client_id = ClientId::parse(EVENTS_CLIENT_ID).expect("an id");
     let answer_by = Instant::now() + Duration::from_secs(5);

@@ -2,6 +2,7 @@
 transformed by the SAM translator (what `sam deploy` sends), and checked for the properties
 users rely on. Run by `make test` with the project's .venv."""
 
+import re
 import copy
 import json
 import os
@@ -290,6 +291,24 @@ class TemplateTest(unittest.TestCase):
             self.assertEqual(variables["IDENFY_PERMIT_STEP"], {"Ref": "PermitStepName"}, name)
         issuing = self.deployed["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
         self.assertEqual(issuing["IDENFY_PERMIT_STEP_SOURCE"], {"Ref": "PermitStepSource"})
+
+    def test_permit_policy_defaults_reach_issuance_only(self):
+        parameters = TEMPLATE["Parameters"]
+        # The code's defaults (shared/src/pair/permit.rs): any country, valid on the day.
+        self.assertEqual(parameters["PermitIssuingCountries"]["Default"], "")
+        self.assertEqual(parameters["PermitMinValidDays"]["Default"], 0)
+        self.assertEqual(parameters["PermitMinValidDays"]["MaxValue"], 3650)
+        pattern = re.compile(parameters["PermitIssuingCountries"]["AllowedPattern"])
+        for accepted in ["", "DE", "DE,AT", ",".join(["DE"] * 60)]:
+            self.assertTrue(pattern.fullmatch(accepted), accepted)
+        for refused in ["de", "DE, AT", "DEU", "DE,", ",".join(["DE"] * 61)]:
+            self.assertFalse(pattern.fullmatch(refused), refused)
+        issuing = self.deployed["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(issuing["PERMIT_ISSUING_COUNTRIES"], {"Ref": "PermitIssuingCountries"})
+        self.assertEqual(issuing["PERMIT_MIN_VALID_DAYS"], {"Ref": "PermitMinValidDays"})
+        # The pair keeps its policy: the callback never reads the configured one.
+        callback = self.deployed["IdenfyCallbackFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertNotIn("PERMIT_ISSUING_COUNTRIES", callback)
 
     def test_no_secret_has_a_default(self):
         for name, parameter in TEMPLATE["Parameters"].items():

@@ -5,7 +5,8 @@
 use serde::Serialize;
 use shared::idenfy::FileLinks;
 use shared::issuance::{Issued, PairView};
-use shared::pair::{ClientId, ManualReview, PairStatus, Reason, Verdict};
+use shared::pair::rules::Check;
+use shared::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, Verdict, dates};
 use shared::review::{Evidence, Reviewed};
 
 #[derive(Serialize)]
@@ -64,6 +65,8 @@ pub struct StatusBody<'a> {
     session_results: Vec<SessionResultBody<'a>>,
     /// Pairs a restart replaced, oldest first.
     previous_pairs: Vec<PreviousPairBody<'a>>,
+    /// The permit policy the pair is decided by, fixed at issuance.
+    permit_policy: &'a PermitPolicy,
 }
 
 #[derive(Serialize)]
@@ -151,6 +154,7 @@ impl<'a> StatusBody<'a> {
                     replaced_at: p.replaced_at.to_rfc3339(),
                 })
                 .collect(),
+            permit_policy: &pair.permit_policy,
         }
     }
 }
@@ -188,6 +192,13 @@ pub struct EvidenceBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict_version: Option<u32>,
     sessions: Vec<SessionEvidenceBody<'a>>,
+    /// The permit policy the pair is decided by.
+    permit_policy: &'a PermitPolicy,
+    /// The day (UTC) the rules were applied on: the verdict's, or today while pending.
+    judged_on: String,
+    /// Each rule with both documents' values and its finding (empty until both sessions of a
+    /// two-session pair have a result; none in additional-step mode).
+    checks: &'a [Check],
 }
 
 #[derive(Serialize)]
@@ -223,6 +234,9 @@ impl<'a> EvidenceBody<'a> {
                     files: &session.files,
                 })
                 .collect(),
+            permit_policy: &pair.permit_policy,
+            judged_on: dates::day_of(evidence.judged_on).to_string(),
+            checks: &evidence.checks,
         }
     }
 }

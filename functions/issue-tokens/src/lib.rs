@@ -74,7 +74,12 @@ impl IssueTokens {
         files: Arc<dyn SessionFiles>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let reviews = ReviewService::new(store.clone(), files, clock.clone());
+        let reviews = ReviewService::new(
+            store.clone(),
+            files,
+            clock.clone(),
+            config.policy.verdict.clone(),
+        );
         Self::new(
             IssuanceService::new(store, sessions, clock, config.policy),
             reviews,

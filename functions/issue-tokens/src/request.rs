@@ -5,10 +5,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::idenfy::{FinishPages, Person, is_iso_date, is_locale, limits};
-use shared::issuance::IssueRequest;
+use shared::issuance::{IssueRequest, PermitRequest};
 use shared::pair::machine::ReviewRequest;
 use shared::pair::machine::review::{NOTE_MAX_CHARS, REVIEWER_MAX_CHARS};
-use shared::pair::{ClientId, Mode, Outcome};
+use shared::pair::{ClientId, Mode, Outcome, permit};
 use shared::urls::{AllowedOrigins, SiteUrlProblem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,7 +39,7 @@ fn site_url_code(problem: &SiteUrlProblem) -> &'static str {
     }
 }
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "clientId",
     "firstName",
     "lastName",
@@ -50,6 +50,7 @@ const FIELDS: [&str; 10] = [
     "unverifiedUrl",
     "restart",
     "mode",
+    "permit",
 ];
 
 /// Reads and checks the request body; every problem found, or the request.
@@ -128,6 +129,8 @@ pub fn parse_issue_request(
         }
     };
 
+    let permit = fields.permit();
+
     match client_id {
         Some(client_id) if errors.is_empty() => Ok(IssueRequest {
             client_id,
@@ -140,6 +143,7 @@ pub fn parse_issue_request(
             site_urls,
             restart,
             mode,
+            permit,
         }),
         _ => Err(errors),
     }
@@ -214,6 +218,87 @@ impl Fields<'_> {
             return None;
         }
         Some(value.to_owned())
+    }
+
+    /// `permit`: `{"issuingCountries": ["DE", …], "minValidDays": 30}`, both optional.
+    fn permit(&mut self) -> PermitRequest {
+        let object = match self.object.get("permit") {
+            None | Some(Value::Null) => return PermitRequest::default(),
+            Some(Value::Object(object)) => object,
+            Some(_) => {
+                self.error("permit", "INVALID_TYPE", "must be an object");
+                return PermitRequest::default();
+            }
+        };
+        for key in object.keys() {
+            if !["issuingCountries", "minValidDays"].contains(&key.as_str()) {
+                self.error(
+                    &format!("permit.{key}"),
+                    "UNKNOWN_FIELD",
+                    "is not a field of the permit policy",
+                );
+            }
+        }
+        let issuing_countries = match object.get("issuingCountries") {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => {
+                let codes: Option<Vec<String>> = items
+                    .iter()
+                    .map(|item| item.as_str().map(str::to_owned))
+                    .collect();
+                match codes.map(permit::countries) {
+                    Some(Ok(codes)) => Some(codes),
+                    Some(Err(problem)) => {
+                        self.error(
+                            "permit.issuingCountries",
+                            "INVALID_VALUE",
+                            problem.to_string(),
+                        );
+                        None
+                    }
+                    None => {
+                        self.error(
+                            "permit.issuingCountries",
+                            "INVALID_TYPE",
+                            "must be an array of country codes",
+                        );
+                        None
+                    }
+                }
+            }
+            Some(_) => {
+                self.error(
+                    "permit.issuingCountries",
+                    "INVALID_TYPE",
+                    "must be an array of country codes",
+                );
+                None
+            }
+        };
+        let min_valid_days = match object.get("minValidDays") {
+            None | Some(Value::Null) => None,
+            Some(value) => {
+                let days = value
+                    .as_u64()
+                    .and_then(|d| u32::try_from(d).ok())
+                    .and_then(|d| permit::valid_days(d).ok());
+                if days.is_none() {
+                    self.error(
+                        "permit.minValidDays",
+                        "INVALID_VALUE",
+                        format!(
+                            "must be a whole number from 0 to {}",
+                            permit::MAX_MIN_VALID_DAYS
+                        ),
+                    );
+                }
+                days
+            }
+        };
+        PermitRequest {
+            issuing_countries,
+            min_valid_days,
+        }
     }
 
     fn site_url(&mut self, field: &str, origins: &AllowedOrigins) -> Option<String> {
@@ -363,6 +448,81 @@ mod tests {
                 ("mode".to_owned(), "INVALID_VALUE"),
             ]
         );
+    }
+
+    #[test]
+    fn a_permit_policy_is_read_and_checked() {
+        let permit = |value: Value| {
+            parse_issue_request(&json!({"clientId": "U", "permit": value}), &origins())
+                .map(|r| r.permit)
+                .map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .map(|e| (e.field, e.code))
+                        .collect::<Vec<_>>()
+                })
+        };
+        assert_eq!(
+            permit(json!({"issuingCountries": ["DE", "AT"], "minValidDays": 30})),
+            Ok(PermitRequest {
+                issuing_countries: Some(vec!["DE".into(), "AT".into()]),
+                min_valid_days: Some(30)
+            })
+        );
+        assert_eq!(
+            permit(json!({"minValidDays": 0})),
+            Ok(PermitRequest {
+                issuing_countries: None,
+                min_valid_days: Some(0)
+            })
+        );
+        assert_eq!(permit(json!({})), Ok(PermitRequest::default()));
+        assert_eq!(
+            permit(json!({"minValidDays": 3650})).map(|p| p.min_valid_days),
+            Ok(Some(3650))
+        );
+        let refused = |value: Value| permit(value).expect_err("refused");
+        let field = |name: &str, code: &'static str| vec![(name.to_owned(), code)];
+        assert_eq!(
+            refused(json!({"issuingCountries": []})),
+            field("permit.issuingCountries", "INVALID_VALUE")
+        );
+        assert_eq!(
+            refused(json!({"issuingCountries": ["de"]})),
+            field("permit.issuingCountries", "INVALID_VALUE")
+        );
+        assert_eq!(
+            refused(json!({"issuingCountries": ["QQ"]})),
+            field("permit.issuingCountries", "INVALID_VALUE")
+        );
+        assert_eq!(
+            refused(json!({"issuingCountries": "DE"})),
+            field("permit.issuingCountries", "INVALID_TYPE")
+        );
+        assert_eq!(
+            refused(json!({"issuingCountries": ["DE", 1]})),
+            field("permit.issuingCountries", "INVALID_TYPE")
+        );
+        let sixty_one: Vec<String> = (b'A'..=b'Z')
+            .flat_map(|a| (b'A'..=b'Z').map(move |b| format!("{}{}", a as char, b as char)))
+            .filter(|code| permit::is_country_code(code))
+            .take(61)
+            .collect();
+        assert_eq!(
+            refused(json!({"issuingCountries": sixty_one})),
+            field("permit.issuingCountries", "INVALID_VALUE")
+        );
+        for days in [json!(3651), json!(-1), json!(1.5), json!("30")] {
+            assert_eq!(
+                refused(json!({"minValidDays": days})),
+                field("permit.minValidDays", "INVALID_VALUE")
+            );
+        }
+        assert_eq!(
+            refused(json!({"countries": ["DE"]})),
+            field("permit.countries", "UNKNOWN_FIELD")
+        );
+        assert_eq!(refused(json!(["DE"])), field("permit", "INVALID_TYPE"));
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub(super) async fn session_page(
     } else {
         "RP4471932"
     };
+    let facts = Facts::sample(&session);
     let body = format!(
         r#"<p class="banner">iDenfy sandbox simulator — nothing here is real.</p>
 <h1 id="session-kind" data-kind="{kind}">{title}</h1>
@@ -80,6 +81,8 @@ pub(super) async fn session_page(
 <select id="ending" name="ending">{endings}</select>
 <label for="docType">Document type</label>
 <select id="docType" name="docType">{doc_types}</select>
+<label for="sex">Sex</label>
+<select id="sex" name="sex">{sexes}</select>
 {fields}
 <label><input type="checkbox" id="preliminary" name="preliminary" value="on"> Send a preliminary result first (the final one follows)</label>
 {upload}<button id="submit" type="submit">Finish session</button>
@@ -101,11 +104,16 @@ pub(super) async fn session_page(
             .map(|(value, label)| format!(r#"<option value="{value}">{label}</option>"#))
             .collect::<String>(),
         doc_types = options(&doc_types, default_type),
+        sexes = options(&["MALE", "FEMALE", "UNDEFINED"], &facts.sex),
         fields = [
             ("firstName", "First name", request.first_name.as_deref(), "JOHN"),
             ("lastName", "Last name", request.last_name.as_deref(), "MÜLLER"),
             ("dateOfBirth", "Date of birth", request.date_of_birth.as_deref(), "1990-05-15"),
             ("documentNumber", "Document number", None, document_number),
+            ("docExpiry", "Document expiry (YYYY-MM-DD; empty: none)", None, facts.expiry.as_str()),
+            ("issuingCountry", "Issuing country", None, facts.issuing_country.as_str()),
+            ("nationality", "Nationality", None, facts.nationality.as_str()),
+            ("mismatchTags", "iDenfy mismatch tags (comma-separated, e.g. NAME)", None, ""),
         ]
         .iter()
         .map(|(id, label, given, sample)| field(id, label, given.unwrap_or(sample)))
@@ -152,10 +160,46 @@ pub(super) struct Finish {
     date_of_birth: String,
     #[serde(rename = "documentNumber", default)]
     document_number: String,
+    /// `docExpiry`, `docIssuingCountry`, `docNationality`, `docSex` as the tester chose them
+    /// (empty: null); a field the form did not carry is the page's sample ([`Facts::sample`]).
+    #[serde(rename = "docExpiry")]
+    doc_expiry: Option<String>,
+    #[serde(rename = "issuingCountry")]
+    issuing_country: Option<String>,
+    nationality: Option<String>,
+    sex: Option<String>,
+    /// `status.mismatchTags`, comma-separated.
+    #[serde(rename = "mismatchTags", default)]
+    mismatch_tags: String,
     preliminary: Option<String>,
     /// The upload step's file: `image`, `pdf` or `none`.
     #[serde(rename = "permitUpload")]
     permit_upload: Option<String>,
+}
+
+/// The document facts a session page offers: a German's ID card, then a permit of the
+/// country the token preselects (else Lithuania's), valid for years.
+struct Facts {
+    expiry: String,
+    issuing_country: String,
+    nationality: String,
+    sex: String,
+}
+
+impl Facts {
+    fn sample(session: &Session) -> Self {
+        let issuing_country = match (&session.request.token_type, &session.request.country) {
+            (TokenType::Identification, _) => "DE".to_owned(),
+            (TokenType::Document, Some(country)) => country.clone(),
+            (TokenType::Document, None) => "LT".to_owned(),
+        };
+        Self {
+            expiry: "2031-04-30".into(),
+            issuing_country,
+            nationality: "DE".into(),
+            sex: "MALE".into(),
+        }
+    }
 }
 
 /// One webhook delivery: event type header and body.
@@ -310,6 +354,8 @@ pub(super) fn webhook_body(session: &Session, form: &Finish, is_final: bool) -> 
         }
         _ => (Value::Null, Value::Null),
     };
+    let sample = Facts::sample(session);
+    let fact = |chosen: &Option<String>, sample: &str| text(chosen.as_deref().unwrap_or(sample));
     let start = session.issued_at + 30;
     json!({
         "final": is_final,
@@ -319,7 +365,12 @@ pub(super) fn webhook_body(session: &Session, form: &Finish, is_final: bool) -> 
             "suspicionReasons": if overall == "SUSPECTED" { json!(["FACE_SUSPECTED"]) } else { json!([]) },
             "denyReasons": [],
             "fraudTags": [],
-            "mismatchTags": [],
+            "mismatchTags": form
+                .mismatch_tags
+                .split(',')
+                .map(str::trim)
+                .filter(|tag| !tag.is_empty() && !abandoned)
+                .collect::<Vec<_>>(),
             "autoFace": if identity { json!("FACE_MATCH") } else { Value::Null },
             "manualFace": if identity && is_final { json!("FACE_MATCH") } else { Value::Null },
             "autoDocument": "DOC_VALIDATED",
@@ -331,12 +382,12 @@ pub(super) fn webhook_body(session: &Session, form: &Finish, is_final: bool) -> 
             "docLastName": text(&form.last_name),
             "docNumber": text(&form.document_number),
             "docPersonalCode": null,
-            "docExpiry": "2031-04-30",
+            "docExpiry": fact(&form.doc_expiry, &sample.expiry),
             "docDob": text(&form.date_of_birth),
             "docType": if abandoned { Value::Null } else { json!(form.doc_type) },
-            "docSex": null,
-            "docNationality": null,
-            "docIssuingCountry": null,
+            "docSex": fact(&form.sex, &sample.sex),
+            "docNationality": fact(&form.nationality, &sample.nationality),
+            "docIssuingCountry": fact(&form.issuing_country, &sample.issuing_country),
             "manuallyDataChanged": false,
             "fullName": null
         },

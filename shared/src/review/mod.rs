@@ -3,9 +3,11 @@
 //! what a reviewer needs without iDenfy's dashboard ([`ReviewService::evidence`]): the
 //! pair's sessions, their results, and fresh links to their files from iDenfy.
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use crate::pair::machine::{self, ReviewDecision, ReviewRefused, ReviewRequest};
+use crate::pair::rules::{self, Check, Context};
+use crate::pair::verdict::VerdictPolicy;
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
 use crate::store::{ReviewStore, StoreError};
 use futures_util::future::try_join_all;
@@ -55,6 +57,12 @@ pub struct SessionEvidence {
 pub struct Evidence {
     pub pair: Pair,
     pub sessions: Vec<SessionEvidence>,
+    /// Every rule of the pair on the sessions' current results, as the verdict applied them
+    /// (on its decision day; today while pending). Empty until both sessions of a two-session
+    /// pair have a result, and in additional-step mode, where nothing is extracted.
+    pub checks: Vec<Check>,
+    /// The day the rules were applied on.
+    pub judged_on: Timestamp,
 }
 
 #[derive(Clone)]
@@ -62,18 +70,22 @@ pub struct ReviewService {
     store: Arc<dyn ReviewStore>,
     files: Arc<dyn SessionFiles>,
     clock: Arc<dyn Clock>,
+    policy: Arc<VerdictPolicy>,
 }
 
 impl ReviewService {
+    /// `policy` is the configured one the verdicts are decided by, shown to the reviewer.
     pub fn new(
         store: Arc<dyn ReviewStore>,
         files: Arc<dyn SessionFiles>,
         clock: Arc<dyn Clock>,
+        policy: VerdictPolicy,
     ) -> Self {
         Self {
             store,
             files,
             clock,
+            policy: Arc::new(policy),
         }
     }
 
@@ -164,7 +176,24 @@ impl ReviewService {
             })
         }))
         .await?;
-        Ok(Evidence { pair, sessions })
+        let judged_on = pair.verdict.as_ref().map_or(now, |v| v.decided_at);
+        let checks = match (
+            pair.mode,
+            pair.half(Role::Identity),
+            pair.half(Role::Document),
+        ) {
+            (Mode::TwoSessions, Some(identity), Some(document)) => {
+                let context = Context::new(&self.policy, &pair.permit_policy, judged_on);
+                rules::checks(identity, document, &context)
+            }
+            _ => vec![],
+        };
+        Ok(Evidence {
+            pair,
+            sessions,
+            checks,
+            judged_on,
+        })
     }
 }
 
