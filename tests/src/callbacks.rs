@@ -11,7 +11,9 @@ use shared::idenfy::SigningKeys;
 use shared::idenfy::signature::sign;
 use shared::idenfy::token::external_ref;
 use shared::pair::verdict::VerdictPolicy;
-use shared::pair::{ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, Reason, Session};
+use shared::pair::{
+    ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, PermitPolicy, Reason, Session,
+};
 use shared::secret::runtime::Secrets;
 use shared::store::ResultStore;
 use std::sync::Arc;
@@ -32,6 +34,11 @@ pub fn callback_clock() -> Arc<ManualClock> {
     let clock = ManualClock::at(T0);
     clock.advance(Duration::from_secs(3600));
     Arc::new(clock)
+}
+
+/// The sample pair's permit policy: permits of the Baltic states, valid 30 days more.
+pub fn events_permit_policy() -> PermitPolicy {
+    PermitPolicy::new(vec!["LT".into(), "LV".into(), "EE".into()], 30).expect("a valid policy")
 }
 
 /// A pending pair issued at T0 and kept 30 days.
@@ -90,13 +97,18 @@ pub fn issued_at(mut record: PairRecord, issued: Timestamp) -> PairRecord {
     record
 }
 
+/// The sample events' two-session pair, issued with [`events_permit_policy`].
 pub fn events_record() -> PairRecord {
-    pending_record(
+    let mut record = pending_record(
         EVENTS_CLIENT_ID,
         EVENTS_PAIR_ID,
         EVENTS_IDENTITY_SCAN_REF,
         EVENTS_DOCUMENT_SCAN_REF,
-    )
+    );
+    if let Some(pair) = record.pair.as_mut() {
+        pair.permit_policy = events_permit_policy();
+    }
+    record
 }
 
 /// The additional-step sample events' one-session pair (events/idenfy-callback/additional-step-*).

@@ -72,7 +72,11 @@ pub fn idenfy_callback(name: &str) -> (u16, Value) {
             200,
             json!({"result": "STORED", "role": "identity", "decided": false}),
         ),
-        "document-final" | "document-final-base64" | "document-expired-with-result" => (
+        "document-final"
+        | "document-final-base64"
+        | "document-expired-with-result"
+        | "document-permit-expired"
+        | "document-permit-wrong-country" => (
             200,
             json!({"result": "STORED", "role": "document", "decided": false}),
         ),

@@ -255,7 +255,15 @@ impl IdenfyStub {
 /// The issue-tokens configuration the tests use, read by the function's own parser: the
 /// shop's origin allowed, its pages as defaults, every other setting at its default.
 pub fn issue_tokens_config(idenfy_base_url: &str) -> IssueTokensConfig {
-    let env = Env::from_pairs([
+    issue_tokens_config_with(idenfy_base_url, &[])
+}
+
+/// [`issue_tokens_config`] with more variables set (e.g. a permit policy's defaults).
+pub fn issue_tokens_config_with(
+    idenfy_base_url: &str,
+    extra: &[(&'static str, &str)],
+) -> IssueTokensConfig {
+    let mut variables = vec![
         ("TABLE_NAME", "pairs".to_owned()),
         ("IDENFY_BASE_URL", idenfy_base_url.to_owned()),
         ("IDENFY_API_KEY", "test-key".to_owned()),
@@ -265,7 +273,13 @@ pub fn issue_tokens_config(idenfy_base_url: &str) -> IssueTokensConfig {
         ("SITE_ERROR_URL", format!("{SHOP}/verification/failed")),
         ("SITE_UNVERIFIED_URL", format!("{SHOP}/verification/review")),
         ("CALLBACK_URL", CALLBACK_URL.to_owned()),
-    ]);
+    ];
+    variables.extend(
+        extra
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned())),
+    );
+    let env = Env::from_pairs(variables);
     IssueTokensConfig::from_env(&env).expect("the tests' configuration is valid")
 }
 
@@ -298,6 +312,7 @@ pub fn issue_tokens_handler(
     issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews)
 }
 
+pub mod api;
 pub mod browser;
 pub mod callbacks;
 pub mod events;

@@ -107,6 +107,34 @@ async fn every_event_alone_on_a_fresh_pair() {
     }
 }
 
+/// The identity's final, then a permit the pair's policy refuses: expired, or issued by a
+/// country the pair does not accept (events_permit_policy: LT, LV, EE).
+#[tokio::test]
+async fn sample_permits_the_policy_refuses() {
+    let review = |reason| (Outcome::RequiresReview, vec![reason]);
+    for (name, expected) in [
+        ("document-permit-expired", review(Reason::PermitExpired)),
+        (
+            "document-permit-wrong-country",
+            review(Reason::PermitCountryNotAccepted),
+        ),
+        // The sample permit itself: Lithuanian, valid until 2031.
+        ("document-final", (Outcome::Verified, vec![])),
+    ] {
+        let store = seeded_memory_store().await;
+        let handler = handler(store.clone(), callback_clock());
+        for event_name in ["identity-final", name] {
+            let (status, body) = call(&handler, event(event_name)).await;
+            assert_eq!(status, 200, "{event_name}: {body}");
+        }
+        let verdict = stored_pair(store.as_ref(), EVENTS_CLIENT_ID)
+            .await
+            .verdict
+            .map(|v| (v.outcome, v.reasons));
+        assert_eq!(verdict, Some(expected), "{name}");
+    }
+}
+
 /// The journey of the sample events: preliminary, identity final, document final (twice, once
 /// base64-encoded, once by an expiry event: the same result), then iDenfy's retries of
 /// everything: VERIFIED. Then a re-review of the identity to DENIED: REJECTED, VERIFIED kept

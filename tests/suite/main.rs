@@ -57,3 +57,4 @@ mod sam_local_env;
 mod secrets;
 mod store_conformance;
 mod token_client;
+mod verdict_policy;

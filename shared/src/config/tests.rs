@@ -230,3 +230,37 @@ fn with_a_secret_id_no_secret_comes_from_the_environment() {
     .unwrap_err();
     assert!(err.to_string().contains("SECRET_CACHE_SECONDS"), "{err}");
 }
+
+#[test]
+fn the_default_permit_policy_is_read_and_checked() {
+    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    assert_eq!(config.policy.default_permit, PermitPolicy::default());
+    let mut pairs = BASE.to_vec();
+    pairs.push(("PERMIT_ISSUING_COUNTRIES", " DE, AT ,CH,DE "));
+    pairs.push(("PERMIT_MIN_VALID_DAYS", "30"));
+    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    assert_eq!(
+        config.policy.default_permit,
+        PermitPolicy {
+            issuing_countries: vec!["DE".into(), "AT".into(), "CH".into()],
+            min_valid_days: 30
+        }
+    );
+    for (name, value) in [
+        ("PERMIT_ISSUING_COUNTRIES", "de"),
+        ("PERMIT_ISSUING_COUNTRIES", "DE;AT"),
+        ("PERMIT_ISSUING_COUNTRIES", "XX"),
+        ("PERMIT_MIN_VALID_DAYS", "3651"),
+        ("PERMIT_MIN_VALID_DAYS", "-1"),
+        ("PERMIT_MIN_VALID_DAYS", "thirty"),
+    ] {
+        let mut pairs = BASE.to_vec();
+        pairs.push((name, value));
+        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains(name), "{value}: {err}");
+    }
+    let mut pairs = BASE.to_vec();
+    pairs.push(("PERMIT_MIN_VALID_DAYS", "3650"));
+    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    assert_eq!(config.policy.default_permit.min_valid_days, 3650);
+}

@@ -1,0 +1,169 @@
+//! The verdict through the real functions: a pair is decided by the permit policy it was
+//! issued with, whatever the configuration says later, and a sample of the labelled corpus
+//! (shared/corpus/verdicts.json) ends as labelled — issued, called back and read through
+//! the issue-tokens and idenfy-callback handlers, on both stores.
+
+use integration_tests::api::{answer, get, issue};
+use integration_tests::callbacks::{call, handler, payload, sample_id_card, sample_permit, signed};
+use integration_tests::stores::AnyStore;
+use integration_tests::{IdenfyStub, T0, issue_tokens_config_with};
+use issue_tokens::IssueTokens;
+use serde_json::{Value, json};
+use shared::clock::{Clock, ManualClock, Timestamp};
+use shared::corpus::Corpus;
+use std::sync::Arc;
+use std::time::Duration;
+
+on_both_stores!(
+    a_pair_is_decided_by_the_policy_it_was_issued_with,
+    a_sample_of_the_corpus_ends_as_labelled,
+);
+
+/// The issue-tokens handler with these permit-policy variables, over `store` and the stub.
+fn issuing(
+    store: &Arc<dyn AnyStore>,
+    stub: &IdenfyStub,
+    clock: &Arc<ManualClock>,
+    permit: &[(&'static str, &str)],
+) -> IssueTokens {
+    IssueTokens::compose(
+        issue_tokens_config_with(&stub.uri(), permit),
+        store.clone(),
+        Arc::new(stub.client()),
+        Arc::new(stub.client()),
+        clock.clone(),
+    )
+}
+
+/// Issues a pair through the handler: its identity and document scanRefs.
+async fn issued(handler: &IssueTokens, body: Value) -> (String, String) {
+    let (status, answer) = answer(handler, issue(&body)).await;
+    assert_eq!(status, 201, "{answer}");
+    let scan_ref = |field: &str| answer[field].as_str().expect(field).to_owned();
+    (scan_ref("identityScanRef"), scan_ref("documentScanRef"))
+}
+
+/// Both sessions' final results through the callback handler, signed.
+async fn called_back(store: &Arc<dyn AnyStore>, clock: &Arc<ManualClock>, bodies: [Value; 2]) {
+    let callbacks = handler(store.clone(), clock.clone());
+    for body in bodies {
+        let (status, answer) = call(&callbacks, signed(&body.to_string(), "IDENTIFICATION")).await;
+        assert_eq!(
+            (status, &answer["result"]),
+            (200, &json!("STORED")),
+            "{answer}"
+        );
+    }
+}
+
+async fn a_pair_is_decided_by_the_policy_it_was_issued_with(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    let stub = IdenfyStub::minting().await;
+    let clock = Arc::new(ManualClock::at(T0));
+    // Issued while the site accepts Austrian permits valid 30 days more.
+    let before = issuing(
+        &store,
+        &stub,
+        &clock,
+        &[
+            ("PERMIT_ISSUING_COUNTRIES", "AT"),
+            ("PERMIT_MIN_VALID_DAYS", "30"),
+        ],
+    );
+    let first = issued(&before, json!({"clientId": "USER_POLICY_1"})).await;
+    // The configuration changes: German permits only.
+    let after = issuing(&store, &stub, &clock, &[("PERMIT_ISSUING_COUNTRIES", "DE")]);
+    let second = issued(&after, json!({"clientId": "USER_POLICY_2"})).await;
+    // The document token preselects the one accepted country; the identity token none.
+    let tokens = stub.token_requests().await;
+    let countries: Vec<&Value> = tokens.iter().map(|t| &t["country"]).collect();
+    assert_eq!(
+        countries,
+        vec![&json!("AT"), &Value::Null, &json!("DE"), &Value::Null]
+    );
+
+    // Both people hold an Austrian permit.
+    clock.advance(Duration::from_secs(3600));
+    for (client_id, (identity, document)) in [("USER_POLICY_1", &first), ("USER_POLICY_2", &second)]
+    {
+        let mut permit = payload(client_id, document, true, &sample_permit());
+        permit["data"]["docIssuingCountry"] = json!("AT");
+        let id_card = payload(client_id, identity, true, &sample_id_card());
+        called_back(&store, &clock, [id_card, permit]).await;
+    }
+
+    let (status, first) = answer(&after, get("USER_POLICY_1", "")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&first["status"], &first["reasons"], &first["permitPolicy"]),
+        (
+            &json!("VERIFIED"),
+            &json!([]),
+            &json!({"issuingCountries": ["AT"], "minValidDays": 30})
+        ),
+        "the first pair keeps the policy it was issued with: {first}"
+    );
+    let (_, second) = answer(&after, get("USER_POLICY_2", "")).await;
+    assert_eq!(
+        (
+            &second["status"],
+            &second["reasons"],
+            &second["permitPolicy"]
+        ),
+        (
+            &json!("REQUIRES_REVIEW"),
+            &json!(["PERMIT_COUNTRY_NOT_ACCEPTED"]),
+            &json!({"issuingCountries": ["DE"], "minValidDays": 0})
+        ),
+        "{second}"
+    );
+}
+
+async fn a_sample_of_the_corpus_ends_as_labelled(store: Arc<dyn AnyStore>, _: crate::Requests) {
+    let corpus = Corpus::load().expect("the corpus loads");
+    let decided_at = corpus.decision_time().expect("a decision day");
+    let stub = IdenfyStub::minting().await;
+    // Issued an hour before the decision day's noon, called back at it.
+    let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(
+        decided_at.unix_seconds() - 3600,
+    )));
+    let handler = issuing(&store, &stub, &clock, &[]);
+    // Every seventh case: each kind of case is in it (the corpus is ordered by kind).
+    let sample: Vec<_> = corpus.cases.iter().step_by(7).collect();
+    assert!(sample.len() >= 20);
+    let mut pairs = Vec::new();
+    for (n, case) in sample.iter().enumerate() {
+        let client_id = format!("CORPUS_{n:03}");
+        let mut request = json!({"clientId": client_id});
+        if let Some(policy) = &case.policy {
+            request["permit"] = json!({
+                "issuingCountries": policy.issuing_countries,
+                "minValidDays": policy.min_valid_days,
+            });
+            // An empty list is the default's "any", which a request cannot name.
+            if policy.issuing_countries.is_empty() {
+                request["permit"]
+                    .as_object_mut()
+                    .map(|p| p.remove("issuingCountries"));
+            }
+        }
+        pairs.push((client_id.clone(), issued(&handler, request).await));
+    }
+    clock.advance(Duration::from_secs(3600));
+    assert_eq!(clock.now(), decided_at);
+    let mut wrong = Vec::new();
+    for (case, (client_id, (identity, document))) in sample.iter().zip(&pairs) {
+        let (id_body, permit_body) = case.bodies(&corpus, client_id, identity, document);
+        called_back(&store, &clock, [id_body, permit_body]).await;
+        let (status, answer) = answer(&handler, get(client_id, "")).await;
+        assert_eq!(status, 200, "{answer}");
+        let expected = json!({"status": case.expect.status, "reasons": case.expect.reasons});
+        let got = json!({"status": answer["status"], "reasons": answer["reasons"]});
+        if got != expected {
+            wrong.push(format!("{}: expected {expected}, got {got}", case.id));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
