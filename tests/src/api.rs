@@ -13,20 +13,18 @@ pub fn issue(body: &Value) -> lambda_http::Request {
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
         .expect("a request")
-        .into()
 }
 
 /// `GET /verifications/{clientId}{suffix}` (`""` for the status, `"/evidence"`), routed as
 /// API Gateway routes it.
 pub fn get(client_id: &str, suffix: &str) -> lambda_http::Request {
-    let request: lambda_http::Request = lambda_http::http::Request::builder()
+    let request = lambda_http::http::Request::builder()
         .method("GET")
         .uri(format!(
             "https://api.example.com/verifications/{client_id}{suffix}"
         ))
         .body(Body::Empty)
-        .expect("a request")
-        .into();
+        .expect("a request");
     request.with_path_parameters(HashMap::from([(
         "clientId".to_owned(),
         client_id.to_owned(),
