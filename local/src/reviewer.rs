@@ -120,12 +120,16 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
 {problem}
 <p id="status" class="status">{verdict}</p>
 <p id="reasons">{reasons}</p>
+{policy}
+{checks}
 {sessions}
 {decision}
 <p><a href="/review">All pairs waiting</a></p>"#,
         id = escape(client_id),
         verdict = escape(verdict),
         reasons = escape(&reasons(&evidence)),
+        policy = policy_html(&evidence),
+        checks = checks_html(&evidence),
     );
     // The links inside expire within the hour; never cache the page.
     (
@@ -133,6 +137,46 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
         Html(page("Review", "", &body)),
     )
         .into_response()
+}
+
+/// The permit policy the pair was issued with.
+fn policy_html(evidence: &Value) -> String {
+    let policy = &evidence["permitPolicy"];
+    let countries = policy["issuingCountries"]
+        .as_array()
+        .map(|c| c.iter().filter_map(Value::as_str).collect::<Vec<_>>())
+        .filter(|c| !c.is_empty())
+        .map_or_else(|| "any country".to_owned(), |c| c.join(", "));
+    format!(
+        r#"<p id="permit-policy">Permit policy: issued by {countries}; valid at least {days} days after the decision</p>"#,
+        countries = escape(&countries),
+        days = policy["minValidDays"].as_u64().unwrap_or(0),
+    )
+}
+
+/// Each rule with both documents' values side by side, and what it found.
+fn checks_html(evidence: &Value) -> String {
+    let Some(checks) = evidence["checks"].as_array().filter(|c| !c.is_empty()) else {
+        return r#"<p id="checks-none">No rule applied yet: both sessions' results are needed (none in additional-step mode, where nothing is extracted).</p>"#.to_owned();
+    };
+    let cell = |value: &Value| escape(value.as_str().unwrap_or("—"));
+    let rows: String = checks
+        .iter()
+        .map(|check| {
+            format!(
+                r#"<tr data-rule="{rule}" data-finding="{finding}"><th>{rule}</th><td class="identity">{identity}</td><td class="permit">{permit}</td><td>{finding}</td><td class="reason">{reason}</td></tr>"#,
+                rule = cell(&check["rule"]),
+                identity = cell(&check["identity"]),
+                permit = cell(&check["permit"]),
+                finding = cell(&check["finding"]),
+                reason = check["reason"].as_str().map(escape).unwrap_or_default(),
+            )
+        })
+        .collect();
+    format!(
+        r#"<table id="checks"><caption>Compared on {day}</caption><tr><th>rule</th><th>identity document</th><th>permit</th><th>finding</th><th>reason</th></tr>{rows}</table>"#,
+        day = cell(&evidence["judgedOn"]),
+    )
 }
 
 fn session_html(session: &Value) -> String {

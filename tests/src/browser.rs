@@ -349,6 +349,14 @@ impl Browser {
         }
         self.click(&format!(r#"#ending option[value="{}"]"#, input.ending))
             .await?;
+        for (field, value) in input.facts {
+            if *field == "sex" {
+                self.click(&format!(r#"#sex option[value="{value}"]"#))
+                    .await?;
+            } else {
+                self.fill(&format!("#{field}"), value).await?;
+            }
+        }
         self.click("#submit").await
     }
 }

@@ -19,6 +19,9 @@ pub struct SessionInput {
     /// How the session ends: `finished`, `expired` or `cancelled` (the event that carries the
     /// result).
     pub ending: &'static str,
+    /// More of the page's fields, by id (`docExpiry`, `issuingCountry`, `nationality`, `sex`,
+    /// `mismatchTags`): the rest keep the simulator's sample values.
+    pub facts: &'static [(&'static str, &'static str)],
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +55,7 @@ fn id_card() -> SessionInput {
         preliminary_first: false,
         permit_upload: None,
         ending: "finished",
+        facts: &[],
     }
 }
 
@@ -66,6 +70,7 @@ fn permit() -> SessionInput {
         preliminary_first: false,
         permit_upload: None,
         ending: "finished",
+        facts: &[],
     }
 }
 
@@ -147,6 +152,29 @@ pub fn journeys() -> Vec<Journey> {
             permit(),
             "INCOMPLETE",
             &["IDENTITY_ABANDONED"],
+        ),
+        two_sessions(
+            "permit-expired-and-idenfy-mismatch",
+            SessionInput {
+                facts: &[("mismatchTags", "NAME")],
+                ..id_card()
+            },
+            SessionInput {
+                facts: &[("docExpiry", "2025-01-31")],
+                ..permit()
+            },
+            "REQUIRES_REVIEW",
+            &["PERMIT_EXPIRED", "IDENFY_MISMATCH"],
+        ),
+        two_sessions(
+            "permit-from-own-country-and-sex-differs",
+            id_card(),
+            SessionInput {
+                facts: &[("issuingCountry", "DE"), ("sex", "FEMALE")],
+                ..permit()
+            },
+            "REQUIRES_REVIEW",
+            &["PERMIT_FROM_OWN_NATIONALITY", "SEX_MISMATCH"],
         ),
         Journey {
             name: "additional-step-uploaded",
@@ -414,6 +442,7 @@ async fn submit_session(
         fields.push(("permitUpload", upload));
     }
     fields.push(("ending", input.ending));
+    fields.extend(input.facts.iter().copied());
     post_form(http, action.as_str(), form(&fields)).await
 }
 

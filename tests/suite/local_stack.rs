@@ -588,3 +588,65 @@ async fn the_simulators_file_links_serve_the_files_until_they_expire() {
     }
     running.stop();
 }
+
+/// A two-session pair the rules send to review: the reviewer's page shows each rule with both
+/// documents' values side by side and the pair's permit policy, and the reviewer rejects it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_sees_the_compared_fields_in_a_real_browser() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let browser = Browser::start().await;
+    let journey = journeys()
+        .into_iter()
+        .find(|j| j.name == "permit-expired-and-idenfy-mismatch")
+        .expect("the journey");
+    let result = async {
+        let ran = browser.run_journey(&running.site_url, &journey).await?;
+        browser
+            .goto(&format!("{}review/{}", running.site_url, ran.client_id))
+            .await?;
+        browser.wait_for("#checks").await?;
+        let row = |rule: &str, cell: &str| format!(r#"#checks tr[data-rule="{rule}"] {cell}"#);
+        let shown = [
+            (row("FIRST_NAME", "td.identity"), "JOHN"),
+            (row("LAST_NAME", "td.identity"), "MÜLLER"),
+            (row("LAST_NAME", "td.permit"), "MUELLER"),
+            (row("DATE_OF_BIRTH", "td.permit"), "1990-05-15"),
+            (row("PERMIT_EXPIRY", "td.permit"), "2025-01-31"),
+            (row("PERMIT_EXPIRY", "td.reason"), "PERMIT_EXPIRED"),
+            (row("IDENFY_MISMATCH_TAGS", "td.identity"), "NAME"),
+            (row("PERMIT_ISSUER_NOT_NATIONALITY", "td.permit"), "LT"),
+        ];
+        for (css, expected) in shown {
+            let text = browser.text(&css).await?;
+            if text != expected {
+                return Err(format!("{css} shows {text:?}, expected {expected:?}"));
+            }
+        }
+        let finding = browser
+            .attribute(r#"#checks tr[data-rule="LAST_NAME"]"#, "data-finding")
+            .await?;
+        let policy = browser.text("#permit-policy").await?;
+        if finding != "PASS" || !policy.contains("any country") {
+            return Err(format!("LAST_NAME {finding}, policy {policy:?}"));
+        }
+        browser.fill("#reviewer", "reviewer-9").await?;
+        browser.click("#reject").await?;
+        browser.wait_for("#decided").await?;
+        let decided = browser.text("#decided").await?;
+        if decided == "Decided: REJECTED" {
+            Ok(())
+        } else {
+            Err(format!("the reviewer's page says {decided:?}"))
+        }
+    }
+    .await;
+    if result.is_err() {
+        let shot = browser.screenshot("reviewer-sees-checks").await;
+        eprintln!("screenshot: {shot:?}");
+    }
+    browser.quit().await;
+    running.stop();
+    result.unwrap();
+}
