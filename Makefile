@@ -11,7 +11,7 @@ REGION ?= eu-west-1
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: test test-fast lint template scan venv checkov-venv fuzz package sam-local bench clean
+.PHONY: test test-fast lint template scan venv checkov-venv fuzz package sam-local bench corpus clean
 
 test: venv lint template
 	scripts/with-moto cargo test --workspace --locked
@@ -52,6 +52,11 @@ sam-local: venv
 FUZZ_CASES ?= 1000000
 fuzz:
 	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test suite -- fuzz:: --nocapture
+
+# The verdict on the labelled corpus (shared/corpus/verdicts.json) beside the seed guide's
+# exact `===` comparison: automation, wrong VERIFIED (fails unless 0), reasons as labelled.
+corpus:
+	cargo run --locked --quiet -p shared --example corpus-report
 
 # Release binaries, then the figures in bench/results.json (cold starts under our Lambda
 # Runtime API emulator against moto_server; the callback's CPU path; load and race against

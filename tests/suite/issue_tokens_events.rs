@@ -96,6 +96,13 @@ async fn every_event_gets_its_status_and_body() {
                 assert_eq!(roles, [&json!("identity"), &json!("document")], "{body}");
                 assert_eq!(body["pairId"], seeded.pair.pair_id.as_str());
                 assert_eq!(body["status"], "PENDING");
+                // No result yet: no rule to show; the policy and the day they will be read on.
+                assert_eq!(body["checks"], json!([]), "{body}");
+                assert_eq!(
+                    body["permitPolicy"],
+                    json!({"issuingCountries": [], "minValidDays": 0})
+                );
+                assert_eq!(body["judgedOn"], "2026-11-26", "{body}");
                 for session in sessions {
                     let scan_ref = session["scanRef"].as_str().expect("a scanRef");
                     assert!(
