@@ -224,6 +224,8 @@ mod tests {
         );
         assert_eq!(half.first_name.as_deref(), Some("JOHN"));
         assert_eq!(half.tags, vec!["FACE_MISMATCH", "FACE_SUSPECTED"]);
+        assert_eq!(half.mismatch_tags, Vec::<String>::new());
+        assert_eq!(half.facts.sex.as_deref(), Some("MALE"));
         assert_eq!(
             half.doc_number_hash,
             Some(hasher().hash(Some("PASSPORT"), "AB123456"))
@@ -282,6 +284,45 @@ mod tests {
         let half = parse_json(body("APPROVED", json!([]), true)).unwrap().half;
         let other_key = DocumentHasher::new(b"another-document-key").unwrap();
         assert_ne!(other_key.result_digest("s", &half), half.digest);
+    }
+
+    #[test]
+    fn reads_the_document_facts_and_mismatch_tags_apart() {
+        let half = parse_json(json!({
+            "clientId": "U", "scanRef": "s",
+            "status": {"overall": "APPROVED", "fraudTags": ["DUPLICATE_FACE"],
+                       "mismatchTags": ["NAME", " ", 7]},
+            "data": {"docExpiry": " 2031-04-30 ", "docIssuingCountry": "de", "docNationality": "Ua",
+                     "docSex": "female", "orgFirstName": "ОЛЕНА", "orgLastName": null}
+        }))
+        .unwrap()
+        .half;
+        assert_eq!(half.tags, vec!["DUPLICATE_FACE"]);
+        assert_eq!(half.mismatch_tags, vec!["NAME", "7"]);
+        assert_eq!(
+            half.facts,
+            DocumentFacts {
+                expiry: Some("2031-04-30".into()),
+                issuing_country: Some("DE".into()),
+                nationality: Some("UA".into()),
+                sex: Some("FEMALE".into()),
+                original_first_name: Some("ОЛЕНА".into()),
+                original_last_name: None,
+            }
+        );
+        // Each fact is part of the result: a re-review changing only the expiry is a revision.
+        let mut later = half.clone();
+        later.facts.expiry = Some("2032-04-30".into());
+        assert_ne!(
+            hasher().result_digest("s", &later),
+            hasher().result_digest("s", &half)
+        );
+        let mut tagged = half.clone();
+        tagged.mismatch_tags.clear();
+        assert_ne!(
+            hasher().result_digest("s", &tagged),
+            hasher().result_digest("s", &half)
+        );
     }
 
     #[test]

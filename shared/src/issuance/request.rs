@@ -55,3 +55,39 @@ impl IssueRequest {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_s_policy_parts_override_the_defaults_one_by_one() {
+        let default = PermitPolicy {
+            issuing_countries: vec!["DE".into()],
+            min_valid_days: 30,
+        };
+        assert_eq!(PermitRequest::default().over(&default), default);
+        let days_only = PermitRequest {
+            issuing_countries: None,
+            min_valid_days: Some(0),
+        };
+        assert_eq!(
+            days_only.over(&default),
+            PermitPolicy {
+                issuing_countries: vec!["DE".into()],
+                min_valid_days: 0
+            }
+        );
+        let countries_only = PermitRequest {
+            issuing_countries: Some(vec!["AT".into(), "CH".into()]),
+            min_valid_days: None,
+        };
+        assert_eq!(
+            countries_only.over(&default),
+            PermitPolicy {
+                issuing_countries: vec!["AT".into(), "CH".into()],
+                min_valid_days: 30
+            }
+        );
+    }
+}
