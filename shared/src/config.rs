@@ -10,7 +10,7 @@ use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::PermitPolicy;
 use crate::pair::permit;
-use crate::pair::verdict::VerdictPolicy;
+use crate::pair::permit::VerdictPolicy;
 use crate::secret::runtime::{ReadSecrets, SecretDocument, SecretProblem, Secrets};
 use crate::secret::secrets_manager::SecretsManager;
 use crate::store::dynamo::DynamoTimeouts;

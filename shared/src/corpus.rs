@@ -10,8 +10,9 @@
 
 use crate::clock::Timestamp;
 use crate::idenfy::webhook;
+use crate::pair::permit::VerdictPolicy;
 use crate::pair::rules::Context;
-use crate::pair::verdict::{self, VerdictPolicy};
+use crate::pair::verdict;
 use crate::pair::{DocumentHasher, Outcome, PermitPolicy, Reason, dates};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

@@ -10,7 +10,7 @@ use shared::config::{CallbackConfig, Env};
 use shared::idenfy::SigningKeys;
 use shared::idenfy::signature::sign;
 use shared::idenfy::token::external_ref;
-use shared::pair::verdict::VerdictPolicy;
+use shared::pair::permit::VerdictPolicy;
 use shared::pair::{
     ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, PermitPolicy, Reason, Session,
 };

@@ -26,7 +26,7 @@ fn handler(
             store,
             idenfy,
             clock,
-            shared::pair::verdict::VerdictPolicy::default(),
+            shared::pair::permit::VerdictPolicy::default(),
         ),
     )
 }

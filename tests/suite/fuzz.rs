@@ -13,7 +13,7 @@ use serde_json::Value;
 use shared::idenfy::signature::sign;
 use shared::idenfy::webhook::parse;
 use shared::pair::machine::{accept_half, verdict_due};
-use shared::pair::verdict::VerdictPolicy;
+use shared::pair::permit::VerdictPolicy;
 use std::cell::Cell;
 
 const KEYS: [&str; 12] = [

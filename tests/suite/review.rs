@@ -333,7 +333,7 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
         racing,
         Arc::new(stub.client()),
         callback_clock(),
-        shared::pair::verdict::VerdictPolicy::default(),
+        shared::pair::permit::VerdictPolicy::default(),
     );
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id");
     let request = |decision, reviewer: &str| ReviewRequest {
@@ -382,7 +382,7 @@ async fn a_revision_landing_during_a_review_is_not_what_it_decides(
         racing,
         Arc::new(stub.client()),
         callback_clock(),
-        shared::pair::verdict::VerdictPolicy::default(),
+        shared::pair::permit::VerdictPolicy::default(),
     );
     // Without verdictVersion: the review is about the verdict it read first, all the same.
     let review = ReviewRequest {
@@ -603,7 +603,7 @@ async fn a_two_session_pair_s_files_are_fetched_at_once() {
         store,
         Arc::new(BothSessionsAtOnce(Barrier::new(2))),
         callback_clock(),
-        shared::pair::verdict::VerdictPolicy::default(),
+        shared::pair::permit::VerdictPolicy::default(),
     );
     let client_id = ClientId::parse(EVENTS_CLIENT_ID).expect("an id");
     let answer_by = Instant::now() + Duration::from_secs(5);

@@ -354,7 +354,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
         callback_service, events_record, hasher, payload, sample_id_card, sample_permit,
     };
     use shared::pair::machine::verdict_due;
-    use shared::pair::verdict::VerdictPolicy;
+    use shared::pair::permit::VerdictPolicy;
     use shared::store::HalfWrite;
     store
         .save(&events_record(), Expected::Absent)

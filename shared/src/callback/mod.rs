@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::idenfy::SigningKeys;
 use crate::idenfy::webhook::{self, Callback, PayloadError};
 use crate::pair::machine;
-use crate::pair::verdict::VerdictPolicy;
+use crate::pair::permit::VerdictPolicy;
 use crate::pair::{DocumentHasher, Rank, Role, Verdict};
 use crate::secret::runtime::{DOCUMENT_HASH_KEY, SIGNING_KEYS, SecretDocument, SecretProblem};
 use crate::store::{Arrival, HalfWrite, ResultStore, StoreError};

@@ -3,7 +3,7 @@
 //! Every default is in the configuration module.
 
 use crate::idenfy::FinishPages;
-use crate::pair::verdict::VerdictPolicy;
+use crate::pair::permit::VerdictPolicy;
 use crate::pair::{Mode, PermitPolicy};
 use crate::urls::AllowedOrigins;
 use std::time::Duration;

@@ -1,8 +1,32 @@
-//! The permit policy of one pair: which countries' residence permits the site accepts and how
-//! long a permit must still be valid. Chosen at issuance (the request's, else the configured
-//! defaults) and stored with the pair, so a configuration change never alters a pair in flight.
+//! What a permit must be. Configured for the deployment ([`VerdictPolicy`]: the document types
+//! that count as a permit, the upload step that carries one); and per pair ([`PermitPolicy`]:
+//! which countries' permits the site accepts and how long a permit must still be valid), chosen
+//! at issuance (the request's, else the configured defaults) and stored with the pair, so a
+//! configuration change never alters a pair in flight.
 
 use serde::{Deserialize, Serialize};
+
+/// iDenfy's document type for a residence permit: the default document the second session
+/// accepts, and the default name of the permit's upload step.
+pub const RESIDENCE_PERMIT: &str = "RESIDENCE_PERMIT";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerdictPolicy {
+    /// docTypes the second session must show (default `RESIDENCE_PERMIT`).
+    pub permit_types: Vec<String>,
+    /// The additional upload step that carries the permit in additional-step mode (default
+    /// `RESIDENCE_PERMIT`).
+    pub permit_step: String,
+}
+
+impl Default for VerdictPolicy {
+    fn default() -> Self {
+        Self {
+            permit_types: vec![RESIDENCE_PERMIT.to_owned()],
+            permit_step: RESIDENCE_PERMIT.to_owned(),
+        }
+    }
+}
 
 /// At most this many accepted issuing countries.
 pub const MAX_ISSUING_COUNTRIES: usize = 60;

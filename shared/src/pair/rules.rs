@@ -10,7 +10,7 @@
 use super::dates;
 use super::names::{self, NameMatch};
 use super::permit::PermitPolicy;
-use super::verdict::VerdictPolicy;
+use super::permit::VerdictPolicy;
 use super::{HalfResult, Reason};
 use crate::clock::Timestamp;
 use serde::Serialize;

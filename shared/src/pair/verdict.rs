@@ -19,28 +19,6 @@
 use super::rules::{self, Context};
 use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
 
-/// iDenfy's document type for a residence permit: the default document the second session
-/// accepts, and the default name of the permit's upload step.
-pub const RESIDENCE_PERMIT: &str = "RESIDENCE_PERMIT";
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerdictPolicy {
-    /// docTypes the second session must show (default `RESIDENCE_PERMIT`).
-    pub permit_types: Vec<String>,
-    /// The additional upload step that carries the permit in additional-step mode (default
-    /// `RESIDENCE_PERMIT`).
-    pub permit_step: String,
-}
-
-impl Default for VerdictPolicy {
-    fn default() -> Self {
-        Self {
-            permit_types: vec![RESIDENCE_PERMIT.to_owned()],
-            permit_step: RESIDENCE_PERMIT.to_owned(),
-        }
-    }
-}
-
 /// The session was abandoned: its status says it expired, or the body carried no result.
 /// Only the body counts: an expiry or cancel event may carry a real result (docs/idenfy.md), and
 /// the event-type header is not signed.

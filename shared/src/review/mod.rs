@@ -6,8 +6,8 @@
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use crate::pair::machine::{self, ReviewDecision, ReviewRefused, ReviewRequest};
+use crate::pair::permit::VerdictPolicy;
 use crate::pair::rules::{self, Check, Context};
-use crate::pair::verdict::VerdictPolicy;
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
 use crate::store::{ReviewStore, StoreError};
 use futures_util::future::try_join_all;

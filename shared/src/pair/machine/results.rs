@@ -5,8 +5,9 @@
 //! they are still current and the verdict it follows is still the current one
 //! ([`accept_verdict`]).
 
+use super::super::permit::VerdictPolicy;
 use super::super::rules::Context;
-use super::super::verdict::{self, VerdictPolicy};
+use super::super::verdict;
 use super::super::{FinalEntry, HalfResult, Mode, Pair, PairRecord, Role, Verdict};
 use crate::clock::Timestamp;
 

@@ -126,7 +126,7 @@ mod tests {
     use super::super::fixtures::*;
     use super::super::{accept_half, accept_verdict, verdict_due};
     use super::*;
-    use crate::pair::verdict::VerdictPolicy;
+    use crate::pair::permit::VerdictPolicy;
     use crate::pair::{HalfResult, OverallStatus, PermitStep};
 
     /// An additional-step pair whose permit was uploaded: REQUIRES_REVIEW, version 1.

@@ -1,5 +1,6 @@
 use super::*;
 use crate::clock::Timestamp;
+use crate::pair::permit::VerdictPolicy;
 use crate::pair::{DocumentFacts, PermitPolicy, PermitStep, Rank};
 
 fn half(

@@ -1,0 +1,242 @@
+use super::*;
+use serde_json::json;
+
+fn hasher() -> DocumentHasher {
+    DocumentHasher::new(b"test-document-key").unwrap()
+}
+
+fn parse_json(value: Value) -> Result<Callback, PayloadError> {
+    parse(
+        value.to_string().as_bytes(),
+        None,
+        Timestamp::from_unix_seconds(7),
+        &hasher(),
+        "RESIDENCE_PERMIT",
+    )
+}
+
+#[test]
+fn reads_a_full_payload_and_keeps_only_what_the_decision_needs() {
+    let callback = parse(
+        json!({
+            "final": false, "platform": "PC", "clientId": "USER_1", "scanRef": "scan-1",
+            "externalRef": "idp-abc-identity",
+            "status": {"overall": "SUSPECTED", "fraudTags": ["FACE_MISMATCH"], "mismatchTags": null,
+                       "suspicionReasons": ["FACE_SUSPECTED"], "autoFace": "FACE_MATCH"},
+            "data": {"docFirstName": "JOHN", "docLastName": "SMITH", "docDob": "1990-05-15",
+                     "docNumber": "ab 123-456", "docType": "PASSPORT", "docSex": "MALE", "newField": 1},
+            "fileUrls": {"FRONT": "https://s3.example.com/front.jpg"}, "AML": [], "LID": []
+        })
+        .to_string()
+        .as_bytes(),
+        Some("IDENTIFICATION_AUTO_FINISHED"),
+        Timestamp::from_unix_seconds(7),
+        &hasher(),
+        "RESIDENCE_PERMIT",
+    )
+    .unwrap();
+    assert_eq!(callback.client_id.as_str(), "USER_1");
+    assert_eq!(callback.external_ref.as_deref(), Some("idp-abc-identity"));
+    let half = callback.half;
+    assert_eq!(half.rank, Rank::Preliminary);
+    assert_eq!(half.overall, OverallStatus::Suspected);
+    assert_eq!(
+        half.event_type.as_deref(),
+        Some("IDENTIFICATION_AUTO_FINISHED")
+    );
+    assert_eq!(half.first_name.as_deref(), Some("JOHN"));
+    assert_eq!(half.tags, vec!["FACE_MISMATCH", "FACE_SUSPECTED"]);
+    assert_eq!(half.mismatch_tags, Vec::<String>::new());
+    assert_eq!(half.facts.sex.as_deref(), Some("MALE"));
+    assert_eq!(
+        half.doc_number_hash,
+        Some(hasher().hash(Some("PASSPORT"), "AB123456"))
+    );
+    assert_ne!(
+        half.doc_number_hash,
+        Some(hasher().hash(Some("ID_CARD"), "AB123456"))
+    );
+    assert!(!format!("{half:?}").contains("123"));
+}
+
+#[test]
+fn a_result_digest_is_its_content_and_nothing_else() {
+    let digest = |value: Value, event_type: Option<&str>| {
+        parse(
+            value.to_string().as_bytes(),
+            event_type,
+            Timestamp::from_unix_seconds(7),
+            &hasher(),
+            "RESIDENCE_PERMIT",
+        )
+        .unwrap()
+        .half
+        .digest
+    };
+    let body = |overall: &str, tags: Value, is_final: bool| {
+        json!({"final": is_final, "clientId": "U", "scanRef": "s",
+               "status": {"overall": overall, "fraudTags": tags},
+               "data": {"docFirstName": "JOHN", "docNumber": "X1", "docType": "ID_CARD"},
+               "fileUrls": {"FRONT": "https://s3.example.com/a"}, "finishTime": 5})
+    };
+    let first = digest(body("APPROVED", json!(["A", "B"]), true), None);
+    assert_eq!(first.len(), 32);
+    // Not the rank, the event type, the order of tags, the file URLs or the times.
+    assert_eq!(
+        digest(
+            body("APPROVED", json!(["B", "A"]), false),
+            Some("IDENTIFICATION_EXPIRED")
+        ),
+        first
+    );
+    let mut other_urls = body("APPROVED", json!(["A", "B"]), true);
+    other_urls["fileUrls"]["FRONT"] = json!("https://s3.example.com/b");
+    other_urls["finishTime"] = json!(6);
+    assert_eq!(digest(other_urls, None), first);
+    // The status, a tag, a compared field, the session: each a different result.
+    assert_ne!(digest(body("DENIED", json!(["A", "B"]), true), None), first);
+    assert_ne!(digest(body("APPROVED", json!(["A"]), true), None), first);
+    let mut renamed = body("APPROVED", json!(["A", "B"]), true);
+    renamed["data"]["docFirstName"] = json!("JON");
+    assert_ne!(digest(renamed, None), first);
+    let mut other_session = body("APPROVED", json!(["A", "B"]), true);
+    other_session["scanRef"] = json!("t");
+    assert_ne!(digest(other_session, None), first);
+    // A keyed digest: another key, another digest.
+    let half = parse_json(body("APPROVED", json!([]), true)).unwrap().half;
+    let other_key = DocumentHasher::new(b"another-document-key").unwrap();
+    assert_ne!(other_key.result_digest("s", &half), half.digest);
+}
+
+#[test]
+fn reads_the_document_facts_and_mismatch_tags_apart() {
+    let half = parse_json(json!({
+        "clientId": "U", "scanRef": "s",
+        "status": {"overall": "APPROVED", "fraudTags": ["DUPLICATE_FACE"],
+                   "mismatchTags": ["NAME", " ", 7]},
+        "data": {"docExpiry": " 2031-04-30 ", "docIssuingCountry": "de", "docNationality": "Ua",
+                 "docSex": "female", "orgFirstName": "ОЛЕНА", "orgLastName": null}
+    }))
+    .unwrap()
+    .half;
+    assert_eq!(half.tags, vec!["DUPLICATE_FACE"]);
+    assert_eq!(half.mismatch_tags, vec!["NAME", "7"]);
+    assert_eq!(
+        half.facts,
+        DocumentFacts {
+            expiry: Some("2031-04-30".into()),
+            issuing_country: Some("DE".into()),
+            nationality: Some("UA".into()),
+            sex: Some("FEMALE".into()),
+            original_first_name: Some("ОЛЕНА".into()),
+            original_last_name: None,
+        }
+    );
+    // Each fact is part of the result: a re-review changing only the expiry is a revision.
+    let mut later = half.clone();
+    later.facts.expiry = Some("2032-04-30".into());
+    assert_ne!(
+        hasher().result_digest("s", &later),
+        hasher().result_digest("s", &half)
+    );
+    let mut tagged = half.clone();
+    tagged.mismatch_tags.clear();
+    assert_ne!(
+        hasher().result_digest("s", &tagged),
+        hasher().result_digest("s", &half)
+    );
+}
+
+#[test]
+fn tolerates_nulls_odd_types_and_unknown_statuses() {
+    let half = parse_json(json!({
+        "clientId": "USER_1", "scanRef": "scan-1", "status": {"overall": "EXPIRED-DELETED"},
+        "data": {"docFirstName": null, "docLastName": 42, "docDob": {"x": 1}}
+    }))
+    .unwrap()
+    .half;
+    assert_eq!(half.rank, Rank::Final);
+    assert_eq!(half.overall, OverallStatus::ExpiredDeleted);
+    assert_eq!(half.first_name, None);
+    assert_eq!(half.last_name.as_deref(), Some("42"));
+    assert_eq!(half.date_of_birth, None);
+    let half = parse_json(json!({"clientId": "USER_1", "scanRef": "s", "status": "x", "data": []}))
+        .unwrap()
+        .half;
+    assert_eq!(half.overall, OverallStatus::Missing);
+}
+
+#[test]
+fn refuses_what_cannot_be_placed_without_echoing_it() {
+    assert_eq!(
+        parse_json(json!({"scanRef": "s"})),
+        Err(PayloadError::MissingClientId)
+    );
+    assert_eq!(
+        parse_json(json!({"clientId": "U", "scanRef": " "})),
+        Err(PayloadError::MissingScanRef)
+    );
+    assert_eq!(
+        parse_json(json!({"clientId": "JOHN SMITH", "scanRef": "s"})),
+        Err(PayloadError::InvalidClientId)
+    );
+    assert_eq!(parse_json(json!(["JOHN"])), Err(PayloadError::NotAnObject));
+    let error = parse(
+        br#"{"clientId": "JOHN SMITH"#,
+        None,
+        Timestamp::from_unix_seconds(0),
+        &hasher(),
+        "RESIDENCE_PERMIT",
+    )
+    .unwrap_err();
+    assert!(!error.to_string().contains("JOHN"), "{error}");
+}
+
+#[test]
+fn reads_the_permit_step_by_presence_and_never_keeps_its_url() {
+    let permit = |extra: Value| {
+        let mut payload =
+            json!({"clientId": "U", "scanRef": "s", "status": {"overall": "APPROVED"}});
+        if let (Some(payload), Value::Object(extra)) = (payload.as_object_mut(), extra) {
+            for (key, value) in extra {
+                if key == "stepStatus" {
+                    payload["status"]["additionalSteps"] = value;
+                } else {
+                    payload.insert(key, value);
+                }
+            }
+        }
+        parse_json(payload).unwrap().half.permit_step
+    };
+    let url = "https://s3.example.com/permit.jpg?X-Amz-Signature=abc";
+    let image = permit(json!({
+        "additionalSteps": {"RESIDENCE_PERMIT": "UPLOAD"}, "stepStatus": "VALID",
+        "fileUrls": {"FRONT": "https://s3.example.com/f.jpg", "RESIDENCE_PERMIT": url}
+    }))
+    .unwrap();
+    assert_eq!(
+        image,
+        PermitStep {
+            listed: true,
+            status: Some("VALID".into()),
+            in_file_urls: true,
+            in_pdf_urls: false
+        }
+    );
+    assert!(image.is_uploaded());
+    assert!(!format!("{image:?}").contains("s3.example.com"));
+    let pdf = permit(json!({"additionalStepPdfUrls": {"RESIDENCE_PERMIT": url}})).unwrap();
+    assert!(pdf.in_pdf_urls && !pdf.in_file_urls && pdf.is_uploaded());
+    let per_step =
+        permit(json!({"stepStatus": {"RESIDENCE_PERMIT": "INVALID", "OTHER": "VALID"}})).unwrap();
+    assert!(per_step.is_invalid() && !per_step.is_uploaded());
+    let not_found = permit(json!({
+        "additionalSteps": {"RESIDENCE_PERMIT": "UPLOAD"}, "stepStatus": "NOT_FOUND",
+        "fileUrls": {"RESIDENCE_PERMIT": null}
+    }))
+    .unwrap();
+    assert!(not_found.listed && !not_found.is_uploaded());
+    // Another step's file, or nothing at all, is no trace of the permit's step.
+    assert_eq!(permit(json!({"fileUrls": {"UTILITY_BILL": url}})), None);
+    assert_eq!(permit(json!({})), None);
+}
