@@ -76,12 +76,33 @@ async fn a_pair_is_decided_by_the_policy_it_was_issued_with(
     // The configuration changes: German permits only.
     let after = issuing(&store, &stub, &clock, &[("PERMIT_ISSUING_COUNTRIES", "DE")]);
     let second = issued(&after, json!({"clientId": "USER_POLICY_2"})).await;
-    // The document token preselects the one accepted country; the identity token none.
+    // Additional-step mode extracts nothing from the permit: the policy is kept for the reviewer.
+    let (status, step) = answer(
+        &after,
+        issue(&json!({
+            "clientId": "USER_POLICY_3", "mode": "additionalStep",
+            "permit": {"issuingCountries": ["FR", "BE"]}
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{step}");
+    let (_, step) = answer(&after, get("USER_POLICY_3", "")).await;
+    assert_eq!(
+        step["permitPolicy"],
+        json!({"issuingCountries": ["FR", "BE"], "minValidDays": 0})
+    );
+    // The document token preselects the one accepted country; an identity token none.
     let tokens = stub.token_requests().await;
     let countries: Vec<&Value> = tokens.iter().map(|t| &t["country"]).collect();
     assert_eq!(
         countries,
-        vec![&json!("AT"), &Value::Null, &json!("DE"), &Value::Null]
+        vec![
+            &json!("AT"),
+            &Value::Null,
+            &json!("DE"),
+            &Value::Null,
+            &Value::Null
+        ]
     );
 
     // Both people hold an Austrian permit.

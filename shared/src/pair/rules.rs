@@ -9,8 +9,7 @@
 
 use super::dates;
 use super::names::{self, NameMatch};
-use super::permit::PermitPolicy;
-use super::permit::VerdictPolicy;
+use super::permit::{self, PermitPolicy, VerdictPolicy};
 use super::{HalfResult, Reason};
 use crate::clock::Timestamp;
 use serde::Serialize;
@@ -292,12 +291,20 @@ fn issuing_country(permit: &HalfResult, policy: &PermitPolicy) -> Check {
 
 /// The holder's nationality (the identity document's, else the one the permit prints)
 /// against the permit's issuer: a permit from one's own country is no residence permit.
-/// Either unknown, the rule cannot be checked.
+/// Either unknown, or not an alpha-2 code (DEU against DE would pass unseen), the rule cannot
+/// be checked.
 fn issuer_not_nationality(identity: &HalfResult, permit: &HalfResult) -> Check {
-    let nationality =
-        present(&identity.facts.nationality).or_else(|| present(&permit.facts.nationality));
-    let issuer = present(&permit.facts.issuing_country);
-    let check = Check::new(Rule::PermitIssuerNotNationality, nationality, issuer);
+    fn code(value: &Option<String>) -> Option<&str> {
+        present(value).filter(|c| permit::is_country_code(c))
+    }
+    let nationality = code(&identity.facts.nationality).or_else(|| code(&permit.facts.nationality));
+    let issuer = code(&permit.facts.issuing_country);
+    let shown = present(&identity.facts.nationality).or_else(|| present(&permit.facts.nationality));
+    let check = Check::new(
+        Rule::PermitIssuerNotNationality,
+        nationality.or(shown),
+        present(&permit.facts.issuing_country),
+    );
     match (nationality, issuer) {
         (Some(n), Some(i)) if n == i => check.fail(Reason::PermitFromOwnNationality),
         (Some(_), Some(_)) => check,

@@ -169,6 +169,22 @@ fn a_permit_from_the_holders_own_country() {
         reasons_of(&no_nationality, &own),
         vec![Reason::PermitFromOwnNationality]
     );
+    // Codes that are not alpha-2 cannot be compared: DEU against DE would pass unseen.
+    let mut alpha3 = identity();
+    alpha3.facts.nationality = Some("HRV".into());
+    assert_eq!(
+        reasons_of(&alpha3, &own),
+        vec![
+            Reason::PermitFromOwnNationality,
+            Reason::NationalityMismatch
+        ]
+    );
+    let mut alpha3_both = own.clone();
+    alpha3_both.facts.nationality = Some("HRV".into());
+    assert_eq!(
+        reasons_of(&alpha3, &alpha3_both),
+        vec![Reason::FieldMissing]
+    );
     let mut neither = own.clone();
     neither.facts.nationality = None;
     assert_eq!(
