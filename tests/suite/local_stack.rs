@@ -91,6 +91,58 @@ async fn journeys_in_a_real_browser() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// The stack's default permit policy goes through the functions' own parser; with one
+/// accepted country the permit's session preselects it (the simulator's page offers it), and
+/// each pair is decided by the policy it was issued with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_permit_policy_reaches_the_pairs() {
+    let refused = local::start(LocalConfig {
+        permit_issuing_countries: Some("DE;AT".into()),
+        ..config(StoreChoice::Memory)
+    })
+    .await
+    .err()
+    .expect("a list that is not alpha-2 codes is refused");
+    assert!(
+        refused.to_string().contains("PERMIT_ISSUING_COUNTRIES"),
+        "{refused}"
+    );
+    let running = local::start(LocalConfig {
+        permit_issuing_countries: Some("AT".into()),
+        permit_min_valid_days: Some("30".into()),
+        ..config(StoreChoice::Memory)
+    })
+    .await
+    .expect("the local stack starts");
+    let preselected = run_over_http(&running.site_url, &matching())
+        .await
+        .expect("the preselected country's permit: VERIFIED");
+    let shown: Value = reqwest::get(format!(
+        "{}verifications/{}",
+        running.site_url, preselected.client_id
+    ))
+    .await
+    .expect("the status route answers")
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(
+        shown["permitPolicy"],
+        serde_json::json!({"issuingCountries": ["AT"], "minValidDays": 30})
+    );
+    let mut lithuanian = matching();
+    lithuanian.name = "permit-of-another-country";
+    if let Some(document) = lithuanian.document.as_mut() {
+        document.facts = &[("issuingCountry", "LT")];
+    }
+    lithuanian.expected_status = "REQUIRES_REVIEW";
+    lithuanian.expected_reasons = &["PERMIT_COUNTRY_NOT_ACCEPTED"];
+    run_over_http(&running.site_url, &lithuanian)
+        .await
+        .expect("another country's permit: review");
+    running.stop();
+}
+
 /// The "matching" journey to VERIFIED, then iDenfy reviews the identity session again: to
 /// DENIED (REJECTED), back to APPROVED (the result seen first: nothing changes), to SUSPECTED
 /// (more lenient than REJECTED: REQUIRES_REVIEW). The final page shows the earlier outcomes.
