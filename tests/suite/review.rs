@@ -341,7 +341,7 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
         decision,
         reviewer: reviewer.into(),
         note: None,
-        verdict_version: Some(1),
+        verdict_version: 1,
     };
     let (approve, reject) = (
         request(Outcome::Verified, "reviewer-1"),
@@ -384,13 +384,13 @@ async fn a_revision_landing_during_a_review_is_not_what_it_decides(
         callback_clock(),
         shared::pair::permit::VerdictPolicy::default(),
     );
-    // Without verdictVersion: the review is about the verdict it read first, all the same.
+    // The review names the verdict it saw; the revision landing meanwhile is another one.
     let review = ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
         decision: Outcome::Verified,
         reviewer: REVIEWER.into(),
         note: None,
-        verdict_version: None,
+        verdict_version: 1,
     };
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id");
     let refused = service.review(&client_id, &review).await;

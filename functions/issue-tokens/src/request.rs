@@ -361,7 +361,14 @@ pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldErro
     }
     let pair_id = fields.required_string("pairId");
     let verdict_version = match object.get("verdictVersion") {
-        None | Some(Value::Null) => None,
+        None | Some(Value::Null) => {
+            fields.error(
+                "verdictVersion",
+                "REQUIRED",
+                "is required: the verdictVersion the evidence showed",
+            );
+            None
+        }
         Some(value) => match value.as_u64().and_then(|v| u32::try_from(v).ok()) {
             Some(version) if version >= 1 => Some(version),
             _ => {
@@ -374,14 +381,18 @@ pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldErro
             }
         },
     };
-    match (decision, reviewer, pair_id) {
-        (Some(decision), Some(reviewer), Some(pair_id)) if errors.is_empty() => Ok(ReviewRequest {
-            pair_id,
-            decision,
-            reviewer,
-            note,
-            verdict_version,
-        }),
+    match (decision, reviewer, pair_id, verdict_version) {
+        (Some(decision), Some(reviewer), Some(pair_id), Some(verdict_version))
+            if errors.is_empty() =>
+        {
+            Ok(ReviewRequest {
+                pair_id,
+                decision,
+                reviewer,
+                note,
+                verdict_version,
+            })
+        }
         _ => Err(errors),
     }
 }

@@ -90,19 +90,18 @@ impl ReviewService {
     }
 
     /// Records `request` as the pair's verdict if the rules allow it. A write refused because
-    /// the record changed is decided again on a fresh read, once, about the verdict first read
-    /// (never one a revision brought meanwhile): it then finds this very review (a concurrent
-    /// retry) or says why it is refused.
+    /// the record changed is decided again on a fresh read, once, about the verdict the
+    /// reviewer named (never one a revision brought meanwhile): it then finds this very review
+    /// (a concurrent retry) or says why it is refused.
     pub async fn review(
         &self,
         client_id: &ClientId,
         request: &ReviewRequest,
     ) -> Result<Reviewed, ReviewError> {
-        let mut request = request.clone();
         for _ in 0..2 {
             let now = self.clock.now();
             let record = self.store.load(client_id).await?;
-            let verdict = match machine::decide_review(record.as_ref(), &request, now)? {
+            let verdict = match machine::decide_review(record.as_ref(), request, now)? {
                 ReviewDecision::AlreadyRecorded(verdict) => {
                     return Ok(Reviewed {
                         pair_id: request.pair_id.clone(),
@@ -112,8 +111,6 @@ impl ReviewService {
                 }
                 ReviewDecision::Record(verdict) => verdict,
             };
-            // The verdict this review is about, from now on.
-            request.verdict_version = Some(verdict.version - 1);
             let Some(pair) = record.as_ref().and_then(|r| r.pair.as_ref()) else {
                 return Err(ReviewRefused::NoPair.into());
             };

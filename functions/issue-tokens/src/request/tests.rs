@@ -168,7 +168,7 @@ fn review_codes(body: Value) -> Vec<(String, &'static str)> {
 }
 
 #[test]
-fn a_review_is_read_with_its_note_trimmed_and_version_optional() {
+fn a_review_is_read_with_its_note_trimmed() {
     let review = parse_review_request(&json!({
         "decision": "REJECTED",
         "reviewer": " reviewer-7 ",
@@ -184,14 +184,14 @@ fn a_review_is_read_with_its_note_trimmed_and_version_optional() {
             decision: Outcome::Rejected,
             reviewer: "reviewer-7".into(),
             note: Some("permit photo is of another person".into()),
-            verdict_version: Some(2),
+            verdict_version: 2,
         }
     );
-    let review = parse_review_request(
-        &json!({"decision": "VERIFIED", "reviewer": "r", "pairId": "p1", "note": " "}),
-    )
+    let review = parse_review_request(&json!(
+        {"decision": "VERIFIED", "reviewer": "r", "pairId": "p1", "note": " ", "verdictVersion": 1}
+    ))
     .expect("valid");
-    assert_eq!((review.note, review.verdict_version), (None, None));
+    assert_eq!((review.note, review.verdict_version), (None, 1));
 }
 
 #[test]
@@ -202,6 +202,7 @@ fn every_problem_of_a_review_is_named() {
             ("decision".to_owned(), "REQUIRED"),
             ("reviewer".to_owned(), "REQUIRED"),
             ("pairId".to_owned(), "REQUIRED"),
+            ("verdictVersion".to_owned(), "REQUIRED"),
         ]
     );
     assert_eq!(
@@ -223,10 +224,13 @@ fn every_problem_of_a_review_is_named() {
         ]
     );
     assert_eq!(
-        review_codes(json!({"decision": "VERIFIED", "reviewer": "a\u{7}b", "pairId": " "})),
+        review_codes(
+            json!({"decision": "VERIFIED", "reviewer": "a\u{7}b", "pairId": " ", "verdictVersion": null})
+        ),
         vec![
             ("reviewer".to_owned(), "INVALID_FORMAT"),
             ("pairId".to_owned(), "REQUIRED"),
+            ("verdictVersion".to_owned(), "REQUIRED"),
         ]
     );
     assert_eq!(

@@ -1,5 +1,5 @@
 //! A reviewer's decision: allowed only on the live pair named, while its current verdict is
-//! REQUIRES_REVIEW (and is the one the reviewer saw, when they say which); it becomes the
+//! REQUIRES_REVIEW and is the very one the reviewer saw; it becomes the
 //! pair's next verdict, `MANUAL_REVIEW`, decided on the same finals — so a later revision is
 //! decided again, fail-safe against it ([`super::verdict_due`]). The same request again,
 //! once recorded, finds its own verdict and changes nothing.
@@ -24,8 +24,9 @@ pub struct ReviewRequest {
     pub decision: Outcome,
     pub reviewer: String,
     pub note: Option<String>,
-    /// The verdict version the reviewer saw, if they say: a revision since gives a refusal.
-    pub verdict_version: Option<u32>,
+    /// The verdict version the reviewer saw: a revision since gives a refusal, so a review
+    /// replayed after iDenfy revised a result cannot close the reopened pair.
+    pub verdict_version: u32,
 }
 
 /// What the rules make of a review.
@@ -87,11 +88,7 @@ pub fn decide_review(
     }
     // A final that arrived since the verdict (a revision not yet decided) counts as a change.
     let decided_on_current_finals = pair.final_basis().as_ref() == Some(&current.basis);
-    if !decided_on_current_finals
-        || request
-            .verdict_version
-            .is_some_and(|seen| seen != current.version)
-    {
+    if !decided_on_current_finals || request.verdict_version != current.version {
         return Err(ReviewRefused::VerdictChanged { status });
     }
     Ok(ReviewDecision::Record(Verdict {
@@ -108,7 +105,7 @@ pub fn decide_review(
 }
 
 /// `verdict` is the one `request` recorded: same decision, reviewer and note, following the
-/// version the reviewer saw (when they said).
+/// version the reviewer saw.
 fn is_this_review(verdict: &Verdict, request: &ReviewRequest) -> bool {
     let Some(review) = &verdict.review else {
         return false;
@@ -116,9 +113,7 @@ fn is_this_review(verdict: &Verdict, request: &ReviewRequest) -> bool {
     verdict.outcome == request.decision
         && review.reviewer == request.reviewer
         && review.note == request.note
-        && request
-            .verdict_version
-            .is_none_or(|seen| seen + 1 == verdict.version)
+        && request.verdict_version.checked_add(1) == Some(verdict.version)
 }
 
 #[cfg(test)]
@@ -151,7 +146,7 @@ mod tests {
             decision: Outcome::Verified,
             reviewer: "reviewer-7".into(),
             note: Some("permit checked against the ID".into()),
-            verdict_version: Some(1),
+            verdict_version: 1,
         }
     }
 
@@ -192,15 +187,12 @@ mod tests {
         let again = decide_review(Some(&r), &approve(), at(90)).unwrap();
         let current = r.pair.as_ref().unwrap().verdict.clone().unwrap();
         assert_eq!(again, ReviewDecision::AlreadyRecorded(current));
-        let without_version = ReviewRequest {
-            verdict_version: None,
-            ..approve()
-        };
-        assert!(matches!(
-            decide_review(Some(&r), &without_version, at(90)),
-            Ok(ReviewDecision::AlreadyRecorded(_))
-        ));
         for other in [
+            // The same words about another verdict are another review.
+            ReviewRequest {
+                verdict_version: 2,
+                ..approve()
+            },
             ReviewRequest {
                 decision: Outcome::Rejected,
                 ..approve()
@@ -254,7 +246,7 @@ mod tests {
             })
         );
         let seen_before = ReviewRequest {
-            verdict_version: Some(2),
+            verdict_version: 2,
             ..approve()
         };
         assert_eq!(
