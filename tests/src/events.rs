@@ -40,7 +40,9 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         }
         "issue-invalid-mode" => (400, Some("VALIDATION_FAILED"), &["mode"]),
         "issue-missing-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
-        "issue-invalid-client-id" => (400, Some("VALIDATION_FAILED"), &["clientId"]),
+        "issue-invalid-client-id" | "issue-client-id-not-path-safe" => {
+            (400, Some("VALIDATION_FAILED"), &["clientId"])
+        }
         "issue-invalid-first-name" => (400, Some("VALIDATION_FAILED"), &["firstName"]),
         "issue-invalid-date-of-birth" => (400, Some("VALIDATION_FAILED"), &["dateOfBirth"]),
         "issue-invalid-locale" => (400, Some("VALIDATION_FAILED"), &["locale"]),

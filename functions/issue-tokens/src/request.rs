@@ -71,7 +71,7 @@ pub fn parse_issue_request(
             }
             None
         }
-        Some(raw) => match ClientId::parse(&raw) {
+        Some(raw) => match ClientId::parse_new(&raw) {
             Ok(id) => Some(id),
             Err(e) => {
                 fields.error("clientId", "INVALID_FORMAT", e.to_string());

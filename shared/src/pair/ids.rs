@@ -19,6 +19,11 @@ pub enum ClientIdError {
     TooLong,
     #[error("must be printable ASCII without spaces")]
     NotPrintableAscii,
+    #[error(
+        "must be letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @ only, and not . or .. \
+         (it is a segment of the API's paths)"
+    )]
+    NotPathSafe,
 }
 
 impl ClientId {
@@ -33,6 +38,19 @@ impl ClientId {
             return Err(ClientIdError::NotPrintableAscii);
         }
         Ok(Self(value.to_owned()))
+    }
+
+    /// A clientId for a new pair: [`Self::parse`], and usable as one segment of the API's
+    /// paths as it is — RFC 3986's path characters without `%` (nothing to percent-decode),
+    /// and not `.` or `..`, which a path resolves. Ids issued before this rule stay readable
+    /// through [`Self::parse`], which the stored records and iDenfy's webhooks use.
+    pub fn parse_new(value: &str) -> Result<Self, ClientIdError> {
+        let id = Self::parse(value)?;
+        let path_char = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+        if !value.bytes().all(path_char) || value == "." || value == ".." {
+            return Err(ClientIdError::NotPathSafe);
+        }
+        Ok(id)
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,6 +101,37 @@ mod tests {
         );
         assert_eq!(
             ClientId::parse("MÜLLER"),
+            Err(ClientIdError::NotPrintableAscii)
+        );
+    }
+
+    #[test]
+    fn a_new_client_id_is_one_path_segment_as_it_is() {
+        for good in [
+            "USER_12345",
+            "user@example.com",
+            "a+b",
+            "x:y",
+            "o'neil",
+            "a.b",
+            "~1",
+        ] {
+            assert!(ClientId::parse_new(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "a/b", "a?b", "a#b", "a%2Fb", "a%20b", ".", "..", "a\"b", "a[1]", "a{b}", "a|b",
+            "a\\b", "a^b", "a`b", "<a>",
+        ] {
+            assert_eq!(
+                ClientId::parse_new(bad),
+                Err(ClientIdError::NotPathSafe),
+                "{bad}"
+            );
+            // Ids issued before the rule stay readable.
+            assert!(ClientId::parse(bad).is_ok(), "{bad}");
+        }
+        assert_eq!(
+            ClientId::parse_new("a b"),
             Err(ClientIdError::NotPrintableAscii)
         );
     }

@@ -157,6 +157,14 @@ fn missing_client_id_and_non_object_body() {
         codes(json!({"clientId": "has space"})),
         vec![("clientId".to_owned(), "INVALID_FORMAT")]
     );
+    // A clientId the status, review and erase paths could never carry as it is.
+    for unreachable in ["a/b", "a?b", "a#b", "100%", ".."] {
+        assert_eq!(
+            codes(json!({ "clientId": unreachable })),
+            vec![("clientId".to_owned(), "INVALID_FORMAT")],
+            "{unreachable}"
+        );
+    }
 }
 
 fn review_codes(body: Value) -> Vec<(String, &'static str)> {
