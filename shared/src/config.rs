@@ -9,6 +9,7 @@ use crate::idenfy::FinishPages;
 use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::PermitPolicy;
+use crate::pair::machine::MAX_PREVIOUS_PAIRS;
 use crate::pair::permit;
 use crate::pair::permit::VerdictPolicy;
 use crate::secret::runtime::{ReadSecrets, SecretDocument, SecretProblem, Secrets};
@@ -30,6 +31,8 @@ const DEFAULT_SESSION_LENGTH_SECONDS: u64 = 600;
 const DEFAULT_TOKEN_EXPIRY_SECONDS: u64 = 3600;
 /// How long a pair is kept (`PAIR_RETENTION_DAYS`).
 const DEFAULT_RETENTION_DAYS: u64 = 30;
+/// Pairs a clientId may have in 24 hours (`MAX_PAIRS_PER_CLIENT_PER_DAY`).
+const DEFAULT_MAX_PAIRS_PER_DAY: u64 = 5;
 /// A whole issuance when the Lambda context gives no deadline (issue-tokens runs 25 s).
 const ISSUANCE_BUDGET: Duration = Duration::from_secs(20);
 /// How long a minting request holds the clientId: longer than minting can take.
@@ -335,6 +338,12 @@ impl IssueTokensConfig {
             }
         };
         let verdict = verdict_policy(env)?;
+        // At most the history's size, so that every pair counted is still in it.
+        let max_pairs_per_day = env.number(
+            "MAX_PAIRS_PER_CLIENT_PER_DAY",
+            DEFAULT_MAX_PAIRS_PER_DAY,
+            1..=MAX_PREVIOUS_PAIRS as u64,
+        )?;
 
         Ok(Self {
             table_name,
@@ -354,6 +363,7 @@ impl IssueTokensConfig {
                 },
                 verdict,
                 default_permit: default_permit(env)?,
+                max_pairs_per_day: usize::try_from(max_pairs_per_day).unwrap_or(MAX_PREVIOUS_PAIRS),
                 request_budget: ISSUANCE_BUDGET,
                 final_write_reserve: DynamoTimeouts::default().operation,
             },

@@ -292,7 +292,7 @@ class TemplateTest(unittest.TestCase):
         issuing = self.deployed["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
         self.assertEqual(issuing["IDENFY_PERMIT_STEP_SOURCE"], {"Ref": "PermitStepSource"})
 
-    def test_permit_policy_defaults_reach_issuance_only(self):
+    def test_permit_policy_and_pairs_cap_reach_issuance_only(self):
         parameters = TEMPLATE["Parameters"]
         # The code's defaults (shared/src/pair/permit.rs): any country, valid on the day.
         self.assertEqual(parameters["PermitIssuingCountries"]["Default"], "")
@@ -306,6 +306,10 @@ class TemplateTest(unittest.TestCase):
         issuing = self.deployed["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
         self.assertEqual(issuing["PERMIT_ISSUING_COUNTRIES"], {"Ref": "PermitIssuingCountries"})
         self.assertEqual(issuing["PERMIT_MIN_VALID_DAYS"], {"Ref": "PermitMinValidDays"})
+        self.assertEqual(issuing["MAX_PAIRS_PER_CLIENT_PER_DAY"], {"Ref": "MaxPairsPerClientPerDay"})
+        cap = parameters["MaxPairsPerClientPerDay"]
+        # The code's default and bounds (shared/src/config.rs: at most the history's 10 pairs).
+        self.assertEqual((cap["Default"], cap["MinValue"], cap["MaxValue"]), (5, 1, 10))
         # The pair keeps its policy: the callback never reads the configured one.
         callback = self.deployed["IdenfyCallbackFunction"]["Properties"]["Environment"]["Variables"]
         self.assertNotIn("PERMIT_ISSUING_COUNTRIES", callback)

@@ -113,6 +113,12 @@ impl ApiError {
                 Some(retry_after),
                 json!({}),
             ),
+            ApiError::Issue(IssueError::TooManyPairs { retry_after }) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "TOO_MANY_PAIRS",
+                Some(retry_after),
+                json!({}),
+            ),
             ApiError::Review(ReviewError::Refused(ReviewRefused::NoPair))
             | ApiError::Evidence(EvidenceError::NotFound) => {
                 (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))

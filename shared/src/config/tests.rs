@@ -264,3 +264,22 @@ fn the_default_permit_policy_is_read_and_checked() {
     let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(config.policy.default_permit.min_valid_days, 3650);
 }
+
+#[test]
+fn pairs_per_client_per_day_are_bounded_by_the_history() {
+    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    assert_eq!(config.policy.max_pairs_per_day, 5);
+    let mut pairs = BASE.to_vec();
+    pairs.push(("MAX_PAIRS_PER_CLIENT_PER_DAY", "10"));
+    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    assert_eq!(config.policy.max_pairs_per_day, 10);
+    for refused in ["0", "11", "many"] {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("MAX_PAIRS_PER_CLIENT_PER_DAY", refused));
+        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        assert!(
+            err.to_string().contains("MAX_PAIRS_PER_CLIENT_PER_DAY"),
+            "{err}"
+        );
+    }
+}

@@ -38,6 +38,8 @@ pub enum IssueError {
     OtherMode(Mode),
     #[error("another request is issuing tokens for this clientId")]
     InProgress { retry_after: Duration },
+    #[error("this clientId had its most pairs for 24 hours; try again later")]
+    TooManyPairs { retry_after: Duration },
     #[error(transparent)]
     Upstream(#[from] IdenfyError),
     #[error(transparent)]
@@ -125,6 +127,16 @@ impl IssuanceService {
             }
             IssuanceDecision::Mint(condition) => condition,
         };
+        // Every pair spends two of iDenfy's tokens: a clientId gets a bounded number a day.
+        if let Err(next_allowed) =
+            machine::pair_allowed(stored.as_ref(), self.policy.max_pairs_per_day, now)
+        {
+            tracing::warn!(client_id = %client_id, "pairs per day reached: no tokens minted");
+            let wait = (next_allowed.unix_seconds() - now.unix_seconds()).max(1);
+            return Err(IssueError::TooManyPairs {
+                retry_after: Duration::from_secs(wait.unsigned_abs()),
+            });
+        }
 
         let claim = Claim {
             id: new_id(),

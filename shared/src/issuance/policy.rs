@@ -39,6 +39,8 @@ pub struct IssuancePolicy {
     pub verdict: VerdictPolicy,
     /// The permit policy of a pair whose request sets none (or only part of one).
     pub default_permit: PermitPolicy,
+    /// At most this many pairs per clientId in 24 hours (restarts included).
+    pub max_pairs_per_day: usize,
     /// A whole issuance — the store calls, both token calls with their retries, the final
     /// write — when the caller gives no deadline of its own (the Lambda context does).
     pub request_budget: Duration,

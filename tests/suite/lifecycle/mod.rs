@@ -28,6 +28,7 @@ on_both_stores!(
     expiry_and_cancel_events_are_judged_on_the_result_they_carry,
     a_pair_left_final_and_undecided_by_a_crash_is_decided_on_read,
     a_restart_racing_a_callback_still_lands_and_mints_once,
+    restarts_are_capped_per_client_per_day,
     a_restart_keeps_the_decided_pair_in_the_history,
     signed_bodies_we_cannot_place_get_200_and_cost_no_request,
 );

@@ -197,3 +197,46 @@ pub(super) async fn a_restart_keeps_the_decided_pair_in_the_history(
     assert_eq!(previous[0]["decidedAt"], "2026-11-26T15:43:17Z");
     assert_eq!(previous[0]["replacedAt"], "2026-11-26T16:43:17Z");
 }
+
+/// At most `MAX_PAIRS_PER_CLIENT_PER_DAY` pairs a clientId in 24 hours, restarts included: the
+/// next request gets 429 with the wait, and iDenfy is not called; a day later it may restart.
+pub(super) async fn restarts_are_capped_per_client_per_day(
+    store: Arc<dyn AnyStore>,
+    _requests: Requests,
+) {
+    use integration_tests::api::{answer, issue};
+    let stub = IdenfyStub::minting().await;
+    let clock = Arc::new(ManualClock::at(integration_tests::T0));
+    let handler = IssueTokens::compose(
+        integration_tests::issue_tokens_config_with(
+            &stub.uri(),
+            &[("MAX_PAIRS_PER_CLIENT_PER_DAY", "2")],
+        ),
+        store.clone(),
+        Arc::new(stub.client()),
+        Arc::new(stub.client()),
+        clock.clone(),
+    );
+    let first = json!({"clientId": "USER_CAPPED"});
+    let restart = json!({"clientId": "USER_CAPPED", "restart": true});
+    assert_eq!(answer(&handler, issue(&first)).await.0, 201);
+    clock.advance(std::time::Duration::from_secs(3600));
+    assert_eq!(answer(&handler, issue(&restart)).await.0, 201);
+    clock.advance(std::time::Duration::from_secs(3600));
+    let response = handler.handle(issue(&restart)).await;
+    assert_eq!(response.status().as_u16(), 429);
+    // The first pair leaves the window 22 hours from now.
+    assert_eq!(
+        response.headers().get("retry-after").map(|v| v.as_bytes()),
+        Some(&b"79200"[..])
+    );
+    let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
+    assert_eq!(body["code"], "TOO_MANY_PAIRS", "{body}");
+    assert_eq!(stub.token_requests().await.len(), 4, "no token minted");
+    // The pair in place is untouched, and a plain request still hands it out.
+    let (status, shown) = answer(&handler, issue(&first)).await;
+    assert_eq!(status, 200, "{shown}");
+    clock.advance(std::time::Duration::from_secs(22 * 3600));
+    assert_eq!(answer(&handler, issue(&restart)).await.0, 201);
+    assert_eq!(stub.token_requests().await.len(), 6);
+}

@@ -9,8 +9,12 @@
 use super::super::{Claim, ClientId, Mode, Outcome, Pair, PairRecord, PreviousPair};
 use crate::clock::Timestamp;
 
-/// Pairs a record keeps in `previous_pairs` after restarts; the oldest go first.
+/// Pairs a record keeps in `previous_pairs` after restarts; the oldest go first, except a
+/// REJECTED one, which never drops out of a client's history.
 pub const MAX_PREVIOUS_PAIRS: usize = 10;
+
+/// The window the pairs-per-client cap counts over.
+pub const PAIRS_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// What an issuance request gets, given what is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +141,36 @@ pub fn decide_issuance(
     }
 }
 
+/// Whether the clientId may have another pair now: at most `max_pairs` created in the last
+/// [`PAIRS_WINDOW`] (the current pair and those restarts replaced). `Err` holds when the
+/// oldest of them leaves the window, and another may be minted. Counted on the record the
+/// claim is conditioned on, so concurrent requests cannot both slip past the cap.
+/// `max_pairs` is at most [`MAX_PREVIOUS_PAIRS`], so the history holds every pair counted.
+pub fn pair_allowed(
+    record: Option<&PairRecord>,
+    max_pairs: usize,
+    now: Timestamp,
+) -> Result<(), Timestamp> {
+    let Some(record) = record else {
+        return Ok(());
+    };
+    let window_start = now.unix_seconds() - PAIRS_WINDOW.as_secs().cast_signed();
+    let mut recent: Vec<Timestamp> = record
+        .pair
+        .iter()
+        .map(|p| p.created_at)
+        .chain(record.previous_pairs.iter().map(|p| p.created_at))
+        .filter(|created| created.unix_seconds() > window_start)
+        .collect();
+    if recent.len() < max_pairs {
+        return Ok(());
+    }
+    recent.sort();
+    // The oldest that must leave the window for one more to fit.
+    let leaving = recent[recent.len() - max_pairs];
+    Err(leaving.plus(PAIRS_WINDOW))
+}
+
 /// The claim write for `condition` over the record as read. A live previous pair stays
 /// untouched until the new one replaces it, so a failed restart loses nothing.
 pub fn claim_write(
@@ -207,14 +241,26 @@ pub fn install(
             replaced_at: now,
         });
     }
-    let excess = previous_pairs.len().saturating_sub(MAX_PREVIOUS_PAIRS);
-    previous_pairs.drain(..excess);
+    trim(&mut previous_pairs);
     Install {
         claim_id: claim_id.to_owned(),
         pair,
         expires_at,
         previous_pairs,
     }
+}
+
+/// Bounds the history to [`MAX_PREVIOUS_PAIRS`], dropping the oldest first — but never a
+/// REJECTED pair: a restart must not make a rejection disappear.
+fn trim(previous_pairs: &mut Vec<PreviousPair>) {
+    let mut excess = previous_pairs.len().saturating_sub(MAX_PREVIOUS_PAIRS);
+    previous_pairs.retain(|p| {
+        let drop = excess > 0 && p.outcome != Some(Outcome::Rejected);
+        if drop {
+            excess -= 1;
+        }
+        !drop
+    });
 }
 
 /// The record with `install` applied, or `None` when the claim is no longer `claim_id`'s.

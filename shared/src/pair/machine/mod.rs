@@ -19,8 +19,8 @@ pub mod review;
 pub(crate) mod fixtures;
 
 pub use issuing::{
-    ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, claim_write,
-    claimed, decide_issuance, install, installed, released,
+    ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, PAIRS_WINDOW,
+    claim_write, claimed, decide_issuance, install, installed, pair_allowed, released,
 };
 pub use results::{
     MAX_FINALS, accept_half, accept_verdict, revision_past_bound, verdict_due, with_verdict,

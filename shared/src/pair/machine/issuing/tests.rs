@@ -248,3 +248,63 @@ fn pending_pair_of_the_other_mode_is_not_handed_out_unless_restart() {
         IssuanceDecision::Mint(ClaimCondition::SamePair(Some("p1".into())))
     );
 }
+
+/// A record whose current pair and previous pairs were created `ages` seconds before NOW.
+fn created(ages: &[i64], outcome: Option<Outcome>) -> PairRecord {
+    let (current, previous) = ages.split_first().expect("a current pair");
+    let mut r = record(Some(pair(60, outcome)), None, 86_400);
+    if let Some(pair) = r.pair.as_mut() {
+        pair.created_at = at(-current);
+    }
+    r.previous_pairs = previous
+        .iter()
+        .enumerate()
+        .map(|(n, age)| PreviousPair {
+            pair_id: format!("p-{n}"),
+            mode: Mode::TwoSessions,
+            outcome,
+            reasons: vec![],
+            created_at: at(-age),
+            decided_at: None,
+            replaced_at: at(-age + 60),
+        })
+        .collect();
+    r
+}
+
+#[test]
+fn a_client_gets_at_most_so_many_pairs_in_24_hours() {
+    let day = PAIRS_WINDOW.as_secs().cast_signed();
+    assert_eq!(pair_allowed(None, 1, NOW), Ok(()));
+    // Four in the window, a fifth allowed; a pair older than the window does not count.
+    let four = created(&[60, 600, 3600, 7200, day + 1], None);
+    assert_eq!(pair_allowed(Some(&four), 5, NOW), Ok(()));
+    // Five: the next one when the oldest of them leaves the window.
+    let five = created(&[60, 600, 3600, 7200, 9000], None);
+    assert_eq!(pair_allowed(Some(&five), 5, NOW), Err(at(-9000 + day)));
+    assert_eq!(pair_allowed(Some(&five), 6, NOW), Ok(()));
+    // With a cap of two, the second newest must leave first.
+    assert_eq!(pair_allowed(Some(&five), 2, NOW), Err(at(-600 + day)));
+    assert_eq!(pair_allowed(Some(&five), 2, at(day - 600 + 1)), Ok(()));
+    let one = created(&[3600], None);
+    assert_eq!(pair_allowed(Some(&one), 1, NOW), Err(at(-3600 + day)));
+}
+
+#[test]
+fn a_rejected_pair_never_drops_out_of_the_history() {
+    let mut r = created(&[10; MAX_PREVIOUS_PAIRS + 1], None);
+    r.previous_pairs[0].outcome = Some(Outcome::Rejected);
+    r.previous_pairs[0].pair_id = "rejected".into();
+    let replaced = install(Some(&r), "claim", pair(60, None), at(86_400), NOW);
+    assert_eq!(replaced.previous_pairs.len(), MAX_PREVIOUS_PAIRS);
+    assert_eq!(replaced.previous_pairs[0].pair_id, "rejected");
+    // Without a rejection the oldest goes, as before.
+    let plain = created(&[10; MAX_PREVIOUS_PAIRS + 1], None);
+    let replaced = install(Some(&plain), "claim", pair(60, None), at(86_400), NOW);
+    assert_eq!(replaced.previous_pairs.len(), MAX_PREVIOUS_PAIRS);
+    assert_eq!(replaced.previous_pairs[0].pair_id, "p-1");
+    assert_eq!(
+        replaced.previous_pairs[MAX_PREVIOUS_PAIRS - 1].pair_id,
+        "p1"
+    );
+}
