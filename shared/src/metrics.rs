@@ -13,6 +13,9 @@ pub const NAMESPACE: &str = "idenfy-pair";
 pub const VERDICTS: &str = "Verdicts";
 /// A verdict that replaced an earlier one after iDenfy revised a result.
 pub const REVISIONS: &str = "Revisions";
+/// A new final result refused because its pair holds its most finals (the pair goes to
+/// review, `TOO_MANY_REVISIONS`).
+pub const REVISIONS_PAST_BOUND: &str = "RevisionsPastBound";
 /// A webhook whose signature no key accepts.
 pub const REFUSED_SIGNATURES: &str = "RefusedSignatures";
 /// A signed webhook knowingly ignored (dimension `Reason`).

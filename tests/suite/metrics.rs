@@ -148,3 +148,52 @@ async fn the_notifier_counts_deliveries_and_failures_by_sink() {
         vec!["NotificationFailures:Sink=site", "Notifications"]
     );
 }
+
+/// A final past the history's bound is not stored, and not dropped silently either: the pair
+/// goes to review (`TOO_MANY_REVISIONS`) once, and each such final is counted.
+#[tokio::test]
+async fn a_final_past_the_bound_sends_the_pair_to_review_and_is_counted() {
+    use integration_tests::callbacks::{
+        DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, payload,
+        sample_id_card, sample_permit, signed,
+    };
+    use shared::pair::machine::MAX_FINALS;
+    let (recorded, metrics) = Recorded::start("idenfy-callback");
+    let handler = seeded_callback(callback_secrets())
+        .await
+        .with_metrics(metrics);
+    let send = |fields: &DocFields, scan_ref: &str| {
+        signed(
+            &payload(EVENTS_CLIENT_ID, scan_ref, true, fields).to_string(),
+            "IDENTIFICATION_MANUAL_FINISHED",
+        )
+    };
+    call(&handler, send(&sample_permit(), EVENTS_DOCUMENT_SCAN_REF)).await;
+    // The identity reviewed again and again: each a new final, until the pair holds its most.
+    for n in 1..MAX_FINALS {
+        let mut revised = sample_id_card();
+        revised.doc_number = Some(format!("L01X{n:05}"));
+        let (status, answer) = call(&handler, send(&revised, EVENTS_IDENTITY_SCAN_REF)).await;
+        assert_eq!(
+            (status, &answer["result"]),
+            (200, &serde_json::json!("STORED"))
+        );
+    }
+    let mut past = sample_id_card();
+    past.doc_number = Some("L01X99999".into());
+    let (_, answer) = call(&handler, send(&past, EVENTS_IDENTITY_SCAN_REF)).await;
+    assert_eq!(
+        answer,
+        serde_json::json!({"result": "UNCHANGED", "role": "identity", "decided": true})
+    );
+    past.doc_number = Some("L01X99998".into());
+    let (_, answer) = call(&handler, send(&past, EVENTS_IDENTITY_SCAN_REF)).await;
+    assert_eq!(answer["decided"], false, "review asked for once");
+    let names = recorded.names();
+    assert_eq!(
+        names.iter().filter(|n| *n == "RevisionsPastBound").count(),
+        2,
+        "{names:?}"
+    );
+    assert_eq!(names.last().map(String::as_str), Some("RevisionsPastBound"));
+}

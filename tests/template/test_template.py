@@ -221,14 +221,16 @@ class TemplateTest(unittest.TestCase):
         for group in groups:
             self.assertIn("RetentionInDays", self.resources[group]["Properties"], group)
 
-    def test_alarms_watch_errors_throttles_api_5xx_and_the_dead_letter_queue(self):
+    def test_alarms_watch_errors_throttles_api_5xx_the_dead_letter_queue_and_the_callbacks_metrics(self):
         alarms = {n: r for n, r in self.resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
         watched = set()
         for name, alarm in alarms.items():
             properties = alarm["Properties"]
             dimensions = {d["Name"]: d["Value"] for d in properties["Dimensions"]}
             watched.add((properties["Namespace"], properties["MetricName"], json.dumps(dimensions, sort_keys=True)))
-            self.assertEqual(properties["Threshold"], 1, name)
+            # One refused signature may be a stray request to a public URL; five in 5 minutes
+            # are an attack or a half-done rotation.
+            self.assertEqual(properties["Threshold"], 5 if name == "RefusedSignaturesAlarm" else 1, name)
             self.assertEqual(properties["ComparisonOperator"], "GreaterThanOrEqualToThreshold", name)
             self.assertEqual(properties["TreatMissingData"], "notBreaching", name)
             self.assertEqual(evaluate(properties["AlarmActions"], {"AlarmTopicArn": "arn:aws:sns:eu-west-1:1:ops"}),
@@ -240,6 +242,17 @@ class TemplateTest(unittest.TestCase):
                 self.assertIn(key, watched, f"{function} {metric}")
         self.assertIn(("AWS/ApiGateway", "5xx", json.dumps({"ApiId": {"Ref": "HttpApi"}, "Stage": {"Ref": "Stage"}},
                                                             sort_keys=True)), watched)
+        # The callback's own metrics, under the names and dimension the code counts them with
+        # (shared/src/metrics.rs, functions/idenfy-callback FUNCTION).
+        callback = json.dumps({"Function": "idenfy-callback"})
+        for metric in ["RefusedSignatures", "RevisionsPastBound"]:
+            self.assertIn(("idenfy-pair", metric, callback), watched, metric)
+        metrics_rs = (ROOT / "shared/src/metrics.rs").read_text()
+        self.assertIn('NAMESPACE: &str = "idenfy-pair"', metrics_rs)
+        self.assertIn('REFUSED_SIGNATURES: &str = "RefusedSignatures"', metrics_rs)
+        self.assertIn('REVISIONS_PAST_BOUND: &str = "RevisionsPastBound"', metrics_rs)
+        self.assertIn('FUNCTION: &str = "idenfy-callback"',
+                      (ROOT / "functions/idenfy-callback/src/lib.rs").read_text())
         queue = json.dumps({"QueueName": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "QueueName"]}})
         self.assertIn(("AWS/SQS", "ApproximateNumberOfMessagesVisible", queue), watched)
         self.assertEqual(alarms["NotifyDeadLetterAlarm"]["Condition"], "NotifyDecisions")

@@ -126,6 +126,12 @@ impl IdenfyCallback {
             }
             _ => {}
         }
+        if let Receipt::Unchanged {
+            past_bound: true, ..
+        } = receipt
+        {
+            self.metrics.count(metrics::REVISIONS_PAST_BOUND);
+        }
     }
 
     async fn receive(&self, request: &Request) -> Result<Receipt, CallbackError> {
@@ -172,7 +178,7 @@ impl IdenfyCallback {
 
 fn receipt_body(receipt: &Receipt) -> serde_json::Value {
     match receipt {
-        Receipt::Stored { role, decided } | Receipt::Unchanged { role, decided } => json!({
+        Receipt::Stored { role, decided } | Receipt::Unchanged { role, decided, .. } => json!({
             "result": if matches!(receipt, Receipt::Stored { .. }) { "STORED" } else { "UNCHANGED" },
             "role": role.as_str(),
             "decided": decided.is_some(),

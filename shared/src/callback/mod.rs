@@ -78,10 +78,13 @@ pub enum Receipt {
         decided: Option<Verdict>,
     },
     /// A duplicate or stale delivery: nothing stored. It may still record a verdict that a
-    /// crashed earlier delivery left undone.
+    /// crashed earlier delivery left undone. `past_bound`: a new final refused because the
+    /// pair holds its most finals (the verdict, if any, is REQUIRES_REVIEW
+    /// `TOO_MANY_REVISIONS`).
     Unchanged {
         role: Role,
         decided: Option<Verdict>,
+        past_bound: bool,
     },
     /// Not a session issued here (or no longer live), or a signed body we cannot use:
     /// knowingly ignored, since a retry would not change it.
@@ -235,10 +238,13 @@ impl CallbackService {
         if revision {
             tracing::warn!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised");
         }
-        if !stored && machine::revision_past_bound(pair, scan_ref, &callback.half) {
-            tracing::error!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised past the bound: not stored, the verdict does not follow it");
+        let past_bound = !stored && machine::revision_past_bound(pair, scan_ref, &callback.half);
+        if past_bound {
+            tracing::error!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised past the bound: not stored, a person decides");
         }
-        let decided = match machine::verdict_due(pair, &self.policy, now) {
+        let due = machine::verdict_due(pair, &self.policy, now)
+            .or_else(|| machine::verdict_past_bound(pair, scan_ref, &callback.half, now));
+        let decided = match due {
             Some(verdict) => self
                 .store
                 .record_verdict(client_id, pair.decision(&verdict))
@@ -267,7 +273,11 @@ impl CallbackService {
         Ok(if stored {
             Receipt::Stored { role, decided }
         } else {
-            Receipt::Unchanged { role, decided }
+            Receipt::Unchanged {
+                role,
+                decided,
+                past_bound,
+            }
         })
     }
 }

@@ -110,6 +110,9 @@ pub enum Reason {
     /// iDenfy revised a final result, and the new verdict would be more lenient than the one
     /// it replaces: a person decides.
     ResultRevised,
+    /// iDenfy sent yet another final result past the history's bound: it is not stored, so
+    /// no verdict can follow it — a person decides.
+    TooManyRevisions,
     /// A reviewer decided a pair that required review.
     ManualReview,
 }

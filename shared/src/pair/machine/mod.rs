@@ -23,6 +23,7 @@ pub use issuing::{
     claim_write, claimed, decide_issuance, install, installed, pair_allowed, released,
 };
 pub use results::{
-    MAX_FINALS, accept_half, accept_verdict, revision_past_bound, verdict_due, with_verdict,
+    MAX_FINALS, accept_half, accept_verdict, revision_past_bound, verdict_due, verdict_past_bound,
+    with_verdict,
 };
 pub use review::{ReviewDecision, ReviewRefused, ReviewRequest, decide_review};

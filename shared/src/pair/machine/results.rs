@@ -8,7 +8,9 @@
 use super::super::permit::VerdictPolicy;
 use super::super::rules::Context;
 use super::super::verdict;
-use super::super::{FinalEntry, HalfResult, Mode, Pair, PairRecord, Role, Verdict};
+use super::super::{
+    FinalEntry, HalfResult, Mode, Outcome, Pair, PairRecord, Reason, Role, Verdict,
+};
 use crate::clock::Timestamp;
 
 /// Final results a pair accepts beyond its first ones (revisions) while it holds fewer than
@@ -65,6 +67,33 @@ pub fn revision_past_bound(pair: &Pair, scan_ref: &str, half: &HalfResult) -> bo
         && pair.results.get(scan_ref).is_some_and(HalfResult::is_final)
         && !pair.final_digests.contains(&half.digest)
         && pair.final_digests.len() >= MAX_FINALS
+}
+
+/// The verdict a final refused by [`revision_past_bound`] brings: REQUIRES_REVIEW
+/// `TOO_MANY_REVISIONS` on the pair's current finals, once (a pair that says so already, or
+/// whose sessions are not all final yet, gets none). Never dropped silently: a person decides.
+pub fn verdict_past_bound(
+    pair: &Pair,
+    scan_ref: &str,
+    half: &HalfResult,
+    now: Timestamp,
+) -> Option<Verdict> {
+    if !revision_past_bound(pair, scan_ref, half) {
+        return None;
+    }
+    let basis = pair.final_basis()?;
+    let previous = pair.verdict.as_ref();
+    if previous.is_some_and(|v| v.reasons.contains(&Reason::TooManyRevisions)) {
+        return None;
+    }
+    Some(Verdict {
+        outcome: Outcome::RequiresReview,
+        reasons: vec![Reason::TooManyRevisions],
+        decided_at: now,
+        version: previous.map_or(1, |v| v.version + 1),
+        basis,
+        review: None,
+    })
 }
 
 /// The verdict to record when every session of the pair is final (both halves; the one
@@ -140,7 +169,6 @@ pub fn with_verdict(pair: &mut Pair, verdict: Verdict) {
 mod tests {
     use super::super::fixtures::*;
     use super::*;
-    use crate::pair::{Outcome, Reason};
 
     #[test]
     fn additional_step_pair_is_decided_from_its_one_session() {
@@ -316,6 +344,29 @@ mod tests {
         );
         let document = with_result(crate::pair::OverallStatus::Approved, "d1");
         let r = accept_half(&r, "scan-document", &document, NOW).unwrap();
-        assert_eq!(r.pair.unwrap().finals.len(), MAX_FINALS + 1);
+        assert_eq!(r.pair.as_ref().unwrap().finals.len(), MAX_FINALS + 1);
+
+        // Decided on its current finals, then one more revision past the bound: a person
+        // decides, once.
+        let policy = VerdictPolicy::default();
+        let due = verdict_due(r.pair.as_ref().unwrap(), &policy, NOW).unwrap();
+        let r = accept_verdict(&r, "p1", &due).unwrap();
+        let pair = r.pair.as_ref().unwrap();
+        assert_eq!(
+            verdict_past_bound(pair, "scan-identity", &seen, at(9)),
+            None
+        );
+        let past = verdict_past_bound(pair, "scan-identity", &one_more, at(9)).unwrap();
+        assert_eq!(
+            (past.outcome, past.reasons.clone(), past.version),
+            (Outcome::RequiresReview, vec![Reason::TooManyRevisions], 2)
+        );
+        let r = accept_verdict(&r, "p1", &past).unwrap();
+        let another = with_result(crate::pair::OverallStatus::Suspected, "i-another");
+        assert_eq!(
+            verdict_past_bound(r.pair.as_ref().unwrap(), "scan-identity", &another, at(10)),
+            None,
+            "said once"
+        );
     }
 }
