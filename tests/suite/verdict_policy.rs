@@ -188,3 +188,65 @@ async fn a_sample_of_the_corpus_ends_as_labelled(store: Arc<dyn AnyStore>, _: cr
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The evidence shows the rules as the verdict applied them: judged on the day the rules
+/// decided, not on the day a reviewer decided later (by then the permit may have expired).
+#[tokio::test]
+async fn the_evidence_shows_the_rules_as_they_were_judged() {
+    let store: Arc<dyn AnyStore> = Arc::new(shared::store::MemoryStore::new());
+    let stub = IdenfyStub::minting().await;
+    stub.mount_files().await;
+    let clock = Arc::new(ManualClock::at(T0));
+    let handler = issuing(&store, &stub, &clock, &[]);
+    let (identity, document) = issued(&handler, json!({"clientId": "USER_JUDGED"})).await;
+    clock.advance(Duration::from_secs(3600));
+    // The permit expires ten days after the decision; its first name differs: review.
+    let mut permit = payload("USER_JUDGED", &document, true, &sample_permit());
+    permit["data"]["docFirstName"] = json!("JON");
+    permit["data"]["docExpiry"] = json!("2026-12-06");
+    let id_card = payload("USER_JUDGED", &identity, true, &sample_id_card());
+    called_back(&store, &clock, [id_card, permit]).await;
+    let (_, before) = answer(&handler, get("USER_JUDGED", "/evidence")).await;
+    assert_eq!(before["status"], "REQUIRES_REVIEW", "{before}");
+    assert_eq!(before["judgedOn"], "2026-11-26");
+    let permit_expiry = |evidence: &Value| {
+        evidence["checks"]
+            .as_array()
+            .and_then(|checks| {
+                checks
+                    .iter()
+                    .find(|c| c["rule"] == "PERMIT_EXPIRY")
+                    .cloned()
+            })
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        permit_expiry(&before),
+        json!({"rule": "PERMIT_EXPIRY", "identity": null, "permit": "2026-12-06", "finding": "PASS"})
+    );
+    // A reviewer approves three weeks later, when the permit has expired.
+    clock.advance(Duration::from_secs(21 * 86_400));
+    let review = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("https://api.example.com/verifications/USER_JUDGED/review")
+        .header("content-type", "application/json")
+        .body(lambda_http::Body::from(
+            json!({"decision": "VERIFIED", "reviewer": "r-1", "pairId": before["pairId"],
+                   "verdictVersion": 1})
+            .to_string(),
+        ))
+        .expect("a request");
+    let review = lambda_http::RequestExt::with_path_parameters(
+        lambda_http::Request::from(review),
+        std::collections::HashMap::from([("clientId".to_owned(), "USER_JUDGED".to_owned())]),
+    );
+    let (status, reviewed) = answer(&handler, review).await;
+    assert_eq!(status, 200, "{reviewed}");
+    let (_, after) = answer(&handler, get("USER_JUDGED", "/evidence")).await;
+    assert_eq!(after["status"], "VERIFIED");
+    assert_eq!(
+        after["judgedOn"], "2026-11-26",
+        "the rules' day, not the reviewer's"
+    );
+    assert_eq!(permit_expiry(&after), permit_expiry(&before));
+}

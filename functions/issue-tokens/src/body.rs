@@ -194,7 +194,7 @@ pub struct EvidenceBody<'a> {
     sessions: Vec<SessionEvidenceBody<'a>>,
     /// The permit policy the pair is decided by.
     permit_policy: &'a PermitPolicy,
-    /// The day (UTC) the rules were applied on: the verdict's, or today while pending.
+    /// The day (UTC) the rules were applied on: the latest verdict they decided, or today.
     judged_on: String,
     /// Each rule with both documents' values and its finding (empty until both sessions of a
     /// two-session pair have a result; none in additional-step mode).

@@ -58,7 +58,8 @@ pub struct Evidence {
     pub pair: Pair,
     pub sessions: Vec<SessionEvidence>,
     /// Every rule of the pair on the sessions' current results, as the verdict applied them
-    /// (on its decision day; today while pending). Empty until both sessions of a two-session
+    /// (on the day of the latest verdict the rules decided, a reviewer's aside; today while
+    /// pending). Empty until both sessions of a two-session
     /// pair have a result, and in additional-step mode, where nothing is extracted.
     pub checks: Vec<Check>,
     /// The day the rules were applied on.
@@ -173,7 +174,13 @@ impl ReviewService {
             })
         }))
         .await?;
-        let judged_on = pair.verdict.as_ref().map_or(now, |v| v.decided_at);
+        // The day the rules last judged the pair: a reviewer's decision judges nothing by them.
+        let judged_on = pair
+            .verdict
+            .iter()
+            .chain(pair.earlier_verdicts.iter().rev())
+            .find(|v| v.review.is_none())
+            .map_or(now, |v| v.decided_at);
         let checks = match (
             pair.mode,
             pair.half(Role::Identity),
