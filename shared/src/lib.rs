@@ -10,6 +10,8 @@
 //! - Composition: [`config`] (every setting and default, read once at cold start), [`clock`],
 //!   [`logging`], [`outbound`] (every outgoing client's setup), [`secret`], [`urls`].
 //!
+//! - Measurement: [`corpus`] (the labelled pairs the verdict is measured on; `make corpus`).
+//!
 //! `docs/architecture.md` has the module map and the path of one webhook.
 
 pub mod callback;
