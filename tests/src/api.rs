@@ -25,6 +25,24 @@ pub fn get(client_id: &str, suffix: &str) -> lambda_http::Request {
         ))
         .body(Body::Empty)
         .expect("a request");
+    routed(request, client_id)
+}
+
+/// `POST /verifications/{clientId}/review` with `body`, routed.
+pub fn review(client_id: &str, body: &Value) -> lambda_http::Request {
+    let request = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "https://api.example.com/verifications/{client_id}/review"
+        ))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("a request");
+    routed(request, client_id)
+}
+
+/// The request with `{clientId}` set, as API Gateway hands it over.
+fn routed(request: lambda_http::Request, client_id: &str) -> lambda_http::Request {
     request.with_path_parameters(HashMap::from([(
         "clientId".to_owned(),
         client_id.to_owned(),

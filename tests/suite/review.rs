@@ -13,9 +13,9 @@ use integration_tests::callbacks::{
 };
 use integration_tests::logs::Capture;
 use integration_tests::stores::AnyStore;
-use integration_tests::{IdenfyStub, issue_tokens_handler, stub_file_link};
+use integration_tests::{IdenfyStub, api, issue_tokens_handler, stub_file_link};
 use issue_tokens::IssueTokens;
-use lambda_http::{Body, RequestExt};
+use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use shared::pair::machine::ReviewRequest;
@@ -24,7 +24,6 @@ use shared::review::{ReviewError, ReviewService};
 use shared::store::{
     Decision, Expected, MemoryStore, PairReader, ReviewStore, SeedStore, StoreError, VerdictStore,
 };
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -87,45 +86,12 @@ async fn deliver(store: Arc<dyn AnyStore>, name: &str) -> Value {
     answer
 }
 
-fn routed(request: lambda_http::http::Request<Body>) -> lambda_http::Request {
-    lambda_http::Request::from(request).with_path_parameters(HashMap::from([(
-        "clientId".to_owned(),
-        STEP_EVENTS_CLIENT_ID.to_owned(),
-    )]))
-}
-
-async fn answer(handler: &IssueTokens, request: lambda_http::Request) -> (u16, Value) {
-    let response = handler.handle(request).await;
-    let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
-    (response.status().as_u16(), body)
-}
-
-/// `GET /verifications/{clientId}{suffix}`, routed.
-fn get_request(suffix: &str) -> lambda_http::Request {
-    let request = lambda_http::http::Request::builder()
-        .method("GET")
-        .uri(format!(
-            "https://api.example.com/verifications/{STEP_EVENTS_CLIENT_ID}{suffix}"
-        ))
-        .body(Body::Empty)
-        .expect("a request");
-    routed(request)
-}
-
 async fn get(handler: &IssueTokens, suffix: &str) -> (u16, Value) {
-    answer(handler, get_request(suffix)).await
+    api::answer(handler, api::get(STEP_EVENTS_CLIENT_ID, suffix)).await
 }
 
 async fn review(handler: &IssueTokens, body: &Value) -> (u16, Value) {
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri(format!(
-            "https://api.example.com/verifications/{STEP_EVENTS_CLIENT_ID}/review"
-        ))
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("a request");
-    answer(handler, routed(request)).await
+    api::answer(handler, api::review(STEP_EVENTS_CLIENT_ID, body)).await
 }
 
 fn approval() -> Value {
@@ -246,17 +212,7 @@ async fn reviews_are_refused_on_other_states_and_stale_pairs(
     assert_eq!(stored(store.as_ref()).await, before);
 
     // An unknown clientId, and the wrong method on the route.
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("https://api.example.com/verifications/USER_NOBODY/review")
-        .header("content-type", "application/json")
-        .body(Body::from(approval().to_string()))
-        .expect("a request");
-    let request = lambda_http::Request::from(request).with_path_parameters(HashMap::from([(
-        "clientId".to_owned(),
-        "USER_NOBODY".to_owned(),
-    )]));
-    let (status, body) = answer(&handler, request).await;
+    let (status, body) = api::answer(&handler, api::review("USER_NOBODY", &approval())).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (404, Some("UNKNOWN_CLIENT_ID"))
@@ -476,7 +432,9 @@ async fn a_lenient_revision_after_a_manual_rejection_goes_back_to_a_person(
 
 /// `GET /verifications/{clientId}/evidence`, answered.
 async fn evidence_response(handler: &IssueTokens) -> lambda_http::Response<Body> {
-    handler.handle(get_request("/evidence")).await
+    handler
+        .handle(api::get(STEP_EVENTS_CLIENT_ID, "/evidence"))
+        .await
 }
 
 fn header(response: &lambda_http::Response<Body>, name: &str) -> Option<String> {

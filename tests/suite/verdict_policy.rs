@@ -3,7 +3,7 @@
 //! (shared/corpus/verdicts.json) ends as labelled — issued, called back and read through
 //! the issue-tokens and idenfy-callback handlers, on both stores.
 
-use integration_tests::api::{answer, get, issue};
+use integration_tests::api::{answer, get, issue, review};
 use integration_tests::callbacks::{call, handler, payload, sample_id_card, sample_permit, signed};
 use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, T0, issue_tokens_config_with};
@@ -226,21 +226,9 @@ async fn the_evidence_shows_the_rules_as_they_were_judged() {
     );
     // A reviewer approves three weeks later, when the permit has expired.
     clock.advance(Duration::from_secs(21 * 86_400));
-    let review = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("https://api.example.com/verifications/USER_JUDGED/review")
-        .header("content-type", "application/json")
-        .body(lambda_http::Body::from(
-            json!({"decision": "VERIFIED", "reviewer": "r-1", "pairId": before["pairId"],
-                   "verdictVersion": 1})
-            .to_string(),
-        ))
-        .expect("a request");
-    let review = lambda_http::RequestExt::with_path_parameters(
-        lambda_http::Request::from(review),
-        std::collections::HashMap::from([("clientId".to_owned(), "USER_JUDGED".to_owned())]),
-    );
-    let (status, reviewed) = answer(&handler, review).await;
+    let approval = json!({"decision": "VERIFIED", "reviewer": "r-1", "pairId": before["pairId"],
+                          "verdictVersion": 1});
+    let (status, reviewed) = answer(&handler, review("USER_JUDGED", &approval)).await;
     assert_eq!(status, 200, "{reviewed}");
     let (_, after) = answer(&handler, get("USER_JUDGED", "/evidence")).await;
     assert_eq!(after["status"], "VERIFIED");

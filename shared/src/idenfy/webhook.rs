@@ -80,13 +80,7 @@ pub fn parse(
     let doc_type = field(data, "docType");
     let doc_number_hash =
         field(data, "docNumber").map(|number| hasher.hash(doc_type.as_deref(), &number));
-    let codes = |list: &str| -> Vec<String> {
-        status
-            .and_then(|s| s.get(list))
-            .and_then(Value::as_array)
-            .map(|items| items.iter().filter_map(|item| text(Some(item))).collect())
-            .unwrap_or_default()
-    };
+    let codes = |list: &str| codes(status.and_then(|s| s.get(list)));
     let mut tags = codes("fraudTags");
     tags.extend(codes("suspicionReasons"));
     // Codes and alpha-2 countries compare upper case, whatever case they arrive in.
@@ -164,6 +158,26 @@ fn read_permit_step(
     };
     (found != PermitStep::default()).then_some(found)
 }
+
+/// A list of tags: documented as an array of codes. A lone code counts as one; any other
+/// shape (an object, an item that is no code) cannot be read, and counts as the tag
+/// [`UNREADABLE_TAG`] rather than as no tag at all — a mismatch iDenfy reports in an
+/// unexpected shape must still send the pair to review.
+fn codes(list: Option<&Value>) -> Vec<String> {
+    let code = |item: &Value| match item {
+        Value::Null => None,
+        Value::String(s) if s.trim().is_empty() => None,
+        other => Some(text(Some(other)).unwrap_or_else(|| UNREADABLE_TAG.to_owned())),
+    };
+    match list {
+        None | Some(Value::Null) => vec![],
+        Some(Value::Array(items)) => items.iter().filter_map(code).collect(),
+        Some(other) => code(other).into_iter().collect(),
+    }
+}
+
+/// A tag that was there but could not be read as a code.
+pub const UNREADABLE_TAG: &str = "UNREADABLE";
 
 /// A non-empty string, or a number written out; anything else counts as absent.
 fn text(value: Option<&Value>) -> Option<String> {

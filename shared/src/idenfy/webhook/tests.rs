@@ -121,6 +121,23 @@ fn reads_the_document_facts_and_mismatch_tags_apart() {
     .half;
     assert_eq!(half.tags, vec!["DUPLICATE_FACE"]);
     assert_eq!(half.mismatch_tags, vec!["NAME", "7"]);
+    // Tags in a shape the docs do not describe are never read as no tags.
+    let mismatch = |tags: Value| {
+        parse_json(json!({"clientId": "U", "scanRef": "s",
+                          "status": {"overall": "APPROVED", "mismatchTags": tags}}))
+        .unwrap()
+        .half
+        .mismatch_tags
+    };
+    assert_eq!(mismatch(json!("NAME")), vec!["NAME"]);
+    assert_eq!(mismatch(json!({"NAME": true})), vec![UNREADABLE_TAG]);
+    assert_eq!(
+        mismatch(json!([{"tag": "NAME"}, null])),
+        vec![UNREADABLE_TAG]
+    );
+    assert_eq!(mismatch(json!(true)), vec![UNREADABLE_TAG]);
+    assert_eq!(mismatch(json!([])), Vec::<String>::new());
+    assert_eq!(mismatch(Value::Null), Vec::<String>::new());
     assert_eq!(
         half.facts,
         DocumentFacts {
