@@ -4,20 +4,44 @@
 //! is. Nothing of the routes is re-implemented here.
 
 use axum::body::{Body as AxumBody, to_bytes};
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::response::{IntoResponse, Response};
 use lambda_http::Body as LambdaBody;
 use lambda_http::http::StatusCode;
 use lambda_http::{Context, RequestExt};
+use shared::http_api::{Caller, routed};
 use std::collections::HashMap;
 
 /// API Gateway's own payload limit: the handlers enforce their smaller ones.
 const MAX_BODY: usize = 10 * 1024 * 1024;
 
+/// Locally there is no authorizer: a request to the API names its caller in this header
+/// (`curl -H 'x-local-principal: reviewer-7' …`), which becomes the JWT subject API Gateway
+/// would pass. Without it the caller is anonymous, and the reviewer's and eraser's routes answer
+/// 401 as deployed.
+pub const LOCAL_PRINCIPAL_HEADER: &str = "x-local-principal";
+
 pub async fn to_lambda(
     request: Request,
     path_parameters: HashMap<String, String>,
 ) -> Result<lambda_http::Request, Response> {
+    // The route that matched, as API Gateway's routeKey names it (`GET /verifications/{clientId}`).
+    let route_key = match request.extensions().get::<MatchedPath>() {
+        Some(matched) => format!("{} {}", request.method(), matched.as_str()),
+        None => "$default".to_owned(),
+    };
+    let principal = request
+        .headers()
+        .get(LOCAL_PRINCIPAL_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let caller = match principal.as_deref() {
+        Some(subject) => Caller::Jwt {
+            subject,
+            scopes: &[],
+        },
+        None => Caller::Anonymous,
+    };
     let (parts, body) = request.into_parts();
     let bytes = to_bytes(body, MAX_BODY)
         .await
@@ -32,18 +56,23 @@ pub async fn to_lambda(
     };
     Ok(as_invoked(
         lambda_http::Request::from_parts(parts, body),
+        &route_key,
+        caller,
         path_parameters,
     ))
 }
 
-/// `request` as a Lambda invocation delivers it: its path parameters, and a request id.
+/// `request` as a Lambda invocation delivers it: the route matched, the authorizer's caller,
+/// its path parameters, and a request id.
 pub fn as_invoked(
     request: lambda_http::Request,
+    route_key: &str,
+    caller: Caller<'_>,
     path_parameters: HashMap<String, String>,
 ) -> lambda_http::Request {
     let mut context = Context::default();
     context.request_id = format!("local-{}", shared::pair::new_id());
-    request
+    routed(request, route_key, caller)
         .with_path_parameters(path_parameters)
         .with_lambda_context(context)
 }

@@ -2,7 +2,7 @@
 //! store (or a DynamoDB API), and an iDenfy sandbox simulator — the whole journey on one
 //! machine, no AWS or iDenfy account needed.
 
-mod bridge;
+pub mod bridge;
 mod feeds;
 mod html;
 mod receiver;

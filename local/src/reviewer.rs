@@ -11,15 +11,18 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use shared::http_api::Caller;
 
 fn encoded(client_id: &str) -> String {
     url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect()
 }
 
-fn parameters(client_id: &str) -> HashMap<String, String> {
-    HashMap::from([("clientId".to_owned(), client_id.to_owned())])
-}
+/// The reviewer pages read as this reviewer; a decision is made as the one the form names (the
+/// local stand-in for a reviewer's sign-in: deployed, the JWT's subject is the reviewer).
+const READER: Caller<'static> = Caller::Jwt {
+    subject: "local-reviewer",
+    scopes: &["idenfy-pair/review"],
+};
 
 /// `GET /review`: the clientIds whose pair waits for a person.
 pub async fn waiting(State(state): State<AppState>) -> Html<String> {
@@ -29,9 +32,10 @@ pub async fn waiting(State(state): State<AppState>) -> Html<String> {
         let (status, shown) = call_api(
             &state,
             "GET",
-            &format!("/verifications/{}", encoded(&client_id)),
-            parameters(&client_id),
+            "/verifications/{clientId}",
+            Some(&client_id),
             None,
+            READER,
         )
         .await;
         if status.is_success() && shown["status"] == "REQUIRES_REVIEW" {
@@ -75,9 +79,10 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
     let (status, evidence) = call_api(
         state,
         "GET",
-        &format!("/verifications/{}/evidence", encoded(client_id)),
-        parameters(client_id),
+        "/verifications/{clientId}/evidence",
+        Some(client_id),
         None,
+        READER,
     )
     .await;
     if !status.is_success() {
@@ -224,7 +229,6 @@ pub async fn decide(
 ) -> Response {
     let mut body = json!({
         "decision": form.decision,
-        "reviewer": form.reviewer,
         "pairId": form.pair_id,
         "verdictVersion": form.verdict_version,
     });
@@ -234,9 +238,13 @@ pub async fn decide(
     let (status, answer) = call_api(
         &state,
         "POST",
-        &format!("/verifications/{}/review", encoded(&client_id)),
-        parameters(&client_id),
+        "/verifications/{clientId}/review",
+        Some(&client_id),
         Some(body),
+        Caller::Jwt {
+            subject: &form.reviewer,
+            scopes: &["idenfy-pair/review"],
+        },
     )
     .await;
     if status == StatusCode::OK {

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use lambda_http::Body;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shared::http_api::Caller;
 use std::collections::HashMap;
 
 pub async fn start_page() -> Html<String> {
@@ -49,14 +50,29 @@ pub struct StartForm {
     mode: Option<String>,
 }
 
-/// Calls the issue-tokens handler with a JSON request, as API Gateway would deliver it.
+/// The local site's own backend calling the API (API Gateway's JWT authorizer would name it).
+pub(crate) const SITE: Caller<'static> = Caller::Jwt {
+    subject: "local-site",
+    scopes: &["idenfy-pair/issue"],
+};
+
+/// Calls the issue-tokens handler with a JSON request, as API Gateway would deliver it on
+/// `route` (`/verifications/{clientId}/review`) for `caller`.
 pub(crate) async fn call_api(
     state: &AppState,
     method: &str,
-    path: &str,
-    path_parameters: HashMap<String, String>,
+    route: &str,
+    client_id: Option<&str>,
     body: Option<Value>,
+    caller: Caller<'_>,
 ) -> (StatusCode, Value) {
+    let path = match client_id {
+        Some(id) => {
+            let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+            route.replace("{clientId}", &encoded)
+        }
+        None => route.to_owned(),
+    };
     let mut builder = lambda_http::http::Request::builder()
         .method(method)
         .uri(format!("{}{path}", state.site_origin));
@@ -73,7 +89,15 @@ pub(crate) async fn call_api(
             json!({"message": "invalid request"}),
         );
     };
-    let request = bridge::as_invoked(request, path_parameters);
+    let path_parameters = client_id
+        .map(|id| HashMap::from([("clientId".to_owned(), id.to_owned())]))
+        .unwrap_or_default();
+    let request = bridge::as_invoked(
+        request,
+        &format!("{method} {route}"),
+        caller,
+        path_parameters,
+    );
     let response = state.issue_tokens.handle(request).await;
     let status = response.status();
     let value = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
@@ -113,7 +137,7 @@ pub async fn start(State(state): State<AppState>, Form(form): Form<StartForm>) -
         }
     }
     let (status, response) =
-        call_api(&state, "POST", "/verifications", HashMap::new(), Some(body)).await;
+        call_api(&state, "POST", "/verifications", None, Some(body), SITE).await;
     match response["verificationUrl"].as_str() {
         Some(url) if status.is_success() => Redirect::to(url).into_response(),
         _ => {
@@ -152,15 +176,13 @@ pub struct DoneQuery {
 }
 
 pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>) -> Response {
-    let encoded: String =
-        url::form_urlencoded::byte_serialize(query.client_id.as_bytes()).collect();
-    let parameters = HashMap::from([("clientId".to_owned(), query.client_id.clone())]);
     let (status, response) = call_api(
         &state,
         "GET",
-        &format!("/verifications/{encoded}"),
-        parameters,
+        "/verifications/{clientId}",
+        Some(&query.client_id),
         None,
+        SITE,
     )
     .await;
     if !status.is_success() {

@@ -2,8 +2,14 @@
 //! bodies, `Retry-After`, the request id, and the one mapping of a store failure to a
 //! response. (Adapters only: the domain never sees these types.)
 
+use crate::pair::Principal;
 use crate::store::StoreError;
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerIamDescription,
+    ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
+};
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use std::time::Duration;
@@ -71,6 +77,81 @@ pub fn request_id(request: &Request) -> String {
         .map(|context| context.request_id.clone())
         .filter(|id| !id.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The route API Gateway matched (`POST /verifications/{clientId}/review`): the template's
+/// routes are the only ones, so a handler dispatches on this, never on the raw path. `None`
+/// outside an HTTP API v2 event, or on the `$default` route.
+pub fn route_key(request: &Request) -> Option<&str> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context
+            .route_key
+            .as_deref()
+            .filter(|key| *key != "$default"),
+        #[allow(unreachable_patterns)]
+        _ => None,
+    }
+}
+
+/// Who is calling, as API Gateway's authorizer established it: the JWT's `sub` claim, or in
+/// IAM mode the caller's `userArn`. `None` when no authorizer ran or it gave neither.
+pub fn principal(request: &Request) -> Option<Principal> {
+    let RequestContext::ApiGatewayV2(context) = request.request_context_ref()? else {
+        return None;
+    };
+    let authorizer = context.authorizer.as_ref()?;
+    let jwt_subject = authorizer
+        .jwt
+        .as_ref()
+        .and_then(|jwt| jwt.claims.get("sub"))
+        .map(String::as_str);
+    let iam_caller = authorizer
+        .iam
+        .as_ref()
+        .and_then(|iam| iam.user_arn.as_deref());
+    jwt_subject.or(iam_caller).and_then(Principal::parse)
+}
+
+/// How a caller was authenticated, for [`routed`].
+#[derive(Debug, Clone, Copy)]
+pub enum Caller<'a> {
+    /// No authorizer ran.
+    Anonymous,
+    /// A JWT authorizer with these claims' `sub` and scopes.
+    Jwt {
+        subject: &'a str,
+        scopes: &'a [&'a str],
+    },
+    /// IAM authorization by this caller.
+    Iam { user_arn: &'a str },
+}
+
+/// `request` as API Gateway hands it to the function when `route_key` matched and `caller`
+/// was authorized: the local stack and the tests build their requests through this.
+pub fn routed(request: Request, route_key: &str, caller: Caller<'_>) -> Request {
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.to_owned());
+    context.http.method = request.method().clone();
+    context.http.path = Some(request.uri().path().to_owned());
+    context.authorizer = match caller {
+        Caller::Anonymous => None,
+        Caller::Jwt { subject, scopes } => {
+            let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+            jwt.claims.insert("sub".to_owned(), subject.to_owned());
+            jwt.scopes = Some(scopes.iter().map(|s| (*s).to_owned()).collect());
+            let mut authorizer = ApiGatewayRequestAuthorizer::default();
+            authorizer.jwt = Some(jwt);
+            Some(authorizer)
+        }
+        Caller::Iam { user_arn } => {
+            let mut iam = ApiGatewayRequestAuthorizerIamDescription::default();
+            iam.user_arn = Some(user_arn.to_owned());
+            let mut authorizer = ApiGatewayRequestAuthorizer::default();
+            authorizer.iam = Some(iam);
+            Some(authorizer)
+        }
+    };
+    request.with_request_context(RequestContext::ApiGatewayV2(context))
 }
 
 /// Kept back from Lambda's own deadline: the answer still has to be written and sent.

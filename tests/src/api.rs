@@ -1,23 +1,43 @@
-//! The issue-tokens routes as API Gateway hands them to the function: requests built once,
-//! answers read as status and JSON.
+//! The issue-tokens routes as API Gateway hands them to the function — the matched route's
+//! key, the `{clientId}` parameter and the authorizer's caller — built once; answers read as
+//! status and JSON.
 
 use lambda_http::{Body, RequestExt};
 use serde_json::Value;
+use shared::http_api::{Caller, routed};
 use std::collections::HashMap;
+
+/// The reviewer the suite's JWTs name (their `sub`), with the reviewer's scope.
+pub const REVIEWER_SUBJECT: &str = "reviewer-7";
+pub const REVIEWER: Caller<'static> = Caller::Jwt {
+    subject: REVIEWER_SUBJECT,
+    scopes: &["idenfy-pair/review"],
+};
+/// The site's backend: the issuer's scope only.
+pub const ISSUER: Caller<'static> = Caller::Jwt {
+    subject: "shop-backend",
+    scopes: &["idenfy-pair/issue"],
+};
 
 /// `POST /verifications` with `body`.
 pub fn issue(body: &Value) -> lambda_http::Request {
-    lambda_http::http::Request::builder()
+    let request = lambda_http::http::Request::builder()
         .method("POST")
         .uri("https://api.example.com/verifications")
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
-        .expect("a request")
+        .expect("a request");
+    routed(request, "POST /verifications", ISSUER)
 }
 
-/// `GET /verifications/{clientId}{suffix}` (`""` for the status, `"/evidence"`), routed as
-/// API Gateway routes it.
+/// `GET /verifications/{clientId}{suffix}` (`""` for the status, `"/evidence"`) by the
+/// reviewer.
 pub fn get(client_id: &str, suffix: &str) -> lambda_http::Request {
+    get_as(client_id, suffix, REVIEWER)
+}
+
+/// The same by `caller`.
+pub fn get_as(client_id: &str, suffix: &str, caller: Caller<'_>) -> lambda_http::Request {
     let request = lambda_http::http::Request::builder()
         .method("GET")
         .uri(format!(
@@ -25,11 +45,16 @@ pub fn get(client_id: &str, suffix: &str) -> lambda_http::Request {
         ))
         .body(Body::Empty)
         .expect("a request");
-    routed(request, client_id)
+    on_client(request, client_id, suffix, caller)
 }
 
-/// `POST /verifications/{clientId}/review` with `body`, routed.
+/// `POST /verifications/{clientId}/review` with `body`, by the reviewer.
 pub fn review(client_id: &str, body: &Value) -> lambda_http::Request {
+    review_as(client_id, body, REVIEWER)
+}
+
+/// The same by `caller`.
+pub fn review_as(client_id: &str, body: &Value, caller: Caller<'_>) -> lambda_http::Request {
     let request = lambda_http::http::Request::builder()
         .method("POST")
         .uri(format!(
@@ -38,12 +63,28 @@ pub fn review(client_id: &str, body: &Value) -> lambda_http::Request {
         .header("content-type", "application/json")
         .body(Body::from(body.to_string()))
         .expect("a request");
-    routed(request, client_id)
+    on_client(request, client_id, "/review", caller)
 }
 
-/// The request with `{clientId}` set, as API Gateway hands it over.
-fn routed(request: lambda_http::Request, client_id: &str) -> lambda_http::Request {
-    request.with_path_parameters(HashMap::from([(
+/// `DELETE /verifications/{clientId}` by `caller`.
+pub fn erase_as(client_id: &str, caller: Caller<'_>) -> lambda_http::Request {
+    let request = lambda_http::http::Request::builder()
+        .method("DELETE")
+        .uri(format!("https://api.example.com/verifications/{client_id}"))
+        .body(Body::Empty)
+        .expect("a request");
+    on_client(request, client_id, "", caller)
+}
+
+/// The request on route `/verifications/{clientId}{suffix}` with `{clientId}` set.
+fn on_client(
+    request: lambda_http::Request,
+    client_id: &str,
+    suffix: &str,
+    caller: Caller<'_>,
+) -> lambda_http::Request {
+    let route_key = format!("{} /verifications/{{clientId}}{suffix}", request.method());
+    routed(request, &route_key, caller).with_path_parameters(HashMap::from([(
         "clientId".to_owned(),
         client_id.to_owned(),
     )]))

@@ -54,6 +54,10 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         "issue-not-json" => (415, Some("UNSUPPORTED_MEDIA_TYPE"), &[]),
         "status-found" | "status-evidence" => (200, None, &[]),
         "review-invalid" => (400, Some("VALIDATION_FAILED"), &["decision"]),
+        // The reviewer is the JWT's subject: a body may not name one.
+        "review-reviewer-in-body" => (400, Some("VALIDATION_FAILED"), &["reviewer"]),
+        // No authorizer's caller: nobody to record as the reviewer.
+        "review-anonymous" => (401, Some("UNAUTHENTICATED"), &[]),
         // USER_30001's pair is another than the one the review names.
         "review-other-pair" => (409, Some("PAIR_REPLACED"), &[]),
         "review-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),

@@ -3,7 +3,6 @@
 
 use integration_tests::{IdenfyStub, SHOP, T0, policy};
 use issue_tokens::IssueTokens;
-use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::clock::ManualClock;
 use shared::issuance::{IssuanceService, PermitStepPolicy};
@@ -32,12 +31,7 @@ fn handler(
 }
 
 async fn post(handler: &IssueTokens, body: Value) -> (u16, Value) {
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("https://api.example.com/verifications")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
+    let request = integration_tests::api::issue(&body);
     let response = handler.handle(request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap();
     (response.status().as_u16(), body)

@@ -4,7 +4,7 @@
 
 use integration_tests::{IdenfyStub, issue_tokens_config};
 use issue_tokens::IssueTokens;
-use lambda_http::{Body, Context, RequestExt};
+use lambda_http::{Context, RequestExt};
 use serde_json::Value;
 use shared::clock::SystemClock;
 use shared::idenfy::IdenfyClient;
@@ -22,12 +22,7 @@ fn issue(client_id: &str, after: Duration) -> lambda_http::Request {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     context.deadline = u64::try_from((now + after).as_millis()).unwrap_or(u64::MAX);
-    lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("https://api.example.com/verifications")
-        .header("content-type", "application/json")
-        .body(Body::from(format!(r#"{{"clientId": "{client_id}"}}"#)))
-        .expect("a request")
+    integration_tests::api::issue(&serde_json::json!({ "clientId": client_id }))
         .with_lambda_context(context)
 }
 

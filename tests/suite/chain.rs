@@ -3,7 +3,6 @@
 
 use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
-use lambda_http::Body;
 use serde_json::{Value, json};
 use shared::clock::ManualClock;
 use shared::issuance::{IssueRequest, StatusError};
@@ -98,12 +97,7 @@ async fn document_token_first_then_identity_token_redirecting_into_it() {
 }
 
 async fn issue_via_handler(handler: &IssueTokens, client_id: &str) -> (u16, Option<String>, Value) {
-    let request = lambda_http::http::Request::builder()
-        .method("POST")
-        .uri("https://api.example.com/verifications")
-        .header("content-type", "application/json")
-        .body(Body::from(json!({"clientId": client_id}).to_string()))
-        .unwrap();
+    let request = integration_tests::api::issue(&json!({"clientId": client_id}));
     let response = handler.handle(request).await;
     let retry_after = response
         .headers()

@@ -183,31 +183,48 @@ async fn other_methods_and_routes_are_refused() {
         Arc::new(stub.client()),
         Arc::new(ManualClock::at(T0)),
     );
-    let call = |method: &str, uri: &str| {
-        lambda_http::http::Request::builder()
+    use shared::http_api::{Caller, routed};
+    let call = |method: &str, uri: &str, route_key: &str| {
+        let request = lambda_http::http::Request::builder()
             .method(method)
             .uri(uri)
             .body(lambda_http::Body::Empty)
-            .unwrap()
+            .unwrap();
+        routed(request, route_key, Caller::Anonymous)
     };
+    // The local stack serves every method on a route's path; API Gateway would not.
     let response = handler
-        .handle(call("PUT", "https://api.example.com/verifications"))
+        .handle(call(
+            "PUT",
+            "https://api.example.com/verifications",
+            "PUT /verifications",
+        ))
         .await;
     assert_eq!(response.status().as_u16(), 405);
     assert_eq!(response.headers().get("allow").unwrap(), "POST");
     // The clientId comes from the path parameter, decoded as API Gateway decodes it.
     let response = handler
         .handle(
-            call("GET", "https://api.example.com/prod/verifications/A%2FB").with_path_parameters(
-                std::collections::HashMap::from([("clientId".to_owned(), "A/B".to_owned())]),
-            ),
+            call(
+                "GET",
+                "https://api.example.com/prod/verifications/A%2FB",
+                "GET /verifications/{clientId}",
+            )
+            .with_path_parameters(std::collections::HashMap::from([(
+                "clientId".to_owned(),
+                "A/B".to_owned(),
+            )])),
         )
         .await;
     assert_eq!(response.status().as_u16(), 404);
     let body: Value = serde_json::from_slice(response.body().as_ref()).unwrap();
     assert_eq!(body["code"], "UNKNOWN_CLIENT_ID");
     let response = handler
-        .handle(call("GET", "https://api.example.com/elsewhere"))
+        .handle(call(
+            "GET",
+            "https://api.example.com/elsewhere",
+            "GET /elsewhere",
+        ))
         .await;
     assert_eq!(response.status().as_u16(), 404);
     let big = "x".repeat(issue_tokens::MAX_BODY_BYTES + 1);
@@ -217,6 +234,7 @@ async fn other_methods_and_routes_are_refused() {
         .header("content-type", "application/json")
         .body(lambda_http::Body::from(big))
         .unwrap();
+    let request = routed(request, "POST /verifications", Caller::Anonymous);
     assert_eq!(handler.handle(request).await.status().as_u16(), 413);
     assert!(stub.token_requests().await.is_empty());
 }

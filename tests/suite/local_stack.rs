@@ -592,11 +592,16 @@ async fn the_simulators_file_links_serve_the_files_until_they_expire() {
         .await
         .expect("the journey runs");
     let http = reqwest::Client::new();
+    let evidence_url = format!(
+        "{}verifications/{}/evidence",
+        running.site_url, ran.client_id
+    );
+    // No caller named: as deployed without an authorizer's principal, refused.
+    let anonymous = http.get(&evidence_url).send().await.expect("an answer");
+    assert_eq!(anonymous.status().as_u16(), 401);
     let evidence: Value = http
-        .get(format!(
-            "{}verifications/{}/evidence",
-            running.site_url, ran.client_id
-        ))
+        .get(&evidence_url)
+        .header(local::bridge::LOCAL_PRINCIPAL_HEADER, "reviewer-7")
         .send()
         .await
         .expect("an answer")

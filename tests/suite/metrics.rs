@@ -85,14 +85,7 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
         Arc::new(shared::clock::ManualClock::at(integration_tests::T0)),
     )
     .with_metrics(metrics);
-    let issue = || {
-        lambda_http::http::Request::builder()
-            .method("POST")
-            .uri("https://api.example.com/verifications")
-            .header("content-type", "application/json")
-            .body(lambda_http::Body::from(r#"{"clientId": "USER_METRICS"}"#))
-            .expect("a request")
-    };
+    let issue = || integration_tests::api::issue(&serde_json::json!({"clientId": "USER_METRICS"}));
     assert_eq!(handler.handle(issue()).await.status().as_u16(), 502);
     assert_eq!(handler.handle(issue()).await.status().as_u16(), 201);
     assert_eq!(

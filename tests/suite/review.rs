@@ -43,7 +43,7 @@ on_both_stores!(
     a_lenient_revision_after_a_manual_rejection_goes_back_to_a_person,
 );
 
-const REVIEWER: &str = "reviewer-7";
+const REVIEWER: &str = api::REVIEWER_SUBJECT;
 const NOTE: &str = "permit matches the ID card";
 
 fn callback_event(name: &str) -> lambda_http::Request {
@@ -97,7 +97,6 @@ async fn review(handler: &IssueTokens, body: &Value) -> (u16, Value) {
 fn approval() -> Value {
     json!({
         "decision": "VERIFIED",
-        "reviewer": REVIEWER,
         "note": NOTE,
         "pairId": STEP_EVENTS_PAIR_ID,
         "verdictVersion": 1,
@@ -295,7 +294,7 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
     let request = |decision, reviewer: &str| ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
         decision,
-        reviewer: reviewer.into(),
+        reviewer: shared::pair::Principal::parse(reviewer).expect("a principal"),
         note: None,
         verdict_version: 1,
     };
@@ -344,7 +343,7 @@ async fn a_revision_landing_during_a_review_is_not_what_it_decides(
     let review = ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
         decision: Outcome::Verified,
-        reviewer: REVIEWER.into(),
+        reviewer: shared::pair::Principal::parse(REVIEWER).expect("a principal"),
         note: None,
         verdict_version: 1,
     };

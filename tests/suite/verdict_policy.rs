@@ -226,7 +226,7 @@ async fn the_evidence_shows_the_rules_as_they_were_judged() {
     );
     // A reviewer approves three weeks later, when the permit has expired.
     clock.advance(Duration::from_secs(21 * 86_400));
-    let approval = json!({"decision": "VERIFIED", "reviewer": "r-1", "pairId": before["pairId"],
+    let approval = json!({"decision": "VERIFIED", "pairId": before["pairId"],
                           "verdictVersion": 1});
     let (status, reviewed) = answer(&handler, review("USER_JUDGED", &approval)).await;
     assert_eq!(status, 200, "{reviewed}");

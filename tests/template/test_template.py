@@ -191,21 +191,34 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(authorizer["Condition"], "UseJwt")
         self.assertEqual(authorizer["Properties"]["AuthorizerType"], "JWT")
 
-    def test_in_jwt_mode_the_issuance_routes_need_a_scope(self):
+    # Which scopes parameter guards each route in JWT mode: duties apart.
+    ROUTE_SCOPES = {
+        "IssueRoute": "JwtScopes",
+        "StatusRoute": "JwtScopes",
+        "ReviewRoute": "ReviewerJwtScopes",
+        "EvidenceRoute": "ReviewerJwtScopes",
+    }
+
+    def test_in_jwt_mode_each_duty_needs_its_own_scope(self):
         jwt = {"ApiAuthorization": "JWT", "JwtIssuer": "https://issuer.example.com", "JwtAudience": ["app"]}
-        scopes = TEMPLATE["Parameters"]["JwtScopes"]["Default"]
-        self.assertTrue(scopes, "a default scope")
-        for name in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute"]:
+        defaults = {name: TEMPLATE["Parameters"][name]["Default"] for name in set(self.ROUTE_SCOPES.values())}
+        for name, parameter in self.ROUTE_SCOPES.items():
             route = self.resources[name]["Properties"]
-            self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, "JwtScopes": ["a/b", "c/d"]}), ["a/b", "c/d"], name)
-            self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, "JwtScopes": [scopes]}), [scopes], name)
-            # IAM mode has no scopes (SigV4 identities are scoped by IAM policy).
+            self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, parameter: ["a/b", "c/d"]}), ["a/b", "c/d"], name)
+            self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, parameter: [defaults[parameter]]}), [defaults[parameter]], name)
+            # IAM mode has no scopes (SigV4 identities are scoped by IAM policy: README).
             self.assertIsNone(evaluate(route.get("AuthorizationScopes"), {}), name)
         self.assertNotIn("AuthorizationScopes", self.resources["WebhookRoute"]["Properties"])
-        # A JWT deployment cannot drop the scopes.
+        # With the defaults, a token with the issuer's scope opens no reviewer's or eraser's
+        # route, and the reverse.
+        for name, parameter in self.ROUTE_SCOPES.items():
+            for other in set(defaults) - {parameter}:
+                self.assertNotEqual(defaults[parameter], defaults[other], (name, other))
+        # A JWT deployment cannot drop any of them.
         assertions = TEMPLATE["Rules"]["JwtNeedsIssuerAndAudience"]["Assertions"]
-        self.assertIn({"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "JwtScopes"}]}, ""]}]},
-                      [a["Assert"] for a in assertions])
+        for parameter in defaults:
+            self.assertIn({"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": parameter}]}, ""]}]},
+                          [a["Assert"] for a in assertions], parameter)
 
     def test_every_function_logs_to_a_group_with_retention(self):
         retention = TEMPLATE["Parameters"]["LogRetentionDays"]

@@ -21,6 +21,8 @@ use std::time::Duration;
 pub enum ApiError {
     #[error("no such route")]
     RouteNotFound,
+    #[error("this route needs an authenticated caller (the API's authorizer)")]
+    Unauthenticated,
     #[error("method not allowed; use {0}")]
     MethodNotAllowed(&'static str),
     #[error("the body must be JSON (Content-Type: application/json)")]
@@ -62,6 +64,9 @@ impl ApiError {
         let message = self.to_string();
         let (status, code, retry_after, extra) = match self {
             ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", None, json!({})),
+            ApiError::Unauthenticated => {
+                (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", None, json!({}))
+            }
             ApiError::MethodNotAllowed(allow) => {
                 let response = error_response(
                     StatusCode::METHOD_NOT_ALLOWED,

@@ -9,7 +9,7 @@ pub mod error;
 pub mod request;
 
 use body::{EvidenceBody, IssuedBody, ReviewedBody, StatusBody};
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::Clock;
 use shared::config::IssueTokensConfig;
@@ -17,7 +17,7 @@ use shared::http_api::{self, json_response};
 use shared::idenfy::{IdenfyError, SessionFiles, SessionIssuer};
 use shared::issuance::{IssuanceService, IssueError};
 use shared::metrics::{self, Metrics};
-use shared::pair::ClientId;
+use shared::pair::{ClientId, Principal};
 use shared::review::{EvidenceError, ReviewError, ReviewService};
 use shared::store::IssuanceStore;
 use std::sync::Arc;
@@ -127,15 +127,17 @@ impl IssueTokens {
     }
 
     async fn dispatch(&self, request: &Request) -> Result<Response<Body>, ApiError> {
-        match (route(request)?, request.method()) {
-            (Route::Issue, &Method::POST) => self.issue(request).await,
-            (Route::Issue, _) => Err(ApiError::MethodNotAllowed("POST")),
-            (Route::Status(client_id), &Method::GET) => self.status(&client_id).await,
-            (Route::Status(_), _) => Err(ApiError::MethodNotAllowed("GET")),
-            (Route::Review(client_id), &Method::POST) => self.review(request, &client_id).await,
-            (Route::Review(_), _) => Err(ApiError::MethodNotAllowed("POST")),
-            (Route::Evidence(client_id), &Method::GET) => self.evidence(request, &client_id).await,
-            (Route::Evidence(_), _) => Err(ApiError::MethodNotAllowed("GET")),
+        match route(request)? {
+            Route::Issue => self.issue(request).await,
+            Route::Status(client_id) => self.status(&client_id).await,
+            Route::Review(client_id) => {
+                let reviewer = caller(request)?;
+                self.review(request, &client_id, reviewer).await
+            }
+            Route::Evidence(client_id) => {
+                let reader = caller(request)?;
+                self.evidence(request, &client_id, &reader).await
+            }
         }
     }
 
@@ -170,10 +172,11 @@ impl IssueTokens {
         &self,
         request: &Request,
         raw_client_id: &str,
+        reviewer: Principal,
     ) -> Result<Response<Body>, ApiError> {
         let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
         let body = json_body(request)?;
-        let review = parse_review_request(&body).map_err(ApiError::Validation)?;
+        let review = parse_review_request(&body, reviewer).map_err(ApiError::Validation)?;
         let reviewed = self.reviews.review(&client_id, &review).await?;
         if reviewed.recorded_now {
             self.metrics.count_by(
@@ -192,6 +195,7 @@ impl IssueTokens {
         &self,
         request: &Request,
         raw_client_id: &str,
+        reader: &Principal,
     ) -> Result<Response<Body>, ApiError> {
         let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
         let answer_by = http_api::deadline(request)
@@ -199,6 +203,13 @@ impl IssueTokens {
             .checked_sub(EVIDENCE_RESERVE)
             .unwrap_or_else(Instant::now);
         let evidence = self.reviews.evidence(&client_id, answer_by).await?;
+        // Who looked at a person's documents, always on record (no personal data: ids only).
+        tracing::info!(
+            principal = %reader,
+            client_id = %client_id,
+            pair_id = %evidence.pair.pair_id,
+            "evidence read"
+        );
         let mut response = json_response(StatusCode::OK, &EvidenceBody::new(&client_id, &evidence));
         // Presigned links: no cache keeps them.
         response.headers_mut().insert(
@@ -209,22 +220,27 @@ impl IssueTokens {
     }
 }
 
-/// Routes by the path's last segments, so a stage prefix (`/prod/verifications`) is fine; the
-/// clientId comes decoded from the `{clientId}` path parameter, as API Gateway sets it.
+/// Routes by API Gateway's `routeKey` — the template's route that matched — never by the raw
+/// path. A known path with another method (the local stack serves any) gets 405.
 fn route(request: &Request) -> Result<Route, ApiError> {
-    let segments: Vec<&str> = request
-        .uri()
-        .path()
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .collect();
-    match segments.as_slice() {
-        [.., "verifications"] => Ok(Route::Issue),
-        [.., "verifications", _] => client_id(request).map(Route::Status),
-        [.., "verifications", _, "review"] => client_id(request).map(Route::Review),
-        [.., "verifications", _, "evidence"] => client_id(request).map(Route::Evidence),
+    let key = http_api::route_key(request).ok_or(ApiError::RouteNotFound)?;
+    let (method, path) = key.split_once(' ').ok_or(ApiError::RouteNotFound)?;
+    match (method, path) {
+        ("POST", "/verifications") => Ok(Route::Issue),
+        (_, "/verifications") => Err(ApiError::MethodNotAllowed("POST")),
+        ("GET", "/verifications/{clientId}") => client_id(request).map(Route::Status),
+        (_, "/verifications/{clientId}") => Err(ApiError::MethodNotAllowed("GET")),
+        ("POST", "/verifications/{clientId}/review") => client_id(request).map(Route::Review),
+        (_, "/verifications/{clientId}/review") => Err(ApiError::MethodNotAllowed("POST")),
+        ("GET", "/verifications/{clientId}/evidence") => client_id(request).map(Route::Evidence),
+        (_, "/verifications/{clientId}/evidence") => Err(ApiError::MethodNotAllowed("GET")),
         _ => Err(ApiError::RouteNotFound),
     }
+}
+
+/// The authenticated caller a reviewer's or an eraser's route needs.
+fn caller(request: &Request) -> Result<Principal, ApiError> {
+    http_api::principal(request).ok_or(ApiError::Unauthenticated)
 }
 
 fn client_id(request: &Request) -> Result<String, ApiError> {

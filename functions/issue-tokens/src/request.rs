@@ -6,8 +6,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::idenfy::{FinishPages, Person, is_iso_date, is_locale, limits};
 use shared::issuance::{IssueRequest, PermitRequest};
+use shared::pair::Principal;
 use shared::pair::machine::ReviewRequest;
-use shared::pair::machine::review::{NOTE_MAX_CHARS, REVIEWER_MAX_CHARS};
+use shared::pair::machine::review::NOTE_MAX_CHARS;
 use shared::pair::{ClientId, Mode, Outcome, permit};
 use shared::urls::{AllowedOrigins, SiteUrlProblem};
 
@@ -316,7 +317,11 @@ impl Fields<'_> {
 const REVIEW_FIELDS: [&str; 5] = ["decision", "reviewer", "note", "pairId", "verdictVersion"];
 
 /// Reads and checks a reviewer's decision; every problem found, or the request.
-pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldError>> {
+/// The reviewer is `reviewer`, the authenticated caller: a body naming one is refused.
+pub fn parse_review_request(
+    body: &Value,
+    reviewer: Principal,
+) -> Result<ReviewRequest, Vec<FieldError>> {
     let (object, mut errors) = object_of(body, &REVIEW_FIELDS)?;
     let mut fields = Fields {
         object,
@@ -331,18 +336,11 @@ pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldErro
             None
         }
     };
-    let reviewer = fields
-        .required_string("reviewer")
-        .map(|r| r.trim().to_owned());
-    if let Some(reviewer) = &reviewer
-        && (reviewer.is_empty()
-            || reviewer.chars().count() > REVIEWER_MAX_CHARS
-            || reviewer.chars().any(char::is_control))
-    {
+    if object.contains_key("reviewer") {
         fields.error(
             "reviewer",
-            "INVALID_FORMAT",
-            format!("must be 1-{REVIEWER_MAX_CHARS} characters, no control characters"),
+            "NOT_ALLOWED",
+            "the reviewer is the authenticated caller; leave it out of the body",
         );
     }
     let note = fields
@@ -381,10 +379,8 @@ pub fn parse_review_request(body: &Value) -> Result<ReviewRequest, Vec<FieldErro
             }
         },
     };
-    match (decision, reviewer, pair_id, verdict_version) {
-        (Some(decision), Some(reviewer), Some(pair_id), Some(verdict_version))
-            if errors.is_empty() =>
-        {
+    match (decision, pair_id, verdict_version) {
+        (Some(decision), Some(pair_id), Some(verdict_version)) if errors.is_empty() => {
             Ok(ReviewRequest {
                 pair_id,
                 decision,

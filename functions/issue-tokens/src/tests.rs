@@ -110,14 +110,20 @@ fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueToken
     IssueTokens::compose(config(), store, sessions.clone(), sessions, clock)
 }
 
-fn invoked(request: Request, parameters: &[(&str, &str)]) -> Request {
+/// `request` as API Gateway delivers it on `route_key` for `caller`.
+fn invoked(
+    request: Request,
+    route_key: &str,
+    caller: http_api::Caller<'_>,
+    parameters: &[(&str, &str)],
+) -> Request {
     let mut context = Context::default();
     context.request_id = "req-42".into();
     let parameters: HashMap<String, String> = parameters
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    request
+    http_api::routed(request, route_key, caller)
         .with_path_parameters(parameters)
         .with_lambda_context(context)
 }
@@ -129,16 +135,43 @@ fn post(body: &str) -> Request {
         .header("content-type", "application/json")
         .body(Body::from(body))
         .expect("a request");
-    invoked(request, &[])
+    invoked(
+        request,
+        "POST /verifications",
+        http_api::Caller::Anonymous,
+        &[],
+    )
+}
+
+fn on_client(method: &str, client_id: &str, route: &str, caller: http_api::Caller<'_>) -> Request {
+    let suffix = route.trim_start_matches("/verifications/{clientId}");
+    let mut builder = lambda_http::http::Request::builder()
+        .method(method)
+        .uri(format!(
+            "https://api.example.com/verifications/{client_id}{suffix}"
+        ));
+    let body = if method == "POST" {
+        builder = builder.header("content-type", "application/json");
+        Body::from(r#"{"decision": "VERIFIED", "pairId": "p1", "verdictVersion": 1}"#)
+    } else {
+        Body::Empty
+    };
+    let request = builder.body(body).expect("a request");
+    invoked(
+        request,
+        &format!("{method} {route}"),
+        caller,
+        &[("clientId", client_id)],
+    )
 }
 
 fn get(client_id: &str) -> Request {
-    let request = lambda_http::http::Request::builder()
-        .method("GET")
-        .uri(format!("https://api.example.com/verifications/{client_id}"))
-        .body(Body::Empty)
-        .expect("a request");
-    invoked(request, &[("clientId", client_id)])
+    on_client(
+        "GET",
+        client_id,
+        "/verifications/{clientId}",
+        http_api::Caller::Anonymous,
+    )
 }
 
 async fn answer(handler: &IssueTokens, request: Request) -> (u16, Value) {
@@ -201,10 +234,102 @@ async fn refusals_name_the_problem_and_cost_no_session() {
     let mut not_json = post(r#"{"clientId": "U"}"#);
     not_json.headers_mut().remove("content-type");
     assert_eq!(answer(&handler, not_json).await.0, 415);
-    let mut put = get("U");
-    *put.method_mut() = lambda_http::http::Method::PUT;
+    let put = on_client(
+        "PUT",
+        "U",
+        "/verifications/{clientId}",
+        http_api::Caller::Anonymous,
+    );
     assert_eq!(answer(&handler, put).await.0, 405);
     assert!(sessions.orders.lock().expect("not poisoned").is_empty());
+}
+
+#[tokio::test]
+async fn routes_are_api_gateways_route_keys_not_paths() {
+    let handler = handler(Arc::new(MemoryStore::new()), Arc::new(Sessions::default()));
+    // The right path without a matched route (no routeKey, or the $default route): no route.
+    let bare = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri("https://api.example.com/verifications/U")
+        .body(Body::Empty)
+        .expect("a request");
+    let unrouted =
+        bare.with_path_parameters(HashMap::from([("clientId".to_owned(), "U".to_owned())]));
+    assert_eq!(answer(&handler, unrouted).await.0, 404);
+    let default_route = on_client(
+        "GET",
+        "U",
+        "/verifications/{clientId}",
+        http_api::Caller::Anonymous,
+    );
+    let default_route = http_api::routed(default_route, "$default", http_api::Caller::Anonymous);
+    assert_eq!(answer(&handler, default_route).await.0, 404);
+    // The route key decides, whatever the path says.
+    let status_by_key = invoked(
+        lambda_http::http::Request::builder()
+            .method("GET")
+            .uri("https://api.example.com/anything/else/review")
+            .body(Body::Empty)
+            .expect("a request"),
+        "GET /verifications/{clientId}",
+        http_api::Caller::Anonymous,
+        &[("clientId", "U")],
+    );
+    let (status, body) = answer(&handler, status_by_key).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("UNKNOWN_CLIENT_ID"))
+    );
+}
+
+#[tokio::test]
+async fn reviewing_and_reading_evidence_need_an_authenticated_caller() {
+    let handler = handler(Arc::new(MemoryStore::new()), Arc::new(Sessions::default()));
+    for route in [
+        "/verifications/{clientId}/review",
+        "/verifications/{clientId}/evidence",
+    ] {
+        let method = if route.ends_with("review") {
+            "POST"
+        } else {
+            "GET"
+        };
+        let anonymous = on_client(method, "U", route, http_api::Caller::Anonymous);
+        let (status, body) = answer(&handler, anonymous).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("UNAUTHENTICATED")),
+            "{route}"
+        );
+        // An authorizer's blank subject is no caller either.
+        let blank = http_api::Caller::Jwt {
+            subject: " ",
+            scopes: &["idenfy-pair/review"],
+        };
+        assert_eq!(
+            answer(&handler, on_client(method, "U", route, blank))
+                .await
+                .0,
+            401
+        );
+        // With a caller, the request goes on (to an unknown clientId here).
+        for caller in [
+            http_api::Caller::Jwt {
+                subject: "reviewer-7",
+                scopes: &["idenfy-pair/review"],
+            },
+            http_api::Caller::Iam {
+                user_arn: "arn:aws:iam::123456789012:user/reviewer-7",
+            },
+        ] {
+            let (status, body) = answer(&handler, on_client(method, "U", route, caller)).await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (404, Some("UNKNOWN_CLIENT_ID")),
+                "{route}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -58,6 +58,36 @@ impl ClientId {
     }
 }
 
+/// Who acted on a pair (a reviewer, an eraser), as API Gateway's authorizer established it —
+/// a JWT's subject or an IAM caller's ARN; never a field of the request's body.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Principal(String);
+
+/// The longest principal accepted (an assumed role's ARN with its session name fits).
+pub const PRINCIPAL_MAX_CHARS: usize = 256;
+
+impl Principal {
+    /// The authorizer's value, trimmed; `None` when empty, too long or holding a control
+    /// character — such a caller counts as unauthenticated.
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        let usable = !value.is_empty()
+            && value.chars().count() <= PRINCIPAL_MAX_CHARS
+            && !value.chars().any(char::is_control);
+        usable.then(|| Self(value.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 impl TryFrom<String> for ClientId {
     type Error = ClientIdError;
     fn try_from(value: String) -> Result<Self, Self::Error> {

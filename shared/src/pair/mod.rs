@@ -24,7 +24,7 @@ pub mod verdict;
 
 pub use digest::DocumentHasher;
 pub use half::{DocumentFacts, FinalEntry, HalfResult, OverallStatus, PermitStep, Rank};
-pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, new_id};
+pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, PRINCIPAL_MAX_CHARS, Principal, new_id};
 pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
 pub use permit::PermitPolicy;

@@ -13,8 +13,6 @@ use integration_tests::stores::AnyStore;
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use integration_tests::{IdenfyStub, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
-use lambda_http::Body;
-use lambda_http::RequestExt;
 use serde_json::{Value, json};
 use shared::clock::ManualClock;
 use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
@@ -34,16 +32,7 @@ on_both_stores!(
 );
 
 pub(super) async fn get_status(handler: &IssueTokens, client_id: &str) -> (u16, Value) {
-    let request = lambda_http::http::Request::builder()
-        .method("GET")
-        .uri(format!("https://api.example.com/verifications/{client_id}"))
-        .body(Body::Empty)
-        .expect("a valid request")
-        // As API Gateway delivers the route's parameter.
-        .with_path_parameters(std::collections::HashMap::from([(
-            "clientId".to_owned(),
-            client_id.to_owned(),
-        )]));
+    let request = integration_tests::api::get_as(client_id, "", integration_tests::api::ISSUER);
     let response = handler.handle(request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (response.status().as_u16(), body)

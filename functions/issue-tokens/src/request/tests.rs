@@ -167,8 +167,12 @@ fn missing_client_id_and_non_object_body() {
     }
 }
 
+fn reviewer() -> Principal {
+    Principal::parse("arn:aws:iam::123456789012:user/reviewer-7").expect("a principal")
+}
+
 fn review_codes(body: Value) -> Vec<(String, &'static str)> {
-    parse_review_request(&body)
+    parse_review_request(&body, reviewer())
         .expect_err("refused")
         .into_iter()
         .map(|e| (e.field, e.code))
@@ -176,28 +180,31 @@ fn review_codes(body: Value) -> Vec<(String, &'static str)> {
 }
 
 #[test]
-fn a_review_is_read_with_its_note_trimmed() {
-    let review = parse_review_request(&json!({
-        "decision": "REJECTED",
-        "reviewer": " reviewer-7 ",
-        "note": "  permit photo is of another person ",
-        "pairId": "p1",
-        "verdictVersion": 2,
-    }))
+fn a_review_is_read_with_its_note_trimmed_and_the_caller_as_reviewer() {
+    let review = parse_review_request(
+        &json!({
+            "decision": "REJECTED",
+            "note": "  permit photo is of another person ",
+            "pairId": "p1",
+            "verdictVersion": 2,
+        }),
+        reviewer(),
+    )
     .expect("valid");
     assert_eq!(
         review,
         ReviewRequest {
             pair_id: "p1".into(),
             decision: Outcome::Rejected,
-            reviewer: "reviewer-7".into(),
+            reviewer: reviewer(),
             note: Some("permit photo is of another person".into()),
             verdict_version: 2,
         }
     );
-    let review = parse_review_request(&json!(
-        {"decision": "VERIFIED", "reviewer": "r", "pairId": "p1", "note": " ", "verdictVersion": 1}
-    ))
+    let review = parse_review_request(
+        &json!({"decision": "VERIFIED", "pairId": "p1", "note": " ", "verdictVersion": 1}),
+        reviewer(),
+    )
     .expect("valid");
     assert_eq!((review.note, review.verdict_version), (None, 1));
 }
@@ -208,7 +215,6 @@ fn every_problem_of_a_review_is_named() {
         review_codes(json!({})),
         vec![
             ("decision".to_owned(), "REQUIRED"),
-            ("reviewer".to_owned(), "REQUIRED"),
             ("pairId".to_owned(), "REQUIRED"),
             ("verdictVersion".to_owned(), "REQUIRED"),
         ]
@@ -216,7 +222,6 @@ fn every_problem_of_a_review_is_named() {
     assert_eq!(
         review_codes(json!({
             "decision": "REQUIRES_REVIEW",
-            "reviewer": "x".repeat(REVIEWER_MAX_CHARS + 1),
             "note": "n".repeat(NOTE_MAX_CHARS + 1),
             "pairId": 7,
             "verdictVersion": 0,
@@ -225,18 +230,14 @@ fn every_problem_of_a_review_is_named() {
         vec![
             ("status".to_owned(), "UNKNOWN_FIELD"),
             ("decision".to_owned(), "INVALID_VALUE"),
-            ("reviewer".to_owned(), "INVALID_FORMAT"),
             ("note".to_owned(), "INVALID_LENGTH"),
             ("pairId".to_owned(), "INVALID_TYPE"),
             ("verdictVersion".to_owned(), "INVALID_VALUE"),
         ]
     );
     assert_eq!(
-        review_codes(
-            json!({"decision": "VERIFIED", "reviewer": "a\u{7}b", "pairId": " ", "verdictVersion": null})
-        ),
+        review_codes(json!({"decision": "VERIFIED", "pairId": " ", "verdictVersion": null})),
         vec![
-            ("reviewer".to_owned(), "INVALID_FORMAT"),
             ("pairId".to_owned(), "REQUIRED"),
             ("verdictVersion".to_owned(), "REQUIRED"),
         ]
@@ -245,4 +246,17 @@ fn every_problem_of_a_review_is_named() {
         review_codes(json!(["VERIFIED"])),
         vec![("".to_owned(), "INVALID_TYPE")]
     );
+}
+
+#[test]
+fn a_body_naming_a_reviewer_is_refused_whoever_it_names() {
+    // The caller may not speak for someone else, nor for themselves: the authorizer does.
+    for named in ["someone-else", "arn:aws:iam::123456789012:user/reviewer-7"] {
+        assert_eq!(
+            review_codes(json!({
+                "decision": "VERIFIED", "reviewer": named, "pairId": "p1", "verdictVersion": 1,
+            })),
+            vec![("reviewer".to_owned(), "NOT_ALLOWED")],
+        );
+    }
 }

@@ -8,11 +8,10 @@
 //! the verdict it follows and the finals are still current, so of two concurrent reviews one
 //! is recorded.
 
-use super::super::{ManualReview, Outcome, PairRecord, PairStatus, Reason, Verdict};
+use super::super::{ManualReview, Outcome, PairRecord, PairStatus, Principal, Reason, Verdict};
 use crate::clock::Timestamp;
 
-/// The longest reviewer id and note kept (in characters).
-pub const REVIEWER_MAX_CHARS: usize = 128;
+/// The longest note kept (in characters).
 pub const NOTE_MAX_CHARS: usize = 500;
 
 /// What a reviewer decided about a pair.
@@ -22,7 +21,8 @@ pub struct ReviewRequest {
     pub pair_id: String,
     /// VERIFIED or REJECTED.
     pub decision: Outcome,
-    pub reviewer: String,
+    /// The authenticated caller: never a field the caller wrote.
+    pub reviewer: Principal,
     pub note: Option<String>,
     /// The verdict version the reviewer saw: a revision since gives a refusal, so a review
     /// replayed after iDenfy revised a result cannot close the reopened pair.
@@ -98,7 +98,7 @@ pub fn decide_review(
         version: current.version + 1,
         basis: current.basis.clone(),
         review: Some(ManualReview {
-            reviewer: request.reviewer.clone(),
+            reviewer: request.reviewer.as_str().to_owned(),
             note: request.note.clone(),
         }),
     }))
@@ -111,7 +111,7 @@ fn is_this_review(verdict: &Verdict, request: &ReviewRequest) -> bool {
         return false;
     };
     verdict.outcome == request.decision
-        && review.reviewer == request.reviewer
+        && review.reviewer == request.reviewer.as_str()
         && review.note == request.note
         && request.verdict_version.checked_add(1) == Some(verdict.version)
 }
@@ -144,7 +144,7 @@ mod tests {
         ReviewRequest {
             pair_id: "p1".into(),
             decision: Outcome::Verified,
-            reviewer: "reviewer-7".into(),
+            reviewer: Principal::parse("reviewer-7").expect("a principal"),
             note: Some("permit checked against the ID".into()),
             verdict_version: 1,
         }
@@ -198,7 +198,7 @@ mod tests {
                 ..approve()
             },
             ReviewRequest {
-                reviewer: "reviewer-8".into(),
+                reviewer: Principal::parse("reviewer-8").expect("a principal"),
                 ..approve()
             },
             ReviewRequest {
@@ -266,7 +266,7 @@ mod tests {
         };
         let rejection = ReviewRequest {
             decision: Outcome::Rejected,
-            reviewer: "reviewer-8".into(),
+            reviewer: Principal::parse("reviewer-8").expect("a principal"),
             ..approve()
         };
         // The other reviewer's decision lands first: this one follows a verdict no longer current.
