@@ -48,20 +48,27 @@ impl CallbackSecrets {
                 ));
             }
         };
-        let hash_key = match document.get(DOCUMENT_HASH_KEY) {
-            Some(key) if key.len() >= DOCUMENT_HASH_KEY_MIN => key,
-            Some(_) => {
-                return Err(SecretProblem::invalid(
-                    DOCUMENT_HASH_KEY,
-                    format!("must be at least {DOCUMENT_HASH_KEY_MIN} characters"),
-                ));
-            }
-            None if unsigned_allowed => INSECURE_DOCUMENT_HASH_KEY,
-            None => document.required(DOCUMENT_HASH_KEY)?,
+        // A list, current first (rotation): `new,old` while pairs hashed under `old` live.
+        let hash_keys: Vec<&str> = match document.get(DOCUMENT_HASH_KEY) {
+            Some(list) => list.split(',').map(str::trim).collect(),
+            None if unsigned_allowed => vec![INSECURE_DOCUMENT_HASH_KEY],
+            None => vec![document.required(DOCUMENT_HASH_KEY)?],
         };
-        let document_hasher = DocumentHasher::new(hash_key.as_bytes()).ok_or_else(|| {
-            SecretProblem::invalid(DOCUMENT_HASH_KEY, "not usable as an HMAC key")
-        })?;
+        if hash_keys
+            .iter()
+            .any(|key| key.len() < DOCUMENT_HASH_KEY_MIN)
+        {
+            return Err(SecretProblem::invalid(
+                DOCUMENT_HASH_KEY,
+                format!(
+                    "must be keys of at least {DOCUMENT_HASH_KEY_MIN} characters, comma-separated, current first"
+                ),
+            ));
+        }
+        let document_hasher = DocumentHasher::with_keys(hash_keys.iter().map(|k| k.as_bytes()))
+            .ok_or_else(|| {
+                SecretProblem::invalid(DOCUMENT_HASH_KEY, "not usable as an HMAC key")
+            })?;
         Ok(Self {
             signing_keys,
             document_hasher,

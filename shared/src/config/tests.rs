@@ -1,4 +1,5 @@
 use super::*;
+use crate::pair::DocumentHasher;
 
 fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
     Env::from_pairs(pairs.iter().copied())
@@ -136,6 +137,44 @@ async fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_devel
         vec!["RESIDENCE_PERMIT", "VISA"]
     );
     assert_eq!(live.max_body_bytes, 512 * 1024);
+}
+
+#[tokio::test]
+async fn the_document_hash_key_is_a_list_current_first_each_long_enough() {
+    let with_hash_keys = |keys: &'static str| {
+        CallbackConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("IDENFY_SIGNING_KEYS", "k"),
+            ("DOCUMENT_HASH_KEY", keys),
+        ]))
+    };
+    let rotating = with_hash_keys("new-0123456789abcdef, old-0123456789abcdef").unwrap();
+    let hasher = rotating
+        .secrets
+        .current()
+        .await
+        .unwrap()
+        .document_hasher
+        .clone();
+    assert_eq!(format!("{hasher:?}"), "DocumentHasher(2 keys)");
+    let current = DocumentHasher::new(b"new-0123456789abcdef").unwrap();
+    let old = DocumentHasher::new(b"old-0123456789abcdef").unwrap();
+    assert_eq!(hasher.hash(None, "AB123"), current.hash(None, "AB123"));
+    assert_eq!(
+        hasher.earlier_hashes(None, "AB123"),
+        vec![old.hash(None, "AB123")]
+    );
+    for refused in ["0123456789abcdef,short", "0123456789abcdef,", " , "] {
+        let err = with_hash_keys(refused).unwrap_err();
+        assert!(
+            err.to_string().contains("DOCUMENT_HASH_KEY"),
+            "{refused}: {err}"
+        );
+        assert!(
+            !err.to_string().contains("0123456789abcdef"),
+            "no key in {err}"
+        );
+    }
 }
 
 #[test]

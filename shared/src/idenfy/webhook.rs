@@ -78,8 +78,14 @@ pub fn parse(
     };
     let overall = field(status, "overall").map_or(OverallStatus::Missing, OverallStatus::from);
     let doc_type = field(data, "docType");
-    let doc_number_hash =
-        field(data, "docNumber").map(|number| hasher.hash(doc_type.as_deref(), &number));
+    let doc_number = field(data, "docNumber");
+    let doc_number_hash = doc_number
+        .as_deref()
+        .map(|number| hasher.hash(doc_type.as_deref(), number));
+    let doc_number_earlier_hashes = doc_number
+        .as_deref()
+        .map(|number| hasher.earlier_hashes(doc_type.as_deref(), number))
+        .unwrap_or_default();
     let codes = |list: &str| codes(status.and_then(|s| s.get(list)));
     let mut tags = codes("fraudTags");
     tags.extend(codes("suspicionReasons"));
@@ -106,14 +112,17 @@ pub fn parse(
         date_of_birth: field(data, "docDob"),
         doc_type,
         doc_number_hash,
+        doc_number_earlier_hashes,
         tags,
         mismatch_tags: codes("mismatchTags"),
         facts,
         permit_step: read_permit_step(root, status, permit_step),
         digest: String::new(),
+        earlier_digests: vec![],
         received_at: now,
     };
     half.digest = hasher.result_digest(&scan_ref, &half);
+    half.earlier_digests = hasher.earlier_digests(&scan_ref, &half);
     Ok(Callback {
         client_id,
         external_ref: text(root.get("externalRef")),

@@ -98,11 +98,13 @@ fn no_personal_data_reaches_a_notification() {
             date_of_birth: Some("1987-03-14".into()),
             doc_type: Some("ID_CARD".into()),
             doc_number_hash: Some("5e1f0c".into()),
+            doc_number_earlier_hashes: vec![],
             tags: vec![],
             mismatch_tags: vec![],
             facts: Default::default(),
             permit_step: None,
             digest: "d".into(),
+            earlier_digests: vec![],
             received_at: NOW,
         },
     );

@@ -112,6 +112,10 @@ pub struct HalfResult {
     pub doc_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doc_number_hash: Option<String>,
+    /// The number's hashes under the earlier document-hash keys while one is rotated: the
+    /// same document is caught whichever key hashed the other half.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doc_number_earlier_hashes: Vec<String>,
     /// iDenfy's fraud and suspicion tags (codes, no personal data).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -130,6 +134,10 @@ pub struct HalfResult {
     /// same result. Empty on results stored before revisions were tracked.
     #[serde(default)]
     pub digest: String,
+    /// The digest under each earlier key (never stored): a body seen before a key rotation is
+    /// still known after it.
+    #[serde(skip)]
+    pub earlier_digests: Vec<String>,
     pub received_at: Timestamp,
 }
 
@@ -194,6 +202,20 @@ impl PermitStep {
 impl HalfResult {
     pub fn is_final(&self) -> bool {
         self.rank == Rank::Final
+    }
+
+    /// This result was seen before: one of its digests (under any key) is among `digests`.
+    pub fn seen_in(&self, digests: &[String]) -> bool {
+        std::iter::once(&self.digest)
+            .chain(&self.earlier_digests)
+            .any(|digest| digests.contains(digest))
+    }
+
+    /// The document number's hashes under every key (none without a number).
+    pub fn doc_number_hashes(&self) -> impl Iterator<Item = &String> {
+        self.doc_number_hash
+            .iter()
+            .chain(&self.doc_number_earlier_hashes)
     }
 }
 

@@ -245,14 +245,21 @@ fn permit_type(permit: &HalfResult, policy: &VerdictPolicy) -> Check {
     }
 }
 
-/// The same document shown twice has one number: compared as keyed digests, so no number
-/// is shown. Without either number there is nothing to compare (not a reason to doubt).
+/// The same document shown twice has one number: compared as keyed digests (under every
+/// key, while one is rotated), so no number is shown. Without either number there is nothing
+/// to compare (not a reason to doubt).
 fn document_number(identity: &HalfResult, permit: &HalfResult) -> Check {
     let check = Check::new(Rule::DocumentNumber, None, None);
-    match (&identity.doc_number_hash, &permit.doc_number_hash) {
-        (Some(a), Some(b)) if a == b => check.fail(Reason::SameDocumentTwice),
-        (Some(_), Some(_)) => check,
-        _ => check.not_applicable(),
+    if identity.doc_number_hash.is_none() || permit.doc_number_hash.is_none() {
+        return check.not_applicable();
+    }
+    let same = identity
+        .doc_number_hashes()
+        .any(|a| permit.doc_number_hashes().any(|b| a == b));
+    if same {
+        check.fail(Reason::SameDocumentTwice)
+    } else {
+        check
     }
 }
 

@@ -257,3 +257,34 @@ fn reads_the_permit_step_by_presence_and_never_keeps_its_url() {
     assert_eq!(permit(json!({"fileUrls": {"UTILITY_BILL": url}})), None);
     assert_eq!(permit(json!({})), None);
 }
+
+#[test]
+fn under_rotated_keys_a_result_also_carries_what_each_earlier_key_made_of_it() {
+    let body = json!({"final": true, "clientId": "U", "scanRef": "s",
+                      "status": {"overall": "APPROVED"},
+                      "data": {"docFirstName": "JOHN", "docNumber": "X1", "docType": "ID_CARD"}});
+    let under = |keys: &[&[u8]]| {
+        let hasher = DocumentHasher::with_keys(keys.iter().copied()).unwrap();
+        parse(
+            body.to_string().as_bytes(),
+            None,
+            Timestamp::from_unix_seconds(7),
+            &hasher,
+            "RESIDENCE_PERMIT",
+        )
+        .unwrap()
+        .half
+    };
+    let before = under(&[b"old-document-key"]);
+    let after = under(&[b"new-document-key", b"old-document-key"]);
+    assert_eq!(after.digest, under(&[b"new-document-key"]).digest);
+    assert_ne!(after.digest, before.digest);
+    // What the old key made of it, number hash included, is known after the rotation.
+    assert_eq!(after.earlier_digests, vec![before.digest.clone()]);
+    assert_eq!(
+        after.doc_number_earlier_hashes,
+        vec![before.doc_number_hash.clone().unwrap()]
+    );
+    assert!(after.seen_in(std::slice::from_ref(&before.digest)));
+    assert!(before.earlier_digests.is_empty() && before.doc_number_earlier_hashes.is_empty());
+}

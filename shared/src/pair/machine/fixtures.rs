@@ -76,11 +76,13 @@ pub fn final_half(permit_step: Option<crate::pair::PermitStep>) -> HalfResult {
         date_of_birth: None,
         doc_type: Some("ID_CARD".into()),
         doc_number_hash: None,
+        doc_number_earlier_hashes: vec![],
         tags: vec![],
         mismatch_tags: vec![],
         facts: Default::default(),
         permit_step,
         digest: "d-final".into(),
+        earlier_digests: vec![],
         received_at: NOW,
     }
 }

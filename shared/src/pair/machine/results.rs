@@ -57,7 +57,7 @@ pub fn accept_half(
 
 /// A final never seen for this pair, while the pair still takes revisions.
 fn is_revision(pair: &Pair, half: &HalfResult) -> bool {
-    !pair.final_digests.contains(&half.digest) && pair.final_digests.len() < MAX_FINALS
+    !half.seen_in(&pair.final_digests) && pair.final_digests.len() < MAX_FINALS
 }
 
 /// A new final for a session that has one, refused only because the pair holds
@@ -65,7 +65,7 @@ fn is_revision(pair: &Pair, half: &HalfResult) -> bool {
 pub fn revision_past_bound(pair: &Pair, scan_ref: &str, half: &HalfResult) -> bool {
     half.is_final()
         && pair.results.get(scan_ref).is_some_and(HalfResult::is_final)
-        && !pair.final_digests.contains(&half.digest)
+        && !half.seen_in(&pair.final_digests)
         && pair.final_digests.len() >= MAX_FINALS
 }
 

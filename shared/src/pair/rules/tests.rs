@@ -20,6 +20,7 @@ fn half(doc_type: &str, issuer: &str) -> HalfResult {
         date_of_birth: Some("1991-02-03".into()),
         doc_type: Some(doc_type.into()),
         doc_number_hash: Some(format!("h-{doc_type}")),
+        doc_number_earlier_hashes: vec![],
         tags: vec![],
         mismatch_tags: vec![],
         facts: DocumentFacts {
@@ -31,6 +32,7 @@ fn half(doc_type: &str, issuer: &str) -> HalfResult {
         },
         permit_step: None,
         digest: String::new(),
+        earlier_digests: vec![],
         received_at: decided_at(),
     }
 }

@@ -21,6 +21,7 @@ fn half(
         date_of_birth: some(dob),
         doc_type: some(doc_type),
         doc_number_hash: some(number),
+        doc_number_earlier_hashes: vec![],
         tags: vec![],
         mismatch_tags: vec![],
         // A German's ID card, and a permit Lithuania issued them.
@@ -40,6 +41,7 @@ fn half(
         },
         permit_step: None,
         digest: String::new(),
+        earlier_digests: vec![],
         received_at: Timestamp::from_unix_seconds(0),
     }
 }

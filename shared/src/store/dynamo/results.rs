@@ -17,13 +17,15 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 
 /// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`),
 /// and no stored result of the same or higher rank — or, for a final, a stored final and a
-/// digest the pair has not seen, while it takes revisions (`MAX_FINALS`).
+/// digest the pair has not seen (nor any of its digests under earlier keys: ` AND NOT
+/// contains(#pair.#finalDigests, :earlierN)` per key, added per call), while it takes
+/// revisions (`MAX_FINALS`).
 const ACCEPT_HALF: &str = "#expiresAt > :now \
     AND (#pair.#identity.#scanRef = :scan OR #pair.#document.#scanRef = :scan) \
     AND (attribute_not_exists(#pair.#results.#scan) OR #pair.#results.#scan.#rank < :rank";
 const OR_REVISION: &str = " OR (#pair.#results.#scan.#rank = :rank \
     AND (attribute_not_exists(#pair.#finalDigests) \
-    OR (NOT contains(#pair.#finalDigests, :digest) AND size(#pair.#finalDigests) < :maxFinals)))";
+    OR (NOT contains(#pair.#finalDigests, :digest) AND size(#pair.#finalDigests) < :maxFinals";
 const STORE_HALF: &str =
     "SET #pair.#results.#scan = :half, #pair.#updatedAt = :now, #version = #version + :one";
 /// A final is also appended to the pair's history of finals.
@@ -72,8 +74,19 @@ impl ResultStore for DynamoStore {
                 received_at: half.received_at,
             };
             let digest = AttributeValue::S(half.digest.clone());
+            let mut condition = format!("{ACCEPT_HALF}{OR_REVISION}");
+            let mut request = request;
+            for (index, earlier) in half.earlier_digests.iter().enumerate() {
+                condition.push_str(&format!(
+                    " AND NOT contains(#pair.#finalDigests, :earlier{index})"
+                ));
+                request = request.expression_attribute_values(
+                    format!(":earlier{index}"),
+                    AttributeValue::S(earlier.clone()),
+                );
+            }
             super::attributes::named(request, &[FINALS, FINAL_DIGESTS])
-                .condition_expression(format!("{ACCEPT_HALF}{OR_REVISION})"))
+                .condition_expression(format!("{condition}))))"))
                 .update_expression(format!("{STORE_HALF}{AND_LOG_FINAL}"))
                 .expression_attribute_values(":digest", digest.clone())
                 .expression_attribute_values(":maxFinals", number(MAX_FINALS))
