@@ -176,22 +176,34 @@ async fn run() -> Result<Value, String> {
         .await
         .map_err(|e| e.to_string())?;
 
-    // The functions read their keys from Secrets Manager as deployed (SECRET_ID), so each
-    // cold first response below includes that read.
-    let secret_name = format!("idenfy-pair-bench/{}", shared::pair::new_id());
-    let secret = json!({
-        "apiKey": "bench",
-        "apiSecret": "bench",
-        "signingKeys": TEST_SIGNING_KEY,
-        "documentHashKey": TEST_DOCUMENT_HASH_KEY,
-        "siteWebhookSecrets": notifier::SECRET,
-    });
+    // The functions read their keys from Secrets Manager as deployed (SECRET_ID, one secret
+    // per role), so each cold first response below includes that read.
     let secrets = integration_tests::moto_secrets().await;
-    integration_tests::create_secret(&secrets, &secret_name, &secret.to_string()).await;
+    let run_id = shared::pair::new_id();
+    let mut secret_names = Vec::new();
+    for (role, secret) in [
+        (
+            "callback",
+            json!({"signingKeys": TEST_SIGNING_KEY, "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
+        ),
+        (
+            "idenfy-api",
+            json!({"apiKey": "bench", "apiSecret": "bench"}),
+        ),
+        (
+            "site-webhook",
+            json!({"siteWebhookSecrets": notifier::SECRET}),
+        ),
+    ] {
+        let name = format!("idenfy-pair-bench/{run_id}/{role}");
+        integration_tests::create_secret(&secrets, &name, &secret.to_string()).await;
+        secret_names.push(name);
+    }
     let moto = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
     let env: Vec<(String, String)> = [
         ("TABLE_NAME", store.table().to_owned()),
-        ("SECRET_ID", secret_name.clone()),
+        // The callback's own secret; issuance and the notifier get theirs below.
+        ("SECRET_ID", secret_names[0].clone()),
         ("AWS_ENDPOINT_URL", moto),
         ("AWS_LAMBDA_FUNCTION_NAME", "bench".into()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".into()),
@@ -223,9 +235,10 @@ async fn run() -> Result<Value, String> {
         ("CALLBACK_URL", integration_tests::CALLBACK_URL.to_owned()),
     ]
     .iter()
-    .fold(env.clone(), |env, (name, value)| {
-        load::with_var(&env, name, value)
-    });
+    .fold(
+        load::with_var(&env, "SECRET_ID", &secret_names[1]),
+        |env, (name, value)| load::with_var(&env, name, value),
+    );
     let issue_tokens = cold_starts(
         &[release.join("issue-tokens")],
         "issue-tokens/issue-restart.json",
@@ -245,7 +258,11 @@ async fn run() -> Result<Value, String> {
     // The notifier: a decision from the sample stream event, delivered to a site on this
     // machine that answers at once.
     let site = notifier::Site::start().await?;
-    let notify_env = load::with_var(&env, "SITE_WEBHOOK_URL", &site.url);
+    let notify_env = load::with_var(
+        &load::with_var(&env, "SECRET_ID", &secret_names[2]),
+        "SITE_WEBHOOK_URL",
+        &site.url,
+    );
     let notify = cold_starts(
         &[release.join("notify-decisions")],
         "notify-decisions/decided.json",
@@ -319,12 +336,14 @@ async fn run() -> Result<Value, String> {
         .iter()
         .map(|run| run["callbacks_per_second"].clone())
         .collect();
-    let _ = secrets
-        .delete_secret()
-        .secret_id(&secret_name)
-        .force_delete_without_recovery(true)
-        .send()
-        .await;
+    for name in &secret_names {
+        let _ = secrets
+            .delete_secret()
+            .secret_id(name)
+            .force_delete_without_recovery(true)
+            .send()
+            .await;
+    }
     let mut embedded = embedded_runs.swap_remove(EMBEDDED_RUNS / 2);
     embedded["runs"] = json!(EMBEDDED_RUNS);
     embedded["callbacks_per_second_of_each_run"] = json!(all_rates);

@@ -12,7 +12,9 @@ use crate::pair::PermitPolicy;
 use crate::pair::machine::MAX_PREVIOUS_PAIRS;
 use crate::pair::permit;
 use crate::pair::permit::VerdictPolicy;
-use crate::secret::runtime::{ReadSecrets, SecretDocument, SecretProblem, Secrets};
+use crate::secret::runtime::{
+    CALLBACK_KEYS, ISSUANCE_KEYS, ReadSecrets, SecretDocument, SecretKey, SecretProblem, Secrets,
+};
 use crate::secret::secrets_manager::SecretsManager;
 use crate::store::dynamo::DynamoTimeouts;
 use crate::urls::{AllowedOrigins, https_or_this_machine};
@@ -225,7 +227,7 @@ impl CallbackConfig {
             Some("true") => true,
             Some(_) => return Err(invalid(INSECURE_FLAG, "must be true or false")),
         };
-        let secrets = runtime_secrets(env, CallbackSecrets::read, |document| {
+        let secrets = runtime_secrets(env, CALLBACK_KEYS, CallbackSecrets::read, |document| {
             CallbackSecrets::read_allowing_unsigned(document, insecure)
         })?;
         let max_body_bytes = env.number(
@@ -247,6 +249,7 @@ impl CallbackConfig {
 /// come from plain environment variables, checked now — and the log says so.
 fn runtime_secrets<T: Send + Sync, F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
+    own: &'static [SecretKey],
     read: ReadSecrets<T>,
     from_environment: impl FnOnce(&SecretDocument) -> Result<T, SecretProblem>,
 ) -> Result<Secrets<T>, ConfigError> {
@@ -257,12 +260,12 @@ fn runtime_secrets<T: Send + Sync, F: Fn(&str) -> Option<String>>(
             1..=3600,
         )?;
         return Ok(Secrets::kept(
-            Arc::new(SecretsManager::new(secret_id)),
+            Arc::new(SecretsManager::new(secret_id, own)),
             read,
             Duration::from_secs(lifetime),
         ));
     }
-    let document = SecretDocument::from_variables(|name| env.optional(name));
+    let document = SecretDocument::from_variables(own, |name| env.optional(name));
     let value = from_environment(&document).map_err(|problem| {
         if problem.missing {
             ConfigError::Missing(problem.key.env)
@@ -289,7 +292,12 @@ impl IssueTokensConfig {
         let table_name = env.required("TABLE_NAME")?;
         let base_url =
             service_url(env, "IDENFY_BASE_URL", Some(DEFAULT_IDENFY_BASE_URL))?.unwrap_or_default();
-        let credentials = runtime_secrets(env, IdenfyCredentials::read, IdenfyCredentials::read)?;
+        let credentials = runtime_secrets(
+            env,
+            ISSUANCE_KEYS,
+            IdenfyCredentials::read,
+            IdenfyCredentials::read,
+        )?;
         let idenfy = IdenfyClientConfig::with_credentials(&base_url, credentials);
 
         let allowed_origins =

@@ -138,25 +138,38 @@ fn env_file_for(ports: &[(&str, u16)]) -> PathBuf {
     out
 }
 
-/// A value of the local secret, `events/sam-local-secret.json`.
-fn secret_value(key: &str) -> String {
-    let file: Value = serde_json::from_str(
-        &std::fs::read_to_string(repo().join("events/sam-local-secret.json"))
-            .expect("the secret file"),
+/// The local secrets, `events/sam-local-secrets.json`: each function's by its name.
+fn local_secrets() -> serde_json::Map<String, Value> {
+    serde_json::from_str(
+        &std::fs::read_to_string(repo().join("events/sam-local-secrets.json"))
+            .expect("the secrets file"),
     )
-    .expect("JSON");
-    file[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in events/sam-local-secret.json"))
-        .to_owned()
+    .expect("a JSON object of secrets")
 }
 
-/// The stack's secret on moto_server, where the functions read it (SECRET_ID).
+/// A value of the local secrets, whichever function's secret holds it.
+fn secret_value(key: &str) -> String {
+    local_secrets()
+        .values()
+        .find_map(|secret| secret[key].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("{key} in events/sam-local-secrets.json"))
+}
+
+/// Each function's secret on moto_server, where it reads it (its SECRET_ID): one per role.
 async fn create_local_secret() {
-    let text = std::fs::read_to_string(repo().join("events/sam-local-secret.json"))
-        .expect("the secret file");
-    let name = env_value("Parameters", "SECRET_ID");
-    integration_tests::create_secret(&integration_tests::moto_secrets().await, &name, &text).await;
+    let secrets = local_secrets();
+    let client = integration_tests::moto_secrets().await;
+    for function in [
+        "IssueTokensFunction",
+        "IdenfyCallbackFunction",
+        "NotifyDecisionsFunction",
+    ] {
+        let name = env_value(function, "SECRET_ID");
+        let secret = secrets.get(&name).unwrap_or_else(|| {
+            panic!("{name} ({function}'s SECRET_ID) in events/sam-local-secrets.json")
+        });
+        integration_tests::create_secret(&client, &name, &secret.to_string()).await;
+    }
 }
 
 fn env_value(section: &str, name: &str) -> String {

@@ -261,5 +261,5 @@ fn every_events_folder_is_tested() {
         folders,
         vec!["idenfy-callback", "issue-tokens", "notify-decisions"]
     );
-    assert_eq!(files, vec!["sam-local-env.json", "sam-local-secret.json"]);
+    assert_eq!(files, vec!["sam-local-env.json", "sam-local-secrets.json"]);
 }

@@ -71,3 +71,33 @@ fn the_sam_local_env_file_sets_everything_each_function_reads() {
     let (asked, in_file) = read_by!("NotifyDecisionsFunction", NotifyConfig::from_env);
     assert_covered("NotifyDecisionsFunction", asked, in_file);
 }
+
+/// Each function's SECRET_ID names its own secret in `events/sam-local-secrets.json`, holding
+/// its role's keys and no other's (the functions refuse another role's key).
+#[test]
+fn each_function_s_local_secret_is_its_own() {
+    use shared::secret::runtime::{CALLBACK_KEYS, ISSUANCE_KEYS, NOTIFIER_KEYS, SecretDocument};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/sam-local-secrets.json");
+    let secrets: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the secrets file"))
+            .expect("JSON");
+    let mut names = BTreeSet::new();
+    for (function, own) in [
+        ("IssueTokensFunction", ISSUANCE_KEYS),
+        ("IdenfyCallbackFunction", CALLBACK_KEYS),
+        ("NotifyDecisionsFunction", NOTIFIER_KEYS),
+    ] {
+        let (_, name) = variables(function)
+            .into_iter()
+            .find(|(n, _)| n == "SECRET_ID")
+            .unwrap_or_else(|| panic!("{function} has a SECRET_ID"));
+        let document = SecretDocument::from_json(&secrets[&name].to_string(), own)
+            .unwrap_or_else(|e| panic!("{function}'s secret {name}: {e}"));
+        for key in own {
+            assert!(document.get(*key).is_some(), "{name} holds {}", key.json);
+        }
+        names.insert(name);
+    }
+    assert_eq!(names.len(), 3, "three secrets, one per role");
+}

@@ -14,7 +14,9 @@ use shared::callback::CallbackSecrets;
 use shared::clock::ManualClock;
 use shared::idenfy::signature::sign;
 use shared::idenfy::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials};
-use shared::secret::runtime::{SecretDocument, SecretError, SecretSource, Secrets};
+use shared::secret::runtime::{
+    CALLBACK_KEYS, ISSUANCE_KEYS, SecretDocument, SecretError, SecretKey, SecretSource, Secrets,
+};
 use shared::secret::secrets_manager::SecretsManager;
 use shared::store::MemoryStore;
 use std::sync::Arc;
@@ -52,9 +54,13 @@ impl SecretSource for Counted {
     }
 }
 
-fn counted(name: &str, client: &aws_sdk_secretsmanager::Client) -> Arc<Counted> {
+fn counted(
+    name: &str,
+    own: &'static [SecretKey],
+    client: &aws_sdk_secretsmanager::Client,
+) -> Arc<Counted> {
     Arc::new(Counted {
-        inner: SecretsManager::with_client(name, client.clone()),
+        inner: SecretsManager::with_client(name, own, client.clone()),
         reads: AtomicUsize::new(0),
     })
 }
@@ -82,7 +88,7 @@ async fn a_rotated_signing_key_is_accepted_after_one_early_read() {
         &json!({"signingKeys": "old-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
     )
     .await;
-    let source = counted(&name, &client);
+    let source = counted(&name, CALLBACK_KEYS, &client);
     // Kept an hour: only a failed signature makes it read again early.
     let handler = seeded_callback(Secrets::kept_with_refresh_interval(
         source.clone(),
@@ -126,7 +132,7 @@ async fn forged_signatures_cost_at_most_one_read_per_interval() {
         &json!({"signingKeys": "the-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
     )
     .await;
-    let source = counted(&name, &client);
+    let source = counted(&name, CALLBACK_KEYS, &client);
     let handler = seeded_callback(Secrets::kept(
         source.clone(),
         CallbackSecrets::read,
@@ -144,7 +150,7 @@ async fn forged_signatures_cost_at_most_one_read_per_interval() {
 #[tokio::test]
 async fn an_unreadable_secret_is_a_503_the_sender_retries_without_details() {
     let client = moto_secrets().await;
-    let source = counted("idenfy-pair/never-created", &client);
+    let source = counted("idenfy-pair/never-created", CALLBACK_KEYS, &client);
     let handler = seeded_callback(Secrets::kept(
         source.clone(),
         CallbackSecrets::read,
@@ -157,13 +163,65 @@ async fn an_unreadable_secret_is_a_503_the_sender_retries_without_details() {
     assert!(!answer.to_string().contains("never-created"), "{answer}");
     let name = secret(&client, &json!({"signingKeys": "k"})).await;
     let handler = seeded_callback(Secrets::kept(
-        counted(&name, &client),
+        counted(&name, CALLBACK_KEYS, &client),
         CallbackSecrets::read,
         Duration::from_secs(3600),
     ))
     .await;
     let (status, answer) = call(&handler, webhook("k")).await;
     assert_eq!(status, 503, "a secret without documentHashKey: {answer}");
+}
+
+/// The secrets are split by role: the callback given a secret that also holds iDenfy's API
+/// credentials (the old single secret) refuses to use it — 503, nothing stored, the key named
+/// in the log and never in the answer — and issuance refuses one holding the signing keys.
+#[tokio::test]
+async fn a_secret_holding_another_role_s_keys_is_refused() {
+    let client = moto_secrets().await;
+    let everything = json!({
+        "apiKey": "key-1", "apiSecret": "api-s3cr3t",
+        "signingKeys": "the-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY,
+    });
+    let name = secret(&client, &everything).await;
+    let handler = seeded_callback(Secrets::kept(
+        counted(&name, CALLBACK_KEYS, &client),
+        CallbackSecrets::read,
+        Duration::from_secs(3600),
+    ))
+    .await;
+    let (status, answer) = call(&handler, webhook("the-signing-key")).await;
+    assert_eq!(
+        (status, &answer["code"]),
+        (503, &json!("SECRETS_UNAVAILABLE")),
+        "{answer}"
+    );
+    assert!(!answer.to_string().contains("s3cr3t"), "{answer}");
+
+    let credentials = Secrets::kept(
+        counted(&name, ISSUANCE_KEYS, &client),
+        IdenfyCredentials::read,
+        Duration::from_secs(3600),
+    );
+    assert!(
+        credentials.current().await.is_err_and(
+            |e| e.to_string().contains("signingKeys") && !e.to_string().contains("s3cr3t")
+        )
+    );
+    // Split, each reads its own.
+    rotate(
+        &client,
+        &name,
+        &json!({"signingKeys": "the-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
+    )
+    .await;
+    let handler = seeded_callback(Secrets::kept(
+        counted(&name, CALLBACK_KEYS, &client),
+        CallbackSecrets::read,
+        Duration::from_secs(3600),
+    ))
+    .await;
+    let (status, answer) = call(&handler, webhook("the-signing-key")).await;
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[tokio::test]
@@ -176,7 +234,7 @@ async fn issuance_sends_the_credentials_the_secret_holds_now() {
     .await;
     let stub = IdenfyStub::minting().await;
     let credentials = Secrets::kept_with_refresh_interval(
-        counted(&name, &client),
+        counted(&name, ISSUANCE_KEYS, &client),
         IdenfyCredentials::read,
         Duration::ZERO,
         Duration::ZERO,

@@ -71,10 +71,20 @@ def evaluate(value, parameters):
     return resolve(value)
 
 
-# The stack's secret by name: Secrets Manager adds six random characters to its ARN.
-SECRET_ARN = {
-    "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${IdenfySecretName}-??????"
+def secret_arn(parameter):
+    """A secret by the name a parameter gives: Secrets Manager adds six random characters."""
+    return {
+        "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:${%s}-??????" % parameter
+    }
+
+
+# One secret per role: each function's own, by the parameter naming it.
+SECRET_OF = {
+    "IssueTokensFunction": "IdenfyApiSecretName",
+    "IdenfyCallbackFunction": "CallbackSecretName",
+    "NotifyDecisionsFunction": "SiteWebhookSecretName",
 }
+SECRET_ARNS = [secret_arn(parameter) for parameter in SECRET_OF.values()]
 
 FUNCTIONS = ["IssueTokensFunction", "IdenfyCallbackFunction", "NotifyDecisionsFunction"]
 
@@ -144,7 +154,7 @@ class TemplateTest(unittest.TestCase):
         for role, actions in expected.items():
             granted = set()
             for name, statement in every_policy_statement(self.deployed):
-                if name != role or statement == DATA_KEY_STATEMENT or statement["Resource"] == SECRET_ARN:
+                if name != role or statement == DATA_KEY_STATEMENT or statement["Resource"] in SECRET_ARNS:
                     continue
                 self.assertEqual(statement["Effect"], "Allow")
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]}, role)
@@ -158,7 +168,7 @@ class TemplateTest(unittest.TestCase):
         for name, statement in every_policy_statement(self.deployed):
             if statement == DATA_KEY_STATEMENT:
                 continue
-            if name == "IdenfyCallbackFunctionRole" and statement["Resource"] != SECRET_ARN:
+            if name == "IdenfyCallbackFunctionRole" and statement["Resource"] not in SECRET_ARNS:
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]})
 
     def test_webhook_route_is_public_and_issuance_routes_are_protected(self):
@@ -352,8 +362,8 @@ class TemplateTest(unittest.TestCase):
         self.assertNotIn("idenfy-pair-test-signing-key", text)
 
     def test_no_secret_value_in_any_functions_environment(self):
-        """The functions read the secret while running: only its name is configured, and each
-        may read that one secret and nothing else in Secrets Manager."""
+        """The functions read their secrets while running: only the name is configured, and each
+        may read its own secret and nothing else in Secrets Manager (one secret per role)."""
         text = (ROOT / "template.yaml").read_text()
         self.assertNotIn("{{resolve:", text)
         secret_variables = {"IDENFY_API_KEY", "IDENFY_API_SECRET", "IDENFY_SIGNING_KEYS", "DOCUMENT_HASH_KEY",
@@ -361,7 +371,9 @@ class TemplateTest(unittest.TestCase):
         for name in FUNCTIONS:
             variables = self.deployed[name]["Properties"]["Environment"]["Variables"]
             self.assertEqual(secret_variables & set(variables), set(), name)
-            self.assertEqual(variables["SECRET_ID"], {"Ref": "IdenfySecretName"}, name)
+            self.assertEqual(variables["SECRET_ID"], {"Ref": SECRET_OF[name]}, name)
+        self.assertNotIn("SECRET_ID", TEMPLATE["Globals"]["Function"]["Environment"]["Variables"])
+        self.assertEqual(len(set(SECRET_OF.values())), 3)
         readers = set()
         for role, statement in every_policy_statement(self.deployed):
             if isinstance(statement, dict) and "Fn::If" in statement:
@@ -369,7 +381,8 @@ class TemplateTest(unittest.TestCase):
                 statement = statement["Fn::If"][1]
             if any(str(a).startswith("secretsmanager:") for a in as_list(statement["Action"])):
                 self.assertEqual(as_list(statement["Action"]), ["secretsmanager:GetSecretValue"], role)
-                self.assertEqual(statement["Resource"], SECRET_ARN, role)
+                function = role.removesuffix("Role")
+                self.assertEqual(statement["Resource"], secret_arn(SECRET_OF[function]), role)
                 readers.add(role)
         self.assertEqual(readers, {f"{name}Role" for name in FUNCTIONS})
 
@@ -451,7 +464,7 @@ class TemplateTest(unittest.TestCase):
                     ["events:PutEvents"],
                     {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/${EventBusName}"},
                 ),
-                "ReadTheStackSecret": (["secretsmanager:GetSecretValue"], SECRET_ARN),
+                "ReadItsOwnSecret": (["secretsmanager:GetSecretValue"], secret_arn("SiteWebhookSecretName")),
             },
         )
         variables = self.deployed["NotifyDecisionsFunction"]["Properties"]["Environment"]["Variables"]

@@ -3,6 +3,7 @@
 use super::{ConfigError, Env, invalid, runtime_secrets, service_url};
 use crate::notify::SiteWebhookConfig;
 use crate::notify::standard_webhooks::WebhookSecrets;
+use crate::secret::runtime::NOTIFIER_KEYS;
 use std::time::Duration;
 
 /// How long one delivery to the site may take (`SITE_WEBHOOK_TIMEOUT_SECONDS`).
@@ -22,7 +23,12 @@ impl NotifyConfig {
         let site = match service_url(env, "SITE_WEBHOOK_URL", None)? {
             None => None,
             Some(url) => {
-                let secrets = runtime_secrets(env, WebhookSecrets::read, WebhookSecrets::read)?;
+                let secrets = runtime_secrets(
+                    env,
+                    NOTIFIER_KEYS,
+                    WebhookSecrets::read,
+                    WebhookSecrets::read,
+                )?;
                 let timeout = env.number(
                     "SITE_WEBHOOK_TIMEOUT_SECONDS",
                     DEFAULT_SITE_TIMEOUT_SECONDS,

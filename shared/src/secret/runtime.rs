@@ -51,6 +51,13 @@ const ALL_KEYS: [SecretKey; 5] = [
     SITE_WEBHOOK_SECRETS,
 ];
 
+/// Each function's secret holds its own keys and no other's, so no function can read what
+/// another needs: issue-tokens iDenfy's API credentials, the public callback the webhook
+/// signing and document-hash keys, the notifier the site's webhook secrets.
+pub const ISSUANCE_KEYS: &[SecretKey] = &[API_KEY, API_SECRET];
+pub const CALLBACK_KEYS: &[SecretKey] = &[SIGNING_KEYS, DOCUMENT_HASH_KEY];
+pub const NOTIFIER_KEYS: &[SecretKey] = &[SITE_WEBHOOK_SECRETS];
+
 /// The secret's values by key (a JSON object of strings; keys a function does not use are
 /// ignored, and empty values count as absent).
 #[derive(Clone, Default)]
@@ -64,14 +71,25 @@ impl fmt::Debug for SecretDocument {
 }
 
 impl SecretDocument {
-    /// The document Secrets Manager holds. serde's words are not kept: they may quote a value.
-    pub fn from_json(text: &str) -> Result<Self, SecretError> {
+    /// The document Secrets Manager holds for a function whose secret has the keys `own`:
+    /// another function's key in it is refused (the secrets are split by role). Keys this
+    /// service does not know are ignored. serde's words are not kept: they may quote a value.
+    pub fn from_json(text: &str, own: &[SecretKey]) -> Result<Self, SecretError> {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
             .map_err(|_| SecretError::Unusable("the secret is not a JSON object".into()))?;
         let mut values = Vec::new();
         for key in ALL_KEYS {
             match object.get(key.json) {
                 None | Some(serde_json::Value::Null) => {}
+                Some(_) if !own.contains(&key) => {
+                    let own: Vec<&str> = own.iter().map(|k| k.json).collect();
+                    return Err(SecretError::Unusable(format!(
+                        "the secret holds {}, another function's key: this function's secret \
+                         holds only {} (one secret per role)",
+                        key.json,
+                        own.join(", ")
+                    )));
+                }
                 Some(serde_json::Value::String(value)) => values.push((key, Secret::new(value))),
                 Some(_) => {
                     return Err(SecretError::Unusable(format!(
@@ -84,12 +102,14 @@ impl SecretDocument {
         Ok(Self(values))
     }
 
-    /// The same keys from environment variables (local runs).
-    pub fn from_variables(lookup: impl Fn(&'static str) -> Option<String>) -> Self {
+    /// The keys `own` from environment variables (local runs).
+    pub fn from_variables(
+        own: &[SecretKey],
+        lookup: impl Fn(&'static str) -> Option<String>,
+    ) -> Self {
         Self(
-            ALL_KEYS
-                .into_iter()
-                .filter_map(|key| lookup(key.env).map(|value| (key, Secret::new(value))))
+            own.iter()
+                .filter_map(|&key| lookup(key.env).map(|value| (key, Secret::new(value))))
                 .collect(),
         )
     }
@@ -320,7 +340,10 @@ mod tests {
                 return Err(SecretError::Unavailable("down".into()));
             }
             let value = self.value.lock().unwrap().clone();
-            SecretDocument::from_json(&serde_json::json!({ "apiKey": value }).to_string())
+            SecretDocument::from_json(
+                &serde_json::json!({ "apiKey": value }).to_string(),
+                ISSUANCE_KEYS,
+            )
         }
     }
 
@@ -385,20 +408,54 @@ mod tests {
 
     #[test]
     fn the_document_names_problems_by_key_never_by_value() {
-        let document =
-            SecretDocument::from_json(r#"{"apiKey": "", "signingKeys": "k1,k2"}"#).unwrap();
-        let problem = document.required(API_KEY).unwrap_err();
+        let document = SecretDocument::from_json(
+            r#"{"signingKeys": "k1,k2", "documentHashKey": ""}"#,
+            CALLBACK_KEYS,
+        )
+        .unwrap();
+        let problem = document.required(DOCUMENT_HASH_KEY).unwrap_err();
         assert!(
-            problem.to_string().contains("apiKey (IDENFY_API_KEY)"),
+            problem
+                .to_string()
+                .contains("documentHashKey (DOCUMENT_HASH_KEY)"),
             "{problem}"
         );
         assert_eq!(document.get(SIGNING_KEYS), Some("k1,k2"));
-        let error = SecretDocument::from_json(r#"{"apiSecret": 12345678}"#).unwrap_err();
+        let error =
+            SecretDocument::from_json(r#"{"apiSecret": 12345678}"#, ISSUANCE_KEYS).unwrap_err();
         assert!(!error.to_string().contains("12345678"), "{error}");
         assert!(
-            SecretDocument::from_json("not json with s3cr3t")
+            SecretDocument::from_json("not json with s3cr3t", ISSUANCE_KEYS)
                 .is_err_and(|e| !e.to_string().contains("s3cr3t"))
         );
         assert!(!format!("{:?}", document).contains("k1"));
+    }
+
+    #[test]
+    fn a_function_s_secret_holding_another_role_s_key_is_refused() {
+        // The old single secret: each function refuses it, naming the key, never a value.
+        let everything = r#"{"apiKey": "k", "apiSecret": "s3cr3t-api", "signingKeys": "s3cr3t-sig",
+            "documentHashKey": "s3cr3t-hash-0123456789", "siteWebhookSecrets": "whsec_s3cr3t"}"#;
+        for (own, foreign) in [
+            (ISSUANCE_KEYS, "signingKeys"),
+            (CALLBACK_KEYS, "apiKey"),
+            (NOTIFIER_KEYS, "apiKey"),
+        ] {
+            let error = SecretDocument::from_json(everything, own).unwrap_err();
+            assert!(error.to_string().contains(foreign), "{error}");
+            assert!(!error.to_string().contains("s3cr3t"), "{error}");
+        }
+        // Each role's own keys, and keys this service does not know, are fine.
+        let own = SecretDocument::from_json(
+            r#"{"apiKey": "k", "apiSecret": "s", "comment": "rotated 2026-12"}"#,
+            ISSUANCE_KEYS,
+        )
+        .unwrap();
+        assert_eq!(own.get(API_SECRET), Some("s"));
+        // Locally, a function reads its own variables only.
+        let local =
+            SecretDocument::from_variables(CALLBACK_KEYS, |name| Some(format!("{name}-value")));
+        assert_eq!(local.get(API_SECRET), None);
+        assert_eq!(local.get(SIGNING_KEYS), Some("IDENFY_SIGNING_KEYS-value"));
     }
 }

@@ -2,7 +2,7 @@
 //! The client is built on the first read, not at cold start: the secret is needed by the first
 //! request, and a function's start stays short.
 
-use super::runtime::{SecretDocument, SecretError, SecretSource};
+use super::runtime::{SecretDocument, SecretError, SecretKey, SecretSource};
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
@@ -15,22 +15,31 @@ pub const READ_TIMEOUT: Duration = Duration::from_millis(1500);
 
 pub struct SecretsManager {
     secret_id: String,
+    /// The keys this function's secret holds (its role's).
+    own: &'static [SecretKey],
     client: OnceCell<Client>,
 }
 
 impl SecretsManager {
-    /// The secret by name or ARN; the client from the environment when first needed.
-    pub fn new(secret_id: impl Into<String>) -> Self {
+    /// The secret by name or ARN, holding the keys `own`; the client from the environment
+    /// when first needed.
+    pub fn new(secret_id: impl Into<String>, own: &'static [SecretKey]) -> Self {
         Self {
             secret_id: secret_id.into(),
+            own,
             client: OnceCell::new(),
         }
     }
 
     /// With a client already built (tests point it at moto_server).
-    pub fn with_client(secret_id: impl Into<String>, client: Client) -> Self {
+    pub fn with_client(
+        secret_id: impl Into<String>,
+        own: &'static [SecretKey],
+        client: Client,
+    ) -> Self {
         Self {
             secret_id: secret_id.into(),
+            own,
             client: OnceCell::new_with(Some(client)),
         }
     }
@@ -70,6 +79,6 @@ impl SecretSource for SecretsManager {
         let text = answer
             .secret_string()
             .ok_or_else(|| SecretError::Unusable("the secret holds no string".into()))?;
-        SecretDocument::from_json(text)
+        SecretDocument::from_json(text, self.own)
     }
 }
