@@ -333,8 +333,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         issue_tokens: IssueTokens::compose(
             issue_config,
             issuance_store,
-            idenfy.clone(),
-            idenfy,
+            shared::idenfy::IdenfyPorts::of(idenfy),
             Arc::new(SystemClock),
         )
         .with_metrics(metrics(issue_tokens::FUNCTION)),

@@ -18,6 +18,7 @@ pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod corpus;
+pub mod erasure;
 pub mod http_api;
 pub mod idenfy;
 pub mod issuance;

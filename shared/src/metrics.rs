@@ -26,6 +26,10 @@ pub const STORE_ERRORS: &str = "StoreErrors";
 pub const SECRET_ERRORS: &str = "SecretErrors";
 /// A token request iDenfy refused or failed (dimension `Identifier`: iDenfy's, else the kind).
 pub const IDENFY_ERRORS: &str = "IdenfyErrors";
+/// A session iDenfy did not delete when an erasure asked (asked again later).
+pub const IDENFY_DELETIONS_REFUSED: &str = "IdenfyDeletionsRefused";
+/// A session still with iDenfy a day after its erasure, counted on each attempt (alarmed).
+pub const IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue";
 /// A new pair issued.
 pub const PAIRS_ISSUED: &str = "PairsIssued";
 /// A decision delivered to every sink.

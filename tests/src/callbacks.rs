@@ -79,6 +79,8 @@ pub fn pending_record(
             earlier_verdicts: vec![],
         }),
         previous_pairs: vec![],
+        erasure: None,
+        erasure_pending: None,
     }
 }
 

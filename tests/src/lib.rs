@@ -309,7 +309,13 @@ pub fn issue_tokens_handler(
         clock.clone(),
         policy().verdict,
     );
-    issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews)
+    let erasures = shared::erasure::ErasureService::new(
+        store.clone(),
+        idenfy.clone(),
+        clock.clone(),
+        policy().retention,
+    );
+    issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews, erasures)
 }
 
 pub mod api;

@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::{ClientId, PairRecord};
 use shared::store::{
-    Arrival, Decision, Expected, HalfWritten, IssuanceStore, PairReader, ResultStore, ReviewStore,
-    SeedStore, StoreError, VerdictStore, Written,
+    Arrival, Decision, ErasureStore, Expected, HalfWritten, IssuanceStore, PairReader, ResultStore,
+    ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -39,6 +39,21 @@ macro_rules! pass_through_issuance {
         }
 
         impl ReviewStore for $wrapper {}
+
+        #[async_trait]
+        impl ErasureStore for $wrapper {
+            async fn replace(
+                &self,
+                record: &PairRecord,
+                expected_version: u64,
+            ) -> Result<(), StoreError> {
+                self.inner.replace(record, expected_version).await
+            }
+
+            async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
+                self.inner.pending_erasures(limit).await
+            }
+        }
 
         #[async_trait]
         impl IssuanceStore for $wrapper {

@@ -19,6 +19,12 @@ fn handler(
     let mut policy = policy();
     policy.permit_step = permit_step;
     let (idenfy, clock) = (Arc::new(stub.client()), Arc::new(ManualClock::at(T0)));
+    let erasures = shared::erasure::ErasureService::new(
+        store.clone(),
+        idenfy.clone(),
+        clock.clone(),
+        policy.retention,
+    );
     IssueTokens::new(
         IssuanceService::new(store.clone(), idenfy.clone(), clock.clone(), policy),
         ReviewService::new(
@@ -27,6 +33,7 @@ fn handler(
             clock,
             shared::pair::permit::VerdictPolicy::default(),
         ),
+        erasures,
     )
 }
 

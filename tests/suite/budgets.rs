@@ -42,8 +42,7 @@ async fn an_issuance_ends_inside_the_invocation_and_gives_the_client_id_back() {
     let handler = IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
-        idenfy.clone(),
-        idenfy,
+        shared::idenfy::IdenfyPorts::of(idenfy),
         Arc::new(SystemClock),
     );
     // 9 s left: 1 s kept for the answer, 4 s for the final write, so the token calls get 4 s.

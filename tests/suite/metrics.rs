@@ -80,8 +80,7 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
     let handler = issue_tokens::IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
-        idenfy.clone(),
-        idenfy,
+        shared::idenfy::IdenfyPorts::of(idenfy),
         Arc::new(shared::clock::ManualClock::at(integration_tests::T0)),
     )
     .with_metrics(metrics);

@@ -72,6 +72,8 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>, _: crate::R
         }),
         pair: None,
         previous_pairs: vec![],
+        erasure: None,
+        erasure_pending: None,
     };
     store.save(&record, Expected::Absent).await.unwrap();
     assert_eq!(
@@ -262,6 +264,8 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>, _: crate::Requests
         }),
         pair: None,
         previous_pairs: vec![],
+        erasure: None,
+        erasure_pending: None,
     };
     store.save(&crashed, Expected::Absent).await.unwrap();
     let world = World::new(store).await;

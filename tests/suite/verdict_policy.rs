@@ -29,8 +29,7 @@ fn issuing(
     IssueTokens::compose(
         issue_tokens_config_with(&stub.uri(), permit),
         store.clone(),
-        Arc::new(stub.client()),
-        Arc::new(stub.client()),
+        shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         clock.clone(),
     )
 }

@@ -3,8 +3,10 @@
 //! sessions' results and fresh file links from iDenfy: never stored, never logged).
 
 use serde::Serialize;
+use shared::erasure::{Erased, RetryPass};
 use shared::idenfy::FileLinks;
 use shared::issuance::{Issued, PairView};
+use shared::pair::PreviousPair;
 use shared::pair::rules::Check;
 use shared::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, Verdict, dates};
 use shared::review::{Evidence, Reviewed};
@@ -113,6 +115,20 @@ pub struct PreviousPairBody<'a> {
     replaced_at: String,
 }
 
+impl<'a> From<&'a PreviousPair> for PreviousPairBody<'a> {
+    fn from(p: &'a PreviousPair) -> Self {
+        Self {
+            pair_id: &p.pair_id,
+            mode: p.mode.as_str(),
+            status: p.outcome.map_or(PairStatus::Pending, PairStatus::from),
+            reasons: &p.reasons,
+            created_at: p.created_at.to_rfc3339(),
+            decided_at: p.decided_at.map(|t| t.to_rfc3339()),
+            replaced_at: p.replaced_at.to_rfc3339(),
+        }
+    }
+}
+
 impl<'a> StatusBody<'a> {
     pub fn new(client_id: &'a ClientId, status: &'a PairView) -> Self {
         let pair = &status.pair;
@@ -144,15 +160,7 @@ impl<'a> StatusBody<'a> {
             previous_pairs: status
                 .previous_pairs
                 .iter()
-                .map(|p| PreviousPairBody {
-                    pair_id: &p.pair_id,
-                    mode: p.mode.as_str(),
-                    status: p.outcome.map_or(PairStatus::Pending, PairStatus::from),
-                    reasons: &p.reasons,
-                    created_at: p.created_at.to_rfc3339(),
-                    decided_at: p.decided_at.map(|t| t.to_rfc3339()),
-                    replaced_at: p.replaced_at.to_rfc3339(),
-                })
+                .map(PreviousPairBody::from)
                 .collect(),
             permit_policy: &pair.permit_policy,
         }
@@ -237,6 +245,77 @@ impl<'a> EvidenceBody<'a> {
             permit_policy: &pair.permit_policy,
             judged_on: dates::day_of(evidence.judged_on).to_string(),
             checks: &evidence.checks,
+        }
+    }
+}
+
+/// An erasure as it stands: what was erased (ids and outcomes only), who asked and when, and
+/// each iDenfy session's deletion.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasedBody<'a> {
+    client_id: &'a str,
+    status: &'static str,
+    erased_at: Option<String>,
+    erased_by: Option<&'a str>,
+    /// Every pair erased, oldest first.
+    pairs: Vec<PreviousPairBody<'a>>,
+    /// iDenfy's copy of each session: `DELETED`, or `PENDING` (asked again later).
+    sessions: Vec<SessionDeletionBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionDeletionBody<'a> {
+    scan_ref: &'a str,
+    idenfy: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<String>,
+    attempts: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_refusal: Option<&'a str>,
+}
+
+impl<'a> ErasedBody<'a> {
+    pub fn new(client_id: &'a ClientId, erased: &'a Erased) -> Self {
+        let erasure = &erased.erasure;
+        let latest = erasure.requests.last();
+        Self {
+            client_id: client_id.as_str(),
+            status: "ERASED",
+            erased_at: latest.map(|r| r.at.to_rfc3339()),
+            erased_by: latest.map(|r| r.by.as_str()),
+            pairs: erasure.pairs.iter().map(PreviousPairBody::from).collect(),
+            sessions: erasure
+                .sessions
+                .iter()
+                .map(|s| SessionDeletionBody {
+                    scan_ref: &s.scan_ref,
+                    idenfy: if s.is_deleted() { "DELETED" } else { "PENDING" },
+                    deleted_at: s.deleted_at.map(|t| t.to_rfc3339()),
+                    attempts: s.attempts,
+                    last_refusal: s.last_refusal.as_deref(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One scheduled pass over the erasures waiting for iDenfy.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetriedBody {
+    records: usize,
+    refused: usize,
+    overdue: usize,
+}
+
+impl From<RetryPass> for RetriedBody {
+    fn from(pass: RetryPass) -> Self {
+        Self {
+            records: pass.records,
+            refused: pass.refused,
+            overdue: pass.overdue,
         }
     }
 }

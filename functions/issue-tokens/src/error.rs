@@ -5,6 +5,7 @@ use crate::request::FieldError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::json;
+use shared::erasure::ErasureError;
 use shared::http_api::{
     error_response, secrets_failure, server_error, store_failure, with_allow, with_retry_after,
 };
@@ -35,12 +36,16 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("no verification for this clientId")]
     UnknownClientId,
+    #[error("this clientId's verification data was erased")]
+    Erased(shared::clock::Timestamp),
     #[error(transparent)]
     Issue(#[from] IssueError),
     #[error(transparent)]
     Review(#[from] ReviewError),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
+    #[error(transparent)]
+    Erasure(#[from] ErasureError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -49,6 +54,7 @@ impl From<StatusError> for ApiError {
     fn from(error: StatusError) -> Self {
         match error {
             StatusError::NotFound => ApiError::UnknownClientId,
+            StatusError::Erased(at) => ApiError::Erased(at),
             StatusError::Store(store) => ApiError::Store(store),
         }
     }
@@ -97,9 +103,15 @@ impl ApiError {
                 None,
                 json!({ "fieldErrors": fields }),
             ),
-            ApiError::UnknownClientId => {
+            ApiError::UnknownClientId | ApiError::Erasure(ErasureError::NotFound) => {
                 (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
             }
+            ApiError::Erased(at) => (
+                StatusCode::GONE,
+                "ERASED",
+                None,
+                json!({ "erasedAt": at.to_rfc3339() }),
+            ),
             ApiError::Issue(IssueError::AlreadyDecided(outcome)) => (
                 StatusCode::CONFLICT,
                 "ALREADY_DECIDED",
@@ -150,6 +162,7 @@ impl ApiError {
             ApiError::Issue(IssueError::Store(error))
             | ApiError::Review(ReviewError::Store(error))
             | ApiError::Evidence(EvidenceError::Store(error))
+            | ApiError::Erasure(ErasureError::Store(error))
             | ApiError::Store(error) => {
                 return store_failure(&error, request_id);
             }

@@ -1,20 +1,23 @@
-//! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`, and the
+//! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`, the
 //! reviewer's `POST /verifications/{clientId}/review` and
-//! `GET /verifications/{clientId}/evidence`. Parse the event ([`request`]), call one issuance
-//! or review operation, map the result ([`body`]); every error becomes a response in one
-//! place ([`ApiError::into_response`]).
+//! `GET /verifications/{clientId}/evidence`, the eraser's `DELETE /verifications/{clientId}`,
+//! and the scheduled retry of iDenfy's deletions ([`ERASURE_RETRY_ROUTE`]). Dispatched by API
+//! Gateway's routeKey; parse the event ([`request`]), call one issuance, review or erasure
+//! operation, map the result ([`body`]); every error becomes a response in one place
+//! ([`ApiError::into_response`]).
 
 pub mod body;
 pub mod error;
 pub mod request;
 
-use body::{EvidenceBody, IssuedBody, ReviewedBody, StatusBody};
+use body::{ErasedBody, EvidenceBody, IssuedBody, RetriedBody, ReviewedBody, StatusBody};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::Clock;
 use shared::config::IssueTokensConfig;
+use shared::erasure::{ErasureError, ErasureService};
 use shared::http_api::{self, json_response};
-use shared::idenfy::{IdenfyError, SessionFiles, SessionIssuer};
+use shared::idenfy::{IdenfyError, IdenfyPorts};
 use shared::issuance::{IssuanceService, IssueError};
 use shared::metrics::{self, Metrics};
 use shared::pair::{ClientId, Principal};
@@ -26,9 +29,9 @@ use std::time::{Duration, Instant};
 pub use error::ApiError;
 pub use request::{FieldError, parse_issue_request, parse_review_request};
 
-/// The evidence route's iDenfy calls end this long before the invocation's deadline, so the
-/// answer still goes out.
-const EVIDENCE_RESERVE: Duration = Duration::from_secs(1);
+/// The evidence and erasure routes' iDenfy calls end this long before the invocation's
+/// deadline, so the answer still goes out.
+const ANSWER_RESERVE: Duration = Duration::from_secs(1);
 
 /// Larger issuance bodies are refused unread (a valid one is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -36,10 +39,18 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The `Function` dimension of this function's metrics.
 pub const FUNCTION: &str = "issue-tokens";
 
+/// The route key of the scheduled retry of iDenfy's deletions. The template's schedule sends
+/// it; no API Gateway route has it, so no HTTP caller can.
+pub const ERASURE_RETRY_ROUTE: &str = "POST /internal/erasure-retries";
+
+/// Records whose erasure waits for iDenfy, asked again per scheduled run.
+const RETRIES_PER_RUN: usize = 50;
+
 #[derive(Clone)]
 pub struct IssueTokens {
     service: IssuanceService,
     reviews: ReviewService,
+    erasures: ErasureService,
     metrics: Metrics,
 }
 
@@ -48,13 +59,16 @@ enum Route {
     Status(String),
     Review(String),
     Evidence(String),
+    Erase(String),
+    RetryErasures,
 }
 
 impl IssueTokens {
-    pub fn new(service: IssuanceService, reviews: ReviewService) -> Self {
+    pub fn new(service: IssuanceService, reviews: ReviewService, erasures: ErasureService) -> Self {
         Self {
             service,
             reviews,
+            erasures,
             metrics: Metrics::off(),
         }
     }
@@ -70,19 +84,25 @@ impl IssueTokens {
     pub fn compose(
         config: IssueTokensConfig,
         store: Arc<dyn IssuanceStore>,
-        sessions: Arc<dyn SessionIssuer>,
-        files: Arc<dyn SessionFiles>,
+        idenfy: IdenfyPorts,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let reviews = ReviewService::new(
             store.clone(),
-            files,
+            idenfy.files,
             clock.clone(),
             config.policy.verdict.clone(),
         );
+        let erasures = ErasureService::new(
+            store.clone(),
+            idenfy.eraser,
+            clock.clone(),
+            config.policy.retention,
+        );
         Self::new(
-            IssuanceService::new(store, sessions, clock, config.policy),
+            IssuanceService::new(store, idenfy.sessions, clock, config.policy),
             reviews,
+            erasures,
         )
     }
 
@@ -119,7 +139,8 @@ impl IssueTokens {
             ApiError::Store(_)
             | ApiError::Issue(IssueError::Store(_))
             | ApiError::Review(ReviewError::Store(_))
-            | ApiError::Evidence(EvidenceError::Store(_)) => {
+            | ApiError::Evidence(EvidenceError::Store(_))
+            | ApiError::Erasure(ErasureError::Store(_)) => {
                 self.metrics.count(metrics::STORE_ERRORS);
             }
             _ => {}
@@ -138,7 +159,66 @@ impl IssueTokens {
                 let reader = caller(request)?;
                 self.evidence(request, &client_id, &reader).await
             }
+            Route::Erase(client_id) => {
+                let eraser = caller(request)?;
+                self.erase(request, &client_id, &eraser).await
+            }
+            Route::RetryErasures => self.retry_erasures(request).await,
         }
+    }
+
+    async fn erase(
+        &self,
+        request: &Request,
+        raw_client_id: &str,
+        eraser: &Principal,
+    ) -> Result<Response<Body>, ApiError> {
+        let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
+        let erased = self
+            .erasures
+            .erase(&client_id, eraser, self.answer_by(request))
+            .await?;
+        self.count_deletions(erased.refused_now, erased.overdue);
+        // Everything deleted at iDenfy too: done (200); else accepted, iDenfy asked again later.
+        let status = if erased.is_complete() {
+            StatusCode::OK
+        } else {
+            StatusCode::ACCEPTED
+        };
+        Ok(json_response(status, &ErasedBody::new(&client_id, &erased)))
+    }
+
+    async fn retry_erasures(&self, request: &Request) -> Result<Response<Body>, ApiError> {
+        let pass = self
+            .erasures
+            .retry_pending(RETRIES_PER_RUN, self.answer_by(request))
+            .await?;
+        self.count_deletions(pass.refused, pass.overdue);
+        tracing::info!(
+            records = pass.records,
+            refused = pass.refused,
+            overdue = pass.overdue,
+            "iDenfy deletions retried"
+        );
+        Ok(json_response(StatusCode::OK, &RetriedBody::from(pass)))
+    }
+
+    /// Refused deletions, and sessions a day past their erasure (the alarm's metric).
+    fn count_deletions(&self, refused: usize, overdue: usize) {
+        for _ in 0..refused {
+            self.metrics.count(metrics::IDENFY_DELETIONS_REFUSED);
+        }
+        for _ in 0..overdue {
+            self.metrics.count(metrics::IDENFY_DELETIONS_OVERDUE);
+        }
+    }
+
+    /// When iDenfy calls must end: the invocation's deadline less a reserve for the answer.
+    fn answer_by(&self, request: &Request) -> Instant {
+        http_api::deadline(request)
+            .unwrap_or_else(|| Instant::now() + self.service.policy().request_budget)
+            .checked_sub(ANSWER_RESERVE)
+            .unwrap_or_else(Instant::now)
     }
 
     async fn issue(&self, request: &Request) -> Result<Response<Body>, ApiError> {
@@ -198,11 +278,10 @@ impl IssueTokens {
         reader: &Principal,
     ) -> Result<Response<Body>, ApiError> {
         let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
-        let answer_by = http_api::deadline(request)
-            .unwrap_or_else(|| Instant::now() + self.service.policy().request_budget)
-            .checked_sub(EVIDENCE_RESERVE)
-            .unwrap_or_else(Instant::now);
-        let evidence = self.reviews.evidence(&client_id, answer_by).await?;
+        let evidence = self
+            .reviews
+            .evidence(&client_id, self.answer_by(request))
+            .await?;
         // Who looked at a person's documents, always on record (no personal data: ids only).
         tracing::info!(
             principal = %reader,
@@ -229,11 +308,13 @@ fn route(request: &Request) -> Result<Route, ApiError> {
         ("POST", "/verifications") => Ok(Route::Issue),
         (_, "/verifications") => Err(ApiError::MethodNotAllowed("POST")),
         ("GET", "/verifications/{clientId}") => client_id(request).map(Route::Status),
-        (_, "/verifications/{clientId}") => Err(ApiError::MethodNotAllowed("GET")),
+        ("DELETE", "/verifications/{clientId}") => client_id(request).map(Route::Erase),
+        (_, "/verifications/{clientId}") => Err(ApiError::MethodNotAllowed("GET, DELETE")),
         ("POST", "/verifications/{clientId}/review") => client_id(request).map(Route::Review),
         (_, "/verifications/{clientId}/review") => Err(ApiError::MethodNotAllowed("POST")),
         ("GET", "/verifications/{clientId}/evidence") => client_id(request).map(Route::Evidence),
         (_, "/verifications/{clientId}/evidence") => Err(ApiError::MethodNotAllowed("GET")),
+        _ if key == ERASURE_RETRY_ROUTE => Ok(Route::RetryErasures),
         _ => Err(ApiError::RouteNotFound),
     }
 }

@@ -4,7 +4,7 @@ use issue_tokens::{FUNCTION, IssueTokens};
 use lambda_http::{Error, run, service_fn};
 use shared::clock::SystemClock;
 use shared::config::{IssueTokensConfig, std_env};
-use shared::idenfy::IdenfyClient;
+use shared::idenfy::{IdenfyClient, IdenfyPorts};
 use shared::metrics::Metrics;
 use shared::store::DynamoStore;
 use shared::store::dynamo::DynamoTimeouts;
@@ -19,8 +19,7 @@ async fn main() -> Result<(), Error> {
     let handler = &IssueTokens::compose(
         config,
         Arc::new(store),
-        idenfy.clone(),
-        idenfy,
+        IdenfyPorts::of(idenfy),
         Arc::new(SystemClock),
     )
     .with_metrics(Metrics::emf(FUNCTION));

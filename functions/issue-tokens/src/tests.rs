@@ -7,20 +7,42 @@ use lambda_http::Context;
 use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
 use shared::config::Env;
-use shared::idenfy::{IdenfyError, OpenedSession, SessionOrder, Upstream};
+use shared::idenfy::{
+    IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder, Upstream,
+};
 use shared::pair::PairRecord;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::store::{
-    Decision, MemoryStore, PairReader, ReviewStore, StoreError, VerdictStore, Written,
+    Decision, ErasureStore, MemoryStore, PairReader, ReviewStore, StoreError, VerdictStore, Written,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// Opens sessions `scan-1`, `scan-2`… and remembers each order; or refuses with `refusal`.
+/// Opens sessions `scan-1`, `scan-2`… and remembers each order, deletes sessions and
+/// remembers which; or refuses all with `refusal`.
 #[derive(Default)]
 struct Sessions {
     orders: Mutex<Vec<SessionOrder>>,
+    deleted: Mutex<Vec<String>>,
     refusal: Option<IdenfyError>,
+}
+
+#[async_trait]
+impl SessionEraser for Sessions {
+    async fn delete_session(
+        &self,
+        scan_ref: &str,
+        _: std::time::Instant,
+    ) -> Result<(), IdenfyError> {
+        if let Some(refusal) = &self.refusal {
+            return Err(refusal.clone());
+        }
+        self.deleted
+            .lock()
+            .expect("not poisoned")
+            .push(scan_ref.to_owned());
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -62,6 +84,16 @@ impl VerdictStore for Down {
 }
 
 impl ReviewStore for Down {}
+
+#[async_trait]
+impl ErasureStore for Down {
+    async fn replace(&self, _: &PairRecord, _: u64) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+    async fn pending_erasures(&self, _: usize) -> Result<Vec<ClientId>, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
 
 #[async_trait]
 impl IssuanceStore for Down {
@@ -107,7 +139,7 @@ impl SessionFiles for Sessions {
 
 fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueTokens {
     let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
-    IssueTokens::compose(config(), store, sessions.clone(), sessions, clock)
+    IssueTokens::compose(config(), store, IdenfyPorts::of(sessions), clock)
 }
 
 /// `request` as API Gateway delivers it on `route_key` for `caller`.
@@ -371,5 +403,110 @@ async fn an_idenfy_refusal_is_a_502_without_idenfys_words() {
             "requestId": "req-42",
             "idenfy": {"kind": "PAYMENT_REQUIRED", "status": 402, "identifier": "PAYMENT_REQUIRED"},
         })
+    );
+}
+
+#[tokio::test]
+async fn an_erasure_needs_a_caller_erases_and_leaves_the_status_gone() {
+    let sessions = Arc::new(Sessions::default());
+    let handler = handler(Arc::new(MemoryStore::new()), sessions.clone());
+    assert_eq!(
+        answer(&handler, post(r#"{"clientId": "USER_1"}"#)).await.0,
+        201
+    );
+    let route = "/verifications/{clientId}";
+    let (status, body) = answer(
+        &handler,
+        on_client("DELETE", "USER_1", route, http_api::Caller::Anonymous),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("UNAUTHENTICATED"))
+    );
+    let dpo = http_api::Caller::Jwt {
+        subject: "dpo-1",
+        scopes: &["idenfy-pair/erase"],
+    };
+    let (status, body) = answer(&handler, on_client("DELETE", "USER_2", route, dpo)).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("UNKNOWN_CLIENT_ID"))
+    );
+
+    let (status, body) = answer(&handler, on_client("DELETE", "USER_1", route, dpo)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ERASED");
+    assert_eq!(body["erasedBy"], "dpo-1");
+    assert_eq!(
+        body["sessions"],
+        json!([
+            {"scanRef": "scan-2", "idenfy": "DELETED", "deletedAt": "2027-01-15T08:00:00Z", "attempts": 1},
+            {"scanRef": "scan-1", "idenfy": "DELETED", "deletedAt": "2027-01-15T08:00:00Z", "attempts": 1},
+        ])
+    );
+    assert_eq!(
+        *sessions.deleted.lock().expect("not poisoned"),
+        ["scan-2", "scan-1"]
+    );
+    let (status, body) = answer(&handler, get("USER_1")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (410, Some("ERASED")),
+        "{body}"
+    );
+    // The scheduled retry finds nothing left to do.
+    let retry = invoked(
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("https://internal/erasure-retries")
+            .body(Body::Empty)
+            .expect("a request"),
+        ERASURE_RETRY_ROUTE,
+        http_api::Caller::Anonymous,
+        &[],
+    );
+    let (status, body) = answer(&handler, retry).await;
+    assert_eq!(
+        (status, body),
+        (200, json!({"records": 0, "refused": 0, "overdue": 0}))
+    );
+}
+
+#[tokio::test]
+async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
+    let store = Arc::new(MemoryStore::new());
+    let minting = handler(store.clone(), Arc::new(Sessions::default()));
+    assert_eq!(
+        answer(&minting, post(r#"{"clientId": "USER_1"}"#)).await.0,
+        201
+    );
+    let refusing = Arc::new(Sessions {
+        refusal: Some(IdenfyError::from_status(
+            Upstream {
+                status: 400,
+                identifier: Some("PARTNER_ERROR".into()),
+                message: "Token has not expired yet.".into(),
+            },
+            None,
+        )),
+        ..Sessions::default()
+    });
+    let handler = handler(store.clone(), refusing);
+    let dpo = http_api::Caller::Iam {
+        user_arn: "arn:aws:iam::123456789012:user/dpo",
+    };
+    let (status, body) = answer(
+        &handler,
+        on_client("DELETE", "USER_1", "/verifications/{clientId}", dpo),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["sessions"][0]["idenfy"], "PENDING");
+    assert_eq!(body["sessions"][0]["lastRefusal"], "TOKEN_NOT_EXPIRED");
+    assert_eq!(body["erasedBy"], "arn:aws:iam::123456789012:user/dpo");
+    assert_eq!(
+        store.pending_erasures(10).await.expect("readable"),
+        [ClientId::parse("USER_1").expect("an id")]
     );
 }

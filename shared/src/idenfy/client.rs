@@ -5,8 +5,8 @@
 use super::files::{FileLinks, file_links};
 use super::token::redirect_url;
 use super::{
-    IdenfyError, IssuedToken, OpenedSession, SessionFiles, SessionIssuer, SessionOrder,
-    TokenRequest, Upstream,
+    IdenfyError, IssuedToken, OpenedSession, SessionEraser, SessionFiles, SessionIssuer,
+    SessionOrder, TokenRequest, Upstream,
 };
 use crate::secret::Secret;
 use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem, Secrets};
@@ -94,6 +94,7 @@ pub struct IdenfyClient {
     config: IdenfyClientConfig,
     token_url: String,
     files_url: String,
+    delete_url: String,
 }
 
 impl std::fmt::Debug for IdenfyClient {
@@ -122,11 +123,13 @@ impl IdenfyClient {
             .build()?;
         let token_url = format!("{}/api/v2/token", config.base_url);
         let files_url = format!("{}/api/v2/files", config.base_url);
+        let delete_url = format!("{}/api/v2/delete", config.base_url);
         Ok(Self {
             http,
             config,
             token_url,
             files_url,
+            delete_url,
         })
     }
 
@@ -304,6 +307,20 @@ impl SessionFiles for IdenfyClient {
         self.with_retries("files", answer_by, || async {
             let body = self.attempt(&self.files_url, &request, answer_by).await?;
             file_links(&body)
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl SessionEraser for IdenfyClient {
+    /// `POST /api/v2/delete`: 200 with an empty body once deleted; the body is not read.
+    async fn delete_session(&self, scan_ref: &str, answer_by: Instant) -> Result<(), IdenfyError> {
+        let request = serde_json::json!({ "scanRef": scan_ref });
+        self.with_retries("delete", answer_by, || async {
+            self.attempt(&self.delete_url, &request, answer_by)
+                .await
+                .map(drop)
         })
         .await
     }

@@ -1,6 +1,7 @@
 //! How iDenfy refuses a token request, classified by its `identifier` first and its HTTP status
 //! second, with what may be retried.
 
+use crate::pair::erasure::DeletionRefusal;
 use std::time::Duration;
 
 /// iDenfy's own words about a refusal: its `identifier` (absent on some 401s) and `message`.
@@ -100,6 +101,26 @@ impl IdenfyError {
             IdenfyError::Connection(_) => "CONNECTION",
             IdenfyError::InvalidResponse(_) => "INVALID_RESPONSE",
             IdenfyError::Credentials(_) => "CREDENTIALS_UNAVAILABLE",
+        }
+    }
+
+    /// A refused deletion in the domain's words. iDenfy documents one refusal, "Token has not
+    /// expired yet." (a live session); anything else is kept as what it is.
+    pub fn deletion_refusal(&self) -> DeletionRefusal {
+        let token_live = self
+            .upstream()
+            .is_some_and(|u| u.message.to_ascii_lowercase().contains("not expired"));
+        match self {
+            _ if token_live => DeletionRefusal::TokenNotExpired,
+            IdenfyError::Unauthorized(_) | IdenfyError::Credentials(_) => {
+                DeletionRefusal::Credentials
+            }
+            IdenfyError::RateLimited { .. }
+            | IdenfyError::ServerError(_)
+            | IdenfyError::Timeout
+            | IdenfyError::Connection(_)
+            | IdenfyError::InvalidResponse(_) => DeletionRefusal::Unavailable,
+            _ => DeletionRefusal::Refused,
         }
     }
 

@@ -4,7 +4,8 @@
 //!   the permit's upload step — and [`TokenRequest::for_session`], from a [`SessionOrder`].
 //! - [`error`]: how iDenfy refuses a request (identifiers, statuses), what may be retried.
 //! - [`files`]: the files endpoint's answer: fresh links to a session's files.
-//! - [`client`]: the reqwest adapter of the [`SessionIssuer`] and [`SessionFiles`] ports.
+//! - [`client`]: the reqwest adapter of the [`SessionIssuer`], [`SessionFiles`] and
+//!   [`SessionEraser`] ports.
 //! - [`webhook`]: the result webhook's body, read tolerantly into a [`webhook::Callback`], and
 //!   its headers.
 //! - [`signature`]: the webhook's `Idenfy-Signature`.
@@ -27,6 +28,32 @@ pub use error::{IdenfyError, Upstream};
 pub use files::FileLinks;
 pub use signature::{SignatureError, SigningKeys};
 pub use token::{IssuedToken, TokenRequest, TokenType, is_iso_date, is_locale, limits};
+
+/// The iDenfy ports the issue-tokens function uses, each from the same client (or double).
+#[derive(Clone)]
+pub struct IdenfyPorts {
+    pub sessions: std::sync::Arc<dyn SessionIssuer>,
+    pub files: std::sync::Arc<dyn SessionFiles>,
+    pub eraser: std::sync::Arc<dyn SessionEraser>,
+}
+
+impl IdenfyPorts {
+    pub fn of<T: SessionIssuer + SessionFiles + SessionEraser + 'static>(
+        api: std::sync::Arc<T>,
+    ) -> Self {
+        Self {
+            sessions: api.clone(),
+            files: api.clone(),
+            eraser: api,
+        }
+    }
+}
+
+/// The port an erasure deletes iDenfy's copy of a session through (`POST /api/v2/delete`).
+#[async_trait]
+pub trait SessionEraser: Send + Sync {
+    async fn delete_session(&self, scan_ref: &str, answer_by: Instant) -> Result<(), IdenfyError>;
+}
 
 /// The port issuance opens sessions through, in the domain's words.
 #[async_trait]

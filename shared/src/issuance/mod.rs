@@ -57,6 +57,9 @@ pub struct PairView {
 pub enum StatusError {
     #[error("no verification for this clientId")]
     NotFound,
+    /// No live pair, and the clientId's data was erased (at the latest request's time).
+    #[error("this clientId's verification data was erased")]
+    Erased(Timestamp),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -246,10 +249,14 @@ impl IssuanceService {
             .load(client_id)
             .await?
             .ok_or(StatusError::NotFound)?;
-        let pair = record
-            .live_pair(now)
-            .cloned()
-            .ok_or(StatusError::NotFound)?;
+        let Some(pair) = record.live_pair(now).cloned() else {
+            let erased_at = record
+                .erasure
+                .as_ref()
+                .and_then(|e| e.requests.last())
+                .map(|r| r.at);
+            return Err(erased_at.map_or(StatusError::NotFound, StatusError::Erased));
+        };
         Ok(PairView {
             pair,
             previous_pairs: record.previous_pairs,

@@ -11,6 +11,7 @@
 
 pub mod dates;
 pub mod digest;
+pub mod erasure;
 pub mod half;
 pub mod ids;
 pub mod machine;

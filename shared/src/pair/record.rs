@@ -1,6 +1,7 @@
 //! What is stored for one `clientId`: the record, the minting claim, the live pair with its
 //! sessions and results, and what is kept of the pairs a restart replaced.
 
+use super::erasure::{Erasure, ErasurePending};
 use super::{
     ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, PermitPolicy, Reason, Role,
     Verdict,
@@ -26,6 +27,13 @@ pub struct PairRecord {
     /// Pairs a restart replaced, oldest first; bounded by [`super::machine::MAX_PREVIOUS_PAIRS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_pairs: Vec<PreviousPair>,
+    /// The audit of an erasure: what was erased, by whom, and iDenfy's deletions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure: Option<Erasure>,
+    /// Set while iDenfy still holds one of the client's sessions; the table's sparse
+    /// pending-erasures index lists exactly these records, for the retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erasure_pending: Option<ErasurePending>,
 }
 
 /// Held by the request that is minting tokens for a clientId, so that concurrent requests
@@ -97,6 +105,10 @@ pub struct PreviousPair {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decided_at: Option<Timestamp>,
     pub replaced_at: Timestamp,
+    /// Its iDenfy sessions, so that an erasure can ask iDenfy to delete them too. Empty for
+    /// pairs replaced before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scan_refs: Vec<String>,
 }
 
 /// One iDenfy session of the pair, as issuance recorded it.

@@ -2,8 +2,8 @@
 //! table's stream, an optional feed of every change (the record before and after).
 
 use super::{
-    Arrival, Decision, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader, ResultStore,
-    ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    Arrival, Decision, ErasureStore, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader,
+    ResultStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use crate::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
@@ -95,6 +95,25 @@ impl SeedStore for MemoryStore {
 }
 
 impl ReviewStore for MemoryStore {}
+
+#[async_trait]
+impl ErasureStore for MemoryStore {
+    async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError> {
+        self.save(record, Expected::Version(expected_version)).await
+    }
+
+    async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
+        let records = self.records();
+        let mut pending: Vec<ClientId> = records
+            .values()
+            .filter(|r| r.erasure_pending.is_some())
+            .map(|r| r.client_id.clone())
+            .collect();
+        pending.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        pending.truncate(limit);
+        Ok(pending)
+    }
+}
 
 #[async_trait]
 impl IssuanceStore for MemoryStore {

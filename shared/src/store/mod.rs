@@ -31,10 +31,23 @@ pub trait VerdictStore: Send + Sync {
 /// What a reviewer's decision needs: read the pair, record a verdict under the rules.
 pub trait ReviewStore: PairReader + VerdictStore {}
 
-/// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
-/// verdict a crash left undone. The issuance function serves the reviewer's routes too.
+/// What an erasure needs: read, replace the record whole under the version read (so no
+/// attribute of the old one survives), and find the records whose erasure still waits for
+/// iDenfy.
 #[async_trait]
-pub trait IssuanceStore: ReviewStore {
+pub trait ErasureStore: PairReader {
+    /// Writes `record` whole if the stored one is still at `expected_version`, else `Conflict`.
+    async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError>;
+
+    /// Up to `limit` clientIds whose erasure waits for iDenfy (`erasure_pending` set).
+    async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError>;
+}
+
+/// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
+/// verdict a crash left undone. The issuance function serves the reviewer's and the eraser's
+/// routes too.
+#[async_trait]
+pub trait IssuanceStore: ReviewStore + ErasureStore {
     /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
     /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError>;

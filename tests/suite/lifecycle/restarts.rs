@@ -213,8 +213,7 @@ pub(super) async fn restarts_are_capped_per_client_per_day(
             &[("MAX_PAIRS_PER_CLIENT_PER_DAY", "2")],
         ),
         store.clone(),
-        Arc::new(stub.client()),
-        Arc::new(stub.client()),
+        shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         clock.clone(),
     );
     let first = json!({"clientId": "USER_CAPPED"});

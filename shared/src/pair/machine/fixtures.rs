@@ -55,6 +55,8 @@ pub fn record(pair: Option<Pair>, claim_until: Option<i64>, expires_in: i64) -> 
         }),
         pair,
         previous_pairs: vec![],
+        erasure: None,
+        erasure_pending: None,
     }
 }
 

@@ -205,6 +205,8 @@ pub fn claimed(
         claim: None,
         pair: None,
         previous_pairs: vec![],
+        erasure: None,
+        erasure_pending: None,
     });
     next.version += 1;
     next.claim = Some(write.claim.clone());
@@ -239,6 +241,7 @@ pub fn install(
             created_at: replaced.created_at,
             decided_at: replaced.verdict.as_ref().map(|v| v.decided_at),
             replaced_at: now,
+            scan_refs: replaced.sessions().map(|s| s.scan_ref.clone()).collect(),
         });
     }
     trim(&mut previous_pairs);
@@ -273,6 +276,9 @@ pub fn installed(current: Option<&PairRecord>, install: &Install) -> Option<Pair
         claim: None,
         pair: Some(install.pair.clone()),
         previous_pairs: install.previous_pairs.clone(),
+        // An erasure's audit (and its pending deletions) outlives a new pair.
+        erasure: current.erasure.clone(),
+        erasure_pending: current.erasure_pending,
     })
 }
 

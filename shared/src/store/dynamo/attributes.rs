@@ -17,6 +17,10 @@ pub const ID: &str = "id";
 pub const UNTIL: &str = "until";
 pub const PAIR: &str = "pair";
 pub const PREVIOUS_PAIRS: &str = "previousPairs";
+/// Set while an erasure waits for iDenfy: the key of the sparse [`ERASURE_INDEX`].
+pub const ERASURE_PENDING: &str = "erasurePending";
+/// The table's index of the records whose erasure waits for iDenfy (keys only).
+pub const ERASURE_INDEX: &str = "erasure-pending";
 pub const PAIR_ID: &str = "pairId";
 pub const IDENTITY: &str = "identity";
 pub const DOCUMENT: &str = "document";
@@ -83,6 +87,7 @@ mod tests {
             created_at: at(-100),
             decided_at: None,
             replaced_at: at(-10),
+            scan_refs: vec![],
         }];
         let item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&record).expect("serialisable");
@@ -111,5 +116,19 @@ mod tests {
         assert_eq!(rank.as_n().ok().map(String::as_str), Some("2"));
         assert_eq!(u8::from(Rank::Final), 2);
         path(&item, &[PAIR, RESULTS, "scan-identity", DIGEST]);
+
+        // The erasure index's key, as serde writes it and the index queries it.
+        let by = crate::pair::Principal::parse("dpo").expect("a principal");
+        let erased = crate::pair::erasure::erase(&record, &by, NOW, std::time::Duration::ZERO);
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&erased).expect("serialisable");
+        let pending = path(&item, &[ERASURE_PENDING]);
+        assert_eq!(
+            Some(pending),
+            serde_dynamo::to_attribute_value(crate::pair::erasure::ErasurePending::Pending)
+                .ok()
+                .as_ref()
+        );
+        assert_eq!(pending.as_s().ok().map(String::as_str), Some("PENDING"));
     }
 }

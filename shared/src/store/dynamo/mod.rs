@@ -9,10 +9,11 @@ mod issuance;
 mod results;
 mod table;
 
-use super::{Expected, PairReader, SeedStore, StoreError};
+use super::{ErasureStore, Expected, PairReader, SeedStore, StoreError};
+use crate::pair::erasure::ErasurePending;
 use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
-use attributes::{CLIENT_ID, VERSION};
+use attributes::{CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, VERSION};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
@@ -151,6 +152,41 @@ impl PairReader for DynamoStore {
             .await
             .map_err(unavailable)?;
         output.item.map(record_from).transpose()
+    }
+}
+
+#[async_trait]
+impl ErasureStore for DynamoStore {
+    async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError> {
+        self.save(record, Expected::Version(expected_version)).await
+    }
+
+    async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(ERASURE_INDEX)
+            .key_condition_expression(format!("#{ERASURE_PENDING} = :pending"))
+            .expression_attribute_names(format!("#{ERASURE_PENDING}"), ERASURE_PENDING)
+            .expression_attribute_values(":pending", value(ErasurePending::Pending)?)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| match item.get(CLIENT_ID) {
+                Some(AttributeValue::S(id)) => {
+                    ClientId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))
+                }
+                _ => Err(StoreError::Corrupt(
+                    "an index entry without clientId".into(),
+                )),
+            })
+            .collect()
     }
 }
 

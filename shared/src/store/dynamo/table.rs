@@ -1,12 +1,13 @@
 //! The pairs table itself, as the SAM template declares it: created for tests and the local
 //! stack, dropped by tests.
 
-use super::attributes::{CLIENT_ID, EXPIRES_AT};
+use super::attributes::{CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, EXPIRES_AT};
 use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 
 impl DynamoStore {
@@ -30,6 +31,32 @@ impl DynamoStore {
                 AttributeDefinition::builder()
                     .attribute_name(CLIENT_ID)
                     .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(key)?,
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(ERASURE_PENDING)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(key)?,
+            )
+            // Sparse: only records whose erasure waits for iDenfy carry its key.
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(ERASURE_INDEX)
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name(ERASURE_PENDING)
+                            .key_type(KeyType::Hash)
+                            .build()
+                            .map_err(key)?,
+                    )
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
                     .build()
                     .map_err(key)?,
             )

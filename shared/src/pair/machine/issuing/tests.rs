@@ -144,6 +144,7 @@ fn install_replaces_the_pair_under_the_claim_and_keeps_the_old_outcome() {
             created_at: at(-100),
             decided_at: None,
             replaced_at: at(-50),
+            scan_refs: vec![],
         })
         .collect();
     let write = claim_write(
@@ -267,6 +268,7 @@ fn created(ages: &[i64], outcome: Option<Outcome>) -> PairRecord {
             created_at: at(-age),
             decided_at: None,
             replaced_at: at(-age + 60),
+            scan_refs: vec![],
         })
         .collect();
     r
