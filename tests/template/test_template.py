@@ -146,15 +146,46 @@ class TemplateTest(unittest.TestCase):
             checked += 1
         self.assertGreaterEqual(checked, 3, "the functions' inline policies were found")
 
+    def test_erasure_retries_run_on_a_schedule_over_the_sparse_index(self):
+        """The schedule sends the sample event the suite feeds the handler, on the route key
+        the code dispatches and no API Gateway route has; the index has the names the store
+        queries; only issuance may query it."""
+        schedule = self.resources["IssueTokensFunction"]["Properties"]["Events"]["RetryErasures"]
+        self.assertEqual(schedule["Type"], "Schedule")
+        sent = json.loads(schedule["Properties"]["Input"])
+        sample = json.loads((ROOT / "events/issue-tokens/erasure-retries.json").read_text())
+        self.assertEqual(sent, sample)
+        lib = (ROOT / "functions/issue-tokens/src/lib.rs").read_text()
+        self.assertIn(f'ERASURE_RETRY_ROUTE: &str = "{sent["routeKey"]}"', lib)
+        self.assertEqual(sent["requestContext"]["routeKey"], sent["routeKey"])
+        api_routes = {r["Properties"]["RouteKey"] for r in self.resources.values()
+                      if r["Type"] == "AWS::ApiGatewayV2::Route"}
+        self.assertNotIn(sent["routeKey"], api_routes)
+        table = self.resources["PairsTable"]["Properties"]
+        (index,) = table["GlobalSecondaryIndexes"]
+        attributes = (ROOT / "shared/src/store/dynamo/attributes.rs").read_text()
+        self.assertIn(f'ERASURE_INDEX: &str = "{index["IndexName"]}"', attributes)
+        (key,) = index["KeySchema"]
+        self.assertIn(f'ERASURE_PENDING: &str = "{key["AttributeName"]}"', attributes)
+        self.assertEqual(index["Projection"], {"ProjectionType": "KEYS_ONLY"})
+        index_arn = {"Fn::Sub": "${PairsTable.Arn}/index/erasure-pending"}
+        queriers = {role for role, statement in every_policy_statement(self.deployed)
+                    if isinstance(statement, dict) and statement.get("Resource") == index_arn}
+        self.assertEqual(queriers, {"IssueTokensFunctionRole"})
+
     def test_each_function_has_exactly_its_own_table_actions(self):
         expected = {
             "IssueTokensFunctionRole": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
             "IdenfyCallbackFunctionRole": {"dynamodb:UpdateItem"},
         }
+        index_query = {"Sid": "FindPendingErasures", "Effect": "Allow", "Action": ["dynamodb:Query"],
+                       "Resource": {"Fn::Sub": "${PairsTable.Arn}/index/erasure-pending"}}
         for role, actions in expected.items():
             granted = set()
             for name, statement in every_policy_statement(self.deployed):
                 if name != role or statement == DATA_KEY_STATEMENT or statement["Resource"] in SECRET_ARNS:
+                    continue
+                if role == "IssueTokensFunctionRole" and statement == index_query:
                     continue
                 self.assertEqual(statement["Effect"], "Allow")
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]}, role)
@@ -182,6 +213,7 @@ class TemplateTest(unittest.TestCase):
             "GET /verifications/{clientId}",
             "POST /verifications/{clientId}/review",
             "GET /verifications/{clientId}/evidence",
+            "DELETE /verifications/{clientId}",
         ]
         self.assertEqual(set(routes), {*protected, "POST /webhooks/idenfy"})
         webhook = routes["POST /webhooks/idenfy"]
@@ -207,6 +239,7 @@ class TemplateTest(unittest.TestCase):
         "StatusRoute": "JwtScopes",
         "ReviewRoute": "ReviewerJwtScopes",
         "EvidenceRoute": "ReviewerJwtScopes",
+        "EraseRoute": "ErasureJwtScopes",
     }
 
     def test_in_jwt_mode_each_duty_needs_its_own_scope(self):
@@ -270,6 +303,12 @@ class TemplateTest(unittest.TestCase):
         callback = json.dumps({"Function": "idenfy-callback"})
         for metric in ["RefusedSignatures", "RevisionsPastBound"]:
             self.assertIn(("idenfy-pair", metric, callback), watched, metric)
+        # Issuance's: a session iDenfy has not deleted a day after its erasure.
+        self.assertIn(("idenfy-pair", "IdenfyDeletionsOverdue", json.dumps({"Function": "issue-tokens"})), watched)
+        self.assertIn('IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue"',
+                      (ROOT / "shared/src/metrics.rs").read_text())
+        self.assertIn('FUNCTION: &str = "issue-tokens"',
+                      (ROOT / "functions/issue-tokens/src/lib.rs").read_text())
         metrics_rs = (ROOT / "shared/src/metrics.rs").read_text()
         self.assertIn('NAMESPACE: &str = "idenfy-pair"', metrics_rs)
         self.assertIn('REFUSED_SIGNATURES: &str = "RefusedSignatures"', metrics_rs)
@@ -520,7 +559,7 @@ class TemplateTest(unittest.TestCase):
         order = list(TEMPLATE["Resources"])
         first_function = min(order.index(name) for name in FUNCTIONS)
         self.assertLess(order.index("HttpApi"), first_function)
-        for route in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute", "WebhookRoute"]:
+        for route in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute", "EraseRoute", "WebhookRoute"]:
             self.assertLess(order.index(route), first_function, route)
 
     def test_jwt_mode_translates_too(self):

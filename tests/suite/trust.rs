@@ -1,0 +1,193 @@
+//! Separation of duties on moto_server, with API Gateway v2 events as the deployed API sends
+//! them — `requestContext.authorizer` with JWT claims or an IAM caller, parsed by
+//! `lambda_http` — through the issue-tokens handler: the reviewer recorded is the token's
+//! subject (or the IAM caller's ARN), a body naming a reviewer is refused, a review replayed
+//! after iDenfy revised the result gets 409, and each evidence read leaves a log line naming
+//! who read what (ids only). Which token reaches which route is API Gateway's: the template
+//! tests hold the routes' scopes apart.
+
+use integration_tests::callbacks::{
+    STEP_EVENTS_CLIENT_ID, STEP_EVENTS_PAIR_ID, call, callback_clock, handler as callback_handler,
+    step_events_record,
+};
+use integration_tests::logs::Capture;
+use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
+use serde_json::{Value, json};
+use shared::store::{Expected, SeedStore};
+use std::sync::Arc;
+use tracing::Level;
+
+const REVIEWER_SUB: &str = "7f3c2a10-reviewer-sub";
+const IAM_REVIEWER: &str = "arn:aws:sts::123456789012:assumed-role/Reviewers/ana";
+
+fn jwt(subject: &str, scope: &str) -> Value {
+    json!({"jwt": {
+        "claims": {"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE",
+                   "sub": subject, "token_use": "access", "scope": scope},
+        "scopes": [scope],
+    }})
+}
+
+fn iam(user_arn: &str) -> Value {
+    json!({"iam": {"accessKey": "ASIAEXAMPLE", "accountId": "123456789012",
+                   "callerId": "AROAEXAMPLE:ana", "principalOrgId": null,
+                   "userArn": user_arn, "userId": "AROAEXAMPLE:ana"}})
+}
+
+/// A sample event of issue-tokens re-aimed at the step pair, as API Gateway would deliver it.
+fn event(
+    sample: &str,
+    suffix: &str,
+    authorizer: Value,
+    body: Option<Value>,
+) -> lambda_http::Request {
+    let mut event: Value =
+        serde_json::from_str(&events::text("issue-tokens", sample)).expect("a JSON event");
+    let path = format!("/verifications/{STEP_EVENTS_CLIENT_ID}{suffix}");
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["pathParameters"]["clientId"] = json!(STEP_EVENTS_CLIENT_ID);
+    event["requestContext"]["authorizer"] = authorizer;
+    if let Some(body) = body {
+        let text = body.to_string();
+        event["headers"]["content-length"] = json!(text.len().to_string());
+        event["body"] = json!(text);
+    }
+    lambda_http::request::from_str(&event.to_string()).expect("an HTTP API event")
+}
+
+fn review_body(decision: &str, version: u32) -> Value {
+    json!({"decision": decision, "pairId": STEP_EVENTS_PAIR_ID, "verdictVersion": version,
+           "note": "permit checked"})
+}
+
+async fn answer(
+    handler: &issue_tokens::IssueTokens,
+    request: lambda_http::Request,
+) -> (u16, Value) {
+    integration_tests::api::answer(handler, request).await
+}
+
+#[tokio::test]
+async fn the_reviewer_is_the_authenticated_caller_and_a_stale_review_is_refused() {
+    let table = moto_table().await;
+    let store = Arc::new(table.store.clone());
+    store
+        .save(&step_events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    let callbacks = callback_handler(store.clone(), callback_clock());
+    let deliver = async |name: &str| {
+        let request =
+            lambda_http::request::from_str(&events::text("idenfy-callback", name)).expect("event");
+        let (status, answer) = call(&callbacks, request).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+    };
+    deliver("additional-step-image").await;
+    let stub = IdenfyStub::bare().await;
+    stub.mount_files().await;
+    let issuing = issue_tokens_handler(store.clone(), Arc::new(stub.client()), callback_clock());
+    let status = async || {
+        answer(&issuing, event("status-found", "", iam(IAM_REVIEWER), None))
+            .await
+            .1
+    };
+    assert_eq!(status().await["verdictVersion"], 1);
+
+    // A body naming a reviewer: refused, whoever it names; nothing recorded.
+    let mut naming = review_body("VERIFIED", 1);
+    naming["reviewer"] = json!("someone-else");
+    let (code, refused) = answer(
+        &issuing,
+        event(
+            "review-other-pair",
+            "/review",
+            jwt(REVIEWER_SUB, "idenfy-pair/review"),
+            Some(naming),
+        ),
+    )
+    .await;
+    assert_eq!(code, 400, "{refused}");
+    assert_eq!(refused["fieldErrors"][0]["field"], "reviewer");
+    assert_eq!(refused["fieldErrors"][0]["code"], "NOT_ALLOWED");
+    // No authorizer's caller: refused too.
+    let (code, _) = answer(
+        &issuing,
+        event(
+            "review-other-pair",
+            "/review",
+            Value::Null,
+            Some(review_body("REJECTED", 1)),
+        ),
+    )
+    .await;
+    assert_eq!(code, 401);
+    assert_eq!(status().await["verdictVersion"], 1);
+
+    // A JWT's subject is the reviewer recorded.
+    let jwt_review = || {
+        event(
+            "review-other-pair",
+            "/review",
+            jwt(REVIEWER_SUB, "idenfy-pair/review"),
+            Some(review_body("REJECTED", 1)),
+        )
+    };
+    let (code, reviewed) = answer(&issuing, jwt_review()).await;
+    assert_eq!(code, 200, "{reviewed}");
+    let shown = status().await;
+    assert_eq!(shown["status"], "REJECTED");
+    assert_eq!(shown["review"]["reviewer"], REVIEWER_SUB);
+
+    // iDenfy revises the result (more lenient than the rejection: back to a person); the same
+    // review replayed is about a verdict that is gone.
+    deliver("additional-step-missing").await;
+    let shown = status().await;
+    assert_eq!(
+        (&shown["status"], &shown["verdictVersion"]),
+        (&json!("REQUIRES_REVIEW"), &json!(3)),
+        "{shown}"
+    );
+    let (code, stale) = answer(&issuing, jwt_review()).await;
+    assert_eq!(
+        (code, stale["code"].as_str()),
+        (409, Some("VERDICT_CHANGED")),
+        "{stale}"
+    );
+    assert_eq!(status().await["verdictVersion"], 3);
+
+    // In IAM mode the caller's ARN is the reviewer; the evidence read is logged with it.
+    let capture = Capture::start(Level::INFO);
+    let (code, evidence) = answer(
+        &issuing,
+        event("status-evidence", "/evidence", iam(IAM_REVIEWER), None),
+    )
+    .await;
+    let logs = capture.text();
+    drop(capture);
+    assert_eq!(code, 200, "{evidence}");
+    let read = logs
+        .lines()
+        .find(|line| line.contains("evidence read"))
+        .unwrap_or_else(|| panic!("no evidence-read line in {logs}"));
+    for id in [IAM_REVIEWER, STEP_EVENTS_CLIENT_ID, STEP_EVENTS_PAIR_ID] {
+        assert!(read.contains(id), "{id} in {read}");
+    }
+    let (code, reviewed) = answer(
+        &issuing,
+        event(
+            "review-other-pair",
+            "/review",
+            iam(IAM_REVIEWER),
+            Some(review_body("VERIFIED", 3)),
+        ),
+    )
+    .await;
+    assert_eq!(code, 200, "{reviewed}");
+    assert_eq!(status().await["review"]["reviewer"], IAM_REVIEWER);
+    table
+        .store
+        .delete_table()
+        .await
+        .expect("dropping the test table");
+}
