@@ -161,6 +161,32 @@ fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
     })
 }
 
+/// How often the local stack runs the erasure retries the template schedules every 15 minutes.
+const ERASURE_RETRY_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The deployed schedule's job: the retry route's event, as the schedule sends it.
+fn retry_erasures(issue_tokens: IssueTokens) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(ERASURE_RETRY_INTERVAL);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            let request = lambda_http::http::Request::builder()
+                .method("POST")
+                .uri("http://127.0.0.1/internal/erasure-retries")
+                .body(lambda_http::Body::Empty);
+            let Ok(request) = request else { return };
+            let request = bridge::as_invoked(
+                request,
+                issue_tokens::ERASURE_RETRY_ROUTE,
+                shared::http_api::Caller::Anonymous,
+                Default::default(),
+            );
+            issue_tokens.handle(request).await;
+        }
+    })
+}
+
 /// The DynamoDB Streams client: the environment's configuration, where DynamoDB's local
 /// endpoint stands for the stream's unless it has its own (moto_server and DynamoDB Local
 /// serve both at one address).
@@ -365,8 +391,9 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/webhooks/idenfy", any(site::webhook_route))
         .route("/notifications", post(receiver::notification))
         .route("/notifications/{clientId}", get(receiver::notifications))
-        .with_state(state);
+        .with_state(state.clone());
     tasks.push(serve(site_listener, router));
+    tasks.push(retry_erasures(state.issue_tokens.clone()));
 
     Ok(Running {
         site_url: format!("{site_origin}/"),

@@ -646,6 +646,57 @@ async fn the_simulators_file_links_serve_the_files_until_they_expire() {
     running.stop();
 }
 
+/// Erasure through the local stack, as a curl would do it: the caller named, the simulator's
+/// session deleted (its files gone), the status gone.
+#[tokio::test]
+async fn an_erasure_through_the_local_stack_deletes_the_simulators_session_too() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let ran = run_over_http(&running.site_url, &additional_step_uploaded())
+        .await
+        .expect("the journey runs");
+    let http = reqwest::Client::new();
+    let url = format!("{}verifications/{}", running.site_url, ran.client_id);
+    let evidence: Value = http
+        .get(format!("{url}/evidence"))
+        .header(local::bridge::LOCAL_PRINCIPAL_HEADER, "reviewer-7")
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    let link = evidence["sessions"][0]["files"]["FACE"]
+        .as_str()
+        .expect("a file link")
+        .to_owned();
+    assert_eq!(
+        http.get(&link).send().await.expect("an answer").status(),
+        200
+    );
+    let anonymous = http.delete(&url).send().await.expect("an answer");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let erased = http
+        .delete(&url)
+        .header(local::bridge::LOCAL_PRINCIPAL_HEADER, "dpo-1")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(erased.status().as_u16(), 200);
+    let erased: Value = erased.json().await.expect("JSON");
+    assert_eq!(erased["sessions"][0]["idenfy"], "DELETED", "{erased}");
+    assert_eq!(erased["erasedBy"], "dpo-1");
+    let gone = http.get(&url).send().await.expect("an answer");
+    assert_eq!(gone.status().as_u16(), 410);
+    // The simulator no longer has the session: its files are gone too.
+    assert_eq!(
+        http.get(&link).send().await.expect("an answer").status(),
+        404
+    );
+    running.stop();
+}
+
 /// A two-session pair the rules send to review: the reviewer's page shows each rule with both
 /// documents' values side by side and the pair's permit policy, and the reviewer rejects it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

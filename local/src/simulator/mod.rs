@@ -82,6 +82,7 @@ impl Simulator {
         Router::new()
             .route("/api/v2/token", post(create_token))
             .route("/api/v2/files", post(files::file_links))
+            .route("/api/v2/delete", post(delete_session))
             .route("/files/{scan_ref}/{name}", get(files::file))
             .route(
                 "/api/v2/redirect",
@@ -101,6 +102,54 @@ impl Simulator {
     fn session(&self, auth_token: &str) -> Option<Session> {
         self.sessions().get(auth_token).cloned()
     }
+}
+
+/// `POST /api/v2/delete` (Basic auth, body `{"scanRef": …}`): the session and its files are
+/// gone, 200 with an empty body. A session whose token is still live and unfinished (the person
+/// may be in it) is refused as iDenfy documents: "Token has not expired yet.".
+async fn delete_session(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !authorised(&sim.config, &headers) {
+        return idenfy_error(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "Invalid authorization credentials",
+        );
+    }
+    let Some(scan_ref) = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v["scanRef"].as_str().map(str::to_owned))
+    else {
+        return idenfy_error(
+            StatusCode::BAD_REQUEST,
+            Some("MISSING_VALUE"),
+            "Missing mandatory parameter: scanRef.",
+        );
+    };
+    let mut sessions = sim.sessions();
+    let Some(token) = sessions
+        .iter()
+        .find(|(_, s)| s.scan_ref == scan_ref)
+        .map(|(token, _)| token.clone())
+    else {
+        return idenfy_error(StatusCode::NOT_FOUND, None, "Verification not found.");
+    };
+    let live = sessions.get(&token).is_some_and(|s| {
+        s.finished.is_none()
+            && unix_now() < s.issued_at + u64::from(s.request.expiry_time.unwrap_or(3600))
+    });
+    if live {
+        return idenfy_error(
+            StatusCode::BAD_REQUEST,
+            Some("PARTNER_ERROR"),
+            "Token has not expired yet.",
+        );
+    }
+    sessions.remove(&token);
+    StatusCode::OK.into_response()
 }
 
 fn unix_now() -> u64 {
