@@ -12,6 +12,9 @@ use futures_util::future::join_all;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A scheduled pass starts no record with less time than this left.
+const PASS_RESERVE: Duration = Duration::from_secs(3);
+
 /// Records changed under an erasure's write are read again this many times at most.
 const WRITE_ATTEMPTS: usize = 3;
 
@@ -131,6 +134,10 @@ impl ErasureService {
     ) -> Result<RetryPass, StoreError> {
         let mut pass = RetryPass::default();
         for client_id in self.store.pending_erasures(limit).await? {
+            // The rest waits for the next run rather than be recorded as timed out now.
+            if Instant::now() + PASS_RESERVE >= answer_by {
+                break;
+            }
             let Some(record) = self.store.load(&client_id).await? else {
                 continue;
             };
