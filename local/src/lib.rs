@@ -282,6 +282,17 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         ("IDENFY_BASE_URL", idenfy_base_url),
         ("IDENFY_API_KEY", config.api_key.clone()),
         ("IDENFY_API_SECRET", config.api_secret.expose().to_owned()),
+        // A key of this run's only: a continuation outlives no restart of the local stack.
+        (
+            "CONTINUATION_KEYS",
+            format!(
+                "local-continuation-{}{}",
+                shared::pair::new_id(),
+                shared::pair::new_id()
+            ),
+        ),
+        // The person's browser reaches the API on the local site.
+        ("PUBLIC_API_URL", site_origin.clone()),
         (
             "IDENFY_SIGNING_KEYS",
             config.signing_key.expose().to_owned(),
@@ -381,6 +392,10 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         )
         .route(
             "/verifications/{clientId}/evidence",
+            any(site::verification_route),
+        )
+        .route(
+            "/verifications/{clientId}/continue",
             any(site::verification_route),
         )
         .route("/review", get(reviewer::waiting))

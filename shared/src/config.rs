@@ -7,6 +7,7 @@
 use crate::callback::CallbackSecrets;
 use crate::idenfy::FinishPages;
 use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
+use crate::issuance::continuation::ContinuationKeys;
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::PermitPolicy;
 use crate::pair::machine::MAX_PREVIOUS_PAIRS;
@@ -299,6 +300,15 @@ impl IssueTokensConfig {
             IdenfyCredentials::read,
         )?;
         let idenfy = IdenfyClientConfig::with_credentials(&base_url, credentials);
+        let continuation_keys = runtime_secrets(
+            env,
+            ISSUANCE_KEYS,
+            ContinuationKeys::read,
+            ContinuationKeys::read,
+        )?;
+        // Where the person's browser reaches the API between the two sessions, when the
+        // request's own domain is not it (a custom domain in front).
+        let public_api_url = service_url(env, "PUBLIC_API_URL", None)?;
 
         let allowed_origins =
             AllowedOrigins::parse(&env.optional("ALLOWED_REDIRECT_ORIGINS").unwrap_or_default())
@@ -374,6 +384,8 @@ impl IssueTokensConfig {
                 max_pairs_per_day: usize::try_from(max_pairs_per_day).unwrap_or(MAX_PREVIOUS_PAIRS),
                 request_budget: ISSUANCE_BUDGET,
                 final_write_reserve: DynamoTimeouts::default().operation,
+                public_api_url,
+                continuation_keys,
             },
         })
     }

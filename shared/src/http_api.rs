@@ -112,6 +112,36 @@ pub fn principal(request: &Request) -> Option<Principal> {
     jwt_subject.or(iam_caller).and_then(Principal::parse)
 }
 
+/// The API's base URL as the request reached it: `https://{domainName}/{stage}` (no stage
+/// segment on `$default`). `None` outside an HTTP API event or without a domain.
+pub fn public_base(request: &Request) -> Option<String> {
+    let RequestContext::ApiGatewayV2(context) = request.request_context_ref()? else {
+        return None;
+    };
+    let domain = context.domain_name.as_deref().filter(|d| !d.is_empty())?;
+    match context.stage.as_deref() {
+        None | Some("") | Some("$default") => Some(format!("https://{domain}")),
+        Some(stage) => Some(format!("https://{domain}/{stage}")),
+    }
+}
+
+/// A 302 to `location`, never cached, and not telling the next site where the person came
+/// from (the URL carries a continuation token).
+pub fn redirect(location: &str) -> Response<Body> {
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::FOUND;
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
 /// How a caller was authenticated, for [`routed`].
 #[derive(Debug, Clone, Copy)]
 pub enum Caller<'a> {
@@ -131,6 +161,8 @@ pub enum Caller<'a> {
 pub fn routed(request: Request, route_key: &str, caller: Caller<'_>) -> Request {
     let mut context = ApiGatewayV2httpRequestContext::default();
     context.route_key = Some(route_key.to_owned());
+    context.domain_name = request.uri().host().map(str::to_owned);
+    context.stage = Some("$default".to_owned());
     context.http.method = request.method().clone();
     context.http.path = Some(request.uri().path().to_owned());
     context.authorizer = match caller {
@@ -151,7 +183,23 @@ pub fn routed(request: Request, route_key: &str, caller: Caller<'_>) -> Request 
             Some(authorizer)
         }
     };
-    request.with_request_context(RequestContext::ApiGatewayV2(context))
+    // API Gateway hands the query over parsed, as lambda_http reads it.
+    let query: std::collections::HashMap<String, Vec<String>> = request
+        .uri()
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes()).fold(
+                std::collections::HashMap::new(),
+                |mut map: std::collections::HashMap<String, Vec<String>>, (k, v)| {
+                    map.entry(k.into_owned()).or_default().push(v.into_owned());
+                    map
+                },
+            )
+        })
+        .unwrap_or_default();
+    request
+        .with_query_string_parameters(query)
+        .with_request_context(RequestContext::ApiGatewayV2(context))
 }
 
 /// Kept back from Lambda's own deadline: the answer still has to be written and sent.

@@ -30,6 +30,13 @@ pub const IDENFY_ERRORS: &str = "IdenfyErrors";
 pub const IDENFY_DELETIONS_REFUSED: &str = "IdenfyDeletionsRefused";
 /// A session still with iDenfy a day after its erasure, counted on each attempt (alarmed).
 pub const IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue";
+/// A person's first arrival at the continuation between the two sessions (compare with
+/// `PairsIssued`: who drops out after the first session).
+pub const CONTINUATIONS: &str = "Continuations";
+/// A continuation not followed (dimension `Reason`: FORGED, EXPIRED, PAIR_REPLACED, …).
+pub const CONTINUATIONS_REFUSED: &str = "ContinuationsRefused";
+/// A document token minted again at the continuation because the first had expired.
+pub const DOCUMENT_LINKS_RENEWED: &str = "DocumentLinksRenewed";
 /// A new pair issued.
 pub const PAIRS_ISSUED: &str = "PairsIssued";
 /// A decision delivered to every sink.

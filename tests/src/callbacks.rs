@@ -77,6 +77,8 @@ pub fn pending_record(
             final_digests: vec![],
             verdict: None,
             earlier_verdicts: vec![],
+            document_link: None,
+            continued_at: None,
         }),
         previous_pairs: vec![],
         erasure: None,

@@ -64,6 +64,8 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         "status-not-found" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         // An eraser's token, for a clientId never issued.
         "erase-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
+        // A continuation whose signature is not ours: to the site's error page, never iDenfy.
+        "continue-forged" => (302, None, &[]),
         // What the template's schedule sends: nothing waits for iDenfy here.
         "erasure-retries" => (200, None, &[]),
         other => {

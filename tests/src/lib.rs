@@ -252,6 +252,11 @@ impl IdenfyStub {
     }
 }
 
+/// The tests' continuation key (test-only, like the signing key).
+pub const TEST_CONTINUATION_KEY: &str = "idenfy-pair-test-continuation-key-0123";
+/// Where the tests' API is reached (the continuation's base).
+pub const PUBLIC_API_URL: &str = "https://api.example.com";
+
 /// The issue-tokens configuration the tests use, read by the function's own parser: the
 /// shop's origin allowed, its pages as defaults, every other setting at its default.
 pub fn issue_tokens_config(idenfy_base_url: &str) -> IssueTokensConfig {
@@ -268,6 +273,8 @@ pub fn issue_tokens_config_with(
         ("IDENFY_BASE_URL", idenfy_base_url.to_owned()),
         ("IDENFY_API_KEY", "test-key".to_owned()),
         ("IDENFY_API_SECRET", "test-secret".to_owned()),
+        ("CONTINUATION_KEYS", TEST_CONTINUATION_KEY.to_owned()),
+        ("PUBLIC_API_URL", PUBLIC_API_URL.to_owned()),
         ("ALLOWED_REDIRECT_ORIGINS", SHOP.to_owned()),
         ("SITE_SUCCESS_URL", format!("{SHOP}/verification/complete")),
         ("SITE_ERROR_URL", format!("{SHOP}/verification/failed")),

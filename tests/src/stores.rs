@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::{ClientId, PairRecord};
 use shared::store::{
-    Arrival, Decision, ErasureStore, Expected, HalfWritten, IssuanceStore, PairReader, ResultStore,
-    ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    Arrival, Decision, ErasureStore, Expected, HalfWritten, IssuanceStore, PairReader,
+    ReplaceStore, ResultStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -41,7 +41,7 @@ macro_rules! pass_through_issuance {
         impl ReviewStore for $wrapper {}
 
         #[async_trait]
-        impl ErasureStore for $wrapper {
+        impl ReplaceStore for $wrapper {
             async fn replace(
                 &self,
                 record: &PairRecord,
@@ -49,7 +49,10 @@ macro_rules! pass_through_issuance {
             ) -> Result<(), StoreError> {
                 self.inner.replace(record, expected_version).await
             }
+        }
 
+        #[async_trait]
+        impl ErasureStore for $wrapper {
             async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
                 self.inner.pending_erasures(limit).await
             }

@@ -1,5 +1,6 @@
-//! The two-session chain: DOCUMENT first, IDENTIFICATION redirecting into it, and no half
-//! chain left behind when the second token fails.
+//! The two-session chain: DOCUMENT and IDENTIFICATION asked for at once, the identity session
+//! ending on the API's continuation into the document session, and no half chain left behind
+//! when a token fails.
 
 use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
@@ -21,7 +22,7 @@ fn issue_request(client_id: &str) -> IssueRequest {
 }
 
 #[tokio::test]
-async fn document_token_first_then_identity_token_redirecting_into_it() {
+async fn both_tokens_with_the_identity_session_ending_on_the_continuation() {
     let stub = IdenfyStub::minting().await;
     let store = Arc::new(MemoryStore::new());
     let service = service(
@@ -33,9 +34,13 @@ async fn document_token_first_then_identity_token_redirecting_into_it() {
 
     let requests = stub.token_requests().await;
     assert_eq!(requests.len(), 2);
-    let (document, identity) = (&requests[0], &requests[1]);
-    assert_eq!(document["tokenType"], "DOCUMENT");
-    assert_eq!(identity["tokenType"], "IDENTIFICATION");
+    let by_type = |kind: &str| {
+        requests
+            .iter()
+            .find(|r| r["tokenType"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} token request"))
+    };
+    let (document, identity) = (by_type("DOCUMENT"), by_type("IDENTIFICATION"));
 
     // The document session ends on the shop's pages and accepts a residence permit, and it
     // outlives an identity session opened at the last moment.
@@ -60,24 +65,38 @@ async fn document_token_first_then_identity_token_redirecting_into_it() {
         assert!(token.get("tokenType").is_some());
     }
 
-    // All three of the identity session's exits lead into the document session (tok-1).
-    let into_document = format!("{}/api/v2/redirect?authToken=tok-1", stub.uri());
+    // All three of the identity session's exits lead to the API's continuation, which leads
+    // into the document session.
+    let pair = &issued.pair;
+    let continuation = format!(
+        "{}/verifications/USER_12345/continue?c={}.",
+        integration_tests::PUBLIC_API_URL,
+        pair.pair_id
+    );
     for field in ["successUrl", "errorUrl", "unverifiedUrl"] {
-        assert_eq!(
-            identity[field],
-            Value::String(into_document.clone()),
-            "{field}"
+        assert!(
+            identity[field]
+                .as_str()
+                .is_some_and(|url| url.starts_with(&continuation)),
+            "{field}: {identity}"
         );
     }
 
-    let pair = &issued.pair;
     assert!(issued.created);
+    let session_url = |scan: &str| {
+        format!(
+            "{}/api/v2/redirect?authToken=tok-{}",
+            stub.uri(),
+            scan.trim_start_matches("scan-")
+        )
+    };
+    let document_session = pair.document.as_ref().expect("a document session");
+    assert_eq!(pair.verification_url, session_url(&pair.identity.scan_ref));
     assert_eq!(
-        pair.verification_url,
-        format!("{}/api/v2/redirect?authToken=tok-2", stub.uri())
+        pair.document_link.as_ref().map(|l| l.url.clone()),
+        Some(session_url(&document_session.scan_ref))
     );
-    assert_eq!(pair.document.as_ref().unwrap().scan_ref, "scan-1");
-    assert_eq!(pair.identity.scan_ref, "scan-2");
+    assert_ne!(document_session.scan_ref, pair.identity.scan_ref);
     assert_eq!(
         document["externalRef"],
         format!("idp-{}-document", pair.pair_id)
@@ -188,6 +207,8 @@ async fn second_token_unavailable_is_a_503_with_retry_after() {
         .iter()
         .map(|r| r["tokenType"].clone())
         .collect();
+    let mut kinds = kinds;
+    kinds.sort_by_key(|k| k.to_string());
     assert_eq!(kinds, vec![json!("DOCUMENT"), json!("IDENTIFICATION")]);
     let record = store
         .load(&ClientId::parse("USER_40002").unwrap())

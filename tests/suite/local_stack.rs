@@ -68,9 +68,30 @@ async fn journeys_in_a_real_browser() {
         .expect("the local stack starts");
     let browser = Browser::start().await;
     let mut failures = Vec::new();
+    let http = reqwest::Client::new();
     for journey in journeys() {
         match browser.run_journey(&running.site_url, &journey).await {
             Ok(ran) => {
+                // A two-session journey goes from the first session to the second through the
+                // API's continuation, which records the arrival.
+                let status: Value = http
+                    .get(format!(
+                        "{}verifications/{}",
+                        running.site_url, ran.client_id
+                    ))
+                    .send()
+                    .await
+                    .expect("an answer")
+                    .json()
+                    .await
+                    .expect("JSON");
+                let continued = status["continuedAt"].is_string();
+                if continued != (journey.mode == "twoSessions") {
+                    failures.push(format!(
+                        "{}: continuedAt {:?} in {status}",
+                        journey.name, status["continuedAt"]
+                    ));
+                }
                 let seen = ran.statuses;
                 if journey.shows_pending_first()
                     && seen.first().map(String::as_str) != Some("PENDING")

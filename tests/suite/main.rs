@@ -45,6 +45,7 @@ mod callback_race;
 mod callback_rules;
 mod callback_signature;
 mod chain;
+mod continuation;
 mod erasure;
 mod fuzz;
 mod issue_tokens_events;

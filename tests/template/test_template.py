@@ -215,10 +215,19 @@ class TemplateTest(unittest.TestCase):
             "GET /verifications/{clientId}/evidence",
             "DELETE /verifications/{clientId}",
         ]
-        self.assertEqual(set(routes), {*protected, "POST /webhooks/idenfy"})
-        webhook = routes["POST /webhooks/idenfy"]
-        self.assertEqual(webhook["AuthorizationType"], "NONE")
-        self.assertNotIn("AuthorizerId", webhook)
+        public = ["POST /webhooks/idenfy", "GET /verifications/{clientId}/continue"]
+        self.assertEqual(set(routes), {*protected, *public})
+        # The webhook (signature-checked) and the person's continuation between the sessions
+        # (a signed token) are the only public routes.
+        for key in public:
+            self.assertEqual(routes[key]["AuthorizationType"], "NONE", key)
+            self.assertNotIn("AuthorizerId", routes[key], key)
+        self.assertEqual(routes["GET /verifications/{clientId}/continue"]["Target"],
+                         {"Fn::Sub": "integrations/${IssueTokensIntegration}"})
+        # ... and the continuation is throttled below the default.
+        settings = self.resources["HttpApiStage"]["Properties"]["RouteSettings"]
+        self.assertLess(settings["GET /verifications/{clientId}/continue"]["ThrottlingRateLimit"],
+                        self.resources["HttpApiStage"]["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"])
         for key in protected:
             self.assertEqual(routes[key]["Target"], {"Fn::Sub": "integrations/${IssueTokensIntegration}"}, key)
             authorization = routes[key]["AuthorizationType"]
@@ -251,7 +260,8 @@ class TemplateTest(unittest.TestCase):
             self.assertEqual(evaluate(route.get("AuthorizationScopes"), {**jwt, parameter: [defaults[parameter]]}), [defaults[parameter]], name)
             # IAM mode has no scopes (SigV4 identities are scoped by IAM policy: README).
             self.assertIsNone(evaluate(route.get("AuthorizationScopes"), {}), name)
-        self.assertNotIn("AuthorizationScopes", self.resources["WebhookRoute"]["Properties"])
+        for public in ["WebhookRoute", "ContinueRoute"]:
+            self.assertNotIn("AuthorizationScopes", self.resources[public]["Properties"])
         # With the defaults, a token with the issuer's scope opens no reviewer's or eraser's
         # route, and the reverse.
         for name, parameter in self.ROUTE_SCOPES.items():
@@ -559,7 +569,8 @@ class TemplateTest(unittest.TestCase):
         order = list(TEMPLATE["Resources"])
         first_function = min(order.index(name) for name in FUNCTIONS)
         self.assertLess(order.index("HttpApi"), first_function)
-        for route in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute", "EraseRoute", "WebhookRoute"]:
+        for route in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute", "EraseRoute", "ContinueRoute",
+                      "WebhookRoute"]:
             self.assertLess(order.index(route), first_function, route)
 
     def test_jwt_mode_translates_too(self):

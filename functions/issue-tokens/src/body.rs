@@ -55,6 +55,9 @@ pub struct StatusBody<'a> {
     updated_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<String>,
+    /// When the person reached the second session (two-session pairs; absent until then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    continued_at: Option<String>,
     /// 1 for the first verdict; one more for each verdict a revised result brought.
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict_version: Option<u32>,
@@ -141,6 +144,7 @@ impl<'a> StatusBody<'a> {
             created_at: pair.created_at.to_rfc3339(),
             updated_at: pair.updated_at.to_rfc3339(),
             decided_at: pair.verdict.as_ref().map(|v| v.decided_at.to_rfc3339()),
+            continued_at: pair.continued_at.map(|t| t.to_rfc3339()),
             verdict_version: pair.verdict.as_ref().map(|v| v.version),
             review: pair.verdict.as_ref().and_then(|v| v.review.as_ref()),
             earlier_verdicts: pair

@@ -10,7 +10,7 @@ use shared::http_api::{
     error_response, secrets_failure, server_error, store_failure, with_allow, with_retry_after,
 };
 use shared::idenfy::IdenfyError;
-use shared::issuance::{IssueError, StatusError};
+use shared::issuance::{FollowError, IssueError, StatusError};
 use shared::pair::PairStatus;
 use shared::pair::machine::ReviewRefused;
 use shared::review::{EvidenceError, ReviewError};
@@ -46,6 +46,8 @@ pub enum ApiError {
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Erasure(#[from] ErasureError),
+    #[error(transparent)]
+    Follow(FollowError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -156,13 +158,42 @@ impl ApiError {
                 )
             }
             ApiError::Issue(IssueError::Upstream(error))
-            | ApiError::Evidence(EvidenceError::Upstream(error)) => {
+            | ApiError::Evidence(EvidenceError::Upstream(error))
+            | ApiError::Follow(FollowError::Upstream(error)) => {
                 return idenfy_failure(&error, request_id);
+            }
+            ApiError::Issue(IssueError::ContinuationKeys(reason))
+            | ApiError::Follow(FollowError::ContinuationKeys(reason)) => {
+                return secrets_failure(&reason, request_id);
+            }
+            ApiError::Issue(IssueError::NoPublicApiUrl) => {
+                tracing::error!(
+                    request_id,
+                    "PUBLIC_API_URL is needed: the request names no domain"
+                );
+                return server_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "PUBLIC_API_URL_NEEDED",
+                    "the API's public URL is unknown; set PUBLIC_API_URL",
+                    request_id,
+                    json!({}),
+                );
+            }
+            ApiError::Follow(FollowError::Busy) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "DOCUMENT_SESSION_RENEWING",
+                Some(Duration::from_secs(1)),
+                json!({}),
+            ),
+            // Answered by the handler as a redirect; kept here so no case is unmapped.
+            ApiError::Follow(FollowError::Refused { .. }) => {
+                (StatusCode::GONE, "CONTINUATION_REFUSED", None, json!({}))
             }
             ApiError::Issue(IssueError::Store(error))
             | ApiError::Review(ReviewError::Store(error))
             | ApiError::Evidence(EvidenceError::Store(error))
             | ApiError::Erasure(ErasureError::Store(error))
+            | ApiError::Follow(FollowError::Store(error))
             | ApiError::Store(error) => {
                 return store_failure(&error, request_id);
             }

@@ -18,7 +18,8 @@ use shared::config::IssueTokensConfig;
 use shared::erasure::{ErasureError, ErasureService};
 use shared::http_api::{self, json_response};
 use shared::idenfy::{IdenfyError, IdenfyPorts};
-use shared::issuance::{IssuanceService, IssueError};
+use shared::issuance::continuation;
+use shared::issuance::{FollowError, IssuanceService, IssueError};
 use shared::metrics::{self, Metrics};
 use shared::pair::{ClientId, Principal};
 use shared::review::{EvidenceError, ReviewError, ReviewService};
@@ -60,6 +61,7 @@ enum Route {
     Review(String),
     Evidence(String),
     Erase(String),
+    Continue(String),
     RetryErasures,
 }
 
@@ -163,7 +165,53 @@ impl IssueTokens {
                 let eraser = caller(request)?;
                 self.erase(request, &client_id, &eraser).await
             }
+            Route::Continue(client_id) => self.follow(request, &client_id).await,
             Route::RetryErasures => self.retry_erasures(request).await,
+        }
+    }
+
+    /// The person's browser between the two sessions (no authorizer: the signed token is the
+    /// credential). Any refusal goes to the site's error page, never to iDenfy.
+    async fn follow(
+        &self,
+        request: &Request,
+        raw_client_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let token = request
+            .query_string_parameters_ref()
+            .and_then(|q| q.first(continuation::QUERY_PARAMETER).map(str::to_owned))
+            .unwrap_or_default();
+        let followed = match ClientId::parse(raw_client_id) {
+            Ok(client_id) => {
+                self.service
+                    .follow(&client_id, &token, self.answer_by(request))
+                    .await
+            }
+            Err(_) => Err(FollowError::Refused {
+                reason: "UNKNOWN_CLIENT_ID",
+                error_page: self.service.policy().default_site_urls.error.clone(),
+            }),
+        };
+        match followed {
+            Ok(followed) => {
+                if followed.first {
+                    self.metrics.count(metrics::CONTINUATIONS);
+                }
+                if followed.refreshed {
+                    self.metrics.count(metrics::DOCUMENT_LINKS_RENEWED);
+                }
+                Ok(http_api::redirect(&followed.url))
+            }
+            Err(FollowError::Refused { reason, error_page }) => {
+                tracing::warn!(reason, "continuation refused");
+                self.metrics
+                    .count_by(metrics::CONTINUATIONS_REFUSED, "Reason", reason);
+                Ok(match error_page {
+                    Some(page) => http_api::redirect(&page),
+                    None => link_no_longer_valid(),
+                })
+            }
+            Err(other) => Err(ApiError::Follow(other)),
         }
     }
 
@@ -223,8 +271,9 @@ impl IssueTokens {
 
     async fn issue(&self, request: &Request) -> Result<Response<Body>, ApiError> {
         let body = json_body(request)?;
-        let issue_request = parse_issue_request(&body, &self.service.policy().allowed_origins)
+        let mut issue_request = parse_issue_request(&body, &self.service.policy().allowed_origins)
             .map_err(ApiError::Validation)?;
+        issue_request.api_base = http_api::public_base(request);
         // The whole issuance fits in the invocation's time (the policy's budget without one).
         let issued = match http_api::deadline(request) {
             Some(deadline) => self.service.issue_by(&issue_request, deadline).await?,
@@ -314,6 +363,8 @@ fn route(request: &Request) -> Result<Route, ApiError> {
         (_, "/verifications/{clientId}/review") => Err(ApiError::MethodNotAllowed("POST")),
         ("GET", "/verifications/{clientId}/evidence") => client_id(request).map(Route::Evidence),
         (_, "/verifications/{clientId}/evidence") => Err(ApiError::MethodNotAllowed("GET")),
+        ("GET", "/verifications/{clientId}/continue") => client_id(request).map(Route::Continue),
+        (_, "/verifications/{clientId}/continue") => Err(ApiError::MethodNotAllowed("GET")),
         _ if key == ERASURE_RETRY_ROUTE => Ok(Route::RetryErasures),
         _ => Err(ApiError::RouteNotFound),
     }
@@ -330,6 +381,19 @@ fn client_id(request: &Request) -> Result<String, ApiError> {
         .and_then(|p| p.first("clientId"))
         .map(str::to_owned)
         .ok_or(ApiError::RouteNotFound)
+}
+
+/// A continuation refused with no site error page to send the person to.
+fn link_no_longer_valid() -> Response<Body> {
+    let mut response = Response::new(Body::Text(
+        "This verification link is no longer valid. Go back to the site and start again.".into(),
+    ));
+    *response.status_mut() = StatusCode::GONE;
+    response.headers_mut().insert(
+        lambda_http::http::header::CONTENT_TYPE,
+        lambda_http::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
 }
 
 /// Content type, then size, then JSON syntax: each refused with its own status.

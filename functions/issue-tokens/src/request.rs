@@ -145,6 +145,7 @@ pub fn parse_issue_request(
             restart,
             mode,
             permit,
+            api_base: None,
         }),
         _ => Err(errors),
     }

@@ -13,7 +13,8 @@ use shared::idenfy::{
 use shared::pair::PairRecord;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::store::{
-    Decision, ErasureStore, MemoryStore, PairReader, ReviewStore, StoreError, VerdictStore, Written,
+    Decision, ErasureStore, MemoryStore, PairReader, ReplaceStore, ReviewStore, StoreError,
+    VerdictStore, Written,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -86,10 +87,14 @@ impl VerdictStore for Down {
 impl ReviewStore for Down {}
 
 #[async_trait]
-impl ErasureStore for Down {
+impl ReplaceStore for Down {
     async fn replace(&self, _: &PairRecord, _: u64) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
+}
+
+#[async_trait]
+impl ErasureStore for Down {
     async fn pending_erasures(&self, _: usize) -> Result<Vec<ClientId>, StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
@@ -113,6 +118,7 @@ fn config() -> IssueTokensConfig {
         ("TABLE_NAME", "pairs"),
         ("IDENFY_API_KEY", "key"),
         ("IDENFY_API_SECRET", "secret"),
+        ("CONTINUATION_KEYS", "unit-test-continuation-key-0123456789"),
         ("ALLOWED_REDIRECT_ORIGINS", "https://shop.example.com"),
     ]))
     .expect("a valid configuration")
@@ -223,10 +229,15 @@ async fn issues_a_chain_then_shows_it_pending() {
     assert_eq!(body["identityScanRef"], "scan-2");
     let orders = sessions.orders.lock().expect("not poisoned").clone();
     assert_eq!(orders.len(), 2);
-    // The identity session ends in the document session, whatever its outcome.
-    let into_document = Some("https://ivs.example/redirect?authToken=tok-1".to_owned());
-    assert_eq!(orders[1].finish.success, into_document);
-    assert_eq!(orders[1].finish.unverified, into_document);
+    // The identity session ends on the API's continuation (on the domain the request came
+    // to), whatever its outcome.
+    let continuation = orders[1].finish.success.clone().expect("a continuation");
+    assert!(
+        continuation.starts_with("https://api.example.com/verifications/USER_1/continue?c="),
+        "{continuation}"
+    );
+    assert_eq!(orders[1].finish.unverified, Some(continuation.clone()));
+    assert_eq!(orders[1].finish.error, Some(continuation));
 
     let (status, body) = answer(&handler, get("USER_1")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("PENDING")));

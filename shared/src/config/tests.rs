@@ -5,10 +5,14 @@ fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
     Env::from_pairs(pairs.iter().copied())
 }
 
-const BASE: [(&str, &str); 3] = [
+const BASE: [(&str, &str); 4] = [
     ("TABLE_NAME", "pairs"),
     ("IDENFY_API_KEY", "key"),
     ("IDENFY_API_SECRET", "secret"),
+    (
+        "CONTINUATION_KEYS",
+        "config-test-continuation-key-0123456789",
+    ),
 ];
 
 #[test]
@@ -321,4 +325,38 @@ fn pairs_per_client_per_day_are_bounded_by_the_history() {
             "{err}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_continuation_needs_long_keys_and_a_public_url_if_one_is_given() {
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut pairs = BASE[..3].to_vec();
+        pairs.extend_from_slice(extra);
+        IssueTokensConfig::from_env(&env(&pairs))
+    };
+    assert_eq!(
+        with(&[]).unwrap_err(),
+        ConfigError::Missing("CONTINUATION_KEYS")
+    );
+    let short = with(&[("CONTINUATION_KEYS", "short")]).unwrap_err();
+    assert!(short.to_string().contains("CONTINUATION_KEYS"), "{short}");
+    let keys = "config-test-continuation-key-0123456789";
+    let config = with(&[("CONTINUATION_KEYS", keys)]).unwrap();
+    assert_eq!(config.policy.public_api_url, None);
+    assert!(config.policy.continuation_keys.current().await.is_ok());
+    let custom = with(&[
+        ("CONTINUATION_KEYS", keys),
+        ("PUBLIC_API_URL", "https://id.shop.example.com"),
+    ])
+    .unwrap();
+    assert_eq!(
+        custom.policy.public_api_url.as_deref(),
+        Some("https://id.shop.example.com")
+    );
+    let plain = with(&[
+        ("CONTINUATION_KEYS", keys),
+        ("PUBLIC_API_URL", "http://id.shop.example.com"),
+    ])
+    .unwrap_err();
+    assert!(plain.to_string().contains("PUBLIC_API_URL"), "{plain}");
 }

@@ -108,25 +108,7 @@ pub struct Person {
     pub date_of_birth: Option<String>,
 }
 
-/// The pages a session ends on: approved, failed, and unverified (e.g. sent to review). Each
-/// absent one falls back to iDenfy's dashboard setting.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FinishPages {
-    pub success: Option<String>,
-    pub error: Option<String>,
-    pub unverified: Option<String>,
-}
-
-impl FinishPages {
-    /// All three outcomes to one URL (the chain: from the identity session into the document's).
-    pub fn all(url: &str) -> Self {
-        Self {
-            success: Some(url.to_owned()),
-            error: Some(url.to_owned()),
-            unverified: Some(url.to_owned()),
-        }
-    }
-}
+pub use crate::pair::FinishPages;
 
 /// A session iDenfy opened.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! an additional upload step — recorded so that a clientId gets at most one live pair however
 //! many requests arrive at once.
 
+pub mod continuation;
 pub mod policy;
 pub mod request;
 
@@ -9,9 +10,11 @@ use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FinishPages, IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{
-    Claim, ClientId, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session, new_id,
+    Claim, ClientId, DocumentLink, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session,
+    new_id,
 };
 use crate::store::{IssuanceStore, StoreError};
+use continuation::ContinuationKeys;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,11 +43,56 @@ pub enum IssueError {
     InProgress { retry_after: Duration },
     #[error("this clientId had its most pairs for 24 hours; try again later")]
     TooManyPairs { retry_after: Duration },
+    /// The continuation between the sessions cannot be made: its keys are unreadable.
+    #[error("the continuation keys could not be read: {0}")]
+    ContinuationKeys(String),
+    /// Neither `PUBLIC_API_URL` nor the request says where the API is.
+    #[error("the API's public URL is unknown: set PUBLIC_API_URL")]
+    NoPublicApiUrl,
     #[error(transparent)]
     Upstream(#[from] IdenfyError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Why a continuation is not followed into the document session.
+#[derive(Debug, thiserror::Error)]
+pub enum FollowError {
+    /// Forged, tampered, expired, or of a pair that is no longer the clientId's live
+    /// two-session pair: never sent on to iDenfy. `error_page` is the site's, when known.
+    #[error("the continuation is not valid: {reason}")]
+    Refused {
+        reason: &'static str,
+        error_page: Option<String>,
+    },
+    /// Another request is minting the fresh document token and did not finish in time.
+    #[error("the document session is being renewed; try again")]
+    Busy,
+    #[error("the continuation keys could not be read: {0}")]
+    ContinuationKeys(String),
+    #[error(transparent)]
+    Upstream(#[from] IdenfyError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Where a continuation leads: the document session's link, and what this follow did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Followed {
+    pub url: String,
+    /// The person's first arrival (recorded as the pair's `continued_at`).
+    pub first: bool,
+    /// A fresh document token was minted for this follow.
+    pub refreshed: bool,
+}
+
+/// A document link is renewed when it has less than this left: the person needs time to
+/// start the session.
+const DOCUMENT_LINK_MARGIN: Duration = Duration::from_secs(120);
+/// How long a request may hold the renewal of a document link.
+const REFRESH_CLAIM_TTL: Duration = Duration::from_secs(30);
+/// How long a follow waiting for another's renewal sleeps between reads.
+const REFRESH_POLL: Duration = Duration::from_millis(200);
 
 /// A clientId's live pair, with the pairs restarts replaced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +189,12 @@ impl IssuanceService {
             });
         }
 
+        // Where the identity session will lead, known before anything is claimed or minted.
+        let continue_via = match request.mode {
+            Mode::TwoSessions => Some(self.continue_via(request).await?),
+            Mode::AdditionalStep => None,
+        };
+
         let claim = Claim {
             id: new_id(),
             until: now.plus(self.policy.claim_ttl),
@@ -154,9 +208,9 @@ impl IssuanceService {
             Err(other) => return Err(other.into()),
         }
 
-        let minted = match request.mode {
-            Mode::TwoSessions => self.mint_chain(request, now, answer_by).await,
-            Mode::AdditionalStep => self.mint_with_permit_step(request, now, answer_by).await,
+        let minted = match continue_via {
+            Some(via) => self.mint_chain(request, &via, now, answer_by).await,
+            None => self.mint_with_permit_step(request, now, answer_by).await,
         };
         let pair = match minted {
             Ok(pair) => pair,
@@ -263,33 +317,304 @@ impl IssuanceService {
         })
     }
 
-    /// The document session first, then the identity session that ends in it.
+    /// The continuation's base URL and keys for a two-session pair.
+    async fn continue_via(&self, request: &IssueRequest) -> Result<ContinueVia, IssueError> {
+        let base = self
+            .policy
+            .public_api_url
+            .clone()
+            .or_else(|| request.api_base.clone())
+            .ok_or(IssueError::NoPublicApiUrl)?;
+        let keys = self
+            .policy
+            .continuation_keys
+            .current()
+            .await
+            .map_err(|e| IssueError::ContinuationKeys(e.to_string()))?;
+        Ok(ContinueVia { base, keys })
+    }
+
+    /// Both sessions at once: the identity session ends on the API's continuation (signed,
+    /// expiring with the document token), which leads into the document session — so neither
+    /// token waits for the other.
     async fn mint_chain(
         &self,
         request: &IssueRequest,
+        via: &ContinueVia,
         now: Timestamp,
         answer_by: Instant,
     ) -> Result<Pair, IdenfyError> {
         let pair_id = new_id();
         let policy = &self.policy;
         let permit = request.permit.over(&policy.default_permit);
-        let mut document = self.order(request, &pair_id, Role::Document, answer_by);
-        document.finish = self.site_urls(request);
-        document.start_within = policy.document_expiry();
-        document.documents = Some(policy.documents.clone());
-        // One accepted country: the permit's session preselects it. Whether iDenfy then
-        // refuses other countries is unconfirmed; the verdict checks the issuer either way.
-        document.country = permit.single_country().map(str::to_owned);
-        let document = self.sessions.open_session(&document).await?;
-
+        let site_urls = self.site_urls(request);
+        let document = self.document_order(
+            &request.client_id,
+            &pair_id,
+            DocumentOrder {
+                finish: site_urls.clone(),
+                locale: request.locale.clone(),
+                person: request.person.clone(),
+                permit: &permit,
+                start_within: policy.document_expiry(),
+            },
+            answer_by,
+        );
+        let link_expires_at = now.plus(policy.document_expiry());
+        let token = via.keys.sign(&request.client_id, &pair_id, link_expires_at);
+        let continue_url = format!(
+            "{}/verifications/{}/continue?{}={token}",
+            via.base.trim_end_matches('/'),
+            request.client_id.as_str(),
+            continuation::QUERY_PARAMETER
+        );
         let mut identity = self.order(request, &pair_id, Role::Identity, answer_by);
-        identity.finish = FinishPages::all(&document.url);
-        let identity = self.sessions.open_session(&identity).await?;
+        identity.finish = FinishPages::all(&continue_url);
+        let (document, identity) = futures_util::future::try_join(
+            self.sessions.open_session(&document),
+            self.sessions.open_session(&identity),
+        )
+        .await?;
+        let link = DocumentLink {
+            url: document.url.clone(),
+            expires_at: link_expires_at,
+            finish: site_urls,
+            locale: request.locale.clone(),
+            refreshing: None,
+        };
         let opened = Opened {
             identity,
             document: Some(document),
         };
-        Ok(self.pending_pair(pair_id, Mode::TwoSessions, opened, permit, now))
+        let mut pair = self.pending_pair(pair_id, Mode::TwoSessions, opened, permit, now);
+        pair.document_link = Some(link);
+        Ok(pair)
+    }
+
+    /// The permit's DOCUMENT session of a pair.
+    fn document_order(
+        &self,
+        client_id: &ClientId,
+        pair_id: &str,
+        order: DocumentOrder<'_>,
+        answer_by: Instant,
+    ) -> SessionOrder {
+        SessionOrder {
+            client_id: client_id.clone(),
+            pair_id: pair_id.to_owned(),
+            role: Role::Document,
+            person: order.person,
+            locale: order.locale,
+            finish: order.finish,
+            callback_url: self.policy.callback_url.clone(),
+            start_within: order.start_within,
+            session_length: self.policy.session_length,
+            documents: Some(self.policy.documents.clone()),
+            // One accepted country: the permit's session preselects it. Whether iDenfy then
+            // refuses other countries is unconfirmed; the verdict checks the issuer either way.
+            country: order.permit.single_country().map(str::to_owned),
+            permit_upload_step: None,
+            answer_by,
+        }
+    }
+
+    /// Follows a continuation `token` of `client_id` into its pair's document session: the
+    /// link as issued while it has [`DOCUMENT_LINK_MARGIN`] left (or once the session has
+    /// results), else a fresh document token — minted by one request under a claim, the
+    /// others waiting for it, so two tabs get one token. The first follow is recorded.
+    pub async fn follow(
+        &self,
+        client_id: &ClientId,
+        token: &str,
+        answer_by: Instant,
+    ) -> Result<Followed, FollowError> {
+        let keys = self
+            .policy
+            .continuation_keys
+            .current()
+            .await
+            .map_err(|e| FollowError::ContinuationKeys(e.to_string()))?;
+        let default_error_page = self.policy.default_site_urls.error.clone();
+        let continuation = keys
+            .verify(token, client_id, self.clock.now())
+            .map_err(|refused| FollowError::Refused {
+                reason: match refused {
+                    continuation::ContinuationRefused::Malformed => "MALFORMED",
+                    continuation::ContinuationRefused::Forged => "FORGED",
+                    continuation::ContinuationRefused::Expired => "EXPIRED",
+                },
+                error_page: default_error_page.clone(),
+            })?;
+        loop {
+            if Instant::now() >= answer_by {
+                return Err(FollowError::Busy);
+            }
+            let now = self.clock.now();
+            let record = self.store.load(client_id).await?;
+            let pair = record
+                .as_ref()
+                .and_then(|r| r.live_pair(now))
+                .filter(|p| p.pair_id == continuation.pair_id);
+            let (Some(record), Some(pair), Some(link)) = (
+                record.as_ref(),
+                pair,
+                pair.and_then(|p| p.document_link.as_ref()),
+            ) else {
+                return Err(FollowError::Refused {
+                    reason: "PAIR_REPLACED",
+                    error_page: default_error_page,
+                });
+            };
+            let started = pair
+                .document
+                .as_ref()
+                .is_some_and(|d| pair.results.contains_key(&d.scan_ref));
+            if started || link.expires_at > now.plus(DOCUMENT_LINK_MARGIN) {
+                if pair.continued_at.is_some() {
+                    return Ok(Followed {
+                        url: link.url.clone(),
+                        first: false,
+                        refreshed: false,
+                    });
+                }
+                let mut next = record.clone();
+                next.version += 1;
+                if let Some(p) = next.pair.as_mut() {
+                    p.continued_at = Some(now);
+                }
+                match self.store.replace(&next, record.version).await {
+                    Ok(()) => {
+                        return Ok(Followed {
+                            url: link.url.clone(),
+                            first: true,
+                            refreshed: false,
+                        });
+                    }
+                    Err(StoreError::Conflict) => continue,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            // The link is stale: renew it, unless another request is renewing it now.
+            if link.refreshing.as_ref().is_some_and(|c| c.until > now) {
+                tokio::time::sleep(REFRESH_POLL).await;
+                continue;
+            }
+            let claim = Claim {
+                id: new_id(),
+                until: now.plus(REFRESH_CLAIM_TTL),
+            };
+            let mut claimed = record.clone();
+            claimed.version += 1;
+            if let Some(link) = claimed.pair.as_mut().and_then(|p| p.document_link.as_mut()) {
+                link.refreshing = Some(claim.clone());
+            }
+            match self.store.replace(&claimed, record.version).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+            let order = self.document_order(
+                client_id,
+                &pair.pair_id,
+                DocumentOrder {
+                    finish: link.finish.clone(),
+                    locale: link.locale.clone(),
+                    // What the site declared of the person is not kept: the fresh session
+                    // goes without it.
+                    person: Default::default(),
+                    permit: &pair.permit_policy,
+                    start_within: self.policy.token_expiry,
+                },
+                answer_by,
+            );
+            let opened = match self.sessions.open_session(&order).await {
+                Ok(opened) => opened,
+                Err(error) => {
+                    self.release_refresh(client_id, &claim.id).await;
+                    return Err(error.into());
+                }
+            };
+            return self.install_refreshed(client_id, &claim.id, opened).await;
+        }
+    }
+
+    /// The fresh document session in place of the stale one, under the renewal claim `claim_id`.
+    async fn install_refreshed(
+        &self,
+        client_id: &ClientId,
+        claim_id: &str,
+        opened: OpenedSession,
+    ) -> Result<Followed, FollowError> {
+        for _ in 0..INSTALL_ATTEMPTS {
+            let now = self.clock.now();
+            let Some(record) = self.store.load(client_id).await? else {
+                break;
+            };
+            let mut next = record.clone();
+            next.version += 1;
+            let Some(pair) = next.pair.as_mut() else {
+                break;
+            };
+            let Some(link) = pair
+                .document_link
+                .as_mut()
+                .filter(|l| l.refreshing.as_ref().is_some_and(|c| c.id == claim_id))
+            else {
+                break;
+            };
+            link.url = opened.url.clone();
+            link.expires_at = now.plus(self.policy.token_expiry);
+            link.refreshing = None;
+            let first = pair.continued_at.is_none();
+            pair.continued_at.get_or_insert(now);
+            pair.document = Some(Session {
+                scan_ref: opened.scan_ref.clone(),
+                external_ref: opened.external_ref.clone(),
+            });
+            let due = self.policy.results_due_after_refresh(now);
+            pair.results_due_by = Some(pair.results_due_by.map_or(due, |d| d.max(due)));
+            pair.updated_at = now;
+            match self.store.replace(&next, record.version).await {
+                Ok(()) => {
+                    tracing::info!(
+                        client_id = %client_id,
+                        document_scan_ref = %opened.scan_ref,
+                        "document session renewed at the continuation"
+                    );
+                    return Ok(Followed {
+                        url: opened.url,
+                        first,
+                        refreshed: true,
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        // The claim lapsed and another request renewed (or the pair was replaced): the fresh
+        // token is not used.
+        Err(FollowError::Busy)
+    }
+
+    /// Gives the renewal claim back after iDenfy refused (best effort: it lapses anyway).
+    async fn release_refresh(&self, client_id: &ClientId, claim_id: &str) {
+        let Ok(Some(record)) = self.store.load(client_id).await else {
+            return;
+        };
+        let mut next = record.clone();
+        next.version += 1;
+        let Some(link) = next
+            .pair
+            .as_mut()
+            .and_then(|p| p.document_link.as_mut())
+            .filter(|l| l.refreshing.as_ref().is_some_and(|c| c.id == claim_id))
+        else {
+            return;
+        };
+        link.refreshing = None;
+        if let Err(error) = self.store.replace(&next, record.version).await {
+            tracing::warn!(client_id = %client_id, %error, "renewal claim not released; it will lapse");
+        }
     }
 
     /// One identity session that ends with the permit's upload step.
@@ -344,6 +669,8 @@ impl IssuanceService {
             final_digests: vec![],
             verdict: None,
             earlier_verdicts: vec![],
+            document_link: None,
+            continued_at: None,
         }
     }
 
@@ -387,6 +714,24 @@ impl IssuanceService {
         }
     }
 }
+
+/// Where the identity session of a new two-session pair leads.
+struct ContinueVia {
+    base: String,
+    keys: Arc<ContinuationKeys>,
+}
+
+/// What a document session is opened with.
+struct DocumentOrder<'a> {
+    finish: FinishPages,
+    locale: Option<String>,
+    person: crate::idenfy::Person,
+    permit: &'a PermitPolicy,
+    start_within: Duration,
+}
+
+/// A renewed document link is written again on a fresh read at most this many times.
+const INSTALL_ATTEMPTS: usize = 5;
 
 /// The sessions iDenfy opened for a new pair.
 struct Opened {

@@ -2,9 +2,11 @@
 //! lifetimes, retention, the permit's upload step — and the durations that follow from them.
 //! Every default is in the configuration module.
 
+use super::continuation::ContinuationKeys;
 use crate::idenfy::FinishPages;
 use crate::pair::permit::VerdictPolicy;
 use crate::pair::{Mode, PermitPolicy};
+use crate::secret::runtime::Secrets;
 use crate::urls::AllowedOrigins;
 use std::time::Duration;
 
@@ -47,6 +49,11 @@ pub struct IssuancePolicy {
     /// Kept back from the deadline for the final write (or the claim's release): the token
     /// calls stop this long before it.
     pub final_write_reserve: Duration,
+    /// The API's public base URL (`PUBLIC_API_URL`, e.g. a custom domain) for the continuation
+    /// between the two sessions; unset, it is the request's own domain and stage.
+    pub public_api_url: Option<String>,
+    /// The keys continuation tokens are MACed under (the issuing function's secret).
+    pub continuation_keys: Secrets<ContinuationKeys>,
 }
 
 /// The additional UPLOAD step that carries the permit in additional-step mode.
@@ -73,6 +80,15 @@ impl IssuancePolicy {
     /// an identity session opened at the last moment and run to its full length.
     pub fn document_expiry(&self) -> Duration {
         self.token_expiry + self.session_length + CHAIN_SLACK
+    }
+
+    /// A document token minted again at the continuation at `now`: when its results may
+    /// still come (opened at its last moment, run to its full length, delivered late).
+    pub fn results_due_after_refresh(
+        &self,
+        now: crate::clock::Timestamp,
+    ) -> crate::clock::Timestamp {
+        now.plus(self.token_expiry + self.session_length + RESULTS_MARGIN)
     }
 
     /// From issuance, how long results may still come for a pair whose link is opened at its

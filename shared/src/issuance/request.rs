@@ -18,6 +18,9 @@ pub struct IssueRequest {
     pub mode: Mode,
     /// The request's own permit policy; each part it leaves out is the configured default.
     pub permit: PermitRequest,
+    /// The API's base URL as this request reached it (`https://{domain}/{stage}`), for the
+    /// continuation when `PUBLIC_API_URL` is not set.
+    pub api_base: Option<String>,
 }
 
 /// The permit policy a request asks for, each part already checked
@@ -52,6 +55,7 @@ impl IssueRequest {
             restart: false,
             mode: Mode::default(),
             permit: PermitRequest::default(),
+            api_base: None,
         }
     }
 }

@@ -29,4 +29,4 @@ pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, PRINCIPAL_MAX_CHARS, P
 pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
 pub use permit::PermitPolicy;
-pub use record::{Claim, Pair, PairRecord, PreviousPair, Session};
+pub use record::{Claim, DocumentLink, FinishPages, Pair, PairRecord, PreviousPair, Session};

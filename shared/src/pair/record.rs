@@ -88,6 +88,13 @@ pub struct Pair {
     /// The verdicts this one replaced, oldest first (one per revision at most).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub earlier_verdicts: Vec<Verdict>,
+    /// A two-session pair whose identity session ends on the API's continuation: where it
+    /// leads. Absent on additional-step pairs and on pairs chained straight to iDenfy before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_link: Option<DocumentLink>,
+    /// When the person first followed the continuation into the document session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continued_at: Option<Timestamp>,
 }
 
 /// What is kept of a pair that a restart replaced: its outcome, never its data.
@@ -165,4 +172,50 @@ impl Pair {
             })
             .collect()
     }
+}
+
+/// The pages a session ends on: approved, failed, and unverified (e.g. sent to review). Each
+/// absent one falls back to iDenfy's dashboard setting. Kept with a two-session pair, so a
+/// document session minted again at the continuation ends where the first one would have.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FinishPages {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unverified: Option<String>,
+}
+
+impl FinishPages {
+    /// All three outcomes to one URL (the chain: from the identity session on to the next).
+    pub fn all(url: &str) -> Self {
+        Self {
+            success: Some(url.to_owned()),
+            error: Some(url.to_owned()),
+            unverified: Some(url.to_owned()),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.success.is_none() && self.error.is_none() && self.unverified.is_none()
+    }
+}
+
+/// Where the person continues into the document session, until when, and what the minting of
+/// a fresh one needs: the link iDenfy gave for the document token and the token's expiry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentLink {
+    pub url: String,
+    pub expires_at: Timestamp,
+    /// The site's final pages of the document session.
+    #[serde(default, skip_serializing_if = "FinishPages::is_empty")]
+    pub finish: FinishPages,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Held while one request mints a fresh document token, so two tabs get one token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshing: Option<Claim>,
 }

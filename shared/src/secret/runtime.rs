@@ -42,10 +42,15 @@ pub const SITE_WEBHOOK_SECRETS: SecretKey = SecretKey {
     json: "siteWebhookSecrets",
     env: "SITE_WEBHOOK_SECRETS",
 };
+pub const CONTINUATION_KEYS: SecretKey = SecretKey {
+    json: "continuationKeys",
+    env: "CONTINUATION_KEYS",
+};
 
-const ALL_KEYS: [SecretKey; 5] = [
+const ALL_KEYS: [SecretKey; 6] = [
     API_KEY,
     API_SECRET,
+    CONTINUATION_KEYS,
     SIGNING_KEYS,
     DOCUMENT_HASH_KEY,
     SITE_WEBHOOK_SECRETS,
@@ -54,7 +59,7 @@ const ALL_KEYS: [SecretKey; 5] = [
 /// Each function's secret holds its own keys and no other's, so no function can read what
 /// another needs: issue-tokens iDenfy's API credentials, the public callback the webhook
 /// signing and document-hash keys, the notifier the site's webhook secrets.
-pub const ISSUANCE_KEYS: &[SecretKey] = &[API_KEY, API_SECRET];
+pub const ISSUANCE_KEYS: &[SecretKey] = &[API_KEY, API_SECRET, CONTINUATION_KEYS];
 pub const CALLBACK_KEYS: &[SecretKey] = &[SIGNING_KEYS, DOCUMENT_HASH_KEY];
 pub const NOTIFIER_KEYS: &[SecretKey] = &[SITE_WEBHOOK_SECRETS];
 

@@ -3,7 +3,7 @@
 
 use super::{
     Arrival, Decision, ErasureStore, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader,
-    ResultStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    ReplaceStore, ResultStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use crate::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
@@ -97,11 +97,14 @@ impl SeedStore for MemoryStore {
 impl ReviewStore for MemoryStore {}
 
 #[async_trait]
-impl ErasureStore for MemoryStore {
+impl ReplaceStore for MemoryStore {
     async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError> {
         self.save(record, Expected::Version(expected_version)).await
     }
+}
 
+#[async_trait]
+impl ErasureStore for MemoryStore {
     async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
         let records = self.records();
         let mut pending: Vec<ClientId> = records

@@ -31,14 +31,18 @@ pub trait VerdictStore: Send + Sync {
 /// What a reviewer's decision needs: read the pair, record a verdict under the rules.
 pub trait ReviewStore: PairReader + VerdictStore {}
 
-/// What an erasure needs: read, replace the record whole under the version read (so no
-/// attribute of the old one survives), and find the records whose erasure still waits for
-/// iDenfy.
+/// Read, and replace a record whole under the version read (so no attribute of the old one
+/// survives): the writes of an erasure and of a continuation.
 #[async_trait]
-pub trait ErasureStore: PairReader {
+pub trait ReplaceStore: PairReader {
     /// Writes `record` whole if the stored one is still at `expected_version`, else `Conflict`.
     async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError>;
+}
 
+/// What an erasure needs: replace records, and find those whose erasure still waits for
+/// iDenfy.
+#[async_trait]
+pub trait ErasureStore: ReplaceStore {
     /// Up to `limit` clientIds whose erasure waits for iDenfy (`erasure_pending` set).
     async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError>;
 }

@@ -41,6 +41,8 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
             review: None,
         }),
         earlier_verdicts: vec![],
+        document_link: None,
+        continued_at: None,
     }
 }
 

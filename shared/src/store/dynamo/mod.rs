@@ -9,7 +9,7 @@ mod issuance;
 mod results;
 mod table;
 
-use super::{ErasureStore, Expected, PairReader, SeedStore, StoreError};
+use super::{ErasureStore, Expected, PairReader, ReplaceStore, SeedStore, StoreError};
 use crate::pair::erasure::ErasurePending;
 use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
@@ -156,11 +156,14 @@ impl PairReader for DynamoStore {
 }
 
 #[async_trait]
-impl ErasureStore for DynamoStore {
+impl ReplaceStore for DynamoStore {
     async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError> {
         self.save(record, Expected::Version(expected_version)).await
     }
+}
 
+#[async_trait]
+impl ErasureStore for DynamoStore {
     async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
         let output = self
             .client
