@@ -11,6 +11,7 @@
 
 mod counting_proxy;
 mod cpu_path;
+mod issuance;
 mod load;
 mod notifier;
 mod pool;
@@ -296,6 +297,7 @@ async fn run() -> Result<Value, String> {
     )
     .await?;
     let notify_per_record = notifier::per_record(&site.url, 2_000).await?;
+    let issuance_round_trips = issuance::round_trips().await?;
     site.stop();
     // The peer answers the same webhook event under the same emulator, on a table of its own
     // (its records have the shape of the guide's JavaScript).
@@ -383,6 +385,7 @@ async fn run() -> Result<Value, String> {
         },
         "callback_cpu_path": cpu,
         "notifier_per_record": notify_per_record,
+        "issuance_round_trips": issuance_round_trips,
         "load": {
             "functions_on_moto": functions,
             "peer_on_moto": peer_load,
@@ -411,7 +414,16 @@ async fn main() -> ExitCode {
                 Ok(()) => {
                     println!("{}", report::table(&results));
                     let missed = report::missed_targets(&results);
-                    if missed.is_empty() {
+                    let trips = results["issuance_round_trips"]["round_trips"]
+                        .as_f64()
+                        .unwrap_or(f64::INFINITY);
+                    if trips > issuance::TARGET_ROUND_TRIPS {
+                        eprintln!(
+                            "bench: an issuance waits for {trips} of iDenfy's round trips (target ≤ {})",
+                            issuance::TARGET_ROUND_TRIPS
+                        );
+                        ExitCode::FAILURE
+                    } else if missed.is_empty() {
                         ExitCode::SUCCESS
                     } else {
                         eprintln!(

@@ -115,6 +115,14 @@ pub fn table(results: &Value) -> String {
     let (ours, theirs) = (&load["functions_on_moto"], &load["peer_on_moto"]);
     let mut rows: Vec<[String; 5]> = vec![
         [
+            "issuance: iDenfy round trips waited for (median at a 200 ms stand-in − at 0 ms, / 200 ms)"
+                .into(),
+            cell(&results["issuance_round_trips"]["round_trips"]),
+            "—".into(),
+            "—".into(),
+            "≤ 1.2".into(),
+        ],
+        [
             "notify-decisions: one record, signed and delivered to a local site, p50 / p99 (ms)"
                 .into(),
             format!(

@@ -135,7 +135,8 @@ pub struct IdenfyStub {
     pub server: MockServer,
 }
 
-struct MintTokens(AtomicUsize);
+/// Mints a token per request, answering after the delay (none for the tests).
+struct MintTokens(AtomicUsize, Duration);
 
 impl Respond for MintTokens {
     fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -147,7 +148,9 @@ impl Respond for MintTokens {
             object.insert("redirectUrl".into(), Value::Null);
             object.insert("message".into(), json!("Token created successfully"));
         }
-        ResponseTemplate::new(201).set_body_json(body)
+        ResponseTemplate::new(201)
+            .set_body_json(body)
+            .set_delay(self.1)
     }
 }
 
@@ -195,9 +198,15 @@ impl IdenfyStub {
     }
 
     pub async fn mount_minting(&self) {
+        self.mount_minting_after(Duration::ZERO).await;
+    }
+
+    /// Tokens minted, each answered `delay` after its request (iDenfy's latency, for the
+    /// benchmarks).
+    pub async fn mount_minting_after(&self, delay: Duration) {
         Mock::given(method("POST"))
             .and(path("/api/v2/token"))
-            .respond_with(MintTokens(AtomicUsize::new(0)))
+            .respond_with(MintTokens(AtomicUsize::new(0), delay))
             .mount(&self.server)
             .await;
     }
