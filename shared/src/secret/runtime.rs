@@ -57,8 +57,8 @@ const ALL_KEYS: [SecretKey; 6] = [
 ];
 
 /// Each function's secret holds its own keys and no other's, so no function can read what
-/// another needs: issue-tokens iDenfy's API credentials, the public callback the webhook
-/// signing and document-hash keys, the notifier the site's webhook secrets.
+/// another needs: issue-tokens iDenfy's API credentials and the continuation keys, the public
+/// callback the webhook signing and document-hash keys, the notifier the site's webhook secrets.
 pub const ISSUANCE_KEYS: &[SecretKey] = &[API_KEY, API_SECRET, CONTINUATION_KEYS];
 pub const CALLBACK_KEYS: &[SecretKey] = &[SIGNING_KEYS, DOCUMENT_HASH_KEY];
 pub const NOTIFIER_KEYS: &[SecretKey] = &[SITE_WEBHOOK_SECRETS];
