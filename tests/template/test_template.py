@@ -537,6 +537,17 @@ class TemplateTest(unittest.TestCase):
             variables = evaluate(function["Environment"]["Variables"], local)
             self.assertEqual(variables["AWS_ENDPOINT_URL"], "http://host.docker.internal:5000", name)
 
+    def test_the_public_api_url_reaches_issuance_and_is_https(self):
+        import re
+
+        pattern = re.compile(TEMPLATE["Parameters"]["PublicApiUrl"]["AllowedPattern"])
+        for ok in ["", "https://id.shop.example.com", "https://id.shop.example.com/v1"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        for bad in ["http://id.shop.example.com", "https://id.shop.example.com/?x=1", "https://a b", "ftp://x"]:
+            self.assertFalse(pattern.fullmatch(bad), bad)
+        variables = self.deployed["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["PUBLIC_API_URL"], {"Ref": "PublicApiUrl"})
+
     def test_the_local_endpoint_can_only_name_this_machine(self):
         import re
 
