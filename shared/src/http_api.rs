@@ -320,4 +320,51 @@ mod deadline_tests {
         assert!(deadline(&with_deadline(0)).is_none());
         assert!(deadline(&with_deadline(600_000)).is_none());
     }
+
+    #[test]
+    fn the_public_base_is_the_requests_domain_and_stage() {
+        let on = |uri: &str, stage: Option<&str>| {
+            let request = lambda_http::http::Request::builder()
+                .uri(uri)
+                .body(Body::Empty)
+                .expect("a request");
+            let mut request = routed(request, "POST /verifications", Caller::Anonymous);
+            if let Some(RequestContext::ApiGatewayV2(context)) =
+                request.extensions_mut().get_mut::<RequestContext>()
+            {
+                context.stage = stage.map(str::to_owned);
+            }
+            public_base(&request)
+        };
+        assert_eq!(
+            on(
+                "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/verifications",
+                Some("prod")
+            ),
+            Some("https://abc123.execute-api.eu-west-1.amazonaws.com/prod".to_owned())
+        );
+        assert_eq!(
+            on(
+                "https://id.shop.example.com/verifications",
+                Some("$default")
+            ),
+            Some("https://id.shop.example.com".to_owned())
+        );
+        // No domain (the local stack builds path-only requests): unknown.
+        assert_eq!(on("/verifications", Some("prod")), None);
+        assert_eq!(public_base(&Request::new(Body::Empty)), None);
+    }
+
+    #[test]
+    fn a_redirect_is_never_cached_and_tells_no_referrer() {
+        let response = redirect("https://ivs.idenfy.com/api/v2/redirect?authToken=t");
+        assert_eq!(response.status(), StatusCode::FOUND);
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(
+            header("location"),
+            Some("https://ivs.idenfy.com/api/v2/redirect?authToken=t")
+        );
+        assert_eq!(header("cache-control"), Some("no-store"));
+        assert_eq!(header("referrer-policy"), Some("no-referrer"));
+    }
 }

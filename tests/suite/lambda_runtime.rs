@@ -59,8 +59,13 @@ fn watch(package: &str, port: u16, env: &[String], log: &Path) -> Watch {
     Watch(command.spawn().expect("cargo lambda watch starts"))
 }
 
+/// An invocation that gets no answer in this long failed: a function that cannot start (its
+/// configuration refused, see the watcher's log) leaves `cargo lambda invoke` waiting for ever.
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(300);
+
 fn invoke(port: u16, function: &str, event: &str) -> Value {
-    let output = Command::new("cargo")
+    let mut command = Command::new("cargo");
+    command
         .args([
             "lambda",
             "invoke",
@@ -73,8 +78,19 @@ fn invoke(port: u16, function: &str, event: &str) -> Value {
         .arg("--data-file")
         .arg(workspace().join("events").join(event))
         .args(["--output-format", "json"])
-        .current_dir(workspace())
-        .output()
+        .current_dir(workspace());
+    let (sender, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(command.output());
+    });
+    let output = answer
+        .recv_timeout(INVOKE_TIMEOUT)
+        .unwrap_or_else(|_| {
+            panic!(
+                "cargo lambda invoke {function} {event}: no answer in {INVOKE_TIMEOUT:?} \
+                 (did the function start? see its watcher's log under target/)"
+            )
+        })
         .expect("cargo lambda invoke runs");
     assert!(
         output.status.success(),
@@ -108,6 +124,10 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
         format!("IDENFY_BASE_URL={}", stub.uri()),
         "IDENFY_API_KEY=test-key".to_owned(),
         "IDENFY_API_SECRET=test-secret".to_owned(),
+        format!(
+            "CONTINUATION_KEYS={}",
+            integration_tests::TEST_CONTINUATION_KEY
+        ),
         "ALLOWED_REDIRECT_ORIGINS=https://shop.example.com".to_owned(),
         format!("IDENFY_SIGNING_KEYS={TEST_SIGNING_KEY}"),
         format!("DOCUMENT_HASH_KEY={TEST_DOCUMENT_HASH_KEY}"),
