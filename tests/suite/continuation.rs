@@ -190,9 +190,10 @@ async fn the_continuation_leads_into_the_document_session_and_renews_it_once() {
     );
     assert_eq!(stub.token_requests().await.len(), minted_before);
 
-    // Past the document token's life (but not the continuation's): two tabs at once get one
-    // fresh token between them, and the pair follows its new session.
-    clock.advance(Duration::from_secs(3600 + 600 + 300 - 305 - 60));
+    // Past the document token's life (not the continuation's, which outlives it by a token's
+    // life): two tabs at once get one fresh token between them, and the pair follows its new
+    // session.
+    clock.advance(Duration::from_secs(3600 + 600 + 300 - 305 + 60));
     let (first, second) = tokio::join!(
         location(&handler, &continue_url, client),
         location(&handler, &continue_url, client)
@@ -239,14 +240,14 @@ async fn the_continuation_leads_into_the_document_session_and_renews_it_once() {
     );
     assert_eq!(stub.token_requests().await.len(), minted);
 
-    // Past the continuation's own life: refused too.
+    // Past the continuation's own life (the document token's, plus a token's): refused too.
     let (restarted, _) = token_requests(&stub).await;
     let new_continue = restarted
         .last()
         .and_then(|r| r["successUrl"].as_str())
         .expect("the new pair's continuation")
         .to_owned();
-    clock.advance(Duration::from_secs(3600 + 600 + 300 + 1));
+    clock.advance(Duration::from_secs(3600 + 600 + 300 + 3600 + 1));
     assert_eq!(
         location(&handler, &new_continue, client).await,
         (302, ERROR_PAGE.into())

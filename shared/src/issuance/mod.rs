@@ -361,7 +361,10 @@ impl IssuanceService {
             answer_by,
         );
         let link_expires_at = now.plus(policy.document_expiry());
-        let token = via.keys.sign(&request.client_id, &pair_id, link_expires_at);
+        // The continuation outlives the document token by a token's life: a person arriving
+        // late still gets a fresh document session rather than an error page.
+        let continue_until = link_expires_at.plus(policy.token_expiry);
+        let token = via.keys.sign(&request.client_id, &pair_id, continue_until);
         let continue_url = format!(
             "{}/verifications/{}/continue?{}={token}",
             via.base.trim_end_matches('/'),
