@@ -1,7 +1,8 @@
 //! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`, the
 //! reviewer's `POST /verifications/{clientId}/review` and
 //! `GET /verifications/{clientId}/evidence`, the eraser's `DELETE /verifications/{clientId}`,
-//! and the scheduled retry of iDenfy's deletions ([`ERASURE_RETRY_ROUTE`]). Dispatched by API
+//! the person's `GET /verifications/{clientId}/continue` between the two sessions, and the
+//! scheduled retry of iDenfy's deletions ([`ERASURE_RETRY_ROUTE`]). Dispatched by API
 //! Gateway's routeKey; parse the event ([`request`]), call one issuance, review or erasure
 //! operation, map the result ([`body`]); every error becomes a response in one place
 //! ([`ApiError::into_response`]).
