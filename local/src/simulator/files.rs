@@ -3,7 +3,7 @@
 //! `/files/{scanRef}/{name}` — drawn sample images of the document, the face, and the
 //! permit's upload. An unfinished or abandoned session has no files; an unknown scanRef is 404.
 
-use super::{Simulator, authorised, idenfy_error, unix_now};
+use super::{Simulator, idenfy_error, scan_ref_request, unix_now};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -20,22 +20,9 @@ pub(super) async fn file_links(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if !authorised(&sim.config, &headers) {
-        return idenfy_error(
-            StatusCode::UNAUTHORIZED,
-            None,
-            "Invalid authorization credentials",
-        );
-    }
-    let Some(scan_ref) = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v["scanRef"].as_str().map(str::to_owned))
-    else {
-        return idenfy_error(
-            StatusCode::BAD_REQUEST,
-            Some("MISSING_VALUE"),
-            "Missing mandatory parameter: scanRef.",
-        );
+    let scan_ref = match scan_ref_request(&sim, &headers, &body) {
+        Ok(scan_ref) => scan_ref,
+        Err(refused) => return *refused,
     };
     let Some(names) = file_names(&sim, &scan_ref) else {
         return idenfy_error(StatusCode::NOT_FOUND, None, "Verification not found.");

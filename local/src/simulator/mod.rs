@@ -112,22 +112,9 @@ async fn delete_session(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if !authorised(&sim.config, &headers) {
-        return idenfy_error(
-            StatusCode::UNAUTHORIZED,
-            None,
-            "Invalid authorization credentials",
-        );
-    }
-    let Some(scan_ref) = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v["scanRef"].as_str().map(str::to_owned))
-    else {
-        return idenfy_error(
-            StatusCode::BAD_REQUEST,
-            Some("MISSING_VALUE"),
-            "Missing mandatory parameter: scanRef.",
-        );
+    let scan_ref = match scan_ref_request(&sim, &headers, &body) {
+        Ok(scan_ref) => scan_ref,
+        Err(refused) => return *refused,
     };
     let mut sessions = sim.sessions();
     let Some(token) = sessions
@@ -150,6 +137,32 @@ async fn delete_session(
     }
     sessions.remove(&token);
     StatusCode::OK.into_response()
+}
+
+/// The `{"scanRef": …}` body of an authorised call to the files or delete endpoint, or
+/// iDenfy's refusal of it.
+fn scan_ref_request(
+    sim: &Simulator,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<String, Box<Response>> {
+    if !authorised(&sim.config, headers) {
+        return Err(Box::new(idenfy_error(
+            StatusCode::UNAUTHORIZED,
+            None,
+            "Invalid authorization credentials",
+        )));
+    }
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v["scanRef"].as_str().map(str::to_owned))
+        .ok_or_else(|| {
+            Box::new(idenfy_error(
+                StatusCode::BAD_REQUEST,
+                Some("MISSING_VALUE"),
+                "Missing mandatory parameter: scanRef.",
+            ))
+        })
 }
 
 fn unix_now() -> u64 {

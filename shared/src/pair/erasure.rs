@@ -123,19 +123,7 @@ pub fn erase(
     });
     let excess = erasure.requests.len().saturating_sub(MAX_ERASURE_REQUESTS);
     erasure.requests.drain(..excess);
-    let current = record.pair.as_ref().map(|pair| PreviousPair {
-        pair_id: pair.pair_id.clone(),
-        mode: pair.mode,
-        outcome: pair.verdict.as_ref().map(|v| v.outcome),
-        reasons: pair
-            .verdict
-            .as_ref()
-            .map_or_else(Vec::new, |v| v.reasons.clone()),
-        created_at: pair.created_at,
-        decided_at: pair.verdict.as_ref().map(|v| v.decided_at),
-        replaced_at: now,
-        scan_refs: pair.sessions().map(|s| s.scan_ref.clone()).collect(),
-    });
+    let current = record.pair.as_ref().map(|pair| PreviousPair::of(pair, now));
     for pair in record.previous_pairs.iter().cloned().chain(current) {
         for scan_ref in &pair.scan_refs {
             if !erasure.sessions.iter().any(|s| &s.scan_ref == scan_ref) {

@@ -118,6 +118,23 @@ pub struct PreviousPair {
     pub scan_refs: Vec<String>,
 }
 
+impl PreviousPair {
+    /// What is kept of `pair` once a restart or an erasure replaced it at `replaced_at`.
+    pub fn of(pair: &Pair, replaced_at: Timestamp) -> Self {
+        let verdict = pair.verdict.as_ref();
+        Self {
+            pair_id: pair.pair_id.clone(),
+            mode: pair.mode,
+            outcome: verdict.map(|v| v.outcome),
+            reasons: verdict.map_or_else(Vec::new, |v| v.reasons.clone()),
+            created_at: pair.created_at,
+            decided_at: verdict.map(|v| v.decided_at),
+            replaced_at,
+            scan_refs: pair.sessions().map(|s| s.scan_ref.clone()).collect(),
+        }
+    }
+}
+
 /// One iDenfy session of the pair, as issuance recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -230,19 +230,7 @@ pub fn install(
     let live = read.filter(|r| r.live_pair(now).is_some());
     let mut previous_pairs = live.map_or_else(Vec::new, |r| r.previous_pairs.clone());
     if let Some(replaced) = live.and_then(|r| r.pair.as_ref()) {
-        previous_pairs.push(PreviousPair {
-            pair_id: replaced.pair_id.clone(),
-            mode: replaced.mode,
-            outcome: replaced.verdict.as_ref().map(|v| v.outcome),
-            reasons: replaced
-                .verdict
-                .as_ref()
-                .map_or_else(Vec::new, |v| v.reasons.clone()),
-            created_at: replaced.created_at,
-            decided_at: replaced.verdict.as_ref().map(|v| v.decided_at),
-            replaced_at: now,
-            scan_refs: replaced.sessions().map(|s| s.scan_ref.clone()).collect(),
-        });
+        previous_pairs.push(PreviousPair::of(replaced, now));
     }
     trim(&mut previous_pairs);
     Install {
