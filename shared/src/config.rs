@@ -34,6 +34,9 @@ const DEFAULT_SESSION_LENGTH_SECONDS: u64 = 600;
 const DEFAULT_TOKEN_EXPIRY_SECONDS: u64 = 3600;
 /// How long a pair is kept (`PAIR_RETENTION_DAYS`).
 const DEFAULT_RETENTION_DAYS: u64 = 30;
+/// A decided pair's validity turns EXPIRING this many days before its end
+/// (`EXPIRY_WARNING_DAYS`).
+const DEFAULT_EXPIRY_WARNING_DAYS: u64 = 30;
 /// Pairs a clientId may have in 24 hours (`MAX_PAIRS_PER_CLIENT_PER_DAY`).
 const DEFAULT_MAX_PAIRS_PER_DAY: u64 = 5;
 /// A whole issuance when the Lambda context gives no deadline (issue-tokens runs 25 s).
@@ -356,6 +359,8 @@ impl IssueTokensConfig {
             }
         };
         let verdict = verdict_policy(env)?;
+        let expiry_warning_days =
+            env.number("EXPIRY_WARNING_DAYS", DEFAULT_EXPIRY_WARNING_DAYS, 0..=365)?;
         // At most the history's size, so that every pair counted is still in it.
         let max_pairs_per_day = env.number(
             "MAX_PAIRS_PER_CLIENT_PER_DAY",
@@ -386,6 +391,8 @@ impl IssueTokensConfig {
                 final_write_reserve: DynamoTimeouts::default().operation,
                 public_api_url,
                 continuation_keys,
+                expiry_warning_days: u32::try_from(expiry_warning_days)
+                    .unwrap_or(u32::MAX),
             },
         })
     }

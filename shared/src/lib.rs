@@ -2,7 +2,8 @@
 //!
 //! - The domain: [`pair`] (the record, every state rule, the verdict policy), [`issuance`] and
 //!   [`callback`] (the two use cases), [`review`] (a reviewer's decision and evidence),
-//!   [`notify`] (telling the site about each decision). It knows no AWS or HTTP type.
+//!   [`erasure`], [`expiry`] (the daily watch of verified pairs' ends), [`notify`] (telling
+//!   the site about each decision and expiry). It knows no AWS or HTTP type.
 //! - The ports: [`store`] (one per function) and [`idenfy::SessionIssuer`].
 //! - The adapters: [`idenfy`] (every fact of iDenfy's wire format; its reqwest client),
 //!   `store::dynamo` (aws-sdk-dynamodb), `store::memory` (tests, the local stack), and
@@ -19,6 +20,7 @@ pub mod clock;
 pub mod config;
 pub mod corpus;
 pub mod erasure;
+pub mod expiry;
 pub mod http_api;
 pub mod idenfy;
 pub mod issuance;

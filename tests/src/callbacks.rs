@@ -79,10 +79,13 @@ pub fn pending_record(
             earlier_verdicts: vec![],
             document_link: None,
             continued_at: None,
+            expiry: Default::default(),
         }),
         previous_pairs: vec![],
         erasure: None,
         erasure_pending: None,
+        expiry_watch: None,
+        expiry_due: None,
     }
 }
 

@@ -74,6 +74,8 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>, _: crate::R
         previous_pairs: vec![],
         erasure: None,
         erasure_pending: None,
+        expiry_watch: None,
+        expiry_due: None,
     };
     store.save(&record, Expected::Absent).await.unwrap();
     assert_eq!(
@@ -266,6 +268,8 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>, _: crate::Requests
         previous_pairs: vec![],
         erasure: None,
         erasure_pending: None,
+        expiry_watch: None,
+        expiry_due: None,
     };
     store.save(&crashed, Expected::Absent).await.unwrap();
     let world = World::new(store).await;

@@ -1,15 +1,19 @@
-//! Receiving iDenfy's result webhooks: each callback's half is stored in one conditional
-//! write, and the callback that leaves the pair's sessions final records the verdict — once.
+//! Receiving iDenfy's webhooks: each result's half is stored in one conditional write, and
+//! the callback that leaves the pair's sessions final records the verdict — once. A
+//! document-expiration notice is recorded on the pair, once per session and threshold.
 
 use crate::clock::Clock;
 use crate::idenfy::SigningKeys;
-use crate::idenfy::webhook::{self, Callback, PayloadError};
-use crate::pair::machine;
+use crate::idenfy::webhook::{self, Callback, ExpirationCallback, PayloadError, Webhook};
+use crate::pair::machine::{self, NoticeUnchanged};
 use crate::pair::permit::VerdictPolicy;
-use crate::pair::{DocumentHasher, Rank, Role, Verdict};
+use crate::pair::{DocumentHasher, Rank, Role, Threshold, Verdict};
 use crate::secret::runtime::{DOCUMENT_HASH_KEY, SIGNING_KEYS, SecretDocument, SecretProblem};
 use crate::store::{Arrival, HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
+
+/// An expiration notice's write is tried on this many fresh reads at most.
+const NOTE_ATTEMPTS: usize = 3;
 
 /// What the callback needs from the stack's secret.
 #[derive(Debug, Clone)]
@@ -93,6 +97,14 @@ pub enum Receipt {
         decided: Option<Verdict>,
         past_bound: bool,
     },
+    /// iDenfy's document-expiration notice for a session of the live pair: `recorded` the
+    /// first time (false for a duplicate, or one no stricter than the session's last), with
+    /// the threshold it had the site told of at once, if any.
+    Noted {
+        role: Role,
+        recorded: bool,
+        alerted: Option<Threshold>,
+    },
     /// Not a session issued here (or no longer live), or a signed body we cannot use:
     /// knowingly ignored, since a retry would not change it.
     Ignored(IgnoredBecause),
@@ -109,6 +121,8 @@ pub enum IgnoredBecause {
     NoScanRef,
     UnknownClientId,
     ScanRefNotInPair,
+    /// An expiration notice whose threshold is missing or not one iDenfy documents.
+    UnknownExpirationThreshold,
 }
 
 impl IgnoredBecause {
@@ -121,6 +135,7 @@ impl IgnoredBecause {
             IgnoredBecause::NoScanRef => "NO_SCAN_REF",
             IgnoredBecause::UnknownClientId => "UNKNOWN_CLIENT_ID",
             IgnoredBecause::ScanRefNotInPair => "SCAN_REF_NOT_IN_PAIR",
+            IgnoredBecause::UnknownExpirationThreshold => "UNKNOWN_EXPIRATION_THRESHOLD",
         }
     }
 }
@@ -132,6 +147,7 @@ impl From<&PayloadError> for IgnoredBecause {
             PayloadError::MissingScanRef => IgnoredBecause::NoScanRef,
             PayloadError::MissingClientId => IgnoredBecause::NoClientId,
             PayloadError::InvalidClientId => IgnoredBecause::ClientIdNotOurs,
+            PayloadError::UnknownExpirationThreshold => IgnoredBecause::UnknownExpirationThreshold,
         }
     }
 }
@@ -170,15 +186,23 @@ impl CallbackService {
     }
 
     /// A verified webhook body, start to end: a body that cannot be placed is ignored with a
-    /// warning (no retry could change it); one that can is received.
+    /// warning (no retry could change it); a result is received, an expiration notice noted.
     pub async fn handle(
         &self,
         body: &[u8],
         event_type: Option<&str>,
         hasher: &DocumentHasher,
     ) -> Result<Receipt, StoreError> {
-        match self.parse(body, event_type, hasher) {
-            Ok(callback) => self.receive(&callback).await,
+        let read = webhook::read(
+            body,
+            event_type,
+            self.clock.now(),
+            hasher,
+            &self.policy.permit_step,
+        );
+        match read {
+            Ok(Webhook::Result(callback)) => self.receive(&callback).await,
+            Ok(Webhook::Expiration(notice)) => self.note(&notice).await,
             Err(error) => {
                 let because = IgnoredBecause::from(&error);
                 // The error names what is missing, never a value from the body.
@@ -186,6 +210,52 @@ impl CallbackService {
                 Ok(Receipt::Ignored(because))
             }
         }
+    }
+
+    /// iDenfy's document-expiration notice, recorded on the live pair once per session and
+    /// threshold, with the alert it makes due: a read and a write conditioned on it (again on
+    /// a fresh read if the record changed meanwhile).
+    pub async fn note(&self, callback: &ExpirationCallback) -> Result<Receipt, StoreError> {
+        let client_id = &callback.client_id;
+        let scan_ref = callback.scan_ref.as_str();
+        let threshold = callback.notice.threshold.days();
+        for _ in 0..NOTE_ATTEMPTS {
+            let now = self.clock.now();
+            let Some(record) = self.store.load(client_id).await? else {
+                tracing::warn!(%client_id, scan_ref, "expiration notice ignored: no pair for this clientId");
+                return Ok(Receipt::Ignored(IgnoredBecause::UnknownClientId));
+            };
+            let (role, update) = match machine::note_expiration(&record, scan_ref, &callback.notice, now) {
+                Ok(noted) => noted,
+                Err(NoticeUnchanged::NotOurs) => {
+                    tracing::warn!(%client_id, scan_ref, "expiration notice ignored: scanRef is not a session of the live pair");
+                    return Ok(Receipt::Ignored(IgnoredBecause::ScanRefNotInPair));
+                }
+                Err(NoticeUnchanged::AlreadyNoted(role)) => {
+                    tracing::info!(%client_id, scan_ref, threshold, "expiration notice known already");
+                    return Ok(Receipt::Noted {
+                        role,
+                        recorded: false,
+                        alerted: None,
+                    });
+                }
+            };
+            match self.store.record_expiry(client_id, &update).await {
+                Ok(()) => {
+                    let alerted = update.alert.as_ref().map(|a| a.threshold);
+                    tracing::info!(%client_id, scan_ref, threshold, alerted = alerted.map(Threshold::days), "expiration notice recorded");
+                    return Ok(Receipt::Noted {
+                        role,
+                        recorded: true,
+                        alerted,
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other),
+            }
+        }
+        // Written over by others each time: iDenfy's retry will find the record settled.
+        Err(StoreError::Conflict)
     }
 
     /// At most two store requests: the conditional half write, and the verdict write when
@@ -254,7 +324,7 @@ impl CallbackService {
         let decided = match due {
             Some(verdict) => self
                 .store
-                .record_verdict(client_id, pair.decision(&verdict))
+                .record_verdict(client_id, pair.decision(&verdict, record.expires_at))
                 .await?
                 .then_some(verdict),
             None => None,

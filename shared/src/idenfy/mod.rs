@@ -7,13 +7,14 @@
 //! - [`client`]: the reqwest adapter of the [`SessionIssuer`], [`SessionFiles`] and
 //!   [`SessionEraser`] ports.
 //! - [`webhook`]: the result webhook's body, read tolerantly into a [`webhook::Callback`], and
-//!   its headers.
+//!   its headers; [`expiration`]: the document-expiration webhook at the same URL.
 //! - [`signature`]: the webhook's `Idenfy-Signature`.
 //!
 //! `docs/idenfy.md` lists the facts and where each one comes from.
 
 pub mod client;
 pub mod error;
+pub mod expiration;
 pub mod files;
 pub mod signature;
 pub mod token;

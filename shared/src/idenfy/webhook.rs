@@ -5,7 +5,9 @@
 //! The body is read into a JSON value and picked apart, so no parse error ever echoes a
 //! piece of the payload (which holds personal data).
 
+use super::expiration;
 use crate::clock::Timestamp;
+use crate::pair::validity::ExpirationNotice;
 use crate::pair::{
     ClientId, DocumentFacts, DocumentHasher, HalfResult, OverallStatus, PermitStep, Rank,
 };
@@ -27,6 +29,22 @@ pub struct Callback {
     pub half: HalfResult,
 }
 
+/// iDenfy's document-expiration notice for a session, placed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpirationCallback {
+    pub client_id: ClientId,
+    pub scan_ref: String,
+    pub notice: ExpirationNotice,
+}
+
+/// What a signed body at the webhook URL is: a session's result, or iDenfy's word that a
+/// session's document expires ([`super::expiration`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Webhook {
+    Result(Callback),
+    Expiration(ExpirationCallback),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PayloadError {
     #[error("the body is not valid JSON (line {line}, column {column})")]
@@ -39,21 +57,50 @@ pub enum PayloadError {
     MissingScanRef,
     #[error("clientId is not a valid iDenfy clientId")]
     InvalidClientId,
+    #[error("an expiration notice without a threshold iDenfy documents")]
+    UnknownExpirationThreshold,
 }
 
-/// `permit_step` is the name of the permit's additional upload step (additional-step mode).
-pub fn parse(
+/// Reads a (verified) body as a result or an expiration notice; see [`parse`].
+pub fn read(
     body: &[u8],
     event_type: Option<&str>,
     now: Timestamp,
     hasher: &DocumentHasher,
     permit_step: &str,
-) -> Result<Callback, PayloadError> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| PayloadError::NotJson {
+) -> Result<Webhook, PayloadError> {
+    let value = json(body)?;
+    let root = value.as_object().ok_or(PayloadError::NotAnObject)?;
+    let (client_id, scan_ref) = place(root)?;
+    if expiration::is_notice(root, event_type) {
+        let notice =
+            expiration::notice(root, now).ok_or(PayloadError::UnknownExpirationThreshold)?;
+        return Ok(Webhook::Expiration(ExpirationCallback {
+            client_id,
+            scan_ref,
+            notice,
+        }));
+    }
+    Ok(Webhook::Result(result(
+        root,
+        client_id,
+        scan_ref,
+        event_type,
+        now,
+        hasher,
+        permit_step,
+    )))
+}
+
+fn json(body: &[u8]) -> Result<Value, PayloadError> {
+    serde_json::from_slice(body).map_err(|e| PayloadError::NotJson {
         line: e.line(),
         column: e.column(),
-    })?;
-    let root = value.as_object().ok_or(PayloadError::NotAnObject)?;
+    })
+}
+
+/// The clientId and scanRef a body is placed by: without both it cannot be.
+fn place(root: &serde_json::Map<String, Value>) -> Result<(ClientId, String), PayloadError> {
     let client_id = root
         .get("clientId")
         .and_then(Value::as_str)
@@ -66,7 +113,35 @@ pub fn parse(
         .filter(|s| !s.is_empty())
         .ok_or(PayloadError::MissingScanRef)?
         .to_owned();
+    Ok((client_id, scan_ref))
+}
 
+/// A body read as a session's result, whatever it is. `permit_step` is the name of the
+/// permit's additional upload step (additional-step mode).
+pub fn parse(
+    body: &[u8],
+    event_type: Option<&str>,
+    now: Timestamp,
+    hasher: &DocumentHasher,
+    permit_step: &str,
+) -> Result<Callback, PayloadError> {
+    let value = json(body)?;
+    let root = value.as_object().ok_or(PayloadError::NotAnObject)?;
+    let (client_id, scan_ref) = place(root)?;
+    Ok(result(
+        root, client_id, scan_ref, event_type, now, hasher, permit_step,
+    ))
+}
+
+fn result(
+    root: &serde_json::Map<String, Value>,
+    client_id: ClientId,
+    scan_ref: String,
+    event_type: Option<&str>,
+    now: Timestamp,
+    hasher: &DocumentHasher,
+    permit_step: &str,
+) -> Callback {
     let status = root.get("status");
     let data = root.get("data");
     let field = |block: Option<&Value>, name: &str| text(block.and_then(|b| b.get(name)));
@@ -123,12 +198,12 @@ pub fn parse(
     };
     half.digest = hasher.result_digest(&scan_ref, &half);
     half.earlier_digests = hasher.earlier_digests(&scan_ref, &half);
-    Ok(Callback {
+    Callback {
         client_id,
         external_ref: text(root.get("externalRef")),
         scan_ref,
         half,
-    })
+    }
 }
 
 /// Where the payload mentions the upload step `step`: listed in `additionalSteps`, its status

@@ -9,6 +9,7 @@ pub mod request;
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FinishPages, IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::machine::{self, IssuanceDecision};
+use crate::pair::{Validity, dates};
 use crate::pair::{
     Claim, ClientId, DocumentLink, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session,
     new_id,
@@ -99,6 +100,10 @@ const REFRESH_POLL: Duration = Duration::from_millis(200);
 pub struct PairView {
     pub pair: Pair,
     pub previous_pairs: Vec<PreviousPair>,
+    /// The record's expiry (TTL) as read.
+    pub expires_at: Timestamp,
+    /// The decided pair's validity on the day it was read (`None` while pending).
+    pub validity: Option<Validity>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -274,7 +279,7 @@ impl IssuanceService {
         let pair = &read.pair;
         let recorded = self
             .store
-            .record_verdict(client_id, pair.decision(&verdict))
+            .record_verdict(client_id, pair.decision(&verdict, read.expires_at))
             .await?;
         if !recorded {
             // Someone else decided (or revised) it meanwhile: show what they recorded.
@@ -290,6 +295,9 @@ impl IssuanceService {
         );
         let mut decided = read;
         machine::with_verdict(&mut decided.pair, verdict);
+        decided.validity = decided
+            .pair
+            .validity(dates::day_of(now), self.policy.expiry_warning_days);
         Ok(decided)
     }
 
@@ -312,8 +320,10 @@ impl IssuanceService {
             return Err(erased_at.map_or(StatusError::NotFound, StatusError::Erased));
         };
         Ok(PairView {
+            validity: pair.validity(dates::day_of(now), self.policy.expiry_warning_days),
             pair,
             previous_pairs: record.previous_pairs,
+            expires_at: record.expires_at,
         })
     }
 
@@ -674,6 +684,7 @@ impl IssuanceService {
             earlier_verdicts: vec![],
             document_link: None,
             continued_at: None,
+            expiry: Default::default(),
         }
     }
 

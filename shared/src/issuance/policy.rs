@@ -54,6 +54,9 @@ pub struct IssuancePolicy {
     pub public_api_url: Option<String>,
     /// The keys continuation tokens are MACed under (the issuing function's secret).
     pub continuation_keys: Secrets<ContinuationKeys>,
+    /// A decided pair's validity is EXPIRING this many days before its end
+    /// (`EXPIRY_WARNING_DAYS`).
+    pub expiry_warning_days: u32,
 }
 
 /// The additional UPLOAD step that carries the permit in additional-step mode.

@@ -33,6 +33,21 @@ pub fn day_of(at: Timestamp) -> Date {
     OffsetDateTime::from_unix_timestamp(at.unix_seconds()).map_or(Date::MIN, OffsetDateTime::date)
 }
 
+/// `YYYY-MM-DD`, as documents and the API write a day.
+pub fn format(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The first second of `date`, UTC.
+pub fn start_of(date: Date) -> Timestamp {
+    Timestamp::from_unix_seconds(date.midnight().assume_utc().unix_timestamp())
+}
+
 /// Whole days from `from` to `to` (negative when `to` is earlier).
 pub fn days_between(from: Date, to: Date) -> i64 {
     (to - from).whole_days()
@@ -64,6 +79,16 @@ mod tests {
         ] {
             assert_eq!(parse(unreadable), None, "{unreadable:?}");
         }
+    }
+
+    #[test]
+    fn days_are_written_back_as_read() {
+        for day in ["2031-04-30", "2024-02-29", "0999-01-01"] {
+            assert_eq!(format(parse(day).unwrap()), day);
+        }
+        let day = parse("2026-12-05").unwrap();
+        assert_eq!(start_of(day).unix_seconds(), 1_796_428_800);
+        assert_eq!(day_of(start_of(day)), day);
     }
 
     #[test]

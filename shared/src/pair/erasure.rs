@@ -154,6 +154,8 @@ pub fn erase(
         pair: None,
         previous_pairs: vec![],
         erasure_pending: pending_mark(&erasure),
+        expiry_watch: None,
+        expiry_due: None,
         erasure: Some(erasure),
     }
 }

@@ -5,7 +5,7 @@
 //! Every state rule of the pair is in [`machine`]; what a pair's results mean together in
 //! [`verdict`] (names compared by [`names`]). The types, by responsibility: [`ids`] (clientId,
 //! pair and claim ids), [`mode`] (modes and roles), [`record`] (what is stored), [`half`] (one
-//! session's result), [`outcome`] (verdicts and statuses), [`digest`] (keyed digests that let
+//! session's result), [`validity`] (how long a decided pair holds, and its watch), [`outcome`] (verdicts and statuses), [`digest`] (keyed digests that let
 //! results be compared without keeping document numbers). Nothing here knows iDenfy's wire
 //! format, a store or HTTP.
 
@@ -21,6 +21,7 @@ pub mod outcome;
 pub mod permit;
 pub mod record;
 pub mod rules;
+pub mod validity;
 pub mod verdict;
 
 pub use digest::DocumentHasher;
@@ -30,3 +31,4 @@ pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
 pub use permit::PermitPolicy;
 pub use record::{Claim, DocumentLink, FinishPages, Pair, PairRecord, PreviousPair, Session};
+pub use validity::{ExpiryState, ExpiryWatch, Threshold, Validity};

@@ -2,6 +2,7 @@
 //! sessions and results, and what is kept of the pairs a restart replaced.
 
 use super::erasure::{Erasure, ErasurePending};
+use super::validity::{ExpiryState, ExpiryWatch, Threshold};
 use super::{
     ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, PermitPolicy, Reason, Role,
     Verdict,
@@ -34,6 +35,20 @@ pub struct PairRecord {
     /// pending-erasures index lists exactly these records, for the retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure_pending: Option<ErasurePending>,
+    /// A watched pair's next expiry threshold and the day it is due ([`ExpiryWatch`]): the
+    /// keys of the table's sparse expiry-watch index, set and cleared together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_watch: Option<Threshold>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry_due: Option<String>,
+}
+
+impl PairRecord {
+    /// Puts the record under `watch` in the expiry-watch index, or takes it out.
+    pub fn set_watch(&mut self, watch: Option<ExpiryWatch>) {
+        self.expiry_watch = watch.map(|w| w.threshold);
+        self.expiry_due = watch.map(|w| w.due_key());
+    }
 }
 
 /// Held by the request that is minting tokens for a clientId, so that concurrent requests
@@ -95,6 +110,9 @@ pub struct Pair {
     /// When the person first followed the continuation into the document session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continued_at: Option<Timestamp>,
+    /// iDenfy's document-expiration notices and the expiry alerts told to the site.
+    #[serde(default, skip_serializing_if = "ExpiryState::is_empty")]
+    pub expiry: ExpiryState,
 }
 
 /// What is kept of a pair that a restart replaced: its outcome, never its data.

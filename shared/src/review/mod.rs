@@ -112,12 +112,15 @@ impl ReviewService {
                 }
                 ReviewDecision::Record(verdict) => verdict,
             };
-            let Some(pair) = record.as_ref().and_then(|r| r.pair.as_ref()) else {
+            let Some((pair, expires_at)) = record
+                .as_ref()
+                .and_then(|r| Some((r.pair.as_ref()?, r.expires_at)))
+            else {
                 return Err(ReviewRefused::NoPair.into());
             };
             if self
                 .store
-                .record_verdict(client_id, pair.decision(&verdict))
+                .record_verdict(client_id, pair.decision(&verdict, expires_at))
                 .await?
             {
                 // The reviewer's id and note stay out of the log: the pair's history has them.

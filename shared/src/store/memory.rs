@@ -2,13 +2,15 @@
 //! table's stream, an optional feed of every change (the record before and after).
 
 use super::{
-    Arrival, Decision, ErasureStore, Expected, HalfWrite, HalfWritten, IssuanceStore, PairReader,
-    ReplaceStore, ResultStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWrite,
+    HalfWritten, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore,
+    StoreError, VerdictStore, Written,
 };
 use crate::pair::machine::{
-    ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released,
+    ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released, with_expiry,
 };
-use crate::pair::{ClientId, PairRecord};
+use crate::pair::validity::ExpiryUpdate;
+use crate::pair::{ClientId, PairRecord, Threshold};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -119,6 +121,48 @@ impl ErasureStore for MemoryStore {
 }
 
 #[async_trait]
+impl ExpiryStore for MemoryStore {
+    async fn record_expiry(
+        &self,
+        client_id: &ClientId,
+        update: &ExpiryUpdate,
+    ) -> Result<(), StoreError> {
+        let mut records = self.records();
+        let next = records
+            .get(client_id)
+            .and_then(|current| with_expiry(current, update))
+            .ok_or(StoreError::Conflict)?;
+        self.put(&mut records, client_id, next);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiryWatchStore for MemoryStore {
+    async fn watched_due(
+        &self,
+        threshold: Threshold,
+        day: &str,
+        limit: usize,
+    ) -> Result<Vec<ClientId>, StoreError> {
+        let records = self.records();
+        let mut due: Vec<(&str, &ClientId)> = records
+            .values()
+            .filter(|r| r.expiry_watch == Some(threshold))
+            .filter_map(|r| Some((r.expiry_due.as_deref()?, &r.client_id)))
+            .filter(|(due, _)| *due <= day)
+            .collect();
+        // The index's order: by due day (then by clientId, for repeatable tests).
+        due.sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|(_, client_id)| client_id.clone())
+            .collect())
+    }
+}
+
+#[async_trait]
 impl IssuanceStore for MemoryStore {
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
         let mut records = self.records();
@@ -168,7 +212,11 @@ impl VerdictStore for MemoryStore {
             .get(client_id)
             .and_then(|current| accept_verdict(current, decision.pair_id, decision.verdict));
         match next {
-            Some(next) => {
+            Some(mut next) => {
+                next.set_watch(decision.watch);
+                if let Some(keep_until) = decision.keep_until {
+                    next.expires_at = keep_until;
+                }
                 self.put(&mut records, client_id, next);
                 Ok(true)
             }

@@ -8,7 +8,8 @@ pub mod memory;
 
 use crate::clock::Timestamp;
 use crate::pair::machine::{ClaimWrite, Install};
-use crate::pair::{ClientId, HalfResult, PairRecord, Verdict};
+use crate::pair::validity::ExpiryUpdate;
+use crate::pair::{ClientId, ExpiryWatch, HalfResult, PairRecord, Threshold, Verdict};
 use async_trait::async_trait;
 
 pub use dynamo::DynamoStore;
@@ -49,9 +50,9 @@ pub trait ErasureStore: ReplaceStore {
 
 /// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
 /// verdict a crash left undone. The issuance function serves the reviewer's and the eraser's
-/// routes too.
+/// routes too, and the daily expiry run.
 #[async_trait]
-pub trait IssuanceStore: ReviewStore + ErasureStore {
+pub trait IssuanceStore: ReviewStore + ErasureStore + ExpiryWatchStore {
     /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
     /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError>;
@@ -64,12 +65,38 @@ pub trait IssuanceStore: ReviewStore + ErasureStore {
     async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError>;
 }
 
-/// What the callback needs: store a half, then record the verdict it makes due.
+/// What the callback needs: store a half, then record the verdict it makes due — and
+/// iDenfy's document-expiration notices.
 #[async_trait]
-pub trait ResultStore: VerdictStore {
+pub trait ResultStore: VerdictStore + ExpiryStore {
     /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
     /// conditional write. Returns the record after the write, or as it stood when refused.
     async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten;
+}
+
+/// What iDenfy's document-expiration webhook needs: read the pair, record the notice.
+#[async_trait]
+pub trait ExpiryStore: PairReader {
+    /// Writes the pair's expiry state and watch if the record is still at the version read
+    /// ([`crate::pair::machine::with_expiry`]), else `Conflict`.
+    async fn record_expiry(
+        &self,
+        client_id: &ClientId,
+        update: &ExpiryUpdate,
+    ) -> Result<(), StoreError>;
+}
+
+/// What the daily expiry run needs besides: the watched pairs due by a day.
+#[async_trait]
+pub trait ExpiryWatchStore: ExpiryStore {
+    /// Up to `limit` clientIds whose watch is at `threshold` and due on `day` (`YYYY-MM-DD`)
+    /// or before, from the sparse expiry-watch index (never a scan).
+    async fn watched_due(
+        &self,
+        threshold: Threshold,
+        day: &str,
+        limit: usize,
+    ) -> Result<Vec<ClientId>, StoreError>;
 }
 
 /// Writing a whole record: seeding tests, benchmarks and fixtures. No function uses it.
@@ -89,21 +116,32 @@ pub struct Arrival<'a> {
 }
 
 /// A verdict for the pair `pair_id`; `replaces` is the pair's verdict as read (the one this
-/// follows), kept in the pair's history.
+/// follows), kept in the pair's history. With it the record's expiry watch is set (a
+/// VERIFIED pair with a known end) or cleared, and the record kept for it (`keep_until`,
+/// later than the record's expiry as read).
 #[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
     pub pair_id: &'a str,
     pub verdict: &'a Verdict,
     pub replaces: Option<&'a Verdict>,
+    pub watch: Option<ExpiryWatch>,
+    pub keep_until: Option<Timestamp>,
 }
 
 impl crate::pair::Pair {
-    /// `verdict` as a decision on this pair as read: it follows the pair's current verdict.
-    pub fn decision<'a>(&'a self, verdict: &'a Verdict) -> Decision<'a> {
+    /// `verdict` as a decision on this pair as read (of a record expiring at `expires_at`):
+    /// it follows the pair's current verdict.
+    pub fn decision<'a>(&'a self, verdict: &'a Verdict, expires_at: Timestamp) -> Decision<'a> {
+        let mut decided = self.clone();
+        crate::pair::machine::with_verdict(&mut decided, verdict.clone());
         Decision {
             pair_id: &self.pair_id,
             verdict,
             replaces: self.verdict.as_ref(),
+            watch: decided.expiry_watch(),
+            keep_until: decided
+                .kept_for_watch_until(verdict.decided_at)
+                .filter(|keep| *keep > expires_at),
         }
     }
 }

@@ -43,6 +43,7 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
         earlier_verdicts: vec![],
         document_link: None,
         continued_at: None,
+        expiry: Default::default(),
     }
 }
 
@@ -59,6 +60,8 @@ pub fn record(pair: Option<Pair>, claim_until: Option<i64>, expires_in: i64) -> 
         previous_pairs: vec![],
         erasure: None,
         erasure_pending: None,
+        expiry_watch: None,
+        expiry_due: None,
     }
 }
 

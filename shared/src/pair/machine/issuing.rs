@@ -207,6 +207,8 @@ pub fn claimed(
         previous_pairs: vec![],
         erasure: None,
         erasure_pending: None,
+        expiry_watch: None,
+        expiry_due: None,
     });
     next.version += 1;
     next.claim = Some(write.claim.clone());
@@ -214,6 +216,7 @@ pub fn claimed(
     if write.drop_expired_pair {
         next.pair = None;
         next.previous_pairs.clear();
+        next.set_watch(None);
     }
     Some(next)
 }
@@ -267,6 +270,8 @@ pub fn installed(current: Option<&PairRecord>, install: &Install) -> Option<Pair
         // An erasure's audit (and its pending deletions) outlives a new pair.
         erasure: current.erasure.clone(),
         erasure_pending: current.erasure_pending,
+        expiry_watch: None,
+        expiry_due: None,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Every rule about how a pair record may change, in one place: [`issuing`] (which request
 //! mints, and the claim it mints under), [`results`] (which callback changes the pair, and
-//! when a verdict is due) and [`review`] (when a reviewer's decision becomes the verdict).
+//! when a verdict is due), [`review`] (when a reviewer's decision becomes the verdict) and
+//! [`expiry`] (iDenfy's expiration notices, and the watch that tells the site).
 //!
 //! The DynamoDB adapter states each write's rule as a condition expression; the store
 //! conformance suite holds both adapters to the same outcomes.
@@ -11,6 +12,7 @@
 //! lenient after a revision than fail-safe allows; any crash leaves the pair completable by a
 //! retry; an expired pair is absent; a restart lands whatever callbacks do meanwhile.
 
+pub mod expiry;
 pub mod issuing;
 pub mod results;
 pub mod review;
@@ -18,6 +20,7 @@ pub mod review;
 #[cfg(test)]
 pub(crate) mod fixtures;
 
+pub use expiry::{NoticeUnchanged, note_expiration, watch_step, with_expiry};
 pub use issuing::{
     ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, PAIRS_WINDOW,
     claim_write, claimed, decide_issuance, install, installed, pair_allowed, released,

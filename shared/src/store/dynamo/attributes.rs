@@ -21,6 +21,14 @@ pub const PREVIOUS_PAIRS: &str = "previousPairs";
 pub const ERASURE_PENDING: &str = "erasurePending";
 /// The table's index of the records whose erasure waits for iDenfy (keys only).
 pub const ERASURE_INDEX: &str = "erasure-pending";
+/// A watched pair's next expiry threshold (days, N) and the day it is due (`YYYY-MM-DD`):
+/// the hash and range keys of the sparse [`EXPIRY_INDEX`].
+pub const EXPIRY_WATCH: &str = "expiryWatch";
+pub const EXPIRY_DUE: &str = "expiryDue";
+/// The table's index of the watched pairs by threshold and due day (keys only).
+pub const EXPIRY_INDEX: &str = "expiry-watch";
+/// `pair.expiry`: iDenfy's notices and the alerts told.
+pub const EXPIRY: &str = "expiry";
 pub const PAIR_ID: &str = "pairId";
 pub const IDENTITY: &str = "identity";
 pub const DOCUMENT: &str = "document";
@@ -130,5 +138,28 @@ mod tests {
                 .as_ref()
         );
         assert_eq!(pending.as_s().ok().map(String::as_str), Some("PENDING"));
+
+        // The expiry index's keys (a number and a day) and the pair's expiry state.
+        let mut watched = record.clone();
+        watched.set_watch(Some(crate::pair::ExpiryWatch {
+            threshold: crate::pair::Threshold::Days7,
+            due: crate::pair::dates::parse("2031-04-23").expect("a day"),
+        }));
+        if let Some(pair) = watched.pair.as_mut() {
+            pair.expiry.alerts.push(crate::pair::validity::ExpiryAlert {
+                threshold: crate::pair::Threshold::Days30,
+                days_left: 30,
+                ends_on: "2031-04-30".into(),
+                source: crate::pair::validity::AlertSource::Schedule,
+                at: NOW,
+            });
+        }
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&watched).expect("serialisable");
+        let threshold = path(&item, &[EXPIRY_WATCH]);
+        assert_eq!(threshold.as_n().ok().map(String::as_str), Some("7"));
+        let due = path(&item, &[EXPIRY_DUE]);
+        assert_eq!(due.as_s().ok().map(String::as_str), Some("2031-04-23"));
+        path(&item, &[PAIR, EXPIRY]);
     }
 }

@@ -2,7 +2,8 @@
 //! conditional UpdateItems.
 
 use super::attributes::{
-    CLAIM, CLIENT_ID, EXPIRES_AT, ID, PAIR, PAIR_ID, PREVIOUS_PAIRS, UNTIL, VERSION,
+    CLAIM, CLIENT_ID, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH, ID, PAIR, PAIR_ID, PREVIOUS_PAIRS,
+    UNTIL, VERSION,
 };
 use super::{DynamoStore, conditional, number, value};
 use crate::pair::ClientId;
@@ -13,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 /// `machine::claimed`: the claim, the expiry and the version; nothing of a live pair.
 const CLAIM_IT: &str = "SET #claim = :claim, #expiresAt = :expiresAt, #version = #version + :one";
-const AND_DROP_EXPIRED_PAIR: &str = " REMOVE #pair, #previousPairs";
+const AND_DROP_EXPIRED_PAIR: &str = " REMOVE #pair, #previousPairs, #expiryWatch, #expiryDue";
 const NO_LIVE_CLAIM: &str = "(attribute_not_exists(#claim) OR #claim.#until <= :now)";
 const SAME_PAIR: &str = "#pair.#pairId = :pairId";
 const NO_PAIR: &str = "attribute_exists(#clientId) AND attribute_not_exists(#pair)";
@@ -21,8 +22,9 @@ const SAME_VERSION: &str = "#version = :expected";
 /// `machine::installed` and `machine::released`: the claim is still this request's.
 const HOLDS_CLAIM: &str = "#claim.#id = :claimId";
 const RELEASE: &str = "REMOVE #claim SET #version = #version + :one";
+/// A new pair is not watched (the one it replaces was).
 const INSTALL: &str = "SET #pair = :pair, #expiresAt = :expiresAt, #previousPairs = :previous, \
-     #version = #version + :one REMOVE #claim";
+     #version = #version + :one REMOVE #claim, #expiryWatch, #expiryDue";
 
 impl ReviewStore for DynamoStore {}
 
@@ -57,7 +59,10 @@ impl IssuanceStore for DynamoStore {
         request = super::attributes::named(request, names);
         if write.drop_expired_pair {
             update.push_str(AND_DROP_EXPIRED_PAIR);
-            request = super::attributes::named(request, &[PAIR, PREVIOUS_PAIRS]);
+            request = super::attributes::named(
+                request,
+                &[PAIR, PREVIOUS_PAIRS, EXPIRY_WATCH, EXPIRY_DUE],
+            );
         }
         request = match &write.condition {
             ClaimCondition::Version(version) => {
@@ -97,7 +102,16 @@ impl IssuanceStore for DynamoStore {
         let result = self
             .update(
                 client_id,
-                &[PAIR, EXPIRES_AT, PREVIOUS_PAIRS, VERSION, CLAIM, ID],
+                &[
+                    PAIR,
+                    EXPIRES_AT,
+                    PREVIOUS_PAIRS,
+                    VERSION,
+                    CLAIM,
+                    ID,
+                    EXPIRY_WATCH,
+                    EXPIRY_DUE,
+                ],
             )
             .update_expression(INSTALL)
             .condition_expression(HOLDS_CLAIM)

@@ -2,9 +2,11 @@
 //! The SDK honours `AWS_ENDPOINT_URL_DYNAMODB`, which points it at a local DynamoDB API.
 //!
 //! Each rule of `pair::machine` is stated here as a condition expression: [`issuance`] (claim,
-//! release, install) and [`results`] (a half, a verdict), over the names of [`attributes`].
+//! release, install), [`results`] (a half, a verdict) and [`expiry`] (notices, alerts, the
+//! watch's index), over the names of [`attributes`].
 
 pub mod attributes;
+mod expiry;
 mod issuance;
 mod results;
 mod table;
@@ -180,15 +182,8 @@ impl ErasureStore for DynamoStore {
         output
             .items
             .unwrap_or_default()
-            .into_iter()
-            .map(|item| match item.get(CLIENT_ID) {
-                Some(AttributeValue::S(id)) => {
-                    ClientId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))
-                }
-                _ => Err(StoreError::Corrupt(
-                    "an index entry without clientId".into(),
-                )),
-            })
+            .iter()
+            .map(expiry::client_id_of)
             .collect()
     }
 }

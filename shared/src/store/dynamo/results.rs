@@ -2,8 +2,8 @@
 //! UpdateItems.
 
 use super::attributes::{
-    DIGEST, DOCUMENT, EARLIER_VERDICTS, EXPIRES_AT, FINAL_DIGESTS, FINALS, IDENTITY, PAIR, PAIR_ID,
-    RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT, VERSION,
+    DIGEST, DOCUMENT, EARLIER_VERDICTS, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH, FINAL_DIGESTS, FINALS,
+    IDENTITY, PAIR, PAIR_ID, RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT, VERSION,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
 use crate::pair::machine::MAX_FINALS;
@@ -45,6 +45,12 @@ const STORE_VERDICT: &str =
     "SET #pair.#verdict = :verdict, #pair.#updatedAt = :decidedAt, #version = #version + :one";
 const AND_KEEP_EARLIER: &str = ", #pair.#earlierVerdicts = \
     list_append(if_not_exists(#pair.#earlierVerdicts, :empty), :earlier)";
+/// A watched pair's record outlives its retention until its end is told.
+const AND_KEEP_RECORD: &str = ", #expiresAt = :keepUntil";
+/// The verdict puts the pair in the expiry-watch index, or takes it out (last: a REMOVE
+/// clause ends the expression).
+const AND_WATCH: &str = ", #expiryWatch = :watch, #expiryDue = :due";
+const UNWATCH: &str = " REMOVE #expiryWatch, #expiryDue";
 
 #[async_trait]
 impl ResultStore for DynamoStore {
@@ -119,6 +125,8 @@ impl VerdictStore for DynamoStore {
             pair_id,
             verdict,
             replaces,
+            watch,
+            keep_until,
         } = decision;
         let mut condition = ACCEPT_VERDICT.to_owned();
         let mut update = STORE_VERDICT.to_owned();
@@ -148,6 +156,21 @@ impl VerdictStore for DynamoStore {
                         AttributeValue::L(vec![value(previous)?]),
                     );
             }
+        }
+        if let Some(keep_until) = keep_until {
+            update.push_str(AND_KEEP_RECORD);
+            request = super::attributes::named(request, &[EXPIRES_AT])
+                .expression_attribute_values(":keepUntil", number(keep_until.unix_seconds()));
+        }
+        request = super::attributes::named(request, &[EXPIRY_WATCH, EXPIRY_DUE]);
+        match watch {
+            Some(watch) => {
+                update.push_str(AND_WATCH);
+                request = request
+                    .expression_attribute_values(":watch", value(watch.threshold)?)
+                    .expression_attribute_values(":due", AttributeValue::S(watch.due_key()));
+            }
+            None => update.push_str(UNWATCH),
         }
         if !verdict.basis.is_empty() {
             request = super::attributes::named(request, &[RESULTS, DIGEST]);

@@ -1,7 +1,9 @@
 //! The pairs table itself, as the SAM template declares it: created for tests and the local
 //! stack, dropped by tests.
 
-use super::attributes::{CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, EXPIRES_AT};
+use super::attributes::{
+    CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, EXPIRES_AT, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH,
+};
 use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
 use aws_sdk_dynamodb::types::{
@@ -49,6 +51,46 @@ impl DynamoStore {
                         KeySchemaElement::builder()
                             .attribute_name(ERASURE_PENDING)
                             .key_type(KeyType::Hash)
+                            .build()
+                            .map_err(key)?,
+                    )
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(key)?,
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(EXPIRY_WATCH)
+                    .attribute_type(ScalarAttributeType::N)
+                    .build()
+                    .map_err(key)?,
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(EXPIRY_DUE)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(key)?,
+            )
+            // Sparse: only watched pairs carry its keys (the next threshold, the day it is due).
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(EXPIRY_INDEX)
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name(EXPIRY_WATCH)
+                            .key_type(KeyType::Hash)
+                            .build()
+                            .map_err(key)?,
+                    )
+                    .key_schema(
+                        KeySchemaElement::builder()
+                            .attribute_name(EXPIRY_DUE)
+                            .key_type(KeyType::Range)
                             .build()
                             .map_err(key)?,
                     )
