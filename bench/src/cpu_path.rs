@@ -10,9 +10,11 @@ use shared::callback::{CallbackService, Receipt};
 use shared::clock::ManualClock;
 use shared::idenfy::SigningKeys;
 use shared::pair::machine::accept_half;
+use shared::pair::validity::ExpiryUpdate;
 use shared::pair::{ClientId, DocumentHasher, PairRecord};
 use shared::store::{
-    Arrival, Decision, HalfWrite, HalfWritten, ResultStore, VerdictStore, Written,
+    Arrival, Decision, ExpiryStore, HalfWrite, HalfWritten, PairReader, ResultStore, StoreError,
+    VerdictStore, Written,
 };
 use std::hint::black_box;
 use std::sync::Arc;
@@ -34,6 +36,21 @@ impl ResultStore for Unchanging {
                 None => HalfWrite::Refused(Some(self.0.clone())),
             },
         )
+    }
+}
+
+/// Expiration notices are not on this path.
+#[async_trait]
+impl PairReader for Unchanging {
+    async fn load(&self, _: &ClientId) -> Result<Option<PairRecord>, StoreError> {
+        Ok(Some(self.0.clone()))
+    }
+}
+
+#[async_trait]
+impl ExpiryStore for Unchanging {
+    async fn record_expiry(&self, _: &ClientId, _: &ExpiryUpdate) -> Result<(), StoreError> {
+        Err(StoreError::Conflict)
     }
 }
 

@@ -8,7 +8,7 @@ use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use notify_decisions::NotifyDecisions;
-use shared::notify::decision_change;
+use shared::notify::changes;
 use shared::store::memory::Change;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -23,22 +23,26 @@ fn pause_after(attempt: u32) -> Duration {
     Duration::from_millis(200 * u64::from(attempt))
 }
 
-/// The embedded store's change feed into the notifier: each decision delivered.
-pub async fn embedded_store(mut changes: UnboundedReceiver<Change>, notifier: NotifyDecisions) {
-    while let Some(change) = changes.recv().await {
-        let Some(notification) = decision_change(change.old.as_ref(), Some(&change.new)) else {
-            continue;
-        };
-        for attempt in 1..=ATTEMPTS {
-            match notifier.deliver(&notification).await {
-                Ok(()) => break,
-                Err(error) if attempt == ATTEMPTS => {
-                    tracing::error!(%error, webhook_id = notification.id, "notification given up");
-                }
-                Err(error) => {
-                    tracing::warn!(attempt, %error, webhook_id = notification.id, "notification not delivered");
-                    tokio::time::sleep(pause_after(attempt)).await;
-                }
+/// The embedded store's change feed into the notifier: each decision and expiry delivered.
+pub async fn embedded_store(mut feed: UnboundedReceiver<Change>, notifier: NotifyDecisions) {
+    while let Some(change) = feed.recv().await {
+        for notification in changes(change.old.as_ref(), Some(&change.new)) {
+            deliver(&notifier, &notification).await;
+        }
+    }
+}
+
+/// One notification, tried [`ATTEMPTS`] times.
+async fn deliver(notifier: &NotifyDecisions, notification: &shared::notify::Notification) {
+    for attempt in 1..=ATTEMPTS {
+        match notifier.deliver(notification).await {
+            Ok(()) => break,
+            Err(error) if attempt == ATTEMPTS => {
+                tracing::error!(%error, webhook_id = notification.id, "notification given up");
+            }
+            Err(error) => {
+                tracing::warn!(attempt, %error, webhook_id = notification.id, "notification not delivered");
+                tokio::time::sleep(pause_after(attempt)).await;
             }
         }
     }

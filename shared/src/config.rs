@@ -391,8 +391,7 @@ impl IssueTokensConfig {
                 final_write_reserve: DynamoTimeouts::default().operation,
                 public_api_url,
                 continuation_keys,
-                expiry_warning_days: u32::try_from(expiry_warning_days)
-                    .unwrap_or(u32::MAX),
+                expiry_warning_days: u32::try_from(expiry_warning_days).unwrap_or(u32::MAX),
             },
         })
     }

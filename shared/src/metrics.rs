@@ -37,6 +37,12 @@ pub const CONTINUATIONS: &str = "Continuations";
 pub const CONTINUATIONS_REFUSED: &str = "ContinuationsRefused";
 /// A document token minted again at the continuation because the first had expired.
 pub const DOCUMENT_LINKS_RENEWED: &str = "DocumentLinksRenewed";
+/// iDenfy's document-expiration notice recorded on a pair (dimension `Threshold`: days).
+pub const EXPIRATION_NOTICES: &str = "ExpirationNotices";
+/// An expiry alert recorded for the site (dimension `Threshold`: 30, 7, 1 or 0 days).
+pub const EXPIRY_ALERTS: &str = "ExpiryAlerts";
+/// A daily expiry run that stopped before the index's due records were all handled.
+pub const EXPIRY_RUNS_UNFINISHED: &str = "ExpiryRunsUnfinished";
 /// A new pair issued.
 pub const PAIRS_ISSUED: &str = "PairsIssued";
 /// A decision delivered to every sink.

@@ -3,10 +3,12 @@
 
 use async_trait::async_trait;
 use shared::pair::machine::{ClaimWrite, Install};
-use shared::pair::{ClientId, PairRecord};
+use shared::pair::validity::ExpiryUpdate;
+use shared::pair::{ClientId, PairRecord, Threshold};
 use shared::store::{
-    Arrival, Decision, ErasureStore, Expected, HalfWritten, IssuanceStore, PairReader,
-    ReplaceStore, ResultStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWritten,
+    IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore, StoreError,
+    VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -55,6 +57,29 @@ macro_rules! pass_through_issuance {
         impl ErasureStore for $wrapper {
             async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
                 self.inner.pending_erasures(limit).await
+            }
+        }
+
+        #[async_trait]
+        impl ExpiryStore for $wrapper {
+            async fn record_expiry(
+                &self,
+                client_id: &ClientId,
+                update: &ExpiryUpdate,
+            ) -> Result<(), StoreError> {
+                self.inner.record_expiry(client_id, update).await
+            }
+        }
+
+        #[async_trait]
+        impl ExpiryWatchStore for $wrapper {
+            async fn watched_due(
+                &self,
+                threshold: Threshold,
+                day: &str,
+                limit: usize,
+            ) -> Result<Vec<ClientId>, StoreError> {
+                self.inner.watched_due(threshold, day, limit).await
             }
         }
 

@@ -414,6 +414,8 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     pair_id: &both.pair_id,
                     verdict: &first,
                     replaces: None,
+                    watch: None,
+                    keep_until: None,
                 },
             )
             .await
@@ -427,6 +429,8 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     pair_id: &both.pair_id,
                     verdict: &first,
                     replaces: None,
+                    watch: None,
+                    keep_until: None,
                 },
             )
             .await
@@ -455,6 +459,8 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     pair_id: &both.pair_id,
                     verdict: &stale,
                     replaces: Some(&first),
+                    watch: None,
+                    keep_until: None,
                 },
             )
             .await
@@ -469,6 +475,8 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     pair_id: "another-pair",
                     verdict: &current,
                     replaces: Some(&first),
+                    watch: None,
+                    keep_until: None,
                 },
             )
             .await
@@ -487,6 +495,8 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     pair_id: &both.pair_id,
                     verdict: &skipping,
                     replaces: Some(&current),
+                    watch: None,
+                    keep_until: None,
                 },
             )
             .await
@@ -501,6 +511,8 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     pair_id: &both.pair_id,
                     verdict: &current,
                     replaces: Some(&first),
+                    watch: None,
+                    keep_until: None,
                 },
             )
             .await

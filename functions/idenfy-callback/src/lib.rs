@@ -1,4 +1,5 @@
-//! The idenfy-callback function: `POST /webhooks/idenfy`, iDenfy's signed result webhook.
+//! The idenfy-callback function: `POST /webhooks/idenfy`, iDenfy's signed webhook: session
+//! results, and document-expiration notices.
 //!
 //! Cheap refusals first (method, content type, size), then the signature over the raw bytes,
 //! then one domain operation. 200 once the half is durably stored or knowingly ignored (a
@@ -124,6 +125,20 @@ impl IdenfyCallback {
                 self.metrics
                     .count_by(metrics::IGNORED_WEBHOOKS, "Reason", because.code());
             }
+            Receipt::Noted {
+                recorded: true,
+                alerted,
+                ..
+            } => {
+                self.metrics.count(metrics::EXPIRATION_NOTICES);
+                if let Some(threshold) = alerted {
+                    self.metrics.count_by(
+                        metrics::EXPIRY_ALERTS,
+                        "Threshold",
+                        &threshold.days().to_string(),
+                    );
+                }
+            }
             _ => {}
         }
         if let Receipt::Unchanged {
@@ -182,6 +197,15 @@ fn receipt_body(receipt: &Receipt) -> serde_json::Value {
             "result": if matches!(receipt, Receipt::Stored { .. }) { "STORED" } else { "UNCHANGED" },
             "role": role.as_str(),
             "decided": decided.is_some(),
+        }),
+        Receipt::Noted {
+            role,
+            recorded,
+            alerted,
+        } => json!({
+            "result": if *recorded { "NOTED" } else { "UNCHANGED" },
+            "role": role.as_str(),
+            "alerted": alerted.map(|t| t.days()),
         }),
         Receipt::Ignored(because) => json!({
             "result": "IGNORED",

@@ -8,8 +8,11 @@ use serde_json::Value;
 use shared::clock::{ManualClock, Timestamp};
 use shared::config::Env;
 use shared::idenfy::signature::sign;
-use shared::pair::ClientId;
-use shared::store::{Arrival, Decision, HalfWritten, MemoryStore, VerdictStore, Written};
+use shared::pair::validity::ExpiryUpdate;
+use shared::pair::{ClientId, PairRecord};
+use shared::store::{
+    Arrival, Decision, ExpiryStore, HalfWritten, MemoryStore, PairReader, VerdictStore, Written,
+};
 
 const KEY: &str = "unit-test-signing-key";
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
@@ -111,6 +114,57 @@ impl ResultStore for Down {
 impl VerdictStore for Down {
     async fn record_verdict(&self, _: &ClientId, _: Decision<'_>) -> Written {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl PairReader for Down {
+    async fn load(&self, _: &ClientId) -> Result<Option<PairRecord>, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl ExpiryStore for Down {
+    async fn record_expiry(&self, _: &ClientId, _: &ExpiryUpdate) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+const NOTICE: &str = r#"{"clientId": "USER_1", "scanRef": "scan-1",
+    "expirationThreshold": "DOCUMENT_EXPIRES_WITHIN_7_DAYS", "documentExpiration": "2027-01-18"}"#;
+
+#[tokio::test]
+async fn an_expiration_notice_is_signed_like_a_result_and_never_stored_as_one() {
+    let handler = handler(Arc::new(Down));
+    // Unsigned or forged: refused before the store, as any webhook.
+    assert_eq!(answer(&handler, webhook(NOTICE, None)).await.0, 401);
+    let forged = webhook(NOTICE, Some(&sign("another-key", NOTICE.as_bytes())));
+    assert_eq!(answer(&handler, forged).await.0, 401);
+    // Signed, with the store down: iDenfy retries.
+    assert_eq!(answer(&handler, signed(NOTICE)).await.0, 503);
+
+    let handler = self::handler(Arc::new(MemoryStore::new()));
+    let unknown_threshold = r#"{"clientId": "USER_1", "scanRef": "scan-1",
+        "expirationThreshold": "DOCUMENT_EXPIRES_WITHIN_90_DAYS"}"#;
+    // The header alone makes a body a notice: it is never read as a result without a status.
+    let header_only = r#"{"clientId": "USER_1", "scanRef": "scan-1"}"#;
+    let mut by_header = signed(header_only);
+    by_header.headers_mut().insert(
+        EVENT_TYPE_HEADER,
+        "DOCUMENT_EXPIRATION".parse().expect("a header"),
+    );
+    for (request, reason) in [
+        (signed(NOTICE), "UNKNOWN_CLIENT_ID"),
+        (signed(unknown_threshold), "UNKNOWN_EXPIRATION_THRESHOLD"),
+        (by_header, "UNKNOWN_EXPIRATION_THRESHOLD"),
+    ] {
+        let (status, body) = answer(&handler, request).await;
+        assert_eq!(
+            (status, body["result"].as_str(), body["reason"].as_str()),
+            (200, Some("IGNORED"), Some(reason)),
+            "{body}"
+        );
     }
 }
 

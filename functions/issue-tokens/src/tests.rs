@@ -10,11 +10,12 @@ use shared::config::Env;
 use shared::idenfy::{
     IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder, Upstream,
 };
-use shared::pair::PairRecord;
 use shared::pair::machine::{ClaimWrite, Install};
+use shared::pair::validity::ExpiryUpdate;
+use shared::pair::{PairRecord, Threshold};
 use shared::store::{
-    Decision, ErasureStore, MemoryStore, PairReader, ReplaceStore, ReviewStore, StoreError,
-    VerdictStore, Written,
+    Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, MemoryStore, PairReader, ReplaceStore,
+    ReviewStore, StoreError, VerdictStore, Written,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -96,6 +97,25 @@ impl ReplaceStore for Down {
 #[async_trait]
 impl ErasureStore for Down {
     async fn pending_erasures(&self, _: usize) -> Result<Vec<ClientId>, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl ExpiryStore for Down {
+    async fn record_expiry(&self, _: &ClientId, _: &ExpiryUpdate) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl ExpiryWatchStore for Down {
+    async fn watched_due(
+        &self,
+        _: Threshold,
+        _: &str,
+        _: usize,
+    ) -> Result<Vec<ClientId>, StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }

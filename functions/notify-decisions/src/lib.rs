@@ -1,6 +1,6 @@
 //! The notify-decisions function: fed by the pairs table's DynamoDB stream (old and new images),
-//! it tells the site about every decision — a first verdict or a revision's — through each
-//! configured sink, at least once.
+//! it tells the site about every decision — a first verdict or a revision's — and every
+//! expiry alert of a verified pair, through each configured sink, at least once.
 //!
 //! Records are handled in order. The first one that cannot be delivered is reported as the
 //! batch's item failure (Lambda then retries from it, so a revision never overtakes the
@@ -17,7 +17,7 @@ use event_bus::EventBus;
 use shared::clock::Clock;
 use shared::config::NotifyConfig;
 use shared::metrics::{self, Metrics};
-use shared::notify::{DecisionSink, Notification, decision_change};
+use shared::notify::{DecisionSink, Notification, changes};
 use shared::pair::PairRecord;
 use site::SiteWebhook;
 use std::sync::Arc;
@@ -100,11 +100,14 @@ impl NotifyDecisions {
     }
 
     async fn notify(&self, record: &EventRecord) -> Result<(), RecordError> {
-        let Some(notification) = notification(record)? else {
-            tracing::debug!(event_id = record.event_id, "not a decision");
-            return Ok(());
-        };
-        self.deliver(&notification).await
+        let notifications = notifications(record)?;
+        if notifications.is_empty() {
+            tracing::debug!(event_id = record.event_id, "not a decision nor an expiry");
+        }
+        for notification in &notifications {
+            self.deliver(notification).await?;
+        }
+        Ok(())
     }
 
     /// `notification` through every sink, in order; the first refusal stops it (a retry
@@ -124,14 +127,14 @@ impl NotifyDecisions {
             webhook_id = notification.id,
             kind = notification.kind(),
             outcome = ?notification.verdict.outcome,
-            "decision notified"
+            "notified"
         );
         Ok(())
     }
 }
 
-/// The record's decision, if it is one.
-fn notification(record: &EventRecord) -> Result<Option<Notification>, RecordError> {
+/// What the record's change calls for: its decision, its expiry alerts.
+fn notifications(record: &EventRecord) -> Result<Vec<Notification>, RecordError> {
     let image = |item: &serde_dynamo::Item| -> Result<Option<PairRecord>, RecordError> {
         if item.is_empty() {
             return Ok(None);
@@ -142,7 +145,7 @@ fn notification(record: &EventRecord) -> Result<Option<Notification>, RecordErro
     };
     let old = image(&record.change.old_image)?;
     let new = image(&record.change.new_image)?;
-    Ok(decision_change(old.as_ref(), new.as_ref()))
+    Ok(changes(old.as_ref(), new.as_ref()))
 }
 
 #[cfg(test)]

@@ -225,7 +225,12 @@ impl CallbackService {
                 tracing::warn!(%client_id, scan_ref, "expiration notice ignored: no pair for this clientId");
                 return Ok(Receipt::Ignored(IgnoredBecause::UnknownClientId));
             };
-            let (role, update) = match machine::note_expiration(&record, scan_ref, &callback.notice, now) {
+            let (role, update) = match machine::note_expiration(
+                &record,
+                scan_ref,
+                &callback.notice,
+                now,
+            ) {
                 Ok(noted) => noted,
                 Err(NoticeUnchanged::NotOurs) => {
                     tracing::warn!(%client_id, scan_ref, "expiration notice ignored: scanRef is not a session of the live pair");

@@ -74,7 +74,8 @@ mod tests {
             ("DOCUMENT_EXPIRES_WITHIN_1_DAY", Threshold::Days1),
             ("document_expired", Threshold::Expired),
         ] {
-            let body = root(json!({"expirationThreshold": name, "documentExpiration": "2031-04-30"}));
+            let body =
+                root(json!({"expirationThreshold": name, "documentExpiration": "2031-04-30"}));
             let notice = notice(&body, now).unwrap();
             assert_eq!(notice.threshold, expected, "{name}");
             assert_eq!(notice.document_expiration.as_deref(), Some("2031-04-30"));

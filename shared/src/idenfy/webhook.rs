@@ -129,7 +129,13 @@ pub fn parse(
     let root = value.as_object().ok_or(PayloadError::NotAnObject)?;
     let (client_id, scan_ref) = place(root)?;
     Ok(result(
-        root, client_id, scan_ref, event_type, now, hasher, permit_step,
+        root,
+        client_id,
+        scan_ref,
+        event_type,
+        now,
+        hasher,
+        permit_step,
     ))
 }
 

@@ -9,11 +9,11 @@ pub mod request;
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FinishPages, IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::machine::{self, IssuanceDecision};
-use crate::pair::{Validity, dates};
 use crate::pair::{
     Claim, ClientId, DocumentLink, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session,
     new_id,
 };
+use crate::pair::{Validity, dates};
 use crate::store::{IssuanceStore, StoreError};
 use continuation::ContinuationKeys;
 use std::sync::Arc;

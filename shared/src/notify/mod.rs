@@ -1,14 +1,17 @@
-//! Telling the site about each decision. A change of a pair record — the table's stream gives
-//! the record before and after — is a decision when a verdict appeared or changed on the live
-//! pair ([`decision_change`]); it becomes a [`Notification`] that the sinks deliver at least
+//! Telling the site about each decision and each expiry. A change of a pair record — the
+//! table's stream gives the record before and after — is a decision when a verdict appeared
+//! or changed on the live pair ([`decision_change`]), and an expiry when an alert was added to
+//! it ([`expiry_changes`]); each becomes a [`Notification`] that the sinks deliver at least
 //! once through the [`DecisionSink`]s of the notify-decisions function: a webhook to the site
 //! signed the [`standard_webhooks`] way, and an event on an EventBridge bus. The notification
-//! carries the outcome and the reasons, never a name, a date of birth or a document number.
+//! carries the outcome, the reasons and the pair's end date, never a name, a date of birth or
+//! a document number.
 
 pub mod standard_webhooks;
 
 use crate::clock::Timestamp;
-use crate::pair::{ClientId, Mode, PairRecord, PairStatus, Reason, Verdict};
+use crate::pair::validity::{AlertSource, ExpiryAlert};
+use crate::pair::{ClientId, Mode, PairRecord, PairStatus, Reason, Threshold, Verdict, dates};
 use crate::secret::runtime::Secrets;
 use async_trait::async_trait;
 use serde::Serialize;
@@ -26,56 +29,85 @@ pub struct SiteWebhookConfig {
     pub timeout: Duration,
 }
 
-/// What the site is told: the pair's first verdict, or a later one a revised result brought.
+/// What the site is told: the pair's first verdict, or a later one a revised result brought
+/// — or, with `expiry`, that the verified pair's end is near or past.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
-    /// Stable per pair and verdict version: a redelivered record yields the same id, so the
-    /// receiver de-duplicates (Standard Webhooks' `webhook-id`).
+    /// Stable per pair and verdict version (per pair and threshold for an expiry): a
+    /// redelivered record yields the same id, so the receiver de-duplicates (Standard
+    /// Webhooks' `webhook-id`).
     pub id: String,
     pub client_id: ClientId,
     pub mode: Mode,
+    /// The pair's verdict (for an expiry, the one in force).
     pub verdict: Verdict,
     /// The verdict this one replaced, when a revision brought it.
     pub previous: Option<Verdict>,
+    /// The pair's end as the verdict saw it (`YYYY-MM-DD`), when known.
+    pub valid_until: Option<String>,
+    /// The threshold crossed, for an expiry notification.
+    pub expiry: Option<ExpiryAlert>,
 }
 
 impl Notification {
     pub fn kind(&self) -> &'static str {
-        if self.previous.is_some() {
-            "verification.revised"
-        } else {
-            "verification.decided"
+        match &self.expiry {
+            Some(alert) if alert.threshold == Threshold::Expired => "verification.expired",
+            Some(_) => "verification.expiring",
+            None if self.previous.is_some() => "verification.revised",
+            None => "verification.decided",
         }
     }
 
     /// The JSON body: `{"type", "timestamp", "data": {clientId, status, reasons, mode,
-    /// decidedAt, version, previous}}`.
+    /// decidedAt, version, validUntil, previous}}` for a decision; `{"type", "timestamp",
+    /// "data": {clientId, status, mode, validUntil, daysLeft, threshold, source}}` for an
+    /// expiry.
     pub fn body(&self) -> String {
-        let body = Body {
-            kind: self.kind(),
-            timestamp: self.verdict.decided_at.to_rfc3339(),
-            data: Data {
-                client_id: self.client_id.as_str(),
-                status: self.verdict.outcome.into(),
-                reasons: &self.verdict.reasons,
-                mode: self.mode.as_str(),
-                decided_at: self.verdict.decided_at.to_rfc3339(),
-                version: self.verdict.version,
-                previous: self.previous.as_ref().map(|v| Earlier {
-                    status: v.outcome.into(),
-                    reasons: &v.reasons,
-                    decided_at: v.decided_at.to_rfc3339(),
-                    version: v.version,
-                }),
-            },
+        let status = self.verdict.outcome.into();
+        let body = match &self.expiry {
+            Some(alert) => serde_json::to_string(&Body {
+                kind: self.kind(),
+                timestamp: alert.at.to_rfc3339(),
+                data: ExpiryData {
+                    client_id: self.client_id.as_str(),
+                    status,
+                    mode: self.mode.as_str(),
+                    valid_until: &alert.ends_on,
+                    days_left: alert.days_left,
+                    threshold: alert.threshold.days(),
+                    source: alert.source,
+                },
+            }),
+            None => serde_json::to_string(&Body {
+                kind: self.kind(),
+                timestamp: self.verdict.decided_at.to_rfc3339(),
+                data: Data {
+                    client_id: self.client_id.as_str(),
+                    status,
+                    reasons: &self.verdict.reasons,
+                    mode: self.mode.as_str(),
+                    decided_at: self.verdict.decided_at.to_rfc3339(),
+                    version: self.verdict.version,
+                    valid_until: self.valid_until.as_deref(),
+                    previous: self.previous.as_ref().map(|v| Earlier {
+                        status: v.outcome.into(),
+                        reasons: &v.reasons,
+                        decided_at: v.decided_at.to_rfc3339(),
+                        version: v.version,
+                    }),
+                },
+            }),
         };
         // Plain structs of strings and numbers always serialise.
-        serde_json::to_string(&body).unwrap_or_default()
+        body.unwrap_or_default()
     }
 
-    /// When the decision was made.
+    /// When the decision was made (for an expiry, when the threshold was found crossed).
     pub fn decided_at(&self) -> Timestamp {
-        self.verdict.decided_at
+        self.expiry
+            .as_ref()
+            .map_or(self.verdict.decided_at, |a| a.at)
     }
 
     /// The EventBridge event's detail: the webhook's body with its id, so a consumer
@@ -90,11 +122,23 @@ impl Notification {
 }
 
 #[derive(Serialize)]
-struct Body<'a> {
+struct Body<D> {
     #[serde(rename = "type")]
     kind: &'static str,
     timestamp: String,
-    data: Data<'a>,
+    data: D,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpiryData<'a> {
+    client_id: &'a str,
+    status: PairStatus,
+    mode: &'static str,
+    valid_until: &'a str,
+    days_left: i64,
+    threshold: u32,
+    source: AlertSource,
 }
 
 #[derive(Serialize)]
@@ -106,6 +150,7 @@ struct Data<'a> {
     mode: &'static str,
     decided_at: String,
     version: u32,
+    valid_until: Option<&'a str>,
     previous: Option<Earlier<'a>>,
 }
 
@@ -141,7 +186,49 @@ pub fn decision_change(old: Option<&PairRecord>, new: Option<&PairRecord>) -> Op
         mode: pair.mode,
         verdict: verdict.clone(),
         previous,
+        valid_until: pair.valid_until().map(dates::format),
+        expiry: None,
     })
+}
+
+/// The expiry notifications a change of the record from `old` to `new` calls for: one per
+/// alert the live pair has that it did not have before.
+pub fn expiry_changes(old: Option<&PairRecord>, new: Option<&PairRecord>) -> Vec<Notification> {
+    let Some((new, pair)) = new.and_then(|r| Some((r, r.pair.as_ref()?))) else {
+        return vec![];
+    };
+    let Some(verdict) = pair.verdict.as_ref() else {
+        return vec![];
+    };
+    let told_before = old
+        .and_then(|record| record.pair.as_ref())
+        .filter(|old_pair| old_pair.pair_id == pair.pair_id)
+        .map_or(&[][..], |old_pair| old_pair.expiry.alerts.as_slice());
+    pair.expiry
+        .alerts
+        .iter()
+        .filter(|alert| !told_before.iter().any(|t| t.threshold == alert.threshold))
+        .map(|alert| Notification {
+            id: match alert.threshold {
+                Threshold::Expired => format!("msg_{}_expired", pair.pair_id),
+                other => format!("msg_{}_expiring_{}", pair.pair_id, other.days()),
+            },
+            client_id: new.client_id.clone(),
+            mode: pair.mode,
+            verdict: verdict.clone(),
+            previous: None,
+            valid_until: Some(alert.ends_on.clone()),
+            expiry: Some(alert.clone()),
+        })
+        .collect()
+}
+
+/// Everything a change of the record calls for, in order: the decision, then the expiries.
+pub fn changes(old: Option<&PairRecord>, new: Option<&PairRecord>) -> Vec<Notification> {
+    decision_change(old, new)
+        .into_iter()
+        .chain(expiry_changes(old, new))
+        .collect()
 }
 
 /// Where notifications go. Each sink delivers one notification or says why it could not.

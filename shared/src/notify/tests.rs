@@ -1,6 +1,7 @@
 use super::*;
 use crate::pair::machine::fixtures::{NOW, at, pair, record};
-use crate::pair::{HalfResult, Outcome, OverallStatus, Rank};
+use crate::pair::validity::{AlertSource, ExpiryAlert};
+use crate::pair::{HalfResult, Outcome, OverallStatus, Rank, Threshold};
 use serde_json::{Value, json};
 
 fn with_pair(pair: crate::pair::Pair) -> PairRecord {
@@ -73,6 +74,7 @@ fn a_revision_is_announced_with_the_verdict_it_replaced() {
                 "mode": "twoSessions",
                 "decidedAt": at(30).to_rfc3339(),
                 "version": 2,
+                "validUntil": null,
                 "previous": {
                     "status": "VERIFIED",
                     "reasons": ["NAME_MISMATCH"],
@@ -114,4 +116,65 @@ fn no_personal_data_reaches_a_notification() {
         assert!(!text.contains(personal), "{personal} in {text}");
     }
     assert!(text.contains("\"webhookId\":\"msg_p1_v1\""), "{text}");
+}
+
+fn alert(threshold: Threshold, days_left: i64) -> ExpiryAlert {
+    ExpiryAlert {
+        threshold,
+        days_left,
+        ends_on: "2027-02-10".into(),
+        source: AlertSource::Schedule,
+        at: at(100),
+    }
+}
+
+#[test]
+fn each_expiry_alert_is_told_once_with_a_stable_id() {
+    let verified = with_pair(pair(60, Some(Outcome::Verified)));
+    let mut thirty = verified.clone();
+    if let Some(p) = thirty.pair.as_mut() {
+        p.expiry.alerts.push(alert(Threshold::Days30, 26));
+    }
+    let told = changes(Some(&verified), Some(&thirty));
+    assert_eq!(told.len(), 1);
+    let expiring = &told[0];
+    assert_eq!(expiring.id, "msg_p1_expiring_30");
+    assert_eq!(expiring.kind(), "verification.expiring");
+    let body: Value = serde_json::from_str(&expiring.body()).expect("JSON");
+    assert_eq!(
+        body,
+        json!({
+            "type": "verification.expiring",
+            "timestamp": at(100).to_rfc3339(),
+            "data": {
+                "clientId": "c1",
+                "status": "VERIFIED",
+                "mode": "twoSessions",
+                "validUntil": "2027-02-10",
+                "daysLeft": 26,
+                "threshold": 30,
+                "source": "SCHEDULE",
+            },
+        })
+    );
+    // The same record again (a redelivery), or another write after it: nothing new.
+    assert_eq!(changes(Some(&thirty), Some(&thirty)), vec![]);
+    let mut expired = thirty.clone();
+    if let Some(p) = expired.pair.as_mut() {
+        p.expiry.alerts.push(alert(Threshold::Expired, -1));
+    }
+    let told = changes(Some(&thirty), Some(&expired));
+    assert_eq!(
+        told.iter()
+            .map(|n| (n.id.as_str(), n.kind()))
+            .collect::<Vec<_>>(),
+        [("msg_p1_expired", "verification.expired")]
+    );
+    // A stream record with no old image (e.g. replayed from the start) tells each again, with
+    // the same ids: the receiver de-duplicates.
+    let ids: Vec<String> = expiry_changes(None, Some(&expired))
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(ids, ["msg_p1_expiring_30", "msg_p1_expired"]);
 }

@@ -228,7 +228,9 @@ impl Pair {
             .notices
             .get(&session.scan_ref)
             .and_then(ExpirationNotice::date);
-        let stated = self.half(role).and_then(|half| half.facts.expiry.as_deref());
+        let stated = self
+            .half(role)
+            .and_then(|half| half.facts.expiry.as_deref());
         let own = match stated.map(dates::parse) {
             Some(Some(date)) => Some(date),
             // Written, but not a date we can read: never taken as a valid one.
@@ -267,15 +269,17 @@ impl Pair {
     /// iDenfy's notices (iDenfy says expired: `EXPIRED`). `None` while undecided.
     pub fn validity(&self, today: Date, warning_days: u32) -> Option<Validity> {
         self.verdict.as_ref()?;
-        let own = self
-            .valid_until()
-            .map_or(Validity::Unknown, |end| {
-                Validity::of_end(end, today, warning_days)
-            });
-        let noticed = self.expiry.notices.values().map(|notice| match notice.threshold {
-            Threshold::Expired => Validity::Expired,
-            _ => Validity::of_end(notice.bound(), today, warning_days),
+        let own = self.valid_until().map_or(Validity::Unknown, |end| {
+            Validity::of_end(end, today, warning_days)
         });
+        let noticed = self
+            .expiry
+            .notices
+            .values()
+            .map(|notice| match notice.threshold {
+                Threshold::Expired => Validity::Expired,
+                _ => Validity::of_end(notice.bound(), today, warning_days),
+            });
         Some(std::iter::once(own).chain(noticed).max().unwrap_or(own))
     }
 
@@ -299,11 +303,7 @@ impl Pair {
 
     /// The alert due on `today`, if a threshold not told yet has been crossed: only the last
     /// one crossed (a pair found at 5 days left is told of 7, not of 30 as well).
-    pub fn expiry_alert_due(
-        &self,
-        now: Timestamp,
-        source: AlertSource,
-    ) -> Option<ExpiryAlert> {
+    pub fn expiry_alert_due(&self, now: Timestamp, source: AlertSource) -> Option<ExpiryAlert> {
         let watch = self.expiry_watch()?;
         let end = self.watched_end()?;
         let today = dates::day_of(now);

@@ -71,7 +71,12 @@ pub fn watch_step(record: &PairRecord, now: Timestamp) -> Option<ExpiryUpdate> {
 }
 
 /// `pair` (as it will be) with the alert due now, and its watch after that.
-fn update(record: &PairRecord, mut pair: Pair, now: Timestamp, source: AlertSource) -> ExpiryUpdate {
+fn update(
+    record: &PairRecord,
+    mut pair: Pair,
+    now: Timestamp,
+    source: AlertSource,
+) -> ExpiryUpdate {
     let alert = pair.expiry_alert_due(now, source);
     pair.expiry.alerts.extend(alert.clone());
     ExpiryUpdate {

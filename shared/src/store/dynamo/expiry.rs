@@ -1,9 +1,7 @@
 //! The expiry writes and the watch's index: `machine::with_expiry` as a conditional
 //! UpdateItem, and the daily run's Query of the sparse expiry-watch index.
 
-use super::attributes::{
-    CLIENT_ID, EXPIRY, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH, PAIR, VERSION,
-};
+use super::attributes::{CLIENT_ID, EXPIRY, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH, PAIR, VERSION};
 use super::{DynamoStore, conditional, number, unavailable, value};
 use crate::pair::validity::ExpiryUpdate;
 use crate::pair::{ClientId, Threshold};
@@ -101,6 +99,8 @@ pub(super) fn client_id_of(
         Some(AttributeValue::S(id)) => {
             ClientId::parse(id).map_err(|e| StoreError::Corrupt(e.to_string()))
         }
-        _ => Err(StoreError::Corrupt("an index entry without clientId".into())),
+        _ => Err(StoreError::Corrupt(
+            "an index entry without clientId".into(),
+        )),
     }
 }
