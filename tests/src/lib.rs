@@ -331,7 +331,8 @@ pub fn issue_tokens_handler(
         clock.clone(),
         policy().retention,
     );
-    issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews, erasures)
+    let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
+    issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews, erasures, expiries)
 }
 
 pub mod api;

@@ -25,6 +25,7 @@ fn handler(
         clock.clone(),
         policy.retention,
     );
+    let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
     IssueTokens::new(
         IssuanceService::new(store.clone(), idenfy.clone(), clock.clone(), policy),
         ReviewService::new(
@@ -34,6 +35,7 @@ fn handler(
             shared::pair::permit::VerdictPolicy::default(),
         ),
         erasures,
+        expiries,
     )
 }
 

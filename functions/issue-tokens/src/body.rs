@@ -4,11 +4,15 @@
 
 use serde::Serialize;
 use shared::erasure::{Erased, RetryPass};
+use shared::expiry::WatchPass;
 use shared::idenfy::FileLinks;
 use shared::issuance::{Issued, PairView};
 use shared::pair::PreviousPair;
 use shared::pair::rules::Check;
-use shared::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, Verdict, dates};
+use shared::pair::validity::ExpiryAlert;
+use shared::pair::{
+    ClientId, ManualReview, PairStatus, PermitPolicy, Reason, Threshold, Validity, Verdict, dates,
+};
 use shared::review::{Evidence, Reviewed};
 
 #[derive(Serialize)]
@@ -72,6 +76,16 @@ pub struct StatusBody<'a> {
     previous_pairs: Vec<PreviousPairBody<'a>>,
     /// The permit policy the pair is decided by, fixed at issuance.
     permit_policy: &'a PermitPolicy,
+    /// A decided pair's end: the earlier of its two documents' expiry dates (`YYYY-MM-DD`),
+    /// null when unknown. Absent while pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_until: Option<Option<String>>,
+    /// A decided pair's validity today: VALID, EXPIRING, EXPIRED or UNKNOWN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    validity: Option<Validity>,
+    /// The expiry thresholds the site was told of, in order.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    expiry_alerts: &'a [ExpiryAlert],
 }
 
 #[derive(Serialize)]
@@ -167,6 +181,11 @@ impl<'a> StatusBody<'a> {
                 .map(PreviousPairBody::from)
                 .collect(),
             permit_policy: &pair.permit_policy,
+            valid_until: status
+                .validity
+                .map(|_| pair.valid_until().map(dates::format)),
+            validity: status.validity,
+            expiry_alerts: &pair.expiry.alerts,
         }
     }
 }
@@ -312,6 +331,31 @@ pub struct RetriedBody {
     records: usize,
     refused: usize,
     overdue: usize,
+}
+
+/// One daily expiry run: records handled, alerts recorded per threshold (days: 30, 7, 1, 0 for
+/// expired), records that left the watch, and whether due records remain for the next run.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchedBody {
+    records: usize,
+    alerts: std::collections::BTreeMap<String, usize>,
+    unwatched: usize,
+    more: bool,
+}
+
+impl From<WatchPass> for WatchedBody {
+    fn from(pass: WatchPass) -> Self {
+        Self {
+            records: pass.records,
+            alerts: Threshold::ALL
+                .into_iter()
+                .map(|t| (t.days().to_string(), pass.alerts_at(t)))
+                .collect(),
+            unwatched: pass.unwatched,
+            more: pass.more,
+        }
+    }
 }
 
 impl From<RetryPass> for RetriedBody {

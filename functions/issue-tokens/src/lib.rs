@@ -1,8 +1,9 @@
 //! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`, the
 //! reviewer's `POST /verifications/{clientId}/review` and
 //! `GET /verifications/{clientId}/evidence`, the eraser's `DELETE /verifications/{clientId}`,
-//! the person's `GET /verifications/{clientId}/continue` between the two sessions, and the
-//! scheduled retry of iDenfy's deletions ([`ERASURE_RETRY_ROUTE`]). Dispatched by API
+//! the person's `GET /verifications/{clientId}/continue` between the two sessions, the
+//! scheduled retry of iDenfy's deletions ([`ERASURE_RETRY_ROUTE`]) and the daily expiry watch
+//! ([`EXPIRY_WATCH_ROUTE`]). Dispatched by API
 //! Gateway's routeKey; parse the event ([`request`]), call one issuance, review or erasure
 //! operation, map the result ([`body`]); every error becomes a response in one place
 //! ([`ApiError::into_response`]).
@@ -11,18 +12,21 @@ pub mod body;
 pub mod error;
 pub mod request;
 
-use body::{ErasedBody, EvidenceBody, IssuedBody, RetriedBody, ReviewedBody, StatusBody};
+use body::{
+    ErasedBody, EvidenceBody, IssuedBody, RetriedBody, ReviewedBody, StatusBody, WatchedBody,
+};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::clock::Clock;
 use shared::config::IssueTokensConfig;
 use shared::erasure::{ErasureError, ErasureService};
+use shared::expiry::ExpiryWatchService;
 use shared::http_api::{self, json_response};
 use shared::idenfy::{IdenfyError, IdenfyPorts};
 use shared::issuance::continuation;
 use shared::issuance::{FollowError, IssuanceService, IssueError};
 use shared::metrics::{self, Metrics};
-use shared::pair::{ClientId, Principal};
+use shared::pair::{ClientId, Principal, Threshold};
 use shared::review::{EvidenceError, ReviewError, ReviewService};
 use shared::store::IssuanceStore;
 use std::sync::Arc;
@@ -48,11 +52,19 @@ pub const ERASURE_RETRY_ROUTE: &str = "POST /internal/erasure-retries";
 /// Records whose erasure waits for iDenfy, asked again per scheduled run.
 const RETRIES_PER_RUN: usize = 50;
 
+/// The route key of the daily expiry run (the template's schedule; no API Gateway route).
+pub const EXPIRY_WATCH_ROUTE: &str = "POST /internal/expiry-watch";
+
+/// Due records one expiry run handles at most (the rest, and any its time did not allow, the
+/// next run finds in the index).
+const WATCHED_PER_RUN: usize = 2000;
+
 #[derive(Clone)]
 pub struct IssueTokens {
     service: IssuanceService,
     reviews: ReviewService,
     erasures: ErasureService,
+    expiries: ExpiryWatchService,
     metrics: Metrics,
 }
 
@@ -64,14 +76,21 @@ enum Route {
     Erase(String),
     Continue(String),
     RetryErasures,
+    WatchExpiries,
 }
 
 impl IssueTokens {
-    pub fn new(service: IssuanceService, reviews: ReviewService, erasures: ErasureService) -> Self {
+    pub fn new(
+        service: IssuanceService,
+        reviews: ReviewService,
+        erasures: ErasureService,
+        expiries: ExpiryWatchService,
+    ) -> Self {
         Self {
             service,
             reviews,
             erasures,
+            expiries,
             metrics: Metrics::off(),
         }
     }
@@ -102,10 +121,12 @@ impl IssueTokens {
             clock.clone(),
             config.policy.retention,
         );
+        let expiries = ExpiryWatchService::new(store.clone(), clock.clone());
         Self::new(
             IssuanceService::new(store, idenfy.sessions, clock, config.policy),
             reviews,
             erasures,
+            expiries,
         )
     }
 
@@ -168,6 +189,7 @@ impl IssueTokens {
             }
             Route::Continue(client_id) => self.follow(request, &client_id).await,
             Route::RetryErasures => self.retry_erasures(request).await,
+            Route::WatchExpiries => self.watch_expiries(request).await,
         }
     }
 
@@ -250,6 +272,31 @@ impl IssueTokens {
             "iDenfy deletions retried"
         );
         Ok(json_response(StatusCode::OK, &RetriedBody::from(pass)))
+    }
+
+    async fn watch_expiries(&self, request: &Request) -> Result<Response<Body>, ApiError> {
+        let pass = self
+            .expiries
+            .run(WATCHED_PER_RUN, self.answer_by(request))
+            .await?;
+        for threshold in Threshold::ALL {
+            let days = threshold.days().to_string();
+            for _ in 0..pass.alerts_at(threshold) {
+                self.metrics
+                    .count_by(metrics::EXPIRY_ALERTS, "Threshold", &days);
+            }
+        }
+        if pass.more {
+            self.metrics.count(metrics::EXPIRY_RUNS_UNFINISHED);
+        }
+        tracing::info!(
+            records = pass.records,
+            alerts = pass.alerts.iter().sum::<usize>(),
+            unwatched = pass.unwatched,
+            more = pass.more,
+            "expiry watch run"
+        );
+        Ok(json_response(StatusCode::OK, &WatchedBody::from(pass)))
     }
 
     /// Refused deletions, and sessions a day past their erasure (the alarm's metric).
@@ -367,6 +414,7 @@ fn route(request: &Request) -> Result<Route, ApiError> {
         ("GET", "/verifications/{clientId}/continue") => client_id(request).map(Route::Continue),
         (_, "/verifications/{clientId}/continue") => Err(ApiError::MethodNotAllowed("GET")),
         _ if key == ERASURE_RETRY_ROUTE => Ok(Route::RetryErasures),
+        _ if key == EXPIRY_WATCH_ROUTE => Ok(Route::WatchExpiries),
         _ => Err(ApiError::RouteNotFound),
     }
 }
