@@ -162,7 +162,7 @@ class TemplateTest(unittest.TestCase):
                       if r["Type"] == "AWS::ApiGatewayV2::Route"}
         self.assertNotIn(sent["routeKey"], api_routes)
         table = self.resources["PairsTable"]["Properties"]
-        (index,) = table["GlobalSecondaryIndexes"]
+        (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "erasure-pending"]
         attributes = (ROOT / "shared/src/store/dynamo/attributes.rs").read_text()
         self.assertIn(f'ERASURE_INDEX: &str = "{index["IndexName"]}"', attributes)
         (key,) = index["KeySchema"]
@@ -173,19 +173,67 @@ class TemplateTest(unittest.TestCase):
                     if isinstance(statement, dict) and statement.get("Resource") == index_arn}
         self.assertEqual(queriers, {"IssueTokensFunctionRole"})
 
+    def test_the_expiry_watch_runs_daily_on_eventbridge_scheduler_over_its_sparse_index(self):
+        """A ScheduleV2 (EventBridge Scheduler) sends the sample event the suite feeds the
+        handler, on a route key the code dispatches and no API route has; the index's keys are
+        the names and types the store writes and queries; only issuance may query it."""
+        schedule = self.resources["IssueTokensFunction"]["Properties"]["Events"]["WatchExpiries"]
+        self.assertEqual(schedule["Type"], "ScheduleV2")
+        props = schedule["Properties"]
+        self.assertEqual(props["ScheduleExpression"], "cron(15 6 * * ? *)")
+        self.assertEqual(props["ScheduleExpressionTimezone"], "UTC")
+        sent = json.loads(props["Input"])
+        sample = json.loads((ROOT / "events/issue-tokens/expiry-watch.json").read_text())
+        self.assertEqual(sent, sample)
+        lib = (ROOT / "functions/issue-tokens/src/lib.rs").read_text()
+        self.assertIn(f'EXPIRY_WATCH_ROUTE: &str = "{sent["routeKey"]}"', lib)
+        self.assertEqual(sent["requestContext"]["routeKey"], sent["routeKey"])
+        api_routes = {r["Properties"]["RouteKey"] for r in self.resources.values()
+                      if r["Type"] == "AWS::ApiGatewayV2::Route"}
+        self.assertNotIn(sent["routeKey"], api_routes)
+        # SAM turns it into an AWS::Scheduler::Schedule with a role that may invoke the function.
+        schedules = [r for r in self.deployed.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+        self.assertEqual(len(schedules), 1)
+        self.assertEqual(schedules[0]["Properties"]["Target"]["Input"], props["Input"])
+
+        table = self.resources["PairsTable"]["Properties"]
+        (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "expiry-watch"]
+        attributes = (ROOT / "shared/src/store/dynamo/attributes.rs").read_text()
+        self.assertIn(f'EXPIRY_INDEX: &str = "{index["IndexName"]}"', attributes)
+        hash_key, range_key = index["KeySchema"]
+        self.assertEqual((hash_key["KeyType"], range_key["KeyType"]), ("HASH", "RANGE"))
+        self.assertIn(f'EXPIRY_WATCH: &str = "{hash_key["AttributeName"]}"', attributes)
+        self.assertIn(f'EXPIRY_DUE: &str = "{range_key["AttributeName"]}"', attributes)
+        types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+        # The threshold is a number of days, the due day a YYYY-MM-DD string (sorts as days).
+        self.assertEqual((types["expiryWatch"], types["expiryDue"]), ("N", "S"))
+        self.assertEqual(index["Projection"], {"ProjectionType": "KEYS_ONLY"})
+        index_arn = {"Fn::Sub": "${PairsTable.Arn}/index/expiry-watch"}
+        queriers = {role for role, statement in every_policy_statement(self.deployed)
+                    if isinstance(statement, dict) and statement.get("Resource") == index_arn}
+        self.assertEqual(queriers, {"IssueTokensFunctionRole"})
+        variables = self.resources["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["EXPIRY_WARNING_DAYS"], {"Ref": "ExpiryWarningDays"})
+        warning = TEMPLATE["Parameters"]["ExpiryWarningDays"]
+        self.assertEqual((warning["Default"], warning["MinValue"], warning["MaxValue"]), (30, 0, 365))
+
     def test_each_function_has_exactly_its_own_table_actions(self):
         expected = {
             "IssueTokensFunctionRole": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
-            "IdenfyCallbackFunctionRole": {"dynamodb:UpdateItem"},
+            "IdenfyCallbackFunctionRole": {"dynamodb:GetItem", "dynamodb:UpdateItem"},
         }
-        index_query = {"Sid": "FindPendingErasures", "Effect": "Allow", "Action": ["dynamodb:Query"],
-                       "Resource": {"Fn::Sub": "${PairsTable.Arn}/index/erasure-pending"}}
+        index_queries = [
+            {"Sid": sid, "Effect": "Allow", "Action": ["dynamodb:Query"],
+             "Resource": {"Fn::Sub": "${PairsTable.Arn}/index/" + index}}
+            for sid, index in [("FindPendingErasures", "erasure-pending"),
+                               ("FindDueExpiries", "expiry-watch")]
+        ]
         for role, actions in expected.items():
             granted = set()
             for name, statement in every_policy_statement(self.deployed):
                 if name != role or statement == DATA_KEY_STATEMENT or statement["Resource"] in SECRET_ARNS:
                     continue
-                if role == "IssueTokensFunctionRole" and statement == index_query:
+                if role == "IssueTokensFunctionRole" and statement in index_queries:
                     continue
                 self.assertEqual(statement["Effect"], "Allow")
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]}, role)
