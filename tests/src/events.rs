@@ -66,8 +66,8 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         "erase-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         // A continuation whose signature is not ours: to the site's error page, never iDenfy.
         "continue-forged" => (302, None, &[]),
-        // What the template's schedule sends: nothing waits for iDenfy here.
-        "erasure-retries" => (200, None, &[]),
+        // What the template's schedules send: nothing waits for iDenfy, nothing is due.
+        "erasure-retries" | "expiry-watch" => (200, None, &[]),
         other => {
             panic!("events/issue-tokens/{other}.json has no expectation in tests/src/events.rs")
         }
@@ -95,6 +95,12 @@ pub fn idenfy_callback(name: &str) -> (u16, Value) {
         "unknown-scan-ref" => (
             200,
             json!({"result": "IGNORED", "reason": "SCAN_REF_NOT_IN_PAIR"}),
+        ),
+        // iDenfy's document-expiration notice for the pending sample pair's permit: recorded,
+        // nothing to tell the site before a verdict.
+        "document-expiration" => (
+            200,
+            json!({"result": "NOTED", "role": "document", "alerted": null}),
         ),
         "bad-signature" => (401, json!("BAD_SIGNATURE")),
         "not-a-result" => (200, json!({"result": "IGNORED", "reason": "NO_CLIENT_ID"})),

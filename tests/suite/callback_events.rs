@@ -96,6 +96,13 @@ async fn every_event_alone_on_a_fresh_pair() {
             "bad-signature" | "unknown-scan-ref" | "not-a-result" => {
                 assert!(stored.is_empty(), "{name} changed nothing")
             }
+            "document-expiration" => {
+                assert!(stored.is_empty(), "{name} is not a result");
+                let pair = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await;
+                let notice = &pair.expiry.notices[EVENTS_DOCUMENT_SCAN_REF];
+                assert_eq!(notice.threshold, shared::pair::Threshold::Days30);
+                assert_eq!(notice.document_expiration.as_deref(), Some("2026-12-24"));
+            }
             "identity-preliminary" => {
                 assert_eq!(stored[EVENTS_IDENTITY_SCAN_REF].rank, Rank::Preliminary)
             }

@@ -132,6 +132,13 @@ async fn every_event_gets_its_status_and_body() {
             None if name == "erasure-retries" => {
                 assert_eq!(body, json!({"records": 0, "refused": 0, "overdue": 0}));
             }
+            None if name == "expiry-watch" => {
+                assert_eq!(
+                    body,
+                    json!({"records": 0, "alerts": {"0": 0, "1": 0, "30": 0, "7": 0},
+                           "unwatched": 0, "more": false})
+                );
+            }
             None => {
                 assert_eq!(
                     body,

@@ -47,6 +47,7 @@ mod callback_signature;
 mod chain;
 mod continuation;
 mod erasure;
+mod expiry;
 mod fuzz;
 mod issue_tokens_events;
 mod lambda_runtime;

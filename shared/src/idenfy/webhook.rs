@@ -41,7 +41,7 @@ pub struct ExpirationCallback {
 /// session's document expires ([`super::expiration`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Webhook {
-    Result(Callback),
+    Result(Box<Callback>),
     Expiration(ExpirationCallback),
 }
 
@@ -81,7 +81,7 @@ pub fn read(
             notice,
         }));
     }
-    Ok(Webhook::Result(result(
+    Ok(Webhook::Result(Box::new(result(
         root,
         client_id,
         scan_ref,
@@ -89,7 +89,7 @@ pub fn read(
         now,
         hasher,
         permit_step,
-    )))
+    ))))
 }
 
 fn json(body: &[u8]) -> Result<Value, PayloadError> {

@@ -73,10 +73,8 @@ fn the_watch_tells_each_threshold_once_and_then_leaves_the_index() {
 #[test]
 fn a_pair_no_longer_watched_leaves_the_index() {
     let mut record = verified();
-    if let Some(pair) = record.pair.as_mut() {
-        pair.verdict
-            .as_mut()
-            .map(|v| v.outcome = Outcome::RequiresReview);
+    if let Some(verdict) = record.pair.as_mut().and_then(|p| p.verdict.as_mut()) {
+        verdict.outcome = Outcome::RequiresReview;
     }
     let update = watch_step(&record, NOW).expect("an update");
     assert_eq!((update.alert.as_ref(), update.watch), (None, None));
