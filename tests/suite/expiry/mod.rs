@@ -2,6 +2,7 @@
 //! document-expiration webhook ([`notices`]), the daily run over the sparse index on a table
 //! of thousands of pairs ([`watch`]), and the site told once per threshold ([`notify`]).
 
+mod conformance;
 mod notices;
 mod notify;
 mod watch;
