@@ -161,28 +161,35 @@ fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
     })
 }
 
-/// How often the local stack runs the erasure retries the template schedules every 15 minutes.
-const ERASURE_RETRY_INTERVAL: Duration = Duration::from_secs(60);
+/// How often the local stack runs the erasure retries the template schedules every 15 minutes,
+/// and the expiry watch it schedules daily (each run is idempotent: a pair is told once).
+const SCHEDULE_INTERVAL: Duration = Duration::from_secs(60);
 
-/// The deployed schedule's job: the retry route's event, as the schedule sends it.
-fn retry_erasures(issue_tokens: IssueTokens) -> JoinHandle<()> {
+/// The deployed schedules' jobs: each route's event, as its schedule sends it.
+fn run_schedules(issue_tokens: IssueTokens) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(ERASURE_RETRY_INTERVAL);
+        let mut ticks = tokio::time::interval(SCHEDULE_INTERVAL);
         ticks.tick().await;
         loop {
             ticks.tick().await;
-            let request = lambda_http::http::Request::builder()
-                .method("POST")
-                .uri("http://127.0.0.1/internal/erasure-retries")
-                .body(lambda_http::Body::Empty);
-            let Ok(request) = request else { return };
-            let request = bridge::as_invoked(
-                request,
+            for route in [
                 issue_tokens::ERASURE_RETRY_ROUTE,
-                shared::http_api::Caller::Anonymous,
-                Default::default(),
-            );
-            issue_tokens.handle(request).await;
+                issue_tokens::EXPIRY_WATCH_ROUTE,
+            ] {
+                let path = route.split_once(' ').map_or(route, |(_, path)| path);
+                let request = lambda_http::http::Request::builder()
+                    .method("POST")
+                    .uri(format!("http://127.0.0.1{path}"))
+                    .body(lambda_http::Body::Empty);
+                let Ok(request) = request else { return };
+                let request = bridge::as_invoked(
+                    request,
+                    route,
+                    shared::http_api::Caller::Anonymous,
+                    Default::default(),
+                );
+                issue_tokens.handle(request).await;
+            }
         }
     })
 }
@@ -408,7 +415,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/notifications/{clientId}", get(receiver::notifications))
         .with_state(state.clone());
     tasks.push(serve(site_listener, router));
-    tasks.push(retry_erasures(state.issue_tokens.clone()));
+    tasks.push(run_schedules(state.issue_tokens.clone()));
 
     Ok(Running {
         site_url: format!("{site_origin}/"),

@@ -125,6 +125,7 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
 {problem}
 <p id="status" class="status">{verdict}</p>
 <p id="reasons">{reasons}</p>
+<p id="valid-until">Valid until: {valid_until}</p>
 {policy}
 {checks}
 {sessions}
@@ -133,6 +134,7 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
         id = escape(client_id),
         verdict = escape(verdict),
         reasons = escape(&reasons(&evidence)),
+        valid_until = escape(evidence["validUntil"].as_str().unwrap_or("unknown")),
         policy = policy_html(&evidence),
         checks = checks_html(&evidence),
     );

@@ -271,16 +271,30 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
 <p id="status" class="status" data-decided="{decided}">{verdict}</p>
 <p>{explanation}</p>
 <ul id="reasons">{reasons}</ul>
+{validity}
 {earlier}
 {notifications}
 {dashboard}
 <p><a href="/">Start another</a></p>"#,
+        validity = validity(&response),
         notifications = notifications(&state, &query.client_id),
         client = escape(&query.client_id),
         decided = !pending,
         verdict = escape(verdict),
     );
     Html(page("Your verification", refresh, &body)).into_response()
+}
+
+/// A decided pair's end and its validity today (nothing while pending).
+fn validity(response: &Value) -> String {
+    let Some(validity) = response["validity"].as_str() else {
+        return String::new();
+    };
+    format!(
+        r#"<p id="validity" data-validity="{validity}">Valid until {until}: {validity}. The dashboard's expiration notice and the daily watch (every minute here) tell this site before it lapses.</p>"#,
+        until = escape(response["validUntil"].as_str().unwrap_or("an unknown date")),
+        validity = escape(validity),
+    )
 }
 
 /// The decision notifications this site received for the clientId (signed webhooks from the

@@ -301,6 +301,42 @@ pub async fn run_over_http(site_url: &str, journey: &Journey) -> Result<Ran, Str
 /// A person at iDenfy reviews the `kind` session of `client_id` again to `outcome`, on the
 /// simulator's dashboard (reached from the site's final page, as a person would).
 pub async fn review_again_over_http(ran: &Ran, kind: &str, outcome: &str) -> Result<Page, String> {
+    on_the_dashboard(
+        ran,
+        kind,
+        "/dashboard/review",
+        ("outcome", outcome),
+        "reviewed",
+    )
+    .await
+}
+
+/// iDenfy sends its document-expiration notice at `threshold` for the `kind` session, from the
+/// simulator's dashboard; then the final page.
+pub async fn expiration_notice_over_http(
+    ran: &Ran,
+    kind: &str,
+    threshold: &str,
+) -> Result<Page, String> {
+    on_the_dashboard(
+        ran,
+        kind,
+        "/dashboard/expiration",
+        ("threshold", threshold),
+        "noticed",
+    )
+    .await
+}
+
+/// One of the dashboard's forms for the `kind` session's row, sent with `field`; the page it
+/// leads to must show the banner `done`. Then the site's final page.
+async fn on_the_dashboard(
+    ran: &Ran,
+    kind: &str,
+    path: &str,
+    field: (&str, &str),
+    done: &str,
+) -> Result<Page, String> {
     let http = reqwest::Client::new();
     let final_page = get(&http, &ran.final_url).await?;
     let dashboard_url = href_of(&final_page.html, "idenfy-dashboard")
@@ -316,16 +352,16 @@ pub async fn review_again_over_http(ran: &Ran, kind: &str, outcome: &str) -> Res
     let row = &dashboard.html[row_start..];
     let token = value_of(row, "authToken").ok_or("no authToken in the row")?;
     let action = url::Url::parse(&dashboard.url)
-        .and_then(|u| u.join("/dashboard/review"))
+        .and_then(|u| u.join(path))
         .map_err(|e| e.to_string())?;
-    let reviewed = post_form(
+    let sent = post_form(
         &http,
         action.as_str(),
-        form(&[("authToken", token.as_str()), ("outcome", outcome)]),
+        form(&[("authToken", token.as_str()), field]),
     )
     .await?;
-    if !reviewed.html.contains(r#"id="reviewed""#) {
-        return Err(format!("no review notice at {}", reviewed.url));
+    if !sent.html.contains(&format!(r#"id="{done}""#)) {
+        return Err(format!("no {done} notice at {}", sent.url));
     }
     get(&http, &ran.final_url).await
 }

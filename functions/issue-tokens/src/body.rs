@@ -230,6 +230,9 @@ pub struct EvidenceBody<'a> {
     /// Each rule with both documents' values and its finding (empty until both sessions of a
     /// two-session pair have a result; none in additional-step mode).
     checks: &'a [Check],
+    /// The earlier of the two documents' expiry dates (as the status shows it); null when
+    /// unknown or not yet read.
+    valid_until: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -268,6 +271,7 @@ impl<'a> EvidenceBody<'a> {
             permit_policy: &pair.permit_policy,
             judged_on: dates::day_of(evidence.judged_on).to_string(),
             checks: &evidence.checks,
+            valid_until: pair.valid_until().map(dates::format),
         }
     }
 }

@@ -90,6 +90,7 @@ impl Simulator {
             )
             .route("/dashboard", get(dashboard::dashboard))
             .route("/dashboard/review", post(dashboard::review_again))
+            .route("/dashboard/expiration", post(dashboard::send_expiration))
             .with_state(self)
     }
 

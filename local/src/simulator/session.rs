@@ -212,6 +212,11 @@ pub(super) struct Delivery {
 }
 
 impl Finish {
+    /// The document's expiry date as the tester chose it (none when left empty).
+    pub(super) fn document_expiry(&self) -> Option<&str> {
+        self.doc_expiry.as_deref().filter(|d| !d.trim().is_empty())
+    }
+
     /// The same session, reviewed again by a person at iDenfy to `outcome`.
     pub(super) fn reviewed(&self, outcome: &str) -> Self {
         Self {

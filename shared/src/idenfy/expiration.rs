@@ -23,18 +23,25 @@ pub fn is_notice(root: &Map<String, Value>, event_type: Option<&str>) -> bool {
         || event_type.is_some_and(|e| e.trim().eq_ignore_ascii_case(EXPIRATION_EVENT))
 }
 
+/// iDenfy's threshold names, in the order they come.
+pub const THRESHOLDS: [(&str, Threshold); 4] = [
+    ("DOCUMENT_EXPIRES_WITHIN_30_DAYS", Threshold::Days30),
+    ("DOCUMENT_EXPIRES_WITHIN_7_DAYS", Threshold::Days7),
+    ("DOCUMENT_EXPIRES_WITHIN_1_DAY", Threshold::Days1),
+    ("DOCUMENT_EXPIRED", Threshold::Expired),
+];
+
 /// iDenfy's threshold name, read; `None` for one it has not documented.
 pub fn threshold(name: &str) -> Option<Threshold> {
-    match name.trim().to_ascii_uppercase().as_str() {
-        "DOCUMENT_EXPIRES_WITHIN_30_DAYS" => Some(Threshold::Days30),
-        "DOCUMENT_EXPIRES_WITHIN_7_DAYS" => Some(Threshold::Days7),
-        // Documented as `_1_DAY`; the plural is the other thresholds' pattern.
-        "DOCUMENT_EXPIRES_WITHIN_1_DAY" | "DOCUMENT_EXPIRES_WITHIN_1_DAYS" => {
-            Some(Threshold::Days1)
-        }
-        "DOCUMENT_EXPIRED" => Some(Threshold::Expired),
-        _ => None,
-    }
+    let name = name.trim().to_ascii_uppercase();
+    // Documented as `_1_DAY`; the plural is the other thresholds' pattern.
+    let name = name
+        .strip_suffix("_1_DAYS")
+        .map_or(name.clone(), |head| format!("{head}_1_DAY"));
+    THRESHOLDS
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, threshold)| *threshold)
 }
 
 /// The notice in the body, received at `now`; `None` when its threshold is missing or not
@@ -72,6 +79,7 @@ mod tests {
             ("DOCUMENT_EXPIRES_WITHIN_30_DAYS", Threshold::Days30),
             ("DOCUMENT_EXPIRES_WITHIN_7_DAYS", Threshold::Days7),
             ("DOCUMENT_EXPIRES_WITHIN_1_DAY", Threshold::Days1),
+            ("DOCUMENT_EXPIRES_WITHIN_1_DAYS", Threshold::Days1),
             ("document_expired", Threshold::Expired),
         ] {
             let body =
