@@ -14,7 +14,7 @@ use serde_json::json;
 use shared::clock::{ManualClock, Timestamp};
 use shared::idenfy::webhook::parse;
 use shared::pair::validity::{AlertSource, ExpiryAlert};
-use shared::pair::{Outcome, PairRecord, Threshold, Verdict};
+use shared::pair::{ExpiryState, Outcome, PairRecord, Threshold, Verdict};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -206,8 +206,19 @@ async fn the_daily_run_finds_exactly_the_pairs_due_among_thousands_with_few_requ
     // One query per threshold, then a read and a conditional write per pair found.
     assert_eq!(requests, 4 + 2 * 22, "DynamoDB requests of the run");
 
-    // What the table holds now: the alerts on exactly the pairs due, nothing on any other.
+    // What the table holds now: the alerts on exactly the pairs due, nothing on any other
+    // (the test's own scan, in small pages of the two attributes it needs).
+    let seeded: BTreeMap<&str, Vec<Threshold>> = records
+        .iter()
+        .map(|r| {
+            (
+                r.client_id.as_str(),
+                alerts(r.pair.as_ref().map(|p| &p.expiry)),
+            )
+        })
+        .collect();
     let mut told: BTreeMap<String, Threshold> = BTreeMap::new();
+    let mut scanned = 0;
     let mut start = None;
     loop {
         let page = table
@@ -215,21 +226,26 @@ async fn the_daily_run_finds_exactly_the_pairs_due_among_thousands_with_few_requ
             .client()
             .scan()
             .table_name(table.store.table())
+            .projection_expression("clientId, #pair.#expiry")
+            .expression_attribute_names("#pair", "pair")
+            .expression_attribute_names("#expiry", "expiry")
+            .limit(250)
             .set_exclusive_start_key(start)
             .send()
             .await
-            .expect("a scan (the test's check, not the product's)");
+            .expect("a page of the test's scan");
         for item in page.items.unwrap_or_default() {
-            let record: PairRecord = serde_dynamo::from_item(item).expect("a record");
-            let seeded = records
-                .iter()
-                .find(|r| r.client_id == record.client_id)
-                .expect("seeded");
-            let (before, after) = (alerts(seeded), alerts(&record));
-            if after != before {
-                let new = after.last().copied().expect("an alert");
-                assert_eq!(after.len(), before.len() + 1, "{}", record.client_id);
-                told.insert(record.client_id.as_str().to_owned(), new);
+            let row: serde_json::Value = serde_dynamo::from_item(item).expect("a row");
+            scanned += 1;
+            let client_id = row["clientId"].as_str().expect("a clientId").to_owned();
+            let expiry: Option<ExpiryState> = row["pair"]
+                .get("expiry")
+                .map(|e| serde_json::from_value(e.clone()).expect("an expiry state"));
+            let after = alerts(expiry.as_ref());
+            let before = &seeded[client_id.as_str()];
+            if &after != before {
+                assert_eq!(after.len(), before.len() + 1, "{client_id}");
+                told.insert(client_id, after.last().copied().expect("an alert"));
             }
         }
         start = page.last_evaluated_key;
@@ -237,6 +253,7 @@ async fn the_daily_run_finds_exactly_the_pairs_due_among_thousands_with_few_requ
             break;
         }
     }
+    assert_eq!(scanned, 3000);
     assert_eq!(told, due);
 
     // The run again the same day (EventBridge Scheduler's retry): nothing due, four queries.
@@ -251,10 +268,6 @@ async fn the_daily_run_finds_exactly_the_pairs_due_among_thousands_with_few_requ
     table.store.delete_table().await.expect("dropped");
 }
 
-fn alerts(record: &PairRecord) -> Vec<Threshold> {
-    record
-        .pair
-        .as_ref()
-        .map(|p| p.expiry.alerts.iter().map(|a| a.threshold).collect())
-        .unwrap_or_default()
+fn alerts(expiry: Option<&ExpiryState>) -> Vec<Threshold> {
+    expiry.map_or_else(Vec::new, |e| e.alerts.iter().map(|a| a.threshold).collect())
 }
