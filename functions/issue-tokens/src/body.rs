@@ -9,7 +9,7 @@ use shared::idenfy::FileLinks;
 use shared::issuance::{Issued, PairView};
 use shared::pair::PreviousPair;
 use shared::pair::rules::Check;
-use shared::pair::validity::ExpiryAlert;
+use shared::pair::validity::{AlertSource, ExpiryAlert};
 use shared::pair::{
     ClientId, ManualReview, PairStatus, PermitPolicy, Reason, Threshold, Validity, Verdict, dates,
 };
@@ -84,8 +84,32 @@ pub struct StatusBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     validity: Option<Validity>,
     /// The expiry thresholds the site was told of, in order.
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    expiry_alerts: &'a [ExpiryAlert],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    expiry_alerts: Vec<ExpiryAlertBody<'a>>,
+}
+
+/// One expiry threshold told to the site, as the notification said it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExpiryAlertBody<'a> {
+    /// Days: 30, 7, 1, or 0 for expired.
+    threshold: u32,
+    days_left: i64,
+    valid_until: &'a str,
+    source: AlertSource,
+    at: String,
+}
+
+impl<'a> From<&'a ExpiryAlert> for ExpiryAlertBody<'a> {
+    fn from(alert: &'a ExpiryAlert) -> Self {
+        Self {
+            threshold: alert.threshold.days(),
+            days_left: alert.days_left,
+            valid_until: &alert.ends_on,
+            source: alert.source,
+            at: alert.at.to_rfc3339(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -185,7 +209,12 @@ impl<'a> StatusBody<'a> {
                 .validity
                 .map(|_| pair.valid_until().map(dates::format)),
             validity: status.validity,
-            expiry_alerts: &pair.expiry.alerts,
+            expiry_alerts: pair
+                .expiry
+                .alerts
+                .iter()
+                .map(ExpiryAlertBody::from)
+                .collect(),
         }
     }
 }

@@ -82,7 +82,12 @@ async fn a_notice_is_recorded_once_and_idenfys_word_is_stricter_than_our_date() 
         (&json!("2026-12-20"), &json!("EXPIRING"))
     );
     assert_eq!(status["status"], "VERIFIED", "a notice is no verdict");
-    assert_eq!(status["expiryAlerts"][0]["source"], "IDENFY", "{status}");
+    assert_eq!(
+        status["expiryAlerts"],
+        json!([{"threshold": 30, "daysLeft": 24, "validUntil": "2026-12-20", "source": "IDENFY",
+                "at": now.to_rfc3339()}]),
+        "{status}"
+    );
 
     // iDenfy says expired, with no date: EXPIRED, whatever our dates say; the watch is done.
     let expired = notice(
