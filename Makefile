@@ -13,8 +13,14 @@ export SAM_CLI_TELEMETRY := 0
 
 .PHONY: test test-fast lint template scan venv checkov-venv fuzz package sam-local bench corpus clean
 
+# The suite records the responses it receives (API_RESPONSES); the HTTP contract's check then
+# validates each against docs/openapi.yaml.
+API_RESPONSES := $(CURDIR)/target/api-responses.jsonl
+
 test: venv lint template
-	scripts/with-moto cargo test --workspace --locked
+	mkdir -p target && rm -f $(API_RESPONSES)
+	API_RESPONSES=$(API_RESPONSES) scripts/with-moto cargo test --workspace --locked
+	$(VENV)/bin/python tests/openapi/check.py $(API_RESPONSES)
 
 # The fast tier: the domain's, iDenfy layer's and both handlers' unit tests — no DynamoDB API,
 # no browser, no Python tools (`make test` runs them too).
@@ -31,6 +37,7 @@ template: venv scan
 	cfn-lint template.yaml
 	sam validate --lint --region $(REGION)
 	$(VENV)/bin/python -m unittest discover --start-directory tests/template --verbose
+	$(VENV)/bin/python -m unittest discover --start-directory tests/openapi --verbose
 
 # checkov on the template, offline: every check passed, or suppressed in the template with
 # its reason (`# checkov:skip=ID:reason`, listed in the README's Deploy section).

@@ -161,6 +161,14 @@ fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
     })
 }
 
+/// The HTTP contract (`docs/openapi.yaml`), as the functions' API serves it here.
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/yaml")],
+        include_str!("../../docs/openapi.yaml"),
+    )
+}
+
 /// How often the local stack runs the erasure retries the template schedules every 15 minutes,
 /// and the expiry watch it schedules daily (each run is idempotent: a pair is told once).
 const SCHEDULE_INTERVAL: Duration = Duration::from_secs(60);
@@ -405,6 +413,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             "/verifications/{clientId}/continue",
             any(site::verification_route),
         )
+        .route("/openapi.yaml", get(openapi))
         .route("/review", get(reviewer::waiting))
         .route(
             "/review/{clientId}",

@@ -358,7 +358,7 @@ pub async fn call(
     handler: &idenfy_callback::IdenfyCallback,
     request: lambda_http::Request,
 ) -> (u16, Value) {
-    let response = handler.handle(request).await;
+    let response = crate::contract::idenfy_callback(handler, request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (response.status().as_u16(), body)
 }

@@ -338,6 +338,7 @@ pub fn issue_tokens_handler(
 pub mod api;
 pub mod browser;
 pub mod callbacks;
+pub mod contract;
 pub mod events;
 pub mod journeys;
 pub mod logs;

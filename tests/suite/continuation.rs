@@ -93,7 +93,7 @@ async fn location(
     url: &str,
     client_id: &str,
 ) -> (u16, String) {
-    let response = handler.handle(follow(url, client_id)).await;
+    let response = integration_tests::contract::issue_tokens(handler, follow(url, client_id)).await;
     let location = response
         .headers()
         .get("location")

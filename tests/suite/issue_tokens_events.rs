@@ -37,7 +37,7 @@ async fn every_event_gets_its_status_and_body() {
         let text = events::text(FUNCTION, &name);
         let request = lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{name}: not an HTTP API event: {e}"));
-        let response = handler.handle(request).await;
+        let response = integration_tests::contract::issue_tokens(&handler, request).await;
         let (status, code, fields) = events::issue_tokens(&name);
         assert_eq!(
             response.status().as_u16(),

@@ -318,6 +318,28 @@ async fn an_expiration_notice_reaches_the_site_with_dynamodb() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_local_stack_serves_the_http_contract() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let response = reqwest::get(format!("{}openapi.yaml", running.site_url))
+        .await
+        .expect("an answer");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers().get("content-type").map(|v| v.as_bytes()),
+        Some(&b"application/yaml"[..])
+    );
+    let served = response.text().await.expect("its text");
+    let file = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.yaml"),
+    )
+    .expect("docs/openapi.yaml");
+    assert_eq!(served, file);
+    running.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn review_again_over_http_with_the_embedded_store() {
     review_again_over_http_on(StoreChoice::Memory).await;
 }

@@ -46,6 +46,7 @@ mod callback_rules;
 mod callback_signature;
 mod chain;
 mod continuation;
+mod contract;
 mod erasure;
 mod expiry;
 mod fuzz;
