@@ -32,15 +32,16 @@ lint:
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # template.yaml: CloudFormation lint, SAM's own validation, the security scan, and the
-# template's tests.
+# template's tests; the HTTP contract's check's own tests; the README's and docs' links.
 template: venv scan
 	cfn-lint template.yaml
 	sam validate --lint --region $(REGION)
 	$(VENV)/bin/python -m unittest discover --start-directory tests/template --verbose
 	$(VENV)/bin/python -m unittest discover --start-directory tests/openapi --verbose
+	$(VENV)/bin/python -m unittest discover --start-directory tests/docs --verbose
 
 # checkov on the template, offline: every check passed, or suppressed in the template with
-# its reason (`# checkov:skip=ID:reason`, listed in the README's Deploy section).
+# its reason (`# checkov:skip=ID:reason`, listed in docs/deploy.md's security scan).
 scan: checkov-venv
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --skip-download --compact
 
@@ -49,7 +50,7 @@ package: venv
 	sam build --region $(REGION)
 
 # Every sample event through `sam local invoke` with events/sam-local-env.json, and the three
-# routes through `sam local start-api`, on Docker (see README, "sam local"). CI sets
+# routes through `sam local start-api`, on Docker (see docs/local.md, "sam local"). CI sets
 # SAM_LOCAL_STANDIN_IMAGE=1: it cannot pull SAM's base image, so one is built from Debian.
 sam-local: venv
 	scripts/sam-local

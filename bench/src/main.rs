@@ -404,12 +404,12 @@ async fn main() -> ExitCode {
                 eprintln!("{}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
-            let readme_path = workspace().join("README.md");
-            let updated = std::fs::read_to_string(&readme_path)
+            let page_path = workspace().join("docs/benchmarks.md");
+            let updated = std::fs::read_to_string(&page_path)
                 .map_err(|e| e.to_string())
-                .and_then(|readme| report::update_readme(&readme, &results));
+                .and_then(|page| report::update_page(&page, &results));
             match updated
-                .and_then(|readme| std::fs::write(&readme_path, readme).map_err(|e| e.to_string()))
+                .and_then(|page| std::fs::write(&page_path, page).map_err(|e| e.to_string()))
             {
                 Ok(()) => {
                     println!("{}", report::table(&results));
@@ -436,7 +436,7 @@ async fn main() -> ExitCode {
                     }
                 }
                 Err(error) => {
-                    eprintln!("README.md: {error}");
+                    eprintln!("docs/benchmarks.md: {error}");
                     ExitCode::FAILURE
                 }
             }

@@ -1,4 +1,4 @@
-//! The README's benchmark table, rewritten between its markers from results.json.
+//! The benchmark table of docs/benchmarks.md, rewritten between its markers from results.json.
 
 use serde_json::Value;
 
@@ -258,20 +258,18 @@ pub fn table(results: &Value) -> String {
     out
 }
 
-/// README.md with the table between the markers replaced.
-pub fn update_readme(readme: &str, results: &Value) -> Result<String, String> {
-    let start = readme
-        .find(START)
-        .ok_or("README has no bench:start marker")?;
-    let end = readme.find(END).ok_or("README has no bench:end marker")?;
+/// The page (docs/benchmarks.md) with the table between the markers replaced.
+pub fn update_page(page: &str, results: &Value) -> Result<String, String> {
+    let start = page.find(START).ok_or("no bench:start marker")?;
+    let end = page.find(END).ok_or("no bench:end marker")?;
     if end < start {
-        return Err("README's bench markers are out of order".into());
+        return Err("the bench markers are out of order".into());
     }
     Ok(format!(
         "{}{START}\n{}{}",
-        &readme[..start],
+        &page[..start],
         table(results),
-        &readme[end..]
+        &page[end..]
     ))
 }
 
@@ -292,8 +290,8 @@ mod tests {
             },
             "load": {"functions_on_moto": {"pairs": 10, "processes": 4}},
         });
-        let readme = format!("# Title\n\n{START}\nSTALE TABLE\n{END}\n\n## After\n");
-        let updated = update_readme(&readme, &results).unwrap();
+        let page = format!("# Title\n\n{START}\nSTALE TABLE\n{END}\n\n## After\n");
+        let updated = update_page(&page, &results).unwrap();
         assert!(updated.starts_with("# Title\n\n<!-- bench:start -->\nMeasured by `make bench` on CPU (2 cores, 24 GiB), 10 pairs"));
         assert!(updated.contains("| idenfy-callback | 5.0 / 6.0 | 3.00 | — | 12.0 | met |"));
         assert!(updated.contains("| issue-tokens | 5.5 / — | 3.50 | — | 12.0 | **missed** |"));
@@ -305,6 +303,6 @@ mod tests {
         );
         assert!(updated.ends_with(&format!("{END}\n\n## After\n")));
         assert!(!updated.contains("STALE TABLE"));
-        assert!(update_readme("no markers", &results).is_err());
+        assert!(update_page("no markers", &results).is_err());
     }
 }

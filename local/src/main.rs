@@ -19,7 +19,7 @@ struct Args {
     /// The iDenfy simulator's port (0: any free port).
     #[arg(long, default_value_t = 3001)]
     simulator_port: u16,
-    /// Talk to real iDenfy instead (see README: keys, public callback URL).
+    /// Talk to real iDenfy instead (see docs/local.md: keys, public callback URL).
     #[arg(long, requires_all = ["callback_url", "api_key", "api_secret", "signing_keys"])]
     no_simulator: bool,
     /// iDenfy's API with --no-simulator.
@@ -28,7 +28,7 @@ struct Args {
     /// Public https URL that reaches this machine's /webhooks/idenfy.
     #[arg(long)]
     callback_url: Option<String>,
-    /// Run only the iDenfy simulator (for the functions under `sam local`; see README).
+    /// Run only the iDenfy simulator (for the functions under `sam local`; see docs/local.md).
     #[arg(long, conflicts_with = "no_simulator")]
     simulator_only: bool,
     /// With --simulator-only: the address to listen on — loopback, or the Docker bridge's.

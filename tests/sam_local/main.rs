@@ -1,4 +1,4 @@
-//! The built functions under `sam local`, as the README tells a user to run them: every event in
+//! The built functions under `sam local`, as docs/local.md tells a user to run them: every event in
 //! `events/` through `sam local invoke` with `events/sam-local-env.json`, then the three routes
 //! through `sam local start-api`. The functions reach moto_server, the iDenfy simulator and a
 //! site receiver on this machine through Docker's `host.docker.internal`; each answer is checked

@@ -19,7 +19,7 @@ use shared::store::ResultStore;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The signing key of the sample events (README names it). Test only.
+/// The signing key of the sample events (docs/decisions.md names it). Test only.
 pub const TEST_SIGNING_KEY: &str = "idenfy-pair-test-signing-key";
 pub const TEST_DOCUMENT_HASH_KEY: &str = "idenfy-pair-test-document-hash-key";
 

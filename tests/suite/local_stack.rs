@@ -1,5 +1,5 @@
 //! The local stack: the guide's journeys over plain HTTP (embedded store and moto_server), in
-//! headless Chromium, and the binary started the way the README says.
+//! headless Chromium, and the binary started the way the README and docs/local.md say.
 
 use integration_tests::browser::Browser;
 use integration_tests::journeys::{
