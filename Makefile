@@ -17,15 +17,19 @@ export SAM_CLI_TELEMETRY := 0
 # validates each against docs/openapi.yaml.
 API_RESPONSES := $(CURDIR)/target/api-responses.jsonl
 
+# Every crate's unit tests and the fast tier, then the service tier (tests/suite) on
+# moto_server; the pair model at its full size.
 test: venv lint template
 	mkdir -p target && rm -f $(API_RESPONSES)
-	API_RESPONSES=$(API_RESPONSES) scripts/with-moto cargo test --workspace --locked
+	API_RESPONSES=$(API_RESPONSES) PAIR_MODEL_CASES=10000 scripts/with-moto \
+	  bash -c 'cargo test --workspace --locked && cargo test --locked -p integration-tests --test suite'
 	$(VENV)/bin/python tests/openapi/check.py $(API_RESPONSES)
 
-# The fast tier: the domain's, iDenfy layer's and both handlers' unit tests — no DynamoDB API,
+# The fast tier (plain `cargo test`: the domain, the iDenfy layer, tests/fast) and the functions' unit tests — no DynamoDB API,
 # no browser, no Python tools (`make test` runs them too).
 test-fast:
-	env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --locked -p shared -p issue-tokens -p idenfy-callback
+	env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --locked
+	env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --locked -p issue-tokens -p idenfy-callback -p notify-decisions
 
 lint:
 	cargo fmt --all -- --check
@@ -59,7 +63,7 @@ sam-local: venv
 # (`make test` runs a few thousand of the same).
 FUZZ_CASES ?= 1000000
 fuzz:
-	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test suite -- fuzz:: --nocapture
+	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test fast -- fuzz:: --nocapture
 
 # The verdict on the labelled corpus (shared/corpus/verdicts.json) beside the seed guide's
 # exact `===` comparison: automation, wrong VERIFIED (fails unless 0), reasons as labelled.

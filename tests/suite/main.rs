@@ -1,4 +1,7 @@
-//! Integration suite: one binary, one module per concern.
+//! The service tier: everything that needs moto_server (DynamoDB, Streams, Secrets Manager,
+//! EventBridge, SQS), cargo-lambda, Chromium or the project's Python tools. Run by `make test`
+//! (`cargo test -p integration-tests --test suite` after starting moto_server); bare, each test
+//! says what it needs. The fast tier is `tests/fast/` (plain `cargo test`).
 
 use std::sync::Arc;
 
@@ -36,20 +39,15 @@ macro_rules! on_both_stores {
     };
 }
 
-mod additional_step;
-mod budgets;
 mod callback_events;
 mod callback_logs;
-mod callback_model;
 mod callback_race;
 mod callback_rules;
 mod callback_signature;
-mod chain;
 mod continuation;
 mod contract;
 mod erasure;
 mod expiry;
-mod fuzz;
 mod issue_tokens_events;
 mod lambda_runtime;
 mod lifecycle;
@@ -57,9 +55,7 @@ mod local_stack;
 mod metrics;
 mod notify;
 mod review;
-mod sam_local_env;
 mod secrets;
 mod store_conformance;
-mod token_client;
 mod trust;
 mod verdict_policy;

@@ -141,7 +141,7 @@ fn cases() -> u32 {
     std::env::var("PAIR_MODEL_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000)
+        .unwrap_or(1_000)
 }
 
 mod additional_step;
