@@ -2,10 +2,10 @@
 //! of events handed to whichever process polls `/next` first, each answer timed from the
 //! moment its event was handed out. Used to load our callback and the Node.js peer alike.
 
-use crate::runtime_api::{ERROR, NEXT, RESPONSE, serve_on_loopback};
+use crate::runtime_api::{ERROR, NEXT, RESPONSE, headers, serve_on_loopback};
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::collections::{HashMap, VecDeque};
@@ -59,26 +59,6 @@ pub struct PoolRun {
     pub statuses: Vec<u16>,
     /// Everything the processes wrote to stdout (their logs).
     pub stdout: String,
-}
-
-/// The headers Lambda's Runtime API sends with an event.
-pub(crate) fn headers(request_id: &str) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = HeaderValue::from_str(request_id) {
-        headers.insert("lambda-runtime-aws-request-id", value);
-    }
-    let deadline = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() + 30_000)
-        .unwrap_or(0);
-    if let Ok(value) = HeaderValue::from_str(&deadline.to_string()) {
-        headers.insert("lambda-runtime-deadline-ms", value);
-    }
-    headers.insert(
-        "lambda-runtime-invoked-function-arn",
-        HeaderValue::from_static("arn:aws:lambda:eu-west-1:123456789012:function:bench"),
-    );
-    headers
 }
 
 async fn next(State(mut shared): State<Shared>) -> impl IntoResponse {

@@ -4,7 +4,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use std::sync::{Arc, Mutex};
@@ -125,7 +125,7 @@ async fn next(State(emulator): State<Emulator>) -> impl IntoResponse {
         // One event per cold start: later polls wait until the process is stopped.
         tokio::time::sleep(Duration::from_secs(3600)).await;
     }
-    let headers = crate::pool::headers(REQUEST_ID);
+    let headers = self::headers(REQUEST_ID);
     (StatusCode::OK, headers, emulator.event.as_ref().clone())
 }
 
@@ -153,4 +153,24 @@ async fn error(
 async fn init_error(State(emulator): State<Emulator>, body: String) -> StatusCode {
     emulator.record(|t| t.error = Some(format!("init error: {body}")));
     StatusCode::ACCEPTED
+}
+
+/// The headers Lambda's Runtime API sends with an event.
+pub(crate) fn headers(request_id: &str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("lambda-runtime-aws-request-id", value);
+    }
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() + 30_000)
+        .unwrap_or(0);
+    if let Ok(value) = HeaderValue::from_str(&deadline.to_string()) {
+        headers.insert("lambda-runtime-deadline-ms", value);
+    }
+    headers.insert(
+        "lambda-runtime-invoked-function-arn",
+        HeaderValue::from_static("arn:aws:lambda:eu-west-1:123456789012:function:bench"),
+    );
+    headers
 }

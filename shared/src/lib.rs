@@ -19,6 +19,7 @@ pub mod callback;
 pub mod clock;
 pub mod config;
 pub mod corpus;
+pub mod env;
 pub mod erasure;
 pub mod expiry;
 pub mod http_api;

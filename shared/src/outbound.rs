@@ -7,7 +7,7 @@
 //! that set holds; Amazon Linux's store is derived from the same Mozilla list. Local plain-HTTP
 //! endpoints (moto_server, the simulator) need no roots at all.
 
-use crate::config::{Env, std_env};
+use crate::env::{Env, std_env};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
