@@ -15,93 +15,36 @@ use aws_sdk_dynamodb::types::{
 impl DynamoStore {
     /// Creates the pairs table as the SAM template declares it (tests, local stack).
     pub async fn create_table(&self) -> Result<(), StoreError> {
-        let key = |builder_error: aws_sdk_dynamodb::error::BuildError| {
-            StoreError::Unavailable(builder_error.to_string())
-        };
-        self.client
+        use ScalarAttributeType::{N, S};
+        let mut request = self
+            .client
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(CLIENT_ID)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .map_err(key)?,
-            )
-            .attribute_definitions(
+            .key_schema(key(CLIENT_ID, KeyType::Hash)?);
+        for (name, kind) in [
+            (CLIENT_ID, S),
+            (ERASURE_PENDING, S),
+            (EXPIRY_WATCH, N),
+            (EXPIRY_DUE, S),
+        ] {
+            request = request.attribute_definitions(
                 AttributeDefinition::builder()
-                    .attribute_name(CLIENT_ID)
-                    .attribute_type(ScalarAttributeType::S)
+                    .attribute_name(name)
+                    .attribute_type(kind)
                     .build()
-                    .map_err(key)?,
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(ERASURE_PENDING)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(key)?,
-            )
+                    .map_err(built)?,
+            );
+        }
+        request
             // Sparse: only records whose erasure waits for iDenfy carry its key.
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(ERASURE_INDEX)
-                    .key_schema(
-                        KeySchemaElement::builder()
-                            .attribute_name(ERASURE_PENDING)
-                            .key_type(KeyType::Hash)
-                            .build()
-                            .map_err(key)?,
-                    )
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::KeysOnly)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(key)?,
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(EXPIRY_WATCH)
-                    .attribute_type(ScalarAttributeType::N)
-                    .build()
-                    .map_err(key)?,
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(EXPIRY_DUE)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(key)?,
-            )
+            .global_secondary_indexes(keys_only_index(ERASURE_INDEX, ERASURE_PENDING, None)?)
             // Sparse: only watched pairs carry its keys (the next threshold, the day it is due).
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(EXPIRY_INDEX)
-                    .key_schema(
-                        KeySchemaElement::builder()
-                            .attribute_name(EXPIRY_WATCH)
-                            .key_type(KeyType::Hash)
-                            .build()
-                            .map_err(key)?,
-                    )
-                    .key_schema(
-                        KeySchemaElement::builder()
-                            .attribute_name(EXPIRY_DUE)
-                            .key_type(KeyType::Range)
-                            .build()
-                            .map_err(key)?,
-                    )
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::KeysOnly)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(key)?,
-            )
+            .global_secondary_indexes(keys_only_index(
+                EXPIRY_INDEX,
+                EXPIRY_WATCH,
+                Some(EXPIRY_DUE),
+            )?)
             .send()
             .await
             .map_err(unavailable)?;
@@ -113,7 +56,7 @@ impl DynamoStore {
                     .attribute_name(EXPIRES_AT)
                     .enabled(true)
                     .build()
-                    .map_err(key)?,
+                    .map_err(built)?,
             )
             .send()
             .await
@@ -197,4 +140,36 @@ impl DynamoStore {
             .map_err(unavailable)?;
         Ok(())
     }
+}
+
+fn built(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .map_err(built)
+}
+
+/// A global secondary index projecting keys only: the table's key and its own.
+fn keys_only_index(
+    name: &str,
+    hash: &str,
+    range: Option<&str>,
+) -> Result<GlobalSecondaryIndex, StoreError> {
+    let mut index = GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(hash, KeyType::Hash)?)
+        .projection(
+            Projection::builder()
+                .projection_type(ProjectionType::KeysOnly)
+                .build(),
+        );
+    if let Some(range) = range {
+        index = index.key_schema(key(range, KeyType::Range)?);
+    }
+    index.build().map_err(built)
 }
