@@ -5,10 +5,10 @@
 //! a map ([`Env::from_pairs`]).
 
 use crate::callback::CallbackSecrets;
-use crate::idenfy::FinishPages;
 use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
 use crate::issuance::continuation::ContinuationKeys;
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
+use crate::pair::FinishPages;
 use crate::pair::PermitPolicy;
 use crate::pair::machine::MAX_PREVIOUS_PAIRS;
 use crate::pair::permit;

@@ -1,36 +1,24 @@
-//! idenfy-pair's library: the pair domain, its ports, and the adapters the functions compose.
+//! idenfy-pair's use cases and their one composition, over the domain (`pair-core`) and its
+//! adapters (`pair-adapters`):
 //!
-//! - The domain: [`pair`] (the record, every state rule, the verdict policy), [`issuance`] and
-//!   [`callback`] (the two use cases), [`review`] (a reviewer's decision and evidence),
-//!   [`erasure`], [`expiry`] (the daily watch of verified pairs' ends), [`notify`] (telling
-//!   the site about each decision and expiry). It knows no AWS or HTTP type.
-//! - The ports: [`store`] (one per function) and [`idenfy::SessionIssuer`].
-//! - The adapters: [`idenfy`] (every fact of iDenfy's wire format; its reqwest client),
-//!   `store::dynamo` (aws-sdk-dynamodb), `store::memory` (tests, the local stack), and
-//!   [`http_api`] (what both HTTP handlers share).
-//! - Composition: [`config`] (every setting and default, read once at cold start), [`clock`],
-//!   [`logging`], [`outbound`] (every outgoing client's setup), [`secret`], [`urls`].
-//!
+//! - The use cases: [`issuance`] and [`callback`], [`review`] (a reviewer's decision and
+//!   evidence), [`erasure`], [`expiry`] (the daily watch of verified pairs' ends), [`notify`]
+//!   (telling the site about each decision and expiry), over the ports only.
+//! - Composition: [`config`] (every setting and default, read once at cold start), [`urls`].
 //! - Measurement: [`corpus`] (the labelled pairs the verdict is measured on; `make corpus`).
 //!
-//! `docs/architecture.md` has the module map and the path of one webhook.
+//! The domain's and the adapters' modules are re-exported under their names, so a function
+//! depends on this one crate. `docs/architecture.md` has the crate and module map.
+
+pub use pair_adapters::{env, http_api, idenfy, logging, metrics, outbound, secret, store};
+pub use pair_core::{clock, pair, ports};
 
 pub mod callback;
-pub mod clock;
 pub mod config;
 pub mod corpus;
-pub mod env;
 pub mod erasure;
 pub mod expiry;
-pub mod http_api;
-pub mod idenfy;
 pub mod issuance;
-pub mod logging;
-pub mod metrics;
 pub mod notify;
-pub mod outbound;
-pub mod pair;
 pub mod review;
-pub mod secret;
-pub mod store;
 pub mod urls;

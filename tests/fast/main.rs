@@ -7,6 +7,7 @@ mod additional_step;
 mod budgets;
 mod callback_model;
 mod chain;
+mod core_dependencies;
 mod fuzz;
 mod sam_local_env;
 mod token_client;

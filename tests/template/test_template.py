@@ -163,7 +163,7 @@ class TemplateTest(unittest.TestCase):
         self.assertNotIn(sent["routeKey"], api_routes)
         table = self.resources["PairsTable"]["Properties"]
         (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "erasure-pending"]
-        attributes = (ROOT / "shared/src/store/dynamo/attributes.rs").read_text()
+        attributes = (ROOT / "shared/adapters/src/store/dynamo/attributes.rs").read_text()
         self.assertIn(f'ERASURE_INDEX: &str = "{index["IndexName"]}"', attributes)
         (key,) = index["KeySchema"]
         self.assertIn(f'ERASURE_PENDING: &str = "{key["AttributeName"]}"', attributes)
@@ -198,7 +198,7 @@ class TemplateTest(unittest.TestCase):
 
         table = self.resources["PairsTable"]["Properties"]
         (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "expiry-watch"]
-        attributes = (ROOT / "shared/src/store/dynamo/attributes.rs").read_text()
+        attributes = (ROOT / "shared/adapters/src/store/dynamo/attributes.rs").read_text()
         self.assertIn(f'EXPIRY_INDEX: &str = "{index["IndexName"]}"', attributes)
         hash_key, range_key = index["KeySchema"]
         self.assertEqual((hash_key["KeyType"], range_key["KeyType"]), ("HASH", "RANGE"))
@@ -357,17 +357,17 @@ class TemplateTest(unittest.TestCase):
         self.assertIn(("AWS/ApiGateway", "5xx", json.dumps({"ApiId": {"Ref": "HttpApi"}, "Stage": {"Ref": "Stage"}},
                                                             sort_keys=True)), watched)
         # The callback's own metrics, under the names and dimension the code counts them with
-        # (shared/src/metrics.rs, functions/idenfy-callback FUNCTION).
+        # (shared/adapters/src/metrics.rs, functions/idenfy-callback FUNCTION).
         callback = json.dumps({"Function": "idenfy-callback"})
         for metric in ["RefusedSignatures", "RevisionsPastBound"]:
             self.assertIn(("idenfy-pair", metric, callback), watched, metric)
         # Issuance's: a session iDenfy has not deleted a day after its erasure.
         self.assertIn(("idenfy-pair", "IdenfyDeletionsOverdue", json.dumps({"Function": "issue-tokens"})), watched)
         self.assertIn('IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue"',
-                      (ROOT / "shared/src/metrics.rs").read_text())
+                      (ROOT / "shared/adapters/src/metrics.rs").read_text())
         self.assertIn('FUNCTION: &str = "issue-tokens"',
                       (ROOT / "functions/issue-tokens/src/lib.rs").read_text())
-        metrics_rs = (ROOT / "shared/src/metrics.rs").read_text()
+        metrics_rs = (ROOT / "shared/adapters/src/metrics.rs").read_text()
         self.assertIn('NAMESPACE: &str = "idenfy-pair"', metrics_rs)
         self.assertIn('REFUSED_SIGNATURES: &str = "RefusedSignatures"', metrics_rs)
         self.assertIn('REVISIONS_PAST_BOUND: &str = "RevisionsPastBound"', metrics_rs)
@@ -427,7 +427,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_permit_policy_and_pairs_cap_reach_issuance_only(self):
         parameters = TEMPLATE["Parameters"]
-        # The code's defaults (shared/src/pair/permit.rs): any country, valid on the day.
+        # The code's defaults (shared/core/src/pair/permit.rs): any country, valid on the day.
         self.assertEqual(parameters["PermitIssuingCountries"]["Default"], "")
         self.assertEqual(parameters["PermitMinValidDays"]["Default"], 0)
         self.assertEqual(parameters["PermitMinValidDays"]["MaxValue"], 3650)

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use shared::idenfy::{FinishPages, Person, is_iso_date, is_locale, limits};
+use shared::idenfy::{Person, is_iso_date, is_locale, limits};
 use shared::issuance::{IssueRequest, PermitRequest};
+use shared::pair::FinishPages;
 use shared::pair::Principal;
 use shared::pair::machine::ReviewRequest;
 use shared::pair::machine::review::NOTE_MAX_CHARS;

@@ -411,7 +411,7 @@ async fn a_store_outage_is_an_opaque_503_with_the_request_id() {
 
 #[tokio::test]
 async fn an_idenfy_refusal_is_a_502_without_idenfys_words() {
-    let refusal = IdenfyError::from_status(
+    let refusal = shared::idenfy::classify(
         Upstream {
             status: 402,
             identifier: Some("PAYMENT_REQUIRED".into()),
@@ -513,7 +513,7 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
         201
     );
     let refusing = Arc::new(Sessions {
-        refusal: Some(IdenfyError::from_status(
+        refusal: Some(shared::idenfy::classify(
             Upstream {
                 status: 400,
                 identifier: Some("PARTNER_ERROR".into()),

@@ -165,7 +165,7 @@ impl ErasureService {
                     .sessions
                     .delete_session(&scan_ref, answer_by)
                     .await
-                    .map_err(|error| error.deletion_refusal());
+                    .map_err(|error| crate::idenfy::deletion_refusal(&error));
                 (scan_ref, answer)
             }))
             .await;

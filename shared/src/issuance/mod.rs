@@ -7,7 +7,8 @@ pub mod policy;
 pub mod request;
 
 use crate::clock::{Clock, Timestamp};
-use crate::idenfy::{FinishPages, IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
+use crate::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
+use crate::pair::FinishPages;
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{
     Claim, ClientId, DocumentLink, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session,

@@ -3,7 +3,7 @@
 //! Every default is in the configuration module.
 
 use super::continuation::ContinuationKeys;
-use crate::idenfy::FinishPages;
+use crate::pair::FinishPages;
 use crate::pair::permit::VerdictPolicy;
 use crate::pair::{Mode, PermitPolicy};
 use crate::secret::runtime::Secrets;

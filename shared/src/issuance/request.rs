@@ -1,7 +1,8 @@
 //! What an issuance request asks for, validated: the boundary (the issue-tokens function)
 //! reads it from its API's JSON.
 
-use crate::idenfy::{FinishPages, Person};
+use crate::idenfy::Person;
+use crate::pair::FinishPages;
 use crate::pair::{ClientId, Mode, PermitPolicy};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,9 @@
 //! piece of the payload (which holds personal data).
 
 use super::expiration;
-use crate::clock::Timestamp;
-use crate::pair::validity::ExpirationNotice;
-use crate::pair::{
+use pair_core::clock::Timestamp;
+use pair_core::pair::validity::ExpirationNotice;
+use pair_core::pair::{
     ClientId, DocumentFacts, DocumentHasher, HalfResult, OverallStatus, PermitStep, Rank,
 };
 use serde_json::Value;

@@ -2,7 +2,8 @@
 //! budget, and retries with jittered backoff for the failures that may pass (429, 5xx,
 //! timeouts, connection errors) — never for another 4xx.
 
-use super::files::{FileLinks, file_links};
+use super::FileLinks;
+use super::files::file_links;
 use super::token::redirect_url;
 use super::{
     IdenfyError, IssuedToken, OpenedSession, SessionEraser, SessionFiles, SessionIssuer,
@@ -182,7 +183,7 @@ impl IdenfyClient {
                 None => raw.to_owned(),
             }
         });
-        Err(IdenfyError::from_status(
+        Err(super::error::classify(
             Upstream {
                 status: status.as_u16(),
                 identifier: parsed.identifier,

@@ -7,12 +7,8 @@
 //! `additionalStepPdfUrls` as in the webhook. Only values that are absolute http(s) URLs
 //! count as links; anything else in the answer is left out.
 
-use super::IdenfyError;
+use pair_core::ports::idenfy::{FileLinks, IdenfyError};
 use serde_json::Value;
-use std::collections::BTreeMap;
-
-/// File name (FRONT, FACE, RESIDENCE_PERMIT, …) → a link that works for about an hour.
-pub type FileLinks = BTreeMap<String, String>;
 
 /// The links in a 2xx answer of the files endpoint. The answer's text never goes into the
 /// error: it is full of presigned links.

@@ -17,8 +17,9 @@ pub mod issuing;
 pub mod results;
 pub mod review;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
+/// Records and halves for unit tests, here and in the crates above (feature `fixtures`).
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 
 pub use expiry::{NoticeUnchanged, note_expiration, watch_step, with_expiry};
 pub use issuing::{

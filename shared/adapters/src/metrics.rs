@@ -173,10 +173,10 @@ mod tests {
         assert_eq!(line["Outcome"], "VERIFIED");
         assert_eq!(line["Verdicts"], 1);
         for outcome in [
-            crate::pair::Outcome::Verified,
-            crate::pair::Outcome::RequiresReview,
-            crate::pair::Outcome::Rejected,
-            crate::pair::Outcome::Incomplete,
+            pair_core::pair::Outcome::Verified,
+            pair_core::pair::Outcome::RequiresReview,
+            pair_core::pair::Outcome::Rejected,
+            pair_core::pair::Outcome::Incomplete,
         ] {
             assert_eq!(json!(outcome), json!(outcome.as_str()));
         }

@@ -56,9 +56,9 @@ pub fn named(mut request: UpdateItemFluentBuilder, names: &[&str]) -> UpdateItem
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pair::machine::fixtures::{NOW, at, final_half, pair, record};
-    use crate::pair::{FinalEntry, Outcome, PreviousPair, Rank};
     use aws_sdk_dynamodb::types::AttributeValue;
+    use pair_core::pair::machine::fixtures::{NOW, at, final_half, pair, record};
+    use pair_core::pair::{FinalEntry, Outcome, PreviousPair, Rank};
     use std::collections::HashMap;
 
     fn path<'a>(item: &'a HashMap<String, AttributeValue>, path: &[&str]) -> &'a AttributeValue {
@@ -126,14 +126,14 @@ mod tests {
         path(&item, &[PAIR, RESULTS, "scan-identity", DIGEST]);
 
         // The erasure index's key, as serde writes it and the index queries it.
-        let by = crate::pair::Principal::parse("dpo").expect("a principal");
-        let erased = crate::pair::erasure::erase(&record, &by, NOW, std::time::Duration::ZERO);
+        let by = pair_core::pair::Principal::parse("dpo").expect("a principal");
+        let erased = pair_core::pair::erasure::erase(&record, &by, NOW, std::time::Duration::ZERO);
         let item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&erased).expect("serialisable");
         let pending = path(&item, &[ERASURE_PENDING]);
         assert_eq!(
             Some(pending),
-            serde_dynamo::to_attribute_value(crate::pair::erasure::ErasurePending::Pending)
+            serde_dynamo::to_attribute_value(pair_core::pair::erasure::ErasurePending::Pending)
                 .ok()
                 .as_ref()
         );
@@ -141,18 +141,20 @@ mod tests {
 
         // The expiry index's keys (a number and a day) and the pair's expiry state.
         let mut watched = record.clone();
-        watched.set_watch(Some(crate::pair::ExpiryWatch {
-            threshold: crate::pair::Threshold::Days7,
-            due: crate::pair::dates::parse("2031-04-23").expect("a day"),
+        watched.set_watch(Some(pair_core::pair::ExpiryWatch {
+            threshold: pair_core::pair::Threshold::Days7,
+            due: pair_core::pair::dates::parse("2031-04-23").expect("a day"),
         }));
         if let Some(pair) = watched.pair.as_mut() {
-            pair.expiry.alerts.push(crate::pair::validity::ExpiryAlert {
-                threshold: crate::pair::Threshold::Days30,
-                days_left: 30,
-                ends_on: "2031-04-30".into(),
-                source: crate::pair::validity::AlertSource::Schedule,
-                at: NOW,
-            });
+            pair.expiry
+                .alerts
+                .push(pair_core::pair::validity::ExpiryAlert {
+                    threshold: pair_core::pair::Threshold::Days30,
+                    days_left: 30,
+                    ends_on: "2031-04-30".into(),
+                    source: pair_core::pair::validity::AlertSource::Schedule,
+                    at: NOW,
+                });
         }
         let item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&watched).expect("serialisable");

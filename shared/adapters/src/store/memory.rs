@@ -6,12 +6,12 @@ use super::{
     HalfWritten, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore,
     StoreError, VerdictStore, Written,
 };
-use crate::pair::machine::{
+use async_trait::async_trait;
+use pair_core::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released, with_expiry,
 };
-use crate::pair::validity::ExpiryUpdate;
-use crate::pair::{ClientId, PairRecord, Threshold};
-use async_trait::async_trait;
+use pair_core::pair::validity::ExpiryUpdate;
+use pair_core::pair::{ClientId, PairRecord, Threshold};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};

@@ -7,9 +7,9 @@
 //! says so: either way it is never read as a session's result — a notice taken for a result
 //! would replace the session's final with one that has no status.
 
-use crate::clock::Timestamp;
-use crate::pair::Threshold;
-use crate::pair::validity::ExpirationNotice;
+use pair_core::clock::Timestamp;
+use pair_core::pair::Threshold;
+use pair_core::pair::validity::ExpirationNotice;
 use serde_json::{Map, Value};
 
 /// The event type iDenfy sends the notice under.

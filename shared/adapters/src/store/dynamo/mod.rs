@@ -12,8 +12,6 @@ mod results;
 mod table;
 
 use super::{ErasureStore, Expected, PairReader, ReplaceStore, SeedStore, StoreError};
-use crate::pair::erasure::ErasurePending;
-use crate::pair::{ClientId, PairRecord};
 use async_trait::async_trait;
 use attributes::{CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, VERSION};
 use aws_sdk_dynamodb::Client;
@@ -21,6 +19,8 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
+use pair_core::pair::erasure::ErasurePending;
+use pair_core::pair::{ClientId, PairRecord};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;

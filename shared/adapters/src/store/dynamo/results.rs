@@ -6,14 +6,14 @@ use super::attributes::{
     FINALS, IDENTITY, PAIR, PAIR_ID, RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT, VERSION,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
-use crate::pair::machine::MAX_FINALS;
-use crate::pair::{ClientId, FinalEntry};
 use crate::store::{
     Arrival, Decision, HalfWrite, HalfWritten, ResultStore, StoreError, VerdictStore, Written,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use pair_core::pair::machine::MAX_FINALS;
+use pair_core::pair::{ClientId, FinalEntry};
 
 /// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`),
 /// and no stored result of the same or higher rank — or, for a final, a stored final and a

@@ -3,7 +3,7 @@
 //! a [`SessionOrder`] (the domain's words) becomes a [`TokenRequest`] (iDenfy's).
 
 use super::SessionOrder;
-use crate::pair::Role;
+use pair_core::pair::Role;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -275,7 +275,7 @@ mod tests {
 
     #[test]
     fn external_refs_fit_idenfy_limit_and_name_the_role() {
-        let pair_id = crate::pair::new_id();
+        let pair_id = pair_core::pair::new_id();
         for role in [Role::Identity, Role::Document] {
             let reference = external_ref(&pair_id, role);
             assert!(reference.len() <= limits::EXTERNAL_REF_MAX);

@@ -1,19 +1,13 @@
 //! The store ports: one record per clientId, read consistently, written only under a
 //! condition on what was read. Each function gets the port it uses — issuance an
 //! [`IssuanceStore`], the callback a [`ResultStore`] — so a test double implements only that.
-//! Two adapters implement them all with the same semantics: [`dynamo`] and [`memory`].
-
-pub mod dynamo;
-pub mod memory;
-
+//! Two adapters implement them all with the same semantics (`pair_adapters::store`: DynamoDB
+//! and in memory).
 use crate::clock::Timestamp;
 use crate::pair::machine::{ClaimWrite, Install};
 use crate::pair::validity::ExpiryUpdate;
 use crate::pair::{ClientId, ExpiryWatch, HalfResult, PairRecord, Threshold, Verdict};
 use async_trait::async_trait;
-
-pub use dynamo::DynamoStore;
-pub use memory::MemoryStore;
 
 #[async_trait]
 pub trait PairReader: Send + Sync {
