@@ -25,11 +25,11 @@ test: venv lint template
 	  bash -c 'cargo test --workspace --locked && cargo test --locked -p integration-tests --test suite'
 	$(VENV)/bin/python tests/openapi/check.py $(API_RESPONSES)
 
-# The fast tier (plain `cargo test`: the domain, the iDenfy layer, tests/fast) and the functions' unit tests — no DynamoDB API,
-# no browser, no Python tools (`make test` runs them too).
+# The fast tier, as a plain `cargo test` runs it: the domain's, adapters' and use cases' unit
+# tests and tests/fast (the handlers, the parsers, a wiremock iDenfy) — no DynamoDB API, no
+# browser, no Python tools (`make test` runs them too).
 test-fast:
 	env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --locked
-	env -u AWS_ENDPOINT_URL_DYNAMODB cargo test --locked -p issue-tokens -p idenfy-callback -p notify-decisions
 
 lint:
 	cargo fmt --all -- --check

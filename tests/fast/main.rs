@@ -8,6 +8,7 @@ mod budgets;
 mod callback_model;
 mod chain;
 mod core_dependencies;
+mod functions;
 mod fuzz;
 mod sam_local_env;
 mod token_client;

@@ -272,6 +272,3 @@ impl CallbackError {
         error_response(status, code, &message, json!({}))
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -456,6 +456,3 @@ fn json_body(request: &Request) -> Result<serde_json::Value, ApiError> {
     }
     serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))
 }
-
-#[cfg(test)]
-mod tests;

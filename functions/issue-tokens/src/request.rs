@@ -394,6 +394,3 @@ pub fn parse_review_request(
         _ => Err(errors),
     }
 }
-
-#[cfg(test)]
-mod tests;

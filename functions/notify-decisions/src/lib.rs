@@ -147,6 +147,3 @@ fn notifications(record: &EventRecord) -> Result<Vec<Notification>, RecordError>
     let new = image(&record.change.new_image)?;
     Ok(changes(old.as_ref(), new.as_ref()))
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,9 +1,12 @@
 //! The handler over the sample stream events and sinks that record or refuse: which records
 //! are decisions, what is delivered, and which record a failure reports.
 
-use super::*;
 use async_trait::async_trait;
+use aws_lambda_events::event::dynamodb::Event;
+use notify_decisions::*;
 use shared::notify::DeliveryError;
+use shared::notify::{DecisionSink, Notification};
+use std::sync::Arc;
 use std::sync::Mutex;
 
 /// Records what it is given; refuses from the `refuse_from`-th delivery on.
@@ -31,7 +34,7 @@ impl DecisionSink for Recording {
 
 fn sample(name: &str) -> Event {
     let path = format!(
-        "{}/../../events/notify-decisions/{name}",
+        "{}/../events/notify-decisions/{name}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).expect("the sample event");

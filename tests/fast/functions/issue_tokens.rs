@@ -1,23 +1,30 @@
 //! The handler over the embedded store and an iDenfy double: routes, refusals and the bodies
 //! of failures, with no DynamoDB or network.
 
-use super::*;
 use async_trait::async_trait;
+use issue_tokens::*;
 use lambda_http::Context;
+use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Value, json};
 use shared::clock::{ManualClock, Timestamp};
 use shared::config::Env;
+use shared::config::IssueTokensConfig;
+use shared::http_api;
+use shared::idenfy::IdenfyPorts;
 use shared::idenfy::{
     IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder, Upstream,
 };
+use shared::pair::ClientId;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::validity::ExpiryUpdate;
 use shared::pair::{PairRecord, Threshold};
+use shared::store::IssuanceStore;
 use shared::store::{
     Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, MemoryStore, PairReader, ReplaceStore,
     ReviewStore, StoreError, VerdictStore, Written,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 
 /// Opens sessions `scan-1`, `scan-2`… and remembers each order, deletes sessions and

@@ -1,5 +1,13 @@
-use super::*;
+//! The issue and review request parsers: every field's refusal, with its code.
+
+use issue_tokens::*;
+use serde_json::Value;
 use serde_json::json;
+use shared::issuance::PermitRequest;
+use shared::pair::machine::ReviewRequest;
+use shared::pair::machine::review::NOTE_MAX_CHARS;
+use shared::pair::{Mode, Outcome, Principal, permit};
+use shared::urls::AllowedOrigins;
 
 fn origins() -> AllowedOrigins {
     AllowedOrigins::parse("https://shop.example.com, https://app.example.com:8443").unwrap()

@@ -1,18 +1,24 @@
 //! The handler over the embedded store: the refusals before the signature, the signature,
 //! what a signed body becomes, and the body of a store failure — no DynamoDB or network.
 
-use super::*;
 use async_trait::async_trait;
+use idenfy_callback::*;
+use lambda_http::http::Method;
+use lambda_http::{Body, Request};
 use lambda_http::{Context, RequestExt};
 use serde_json::Value;
 use shared::clock::{ManualClock, Timestamp};
+use shared::config::CallbackConfig;
 use shared::config::Env;
 use shared::idenfy::signature::sign;
+use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
 use shared::pair::validity::ExpiryUpdate;
 use shared::pair::{ClientId, PairRecord};
 use shared::store::{
     Arrival, Decision, ExpiryStore, HalfWritten, MemoryStore, PairReader, VerdictStore, Written,
 };
+use shared::store::{ResultStore, StoreError};
+use std::sync::Arc;
 
 const KEY: &str = "unit-test-signing-key";
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
@@ -184,11 +190,13 @@ async fn a_store_outage_asks_idenfy_to_retry_with_an_opaque_body() {
 #[test]
 fn the_worst_webhook_fits_the_timeout_inside_idenfys_ten_seconds() {
     assert!(
-        crate::WORST_CASE < crate::FUNCTION_TIMEOUT,
+        idenfy_callback::WORST_CASE < idenfy_callback::FUNCTION_TIMEOUT,
         "{:?}",
-        crate::WORST_CASE
+        idenfy_callback::WORST_CASE
     );
-    assert!(crate::FUNCTION_TIMEOUT < std::time::Duration::from_secs(10));
+    assert!(idenfy_callback::FUNCTION_TIMEOUT < std::time::Duration::from_secs(10));
     // The store's own retries end inside its operation bound.
-    assert!(crate::STORE_TIMEOUTS.attempt * 2 <= crate::STORE_TIMEOUTS.operation);
+    assert!(
+        idenfy_callback::STORE_TIMEOUTS.attempt * 2 <= idenfy_callback::STORE_TIMEOUTS.operation
+    );
 }
