@@ -4,13 +4,13 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
-use shared::idenfy::{Person, is_iso_date, is_locale, limits};
+use shared::idenfy::is_locale;
 use shared::issuance::{IssueRequest, PermitRequest};
-use shared::pair::FinishPages;
-use shared::pair::Principal;
 use shared::pair::machine::ReviewRequest;
-use shared::pair::machine::review::NOTE_MAX_CHARS;
-use shared::pair::{ClientId, Mode, Outcome, permit};
+use shared::pair::machine::review::{NoteProblem, ReviewNote};
+use shared::pair::{
+    ClientId, DateOfBirth, FinishPages, Mode, Outcome, Person, PersonName, Principal, permit,
+};
 use shared::urls::{AllowedOrigins, SiteUrlProblem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -83,16 +83,7 @@ pub fn parse_issue_request(
     };
     let first_name = fields.name("firstName");
     let last_name = fields.name("lastName");
-    let date_of_birth = fields.string("dateOfBirth");
-    if let Some(dob) = &date_of_birth
-        && !(is_iso_date(dob) && dob.as_str() >= "1900-01-01")
-    {
-        fields.error(
-            "dateOfBirth",
-            "INVALID_FORMAT",
-            "must be a date as YYYY-MM-DD, from 1900 on",
-        );
-    }
+    let date_of_birth = fields.parsed("dateOfBirth", "INVALID_FORMAT", DateOfBirth::parse);
     // Either case is accepted; iDenfy's codes are lower case.
     let locale = fields.string("locale").map(|l| l.to_ascii_lowercase());
     if let Some(locale) = &locale
@@ -206,21 +197,22 @@ impl Fields<'_> {
         }
     }
 
-    fn name(&mut self, field: &str) -> Option<String> {
+    fn name(&mut self, field: &str) -> Option<PersonName> {
+        self.parsed(field, "INVALID_FORMAT", PersonName::parse)
+    }
+
+    /// A string field parsed into its domain value; the parser's problem is the field's
+    /// error, with `code`.
+    fn parsed<T, E: std::fmt::Display>(
+        &mut self,
+        field: &str,
+        code: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let value = self.string(field)?;
-        let value = value.trim();
-        let letters = value
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.'));
-        if value.is_empty() || value.chars().count() > limits::NAME_MAX || !letters {
-            self.error(
-                field,
-                "INVALID_FORMAT",
-                "must be 1-100 letters (spaces, hyphens, apostrophes allowed)",
-            );
-            return None;
-        }
-        Some(value.to_owned())
+        parse(&value)
+            .map_err(|problem| self.error(field, code, problem.to_string()))
+            .ok()
     }
 
     /// `permit`: `{"issuingCountries": ["DE", …], "minValidDays": 30}`, both optional.
@@ -345,20 +337,14 @@ pub fn parse_review_request(
             "the reviewer is the authenticated caller; leave it out of the body",
         );
     }
-    let note = fields
-        .string("note")
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
-    if note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
-    {
-        fields.error(
-            "note",
-            "INVALID_LENGTH",
-            format!("must be at most {NOTE_MAX_CHARS} characters"),
-        );
-    }
+    let note = match fields.string("note").as_deref().map(ReviewNote::parse) {
+        None | Some(Err(NoteProblem::Blank)) => None,
+        Some(Ok(note)) => Some(note),
+        Some(Err(problem)) => {
+            fields.error("note", "INVALID_LENGTH", problem.to_string());
+            None
+        }
+    };
     let pair_id = fields.required_string("pairId");
     let verdict_version = match object.get("verdictVersion") {
         None | Some(Value::Null) => {

@@ -285,7 +285,11 @@ fn the_default_permit_policy_is_read_and_checked() {
     assert_eq!(
         config.policy.default_permit,
         PermitPolicy {
-            issuing_countries: vec!["DE".into(), "AT".into(), "CH".into()],
+            issuing_countries: vec![
+                "DE".parse().unwrap(),
+                "AT".parse().unwrap(),
+                "CH".parse().unwrap()
+            ],
             min_valid_days: 30
         }
     );

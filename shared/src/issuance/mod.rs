@@ -740,7 +740,7 @@ struct ContinueVia {
 struct DocumentOrder<'a> {
     finish: FinishPages,
     locale: Option<String>,
-    person: crate::idenfy::Person,
+    person: crate::pair::Person,
     permit: &'a PermitPolicy,
     start_within: Duration,
 }

@@ -1,9 +1,7 @@
 //! What an issuance request asks for, validated: the boundary (the issue-tokens function)
 //! reads it from its API's JSON.
 
-use crate::idenfy::Person;
-use crate::pair::FinishPages;
-use crate::pair::{ClientId, Mode, PermitPolicy};
+use crate::pair::{ClientId, CountryCode, FinishPages, Mode, PermitPolicy, Person};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssueRequest {
@@ -28,7 +26,7 @@ pub struct IssueRequest {
 /// ([`crate::pair::permit`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PermitRequest {
-    pub issuing_countries: Option<Vec<String>>,
+    pub issuing_countries: Option<Vec<CountryCode>>,
     pub min_valid_days: Option<u32>,
 }
 
@@ -68,7 +66,7 @@ mod tests {
     #[test]
     fn a_request_s_policy_parts_override_the_defaults_one_by_one() {
         let default = PermitPolicy {
-            issuing_countries: vec!["DE".into()],
+            issuing_countries: vec!["DE".parse().unwrap()],
             min_valid_days: 30,
         };
         assert_eq!(PermitRequest::default().over(&default), default);
@@ -79,18 +77,18 @@ mod tests {
         assert_eq!(
             days_only.over(&default),
             PermitPolicy {
-                issuing_countries: vec!["DE".into()],
+                issuing_countries: vec!["DE".parse().unwrap()],
                 min_valid_days: 0
             }
         );
         let countries_only = PermitRequest {
-            issuing_countries: Some(vec!["AT".into(), "CH".into()]),
+            issuing_countries: Some(vec!["AT".parse().unwrap(), "CH".parse().unwrap()]),
             min_valid_days: None,
         };
         assert_eq!(
             countries_only.over(&default),
             PermitPolicy {
-                issuing_countries: vec!["AT".into(), "CH".into()],
+                issuing_countries: vec!["AT".parse().unwrap(), "CH".parse().unwrap()],
                 min_valid_days: 30
             }
         );

@@ -5,8 +5,8 @@ use serde_json::Value;
 use serde_json::json;
 use shared::issuance::PermitRequest;
 use shared::pair::machine::ReviewRequest;
-use shared::pair::machine::review::NOTE_MAX_CHARS;
-use shared::pair::{Mode, Outcome, Principal, permit};
+use shared::pair::machine::review::{NOTE_MAX_CHARS, ReviewNote};
+use shared::pair::{Mode, Outcome, PersonName, Principal, permit};
 use shared::urls::AllowedOrigins;
 
 fn origins() -> AllowedOrigins {
@@ -38,7 +38,10 @@ fn minimal_and_full_requests_parse() {
         &origins(),
     )
     .unwrap();
-    assert_eq!(full.person.first_name.as_deref(), Some("José"));
+    assert_eq!(
+        full.person.first_name.as_ref().map(PersonName::as_str),
+        Some("José")
+    );
     assert_eq!(full.site_urls.unverified, None);
     assert!(full.restart);
     assert_eq!(full.mode, Mode::AdditionalStep);
@@ -83,7 +86,7 @@ fn a_permit_policy_is_read_and_checked() {
     assert_eq!(
         permit(json!({"issuingCountries": ["DE", "AT"], "minValidDays": 30})),
         Ok(PermitRequest {
-            issuing_countries: Some(vec!["DE".into(), "AT".into()]),
+            issuing_countries: Some(vec!["DE".parse().unwrap(), "AT".parse().unwrap()]),
             min_valid_days: Some(30)
         })
     );
@@ -205,7 +208,7 @@ fn a_review_is_read_with_its_note_trimmed_and_the_caller_as_reviewer() {
             pair_id: "p1".into(),
             decision: Outcome::Rejected,
             reviewer: reviewer(),
-            note: Some("permit photo is of another person".into()),
+            note: ReviewNote::parse("permit photo is of another person").ok(),
             verdict_version: 2,
         }
     );

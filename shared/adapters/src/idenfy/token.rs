@@ -58,7 +58,8 @@ pub struct TokenRequest {
 /// iDenfy's documented limits on a token request.
 pub mod limits {
     pub const CLIENT_ID_MAX: usize = 100;
-    pub const NAME_MAX: usize = 100;
+    /// `firstName`, `lastName` (the domain's names are parsed to this bound).
+    pub const NAME_MAX: usize = pair_core::pair::PersonName::MAX_CHARS;
     pub const URL_MIN: usize = 5;
     pub const URL_MAX: usize = 2048;
     pub const EXPIRY_TIME_MAX: u32 = 2_592_000;
@@ -205,9 +206,10 @@ impl TokenRequest {
             Role::Document => TokenType::Document,
         };
         let mut token = Self::new(order.client_id.as_str(), token_type);
-        token.first_name = order.person.first_name.clone();
-        token.last_name = order.person.last_name.clone();
-        token.date_of_birth = order.person.date_of_birth.clone();
+        let person = &order.person;
+        token.first_name = person.first_name.as_ref().map(|n| n.as_str().to_owned());
+        token.last_name = person.last_name.as_ref().map(|n| n.as_str().to_owned());
+        token.date_of_birth = person.date_of_birth.map(|d| d.to_string());
         token.locale = order.locale.clone();
         token.success_url = order.finish.success.clone();
         token.error_url = order.finish.error.clone();

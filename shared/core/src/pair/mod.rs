@@ -5,8 +5,10 @@
 //! Every state rule of the pair is in [`machine`]; what a pair's results mean together in
 //! [`verdict`] (names compared by [`names`]). The types, by responsibility: [`ids`] (clientId,
 //! pair and claim ids), [`mode`] (modes and roles), [`record`] (what is stored), [`half`] (one
-//! session's result), [`validity`] (how long a decided pair holds, and its watch), [`outcome`] (verdicts and statuses), [`digest`] (keyed digests that let
-//! results be compared without keeping document numbers). Nothing here knows iDenfy's wire
+//! session's result), [`validity`] (how long a decided pair holds, and its watch), [`outcome`]
+//! (verdicts and statuses), [`digest`] (keyed digests that let results be compared without
+//! keeping document numbers), and a request's values, each parsed once: [`person`] (names, a
+//! date of birth), [`permit::CountryCode`], [`machine::review::ReviewNote`]. Nothing here knows iDenfy's wire
 //! format, a store or HTTP.
 
 pub mod dates;
@@ -19,6 +21,7 @@ pub mod mode;
 pub mod names;
 pub mod outcome;
 pub mod permit;
+pub mod person;
 pub mod record;
 pub mod rules;
 pub mod validity;
@@ -29,6 +32,7 @@ pub use half::{DocumentFacts, FinalEntry, HalfResult, OverallStatus, PermitStep,
 pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, PRINCIPAL_MAX_CHARS, Principal, new_id};
 pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
-pub use permit::PermitPolicy;
+pub use permit::{CountryCode, PermitPolicy};
+pub use person::{DateOfBirth, Person, PersonName, ValueProblem};
 pub use record::{Claim, DocumentLink, FinishPages, Pair, PairRecord, PreviousPair, Session};
 pub use validity::{ExpiryState, ExpiryWatch, Threshold, Validity};

@@ -52,12 +52,61 @@ pub fn is_country_code(code: &str) -> bool {
         && COUNTRY_CODES.split_whitespace().any(|c| c == code)
 }
 
+/// An issuing country a site accepts: an assigned ISO 3166-1 alpha-2 code in upper case
+/// ([`is_country_code`]). Stored as its text; a stored value that is not one is a corrupt
+/// record, never a country.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(code: &str) -> Result<Self, PermitPolicyProblem> {
+        if is_country_code(code) {
+            Ok(Self(code.to_owned()))
+        } else {
+            Err(PermitPolicyProblem::Country(code.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CountryCode {
+    type Error = PermitPolicyProblem;
+
+    fn try_from(code: String) -> Result<Self, Self::Error> {
+        Self::parse(&code)
+    }
+}
+
+impl std::str::FromStr for CountryCode {
+    type Err = PermitPolicyProblem;
+
+    fn from_str(code: &str) -> Result<Self, Self::Err> {
+        Self::parse(code)
+    }
+}
+
+impl From<CountryCode> for String {
+    fn from(code: CountryCode) -> Self {
+        code.0
+    }
+}
+
+impl PartialEq<&str> for CountryCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PermitPolicy {
-    /// The countries whose permits are accepted (alpha-2); empty: any country.
+    /// The countries whose permits are accepted; empty: any country.
     #[serde(default)]
-    pub issuing_countries: Vec<String>,
+    pub issuing_countries: Vec<CountryCode>,
     /// The permit must still be valid this many days after the decision day; 0: valid on it.
     #[serde(default)]
     pub min_valid_days: u32,
@@ -83,7 +132,7 @@ impl PermitPolicy {
         let any = issuing_countries.is_empty();
         Ok(Self {
             issuing_countries: if any {
-                issuing_countries
+                Vec::new()
             } else {
                 countries(issuing_countries)?
             },
@@ -94,13 +143,13 @@ impl PermitPolicy {
     /// Whether a permit issued by `country` is accepted: any, when no list is set.
     pub fn accepts(&self, country: Option<&str>) -> bool {
         self.issuing_countries.is_empty()
-            || country.is_some_and(|c| self.issuing_countries.iter().any(|a| a == c))
+            || country.is_some_and(|c| self.issuing_countries.iter().any(|a| a.as_str() == c))
     }
 
     /// The one accepted country, which the permit's session may preselect.
     pub fn single_country(&self) -> Option<&str> {
         match self.issuing_countries.as_slice() {
-            [only] => Some(only),
+            [only] => Some(only.as_str()),
             _ => None,
         }
     }
@@ -108,12 +157,10 @@ impl PermitPolicy {
 
 /// A list of accepted issuing countries: 1 to [`MAX_ISSUING_COUNTRIES`] codes, duplicates
 /// dropped, in the order given.
-pub fn countries(list: Vec<String>) -> Result<Vec<String>, PermitPolicyProblem> {
-    let mut accepted: Vec<String> = Vec::with_capacity(list.len());
+pub fn countries(list: Vec<String>) -> Result<Vec<CountryCode>, PermitPolicyProblem> {
+    let mut accepted: Vec<CountryCode> = Vec::with_capacity(list.len());
     for code in list {
-        if !is_country_code(&code) {
-            return Err(PermitPolicyProblem::Country(code));
-        }
+        let code = CountryCode::try_from(code)?;
         if !accepted.contains(&code) {
             accepted.push(code);
         }

@@ -2,7 +2,7 @@
 //! it, and how a call through them fails. Their adapter (`pair_adapters::idenfy`) holds every
 //! fact of iDenfy's wire format.
 
-use crate::pair::{ClientId, FinishPages, Role};
+use crate::pair::{ClientId, FinishPages, Person, Role};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -79,14 +79,6 @@ pub struct SessionOrder {
     /// No attempt to open it runs past this instant: the request's budget, less the final
     /// write.
     pub answer_by: Instant,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Person {
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    /// `YYYY-MM-DD`.
-    pub date_of_birth: Option<String>,
 }
 
 /// A session iDenfy opened.

@@ -14,6 +14,36 @@ use crate::clock::Timestamp;
 /// The longest note kept (in characters).
 pub const NOTE_MAX_CHARS: usize = 500;
 
+/// A reviewer's note: trimmed, 1–[`NOTE_MAX_CHARS`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewNote(String);
+
+impl ReviewNote {
+    /// The note, or `Blank` for nothing but spaces (no note at all), or `TooLong`.
+    pub fn parse(text: &str) -> Result<Self, NoteProblem> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(NoteProblem::Blank);
+        }
+        if text.chars().count() > NOTE_MAX_CHARS {
+            return Err(NoteProblem::TooLong);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoteProblem {
+    #[error("is blank")]
+    Blank,
+    #[error("must be at most {NOTE_MAX_CHARS} characters")]
+    TooLong,
+}
+
 /// What a reviewer decided about a pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewRequest {
@@ -23,7 +53,7 @@ pub struct ReviewRequest {
     pub decision: Outcome,
     /// The authenticated caller: never a field the caller wrote.
     pub reviewer: Principal,
-    pub note: Option<String>,
+    pub note: Option<ReviewNote>,
     /// The verdict version the reviewer saw: a revision since gives a refusal, so a review
     /// replayed after iDenfy revised a result cannot close the reopened pair.
     pub verdict_version: u32,
@@ -99,7 +129,7 @@ pub fn decide_review(
         basis: current.basis.clone(),
         review: Some(ManualReview {
             reviewer: request.reviewer.as_str().to_owned(),
-            note: request.note.clone(),
+            note: request.note.as_ref().map(|note| note.as_str().to_owned()),
         }),
     }))
 }
@@ -112,7 +142,7 @@ fn is_this_review(verdict: &Verdict, request: &ReviewRequest) -> bool {
     };
     verdict.outcome == request.decision
         && review.reviewer == request.reviewer.as_str()
-        && review.note == request.note
+        && review.note.as_deref() == request.note.as_ref().map(ReviewNote::as_str)
         && request.verdict_version.checked_add(1) == Some(verdict.version)
 }
 
@@ -145,7 +175,7 @@ mod tests {
             pair_id: "p1".into(),
             decision: Outcome::Verified,
             reviewer: Principal::parse("reviewer-7").expect("a principal"),
-            note: Some("permit checked against the ID".into()),
+            note: ReviewNote::parse("permit checked against the ID").ok(),
             verdict_version: 1,
         }
     }
@@ -314,5 +344,20 @@ mod tests {
         // Without the permit this session alone is INCOMPLETE: more lenient than REJECTED.
         assert_eq!(next.outcome, Outcome::RequiresReview);
         assert!(next.reasons.contains(&Reason::ResultRevised), "{next:?}");
+    }
+
+    #[test]
+    fn a_note_is_trimmed_and_bounded_and_blank_is_no_note() {
+        assert_eq!(
+            ReviewNote::parse("  checked  ").map(|n| n.0),
+            Ok("checked".into())
+        );
+        assert_eq!(ReviewNote::parse(" \t "), Err(NoteProblem::Blank));
+        let longest = "é".repeat(NOTE_MAX_CHARS);
+        assert!(ReviewNote::parse(&longest).is_ok());
+        assert_eq!(
+            ReviewNote::parse(&format!("{longest}x")),
+            Err(NoteProblem::TooLong)
+        );
     }
 }
