@@ -17,9 +17,7 @@ use idenfy_callback::IdenfyCallback;
 use issue_tokens::IssueTokens;
 use notify_decisions::NotifyDecisions;
 use receiver::Receiver;
-use shared::clock::SystemClock;
 use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
-use shared::idenfy::IdenfyClient;
 use shared::metrics::Metrics;
 use shared::notify::standard_webhooks::WebhookSecrets;
 use shared::secret::Secret;
@@ -36,9 +34,11 @@ use tokio::task::JoinHandle;
 pub enum StoreChoice {
     Memory,
     /// The DynamoDB API the environment names (`AWS_ENDPOINT_URL_DYNAMODB` for a local one);
-    /// the table is created when missing.
+    /// the table is created when missing. Its stream is read at `streams_endpoint` (the SDK's
+    /// own default when `None`).
     DynamoDb {
         table: String,
+        streams_endpoint: Option<String>,
     },
 }
 
@@ -66,18 +66,27 @@ pub struct LocalConfig {
     pub permit_min_valid_days: Option<String>,
 }
 
+/// `--port`: the site, the API and the webhook.
+pub const DEFAULT_PORT: u16 = 3000;
+/// `--simulator-port`.
+pub const DEFAULT_SIMULATOR_PORT: u16 = 3001;
+/// `--table`, with `--dynamodb`.
+pub const DEFAULT_TABLE: &str = "idenfy-pair-local";
+/// `--final-delay-ms`: the simulator's wait between a preliminary and the final result.
+pub const DEFAULT_FINAL_DELAY_MS: u64 = 1500;
+
 impl Default for LocalConfig {
     fn default() -> Self {
         Self {
-            port: 3000,
-            simulator_port: Some(3001),
+            port: DEFAULT_PORT,
+            simulator_port: Some(DEFAULT_SIMULATOR_PORT),
             idenfy_base_url: shared::config::DEFAULT_IDENFY_BASE_URL.to_owned(),
             api_key: "local-api-key".to_owned(),
             api_secret: Secret::new("local-api-secret"),
             signing_key: Secret::new("local-signing-key"),
             callback_url: None,
             store: StoreChoice::Memory,
-            final_delay: Duration::from_millis(1500),
+            final_delay: Duration::from_millis(DEFAULT_FINAL_DELAY_MS),
             metrics_on_stderr: false,
             permit_issuing_countries: None,
             permit_min_valid_days: None,
@@ -202,15 +211,11 @@ fn run_schedules(issue_tokens: IssueTokens) -> JoinHandle<()> {
     })
 }
 
-/// The DynamoDB Streams client: the environment's configuration, where DynamoDB's local
-/// endpoint stands for the stream's unless it has its own (moto_server and DynamoDB Local
-/// serve both at one address).
-async fn streams_client() -> aws_sdk_dynamodbstreams::Client {
+/// The DynamoDB Streams client, with the store's configuration, at `endpoint` when given.
+async fn streams_client(endpoint: Option<&str>) -> aws_sdk_dynamodbstreams::Client {
     let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
     let mut config = aws_sdk_dynamodbstreams::config::Builder::from(&sdk);
-    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").is_none()
-        && let Ok(url) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
-    {
+    if let Some(url) = endpoint {
         config = config.endpoint_url(url);
     }
     aws_sdk_dynamodbstreams::Client::from_conf(config.build())
@@ -236,7 +241,7 @@ pub async fn start_simulator_only(
             "{host}: the simulator listens only on loopback or a private address (the Docker bridge)"
         )));
     }
-    if let StoreChoice::DynamoDb { table } = &config.store {
+    if let StoreChoice::DynamoDb { table, .. } = &config.store {
         DynamoStore::from_env(table.clone(), Default::default())
             .await
             .ensure_table()
@@ -290,7 +295,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
     // Both functions configured as in a deployment: their variables, through the same parser.
     let table = match &config.store {
         StoreChoice::Memory => "memory".to_owned(),
-        StoreChoice::DynamoDb { table } => table.clone(),
+        StoreChoice::DynamoDb { table, .. } => table.clone(),
     };
     let mut variables = vec![
         ("TABLE_NAME", table.clone()),
@@ -345,10 +350,9 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         }
     };
     // The notifier, fed as the table's stream feeds it in AWS.
-    let notifier = NotifyDecisions::compose(notify_config, Arc::new(SystemClock))
+    let notifier = NotifyDecisions::build(notify_config, metrics(notify_decisions::FUNCTION))
         .await
-        .map_err(|e| StartError::Config(e.to_string()))?
-        .with_metrics(metrics(notify_decisions::FUNCTION));
+        .map_err(|e| StartError::Config(e.to_string()))?;
     let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
         match &config.store {
             StoreChoice::Memory => {
@@ -357,7 +361,9 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
                 let store = Arc::new(store);
                 (store.clone(), store)
             }
-            StoreChoice::DynamoDb { .. } => {
+            StoreChoice::DynamoDb {
+                streams_endpoint, ..
+            } => {
                 let store = DynamoStore::from_env(table, Default::default()).await;
                 store
                     .ensure_table()
@@ -367,59 +373,57 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
                     .ensure_stream()
                     .await
                     .map_err(|e| StartError::Store(e.to_string()))?;
-                let stream = feeds::TableStream::open(streams_client().await, stream_arn, notifier)
-                    .await
-                    .map_err(StartError::Store)?;
+                let stream = feeds::TableStream::open(
+                    streams_client(streams_endpoint.as_deref()).await,
+                    stream_arn,
+                    notifier,
+                )
+                .await
+                .map_err(StartError::Store)?;
                 tasks.push(tokio::spawn(stream.run()));
                 let store = Arc::new(store);
                 (store.clone(), store)
             }
         };
-    let idenfy = Arc::new(
-        IdenfyClient::new(issue_config.idenfy.clone())
-            .map_err(|e| StartError::Config(e.to_string()))?,
-    );
-
+    // The functions as their `main`s build them; their metrics go with the logs (stdout holds
+    // only the URL line).
     let state = AppState {
-        // The functions' metrics go with the logs: stdout holds only the URL line.
-        issue_tokens: IssueTokens::compose(
+        issue_tokens: IssueTokens::build(
             issue_config,
             issuance_store,
-            shared::idenfy::IdenfyPorts::of(idenfy),
-            Arc::new(SystemClock),
+            metrics(issue_tokens::FUNCTION),
         )
-        .with_metrics(metrics(issue_tokens::FUNCTION)),
-        callback: IdenfyCallback::compose(callback_config, result_store, Arc::new(SystemClock))
-            .with_metrics(metrics(idenfy_callback::FUNCTION)),
+        .map_err(|e| StartError::Config(e.to_string()))?,
+        callback: IdenfyCallback::build(
+            callback_config,
+            result_store,
+            metrics(idenfy_callback::FUNCTION),
+        ),
         site_origin: site_origin.clone(),
         simulator_url: simulator_url.clone(),
         receiver,
     };
-    let router = Router::new()
+    // The functions' own route tables; every method passes, so a wrong one gets the
+    // function's 405 as deployed.
+    let api = issue_tokens::routes::api_paths()
+        .into_iter()
+        .fold(Router::new(), |router, path| {
+            router.route(path, any(site::api_route))
+        });
+    let (_, webhook_path) = idenfy_callback::ROUTE
+        .split_once(' ')
+        .ok_or_else(|| StartError::Config("the callback's route key".into()))?;
+    let router = api
+        .route(webhook_path, any(site::webhook_route))
         .route("/", get(site::start_page))
         .route("/start", post(site::start))
         .route("/done", get(site::done))
-        .route("/verifications", any(site::issue_tokens_route))
-        .route("/verifications/{clientId}", any(site::verification_route))
-        .route(
-            "/verifications/{clientId}/review",
-            any(site::verification_route),
-        )
-        .route(
-            "/verifications/{clientId}/evidence",
-            any(site::verification_route),
-        )
-        .route(
-            "/verifications/{clientId}/continue",
-            any(site::verification_route),
-        )
         .route("/openapi.yaml", get(openapi))
         .route("/review", get(reviewer::waiting))
         .route(
             "/review/{clientId}",
             get(reviewer::evidence).post(reviewer::decide),
         )
-        .route("/webhooks/idenfy", any(site::webhook_route))
         .route("/notifications", post(receiver::notification))
         .route("/notifications/{clientId}", get(receiver::notifications))
         .with_state(state.clone());

@@ -14,10 +14,10 @@ use std::time::Duration;
 #[command(name = "idenfy-pair-local")]
 struct Args {
     /// The site, API and webhook port (0: any free port).
-    #[arg(long, default_value_t = 3000)]
+    #[arg(long, default_value_t = local::DEFAULT_PORT)]
     port: u16,
     /// The iDenfy simulator's port (0: any free port).
-    #[arg(long, default_value_t = 3001)]
+    #[arg(long, default_value_t = local::DEFAULT_SIMULATOR_PORT)]
     simulator_port: u16,
     /// Talk to real iDenfy instead (see docs/local.md: keys, public callback URL).
     #[arg(long, requires_all = ["callback_url", "api_key", "api_secret", "signing_keys"])]
@@ -39,10 +39,25 @@ struct Args {
     #[arg(long, env = "AWS_ENDPOINT_URL_DYNAMODB", value_parser = clap::builder::FalseyValueParser::new(), hide_env_values = true)]
     dynamodb: bool,
     /// The DynamoDB table (created if missing).
-    #[arg(long, default_value = "idenfy-pair-local")]
+    #[arg(long, default_value = local::DEFAULT_TABLE)]
     table: String,
+    /// With --dynamodb: the DynamoDB Streams API the notifier reads (default: the DynamoDB
+    /// endpoint, as moto_server and DynamoDB Local serve both; else the SDK's own).
+    #[arg(
+        long,
+        env = "AWS_ENDPOINT_URL_DYNAMODB_STREAMS",
+        hide_env_values = true
+    )]
+    dynamodb_streams_endpoint: Option<String>,
+    #[arg(
+        long,
+        env = "AWS_ENDPOINT_URL_DYNAMODB",
+        hide = true,
+        hide_env_values = true
+    )]
+    dynamodb_endpoint: Option<String>,
     /// Simulator: delay between a preliminary and the final result, in milliseconds.
-    #[arg(long, default_value_t = 1500)]
+    #[arg(long, default_value_t = local::DEFAULT_FINAL_DELAY_MS)]
     final_delay_ms: u64,
     /// The permit policy of a request that sets none: accepted issuing countries
     /// (comma-separated alpha-2; empty: any).
@@ -74,7 +89,10 @@ impl Args {
                 .unwrap_or(defaults.signing_key),
             callback_url: self.callback_url,
             store: if self.dynamodb {
-                StoreChoice::DynamoDb { table: self.table }
+                StoreChoice::DynamoDb {
+                    table: self.table,
+                    streams_endpoint: self.dynamodb_streams_endpoint.or(self.dynamodb_endpoint),
+                }
             } else {
                 StoreChoice::Memory
             },

@@ -329,28 +329,14 @@ setInterval(async () => {{
     )
 }
 
-/// The API routes: straight into the Lambda handlers.
-pub async fn issue_tokens_route(
+/// The API's routes (issue-tokens' route table): straight into the Lambda handler, the path's
+/// parameters decoded as API Gateway decodes them.
+pub async fn api_route(
     State(state): State<AppState>,
+    parameters: Option<Path<HashMap<String, String>>>,
     request: axum::extract::Request,
 ) -> Response {
-    issue_tokens(state, request, HashMap::new()).await
-}
-
-/// `/verifications/{clientId}`, its parameter decoded as API Gateway decodes it.
-pub async fn verification_route(
-    State(state): State<AppState>,
-    Path(parameters): Path<HashMap<String, String>>,
-    request: axum::extract::Request,
-) -> Response {
-    issue_tokens(state, request, parameters).await
-}
-
-async fn issue_tokens(
-    state: AppState,
-    request: axum::extract::Request,
-    parameters: HashMap<String, String>,
-) -> Response {
+    let parameters = parameters.map(|Path(p)| p).unwrap_or_default();
     match bridge::to_lambda(request, parameters).await {
         Ok(request) => bridge::from_lambda(state.issue_tokens.handle(request).await),
         Err(response) => response,

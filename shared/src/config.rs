@@ -160,6 +160,11 @@ impl CallbackConfig {
             Some("true") => true,
             Some(_) => return Err(invalid(INSECURE_FLAG, "must be true or false")),
         };
+        if insecure {
+            tracing::warn!(
+                "{INSECURE_FLAG}=true: callbacks without signing keys are NOT signature-checked"
+            );
+        }
         let secrets = runtime_secrets(env, CALLBACK_KEYS, CallbackSecrets::read, |document| {
             CallbackSecrets::read_allowing_unsigned(document, insecure)
         })?;

@@ -54,7 +54,10 @@ async fn fresh_dynamodb() -> StoreChoice {
     let table = integration_tests::moto_table().await;
     let name = table.store.table().to_owned();
     table.store.delete_table().await.expect("a clean slate");
-    StoreChoice::DynamoDb { table: name }
+    StoreChoice::DynamoDb {
+        table: name,
+        streams_endpoint: std::env::var("AWS_ENDPOINT_URL_DYNAMODB").ok(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

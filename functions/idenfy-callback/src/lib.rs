@@ -10,7 +10,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::callback::{CallbackSecrets, CallbackService, Receipt};
-use shared::clock::Clock;
+use shared::clock::{Clock, SystemClock};
 use shared::config::CallbackConfig;
 use shared::http_api::{
     self, error_response, json_response, secrets_failure, store_failure, with_allow,
@@ -27,6 +27,9 @@ use std::time::Duration;
 
 /// The `Function` dimension of this function's metrics.
 pub const FUNCTION: &str = "idenfy-callback";
+
+/// The one route this function serves (the template's `RouteKey`; the local stack serves it).
+pub const ROUTE: &str = "POST /webhooks/idenfy";
 
 /// The store calls' bounds: a webhook makes at most two.
 pub const STORE_TIMEOUTS: DynamoTimeouts = DynamoTimeouts {
@@ -84,6 +87,12 @@ impl IdenfyCallback {
     ) -> Self {
         let service = CallbackService::new(store, clock, config.verdict_policy);
         Self::new(service, config.secrets, config.max_body_bytes)
+    }
+
+    /// The function as it runs (its `main`, the local stack): its settings over `store`, on
+    /// the system clock, counting into `metrics`.
+    pub fn build(config: CallbackConfig, store: Arc<dyn ResultStore>, metrics: Metrics) -> Self {
+        Self::compose(config, store, Arc::new(SystemClock)).with_metrics(metrics)
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {

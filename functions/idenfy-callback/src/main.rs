@@ -4,8 +4,7 @@
 
 use idenfy_callback::{FUNCTION, IdenfyCallback, STORE_TIMEOUTS};
 use lambda_http::{Error, run, service_fn};
-use shared::clock::SystemClock;
-use shared::config::{CallbackConfig, INSECURE_FLAG, std_env};
+use shared::config::{CallbackConfig, std_env};
 use shared::metrics::Metrics;
 use shared::store::DynamoStore;
 use std::sync::Arc;
@@ -14,14 +13,8 @@ use std::sync::Arc;
 async fn main() -> Result<(), Error> {
     shared::logging::init();
     let config = CallbackConfig::from_env(&std_env())?;
-    if std_env().optional(INSECURE_FLAG).as_deref() == Some("true") {
-        tracing::warn!(
-            "{INSECURE_FLAG}=true: callbacks without signing keys are NOT signature-checked"
-        );
-    }
     let store = DynamoStore::from_env(&config.table_name, STORE_TIMEOUTS).await;
-    let handler = &IdenfyCallback::compose(config, Arc::new(store), Arc::new(SystemClock))
-        .with_metrics(Metrics::emf(FUNCTION));
+    let handler = &IdenfyCallback::build(config, Arc::new(store), Metrics::emf(FUNCTION));
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)
     }))

@@ -25,7 +25,7 @@ pub enum ApiError {
     #[error("this route needs an authenticated caller (the API's authorizer)")]
     Unauthenticated,
     #[error("method not allowed; use {0}")]
-    MethodNotAllowed(&'static str),
+    MethodNotAllowed(String),
     #[error("the body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
     #[error("the body is larger than {MAX_BODY_BYTES} bytes")]
@@ -82,7 +82,7 @@ impl ApiError {
                     &message,
                     json!({}),
                 );
-                return with_allow(response, allow);
+                return with_allow(response, &allow);
             }
             ApiError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

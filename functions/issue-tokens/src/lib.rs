@@ -11,18 +11,19 @@
 pub mod body;
 pub mod error;
 pub mod request;
+pub mod routes;
 
 use body::{
     ErasedBody, EvidenceBody, IssuedBody, RetriedBody, ReviewedBody, StatusBody, WatchedBody,
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::clock::Clock;
+use shared::clock::{Clock, SystemClock};
 use shared::config::IssueTokensConfig;
 use shared::erasure::{ErasureError, ErasureService};
 use shared::expiry::ExpiryWatchService;
 use shared::http_api::{self, json_response};
-use shared::idenfy::{IdenfyError, IdenfyPorts};
+use shared::idenfy::{IdenfyClient, IdenfyError, IdenfyPorts};
 use shared::issuance::continuation;
 use shared::issuance::{FollowError, IssuanceService, IssueError};
 use shared::metrics::{self, Metrics};
@@ -34,6 +35,8 @@ use std::time::{Duration, Instant};
 
 pub use error::ApiError;
 pub use request::{FieldError, parse_issue_request, parse_review_request};
+use routes::Endpoint;
+pub use routes::{ERASURE_RETRY_ROUTE, EXPIRY_WATCH_ROUTE};
 
 /// The evidence and erasure routes' iDenfy calls end this long before the invocation's
 /// deadline, so the answer still goes out.
@@ -45,15 +48,8 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The `Function` dimension of this function's metrics.
 pub const FUNCTION: &str = "issue-tokens";
 
-/// The route key of the scheduled retry of iDenfy's deletions. The template's schedule sends
-/// it; no API Gateway route has it, so no HTTP caller can.
-pub const ERASURE_RETRY_ROUTE: &str = "POST /internal/erasure-retries";
-
 /// Records whose erasure waits for iDenfy, asked again per scheduled run.
 const RETRIES_PER_RUN: usize = 50;
-
-/// The route key of the daily expiry run (the template's schedule; no API Gateway route).
-pub const EXPIRY_WATCH_ROUTE: &str = "POST /internal/expiry-watch";
 
 /// Due records one expiry run handles at most (the rest, and any its time did not allow, the
 /// next run finds in the index).
@@ -101,8 +97,19 @@ impl IssueTokens {
         self
     }
 
-    /// The handler as every composition builds it (the function's `main`, the local stack,
-    /// the tests): the configured policy over these adapters.
+    /// The function as it runs (its `main`, the local stack): its settings over `store`, with
+    /// the iDenfy client they configure, on the system clock, counting into `metrics`.
+    pub fn build(
+        config: IssueTokensConfig,
+        store: Arc<dyn IssuanceStore>,
+        metrics: Metrics,
+    ) -> Result<Self, lambda_http::Error> {
+        let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone())?);
+        let clock = Arc::new(SystemClock);
+        Ok(Self::compose(config, store, IdenfyPorts::of(idenfy), clock).with_metrics(metrics))
+    }
+
+    /// The handler over any adapters (the tests' doubles): the configured policy over them.
     pub fn compose(
         config: IssueTokensConfig,
         store: Arc<dyn IssuanceStore>,
@@ -397,26 +404,19 @@ impl IssueTokens {
 }
 
 /// Routes by API Gateway's `routeKey` — the template's route that matched — never by the raw
-/// path. A known path with another method (the local stack serves any) gets 405.
+/// path ([`routes`]).
 fn route(request: &Request) -> Result<Route, ApiError> {
     let key = http_api::route_key(request).ok_or(ApiError::RouteNotFound)?;
-    let (method, path) = key.split_once(' ').ok_or(ApiError::RouteNotFound)?;
-    match (method, path) {
-        ("POST", "/verifications") => Ok(Route::Issue),
-        (_, "/verifications") => Err(ApiError::MethodNotAllowed("POST")),
-        ("GET", "/verifications/{clientId}") => client_id(request).map(Route::Status),
-        ("DELETE", "/verifications/{clientId}") => client_id(request).map(Route::Erase),
-        (_, "/verifications/{clientId}") => Err(ApiError::MethodNotAllowed("GET, DELETE")),
-        ("POST", "/verifications/{clientId}/review") => client_id(request).map(Route::Review),
-        (_, "/verifications/{clientId}/review") => Err(ApiError::MethodNotAllowed("POST")),
-        ("GET", "/verifications/{clientId}/evidence") => client_id(request).map(Route::Evidence),
-        (_, "/verifications/{clientId}/evidence") => Err(ApiError::MethodNotAllowed("GET")),
-        ("GET", "/verifications/{clientId}/continue") => client_id(request).map(Route::Continue),
-        (_, "/verifications/{clientId}/continue") => Err(ApiError::MethodNotAllowed("GET")),
-        _ if key == ERASURE_RETRY_ROUTE => Ok(Route::RetryErasures),
-        _ if key == EXPIRY_WATCH_ROUTE => Ok(Route::WatchExpiries),
-        _ => Err(ApiError::RouteNotFound),
-    }
+    Ok(match routes::endpoint(key)? {
+        Endpoint::Issue => Route::Issue,
+        Endpoint::Status => Route::Status(client_id(request)?),
+        Endpoint::Erase => Route::Erase(client_id(request)?),
+        Endpoint::Review => Route::Review(client_id(request)?),
+        Endpoint::Evidence => Route::Evidence(client_id(request)?),
+        Endpoint::Continue => Route::Continue(client_id(request)?),
+        Endpoint::RetryErasures => Route::RetryErasures,
+        Endpoint::WatchExpiries => Route::WatchExpiries,
+    })
 }
 
 /// The authenticated caller a reviewer's or an eraser's route needs.

@@ -2,9 +2,7 @@
 
 use issue_tokens::{FUNCTION, IssueTokens};
 use lambda_http::{Error, run, service_fn};
-use shared::clock::SystemClock;
 use shared::config::{IssueTokensConfig, std_env};
-use shared::idenfy::{IdenfyClient, IdenfyPorts};
 use shared::metrics::Metrics;
 use shared::store::DynamoStore;
 use shared::store::dynamo::DynamoTimeouts;
@@ -15,14 +13,7 @@ async fn main() -> Result<(), Error> {
     shared::logging::init();
     let config = IssueTokensConfig::from_env(&std_env())?;
     let store = DynamoStore::from_env(&config.table_name, DynamoTimeouts::default()).await;
-    let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone())?);
-    let handler = &IssueTokens::compose(
-        config,
-        Arc::new(store),
-        IdenfyPorts::of(idenfy),
-        Arc::new(SystemClock),
-    )
-    .with_metrics(Metrics::emf(FUNCTION));
+    let handler = &IssueTokens::build(config, Arc::new(store), Metrics::emf(FUNCTION))?;
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)
     }))

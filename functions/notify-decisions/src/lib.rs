@@ -14,7 +14,7 @@ pub mod site;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use event_bus::EventBus;
-use shared::clock::Clock;
+use shared::clock::{Clock, SystemClock};
 use shared::config::NotifyConfig;
 use shared::metrics::{self, Metrics};
 use shared::notify::{DecisionSink, Notification, changes};
@@ -60,6 +60,15 @@ impl NotifyDecisions {
 
     /// The handler as every composition builds it (the function's `main`, the local stack,
     /// the tests): a sink for each one configured.
+    /// The function as it runs (its `main`, the local stack): its settings, on the system
+    /// clock, counting into `metrics`.
+    pub async fn build(config: NotifyConfig, metrics: Metrics) -> Result<Self, reqwest::Error> {
+        Ok(Self::compose(config, Arc::new(SystemClock))
+            .await?
+            .with_metrics(metrics))
+    }
+
+    /// The sinks the settings name, each on `clock`.
     pub async fn compose(
         config: NotifyConfig,
         clock: Arc<dyn Clock>,

@@ -62,10 +62,10 @@ pub fn with_retry_after(mut response: Response<Body>, wait: Duration) -> Respons
     response
 }
 
-pub fn with_allow(mut response: Response<Body>, allow: &'static str) -> Response<Body> {
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
+pub fn with_allow(mut response: Response<Body>, allow: &str) -> Response<Body> {
+    if let Ok(allow) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
     response
 }
 

@@ -5,3 +5,4 @@ mod idenfy_callback;
 mod issue_request;
 mod issue_tokens;
 mod notify_decisions;
+mod routes;
