@@ -26,6 +26,7 @@ use shared::store::{
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
+mod callers;
 
 /// Opens sessions `scan-1`, `scan-2`… and remembers each order, deletes sessions and
 /// remembers which; or refuses all with `refusal`.
@@ -353,56 +354,6 @@ async fn routes_are_api_gateways_route_keys_not_paths() {
 }
 
 #[tokio::test]
-async fn reviewing_and_reading_evidence_need_an_authenticated_caller() {
-    let handler = handler(Arc::new(MemoryStore::new()), Arc::new(Sessions::default()));
-    for route in [
-        "/verifications/{clientId}/review",
-        "/verifications/{clientId}/evidence",
-    ] {
-        let method = if route.ends_with("review") {
-            "POST"
-        } else {
-            "GET"
-        };
-        let anonymous = on_client(method, "U", route, http_api::Caller::Anonymous);
-        let (status, body) = answer(&handler, anonymous).await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (401, Some("UNAUTHENTICATED")),
-            "{route}"
-        );
-        // An authorizer's blank subject is no caller either.
-        let blank = http_api::Caller::Jwt {
-            subject: " ",
-            scopes: &["idenfy-pair/review"],
-        };
-        assert_eq!(
-            answer(&handler, on_client(method, "U", route, blank))
-                .await
-                .0,
-            401
-        );
-        // With a caller, the request goes on (to an unknown clientId here).
-        for caller in [
-            http_api::Caller::Jwt {
-                subject: "reviewer-7",
-                scopes: &["idenfy-pair/review"],
-            },
-            http_api::Caller::Iam {
-                user_arn: "arn:aws:iam::123456789012:user/reviewer-7",
-            },
-        ] {
-            let (status, body) = answer(&handler, on_client(method, "U", route, caller)).await;
-            assert_eq!(
-                (status, body["code"].as_str()),
-                (404, Some("UNKNOWN_CLIENT_ID")),
-                "{route}"
-            );
-        }
-    }
-}
-
-#[tokio::test]
 async fn a_store_outage_is_an_opaque_503_with_the_request_id() {
     let handler = handler(Arc::new(Down), Arc::new(Sessions::default()));
     for request in [post(r#"{"clientId": "USER_1"}"#), get("USER_1")] {
@@ -441,110 +392,5 @@ async fn an_idenfy_refusal_is_a_502_without_idenfys_words() {
             "requestId": "req-42",
             "idenfy": {"kind": "PAYMENT_REQUIRED", "status": 402, "identifier": "PAYMENT_REQUIRED"},
         })
-    );
-}
-
-#[tokio::test]
-async fn an_erasure_needs_a_caller_erases_and_leaves_the_status_gone() {
-    let sessions = Arc::new(Sessions::default());
-    let handler = handler(Arc::new(MemoryStore::new()), sessions.clone());
-    assert_eq!(
-        answer(&handler, post(r#"{"clientId": "USER_1"}"#)).await.0,
-        201
-    );
-    let route = "/verifications/{clientId}";
-    let (status, body) = answer(
-        &handler,
-        on_client("DELETE", "USER_1", route, http_api::Caller::Anonymous),
-    )
-    .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (401, Some("UNAUTHENTICATED"))
-    );
-    let dpo = http_api::Caller::Jwt {
-        subject: "dpo-1",
-        scopes: &["idenfy-pair/erase"],
-    };
-    let (status, body) = answer(&handler, on_client("DELETE", "USER_2", route, dpo)).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (404, Some("UNKNOWN_CLIENT_ID"))
-    );
-
-    let (status, body) = answer(&handler, on_client("DELETE", "USER_1", route, dpo)).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["status"], "ERASED");
-    assert_eq!(body["erasedBy"], "dpo-1");
-    assert_eq!(
-        body["sessions"],
-        json!([
-            {"scanRef": "scan-2", "idenfy": "DELETED", "deletedAt": "2027-01-15T08:00:00Z", "attempts": 1},
-            {"scanRef": "scan-1", "idenfy": "DELETED", "deletedAt": "2027-01-15T08:00:00Z", "attempts": 1},
-        ])
-    );
-    assert_eq!(
-        *sessions.deleted.lock().expect("not poisoned"),
-        ["scan-2", "scan-1"]
-    );
-    let (status, body) = answer(&handler, get("USER_1")).await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (410, Some("ERASED")),
-        "{body}"
-    );
-    // The scheduled retry finds nothing left to do.
-    let retry = invoked(
-        lambda_http::http::Request::builder()
-            .method("POST")
-            .uri("https://internal/erasure-retries")
-            .body(Body::Empty)
-            .expect("a request"),
-        ERASURE_RETRY_ROUTE,
-        http_api::Caller::Anonymous,
-        &[],
-    );
-    let (status, body) = answer(&handler, retry).await;
-    assert_eq!(
-        (status, body),
-        (200, json!({"records": 0, "refused": 0, "overdue": 0}))
-    );
-}
-
-#[tokio::test]
-async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
-    let store = Arc::new(MemoryStore::new());
-    let minting = handler(store.clone(), Arc::new(Sessions::default()));
-    assert_eq!(
-        answer(&minting, post(r#"{"clientId": "USER_1"}"#)).await.0,
-        201
-    );
-    let refusing = Arc::new(Sessions {
-        refusal: Some(shared::idenfy::classify(
-            Upstream {
-                status: 400,
-                identifier: Some("PARTNER_ERROR".into()),
-                message: "Token has not expired yet.".into(),
-            },
-            None,
-        )),
-        ..Sessions::default()
-    });
-    let handler = handler(store.clone(), refusing);
-    let dpo = http_api::Caller::Iam {
-        user_arn: "arn:aws:iam::123456789012:user/dpo",
-    };
-    let (status, body) = answer(
-        &handler,
-        on_client("DELETE", "USER_1", "/verifications/{clientId}", dpo),
-    )
-    .await;
-    assert_eq!(status, 202, "{body}");
-    assert_eq!(body["sessions"][0]["idenfy"], "PENDING");
-    assert_eq!(body["sessions"][0]["lastRefusal"], "TOKEN_NOT_EXPIRED");
-    assert_eq!(body["erasedBy"], "arn:aws:iam::123456789012:user/dpo");
-    assert_eq!(
-        store.pending_erasures(10).await.expect("readable"),
-        [ClientId::parse("USER_1").expect("an id")]
     );
 }

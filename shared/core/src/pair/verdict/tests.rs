@@ -2,6 +2,7 @@ use super::*;
 use crate::clock::Timestamp;
 use crate::pair::permit::VerdictPolicy;
 use crate::pair::{DocumentFacts, PermitPolicy, PermitStep, Rank};
+mod configured;
 
 fn half(
     overall: &str,
@@ -336,109 +337,4 @@ fn a_revision_may_tighten_a_verdict_but_never_relax_it() {
         fail_safe(RequiresReview, Verified, vec![]),
         (RequiresReview, vec![ResultRevised])
     );
-}
-
-#[test]
-fn other_permit_types_can_be_configured() {
-    let policy = VerdictPolicy {
-        permit_types: vec!["RESIDENCE_PERMIT".into(), "VISA".into()],
-        ..VerdictPolicy::default()
-    };
-    let mut visa = permit();
-    visa.doc_type = Some("VISA".into());
-    assert_eq!(
-        decide(
-            &id_card(),
-            &visa,
-            &Context::new(&policy, &PermitPolicy::default(), DECIDED_AT)
-        ),
-        (Outcome::Verified, vec![])
-    );
-}
-
-fn session(overall: &str, permit_step: Option<PermitStep>) -> HalfResult {
-    HalfResult {
-        permit_step,
-        ..half(overall, "JOHN", "SMITH", "1990-05-15", "ID_CARD", "h-id")
-    }
-}
-
-fn step(status: Option<&str>, in_file_urls: bool, in_pdf_urls: bool) -> Option<PermitStep> {
-    Some(PermitStep {
-        listed: true,
-        status: status.map(str::to_owned),
-        in_file_urls,
-        in_pdf_urls,
-    })
-}
-
-#[test]
-fn additional_step_is_never_verified_and_says_why() {
-    use Reason::*;
-    let cases: Vec<(HalfResult, Outcome, Vec<Reason>)> = vec![
-        (
-            session("APPROVED", step(Some("VALID"), true, false)),
-            Outcome::RequiresReview,
-            vec![PermitNeedsManualReview],
-        ),
-        (
-            session("APPROVED", step(None, false, true)),
-            Outcome::RequiresReview,
-            vec![PermitNeedsManualReview],
-        ),
-        (
-            session("APPROVED", step(Some("VALID"), false, false)),
-            Outcome::RequiresReview,
-            vec![PermitNeedsManualReview],
-        ),
-        (
-            session("APPROVED", step(Some("NOT_FOUND"), false, false)),
-            Outcome::Incomplete,
-            vec![PermitMissing],
-        ),
-        (
-            session("APPROVED", None),
-            Outcome::Incomplete,
-            vec![PermitMissing],
-        ),
-        (
-            session("APPROVED", step(Some("INVALID"), true, false)),
-            Outcome::RequiresReview,
-            vec![PermitInvalid],
-        ),
-        (
-            session("SUSPECTED", step(Some("VALID"), true, false)),
-            Outcome::RequiresReview,
-            vec![IdentitySuspected, PermitNeedsManualReview],
-        ),
-        (
-            session("SUSPECTED", None),
-            Outcome::RequiresReview,
-            vec![IdentitySuspected, PermitMissing],
-        ),
-        (
-            session("REVIEWING", step(None, true, false)),
-            Outcome::RequiresReview,
-            vec![IdentityNotApproved, PermitNeedsManualReview],
-        ),
-        (
-            session("DENIED", step(Some("VALID"), true, false)),
-            Outcome::Rejected,
-            vec![IdentityDenied],
-        ),
-        (
-            session("EXPIRED", None),
-            Outcome::Incomplete,
-            vec![IdentityAbandoned],
-        ),
-    ];
-    for (session, outcome, reasons) in cases {
-        assert_eq!(
-            decide_additional_step(&session),
-            (outcome, reasons),
-            "{:?} {:?}",
-            session.overall,
-            session.permit_step
-        );
-    }
 }
