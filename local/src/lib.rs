@@ -7,8 +7,12 @@ mod feeds;
 mod html;
 mod receiver;
 mod reviewer;
+mod schedules;
 pub mod simulator;
+mod simulator_only;
 mod site;
+
+pub use simulator_only::{reachable_only_from_here, start_simulator_only};
 
 use axum::Router;
 use axum::extract::FromRef;
@@ -178,39 +182,6 @@ async fn openapi() -> impl axum::response::IntoResponse {
     )
 }
 
-/// How often the local stack runs the erasure retries the template schedules every 15 minutes,
-/// and the expiry watch it schedules daily (each run is idempotent: a pair is told once).
-const SCHEDULE_INTERVAL: Duration = Duration::from_secs(60);
-
-/// The deployed schedules' jobs: each route's event, as its schedule sends it.
-fn run_schedules(issue_tokens: IssueTokens) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(SCHEDULE_INTERVAL);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            for route in [
-                issue_tokens::ERASURE_RETRY_ROUTE,
-                issue_tokens::EXPIRY_WATCH_ROUTE,
-            ] {
-                let path = route.split_once(' ').map_or(route, |(_, path)| path);
-                let request = lambda_http::http::Request::builder()
-                    .method("POST")
-                    .uri(format!("http://127.0.0.1{path}"))
-                    .body(lambda_http::Body::Empty);
-                let Ok(request) = request else { return };
-                let request = bridge::as_invoked(
-                    request,
-                    route,
-                    shared::http_api::Caller::Anonymous,
-                    Default::default(),
-                );
-                issue_tokens.handle(request).await;
-            }
-        }
-    })
-}
-
 /// The DynamoDB Streams client, with the store's configuration, at `endpoint` when given.
 async fn streams_client(endpoint: Option<&str>) -> aws_sdk_dynamodbstreams::Client {
     let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
@@ -219,50 +190,6 @@ async fn streams_client(endpoint: Option<&str>) -> aws_sdk_dynamodbstreams::Clie
         config = config.endpoint_url(url);
     }
     aws_sdk_dynamodbstreams::Client::from_conf(config.build())
-}
-
-/// Where `--simulator-only` may listen: this machine, or a private address such as the Docker
-/// bridge's, which only this machine and its containers reach (`sam local`).
-pub fn reachable_only_from_here(host: IpAddr) -> bool {
-    match host {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
-        IpAddr::V6(v6) => v6.is_loopback(),
-    }
-}
-
-/// The iDenfy simulator alone, on `host`, for functions that run elsewhere (`sam local`):
-/// webhooks go to each token's `callbackUrl`. In DynamoDB mode the table is created first.
-pub async fn start_simulator_only(
-    config: LocalConfig,
-    host: IpAddr,
-) -> Result<Running, StartError> {
-    if !reachable_only_from_here(host) {
-        return Err(StartError::Config(format!(
-            "{host}: the simulator listens only on loopback or a private address (the Docker bridge)"
-        )));
-    }
-    if let StoreChoice::DynamoDb { table, .. } = &config.store {
-        DynamoStore::from_env(table.clone(), Default::default())
-            .await
-            .ensure_table()
-            .await
-            .map_err(|e| StartError::Store(e.to_string()))?;
-    }
-    let port = config.simulator_port.unwrap_or(0);
-    let (listener, address) = bind_on(host, port).await?;
-    let simulator = Simulator::new(SimulatorConfig {
-        api_key: config.api_key.clone(),
-        api_secret: config.api_secret.expose().to_owned(),
-        signing_key: config.signing_key.expose().to_owned(),
-        default_webhook_url: None,
-        final_delay: config.final_delay,
-    });
-    let url = format!("http://{address}");
-    Ok(Running {
-        site_url: format!("{url}/"),
-        simulator_url: Some(url),
-        tasks: vec![serve(listener, simulator.router())],
-    })
 }
 
 pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
@@ -428,7 +355,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/notifications/{clientId}", get(receiver::notifications))
         .with_state(state.clone());
     tasks.push(serve(site_listener, router));
-    tasks.push(run_schedules(state.issue_tokens.clone()));
+    tasks.push(schedules::run_schedules(state.issue_tokens.clone()));
 
     Ok(Running {
         site_url: format!("{site_origin}/"),

@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-mod simulator;
 mod reviewer;
+mod simulator;
 
 fn config(store: StoreChoice) -> LocalConfig {
     LocalConfig {

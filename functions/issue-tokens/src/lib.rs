@@ -36,6 +36,8 @@ use std::time::{Duration, Instant};
 pub use error::ApiError;
 pub use request::{FieldError, parse_issue_request, parse_review_request};
 use routes::Endpoint;
+mod reviewer;
+mod scheduled;
 pub use routes::{ERASURE_RETRY_ROUTE, EXPIRY_WATCH_ROUTE};
 
 /// The evidence and erasure routes' iDenfy calls end this long before the invocation's
@@ -266,56 +268,6 @@ impl IssueTokens {
         Ok(json_response(status, &ErasedBody::new(&client_id, &erased)))
     }
 
-    async fn retry_erasures(&self, request: &Request) -> Result<Response<Body>, ApiError> {
-        let pass = self
-            .erasures
-            .retry_pending(RETRIES_PER_RUN, self.answer_by(request))
-            .await?;
-        self.count_deletions(pass.refused, pass.overdue);
-        tracing::info!(
-            records = pass.records,
-            refused = pass.refused,
-            overdue = pass.overdue,
-            "iDenfy deletions retried"
-        );
-        Ok(json_response(StatusCode::OK, &RetriedBody::from(pass)))
-    }
-
-    async fn watch_expiries(&self, request: &Request) -> Result<Response<Body>, ApiError> {
-        let pass = self
-            .expiries
-            .run(WATCHED_PER_RUN, self.answer_by(request))
-            .await?;
-        for threshold in Threshold::ALL {
-            let days = threshold.days().to_string();
-            for _ in 0..pass.alerts_at(threshold) {
-                self.metrics
-                    .count_by(metrics::EXPIRY_ALERTS, "Threshold", &days);
-            }
-        }
-        if pass.more {
-            self.metrics.count(metrics::EXPIRY_RUNS_UNFINISHED);
-        }
-        tracing::info!(
-            records = pass.records,
-            alerts = pass.alerts.iter().sum::<usize>(),
-            unwatched = pass.unwatched,
-            more = pass.more,
-            "expiry watch run"
-        );
-        Ok(json_response(StatusCode::OK, &WatchedBody::from(pass)))
-    }
-
-    /// Refused deletions, and sessions a day past their erasure (the alarm's metric).
-    fn count_deletions(&self, refused: usize, overdue: usize) {
-        for _ in 0..refused {
-            self.metrics.count(metrics::IDENFY_DELETIONS_REFUSED);
-        }
-        for _ in 0..overdue {
-            self.metrics.count(metrics::IDENFY_DELETIONS_OVERDUE);
-        }
-    }
-
     /// When iDenfy calls must end: the invocation's deadline less a reserve for the answer.
     fn answer_by(&self, request: &Request) -> Instant {
         http_api::deadline(request)
@@ -350,56 +302,6 @@ impl IssueTokens {
             StatusCode::OK,
             &StatusBody::new(&client_id, &status),
         ))
-    }
-
-    async fn review(
-        &self,
-        request: &Request,
-        raw_client_id: &str,
-        reviewer: Principal,
-    ) -> Result<Response<Body>, ApiError> {
-        let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
-        let body = json_body(request)?;
-        let review = parse_review_request(&body, reviewer).map_err(ApiError::Validation)?;
-        let reviewed = self.reviews.review(&client_id, &review).await?;
-        if reviewed.recorded_now {
-            self.metrics.count_by(
-                metrics::VERDICTS,
-                "Outcome",
-                reviewed.verdict.outcome.as_str(),
-            );
-        }
-        Ok(json_response(
-            StatusCode::OK,
-            &ReviewedBody::new(&client_id, &reviewed),
-        ))
-    }
-
-    async fn evidence(
-        &self,
-        request: &Request,
-        raw_client_id: &str,
-        reader: &Principal,
-    ) -> Result<Response<Body>, ApiError> {
-        let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
-        let evidence = self
-            .reviews
-            .evidence(&client_id, self.answer_by(request))
-            .await?;
-        // Who looked at a person's documents, always on record (no personal data: ids only).
-        tracing::info!(
-            principal = %reader,
-            client_id = %client_id,
-            pair_id = %evidence.pair.pair_id,
-            "evidence read"
-        );
-        let mut response = json_response(StatusCode::OK, &EvidenceBody::new(&client_id, &evidence));
-        // Presigned links: no cache keeps them.
-        response.headers_mut().insert(
-            lambda_http::http::header::CACHE_CONTROL,
-            lambda_http::http::HeaderValue::from_static("no-store"),
-        );
-        Ok(response)
     }
 }
 

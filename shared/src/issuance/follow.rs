@@ -1,0 +1,204 @@
+//! Following a continuation into the document session: the token renewed under a claim when it has lapsed.
+
+use super::*;
+
+impl IssuanceService {
+    /// Follows a continuation `token` of `client_id` into its pair's document session: the
+    /// link as issued while it has [`DOCUMENT_LINK_MARGIN`] left (or once the session has
+    /// results), else a fresh document token — minted by one request under a claim, the
+    /// others waiting for it, so two tabs get one token. The first follow is recorded.
+    pub async fn follow(
+        &self,
+        client_id: &ClientId,
+        token: &str,
+        answer_by: Instant,
+    ) -> Result<Followed, FollowError> {
+        let keys = self
+            .policy
+            .continuation_keys
+            .current()
+            .await
+            .map_err(|e| FollowError::ContinuationKeys(e.to_string()))?;
+        let default_error_page = self.policy.default_site_urls.error.clone();
+        let continuation = keys
+            .verify(token, client_id, self.clock.now())
+            .map_err(|refused| FollowError::Refused {
+                reason: match refused {
+                    continuation::ContinuationRefused::Malformed => "MALFORMED",
+                    continuation::ContinuationRefused::Forged => "FORGED",
+                    continuation::ContinuationRefused::Expired => "EXPIRED",
+                },
+                error_page: default_error_page.clone(),
+            })?;
+        loop {
+            if Instant::now() >= answer_by {
+                return Err(FollowError::Busy);
+            }
+            let now = self.clock.now();
+            let record = self.store.load(client_id).await?;
+            let pair = record
+                .as_ref()
+                .and_then(|r| r.live_pair(now))
+                .filter(|p| p.pair_id == continuation.pair_id);
+            let (Some(record), Some(pair), Some(link)) = (
+                record.as_ref(),
+                pair,
+                pair.and_then(|p| p.document_link.as_ref()),
+            ) else {
+                return Err(FollowError::Refused {
+                    reason: "PAIR_REPLACED",
+                    error_page: default_error_page,
+                });
+            };
+            let started = pair
+                .document
+                .as_ref()
+                .is_some_and(|d| pair.results.contains_key(&d.scan_ref));
+            if started || link.expires_at > now.plus(DOCUMENT_LINK_MARGIN) {
+                if pair.continued_at.is_some() {
+                    return Ok(Followed {
+                        url: link.url.clone(),
+                        first: false,
+                        refreshed: false,
+                    });
+                }
+                let mut next = record.clone();
+                next.version += 1;
+                if let Some(p) = next.pair.as_mut() {
+                    p.continued_at = Some(now);
+                }
+                match self.store.replace(&next, record.version).await {
+                    Ok(()) => {
+                        return Ok(Followed {
+                            url: link.url.clone(),
+                            first: true,
+                            refreshed: false,
+                        });
+                    }
+                    Err(StoreError::Conflict) => continue,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            // The link is stale: renew it, unless another request is renewing it now.
+            if link.refreshing.as_ref().is_some_and(|c| c.until > now) {
+                tokio::time::sleep(REFRESH_POLL).await;
+                continue;
+            }
+            let claim = Claim {
+                id: new_id(),
+                until: now.plus(REFRESH_CLAIM_TTL),
+            };
+            let mut claimed = record.clone();
+            claimed.version += 1;
+            if let Some(link) = claimed.pair.as_mut().and_then(|p| p.document_link.as_mut()) {
+                link.refreshing = Some(claim.clone());
+            }
+            match self.store.replace(&claimed, record.version).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+            let order = self.document_order(
+                client_id,
+                &pair.pair_id,
+                DocumentOrder {
+                    finish: link.finish.clone(),
+                    locale: link.locale.clone(),
+                    // What the site declared of the person is not kept: the fresh session
+                    // goes without it.
+                    person: Default::default(),
+                    permit: &pair.permit_policy,
+                    start_within: self.policy.token_expiry,
+                },
+                answer_by,
+            );
+            let opened = match self.sessions.open_session(&order).await {
+                Ok(opened) => opened,
+                Err(error) => {
+                    self.release_refresh(client_id, &claim.id).await;
+                    return Err(error.into());
+                }
+            };
+            return self.install_refreshed(client_id, &claim.id, opened).await;
+        }
+    }
+
+    /// The fresh document session in place of the stale one, under the renewal claim `claim_id`.
+    pub(super) async fn install_refreshed(
+        &self,
+        client_id: &ClientId,
+        claim_id: &str,
+        opened: OpenedSession,
+    ) -> Result<Followed, FollowError> {
+        for _ in 0..INSTALL_ATTEMPTS {
+            let now = self.clock.now();
+            let Some(record) = self.store.load(client_id).await? else {
+                break;
+            };
+            let mut next = record.clone();
+            next.version += 1;
+            let Some(pair) = next.pair.as_mut() else {
+                break;
+            };
+            let Some(link) = pair
+                .document_link
+                .as_mut()
+                .filter(|l| l.refreshing.as_ref().is_some_and(|c| c.id == claim_id))
+            else {
+                break;
+            };
+            link.url = opened.url.clone();
+            link.expires_at = now.plus(self.policy.token_expiry);
+            link.refreshing = None;
+            let first = pair.continued_at.is_none();
+            pair.continued_at.get_or_insert(now);
+            pair.document = Some(Session {
+                scan_ref: opened.scan_ref.clone(),
+                external_ref: opened.external_ref.clone(),
+            });
+            let due = self.policy.results_due_after_refresh(now);
+            pair.results_due_by = Some(pair.results_due_by.map_or(due, |d| d.max(due)));
+            pair.updated_at = now;
+            match self.store.replace(&next, record.version).await {
+                Ok(()) => {
+                    tracing::info!(
+                        client_id = %client_id,
+                        document_scan_ref = %opened.scan_ref,
+                        "document session renewed at the continuation"
+                    );
+                    return Ok(Followed {
+                        url: opened.url,
+                        first,
+                        refreshed: true,
+                    });
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        // The claim lapsed and another request renewed (or the pair was replaced): the fresh
+        // token is not used.
+        Err(FollowError::Busy)
+    }
+
+    /// Gives the renewal claim back after iDenfy refused (best effort: it lapses anyway).
+    pub(super) async fn release_refresh(&self, client_id: &ClientId, claim_id: &str) {
+        let Ok(Some(record)) = self.store.load(client_id).await else {
+            return;
+        };
+        let mut next = record.clone();
+        next.version += 1;
+        let Some(link) = next
+            .pair
+            .as_mut()
+            .and_then(|p| p.document_link.as_mut())
+            .filter(|l| l.refreshing.as_ref().is_some_and(|c| c.id == claim_id))
+        else {
+            return;
+        };
+        link.refreshing = None;
+        if let Err(error) = self.store.replace(&next, record.version).await {
+            tracing::warn!(client_id = %client_id, %error, "renewal claim not released; it will lapse");
+        }
+    }
+}
