@@ -19,7 +19,10 @@ API_RESPONSES := $(CURDIR)/target/api-responses.jsonl
 
 # Every crate's unit tests and the fast tier, then the service tier (tests/suite) on
 # moto_server; the pair model at its full size.
-test: venv lint template
+# The Python tools install while clippy runs (most of a clean clone's first minutes).
+test:
+	$(MAKE) --jobs=3 --output-sync=target venv checkov-venv lint
+	$(MAKE) template
 	mkdir -p target && rm -f $(API_RESPONSES)
 	API_RESPONSES=$(API_RESPONSES) PAIR_MODEL_CASES=10000 scripts/with-moto \
 	  bash -c 'cargo test --workspace --locked && cargo test --locked -p integration-tests --test suite'

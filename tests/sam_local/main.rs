@@ -79,7 +79,13 @@ impl Sam {
                 "--parameter-overrides",
                 &format!("Architecture={}", self.architecture),
             ])
-            .env("SAM_CLI_TELEMETRY", "0");
+            .env("SAM_CLI_TELEMETRY", "0")
+            // With credentials in its environment SAM asks STS for the account id, which on a
+            // machine without internet waits ~8 s per call; without them it hands the containers
+            // its stand-in keys, which moto_server accepts like any other.
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN");
         if self.skip_pull {
             command.arg("--skip-pull-image");
         }
