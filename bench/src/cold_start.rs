@@ -1,4 +1,5 @@
-//! Cold starts: each function's binary started under the Runtime API emulator, its init, first answer and peak memory; and the machine they ran on.
+//! Cold starts: each function's binary started under the Runtime API emulator, its init, first
+//! answer and peak memory; and the machine they ran on.
 
 use super::*;
 

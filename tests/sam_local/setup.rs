@@ -1,4 +1,5 @@
-//! What the run sets up: the env file SAM reads, the local secret, the sample pairs, the events' requests.
+//! What the run sets up: the env file SAM reads, the local secret, the sample pairs, the events'
+//! requests.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! The schedules' routes: the retry of iDenfy's deletions and the daily expiry watch, each with its counts.
+//! The schedules' routes: the retry of iDenfy's deletions and the daily expiry watch, each with its
+//! counts.
 
 use super::*;
 

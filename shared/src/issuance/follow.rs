@@ -1,4 +1,5 @@
-//! Following a continuation into the document session: the token renewed under a claim when it has lapsed.
+//! Following a continuation into the document session: the token renewed under a claim when it has
+//! lapsed.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! Minting: both sessions' orders, the chain (or one session with the permit step), the pending pair installed under the claim.
+//! Minting: both sessions' orders, the chain (or one session with the permit step), the pending
+//! pair installed under the claim.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! Many people's pairs, numbered, with the verdict each should get: for the load, race and model tests.
+//! Many people's pairs, numbered, with the verdict each should get: for the load, race and model
+//! tests.
 
 use super::*;
 

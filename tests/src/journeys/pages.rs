@@ -1,4 +1,5 @@
-//! Reading the local stack's pages: links, form values, statuses and reasons; getting and posting them.
+//! Reading the local stack's pages: links, form values, statuses and reasons; getting and posting
+//! them.
 
 use super::*;
 

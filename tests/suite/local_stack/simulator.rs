@@ -1,4 +1,5 @@
-//! The iDenfy simulator as the local stack runs it: redirects, token API answers, file links, deletions.
+//! The iDenfy simulator as the local stack runs it: redirects, token API answers, file links,
+//! deletions.
 
 use super::*;
 

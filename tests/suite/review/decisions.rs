@@ -1,4 +1,5 @@
-//! A reviewer's decision on both stores: recorded once, refused when stale, and what a revision does to it.
+//! A reviewer's decision on both stores: recorded once, refused when stale, and what a revision
+//! does to it.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! Verdict and revision writes, held to both store adapters: a verdict lands only on the current finals, revisions stop at the bound.
+//! Verdict and revision writes, held to both store adapters: a verdict lands only on the current
+//! finals, revisions stop at the bound.
 
 use super::*;
 

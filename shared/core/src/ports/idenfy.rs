@@ -108,6 +108,8 @@ impl std::fmt::Display for Upstream {
     }
 }
 
+/// How a call through an iDenfy port failed. The adapter classifies iDenfy's answers into
+/// these (`pair_adapters::idenfy::classify`); the use cases decide on them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdenfyError {
     #[error("token request not sent, it breaks iDenfy's limits: {}", .0.join("; "))]

@@ -1,4 +1,5 @@
-//! The routes that need an authenticated caller: a reviewer's decision and evidence, an erasure and its scheduled retry.
+//! The routes that need an authenticated caller: a reviewer's decision and evidence, an erasure and
+//! its scheduled retry.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! A pair decided before revisions were recorded (no verdict history): decided again, fail-safe, when a revision lands.
+//! A pair decided before revisions were recorded (no verdict history): decided again, fail-safe,
+//! when a revision lands.
 
 use super::*;
 

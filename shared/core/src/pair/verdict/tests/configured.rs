@@ -1,4 +1,5 @@
-//! The verdict under other configurations: other permit types, and the additional-step mode (never VERIFIED, and why).
+//! The verdict under other configurations: other permit types, and the additional-step mode (never
+//! VERIFIED, and why).
 
 use super::*;
 
