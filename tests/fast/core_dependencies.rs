@@ -9,15 +9,13 @@ use std::process::Command;
 
 const CORE: &str = "pair-core";
 
-/// Crate names (or prefixes) the domain may not depend on.
-const FORBIDDEN: [&str; 10] = [
-    "aws-", "aws_", "smithy", "reqwest", "hyper", "axum", "lambda_", "lambda-", "tokio", "tower",
+/// Crate name prefixes the domain may not depend on (smithy's crates are `aws-smithy-*`).
+const FORBIDDEN: [&str; 9] = [
+    "aws-", "aws_", "reqwest", "hyper", "axum", "lambda_", "lambda-", "tokio", "tower",
 ];
 
 fn forbidden(name: &str) -> bool {
-    FORBIDDEN
-        .iter()
-        .any(|banned| name.starts_with(banned) || name.contains("smithy"))
+    FORBIDDEN.iter().any(|banned| name.starts_with(banned))
 }
 
 /// Package id → (name, normal dependencies' ids), from `cargo metadata`'s resolve graph.

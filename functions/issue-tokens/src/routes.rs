@@ -43,8 +43,8 @@ pub const SCHEDULED_ROUTES: [(&str, Endpoint); 2] = [
 /// The endpoint of `route_key`. A known path with another method (the local stack passes any)
 /// is 405 with the path's methods; anything else 404.
 pub fn endpoint(route_key: &str) -> Result<Endpoint, ApiError> {
-    let routes = API_ROUTES.iter().chain(&SCHEDULED_ROUTES);
-    if let Some((_, endpoint)) = routes.clone().find(|(key, _)| *key == route_key) {
+    let mut routes = API_ROUTES.iter().chain(&SCHEDULED_ROUTES);
+    if let Some((_, endpoint)) = routes.find(|(key, _)| *key == route_key) {
         return Ok(*endpoint);
     }
     let path = route_key.split_once(' ').map(|(_, path)| path);
