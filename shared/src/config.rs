@@ -12,6 +12,7 @@ use crate::pair::FinishPages;
 use crate::pair::PermitPolicy;
 use crate::pair::machine::MAX_PREVIOUS_PAIRS;
 use crate::pair::permit;
+use crate::pair::judgement::DOC_TYPE;
 use crate::pair::permit::VerdictPolicy;
 use crate::secret::runtime::{
     CALLBACK_KEYS, ISSUANCE_KEYS, ReadSecrets, SecretDocument, SecretKey, SecretProblem, Secrets,
@@ -63,21 +64,25 @@ fn service_url<F: Fn(&str) -> Option<String>>(
     Ok(Some(raw))
 }
 
-/// `IDENFY_DOCUMENT_TYPES`: what the second session accepts and the verdict expects.
-fn document_types<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Vec<String>, ConfigError> {
-    let Some(list) = env.optional("IDENFY_DOCUMENT_TYPES") else {
-        return Ok(VerdictPolicy::default().permit_types);
+/// A comma-separated list of iDenfy document types (`name`), each one iDenfy's schema lists
+/// (so a typo stops the cold start instead of sending every pair to review); unset: `default`.
+fn document_types<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+    name: &'static str,
+    default: Vec<String>,
+) -> Result<Vec<String>, ConfigError> {
+    let Some(list) = env.optional(name) else {
+        return Ok(default);
     };
     let documents: Vec<String> = list
         .split(',')
         .map(|d| d.trim().to_owned())
         .filter(|d| !d.is_empty())
         .collect();
-    let well_formed = |d: &String| d.bytes().all(|b| b.is_ascii_uppercase() || b == b'_');
-    if documents.is_empty() || !documents.iter().all(well_formed) {
+    if documents.is_empty() || !documents.iter().all(|d| DOC_TYPE.known(d).is_some()) {
         return Err(invalid(
-            "IDENFY_DOCUMENT_TYPES",
-            "comma-separated iDenfy document types, e.g. RESIDENCE_PERMIT",
+            name,
+            "comma-separated iDenfy document types (data.docType), e.g. RESIDENCE_PERMIT or PASSPORT,ID_CARD",
         ));
     }
     Ok(documents)
@@ -102,12 +107,17 @@ fn permit_step_name<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Strin
     Ok(name)
 }
 
-/// The verdict policy from `IDENFY_DOCUMENT_TYPES` and `IDENFY_PERMIT_STEP`.
+/// The verdict policy from `IDENFY_DOCUMENT_TYPES`, `IDENTITY_DOCUMENT_TYPES` and
+/// `IDENFY_PERMIT_STEP`.
 fn verdict_policy<F: Fn(&str) -> Option<String>>(
     env: &Env<F>,
 ) -> Result<VerdictPolicy, ConfigError> {
+    let defaults = VerdictPolicy::default();
     Ok(VerdictPolicy {
-        permit_types: document_types(env)?,
+        // What the second session accepts and the verdict expects.
+        permit_types: document_types(env, "IDENFY_DOCUMENT_TYPES", defaults.permit_types)?,
+        // What the identity session must show.
+        identity_types: document_types(env, "IDENTITY_DOCUMENT_TYPES", defaults.identity_types)?,
         permit_step: permit_step_name(env)?,
     })
 }

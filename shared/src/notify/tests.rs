@@ -103,6 +103,8 @@ fn no_personal_data_reaches_a_notification() {
             doc_number_earlier_hashes: vec![],
             tags: vec![],
             mismatch_tags: vec![],
+            checks: crate::pair::CheckStatuses::passed(),
+            duplicates: Default::default(),
             facts: Default::default(),
             permit_step: None,
             digest: "d".into(),

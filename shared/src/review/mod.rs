@@ -7,7 +7,8 @@ use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use crate::pair::machine::{self, ReviewDecision, ReviewRefused, ReviewRequest};
 use crate::pair::permit::VerdictPolicy;
-use crate::pair::rules::{self, Check, Context};
+use crate::pair::rules::{Check, Context};
+use crate::pair::verdict;
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
 use crate::store::{ReviewStore, StoreError};
 use futures_util::future::try_join_all;
@@ -184,15 +185,16 @@ impl ReviewService {
             .chain(pair.earlier_verdicts.iter().rev())
             .find(|v| v.review.is_none())
             .map_or(now, |v| v.decided_at);
+        let context = Context::new(&self.policy, &pair.permit_policy, judged_on);
         let checks = match (
             pair.mode,
             pair.half(Role::Identity),
             pair.half(Role::Document),
         ) {
             (Mode::TwoSessions, Some(identity), Some(document)) => {
-                let context = Context::new(&self.policy, &pair.permit_policy, judged_on);
-                rules::checks(identity, document, &context)
+                verdict::checks(identity, Some(document), &context)
             }
+            (Mode::AdditionalStep, Some(identity), _) => verdict::checks(identity, None, &context),
             _ => vec![],
         };
         Ok(Evidence {

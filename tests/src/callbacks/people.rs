@@ -125,15 +125,15 @@ pub fn check_verdict_history(
         }
         let identity = half(&pair.identity.scan_ref)
             .ok_or_else(|| format!("verdict {n} names no known identity final"))?;
+        let policy = VerdictPolicy::default();
+        let context = Context::new(&policy, &pair.permit_policy, verdict.decided_at);
         let (outcome, reasons) = match &pair.document {
             Some(document) => {
                 let document = half(&document.scan_ref)
                     .ok_or_else(|| format!("verdict {n} names no known document final"))?;
-                let policy = VerdictPolicy::default();
-                let context = Context::new(&policy, &pair.permit_policy, verdict.decided_at);
                 decide(identity, document, &context)
             }
-            None => decide_additional_step(identity),
+            None => decide_additional_step(identity, &context),
         };
         let expected = match previous {
             Some(previous) => fail_safe(previous.outcome, outcome, reasons),

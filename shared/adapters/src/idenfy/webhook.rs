@@ -9,7 +9,8 @@ use super::expiration;
 use pair_core::clock::Timestamp;
 use pair_core::pair::validity::ExpirationNotice;
 use pair_core::pair::{
-    ClientId, DocumentFacts, DocumentHasher, HalfResult, OverallStatus, PermitStep, Rank,
+    CheckStatuses, ClientId, DocumentFacts, DocumentHasher, Duplicates, HalfResult,
+    OverallStatus, PermitStep, Rank,
 };
 use serde_json::Value;
 
@@ -174,6 +175,7 @@ fn result(
     let code = |name: &str| field(data, name).map(|v| v.to_ascii_uppercase());
     let facts = DocumentFacts {
         expiry: field(data, "docExpiry"),
+        issued: field(data, "docDateOfIssue"),
         issuing_country: code("docIssuingCountry"),
         nationality: code("docNationality"),
         sex: code("docSex"),
@@ -196,6 +198,16 @@ fn result(
         doc_number_earlier_hashes,
         tags,
         mismatch_tags: codes("mismatchTags"),
+        checks: CheckStatuses {
+            auto_face: code_of(status, "autoFace"),
+            manual_face: code_of(status, "manualFace"),
+            auto_document: code_of(status, "autoDocument"),
+            manual_document: code_of(status, "manualDocument"),
+        },
+        duplicates: Duplicates {
+            faces: self::codes(data.and_then(|d| d.get("duplicateFaces"))),
+            doc_faces: self::codes(data.and_then(|d| d.get("duplicateDocFaces"))),
+        },
         facts,
         permit_step: read_permit_step(root, status, permit_step),
         digest: String::new(),
@@ -263,6 +275,19 @@ fn codes(list: Option<&Value>) -> Vec<String> {
         None | Some(Value::Null) => vec![],
         Some(Value::Array(items)) => items.iter().filter_map(code).collect(),
         Some(other) => code(other).into_iter().collect(),
+    }
+}
+
+/// A per-check status (`status.autoFace`…): a code, compared upper case. Present but not a
+/// code (an object, a list) is [`UNREADABLE_TAG`], which no table lists — never a match.
+fn code_of(block: Option<&Value>, name: &str) -> Option<String> {
+    match block?.get(name)? {
+        Value::Null => None,
+        Value::String(s) if s.trim().is_empty() => None,
+        other => Some(
+            text(Some(other))
+                .map_or_else(|| UNREADABLE_TAG.to_owned(), |v| v.to_ascii_uppercase()),
+        ),
     }
 }
 

@@ -140,6 +140,26 @@ fn result_digest(
     ] {
         field(value.as_deref());
     }
+    // iDenfy's own judgement: the per-check statuses, the duplicates (in any order), the issue
+    // date. A re-review that changes only these is new information.
+    let checks = &half.checks;
+    for value in [
+        &checks.auto_face,
+        &checks.manual_face,
+        &checks.auto_document,
+        &checks.manual_document,
+        &facts.issued,
+    ] {
+        field(value.as_deref());
+    }
+    for list in [&half.duplicates.faces, &half.duplicates.doc_faces] {
+        let mut scan_refs: Vec<&str> = list.iter().map(String::as_str).collect();
+        scan_refs.sort_unstable();
+        field(Some(&scan_refs.len().to_string()));
+        for scan_ref in scan_refs {
+            field(Some(scan_ref));
+        }
+    }
     // Of the permit's upload step, what the verdict reads: not where the file was listed.
     match &half.permit_step {
         None => field(None),

@@ -123,6 +123,14 @@ pub struct HalfResult {
     /// (codes such as `NAME`, `DATE_OF_BIRTH`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mismatch_tags: Vec<String>,
+    /// iDenfy's per-check statuses (`status.autoFace`, `manualFace`, `autoDocument`,
+    /// `manualDocument`), as sent.
+    #[serde(default, skip_serializing_if = "CheckStatuses::is_empty")]
+    pub checks: CheckStatuses,
+    /// Sessions of other clientIds with this face (`data.duplicateFaces`) or document face
+    /// (`data.duplicateDocFaces`): scanRefs, no personal data.
+    #[serde(default, skip_serializing_if = "Duplicates::is_empty")]
+    pub duplicates: Duplicates,
     /// The document's facts the cross-document rules read ([`DocumentFacts`]).
     #[serde(default, skip_serializing_if = "DocumentFacts::is_empty")]
     pub facts: DocumentFacts,
@@ -158,6 +166,9 @@ pub struct DocumentFacts {
     /// `docSex`: `MALE`, `FEMALE` or `UNDEFINED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sex: Option<String>,
+    /// `docDateOfIssue` as sent (a free string, like `docExpiry`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued: Option<String>,
     /// `orgFirstName`, `orgLastName`: the names as printed in the document's own script.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_first_name: Option<String>,
@@ -168,6 +179,115 @@ pub struct DocumentFacts {
 impl DocumentFacts {
     pub fn is_empty(&self) -> bool {
         self == &Self::default()
+    }
+}
+
+/// iDenfy's own per-check statuses of a session. A manual status (a person at iDenfy looked)
+/// decides over the automatic one ([`CheckStatuses::face`], [`CheckStatuses::document`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckStatuses {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_face: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_face: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_document: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual_document: Option<String>,
+}
+
+/// A per-check status as it stands: the manual one when present, else the automatic one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckStatus<'a> {
+    pub value: &'a str,
+    pub manual: bool,
+}
+
+impl std::fmt::Display for CheckStatus<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let by = if self.manual { "manual" } else { "auto" };
+        write!(f, "{} ({by})", self.value)
+    }
+}
+
+impl CheckStatuses {
+    /// A session that passed both checks: `FACE_MATCH`, `DOC_VALIDATED`, automatically.
+    pub fn passed() -> Self {
+        Self {
+            auto_face: Some("FACE_MATCH".into()),
+            auto_document: Some("DOC_VALIDATED".into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+
+    fn standing<'a>(manual: &'a Option<String>, auto: &'a Option<String>) -> Option<CheckStatus<'a>> {
+        let status = |value: &'a Option<String>, manual| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(|value| CheckStatus { value, manual })
+        };
+        status(manual, true).or_else(|| status(auto, false))
+    }
+
+    /// The face check as it stands; `None` when iDenfy sent neither status.
+    pub fn face(&self) -> Option<CheckStatus<'_>> {
+        Self::standing(&self.manual_face, &self.auto_face)
+    }
+
+    /// The document check as it stands; `None` when iDenfy sent neither status.
+    pub fn document(&self) -> Option<CheckStatus<'_>> {
+        Self::standing(&self.manual_document, &self.auto_document)
+    }
+
+    /// Every status sent, for the check of values iDenfy's schema lists.
+    pub fn all(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("autoFace", &self.auto_face),
+            ("manualFace", &self.manual_face),
+            ("autoDocument", &self.auto_document),
+            ("manualDocument", &self.manual_document),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+    }
+}
+
+/// iDenfy's duplicate check: other sessions (of other clientIds: iDenfy never compares a
+/// clientId's sessions with each other) whose selfie or document face matched this one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Duplicates {
+    /// `data.duplicateFaces`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faces: Vec<String>,
+    /// `data.duplicateDocFaces`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doc_faces: Vec<String>,
+}
+
+impl Duplicates {
+    pub fn is_empty(&self) -> bool {
+        self.faces.is_empty() && self.doc_faces.is_empty()
+    }
+
+    /// Every duplicate scanRef, each once.
+    pub fn scan_refs(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self
+            .faces
+            .iter()
+            .chain(&self.doc_faces)
+            .map(String::as_str)
+            .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
     }
 }
 

@@ -16,6 +16,7 @@ pub mod digest;
 pub mod erasure;
 pub mod half;
 pub mod ids;
+pub mod judgement;
 pub mod machine;
 pub mod mode;
 pub mod names;
@@ -28,7 +29,10 @@ pub mod validity;
 pub mod verdict;
 
 pub use digest::DocumentHasher;
-pub use half::{DocumentFacts, FinalEntry, HalfResult, OverallStatus, PermitStep, Rank};
+pub use half::{
+    CheckStatus, CheckStatuses, DocumentFacts, Duplicates, FinalEntry, HalfResult, OverallStatus,
+    PermitStep, Rank,
+};
 pub use ids::{CLIENT_ID_MAX_LEN, ClientId, ClientIdError, PRINCIPAL_MAX_CHARS, Principal, new_id};
 pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};

@@ -101,6 +101,24 @@ pub enum Reason {
     NationalityMismatch,
     /// iDenfy's `status.mismatchTags` is not empty on a session, even an APPROVED one.
     IdenfyMismatch,
+    /// iDenfy's document check (`manualDocument`, else `autoDocument`) is not `DOC_VALIDATED`
+    /// on a session, even an APPROVED one.
+    IdenfyDocumentCheck,
+    /// iDenfy's face check (`manualFace`, else `autoFace`) is not `FACE_MATCH` on the identity
+    /// session, or judged a face other than a match on the permit's session.
+    IdenfyFaceCheck,
+    /// iDenfy's `fraudTags` (or an older payload's `suspicionReasons`) name a fraud signal.
+    IdenfyFraudTag,
+    /// iDenfy found this face, document face or data in a session of another clientId of the
+    /// site (`DUPLICATE_*` tags, `duplicateFaces`, `duplicateDocFaces`): one person, two accounts.
+    DuplicateOfAnotherClient,
+    /// A document's issue date is after the decision day, or its expiry before its issue date.
+    DocumentDatesInconsistent,
+    /// The identity session's docType is not one of `IDENTITY_DOCUMENT_TYPES`.
+    IdentityNotAnIdDocument,
+    /// iDenfy sent a value its schema does not list (it adds values over time): nobody has
+    /// decided what it means yet.
+    IdenfyValueUnknown,
     /// Additional-step mode: the permit was uploaded; iDenfy does not extract or check it.
     PermitNeedsManualReview,
     /// Additional-step mode: the session ended without the permit's upload step.

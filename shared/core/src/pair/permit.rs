@@ -10,10 +10,16 @@ use serde::{Deserialize, Serialize};
 /// accepts, and the default name of the permit's upload step.
 pub const RESIDENCE_PERMIT: &str = "RESIDENCE_PERMIT";
 
+/// iDenfy's document types that prove an identity by default: what the identity session must
+/// show (`IDENTITY_DOCUMENT_TYPES`).
+pub const IDENTITY_DOCUMENT_TYPES: [&str; 2] = ["PASSPORT", "ID_CARD"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerdictPolicy {
     /// docTypes the second session must show (default `RESIDENCE_PERMIT`).
     pub permit_types: Vec<String>,
+    /// docTypes the identity session must show (default [`IDENTITY_DOCUMENT_TYPES`]).
+    pub identity_types: Vec<String>,
     /// The additional upload step that carries the permit in additional-step mode (default
     /// `RESIDENCE_PERMIT`).
     pub permit_step: String,
@@ -23,6 +29,7 @@ impl Default for VerdictPolicy {
     fn default() -> Self {
         Self {
             permit_types: vec![RESIDENCE_PERMIT.to_owned()],
+            identity_types: IDENTITY_DOCUMENT_TYPES.map(str::to_owned).to_vec(),
             permit_step: RESIDENCE_PERMIT.to_owned(),
         }
     }

@@ -55,6 +55,20 @@ pub enum Rule {
     Nationality,
     /// iDenfy's `status.mismatchTags` on either session.
     IdenfyMismatchTags,
+    /// iDenfy's document check on each session ([`super::judgement`]).
+    IdenfyDocumentCheck,
+    /// iDenfy's face check on each session.
+    IdenfyFaceCheck,
+    /// iDenfy's fraud tags other than duplicates.
+    IdenfyFraudTags,
+    /// iDenfy's duplicate tags and the duplicate sessions' scanRefs.
+    Duplicates,
+    /// Each document's issue date against the decision day and its expiry.
+    DocumentDates,
+    /// The identity session's docType is an identity document.
+    IdentityDocumentType,
+    /// Values iDenfy sent that its schema does not list.
+    IdenfyValues,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,7 +97,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(rule: Rule, identity: Option<&str>, permit: Option<&str>) -> Self {
+    pub(crate) fn new(rule: Rule, identity: Option<&str>, permit: Option<&str>) -> Self {
         Self {
             rule,
             identity: identity.map(str::to_owned),
@@ -99,11 +113,11 @@ impl Check {
         self
     }
 
-    fn fail(self, reason: Reason) -> Self {
+    pub(crate) fn fail(self, reason: Reason) -> Self {
         self.with(Finding::Fail, Some(reason))
     }
 
-    fn missing(self, reason: Reason) -> Self {
+    pub(crate) fn missing(self, reason: Reason) -> Self {
         self.with(Finding::Missing, Some(reason))
     }
 

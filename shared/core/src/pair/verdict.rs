@@ -16,17 +16,18 @@
 //! - Otherwise → REQUIRES_REVIEW: `PERMIT_NEEDS_MANUAL_REVIEW` (uploaded), `PERMIT_INVALID`
 //!   or `PERMIT_MISSING`, plus the session's own reason when it was not APPROVED.
 
-use super::rules::{self, Context};
+use super::judgement::{self, Meaning, OVERALL, Sessions};
+use super::rules::{self, Check, Context};
 use super::{HalfResult, Outcome, OverallStatus, Reason, Role};
 
-/// The session was abandoned: its status says it expired, or the body carried no result.
-/// Only the body counts: an expiry or cancel event may carry a real result (docs/idenfy.md), and
-/// the event-type header is not signed.
-fn abandoned(half: &HalfResult) -> bool {
-    matches!(
-        half.overall,
-        OverallStatus::Expired | OverallStatus::ExpiredDeleted | OverallStatus::Missing
-    )
+/// What `status.overall` means ([`judgement::OVERALL`]); a body with no status at all is an
+/// abandoned session. Only the body counts: an expiry or cancel event may carry a real result
+/// (docs/idenfy.md), and the event-type header is not signed.
+fn overall(half: &HalfResult) -> Meaning {
+    match half.overall {
+        OverallStatus::Missing => Meaning::Abandoned,
+        ref status => OVERALL.meaning(status.as_str()),
+    }
 }
 
 /// How hard an outcome is on the person, from VERIFIED up to REJECTED.
@@ -64,51 +65,58 @@ fn per_role(role: Role, identity: Reason, document: Reason) -> Reason {
     }
 }
 
-/// The verdict of a two-session pair: iDenfy's status of each session first, then every rule
-/// of [`rules`] under `context` (the pair's permit policy, the decision day).
-pub fn decide(
-    identity: &HalfResult,
-    document: &HalfResult,
-    context: &Context,
-) -> (Outcome, Vec<Reason>) {
-    let halves = [(Role::Identity, identity), (Role::Document, document)];
+/// Every check a reviewer sees and the verdict reads: iDenfy's judgement of each session
+/// ([`judgement::checks`]) and, with both sessions, every rule two documents add
+/// ([`rules::checks`]).
+pub fn checks(identity: &HalfResult, document: Option<&HalfResult>, context: &Context) -> Vec<Check> {
+    let mut all = match document {
+        Some(document) => rules::checks(identity, document, context),
+        None => vec![],
+    };
+    let sessions = Sessions {
+        identity,
+        permit: document,
+    };
+    all.extend(judgement::checks(sessions, context));
+    all
+}
 
-    let denied: Vec<Reason> = halves
-        .iter()
-        .filter(|(_, half)| half.overall == OverallStatus::Denied)
-        .map(|(role, _)| per_role(*role, Reason::IdentityDenied, Reason::DocumentDenied))
-        .collect();
+/// iDenfy's status word of each session: REJECTED when one was denied, INCOMPLETE when one
+/// was abandoned, else the reasons it gives (`*_SUSPECTED`, `*_NOT_APPROVED`).
+fn status_words(halves: &[(Role, &HalfResult)]) -> Result<Vec<Reason>, (Outcome, Vec<Reason>)> {
+    let with = |meaning: Meaning, identity: Reason, document: Reason| -> Vec<Reason> {
+        halves
+            .iter()
+            .filter(|(_, half)| overall(half) == meaning)
+            .map(|(role, _)| per_role(*role, identity, document))
+            .collect()
+    };
+    let denied = with(Meaning::Rejected, Reason::IdentityDenied, Reason::DocumentDenied);
     if !denied.is_empty() {
-        return (Outcome::Rejected, denied);
+        return Err((Outcome::Rejected, denied));
     }
-
-    let abandoned: Vec<Reason> = halves
-        .iter()
-        .filter(|(_, half)| abandoned(half))
-        .map(|(role, _)| per_role(*role, Reason::IdentityAbandoned, Reason::DocumentAbandoned))
-        .collect();
+    let abandoned = with(
+        Meaning::Abandoned,
+        Reason::IdentityAbandoned,
+        Reason::DocumentAbandoned,
+    );
     if !abandoned.is_empty() {
-        return (Outcome::Incomplete, abandoned);
+        return Err((Outcome::Incomplete, abandoned));
     }
+    let mut reasons = with(
+        Meaning::Suspected,
+        Reason::IdentitySuspected,
+        Reason::DocumentSuspected,
+    );
+    reasons.extend(with(
+        Meaning::NotApproved,
+        Reason::IdentityNotApproved,
+        Reason::DocumentNotApproved,
+    ));
+    Ok(reasons)
+}
 
-    let mut reasons = Vec::new();
-    for (role, half) in halves {
-        match half.overall {
-            OverallStatus::Approved => {}
-            OverallStatus::Suspected => reasons.push(per_role(
-                role,
-                Reason::IdentitySuspected,
-                Reason::DocumentSuspected,
-            )),
-            _ => reasons.push(per_role(
-                role,
-                Reason::IdentityNotApproved,
-                Reason::DocumentNotApproved,
-            )),
-        }
-    }
-
-    reasons.extend(rules::reasons(&rules::checks(identity, document, context)));
+fn settled(mut reasons: Vec<Reason>) -> (Outcome, Vec<Reason>) {
     reasons.sort();
     reasons.dedup();
     if reasons.is_empty() {
@@ -118,30 +126,41 @@ pub fn decide(
     }
 }
 
-/// The verdict of an additional-step pair from its one final session (see the module's rules).
-pub fn decide_additional_step(identity: &HalfResult) -> (Outcome, Vec<Reason>) {
-    if identity.overall == OverallStatus::Denied {
-        return (Outcome::Rejected, vec![Reason::IdentityDenied]);
-    }
-    if abandoned(identity) {
-        return (Outcome::Incomplete, vec![Reason::IdentityAbandoned]);
-    }
+/// The verdict of a two-session pair: iDenfy's status word of each session first, then every
+/// check of [`checks`] under `context` (the pair's permit policy, the decision day).
+pub fn decide(
+    identity: &HalfResult,
+    document: &HalfResult,
+    context: &Context,
+) -> (Outcome, Vec<Reason>) {
+    let halves = [(Role::Identity, identity), (Role::Document, document)];
+    let mut reasons = match status_words(&halves) {
+        Ok(reasons) => reasons,
+        Err(decided) => return decided,
+    };
+    reasons.extend(rules::reasons(&checks(identity, Some(document), context)));
+    settled(reasons)
+}
+
+/// The verdict of an additional-step pair from its one final session (see the module's
+/// rules), with every check of iDenfy's judgement: a fraud signal is never lost in an
+/// INCOMPLETE.
+pub fn decide_additional_step(identity: &HalfResult, context: &Context) -> (Outcome, Vec<Reason>) {
+    let mut reasons = match status_words(&[(Role::Identity, identity)]) {
+        Ok(reasons) => reasons,
+        Err(decided) => return decided,
+    };
     let permit = match &identity.permit_step {
         Some(step) if step.is_invalid() => Reason::PermitInvalid,
         Some(step) if step.is_uploaded() => Reason::PermitNeedsManualReview,
         _ => Reason::PermitMissing,
     };
-    let mut reasons = match identity.overall {
-        OverallStatus::Approved if permit == Reason::PermitMissing => {
-            return (Outcome::Incomplete, vec![Reason::PermitMissing]);
-        }
-        OverallStatus::Approved => vec![],
-        OverallStatus::Suspected => vec![Reason::IdentitySuspected],
-        _ => vec![Reason::IdentityNotApproved],
-    };
+    reasons.extend(rules::reasons(&checks(identity, None, context)));
+    if permit == Reason::PermitMissing && reasons.is_empty() {
+        return (Outcome::Incomplete, vec![Reason::PermitMissing]);
+    }
     reasons.push(permit);
-    reasons.sort();
-    (Outcome::RequiresReview, reasons)
+    settled(reasons)
 }
 
 #[cfg(test)]

@@ -86,6 +86,8 @@ pub fn final_half(permit_step: Option<crate::pair::PermitStep>) -> HalfResult {
         doc_number_earlier_hashes: vec![],
         tags: vec![],
         mismatch_tags: vec![],
+        checks: crate::pair::CheckStatuses::passed(),
+        duplicates: Default::default(),
         facts: Default::default(),
         permit_step,
         digest: "d-final".into(),

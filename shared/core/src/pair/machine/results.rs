@@ -107,12 +107,10 @@ pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Optio
         return None;
     }
     let identity = pair.half(Role::Identity)?;
+    let context = Context::new(policy, &pair.permit_policy, now);
     let (outcome, reasons) = match pair.mode {
-        Mode::TwoSessions => {
-            let context = Context::new(policy, &pair.permit_policy, now);
-            verdict::decide(identity, pair.half(Role::Document)?, &context)
-        }
-        Mode::AdditionalStep => verdict::decide_additional_step(identity),
+        Mode::TwoSessions => verdict::decide(identity, pair.half(Role::Document)?, &context),
+        Mode::AdditionalStep => verdict::decide_additional_step(identity, &context),
     };
     let (outcome, reasons) = match previous {
         Some(previous) => verdict::fail_safe(previous.outcome, outcome, reasons),

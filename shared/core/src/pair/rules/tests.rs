@@ -23,6 +23,8 @@ fn half(doc_type: &str, issuer: &str) -> HalfResult {
         doc_number_earlier_hashes: vec![],
         tags: vec![],
         mismatch_tags: vec![],
+        checks: crate::pair::CheckStatuses::passed(),
+        duplicates: Default::default(),
         facts: DocumentFacts {
             expiry: Some("2030-01-01".into()),
             issuing_country: Some(issuer.into()),

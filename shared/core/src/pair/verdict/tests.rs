@@ -25,6 +25,8 @@ fn half(
         doc_number_earlier_hashes: vec![],
         tags: vec![],
         mismatch_tags: vec![],
+        checks: crate::pair::CheckStatuses::passed(),
+        duplicates: Default::default(),
         // A German's ID card, and a permit Lithuania issued them.
         facts: DocumentFacts {
             expiry: Some("2031-04-30".into()),
@@ -187,7 +189,7 @@ fn comparison_table() {
             ),
             permit(),
             RequiresReview,
-            vec![SameDocumentTwice],
+            vec![SameDocumentTwice, IdentityNotAnIdDocument],
         ),
         (
             "passport where a permit was expected",

@@ -40,7 +40,7 @@ fn step(status: Option<&str>, in_file_urls: bool, in_pdf_urls: bool) -> Option<P
 #[test]
 fn additional_step_is_never_verified_and_says_why() {
     use Reason::*;
-    let cases: Vec<(HalfResult, Outcome, Vec<Reason>)> = vec![
+    let mut cases: Vec<(HalfResult, Outcome, Vec<Reason>)> = vec![
         (
             session("APPROVED", step(Some("VALID"), true, false)),
             Outcome::RequiresReview,
@@ -97,9 +97,20 @@ fn additional_step_is_never_verified_and_says_why() {
             vec![IdentityAbandoned],
         ),
     ];
+    let mut tagged = session("APPROVED", None);
+    tagged.tags = vec!["VIRTUAL_CAMERA".into()];
+    // A fraud signal is never lost in an INCOMPLETE: a person looks.
+    cases.push((
+        tagged,
+        Outcome::RequiresReview,
+        vec![IdenfyFraudTag, PermitMissing],
+    ));
+    let policy = VerdictPolicy::default();
+    let permit_policy = PermitPolicy::default();
+    let context = Context::new(&policy, &permit_policy, DECIDED_AT);
     for (session, outcome, reasons) in cases {
         assert_eq!(
-            decide_additional_step(&session),
+            decide_additional_step(&session, &context),
             (outcome, reasons),
             "{:?} {:?}",
             session.overall,
