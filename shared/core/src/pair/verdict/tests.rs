@@ -278,7 +278,7 @@ fn comparison_table() {
                 permit(),
             ),
             RequiresReview,
-            vec![DocumentNotApproved],
+            vec![DocumentNotApproved, IdenfyValueUnknown],
         ),
         (
             "everything wrong at once",
