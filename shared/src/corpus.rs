@@ -68,8 +68,21 @@ pub struct Expected {
     pub reasons: Vec<Reason>,
 }
 
-/// Keys of a side that belong to `status`, not `data`.
-const STATUS_KEYS: [&str; 2] = ["overall", "mismatchTags"];
+/// Keys of a side (or of the defaults) that belong to `status`, not `data`.
+const STATUS_KEYS: [&str; 8] = [
+    "overall",
+    "mismatchTags",
+    "fraudTags",
+    "suspicionReasons",
+    "autoFace",
+    "manualFace",
+    "autoDocument",
+    "manualDocument",
+];
+/// `status.additionalSteps`, written so to tell it from the top-level `additionalSteps`.
+const STEP_STATUS_KEY: &str = "status.additionalSteps";
+/// Keys of a side that belong at the top level of the body.
+const TOP_KEYS: [&str; 1] = ["additionalSteps"];
 
 impl Corpus {
     pub fn load() -> Result<Self, String> {
@@ -99,20 +112,27 @@ impl Case {
         permit_scan_ref: &str,
     ) -> (Value, Value) {
         let body = |defaults: &Map<String, Value>, side: &Map<String, Value>, scan_ref: &str| {
-            let mut data = defaults.clone();
-            data.extend(self.person.clone());
+            let mut data = Map::new();
             let mut status = json!({"overall": "APPROVED", "mismatchTags": []});
-            for (key, value) in side {
+            let mut body = json!({
+                "final": true, "platform": "PC", "fileUrls": {}, "scanRef": scan_ref,
+                "clientId": client_id
+            });
+            let person = self.person.iter();
+            for (key, value) in defaults.iter().chain(person).chain(side) {
                 if STATUS_KEYS.contains(&key.as_str()) {
                     status[key] = value.clone();
+                } else if key == STEP_STATUS_KEY {
+                    status["additionalSteps"] = value.clone();
+                } else if TOP_KEYS.contains(&key.as_str()) {
+                    body[key] = value.clone();
                 } else {
                     data.insert(key.clone(), value.clone());
                 }
             }
-            json!({
-                "final": true, "platform": "PC", "status": status, "data": data,
-                "fileUrls": {}, "scanRef": scan_ref, "clientId": client_id
-            })
+            body["status"] = status;
+            body["data"] = Value::Object(data);
+            body
         };
         (
             body(&corpus.identity_defaults, &self.identity, identity_scan_ref),
@@ -346,9 +366,53 @@ mod tests {
             Reason::SameDocumentTwice,
             Reason::IdentitySuspected,
             Reason::DocumentDenied,
+            Reason::IdenfyDocumentCheck,
+            Reason::IdenfyFaceCheck,
+            Reason::IdenfyFraudTag,
+            Reason::DuplicateOfAnotherClient,
+            Reason::DocumentDatesInconsistent,
+            Reason::IdentityNotAnIdDocument,
+            Reason::IdenfyValueUnknown,
         ] {
             assert!(labelled.contains(&reason), "no case labelled {reason:?}");
         }
+    }
+
+    /// Every string a case (or the defaults) gives iDenfy's fields, nested values included.
+    fn strings_in(value: &Value, into: &mut BTreeSet<String>) {
+        match value {
+            Value::String(s) => {
+                into.insert(s.clone());
+            }
+            Value::Array(items) => items.iter().for_each(|v| strings_in(v, into)),
+            Value::Object(map) => map.values().for_each(|v| strings_in(v, into)),
+            _ => {}
+        }
+    }
+
+    /// Each value of iDenfy's that the judgement table gives a meaning is in at least one case.
+    #[test]
+    fn the_corpus_holds_every_value_of_the_table() {
+        let corpus = corpus();
+        let mut used = BTreeSet::new();
+        for side in [&corpus.identity_defaults, &corpus.permit_defaults] {
+            strings_in(&Value::Object(side.clone()), &mut used);
+        }
+        for case in &corpus.cases {
+            for side in [&case.identity, &case.permit] {
+                strings_in(&Value::Object(side.clone()), &mut used);
+            }
+        }
+        for table in crate::pair::judgement::TABLES {
+            let missing: Vec<&str> = table
+                .values
+                .iter()
+                .map(|(value, _)| *value)
+                .filter(|value| !used.contains(*value))
+                .collect();
+            assert!(missing.is_empty(), "{}: no case with {missing:?}", table.field);
+        }
+        assert!(corpus.cases.len() >= 250, "{} cases", corpus.cases.len());
     }
 
     #[test]

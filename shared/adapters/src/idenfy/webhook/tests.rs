@@ -145,6 +145,7 @@ fn reads_the_document_facts_and_mismatch_tags_apart() {
             issuing_country: Some("DE".into()),
             nationality: Some("UA".into()),
             sex: Some("FEMALE".into()),
+            issued: None,
             original_first_name: Some("ОЛЕНА".into()),
             original_last_name: None,
         }
@@ -287,4 +288,40 @@ fn under_rotated_keys_a_result_also_carries_what_each_earlier_key_made_of_it() {
     );
     assert!(after.seen_in(std::slice::from_ref(&before.digest)));
     assert!(before.earlier_digests.is_empty() && before.doc_number_earlier_hashes.is_empty());
+}
+
+/// iDenfy's own judgement is read in full: the per-check statuses (upper case, an unreadable
+/// shape never a match), the duplicates (scanRefs), the issue date; each is part of the result.
+#[test]
+fn the_check_statuses_duplicates_and_issue_date_are_read() {
+    let half = parse_json(json!({
+        "clientId": "U", "scanRef": "s",
+        "status": {"overall": "APPROVED", "autoFace": "face_match", "manualFace": null,
+                   "autoDocument": "DOC_GLARED", "manualDocument": {"odd": true}},
+        "data": {"docDateOfIssue": "2021-03-01", "duplicateFaces": ["scan-a"],
+                 "duplicateDocFaces": "scan-b"}
+    }))
+    .unwrap()
+    .half;
+    assert_eq!(half.checks.auto_face.as_deref(), Some("FACE_MATCH"));
+    assert_eq!(half.checks.manual_face, None);
+    assert_eq!(half.checks.auto_document.as_deref(), Some("DOC_GLARED"));
+    assert_eq!(half.checks.manual_document.as_deref(), Some(UNREADABLE_TAG));
+    assert_eq!(
+        half.checks.document().map(|s| s.to_string()),
+        Some(format!("{UNREADABLE_TAG} (manual)"))
+    );
+    assert_eq!(half.duplicates.faces, vec!["scan-a"]);
+    assert_eq!(half.duplicates.doc_faces, vec!["scan-b"]);
+    assert_eq!(half.facts.issued.as_deref(), Some("2021-03-01"));
+    let digest = |half: &HalfResult| hasher().result_digest("s", half);
+    let mut reviewed = half.clone();
+    reviewed.checks.manual_face = Some("FACE_MISMATCH".into());
+    assert_ne!(digest(&reviewed), digest(&half));
+    let mut more = half.clone();
+    more.duplicates.faces.push("scan-c".into());
+    assert_ne!(digest(&more), digest(&half));
+    let mut reordered = more.clone();
+    reordered.duplicates.faces.reverse();
+    assert_eq!(digest(&reordered), digest(&more));
 }
