@@ -10,9 +10,9 @@ use crate::issuance::continuation::ContinuationKeys;
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::FinishPages;
 use crate::pair::PermitPolicy;
+use crate::pair::judgement::DOC_TYPE;
 use crate::pair::machine::MAX_PREVIOUS_PAIRS;
 use crate::pair::permit;
-use crate::pair::judgement::DOC_TYPE;
 use crate::pair::permit::VerdictPolicy;
 use crate::secret::runtime::{
     CALLBACK_KEYS, ISSUANCE_KEYS, ReadSecrets, SecretDocument, SecretKey, SecretProblem, Secrets,

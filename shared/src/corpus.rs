@@ -410,7 +410,11 @@ mod tests {
                 .map(|(value, _)| *value)
                 .filter(|value| !used.contains(*value))
                 .collect();
-            assert!(missing.is_empty(), "{}: no case with {missing:?}", table.field);
+            assert!(
+                missing.is_empty(),
+                "{}: no case with {missing:?}",
+                table.field
+            );
         }
         assert!(corpus.cases.len() >= 250, "{} cases", corpus.cases.len());
     }

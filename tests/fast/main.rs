@@ -10,5 +10,6 @@ mod chain;
 mod core_dependencies;
 mod functions;
 mod fuzz;
+mod judgement;
 mod sam_local_env;
 mod token_client;

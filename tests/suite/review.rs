@@ -178,6 +178,11 @@ impl SessionFiles for BothSessionsAtOnce {
             format!("https://files.test/{scan_ref}"),
         )]))
     }
+
+    /// Its pairs carry no duplicates: never asked.
+    async fn client_id_of(&self, _: &str, _: Instant) -> Result<Option<String>, IdenfyError> {
+        Err(IdenfyError::InvalidResponse("not expected here".into()))
+    }
 }
 
 #[tokio::test]

@@ -13,10 +13,13 @@ use shared::clock::{Clock, ManualClock, Timestamp};
 use shared::corpus::Corpus;
 use std::sync::Arc;
 use std::time::Duration;
+use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 on_both_stores!(
     a_pair_is_decided_by_the_policy_it_was_issued_with,
     a_sample_of_the_corpus_ends_as_labelled,
+    a_duplicate_of_another_client_goes_to_review_and_names_that_client,
 );
 
 /// The issue-tokens handler with these permit-policy variables, over `store` and the stub.
@@ -238,4 +241,98 @@ async fn the_evidence_shows_the_rules_as_they_were_judged() {
         "the rules' day, not the reviewer's"
     );
     assert_eq!(permit_expiry(&after), permit_expiry(&before));
+}
+
+/// iDenfy's status endpoint answering that `scan_ref` belongs to `client_id`.
+async fn mount_owner(stub: &IdenfyStub, scan_ref: &str, client_id: &str) {
+    Mock::given(method("POST"))
+        .and(path("/api/v2/status"))
+        .and(body_partial_json(json!({"scanRef": scan_ref})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "APPROVED", "scanRef": scan_ref, "clientId": client_id,
+            "autoDocument": "DOC_VALIDATED", "autoFace": "FACE_MATCH"
+        })))
+        .mount(&stub.server)
+        .await;
+}
+
+/// One person, two accounts: the second account's APPROVED selfie carries DUPLICATE_FACE,
+/// naming the first account's identity session (and one iDenfy holds for a clientId this
+/// deployment never saw). Never VERIFIED; the reviewer's evidence names the first account,
+/// and only it.
+async fn a_duplicate_of_another_client_goes_to_review_and_names_that_client(
+    store: Arc<dyn AnyStore>,
+    _: crate::Requests,
+) {
+    let stub = IdenfyStub::minting().await;
+    stub.mount_files().await;
+    let clock = Arc::new(ManualClock::at(T0));
+    let handler = issuing(&store, &stub, &clock, &[]);
+    let (first_identity, first_document) =
+        issued(&handler, json!({"clientId": "ACCOUNT_ONE"})).await;
+    let (second_identity, second_document) =
+        issued(&handler, json!({"clientId": "ACCOUNT_TWO"})).await;
+    mount_owner(&stub, &first_identity, "ACCOUNT_ONE").await;
+    mount_owner(&stub, "scan-of-another-integration", "NOT_OURS").await;
+
+    clock.advance(Duration::from_secs(3600));
+    called_back(
+        &store,
+        &clock,
+        [
+            payload("ACCOUNT_ONE", &first_identity, true, &sample_id_card()),
+            payload("ACCOUNT_ONE", &first_document, true, &sample_permit()),
+        ],
+    )
+    .await;
+    let mut duplicate = payload("ACCOUNT_TWO", &second_identity, true, &sample_id_card());
+    duplicate["status"]["fraudTags"] = json!(["DUPLICATE_FACE"]);
+    duplicate["data"]["duplicateFaces"] = json!([first_identity, "scan-of-another-integration"]);
+    called_back(
+        &store,
+        &clock,
+        [
+            duplicate,
+            payload("ACCOUNT_TWO", &second_document, true, &sample_permit()),
+        ],
+    )
+    .await;
+
+    let (_, first) = answer(&handler, get("ACCOUNT_ONE", "")).await;
+    assert_eq!(first["status"], "VERIFIED", "{first}");
+    let (_, second) = answer(&handler, get("ACCOUNT_TWO", "")).await;
+    assert_eq!(
+        (&second["status"], &second["reasons"]),
+        (
+            &json!("REQUIRES_REVIEW"),
+            &json!(["DUPLICATE_OF_ANOTHER_CLIENT"])
+        ),
+        "APPROVED, and still not verified: {second}"
+    );
+    let (status, evidence) = answer(&handler, get("ACCOUNT_TWO", "/evidence")).await;
+    assert_eq!(status, 200, "{evidence}");
+    assert_eq!(
+        evidence["duplicates"],
+        json!([
+            {"scanRef": first_identity, "flaggedBy": "identity", "clientId": "ACCOUNT_ONE"},
+            {"scanRef": "scan-of-another-integration", "flaggedBy": "identity", "clientId": null},
+        ]),
+        "{evidence}"
+    );
+    let rule = evidence["checks"]
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["rule"] == "DUPLICATES"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(
+        (&rule["finding"], &rule["reason"], &rule["identity"]),
+        (
+            &json!("FAIL"),
+            &json!("DUPLICATE_OF_ANOTHER_CLIENT"),
+            &json!(format!(
+                "DUPLICATE_FACE,{first_identity},scan-of-another-integration"
+            ))
+        ),
+        "{rule}"
+    );
 }

@@ -256,9 +256,12 @@ pub struct EvidenceBody<'a> {
     permit_policy: &'a PermitPolicy,
     /// The day (UTC) the rules were applied on: the latest verdict they decided, or today.
     judged_on: String,
-    /// Each rule with both documents' values and its finding (empty until both sessions of a
-    /// two-session pair have a result; none in additional-step mode).
+    /// Each rule with both documents' values and its finding: iDenfy's judgement of each
+    /// session once it has a result, and the rules two documents add once both have one.
     checks: &'a [Check],
+    /// The sessions iDenfy's duplicate check points at, with the clientId each belongs to
+    /// where this deployment opened it.
+    duplicates: Vec<DuplicateBody<'a>>,
     /// The earlier of the two documents' expiry dates (as the status shows it); null when
     /// unknown or not yet read.
     valid_until: Option<String>,
@@ -274,6 +277,17 @@ pub struct SessionEvidenceBody<'a> {
     #[serde(rename = "final")]
     is_final: bool,
     files: &'a FileLinks,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateBody<'a> {
+    scan_ref: &'a str,
+    /// The role of this pair's session that names it.
+    flagged_by: &'static str,
+    /// Null when iDenfy names no clientId here, or none of this deployment's records holds
+    /// the session.
+    client_id: Option<&'a str>,
 }
 
 impl<'a> EvidenceBody<'a> {
@@ -300,6 +314,15 @@ impl<'a> EvidenceBody<'a> {
             permit_policy: &pair.permit_policy,
             judged_on: dates::day_of(evidence.judged_on).to_string(),
             checks: &evidence.checks,
+            duplicates: evidence
+                .duplicates
+                .iter()
+                .map(|d| DuplicateBody {
+                    scan_ref: &d.scan_ref,
+                    flagged_by: d.flagged_by.as_str(),
+                    client_id: d.client_id.as_ref().map(ClientId::as_str),
+                })
+                .collect(),
             valid_until: pair.valid_until().map(dates::format),
         }
     }

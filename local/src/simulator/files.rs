@@ -2,6 +2,7 @@
 //! session's files, each working for an hour, served by the simulator itself at
 //! `/files/{scanRef}/{name}` — drawn sample images of the document, the face, and the
 //! permit's upload. An unfinished or abandoned session has no files; an unknown scanRef is 404.
+//! And `POST /api/v2/status`: a session's state and the clientId it belongs to.
 
 use super::{Simulator, idenfy_error, scan_ref_request, unix_now};
 use axum::Json;
@@ -45,6 +46,33 @@ pub(super) async fn file_links(
         })
         .collect();
     Json(Value::Object(links)).into_response()
+}
+
+/// `POST /api/v2/status` (Basic auth, body `{"scanRef": …}`): the session's status (ACTIVE
+/// until finished) and its clientId, as iDenfy answers; an unknown scanRef is 404.
+pub(super) async fn session_status(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let scan_ref = match scan_ref_request(&sim, &headers, &body) {
+        Ok(scan_ref) => scan_ref,
+        Err(refused) => return *refused,
+    };
+    let sessions = sim.sessions();
+    let Some(session) = sessions.values().find(|s| s.scan_ref == scan_ref) else {
+        return idenfy_error(StatusCode::NOT_FOUND, None, "Verification not found.");
+    };
+    let status = session
+        .finished
+        .as_ref()
+        .map_or("ACTIVE", |finish| finish.outcome.as_str());
+    Json(json!({
+        "status": status,
+        "scanRef": scan_ref,
+        "clientId": session.request.client_id,
+    }))
+    .into_response()
 }
 
 /// The files of session `scan_ref`, or `None` when the simulator issued no such session.

@@ -82,6 +82,7 @@ impl Simulator {
         Router::new()
             .route("/api/v2/token", post(create_token))
             .route("/api/v2/files", post(files::file_links))
+            .route("/api/v2/status", post(files::session_status))
             .route("/api/v2/delete", post(delete_session))
             .route("/files/{scan_ref}/{name}", get(files::file))
             .route(

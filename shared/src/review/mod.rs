@@ -12,6 +12,9 @@ use crate::pair::verdict;
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
 use crate::store::{ReviewStore, StoreError};
 use futures_util::future::try_join_all;
+
+pub mod duplicates;
+pub use duplicates::DuplicateSession;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -65,6 +68,8 @@ pub struct Evidence {
     pub checks: Vec<Check>,
     /// The day the rules were applied on.
     pub judged_on: Timestamp,
+    /// The sessions iDenfy's duplicate check points at ([`duplicates`]).
+    pub duplicates: Vec<DuplicateSession>,
 }
 
 #[derive(Clone)]
@@ -197,11 +202,14 @@ impl ReviewService {
             (Mode::AdditionalStep, Some(identity), _) => verdict::checks(identity, None, &context),
             _ => vec![],
         };
+        let duplicates =
+            duplicates::of(&pair, self.files.as_ref(), self.store.as_ref(), answer_by).await;
         Ok(Evidence {
             pair,
             sessions,
             checks,
             judged_on,
+            duplicates,
         })
     }
 }

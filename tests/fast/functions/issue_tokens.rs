@@ -169,6 +169,18 @@ impl SessionFiles for Sessions {
         )]
         .into())
     }
+
+    /// Whose session a scanRef is: the same refusal as tokens, else none of ours.
+    async fn client_id_of(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<Option<String>, IdenfyError> {
+        match &self.refusal {
+            Some(refusal) => Err(refusal.clone()),
+            None => Ok(None),
+        }
+    }
 }
 
 fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueTokens {

@@ -3,7 +3,7 @@
 //! timeouts, connection errors) — never for another 4xx.
 
 use super::FileLinks;
-use super::files::file_links;
+use super::files::{file_links, session_client_id};
 use super::token::redirect_url;
 use super::{
     IdenfyError, IssuedToken, OpenedSession, SessionEraser, SessionFiles, SessionIssuer,
@@ -95,6 +95,7 @@ pub struct IdenfyClient {
     config: IdenfyClientConfig,
     token_url: String,
     files_url: String,
+    status_url: String,
     delete_url: String,
 }
 
@@ -124,12 +125,14 @@ impl IdenfyClient {
             .build()?;
         let token_url = format!("{}/api/v2/token", config.base_url);
         let files_url = format!("{}/api/v2/files", config.base_url);
+        let status_url = format!("{}/api/v2/status", config.base_url);
         let delete_url = format!("{}/api/v2/delete", config.base_url);
         Ok(Self {
             http,
             config,
             token_url,
             files_url,
+            status_url,
             delete_url,
         })
     }
@@ -308,6 +311,20 @@ impl SessionFiles for IdenfyClient {
         self.with_retries("files", answer_by, || async {
             let body = self.attempt(&self.files_url, &request, answer_by).await?;
             file_links(&body)
+        })
+        .await
+    }
+
+    /// `POST /api/v2/status`: the session's `clientId`, nothing else of the answer is read.
+    async fn client_id_of(
+        &self,
+        scan_ref: &str,
+        answer_by: Instant,
+    ) -> Result<Option<String>, IdenfyError> {
+        let request = serde_json::json!({ "scanRef": scan_ref });
+        self.with_retries("status", answer_by, || async {
+            let body = self.attempt(&self.status_url, &request, answer_by).await?;
+            session_client_id(&body)
         })
         .await
     }

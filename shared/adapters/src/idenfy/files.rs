@@ -32,6 +32,19 @@ pub fn file_links(body: &[u8]) -> Result<FileLinks, IdenfyError> {
     Ok(links)
 }
 
+/// The `clientId` in a 2xx answer of the status endpoint (`POST /api/v2/status`), when it
+/// names one; the rest of the answer is not read.
+pub fn session_client_id(body: &[u8]) -> Result<Option<String>, IdenfyError> {
+    let answer: Value = serde_json::from_slice(body)
+        .map_err(|_| IdenfyError::InvalidResponse("status: not JSON".into()))?;
+    Ok(answer
+        .get("clientId")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned))
+}
+
 fn link(name: &str, value: &Value) -> Option<(String, String)> {
     let text = value.as_str()?;
     let url = url::Url::parse(text).ok()?;
@@ -45,6 +58,21 @@ mod tests {
 
     fn links(answer: Value) -> FileLinks {
         file_links(answer.to_string().as_bytes()).expect("links")
+    }
+
+    #[test]
+    fn the_status_answer_gives_the_session_client_id() {
+        let read = |answer: Value| session_client_id(answer.to_string().as_bytes());
+        assert_eq!(
+            read(json!({"status": "APPROVED", "clientId": "USER-1", "scanRef": "s"})),
+            Ok(Some("USER-1".into()))
+        );
+        assert_eq!(
+            read(json!({"status": "APPROVED", "clientId": null})),
+            Ok(None)
+        );
+        assert_eq!(read(json!({"clientId": 7})), Ok(None));
+        assert!(session_client_id(b"<html>").is_err());
     }
 
     #[test]

@@ -9,8 +9,8 @@ use super::expiration;
 use pair_core::clock::Timestamp;
 use pair_core::pair::validity::ExpirationNotice;
 use pair_core::pair::{
-    CheckStatuses, ClientId, DocumentFacts, DocumentHasher, Duplicates, HalfResult,
-    OverallStatus, PermitStep, Rank,
+    CheckStatuses, ClientId, DocumentFacts, DocumentHasher, Duplicates, HalfResult, OverallStatus,
+    PermitStep, Rank,
 };
 use serde_json::Value;
 
@@ -285,8 +285,7 @@ fn code_of(block: Option<&Value>, name: &str) -> Option<String> {
         Value::Null => None,
         Value::String(s) if s.trim().is_empty() => None,
         other => Some(
-            text(Some(other))
-                .map_or_else(|| UNREADABLE_TAG.to_owned(), |v| v.to_ascii_uppercase()),
+            text(Some(other)).map_or_else(|| UNREADABLE_TAG.to_owned(), |v| v.to_ascii_uppercase()),
         ),
     }
 }

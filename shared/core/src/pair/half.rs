@@ -225,7 +225,10 @@ impl CheckStatuses {
         self == &Self::default()
     }
 
-    fn standing<'a>(manual: &'a Option<String>, auto: &'a Option<String>) -> Option<CheckStatus<'a>> {
+    fn standing<'a>(
+        manual: &'a Option<String>,
+        auto: &'a Option<String>,
+    ) -> Option<CheckStatus<'a>> {
         let status = |value: &'a Option<String>, manual| {
             value
                 .as_deref()

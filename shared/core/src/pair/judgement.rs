@@ -498,7 +498,11 @@ pub fn unknown_values_of(half: &HalfResult) -> Vec<String> {
         note(&OVERALL, "overall", half.overall.as_str());
     }
     for (name, value) in half.checks.all() {
-        let table = if name.ends_with("Face") { &FACE } else { &DOCUMENT };
+        let table = if name.ends_with("Face") {
+            &FACE
+        } else {
+            &DOCUMENT
+        };
         note(table, name, value);
     }
     for tag in &half.tags {

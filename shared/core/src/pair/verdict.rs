@@ -68,7 +68,11 @@ fn per_role(role: Role, identity: Reason, document: Reason) -> Reason {
 /// Every check a reviewer sees and the verdict reads: iDenfy's judgement of each session
 /// ([`judgement::checks`]) and, with both sessions, every rule two documents add
 /// ([`rules::checks`]).
-pub fn checks(identity: &HalfResult, document: Option<&HalfResult>, context: &Context) -> Vec<Check> {
+pub fn checks(
+    identity: &HalfResult,
+    document: Option<&HalfResult>,
+    context: &Context,
+) -> Vec<Check> {
     let mut all = match document {
         Some(document) => rules::checks(identity, document, context),
         None => vec![],
@@ -91,7 +95,11 @@ fn status_words(halves: &[(Role, &HalfResult)]) -> Result<Vec<Reason>, (Outcome,
             .map(|(role, _)| per_role(*role, identity, document))
             .collect()
     };
-    let denied = with(Meaning::Rejected, Reason::IdentityDenied, Reason::DocumentDenied);
+    let denied = with(
+        Meaning::Rejected,
+        Reason::IdentityDenied,
+        Reason::DocumentDenied,
+    );
     if !denied.is_empty() {
         return Err((Outcome::Rejected, denied));
     }

@@ -42,8 +42,9 @@ pub trait SessionIssuer: Send + Sync {
     async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError>;
 }
 
-/// The port the evidence route reads a session's files through: fresh links, fetched at
-/// request time (those in webhooks expire after an hour and are never stored).
+/// The port the evidence route reads sessions at iDenfy through: a session's files as fresh
+/// links, fetched at request time (those in webhooks expire after an hour and are never
+/// stored), and whose session a scanRef is (a duplicate iDenfy found under another clientId).
 #[async_trait]
 pub trait SessionFiles: Send + Sync {
     async fn file_links(
@@ -51,6 +52,14 @@ pub trait SessionFiles: Send + Sync {
         scan_ref: &str,
         answer_by: Instant,
     ) -> Result<FileLinks, IdenfyError>;
+
+    /// The clientId iDenfy holds the session `scan_ref` under (`None` when its answer names
+    /// none). One call per duplicate a reviewer looks at: never a poll.
+    async fn client_id_of(
+        &self,
+        scan_ref: &str,
+        answer_by: Instant,
+    ) -> Result<Option<String>, IdenfyError>;
 }
 
 /// One session to open for a person.

@@ -42,7 +42,10 @@ fn the_table_lists_every_value_of_the_schema_and_no_other() {
             .collect();
         let table_values: BTreeSet<&str> = table.values.iter().map(|(v, _)| *v).collect();
         let forgotten: Vec<_> = schema_values.difference(&table_values).collect();
-        assert!(forgotten.is_empty(), "{field}: no meaning for {forgotten:?}");
+        assert!(
+            forgotten.is_empty(),
+            "{field}: no meaning for {forgotten:?}"
+        );
         // The one value iDenfy's pages give beyond its enum.
         let extra: Vec<_> = table_values
             .difference(&schema_values)
@@ -73,7 +76,10 @@ fn only_a_match_and_a_validated_document_are_clean() {
     assert_eq!(clean(&FACE), ["FACE_MATCH"]);
     assert_eq!(clean(&OVERALL), ["APPROVED"]);
     assert!(clean(&FRAUD_TAGS).is_empty(), "every fraud tag is a doubt");
-    assert!(clean(&MISMATCH_TAGS).is_empty(), "every mismatch tag is a doubt");
+    assert!(
+        clean(&MISMATCH_TAGS).is_empty(),
+        "every mismatch tag is a doubt"
+    );
     for table in TABLES {
         assert_ne!(table.unknown, Meaning::Clean, "{}", table.field);
     }
@@ -84,7 +90,11 @@ fn only_a_match_and_a_validated_document_are_clean() {
 #[test]
 fn the_decisions_page_lists_every_value() {
     for table in TABLES {
-        assert!(DECISIONS.contains(table.field), "{} not in decisions.md", table.field);
+        assert!(
+            DECISIONS.contains(table.field),
+            "{} not in decisions.md",
+            table.field
+        );
         for (value, _) in table.values {
             assert!(
                 DECISIONS.contains(&format!("`{value}`")),
@@ -172,7 +182,12 @@ fn a_document_check_other_than_validated_is_a_reason_on_either_session() {
 
 #[test]
 fn the_identity_face_must_match_while_the_permit_session_may_not_check_one() {
-    for face in [None, set("FACE_NOT_CHECKED"), set("FACE_NOT_ANALYSED"), set("FACE_MATCH")] {
+    for face in [
+        None,
+        set("FACE_NOT_CHECKED"),
+        set("FACE_NOT_ANALYSED"),
+        set("FACE_MATCH"),
+    ] {
         let mut document = permit();
         document.checks.auto_face = face.clone();
         assert_eq!(reasons_of(&identity(), Some(&document)), vec![], "{face:?}");
@@ -213,7 +228,10 @@ fn fraud_tags_and_duplicates_count_on_an_approved_session() {
     listed.duplicates.doc_faces = vec!["scan-of-another-client".into()];
     let all = judged(&identity(), Some(&listed));
     assert_eq!(reasons(&all), vec![Reason::DuplicateOfAnotherClient]);
-    let shown = all.iter().find(|c| c.rule == Rule::Duplicates).expect("shown");
+    let shown = all
+        .iter()
+        .find(|c| c.rule == Rule::Duplicates)
+        .expect("shown");
     assert_eq!(shown.permit.as_deref(), Some("scan-of-another-client"));
 }
 
@@ -225,7 +243,11 @@ fn an_issue_date_after_the_day_or_after_the_expiry_is_inconsistent() {
         document.facts.expiry = set(expiry);
         reasons_of(&identity(), Some(&document))
     };
-    assert_eq!(with("2026-12-05", "2031-01-01"), vec![], "issued on the day");
+    assert_eq!(
+        with("2026-12-05", "2031-01-01"),
+        vec![],
+        "issued on the day"
+    );
     assert_eq!(
         with("2026-12-06", "2031-01-01"),
         vec![Reason::DocumentDatesInconsistent],
@@ -261,7 +283,10 @@ fn the_identity_session_must_show_an_identity_document() {
     }
     let mut unread = identity();
     unread.doc_type = None;
-    assert_eq!(reasons_of(&unread, Some(&permit())), vec![Reason::FieldMissing]);
+    assert_eq!(
+        reasons_of(&unread, Some(&permit())),
+        vec![Reason::FieldMissing]
+    );
 }
 
 #[test]
