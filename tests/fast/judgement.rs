@@ -8,7 +8,6 @@ use integration_tests::callbacks::hasher;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use std::cell::Cell;
 use shared::clock::Timestamp;
 use shared::idenfy::webhook::parse;
 use shared::pair::judgement::{
@@ -18,6 +17,7 @@ use shared::pair::permit::VerdictPolicy;
 use shared::pair::rules::Context;
 use shared::pair::verdict::decide;
 use shared::pair::{Outcome, PermitPolicy};
+use std::cell::Cell;
 
 /// 2026-12-05T12:00:00Z.
 const DAY: i64 = 1_796_472_000;

@@ -381,11 +381,12 @@ fn face_check(sessions: Sessions<'_>) -> Check {
         )
     });
     let fails = sessions.each().any(|(role, half)| {
-        match (role, half.checks.face().map(|s| FACE.meaning(s.value))) {
-            (_, Some(Clean)) => false,
-            (Role::Document, None | Some(FaceNotChecked)) => false,
-            _ => true,
-        }
+        let face = half.checks.face().map(|s| FACE.meaning(s.value));
+        let expected = matches!(
+            (role, face),
+            (_, Some(Clean)) | (Role::Document, None | Some(FaceNotChecked))
+        );
+        !expected
     });
     if fails {
         check.fail(Reason::IdenfyFaceCheck)
