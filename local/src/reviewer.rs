@@ -128,6 +128,7 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
 <p id="valid-until">Valid until: {valid_until}</p>
 {policy}
 {checks}
+{duplicates}
 {sessions}
 {decision}
 <p><a href="/review">All pairs waiting</a></p>"#,
@@ -137,6 +138,7 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
         valid_until = escape(evidence["validUntil"].as_str().unwrap_or("unknown")),
         policy = policy_html(&evidence),
         checks = checks_html(&evidence),
+        duplicates = duplicates_html(&evidence),
     );
     // The links inside expire within the hour; never cache the page.
     (
@@ -161,10 +163,39 @@ fn policy_html(evidence: &Value) -> String {
     )
 }
 
+/// The sessions iDenfy's duplicate check points at: the other account's review page where
+/// this deployment opened the session.
+fn duplicates_html(evidence: &Value) -> String {
+    let Some(duplicates) = evidence["duplicates"].as_array().filter(|d| !d.is_empty()) else {
+        return String::new();
+    };
+    let items: String = duplicates
+        .iter()
+        .map(|d| {
+            let scan_ref = escape(d["scanRef"].as_str().unwrap_or(""));
+            let owner = match d["clientId"].as_str() {
+                Some(client) => format!(
+                    r#"<a class="owner" href="/review/{link}">{client}</a>"#,
+                    link = escape(&encoded(client)),
+                    client = escape(client)
+                ),
+                None => r#"<span class="owner">not a session of this deployment</span>"#.to_owned(),
+            };
+            format!(
+                r#"<li data-scan-ref="{scan_ref}">{scan_ref} (named by the {role} session): {owner}</li>"#,
+                role = escape(d["flaggedBy"].as_str().unwrap_or("")),
+            )
+        })
+        .collect();
+    format!(
+        r#"<h2>Duplicates iDenfy found under other clientIds</h2><ul id="duplicates">{items}</ul>"#
+    )
+}
+
 /// Each rule with both documents' values side by side, and what it found.
 fn checks_html(evidence: &Value) -> String {
     let Some(checks) = evidence["checks"].as_array().filter(|c| !c.is_empty()) else {
-        return r#"<p id="checks-none">No rule applied yet: both sessions' results are needed (none in additional-step mode, where nothing is extracted).</p>"#.to_owned();
+        return r#"<p id="checks-none">No rule applied yet: a session's result is needed (both sessions' for the rules that compare the two documents).</p>"#.to_owned();
     };
     let cell = |value: &Value| escape(value.as_str().unwrap_or("—"));
     let rows: String = checks

@@ -32,6 +32,15 @@ pub struct Browser {
     profile: PathBuf,
 }
 
+/// The session page's fields chosen from a list (the rest are typed in).
+const SELECTS: [&str; 5] = [
+    "sex",
+    "autoFace",
+    "manualFace",
+    "autoDocument",
+    "manualDocument",
+];
+
 impl Browser {
     /// Starts chromedriver on a free 127.0.0.1 port and a headless Chromium session.
     pub async fn start() -> Browser {
@@ -350,8 +359,8 @@ impl Browser {
         self.click(&format!(r#"#ending option[value="{}"]"#, input.ending))
             .await?;
         for (field, value) in input.facts {
-            if *field == "sex" {
-                self.click(&format!(r#"#sex option[value="{value}"]"#))
+            if SELECTS.contains(field) {
+                self.click(&format!(r#"#{field} option[value="{value}"]"#))
                     .await?;
             } else {
                 self.fill(&format!("#{field}"), value).await?;

@@ -22,7 +22,9 @@ pub struct SessionInput {
     /// result).
     pub ending: &'static str,
     /// More of the page's fields, by id (`docExpiry`, `issuingCountry`, `nationality`, `sex`,
-    /// `mismatchTags`): the rest keep the simulator's sample values.
+    /// `mismatchTags`, iDenfy's judgement: `autoFace`, `manualFace`, `autoDocument`,
+    /// `manualDocument`, `fraudTags`, `duplicateFaces`, `docDateOfIssue`): the rest keep the
+    /// simulator's defaults.
     pub facts: &'static [(&'static str, &'static str)],
 }
 
@@ -177,6 +179,40 @@ pub fn journeys() -> Vec<Journey> {
             },
             "REQUIRES_REVIEW",
             &["PERMIT_FROM_OWN_NATIONALITY", "SEX_MISMATCH"],
+        ),
+        two_sessions(
+            "idenfy-doubts-an-approved-session",
+            SessionInput {
+                facts: &[
+                    ("fraudTags", "PORTRAIT_SUBSTITUTION"),
+                    ("manualDocument", "DOC_FAKE"),
+                ],
+                ..id_card()
+            },
+            SessionInput {
+                facts: &[("docDateOfIssue", "2099-01-01")],
+                ..permit()
+            },
+            "REQUIRES_REVIEW",
+            &[
+                "IDENFY_DOCUMENT_CHECK",
+                "IDENFY_FRAUD_TAG",
+                "DOCUMENT_DATES_INCONSISTENT",
+            ],
+        ),
+        two_sessions(
+            "a-permit-shown-as-the-identity-with-another-face",
+            SessionInput {
+                doc_type: "RESIDENCE_PERMIT",
+                facts: &[("autoFace", "FACE_MISMATCH")],
+                ..id_card()
+            },
+            SessionInput {
+                facts: &[("autoFace", "FACE_NOT_CHECKED")],
+                ..permit()
+            },
+            "REQUIRES_REVIEW",
+            &["IDENFY_FACE_CHECK", "IDENTITY_NOT_AN_ID_DOCUMENT"],
         ),
         Journey {
             name: "additional-step-uploaded",

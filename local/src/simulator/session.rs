@@ -7,6 +7,7 @@ use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use shared::idenfy::TokenType;
+use shared::pair::judgement::{DOCUMENT, FACE, Table};
 
 mod body;
 
@@ -87,6 +88,8 @@ pub(super) async fn session_page(
 <label for="sex">Sex</label>
 <select id="sex" name="sex">{sexes}</select>
 {fields}
+<fieldset id="judgement"><legend>iDenfy's own judgement of the session</legend>
+{judgement}</fieldset>
 <label><input type="checkbox" id="preliminary" name="preliminary" value="on"> Send a preliminary result first (the final one follows)</label>
 {upload}<button id="submit" type="submit">Finish session</button>
 </form>"#,
@@ -108,6 +111,7 @@ pub(super) async fn session_page(
             .collect::<String>(),
         doc_types = options(&doc_types, default_type),
         sexes = options(&["MALE", "FEMALE", "UNDEFINED"], &facts.sex),
+        judgement = judgement_fields(kind),
         fields = [
             ("firstName", "First name", request.first_name.as_deref(), "JOHN"),
             ("lastName", "Last name", request.last_name.as_deref(), "MÜLLER"),
@@ -123,6 +127,39 @@ pub(super) async fn session_page(
         .collect::<String>(),
     );
     Html(page(title, "", &body)).into_response()
+}
+
+/// The fields of iDenfy's own judgement a tester chooses: the per-check statuses (every value
+/// iDenfy's schema lists; empty: null), fraud tags, duplicates and the issue date. By default
+/// the session passed both checks; the permit's DOCUMENT session compares no face.
+fn judgement_fields(kind: &str) -> String {
+    let select = |id: &str, label: &str, table: &Table, selected: &str| {
+        let values = std::iter::once("").chain(table.values.iter().map(|(v, _)| *v));
+        let options: String = values
+            .map(|v| {
+                let chosen = if v == selected { " selected" } else { "" };
+                let shown = if v.is_empty() { "(none)" } else { v };
+                format!(r#"<option value="{v}"{chosen}>{shown}</option>"#)
+            })
+            .collect();
+        format!(
+            r#"<label for="{id}">{label}</label><select id="{id}" name="{id}">{options}</select>"#
+        )
+    };
+    let text = |id: &str, label: &str| {
+        format!(r#"<label for="{id}">{label}</label><input id="{id}" name="{id}" value="">"#)
+    };
+    let face = if kind == "identity" { "FACE_MATCH" } else { "" };
+    [
+        select("autoFace", "Face check (autoFace)", &FACE, face),
+        select("manualFace", "Face check by hand (manualFace)", &FACE, ""),
+        select("autoDocument", "Document check (autoDocument)", &DOCUMENT, "DOC_VALIDATED"),
+        select("manualDocument", "Document check by hand (manualDocument)", &DOCUMENT, ""),
+        text("fraudTags", "Fraud tags (comma-separated, e.g. PORTRAIT_SUBSTITUTION, DUPLICATE_FACE)"),
+        text("duplicateFaces", "Duplicate faces: scanRefs of other sessions (comma-separated; the dashboard lists them)"),
+        text("docDateOfIssue", "Date of issue (YYYY-MM-DD; empty: none)"),
+    ]
+    .concat()
 }
 
 /// `status.overall` the person can choose; EXPIRED: they left before any photo (no result).
@@ -174,6 +211,24 @@ pub(super) struct Finish {
     /// `status.mismatchTags`, comma-separated.
     #[serde(rename = "mismatchTags", default)]
     mismatch_tags: String,
+    /// iDenfy's judgement as the tester chose it ([`judgement_fields`]); a field the form did
+    /// not carry is the page's default.
+    #[serde(rename = "autoFace")]
+    pub(super) auto_face: Option<String>,
+    #[serde(rename = "manualFace", default)]
+    pub(super) manual_face: String,
+    #[serde(rename = "autoDocument")]
+    pub(super) auto_document: Option<String>,
+    #[serde(rename = "manualDocument", default)]
+    pub(super) manual_document: String,
+    /// `status.fraudTags`, comma-separated.
+    #[serde(rename = "fraudTags", default)]
+    pub(super) fraud_tags: String,
+    /// `data.duplicateFaces`, comma-separated scanRefs.
+    #[serde(rename = "duplicateFaces", default)]
+    pub(super) duplicate_faces: String,
+    #[serde(rename = "docDateOfIssue", default)]
+    pub(super) date_of_issue: String,
     preliminary: Option<String>,
     /// The upload step's file: `image`, `pdf` or `none`.
     #[serde(rename = "permitUpload")]

@@ -22,9 +22,10 @@ pub(super) async fn a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_i
     let mut denied = sample_id_card();
     denied.overall = "DENIED";
     let identity_denied = body(EVENTS_IDENTITY_SCAN_REF, true, &denied);
-    // Approved again after another look: a new body (a reviewer's tag), not a retry.
+    // Approved again after another look: a new body (a reviewer's document status), not a
+    // retry.
     let mut approved_again: Value = serde_json::from_str(&identity_approved).unwrap();
-    approved_again["status"]["fraudTags"] = json!(["MANUAL_REVIEW_PASSED"]);
+    approved_again["status"]["manualDocument"] = json!("DOC_VALIDATED");
     let identity_approved_again = approved_again.to_string();
     let mut permit_denied = sample_permit();
     permit_denied.overall = "DENIED";

@@ -268,3 +268,74 @@ async fn a_reviewer_sees_the_compared_fields_in_a_real_browser() {
     running.stop();
     result.unwrap();
 }
+
+/// One person, two accounts, on the local stack in Chromium: a verified pair, then a second
+/// clientId whose APPROVED selfie the simulator tags DUPLICATE_FACE, naming the first pair's
+/// identity session (as the tester chooses on the session page). The second pair goes to
+/// review, and its reviewer page names the first account and links to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_names_the_other_account_in_a_real_browser() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let browser = Browser::start().await;
+    let result = async {
+        let first = browser.run_journey(&running.site_url, &matching()).await?;
+        browser
+            .goto(&format!("{}review/{}", running.site_url, first.client_id))
+            .await?;
+        let scan_ref = browser
+            .text(r#"section.session[data-role="identity"] code"#)
+            .await?;
+        // A journey's fields are static: this one lives until the test ends.
+        let scan_ref: &'static str = Box::leak(scan_ref.into_boxed_str());
+        let facts: &'static [(&'static str, &'static str)] = Box::leak(Box::new([
+            ("fraudTags", "DUPLICATE_FACE"),
+            ("duplicateFaces", scan_ref),
+        ]));
+        let mut journey = matching();
+        journey.name = "duplicate-of-another-account";
+        journey.identity.facts = facts;
+        journey.expected_status = "REQUIRES_REVIEW";
+        journey.expected_reasons = &["DUPLICATE_OF_ANOTHER_CLIENT"];
+        let second = browser.run_journey(&running.site_url, &journey).await?;
+        browser
+            .goto(&format!("{}review/{}", running.site_url, second.client_id))
+            .await?;
+        browser.wait_for("#duplicates").await?;
+        let owner = browser
+            .text(&format!(
+                r#"#duplicates li[data-scan-ref="{scan_ref}"] a.owner"#
+            ))
+            .await?;
+        let rule = browser
+            .text(r#"#checks tr[data-rule="DUPLICATES"] td.identity"#)
+            .await?;
+        if owner != first.client_id || rule != format!("DUPLICATE_FACE,{scan_ref}") {
+            return Err(format!(
+                "the duplicate shows owner {owner:?} and rule {rule:?}, expected {}",
+                first.client_id
+            ));
+        }
+        browser
+            .click(&format!(
+                r#"#duplicates li[data-scan-ref="{scan_ref}"] a.owner"#
+            ))
+            .await?;
+        browser.wait_for("#decided").await?;
+        let decided = browser.text("#decided").await?;
+        if decided == "Decided: VERIFIED" {
+            Ok(())
+        } else {
+            Err(format!("the first account's page says {decided:?}"))
+        }
+    }
+    .await;
+    if result.is_err() {
+        let shot = browser.screenshot("duplicate-of-another-account").await;
+        eprintln!("screenshot: {shot:?}");
+    }
+    browser.quit().await;
+    running.stop();
+    result.unwrap();
+}

@@ -62,6 +62,24 @@ pub(in crate::simulator) fn webhook_body(
         _ => (Value::Null, Value::Null),
     };
     let sample = Facts::sample(session);
+    let list = |values: &str| -> Vec<String> {
+        if abandoned {
+            return vec![];
+        }
+        values
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    // A field the form did not carry (a test's own form) is the page's default.
+    let status = |chosen: Option<&str>, default: &str| match chosen.unwrap_or(default).trim() {
+        "" => Value::Null,
+        value if !abandoned => json!(value),
+        _ => Value::Null,
+    };
+    let face = if identity { "FACE_MATCH" } else { "" };
     let fact = |chosen: &Option<String>, sample: &str| text(chosen.as_deref().unwrap_or(sample));
     let start = session.issued_at + 30;
     json!({
@@ -69,19 +87,21 @@ pub(in crate::simulator) fn webhook_body(
         "platform": "PC",
         "status": {
             "overall": overall,
-            "suspicionReasons": if overall == "SUSPECTED" { json!(["FACE_SUSPECTED"]) } else { json!([]) },
+            // The tags are the tester's to choose (iDenfy sends SUSPECTED with one).
+            "suspicionReasons": [],
             "denyReasons": [],
-            "fraudTags": [],
+            "fraudTags": list(&form.fraud_tags),
             "mismatchTags": form
                 .mismatch_tags
                 .split(',')
                 .map(str::trim)
                 .filter(|tag| !tag.is_empty() && !abandoned)
                 .collect::<Vec<_>>(),
-            "autoFace": if identity { json!("FACE_MATCH") } else { Value::Null },
-            "manualFace": if identity && is_final { json!("FACE_MATCH") } else { Value::Null },
-            "autoDocument": "DOC_VALIDATED",
-            "manualDocument": if is_final { json!("DOC_VALIDATED") } else { Value::Null },
+            "autoFace": status(form.auto_face.as_deref(), face),
+            // A person at iDenfy looks only before the final result.
+            "manualFace": if is_final { status(Some(&form.manual_face), "") } else { Value::Null },
+            "autoDocument": status(form.auto_document.as_deref(), "DOC_VALIDATED"),
+            "manualDocument": if is_final { status(Some(&form.manual_document), "") } else { Value::Null },
             "additionalSteps": step_status
         },
         "data": {
@@ -90,6 +110,9 @@ pub(in crate::simulator) fn webhook_body(
             "docNumber": text(&form.document_number),
             "docPersonalCode": null,
             "docExpiry": fact(&form.doc_expiry, &sample.expiry),
+            "docDateOfIssue": text(&form.date_of_issue),
+            "duplicateFaces": list(&form.duplicate_faces),
+            "duplicateDocFaces": [],
             "docDob": text(&form.date_of_birth),
             "docType": if abandoned { Value::Null } else { json!(form.doc_type) },
             "docSex": fact(&form.sex, &sample.sex),
