@@ -238,6 +238,10 @@ fn read_permit_step(
         Some(Value::Array(steps)) => steps.iter().any(|s| s.as_str() == Some(step)),
         _ => false,
     };
+    let kind = match root.get("additionalSteps") {
+        Some(Value::Object(steps)) => text(steps.get(step)).map(|k| k.to_ascii_uppercase()),
+        _ => None,
+    };
     let step_status = match status.and_then(|s| s.get("additionalSteps")) {
         Some(Value::Object(per_step)) => text(per_step.get(step)),
         other => text(other),
@@ -254,6 +258,7 @@ fn read_permit_step(
     };
     let found = PermitStep {
         listed,
+        kind,
         status: step_status,
         in_file_urls: file_in("fileUrls"),
         in_pdf_urls: file_in("additionalStepPdfUrls"),

@@ -301,6 +301,9 @@ impl Duplicates {
 pub struct PermitStep {
     /// Named in the payload's `additionalSteps`.
     pub listed: bool,
+    /// The step's type there (`UPLOAD`…), when the payload gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// `status.additionalSteps`: VALID, INVALID, NOT_FOUND (kept as sent), when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,

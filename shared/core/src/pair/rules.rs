@@ -166,6 +166,12 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// A name with at least one letter or digit: blank, whitespace-only or invisible characters
+/// (a zero-width space, a lone hyphen) are no name.
+fn present_name(value: &Option<String>) -> Option<&str> {
+    present(value).filter(|v| v.chars().any(char::is_alphanumeric))
+}
+
 /// First and last name, each compared under the readings of [`names`]. When they fail but
 /// the whole names hold the same words (split differently, or swapped), the reason is
 /// `NAME_ORDER_DIFFERS` rather than a mismatch: review, never a rejection.
@@ -178,7 +184,7 @@ fn names(identity: &HalfResult, permit: &HalfResult) -> Vec<Check> {
         .iter()
         .map(|(rule, a, b)| {
             let check = Check::new(*rule, present(a), present(b));
-            match (present(a), present(b)) {
+            match (present_name(a), present_name(b)) {
                 (Some(a), Some(b)) => match names::compare(a, b) {
                     NameMatch::Equal => check,
                     NameMatch::Partial => check.fail(Reason::NamePartialMatch),
@@ -191,8 +197,8 @@ fn names(identity: &HalfResult, permit: &HalfResult) -> Vec<Check> {
     let whole = |half: &HalfResult| {
         Some(format!(
             "{} {}",
-            present(&half.first_name)?,
-            present(&half.last_name)?
+            present_name(&half.first_name)?,
+            present_name(&half.last_name)?
         ))
     };
     let failed = checks.iter().any(|c| c.finding == Finding::Fail);

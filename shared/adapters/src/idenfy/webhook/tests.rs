@@ -236,6 +236,7 @@ fn reads_the_permit_step_by_presence_and_never_keeps_its_url() {
         image,
         PermitStep {
             listed: true,
+            kind: Some("UPLOAD".into()),
             status: Some("VALID".into()),
             in_file_urls: true,
             in_pdf_urls: false
@@ -254,6 +255,9 @@ fn reads_the_permit_step_by_presence_and_never_keeps_its_url() {
     }))
     .unwrap();
     assert!(not_found.listed && !not_found.is_uploaded());
+    // A step type iDenfy's schema does not list is kept, for the verdict to doubt.
+    let new_kind = permit(json!({"additionalSteps": {"RESIDENCE_PERMIT": "scan"}})).unwrap();
+    assert_eq!(new_kind.kind.as_deref(), Some("SCAN"));
     // Another step's file, or nothing at all, is no trace of the permit's step.
     assert_eq!(permit(json!({"fileUrls": {"UTILITY_BILL": url}})), None);
     assert_eq!(permit(json!({})), None);

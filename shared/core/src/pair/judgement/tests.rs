@@ -4,7 +4,9 @@ use super::*;
 use crate::clock::Timestamp;
 use crate::pair::machine::fixtures::final_half;
 use crate::pair::permit::{PermitPolicy, VerdictPolicy};
+use crate::pair::rules::{Check, Context, Rule};
 use crate::pair::rules::{Finding, reasons};
+use crate::pair::{HalfResult, Reason};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -306,6 +308,17 @@ fn a_value_the_schema_does_not_list_is_a_doubt_of_its_own() {
     assert_eq!(
         unknown_values_of(&new_face),
         vec!["autoFace=FACE_SOMETHING_NEW"]
+    );
+    let mut new_step = identity();
+    new_step.permit_step = Some(crate::pair::PermitStep {
+        listed: true,
+        kind: Some("SCAN".into()),
+        status: Some("CHECKED".into()),
+        ..Default::default()
+    });
+    assert_eq!(
+        unknown_values_of(&new_step),
+        vec!["status.additionalSteps=CHECKED", "additionalSteps=SCAN"]
     );
     let mut new_type = permit();
     new_type.doc_type = set("RESIDENCE_CARD");

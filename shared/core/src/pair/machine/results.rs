@@ -174,6 +174,7 @@ mod tests {
         let policy = VerdictPolicy::default();
         let uploaded = crate::pair::PermitStep {
             listed: true,
+            kind: None,
             status: Some("VALID".into()),
             in_file_urls: true,
             in_pdf_urls: false,

@@ -159,6 +159,7 @@ mod tests {
         let r = record(Some(single_session_pair()), None, 86_400);
         let uploaded = PermitStep {
             listed: true,
+            kind: None,
             status: None,
             in_file_urls: true,
             in_pdf_urls: false,
@@ -310,6 +311,7 @@ mod tests {
         // iDenfy's own reviewer later marks the permit step INVALID: a different final.
         let invalid = PermitStep {
             listed: true,
+            kind: None,
             status: Some("INVALID".into()),
             in_file_urls: true,
             in_pdf_urls: false,

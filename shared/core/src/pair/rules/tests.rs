@@ -302,3 +302,41 @@ fn original_script_names_only_add_doubt() {
     original(&mut p, "АННА", "КОВАЧ");
     assert_eq!(reasons_of(&id, &p), vec![Reason::NameMismatch]);
 }
+
+/// A name that is blank, whitespace (of any kind) or invisible is missing, never compared;
+/// a date of birth that is not a full calendar day is missing too.
+#[test]
+fn blank_names_and_partial_dates_of_birth_are_missing() {
+    for blank in ["", "   ", "\u{00A0}", "\u{200B}", "-", " . "] {
+        let mut p = permit();
+        p.first_name = Some(blank.to_owned());
+        assert_eq!(
+            reasons_of(&identity(), &p),
+            vec![Reason::FieldMissing],
+            "first name {blank:?}"
+        );
+        let mut i = identity();
+        i.last_name = Some(blank.to_owned());
+        assert_eq!(
+            reasons_of(&i, &permit()),
+            vec![Reason::FieldMissing],
+            "last name {blank:?}"
+        );
+    }
+    for partial in [
+        "1991",
+        "1991-02",
+        "1991-02-00",
+        "1991-00-03",
+        "03.02.1991",
+        "1991-2-3",
+    ] {
+        let mut p = permit();
+        p.date_of_birth = Some(partial.to_owned());
+        assert_eq!(
+            reasons_of(&identity(), &p),
+            vec![Reason::FieldMissing],
+            "date of birth {partial:?}"
+        );
+    }
+}

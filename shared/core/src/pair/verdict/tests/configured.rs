@@ -31,6 +31,7 @@ fn session(overall: &str, permit_step: Option<PermitStep>) -> HalfResult {
 fn step(status: Option<&str>, in_file_urls: bool, in_pdf_urls: bool) -> Option<PermitStep> {
     Some(PermitStep {
         listed: true,
+        kind: None,
         status: status.map(str::to_owned),
         in_file_urls,
         in_pdf_urls,
