@@ -88,7 +88,8 @@ pub fn idenfy_callback(name: &str) -> (u16, Value) {
         | "document-final-base64"
         | "document-expired-with-result"
         | "document-permit-expired"
-        | "document-permit-wrong-country" => (
+        | "document-permit-wrong-country"
+        | "document-portrait-substituted" => (
             200,
             json!({"result": "STORED", "role": "document", "decided": false}),
         ),

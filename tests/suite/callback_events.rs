@@ -114,8 +114,8 @@ async fn every_event_alone_on_a_fresh_pair() {
     }
 }
 
-/// The identity's final, then a permit the pair's policy refuses: expired, or issued by a
-/// country the pair does not accept (events_permit_policy: LT, LV, EE).
+/// The identity's final, then a permit the pair's policy refuses — expired, or issued by a
+/// country the pair does not accept (events_permit_policy: LT, LV, EE) — or iDenfy doubts.
 #[tokio::test]
 async fn sample_permits_the_policy_refuses() {
     let review = |reason| (Outcome::RequiresReview, vec![reason]);
@@ -124,6 +124,11 @@ async fn sample_permits_the_policy_refuses() {
         (
             "document-permit-wrong-country",
             review(Reason::PermitCountryNotAccepted),
+        ),
+        // APPROVED, yet iDenfy's passive liveness says the permit's portrait was replaced.
+        (
+            "document-portrait-substituted",
+            review(Reason::IdenfyFraudTag),
         ),
         // The sample permit itself: Lithuanian, valid until 2031.
         ("document-final", (Outcome::Verified, vec![])),
