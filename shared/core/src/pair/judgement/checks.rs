@@ -6,12 +6,9 @@ use super::super::rules::{Check, Context, Rule};
 use super::super::{HalfResult, OverallStatus, Reason, Role};
 use super::Meaning::{Clean, FaceNotChecked};
 use super::{
-    DOC_TYPE, DOCUMENT, FACE, FRAUD_TAGS, MISMATCH_TAGS, Meaning, OVERALL, STEP_STATUS, STEP_TYPE,
-    Table,
+    DOC_TYPE, DOCUMENT, DUPLICATE, FACE, FRAUD, FRAUD_TAGS, MISMATCH_TAGS, Meaning, OVERALL,
+    STEP_STATUS, STEP_TYPE, Table,
 };
-
-const FRAUD: Meaning = Meaning::Doubt(Reason::IdenfyFraudTag);
-const DUPLICATE: Meaning = Meaning::Doubt(Reason::DuplicateOfAnotherClient);
 
 /// The sessions a pair has: both in a two-session pair, the identity session alone in
 /// additional-step mode.
@@ -28,19 +25,18 @@ impl<'a> Sessions<'a> {
     }
 
     /// A check showing each session's value (`None` where there is nothing to show).
-    fn check(&self, rule: Rule, value: impl Fn(Role, &HalfResult) -> Option<String>) -> Check {
+    fn check(&self, rule: Rule, value: impl Fn(&HalfResult) -> Option<String>) -> Check {
         Check::new(
             rule,
-            value(Role::Identity, self.identity).as_deref(),
-            self.permit
-                .and_then(|p| value(Role::Document, p))
-                .as_deref(),
+            value(self.identity).as_deref(),
+            self.permit.and_then(&value).as_deref(),
         )
     }
 }
 
 /// Every rule of iDenfy's judgement applied to the pair's sessions, in a fixed order. The
-/// status word (`status.overall`) is the verdict's first step ([`super::verdict`]), not a check.
+/// status word (`status.overall`) is the verdict's first step ([`super::super::verdict`]), not a
+/// check.
 pub fn checks(sessions: Sessions<'_>, context: &Context) -> Vec<Check> {
     vec![
         document_check(sessions),
@@ -56,7 +52,7 @@ pub fn checks(sessions: Sessions<'_>, context: &Context) -> Vec<Check> {
 /// A manual document status decides over the automatic one; anything but `DOC_VALIDATED`,
 /// absent included, is a reason — on either session, whatever its status word.
 fn document_check(sessions: Sessions<'_>) -> Check {
-    let check = sessions.check(Rule::IdenfyDocumentCheck, |_, half| {
+    let check = sessions.check(Rule::IdenfyDocumentCheck, |half| {
         Some(
             half.checks
                 .document()
@@ -80,7 +76,7 @@ fn document_check(sessions: Sessions<'_>) -> Check {
 /// expected, and only a face judged other than a match is a reason. What iDenfy sends there
 /// is unconfirmed, so both readings pass.
 fn face_check(sessions: Sessions<'_>) -> Check {
-    let check = sessions.check(Rule::IdenfyFaceCheck, |_, half| {
+    let check = sessions.check(Rule::IdenfyFaceCheck, |half| {
         Some(
             half.checks
                 .face()
@@ -116,7 +112,7 @@ fn fraud_tags(sessions: Sessions<'_>) -> Check {
         let tags = tags_meaning(half, FRAUD);
         (!tags.is_empty()).then(|| tags.join(","))
     };
-    let check = sessions.check(Rule::IdenfyFraudTags, |_, half| listed(half));
+    let check = sessions.check(Rule::IdenfyFraudTags, |half| listed(half));
     if sessions.each().any(|(_, half)| listed(half).is_some()) {
         check.fail(Reason::IdenfyFraudTag)
     } else {
@@ -133,7 +129,7 @@ fn duplicates(sessions: Sessions<'_>) -> Check {
         shown.extend(half.duplicates.scan_refs());
         (!shown.is_empty()).then(|| shown.join(","))
     };
-    let check = sessions.check(Rule::Duplicates, |_, half| listed(half));
+    let check = sessions.check(Rule::Duplicates, |half| listed(half));
     if sessions.each().any(|(_, half)| listed(half).is_some()) {
         check.fail(Reason::DuplicateOfAnotherClient)
     } else {
@@ -152,7 +148,7 @@ fn document_dates(sessions: Sessions<'_>, context: &Context) -> Check {
             format!("issued {issued}, expires {expiry}")
         })
     };
-    let check = sessions.check(Rule::DocumentDates, |_, half| shown(half));
+    let check = sessions.check(Rule::DocumentDates, |half| shown(half));
     let mut finding = None;
     for (_, half) in sessions.each() {
         let Some(issued) = half.facts.issued.as_deref().map(str::trim) else {
@@ -238,7 +234,7 @@ fn unknown_values(sessions: Sessions<'_>) -> Check {
         let unknown = unknown_values_of(half);
         (!unknown.is_empty()).then(|| unknown.join(","))
     };
-    let check = sessions.check(Rule::IdenfyValues, |_, half| listed(half));
+    let check = sessions.check(Rule::IdenfyValues, |half| listed(half));
     if sessions.each().any(|(_, half)| listed(half).is_some()) {
         check.fail(Reason::IdenfyValueUnknown)
     } else {
