@@ -43,6 +43,40 @@ async fn the_callback_counts_verdicts_revisions_refusals_and_ignored_webhooks() 
     );
 }
 
+/// A verdict that rests on a value iDenfy's schema does not list is counted, so an operator
+/// learns that iDenfy added one; a verdict on known values is not.
+#[tokio::test]
+async fn a_verdict_on_a_value_idenfy_added_is_counted() {
+    use integration_tests::callbacks::{
+        EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, payload,
+        sample_id_card, sample_permit, signed,
+    };
+    let (recorded, metrics) = Recorded::start("idenfy-callback");
+    let handler = seeded_callback(callback_secrets())
+        .await
+        .with_metrics(metrics);
+    let mut identity = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_IDENTITY_SCAN_REF,
+        true,
+        &sample_id_card(),
+    );
+    identity["status"]["fraudTags"] = serde_json::json!(["A_TAG_IDENFY_ADDED"]);
+    let permit = payload(
+        EVENTS_CLIENT_ID,
+        EVENTS_DOCUMENT_SCAN_REF,
+        true,
+        &sample_permit(),
+    );
+    for body in [identity, permit] {
+        call(&handler, signed(&body.to_string(), "IDENTIFICATION")).await;
+    }
+    assert_eq!(
+        recorded.names(),
+        vec!["Verdicts:Outcome=REQUIRES_REVIEW", "UnknownIdenfyValues"]
+    );
+}
+
 #[tokio::test]
 async fn a_store_outage_is_counted() {
     let (recorded, metrics) = Recorded::start("idenfy-callback");

@@ -18,6 +18,7 @@ use shared::http_api::{
 use shared::idenfy::SignatureError;
 use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
 use shared::metrics::{self, Metrics};
+use shared::pair::Reason;
 use shared::secret::runtime::{SecretError, Secrets};
 use shared::secret::secrets_manager::READ_TIMEOUT;
 use shared::store::dynamo::DynamoTimeouts;
@@ -128,6 +129,9 @@ impl IdenfyCallback {
                     .count_by(metrics::VERDICTS, "Outcome", verdict.outcome.as_str());
                 if verdict.version > 1 {
                     self.metrics.count(metrics::REVISIONS);
+                }
+                if verdict.reasons.contains(&Reason::IdenfyValueUnknown) {
+                    self.metrics.count(metrics::UNKNOWN_IDENFY_VALUES);
                 }
             }
             Receipt::Ignored(because) => {

@@ -16,6 +16,9 @@ pub const REVISIONS: &str = "Revisions";
 /// A new final result refused because its pair holds its most finals (the pair goes to
 /// review, `TOO_MANY_REVISIONS`).
 pub const REVISIONS_PAST_BOUND: &str = "RevisionsPastBound";
+/// A verdict that names `IDENFY_VALUE_UNKNOWN`: iDenfy sent a value its schema did not list
+/// (it added one); give it a meaning in `pair::judgement`.
+pub const UNKNOWN_IDENFY_VALUES: &str = "UnknownIdenfyValues";
 /// A webhook whose signature no key accepts.
 pub const REFUSED_SIGNATURES: &str = "RefusedSignatures";
 /// A signed webhook knowingly ignored (dimension `Reason`).

@@ -5,6 +5,7 @@
 use crate::clock::Clock;
 use crate::idenfy::SigningKeys;
 use crate::idenfy::webhook::{self, Callback, ExpirationCallback, PayloadError, Webhook};
+use crate::pair::judgement;
 use crate::pair::machine::{self, NoticeUnchanged};
 use crate::pair::permit::VerdictPolicy;
 use crate::pair::{DocumentHasher, Rank, Role, Threshold, Verdict};
@@ -319,6 +320,11 @@ impl CallbackService {
                 > 1;
         if revision {
             tracing::warn!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised");
+        }
+        let unknown = judgement::unknown_fields_of(&callback.half);
+        if stored && !unknown.is_empty() {
+            // The fields only: their values are iDenfy's codes, but nothing vouches for that.
+            tracing::warn!(%client_id, scan_ref, fields = %unknown.join(","), "iDenfy sent values its schema does not list: a person decides (pair::judgement gives each value a meaning)");
         }
         let past_bound = !stored && machine::revision_past_bound(pair, scan_ref, &callback.half);
         if past_bound {

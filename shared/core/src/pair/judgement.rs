@@ -12,7 +12,7 @@ use super::Reason;
 
 mod checks;
 
-pub use checks::{Sessions, checks, unknown_values_of};
+pub use checks::{Sessions, checks, unknown_fields_of, unknown_values_of};
 
 /// What one of iDenfy's values means for the pair.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -229,6 +229,16 @@ pub fn unknown_values_of(half: &HalfResult) -> Vec<String> {
     unknown
 }
 
+/// The fields of [`unknown_values_of`], each once: what a log line may say of them.
+pub fn unknown_fields_of(half: &HalfResult) -> Vec<String> {
+    let mut fields: Vec<String> = unknown_values_of(half)
+        .into_iter()
+        .filter_map(|v| v.split_once('=').map(|(field, _)| field.to_owned()))
+        .collect();
+    fields.dedup();
+    fields
+}
+
 fn unknown_values(sessions: Sessions<'_>) -> Check {
     let listed = |half: &HalfResult| {
         let unknown = unknown_values_of(half);
