@@ -12,11 +12,11 @@ use crate::pair::verdict;
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
 use crate::store::{ReviewStore, StoreError};
 use futures_util::future::try_join_all;
+use std::sync::Arc;
+use std::time::Instant;
 
 pub mod duplicates;
 pub use duplicates::DuplicateSession;
-use std::sync::Arc;
-use std::time::Instant;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -61,10 +61,10 @@ pub struct SessionEvidence {
 pub struct Evidence {
     pub pair: Pair,
     pub sessions: Vec<SessionEvidence>,
-    /// Every rule of the pair on the sessions' current results, as the verdict applied them
-    /// (on the day of the latest verdict the rules decided, a reviewer's aside; today while
-    /// pending). Empty until both sessions of a two-session
-    /// pair have a result, and in additional-step mode, where nothing is extracted.
+    /// Every check on the sessions' current results, as the verdict applied them (on the day
+    /// of the latest verdict the rules decided, a reviewer's aside; today while pending):
+    /// iDenfy's judgement of each session once the identity session has a result, and the
+    /// rules two documents add once the permit's session has one too. Empty before any result.
     pub checks: Vec<Check>,
     /// The day the rules were applied on.
     pub judged_on: Timestamp,
@@ -191,16 +191,9 @@ impl ReviewService {
             .find(|v| v.review.is_none())
             .map_or(now, |v| v.decided_at);
         let context = Context::new(&self.policy, &pair.permit_policy, judged_on);
-        let checks = match (
-            pair.mode,
-            pair.half(Role::Identity),
-            pair.half(Role::Document),
-        ) {
-            (Mode::TwoSessions, Some(identity), Some(document)) => {
-                verdict::checks(identity, Some(document), &context)
-            }
-            (Mode::AdditionalStep, Some(identity), _) => verdict::checks(identity, None, &context),
-            _ => vec![],
+        let checks = match pair.half(Role::Identity) {
+            Some(identity) => verdict::checks(identity, pair.half(Role::Document), &context),
+            None => vec![],
         };
         let duplicates =
             duplicates::of(&pair, self.files.as_ref(), self.store.as_ref(), answer_by).await;

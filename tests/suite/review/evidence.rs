@@ -78,6 +78,28 @@ async fn the_evidence_is_fresh_from_idenfy_and_never_stored_or_logged() {
         first["sessions"][0]["files"],
         second["sessions"][0]["files"]
     );
+    // iDenfy's judgement of the one session is shown, with its values; no rule compares two
+    // documents here.
+    let shown: Vec<(&Value, &Value, &Value, &Value)> = first["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| (&c["rule"], &c["identity"], &c["permit"], &c["finding"]))
+        .collect();
+    assert!(
+        shown.contains(&(
+            &json!("IDENFY_DOCUMENT_CHECK"),
+            &json!("DOC_VALIDATED (manual)"),
+            &Value::Null,
+            &json!("PASS")
+        )),
+        "{first}"
+    );
+    assert!(
+        shown.iter().all(|(rule, ..)| *rule != "FIRST_NAME"),
+        "{first}"
+    );
+    assert_eq!(first["duplicates"], json!([]));
     let permit = files["RESIDENCE_PERMIT"].as_str().expect("a link");
     assert!(
         (0..1000)
