@@ -62,6 +62,7 @@ pub(in crate::simulator) fn webhook_body(
         _ => (Value::Null, Value::Null),
     };
     let sample = Facts::sample(session);
+    // A comma-separated field as a list (none once the person left before any photo).
     let list = |values: &str| -> Vec<String> {
         if abandoned {
             return vec![];
@@ -91,12 +92,7 @@ pub(in crate::simulator) fn webhook_body(
             "suspicionReasons": [],
             "denyReasons": [],
             "fraudTags": list(&form.fraud_tags),
-            "mismatchTags": form
-                .mismatch_tags
-                .split(',')
-                .map(str::trim)
-                .filter(|tag| !tag.is_empty() && !abandoned)
-                .collect::<Vec<_>>(),
+            "mismatchTags": list(&form.mismatch_tags),
             "autoFace": status(form.auto_face.as_deref(), face),
             // A person at iDenfy looks only before the final result.
             "manualFace": if is_final { status(Some(&form.manual_face), "") } else { Value::Null },
