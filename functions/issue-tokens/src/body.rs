@@ -64,12 +64,11 @@ pub struct StatusBody<'a> {
     /// When the person reached the second session (two-session pairs; absent until then).
     #[serde(skip_serializing_if = "Option::is_none")]
     continued_at: Option<String>,
-    /// 1 for the first verdict; one more for each verdict a revised result brought.
+    /// 1 for the first verdict; one more for each verdict a revised result brought. Who
+    /// decided one by hand, and their note, are the reviewer duty's to read (the evidence):
+    /// here `MANUAL_REVIEW` among the reasons says a reviewer did.
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict_version: Option<u32>,
-    /// Who decided the verdict by hand, when a reviewer did.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    review: Option<&'a ManualReview>,
     /// The verdicts this one replaced, oldest first.
     earlier_verdicts: Vec<VerdictBody<'a>>,
     /// Every final result iDenfy sent for the pair's sessions, revisions included.
@@ -125,14 +124,23 @@ pub struct VerdictBody<'a> {
     review: Option<&'a ManualReview>,
 }
 
-impl<'a> From<&'a Verdict> for VerdictBody<'a> {
-    fn from(verdict: &'a Verdict) -> Self {
+impl<'a> VerdictBody<'a> {
+    /// For the reviewer duty: who decided it by hand, and their note.
+    fn with_review(verdict: &'a Verdict) -> Self {
         Self {
             status: verdict.outcome.into(),
             reasons: &verdict.reasons,
             version: verdict.version,
             decided_at: verdict.decided_at.to_rfc3339(),
             review: verdict.review.as_ref(),
+        }
+    }
+
+    /// For the issuer duty: the verdict without its reviewer's identity or note.
+    fn without_review(verdict: &'a Verdict) -> Self {
+        Self {
+            review: None,
+            ..Self::with_review(verdict)
         }
     }
 }
@@ -172,6 +180,32 @@ impl<'a> From<&'a PreviousPair> for PreviousPairBody<'a> {
     }
 }
 
+/// A pair as an erasure's audit keeps it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErasedPairBody<'a> {
+    pair_id: &'a str,
+    mode: &'static str,
+    status: PairStatus,
+    created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_at: Option<String>,
+    replaced_at: String,
+}
+
+impl<'a> From<&'a PreviousPair> for ErasedPairBody<'a> {
+    fn from(p: &'a PreviousPair) -> Self {
+        Self {
+            pair_id: &p.pair_id,
+            mode: p.mode.as_str(),
+            status: p.outcome.map_or(PairStatus::Pending, PairStatus::from),
+            created_at: p.created_at.to_rfc3339(),
+            decided_at: p.decided_at.map(|t| t.to_rfc3339()),
+            replaced_at: p.replaced_at.to_rfc3339(),
+        }
+    }
+}
+
 impl<'a> StatusBody<'a> {
     pub fn new(client_id: &'a ClientId, status: &'a PairView) -> Self {
         let pair = &status.pair;
@@ -186,11 +220,10 @@ impl<'a> StatusBody<'a> {
             decided_at: pair.verdict.as_ref().map(|v| v.decided_at.to_rfc3339()),
             continued_at: pair.continued_at.map(|t| t.to_rfc3339()),
             verdict_version: pair.verdict.as_ref().map(|v| v.version),
-            review: pair.verdict.as_ref().and_then(|v| v.review.as_ref()),
             earlier_verdicts: pair
                 .earlier_verdicts
                 .iter()
-                .map(VerdictBody::from)
+                .map(VerdictBody::without_review)
                 .collect(),
             session_results: pair
                 .finals
@@ -236,7 +269,7 @@ impl<'a> ReviewedBody<'a> {
         Self {
             client_id: client_id.as_str(),
             pair_id: &reviewed.pair_id,
-            verdict: VerdictBody::from(&reviewed.verdict),
+            verdict: VerdictBody::with_review(&reviewed.verdict),
         }
     }
 }
@@ -250,8 +283,9 @@ pub struct ErasedBody<'a> {
     status: &'static str,
     erased_at: Option<String>,
     erased_by: Option<&'a str>,
-    /// Every pair erased, oldest first.
-    pairs: Vec<PreviousPairBody<'a>>,
+    /// Every pair erased, oldest first: ids, outcomes and times, no reasons (a reason such as
+    /// SEX_MISMATCH tied to a clientId is personal data).
+    pairs: Vec<ErasedPairBody<'a>>,
     /// iDenfy's copy of each session: `DELETED`, or `PENDING` (asked again later).
     sessions: Vec<SessionDeletionBody<'a>>,
 }
@@ -277,7 +311,7 @@ impl<'a> ErasedBody<'a> {
             status: "ERASED",
             erased_at: latest.map(|r| r.at.to_rfc3339()),
             erased_by: latest.map(|r| r.by.as_str()),
-            pairs: erasure.pairs.iter().map(PreviousPairBody::from).collect(),
+            pairs: erasure.pairs.iter().map(ErasedPairBody::from).collect(),
             sessions: erasure
                 .sessions
                 .iter()

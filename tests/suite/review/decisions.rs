@@ -34,11 +34,19 @@ async fn a_reviewer_decides_once_and_the_history_keeps_it(store: Arc<dyn AnyStor
     assert_eq!((status, &again), (200, &decided));
     assert_eq!(stored(store.as_ref()).await.version, before);
 
-    // The audit trail: the decision with who and when, the verdict it replaced kept.
+    // The audit trail: the decision and when, the verdict it replaced kept; who decided and
+    // their note only for the reviewer duty (the evidence), never in the issuer's status.
     let (_, shown) = get(&handler, "").await;
     assert_eq!(shown["status"], "VERIFIED");
     assert_eq!(shown["verdictVersion"], 2);
-    assert_eq!(shown["review"], json!({"reviewer": REVIEWER, "note": NOTE}));
+    assert_eq!(shown.get("review"), None, "{shown}");
+    assert!(!shown.to_string().contains(NOTE), "{shown}");
+    stub.mount_files().await;
+    let (_, evidence) = get(&handler, "/evidence").await;
+    assert_eq!(
+        evidence["review"],
+        json!({"reviewer": REVIEWER, "note": NOTE})
+    );
     assert_eq!(shown["decidedAt"], decided["decidedAt"]);
     let earlier = &shown["earlierVerdicts"];
     assert_eq!(earlier.as_array().map(Vec::len), Some(1), "{shown}");

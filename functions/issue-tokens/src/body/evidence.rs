@@ -4,7 +4,7 @@
 use serde::Serialize;
 use shared::idenfy::FileLinks;
 use shared::pair::rules::Check;
-use shared::pair::{ClientId, PairStatus, PermitPolicy, Reason, dates};
+use shared::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, dates};
 use shared::review::Evidence;
 
 /// What a reviewer reads: the pair's verdict and each session's result with fresh links to
@@ -19,6 +19,9 @@ pub struct EvidenceBody<'a> {
     reasons: &'a [Reason],
     #[serde(skip_serializing_if = "Option::is_none")]
     verdict_version: Option<u32>,
+    /// Who decided the verdict by hand, and their note, when a reviewer did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    review: Option<&'a ManualReview>,
     sessions: Vec<SessionEvidenceBody<'a>>,
     /// The permit policy the pair is decided by.
     permit_policy: &'a PermitPolicy,
@@ -68,6 +71,7 @@ impl<'a> EvidenceBody<'a> {
             status: pair.status(),
             reasons: pair.verdict.as_ref().map_or(&[], |v| v.reasons.as_slice()),
             verdict_version: pair.verdict.as_ref().map(|v| v.version),
+            review: pair.verdict.as_ref().and_then(|v| v.review.as_ref()),
             sessions: evidence
                 .sessions
                 .iter()

@@ -138,7 +138,12 @@ pub fn erase(
             }
         }
         if !erasure.pairs.iter().any(|p| p.pair_id == pair.pair_id) {
-            erasure.pairs.push(pair);
+            // An outcome is enough for record keeping; its reasons (SEX_MISMATCH,
+            // PERMIT_FROM_OWN_NATIONALITY…) tied to a clientId are personal data.
+            erasure.pairs.push(PreviousPair {
+                reasons: vec![],
+                ..pair
+            });
         }
     }
     let keep_until = now.plus(keep_for);

@@ -1,6 +1,6 @@
 use super::*;
 use crate::pair::machine::fixtures::{NOW, at, final_half, pair, record};
-use crate::pair::{Mode, Outcome, machine};
+use crate::pair::{Mode, Outcome, Reason, machine};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -22,8 +22,8 @@ fn decided_with_history() -> PairRecord {
     r.previous_pairs = vec![PreviousPair {
         pair_id: "p0".into(),
         mode: Mode::TwoSessions,
-        outcome: None,
-        reasons: vec![],
+        outcome: Some(Outcome::RequiresReview),
+        reasons: vec![Reason::SexMismatch],
         created_at: at(-100),
         decided_at: None,
         replaced_at: at(-20),
@@ -48,7 +48,19 @@ fn an_erased_record_keeps_no_result_and_lists_every_session_of_every_pair() {
         .iter()
         .map(|p| (p.pair_id.as_str(), p.outcome))
         .collect();
-    assert_eq!(pairs, [("p0", None), ("p1", Some(Outcome::Rejected))]);
+    assert_eq!(
+        pairs,
+        [
+            ("p0", Some(Outcome::RequiresReview)),
+            ("p1", Some(Outcome::Rejected))
+        ]
+    );
+    // An outcome is enough for the record: a reason tied to a clientId is personal data.
+    assert!(
+        erasure.pairs.iter().all(|p| p.reasons.is_empty()),
+        "{:?}",
+        erasure.pairs
+    );
     let sessions: Vec<&str> = erasure
         .sessions
         .iter()
