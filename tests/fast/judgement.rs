@@ -41,7 +41,7 @@ struct Judged {
 fn value_of(table: &'static Table, absent: bool) -> BoxedStrategy<Option<String>> {
     let values: Vec<String> = table.values.iter().map(|(v, _)| (*v).to_owned()).collect();
     let listed = proptest::sample::select(values).prop_map(Some);
-    let unlisted = Just(Some("A_VALUE_IDENFY_ADDED".to_owned()));
+    let unlisted = Just(Some(UNLISTED.to_owned()));
     if absent {
         prop_oneof![4 => listed, 1 => unlisted, 2 => Just(None)].boxed()
     } else {
@@ -137,10 +137,21 @@ fn standing<'a>(manual: &'a Option<String>, auto: &'a Option<String>) -> Option<
     manual.as_deref().or(auto.as_deref())
 }
 
-/// Every status clean and no tag, as a KYC reviewer reads the two sessions.
+/// A value iDenfy's schema does not list, wherever it is sent.
+const UNLISTED: &str = "A_VALUE_IDENFY_ADDED";
+
+/// Every status clean and no tag, as a KYC reviewer reads the two sessions — and no value the
+/// schema does not list, even one a manual status stands over.
 fn all_clean(identity: &Judged, permit: &Judged) -> bool {
     let session_clean = |j: &Judged| {
+        let statuses = [
+            &j.auto_face,
+            &j.manual_face,
+            &j.auto_document,
+            &j.manual_document,
+        ];
         j.overall == "APPROVED"
+            && statuses.iter().all(|s| s.as_deref() != Some(UNLISTED))
             && standing(&j.manual_document, &j.auto_document) == Some("DOC_VALIDATED")
             && j.fraud_tags.is_empty()
             && j.mismatch_tags.is_empty()
@@ -248,7 +259,7 @@ fn an_unlisted_value_is_never_verified() {
         ..clean.clone()
     };
     assert_eq!(verdict(&clean, &permit), Outcome::Verified);
-    let new = "A_VALUE_IDENFY_ADDED".to_owned();
+    let new = UNLISTED.to_owned();
     for variant in [
         Judged {
             overall: new.clone(),
@@ -260,6 +271,12 @@ fn an_unlisted_value_is_never_verified() {
         },
         Judged {
             manual_document: Some(new.clone()),
+            ..clean.clone()
+        },
+        // Under a manual status that stands: still iDenfy's value, still unknown.
+        Judged {
+            auto_face: Some(new.clone()),
+            manual_face: Some("FACE_MATCH".into()),
             ..clean.clone()
         },
         Judged {

@@ -168,8 +168,9 @@ impl ReviewService {
             .and_then(|r| r.live_pair(now))
             .ok_or(EvidenceError::NotFound)?
             .clone();
-        // Both sessions' files at once: the reviewer waits for one round trip, not two.
-        let sessions = try_join_all(roles(pair.mode).iter().filter_map(|&role| {
+        // Both sessions' files and the duplicates' owners at once: the reviewer waits for one
+        // round trip, not several.
+        let files = try_join_all(roles(pair.mode).iter().filter_map(|&role| {
             let session = pair.session(role)?;
             let half = pair.half(role);
             Some(async move {
@@ -181,8 +182,10 @@ impl ReviewService {
                     files: self.files.file_links(&session.scan_ref, answer_by).await?,
                 })
             })
-        }))
-        .await?;
+        }));
+        let owners = duplicates::of(&pair, self.files.as_ref(), self.store.as_ref(), answer_by);
+        let (sessions, duplicates) = futures_util::join!(files, owners);
+        let sessions = sessions?;
         // The day the rules last judged the pair: a reviewer's decision judges nothing by them.
         let judged_on = pair
             .verdict
@@ -195,8 +198,6 @@ impl ReviewService {
             Some(identity) => verdict::checks(identity, pair.half(Role::Document), &context),
             None => vec![],
         };
-        let duplicates =
-            duplicates::of(&pair, self.files.as_ref(), self.store.as_ref(), answer_by).await;
         Ok(Evidence {
             pair,
             sessions,
