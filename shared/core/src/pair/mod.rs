@@ -3,7 +3,8 @@
 //! additional step (see [`Mode`]).
 //!
 //! Every state rule of the pair is in [`machine`]; what a pair's results mean together in
-//! [`verdict`] (names compared by [`names`]). The types, by responsibility: [`ids`] (clientId,
+//! [`verdict`] (iDenfy's own judgement of each session read by [`judgement`], the rules two
+//! documents add in [`rules`], names compared by [`names`]). The types, by responsibility: [`ids`] (clientId,
 //! pair and claim ids), [`mode`] (modes and roles), [`record`] (what is stored), [`half`] (one
 //! session's result), [`validity`] (how long a decided pair holds, and its watch), [`outcome`]
 //! (verdicts and statuses), [`digest`] (keyed digests that let results be compared without

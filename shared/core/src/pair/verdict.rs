@@ -3,18 +3,22 @@
 //! - Either half DENIED → REJECTED.
 //! - Either half abandoned (EXPIRED, EXPIRED-DELETED, or no result in the body) → INCOMPLETE;
 //!   an expiry or cancel event that carries a result is judged on that result.
-//! - Both APPROVED and every rule of [`rules`] passing (names, date of birth, the permit's
-//!   type, validity and issuer under the pair's permit policy, sex, nationality, iDenfy's
-//!   mismatch tags…) → VERIFIED.
+//! - Both APPROVED, the rest of iDenfy's judgement of each clean ([`judgement`]: per-check
+//!   statuses, fraud tags, duplicates, the documents' dates and type, values iDenfy's schema
+//!   lists) and every rule of [`rules`] passing (names, date of birth, the permit's type,
+//!   validity and issuer under the pair's permit policy, sex, nationality, iDenfy's mismatch
+//!   tags…) → VERIFIED.
 //! - Anything else → REQUIRES_REVIEW, with every reason found.
 //!
 //! And what the one final session of the additional-step mode means ([`decide_additional_step`]),
 //! where the permit is a stored file nobody extracted:
 //!
 //! - DENIED → REJECTED; abandoned → INCOMPLETE.
-//! - APPROVED without the permit's upload → INCOMPLETE (`PERMIT_MISSING`: ask again).
+//! - APPROVED without the permit's upload and without a doubt of iDenfy's → INCOMPLETE
+//!   (`PERMIT_MISSING`: ask again).
 //! - Otherwise → REQUIRES_REVIEW: `PERMIT_NEEDS_MANUAL_REVIEW` (uploaded), `PERMIT_INVALID`
-//!   or `PERMIT_MISSING`, plus the session's own reason when it was not APPROVED.
+//!   or `PERMIT_MISSING`, plus the session's own reason when it was not APPROVED and every
+//!   reason of iDenfy's judgement of it.
 
 use super::judgement::{self, Meaning, OVERALL, Sessions};
 use super::rules::{self, Check, Context};
