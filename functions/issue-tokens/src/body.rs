@@ -1,6 +1,6 @@
 //! What the routes answer with: the issued pair; the pair's status with its history — never
 //! document data; a reviewer's decision as recorded; and the evidence a reviewer reads
-//! ([`evidence`]).
+//! (`body/evidence.rs`).
 
 use serde::Serialize;
 use shared::erasure::{Erased, RetryPass};
