@@ -143,6 +143,37 @@ async fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_devel
     assert_eq!(live.max_body_bytes, 512 * 1024);
 }
 
+/// Both document-type lists name iDenfy's own `docType` values: a typo stops the cold start
+/// with a message naming the setting, rather than sending every pair to review.
+#[test]
+fn the_document_type_lists_are_idenfys_values() {
+    let with = |name: &'static str, value: &'static str| {
+        CallbackConfig::from_env(&env(&[
+            ("TABLE_NAME", "t"),
+            ("IDENFY_SIGNING_KEYS", "k"),
+            ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
+            (name, value),
+        ]))
+    };
+    let defaults = with("LOG_LEVEL", "info").unwrap().verdict_policy;
+    assert_eq!(defaults.identity_types, vec!["PASSPORT", "ID_CARD"]);
+    assert_eq!(defaults.permit_types, vec!["RESIDENCE_PERMIT"]);
+    let wider = with("IDENTITY_DOCUMENT_TYPES", "PASSPORT, ID_CARD,NATIONAL_PASSPORT").unwrap();
+    assert_eq!(
+        wider.verdict_policy.identity_types,
+        vec!["PASSPORT", "ID_CARD", "NATIONAL_PASSPORT"]
+    );
+    for (name, refused) in [
+        ("IDENTITY_DOCUMENT_TYPES", "PASPORT"),
+        ("IDENTITY_DOCUMENT_TYPES", " , "),
+        ("IDENFY_DOCUMENT_TYPES", "RESIDENCE_CARD"),
+        ("IDENFY_DOCUMENT_TYPES", "residence_permit"),
+    ] {
+        let err = with(name, refused).unwrap_err();
+        assert!(err.to_string().contains(name), "{refused}: {err}");
+    }
+}
+
 #[tokio::test]
 async fn the_document_hash_key_is_a_list_current_first_each_long_enough() {
     let with_hash_keys = |keys: &'static str| {
