@@ -158,7 +158,11 @@ fn the_document_type_lists_are_idenfys_values() {
     let defaults = with("LOG_LEVEL", "info").unwrap().verdict_policy;
     assert_eq!(defaults.identity_types, vec!["PASSPORT", "ID_CARD"]);
     assert_eq!(defaults.permit_types, vec!["RESIDENCE_PERMIT"]);
-    let wider = with("IDENTITY_DOCUMENT_TYPES", "PASSPORT, ID_CARD,NATIONAL_PASSPORT").unwrap();
+    let wider = with(
+        "IDENTITY_DOCUMENT_TYPES",
+        "PASSPORT, ID_CARD,NATIONAL_PASSPORT",
+    )
+    .unwrap();
     assert_eq!(
         wider.verdict_policy.identity_types,
         vec!["PASSPORT", "ID_CARD", "NATIONAL_PASSPORT"]
