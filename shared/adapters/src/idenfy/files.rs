@@ -6,6 +6,9 @@
 //! links at the top level (`{"FRONT": "https://…"}`), or under `fileUrls` and
 //! `additionalStepPdfUrls` as in the webhook. Only values that are absolute http(s) URLs
 //! count as links; anything else in the answer is left out.
+//!
+//! And `POST /api/v2/status` (same body), read for one thing only: the `clientId` a session
+//! belongs to, when the reviewer looks at a duplicate iDenfy named ([`session_client_id`]).
 
 use pair_core::ports::idenfy::{FileLinks, IdenfyError};
 use serde_json::Value;

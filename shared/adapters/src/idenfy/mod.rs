@@ -3,7 +3,8 @@
 //! - [`token`]: the token request and its limits, the answer we read, the `externalRef` we set,
 //!   the permit's upload step — and [`TokenRequest::for_session`], from a [`SessionOrder`].
 //! - [`error`]: how iDenfy refuses a request (identifiers, statuses), what may be retried.
-//! - [`files`]: the files endpoint's answer: fresh links to a session's files.
+//! - [`files`]: the files endpoint's answer: fresh links to a session's files; and the status
+//!   endpoint's `clientId`, whose session a duplicate is.
 //! - [`client`]: the reqwest adapter of the [`SessionIssuer`], [`SessionFiles`] and
 //!   [`SessionEraser`] ports.
 //! - [`webhook`]: the result webhook's body, read tolerantly into a [`webhook::Callback`], and
