@@ -3,7 +3,7 @@
 
 use super::super::dates;
 use super::super::rules::{Check, Context, Rule};
-use super::super::{HalfResult, OverallStatus, Reason, Role};
+use super::super::{CheckStatus, HalfResult, OverallStatus, Reason, Role};
 use super::Meaning::{Clean, FaceNotChecked};
 use super::{
     DOC_TYPE, DOCUMENT, DUPLICATE, FACE, FRAUD, FRAUD_TAGS, MISMATCH_TAGS, Meaning, OVERALL,
@@ -24,14 +24,41 @@ impl<'a> Sessions<'a> {
             .chain(self.permit.map(|permit| (Role::Document, permit)))
     }
 
-    /// A check showing each session's value (`None` where there is nothing to show).
-    fn check(&self, rule: Rule, value: impl Fn(&HalfResult) -> Option<String>) -> Check {
-        Check::new(
+    /// A check showing each session's value (`None` where there is nothing to show), failing
+    /// with `reason` when `fails` holds for either session.
+    fn judge(
+        &self,
+        rule: Rule,
+        reason: Reason,
+        shown: impl Fn(&HalfResult) -> Option<String>,
+        fails: impl Fn(Role, &HalfResult) -> bool,
+    ) -> Check {
+        let check = Check::new(
             rule,
-            value(self.identity).as_deref(),
-            self.permit.and_then(&value).as_deref(),
-        )
+            shown(self.identity).as_deref(),
+            self.permit.and_then(&shown).as_deref(),
+        );
+        if self.each().any(|(role, half)| fails(role, half)) {
+            check.fail(reason)
+        } else {
+            check
+        }
     }
+
+    /// A check that fails with `reason` when either session lists anything.
+    fn flag(
+        &self,
+        rule: Rule,
+        reason: Reason,
+        listed: impl Fn(&HalfResult) -> Option<String>,
+    ) -> Check {
+        self.judge(rule, reason, &listed, |_, half| listed(half).is_some())
+    }
+}
+
+/// A per-check status as shown to the reviewer: the value and who set it, or "absent".
+fn shown(status: Option<CheckStatus<'_>>) -> Option<String> {
+    Some(status.map_or_else(|| "absent".to_owned(), |s| s.to_string()))
 }
 
 /// Every rule of iDenfy's judgement applied to the pair's sessions, in a fixed order. The
@@ -52,23 +79,16 @@ pub fn checks(sessions: Sessions<'_>, context: &Context) -> Vec<Check> {
 /// A manual document status decides over the automatic one; anything but `DOC_VALIDATED`,
 /// absent included, is a reason — on either session, whatever its status word.
 fn document_check(sessions: Sessions<'_>) -> Check {
-    let check = sessions.check(Rule::IdenfyDocumentCheck, |half| {
-        Some(
+    sessions.judge(
+        Rule::IdenfyDocumentCheck,
+        Reason::IdenfyDocumentCheck,
+        |half| shown(half.checks.document()),
+        |_, half| {
             half.checks
                 .document()
-                .map_or_else(|| "absent".to_owned(), |s| s.to_string()),
-        )
-    });
-    let fails = sessions.each().any(|(_, half)| {
-        half.checks
-            .document()
-            .is_none_or(|s| DOCUMENT.meaning(s.value) != Clean)
-    });
-    if fails {
-        check.fail(Reason::IdenfyDocumentCheck)
-    } else {
-        check
-    }
+                .is_none_or(|s| DOCUMENT.meaning(s.value) != Clean)
+        },
+    )
 }
 
 /// The identity session's face check must read `FACE_MATCH`. The permit's DOCUMENT session
@@ -76,26 +96,18 @@ fn document_check(sessions: Sessions<'_>) -> Check {
 /// expected, and only a face judged other than a match is a reason. What iDenfy sends there
 /// is unconfirmed, so both readings pass.
 fn face_check(sessions: Sessions<'_>) -> Check {
-    let check = sessions.check(Rule::IdenfyFaceCheck, |half| {
-        Some(
-            half.checks
-                .face()
-                .map_or_else(|| "absent".to_owned(), |s| s.to_string()),
-        )
-    });
-    let fails = sessions.each().any(|(role, half)| {
-        let face = half.checks.face().map(|s| FACE.meaning(s.value));
-        let expected = matches!(
-            (role, face),
-            (_, Some(Clean)) | (Role::Document, None | Some(FaceNotChecked))
-        );
-        !expected
-    });
-    if fails {
-        check.fail(Reason::IdenfyFaceCheck)
-    } else {
-        check
-    }
+    sessions.judge(
+        Rule::IdenfyFaceCheck,
+        Reason::IdenfyFaceCheck,
+        |half| shown(half.checks.face()),
+        |role, half| {
+            let face = half.checks.face().map(|s| FACE.meaning(s.value));
+            !matches!(
+                (role, face),
+                (_, Some(Clean)) | (Role::Document, None | Some(FaceNotChecked))
+            )
+        },
+    )
 }
 
 fn tags_meaning(half: &HalfResult, wanted: Meaning) -> Vec<&str> {
@@ -112,12 +124,7 @@ fn fraud_tags(sessions: Sessions<'_>) -> Check {
         let tags = tags_meaning(half, FRAUD);
         (!tags.is_empty()).then(|| tags.join(","))
     };
-    let check = sessions.check(Rule::IdenfyFraudTags, |half| listed(half));
-    if sessions.each().any(|(_, half)| listed(half).is_some()) {
-        check.fail(Reason::IdenfyFraudTag)
-    } else {
-        check
-    }
+    sessions.flag(Rule::IdenfyFraudTags, Reason::IdenfyFraudTag, listed)
 }
 
 /// iDenfy tags duplicates only across clientIds: a `DUPLICATE_*` tag, or a scanRef in
@@ -129,26 +136,27 @@ fn duplicates(sessions: Sessions<'_>) -> Check {
         shown.extend(half.duplicates.scan_refs());
         (!shown.is_empty()).then(|| shown.join(","))
     };
-    let check = sessions.check(Rule::Duplicates, |half| listed(half));
-    if sessions.each().any(|(_, half)| listed(half).is_some()) {
-        check.fail(Reason::DuplicateOfAnotherClient)
-    } else {
-        check
-    }
+    sessions.flag(Rule::Duplicates, Reason::DuplicateOfAnotherClient, listed)
+}
+
+/// A document's dates as shown to the reviewer, when it has an issue date.
+fn dates_shown(half: &HalfResult) -> Option<String> {
+    let issued = half.facts.issued.as_deref()?.trim();
+    (!issued.is_empty()).then(|| {
+        let expiry = half.facts.expiry.as_deref().unwrap_or("none");
+        format!("issued {issued}, expires {expiry}")
+    })
 }
 
 /// A document is not issued after the decision day, nor expires before it was issued. An
 /// absent issue date passes (many documents are read without one); an unreadable one is
 /// missing, as an unreadable expiry is.
 fn document_dates(sessions: Sessions<'_>, context: &Context) -> Check {
-    let shown = |half: &HalfResult| {
-        let issued = half.facts.issued.as_deref()?.trim();
-        (!issued.is_empty()).then(|| {
-            let expiry = half.facts.expiry.as_deref().unwrap_or("none");
-            format!("issued {issued}, expires {expiry}")
-        })
-    };
-    let check = sessions.check(Rule::DocumentDates, |half| shown(half));
+    let check = Check::new(
+        Rule::DocumentDates,
+        dates_shown(sessions.identity).as_deref(),
+        sessions.permit.and_then(dates_shown).as_deref(),
+    );
     let mut finding = None;
     for (_, half) in sessions.each() {
         let Some(issued) = half.facts.issued.as_deref().map(str::trim) else {
@@ -244,10 +252,5 @@ fn unknown_values(sessions: Sessions<'_>) -> Check {
         let unknown = unknown_values_of(half);
         (!unknown.is_empty()).then(|| unknown.join(","))
     };
-    let check = sessions.check(Rule::IdenfyValues, |half| listed(half));
-    if sessions.each().any(|(_, half)| listed(half).is_some()) {
-        check.fail(Reason::IdenfyValueUnknown)
-    } else {
-        check
-    }
+    sessions.flag(Rule::IdenfyValues, Reason::IdenfyValueUnknown, listed)
 }
