@@ -84,7 +84,9 @@ async fn run() -> Result<Value, String> {
         .ok_or("no target dir")?
         .to_path_buf();
 
-    let store = integration_tests::moto_table().await.store;
+    let table = integration_tests::moto_table().await;
+    let ledger = integration_tests::moto_ledger(&table).await;
+    let store = table.store;
     let mut pair = events_record();
     pair.expires_at = SystemClock.now().plus(Duration::from_secs(86_400));
     store
@@ -119,6 +121,7 @@ async fn run() -> Result<Value, String> {
     let moto = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap_or_default();
     let env: Vec<(String, String)> = [
         ("TABLE_NAME", store.table().to_owned()),
+        ("LEDGER_TABLE_NAME", ledger.table().to_owned()),
         // The callback's own secret; issuance and the notifier get theirs below.
         ("SECRET_ID", secret_names[0].clone()),
         ("AWS_ENDPOINT_URL", moto),
@@ -151,6 +154,8 @@ async fn run() -> Result<Value, String> {
             integration_tests::SHOP.to_owned(),
         ),
         ("CALLBACK_URL", integration_tests::CALLBACK_URL.to_owned()),
+        // Every run restarts the same clientId: the daily cap must not stop the runs.
+        ("MAX_PAIRS_PER_CLIENT_PER_DAY", "100".to_owned()),
     ]
     .iter()
     .fold(
@@ -213,6 +218,7 @@ async fn run() -> Result<Value, String> {
     .await?;
     let _ = peer_table.delete_table().await;
     let _ = store.delete_table().await;
+    let _ = ledger.delete_table().await;
     let cpu_path = cpu_path::CpuPath::load()?;
     let mut cpu = cpu_path.timed(20_000)?;
     cpu["criterion_median_us"] = json!(round(cpu_path.criterion_median_us()?));

@@ -25,7 +25,10 @@ use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
 use shared::metrics::Metrics;
 use shared::notify::standard_webhooks::WebhookSecrets;
 use shared::secret::Secret;
-use shared::store::{DynamoStore, IssuanceStore, MemoryStore, ResultStore};
+use shared::store::ledger::SessionLedger;
+use shared::store::{
+    DynamoLedger, DynamoStore, IssuanceStore, MemoryLedger, MemoryStore, ResultStore,
+};
 use simulator::{Simulator, SimulatorConfig};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -78,6 +81,11 @@ pub const DEFAULT_SIMULATOR_PORT: u16 = 3001;
 pub const DEFAULT_TABLE: &str = "idenfy-pair-local";
 /// `--final-delay-ms`: the simulator's wait between a preliminary and the final result.
 pub const DEFAULT_FINAL_DELAY_MS: u64 = 1500;
+
+/// The session ledger's table beside the pairs table `table` (DynamoDB mode).
+pub fn ledger_table_of(table: &str) -> String {
+    format!("{table}-sessions")
+}
 
 impl Default for LocalConfig {
     fn default() -> Self {
@@ -224,8 +232,10 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         StoreChoice::Memory => "memory".to_owned(),
         StoreChoice::DynamoDb { table, .. } => table.clone(),
     };
+    let ledger_table = ledger_table_of(&table);
     let mut variables = vec![
         ("TABLE_NAME", table.clone()),
+        ("LEDGER_TABLE_NAME", ledger_table.clone()),
         ("IDENFY_BASE_URL", idenfy_base_url),
         ("IDENFY_API_KEY", config.api_key.clone()),
         ("IDENFY_API_SECRET", config.api_secret.expose().to_owned()),
@@ -280,44 +290,53 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
     let notifier = NotifyDecisions::build(notify_config, metrics(notify_decisions::FUNCTION))
         .await
         .map_err(|e| StartError::Config(e.to_string()))?;
-    let (issuance_store, result_store): (Arc<dyn IssuanceStore>, Arc<dyn ResultStore>) =
-        match &config.store {
-            StoreChoice::Memory => {
-                let (store, changes) = MemoryStore::with_change_feed();
-                tasks.push(tokio::spawn(feeds::embedded_store(changes, notifier)));
-                let store = Arc::new(store);
-                (store.clone(), store)
-            }
-            StoreChoice::DynamoDb {
-                streams_endpoint, ..
-            } => {
-                let store = DynamoStore::from_env(table, Default::default()).await;
-                store
-                    .ensure_table()
-                    .await
-                    .map_err(|e| StartError::Store(e.to_string()))?;
-                let stream_arn = store
-                    .ensure_stream()
-                    .await
-                    .map_err(|e| StartError::Store(e.to_string()))?;
-                let stream = feeds::TableStream::open(
-                    streams_client(streams_endpoint.as_deref()).await,
-                    stream_arn,
-                    notifier,
-                )
+    let (issuance_store, result_store, ledger): (
+        Arc<dyn IssuanceStore>,
+        Arc<dyn ResultStore>,
+        Arc<dyn SessionLedger>,
+    ) = match &config.store {
+        StoreChoice::Memory => {
+            let (store, changes) = MemoryStore::with_change_feed();
+            tasks.push(tokio::spawn(feeds::embedded_store(changes, notifier)));
+            let store = Arc::new(store);
+            (store.clone(), store, Arc::new(MemoryLedger::new()))
+        }
+        StoreChoice::DynamoDb {
+            streams_endpoint, ..
+        } => {
+            let store = DynamoStore::from_env(table, Default::default()).await;
+            store
+                .ensure_table()
                 .await
-                .map_err(StartError::Store)?;
-                tasks.push(tokio::spawn(stream.run()));
-                let store = Arc::new(store);
-                (store.clone(), store)
-            }
-        };
+                .map_err(|e| StartError::Store(e.to_string()))?;
+            let stream_arn = store
+                .ensure_stream()
+                .await
+                .map_err(|e| StartError::Store(e.to_string()))?;
+            let stream = feeds::TableStream::open(
+                streams_client(streams_endpoint.as_deref()).await,
+                stream_arn,
+                notifier,
+            )
+            .await
+            .map_err(StartError::Store)?;
+            tasks.push(tokio::spawn(stream.run()));
+            let ledger = DynamoLedger::new(store.client().clone(), &ledger_table);
+            ledger
+                .ensure_table()
+                .await
+                .map_err(|e| StartError::Store(e.to_string()))?;
+            let store = Arc::new(store);
+            (store.clone(), store, Arc::new(ledger))
+        }
+    };
     // The functions as their `main`s build them; their metrics go with the logs (stdout holds
     // only the URL line).
     let state = AppState {
         issue_tokens: IssueTokens::build(
             issue_config,
             issuance_store,
+            ledger,
             metrics(issue_tokens::FUNCTION),
         )
         .map_err(|e| StartError::Config(e.to_string()))?,

@@ -23,8 +23,12 @@ pub async fn start_simulator_only(
         )));
     }
     if let StoreChoice::DynamoDb { table, .. } = &config.store {
-        DynamoStore::from_env(table.clone(), Default::default())
+        let store = DynamoStore::from_env(table.clone(), Default::default()).await;
+        store
+            .ensure_table()
             .await
+            .map_err(|e| StartError::Store(e.to_string()))?;
+        DynamoLedger::new(store.client().clone(), crate::ledger_table_of(table))
             .ensure_table()
             .await
             .map_err(|e| StartError::Store(e.to_string()))?;

@@ -11,7 +11,7 @@ use crate::issuance::{IssuancePolicy, PermitStepPolicy};
 use crate::pair::FinishPages;
 use crate::pair::PermitPolicy;
 use crate::pair::judgement::DOC_TYPE;
-use crate::pair::machine::MAX_PREVIOUS_PAIRS;
+use crate::pair::ledger::LedgerRetention;
 use crate::pair::permit;
 use crate::pair::permit::VerdictPolicy;
 use crate::secret::runtime::{
@@ -37,11 +37,18 @@ const DEFAULT_SESSION_LENGTH_SECONDS: u64 = 600;
 const DEFAULT_TOKEN_EXPIRY_SECONDS: u64 = 3600;
 /// How long a pair is kept (`PAIR_RETENTION_DAYS`).
 const DEFAULT_RETENTION_DAYS: u64 = 30;
+/// How long the session ledger and an erasure's audit are kept (`AUDIT_RETENTION_DAYS`): five
+/// years of AML record keeping.
+const DEFAULT_AUDIT_RETENTION_DAYS: u64 = 1825;
+/// Whether a pair record's retention end deletes its sessions at iDenfy
+/// (`IDENFY_DELETE_AT_RETENTION_END`).
+const DEFAULT_DELETE_AT_RETENTION_END: bool = true;
 /// A decided pair's validity turns EXPIRING this many days before its end
 /// (`EXPIRY_WARNING_DAYS`).
 const DEFAULT_EXPIRY_WARNING_DAYS: u64 = 30;
-/// Pairs a clientId may have in 24 hours (`MAX_PAIRS_PER_CLIENT_PER_DAY`).
+/// Pairs a clientId may have in 24 hours (`MAX_PAIRS_PER_CLIENT_PER_DAY`), and at most.
 const DEFAULT_MAX_PAIRS_PER_DAY: u64 = 5;
+const MAX_PAIRS_PER_DAY: u64 = 100;
 /// A whole issuance when the Lambda context gives no deadline (issue-tokens runs 25 s).
 const ISSUANCE_BUDGET: Duration = Duration::from_secs(20);
 /// How long a minting request holds the clientId: longer than minting can take.
@@ -165,11 +172,7 @@ pub const INSECURE_FLAG: &str = "INSECURE_ALLOW_UNSIGNED_CALLBACKS";
 impl CallbackConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let table_name = env.required("TABLE_NAME")?;
-        let insecure = match env.optional(INSECURE_FLAG).as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err(invalid(INSECURE_FLAG, "must be true or false")),
-        };
+        let insecure = env.flag(INSECURE_FLAG, false)?;
         if insecure {
             tracing::warn!(
                 "{INSECURE_FLAG}=true: callbacks without signing keys are NOT signature-checked"
@@ -231,6 +234,8 @@ fn runtime_secrets<T: Send + Sync, F: Fn(&str) -> Option<String>>(
 #[derive(Debug, Clone)]
 pub struct IssueTokensConfig {
     pub table_name: String,
+    /// The session ledger's table (`LEDGER_TABLE_NAME`).
+    pub ledger_table_name: String,
     pub idenfy: IdenfyClientConfig,
     pub policy: IssuancePolicy,
 }
@@ -238,6 +243,7 @@ pub struct IssueTokensConfig {
 impl IssueTokensConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let table_name = env.required("TABLE_NAME")?;
+        let ledger_table_name = env.required("LEDGER_TABLE_NAME")?;
         let base_url =
             service_url(env, "IDENFY_BASE_URL", Some(DEFAULT_IDENFY_BASE_URL))?.unwrap_or_default();
         let credentials = runtime_secrets(
@@ -305,15 +311,31 @@ impl IssueTokensConfig {
         let verdict = verdict_policy(env)?;
         let expiry_warning_days =
             env.number("EXPIRY_WARNING_DAYS", DEFAULT_EXPIRY_WARNING_DAYS, 0..=365)?;
-        // At most the history's size, so that every pair counted is still in it.
         let max_pairs_per_day = env.number(
             "MAX_PAIRS_PER_CLIENT_PER_DAY",
             DEFAULT_MAX_PAIRS_PER_DAY,
-            1..=MAX_PREVIOUS_PAIRS as u64,
+            1..=MAX_PAIRS_PER_DAY,
         )?;
+        // The ledger outlives the records whose sessions it deletes at their retention end.
+        let audit_days = env.number(
+            "AUDIT_RETENTION_DAYS",
+            DEFAULT_AUDIT_RETENTION_DAYS,
+            retention_days..=3650,
+        )?;
+        let retention = Duration::from_secs(retention_days * 86_400);
+        let ledger = LedgerRetention {
+            audit: Duration::from_secs(audit_days * 86_400),
+            delete_after: env
+                .flag(
+                    "IDENFY_DELETE_AT_RETENTION_END",
+                    DEFAULT_DELETE_AT_RETENTION_END,
+                )?
+                .then_some(retention),
+        };
 
         Ok(Self {
             table_name,
+            ledger_table_name,
             idenfy,
             policy: IssuancePolicy {
                 default_site_urls,
@@ -322,7 +344,8 @@ impl IssueTokensConfig {
                 documents: verdict.permit_types.clone(),
                 token_expiry: Duration::from_secs(token_expiry),
                 session_length: Duration::from_secs(session_length),
-                retention: Duration::from_secs(retention_days * 86_400),
+                retention,
+                ledger,
                 claim_ttl: CLAIM_TTL,
                 permit_step: PermitStepPolicy {
                     name: verdict.permit_step.clone(),
@@ -330,7 +353,7 @@ impl IssueTokensConfig {
                 },
                 verdict,
                 default_permit: default_permit(env)?,
-                max_pairs_per_day: usize::try_from(max_pairs_per_day).unwrap_or(MAX_PREVIOUS_PAIRS),
+                max_pairs_per_day: usize::try_from(max_pairs_per_day).unwrap_or(usize::MAX),
                 request_budget: ISSUANCE_BUDGET,
                 final_write_reserve: DynamoTimeouts::default().operation,
                 public_api_url,

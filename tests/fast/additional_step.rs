@@ -19,15 +19,17 @@ fn handler(
     let mut policy = policy();
     policy.permit_step = permit_step;
     let (idenfy, clock) = (Arc::new(stub.client()), Arc::new(ManualClock::at(T0)));
+    let ledger = Arc::new(shared::store::MemoryLedger::new());
     let erasures = shared::erasure::ErasureService::new(
         store.clone(),
+        ledger.clone(),
         idenfy.clone(),
         clock.clone(),
-        policy.retention,
+        policy.ledger.audit,
     );
     let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
     IssueTokens::new(
-        IssuanceService::new(store.clone(), idenfy.clone(), clock.clone(), policy),
+        IssuanceService::new(store.clone(), ledger, idenfy.clone(), clock.clone(), policy),
         ReviewService::new(
             store,
             idenfy,

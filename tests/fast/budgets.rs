@@ -42,6 +42,7 @@ async fn an_issuance_ends_inside_the_invocation_and_gives_the_client_id_back() {
     let handler = IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
+        Arc::new(shared::store::MemoryLedger::new()),
         shared::idenfy::IdenfyPorts::of(idenfy),
         Arc::new(SystemClock),
     );

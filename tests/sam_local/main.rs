@@ -195,6 +195,13 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     let store =
         DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default()).await;
     store.create_table().await.expect("moto creates the table");
+    shared::store::DynamoLedger::new(
+        store.client().clone(),
+        env_value("IssueTokensFunction", "LEDGER_TABLE_NAME"),
+    )
+    .create_table()
+    .await
+    .expect("moto creates the ledger's table");
     create_local_secret().await;
     let (_, queue) = bus_into_queue(&env_value("NotifyDecisionsFunction", "EVENT_BUS_NAME")).await;
 

@@ -85,7 +85,6 @@ pub fn pending_record(
         }),
         previous_pairs: vec![],
         erasure: None,
-        erasure_pending: None,
         expiry_watch: None,
         expiry_due: None,
     }

@@ -16,7 +16,8 @@ use shared::issuance::{IssuancePolicy, IssuanceService};
 use shared::pair::new_id;
 use shared::review::ReviewService;
 use shared::store::dynamo::{DynamoTimeouts, sdk_config};
-use shared::store::{DynamoStore, IssuanceStore};
+use shared::store::ledger::SessionLedger;
+use shared::store::{DynamoLedger, DynamoStore, IssuanceStore, MemoryLedger};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -104,6 +105,19 @@ pub async fn moto_table() -> MotoTable {
         .expect("creating a table on moto_server");
     requests.store(0, Ordering::SeqCst);
     MotoTable { store, requests }
+}
+
+/// A session ledger on a new table of the same moto_server, beside `table`.
+pub async fn moto_ledger(table: &MotoTable) -> DynamoLedger {
+    let ledger = DynamoLedger::new(
+        table.store.client().clone(),
+        format!("{}-sessions", table.store.table()),
+    );
+    ledger
+        .create_table()
+        .await
+        .expect("creating the ledger's table on moto_server");
+    ledger
 }
 
 /// A Secrets Manager client on the moto_server that `make test` (or `make bench`) started.
@@ -279,6 +293,7 @@ pub fn issue_tokens_config_with(
 ) -> IssueTokensConfig {
     let mut variables = vec![
         ("TABLE_NAME", "pairs".to_owned()),
+        ("LEDGER_TABLE_NAME", "sessions".to_owned()),
         ("IDENFY_BASE_URL", idenfy_base_url.to_owned()),
         ("IDENFY_API_KEY", "test-key".to_owned()),
         ("IDENFY_API_SECRET", "test-secret".to_owned()),
@@ -304,18 +319,39 @@ pub fn policy() -> IssuancePolicy {
     issue_tokens_config("https://ivs.idenfy.com").policy
 }
 
+/// The issuance service over `store`, with a session ledger of its own in memory.
 pub fn service(
     store: Arc<dyn IssuanceStore>,
     sessions: Arc<dyn SessionIssuer>,
     clock: Arc<ManualClock>,
 ) -> IssuanceService {
-    IssuanceService::new(store, sessions, clock, policy())
+    service_with(store, Arc::new(MemoryLedger::new()), sessions, clock)
+}
+
+/// [`service`] recording into `ledger`.
+pub fn service_with(
+    store: Arc<dyn IssuanceStore>,
+    ledger: Arc<dyn SessionLedger>,
+    sessions: Arc<dyn SessionIssuer>,
+    clock: Arc<ManualClock>,
+) -> IssuanceService {
+    IssuanceService::new(store, ledger, sessions, clock, policy())
 }
 
 /// The issue-tokens handler: [`service`] over `store`, and the reviewer's routes over the
-/// same store, with `idenfy` serving session files too.
+/// same store, with `idenfy` serving session files too; its session ledger in memory.
 pub fn issue_tokens_handler(
     store: Arc<dyn IssuanceStore>,
+    idenfy: Arc<IdenfyClient>,
+    clock: Arc<ManualClock>,
+) -> issue_tokens::IssueTokens {
+    issue_tokens_handler_with(store, Arc::new(MemoryLedger::new()), idenfy, clock)
+}
+
+/// [`issue_tokens_handler`] over `ledger`.
+pub fn issue_tokens_handler_with(
+    store: Arc<dyn IssuanceStore>,
+    ledger: Arc<dyn SessionLedger>,
     idenfy: Arc<IdenfyClient>,
     clock: Arc<ManualClock>,
 ) -> issue_tokens::IssueTokens {
@@ -327,12 +363,18 @@ pub fn issue_tokens_handler(
     );
     let erasures = shared::erasure::ErasureService::new(
         store.clone(),
+        ledger.clone(),
         idenfy.clone(),
         clock.clone(),
-        policy().retention,
+        policy().ledger.audit,
     );
     let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
-    issue_tokens::IssueTokens::new(service(store, idenfy, clock), reviews, erasures, expiries)
+    issue_tokens::IssueTokens::new(
+        service_with(store, ledger, idenfy, clock),
+        reviews,
+        erasures,
+        expiries,
+    )
 }
 
 pub mod api;

@@ -3,7 +3,8 @@
 use shared::metrics::{MetricSink, Metrics};
 use std::sync::{Arc, Mutex};
 
-/// Each count, as `metric` or `metric:dimension=value`, in order.
+/// Each count, as `metric` or `metric:dimension=value`, and each gauge as `metric=value`,
+/// in order.
 #[derive(Default)]
 pub struct Recorded(Mutex<Vec<String>>);
 
@@ -14,6 +15,12 @@ impl MetricSink for Recorded {
                 Some((key, value)) => format!("{name}:{key}={value}"),
                 None => name.to_owned(),
             });
+        }
+    }
+
+    fn gauge(&self, _function: &'static str, name: &'static str, value: u64, _unit: &'static str) {
+        if let Ok(mut counts) = self.0.lock() {
+            counts.push(format!("{name}={value}"));
         }
     }
 }

@@ -55,8 +55,8 @@ macro_rules! pass_through_issuance {
 
         #[async_trait]
         impl ErasureStore for $wrapper {
-            async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
-                self.inner.pending_erasures(limit).await
+            async fn create(&self, record: &PairRecord) -> Result<(), StoreError> {
+                self.inner.create(record).await
             }
         }
 

@@ -146,10 +146,10 @@ class TemplateTest(unittest.TestCase):
             checked += 1
         self.assertGreaterEqual(checked, 3, "the functions' inline policies were found")
 
-    def test_erasure_retries_run_on_a_schedule_over_the_sparse_index(self):
+    def test_the_ledger_run_is_scheduled_over_the_ledgers_own_table(self):
         """The schedule sends the sample event the suite feeds the handler, on the route key
-        the code dispatches and no API Gateway route has; the index has the names the store
-        queries; only issuance may query it."""
+        the code dispatches and no API Gateway route has; the ledger's table and indexes have
+        the names the adapter queries; only issuance may use it."""
         schedule = self.resources["IssueTokensFunction"]["Properties"]["Events"]["RetryErasures"]
         self.assertEqual(schedule["Type"], "Schedule")
         sent = json.loads(schedule["Properties"]["Input"])
@@ -161,17 +161,37 @@ class TemplateTest(unittest.TestCase):
         api_routes = {r["Properties"]["RouteKey"] for r in self.resources.values()
                       if r["Type"] == "AWS::ApiGatewayV2::Route"}
         self.assertNotIn(sent["routeKey"], api_routes)
-        table = self.resources["PairsTable"]["Properties"]
-        (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "erasure-pending"]
+        table = self.resources["SessionLedgerTable"]["Properties"]
         attributes = (ROOT / "shared/adapters/src/store/dynamo/attributes.rs").read_text()
-        self.assertIn(f'ERASURE_INDEX: &str = "{index["IndexName"]}"', attributes)
-        (key,) = index["KeySchema"]
-        self.assertIn(f'ERASURE_PENDING: &str = "{key["AttributeName"]}"', attributes)
-        self.assertEqual(index["Projection"], {"ProjectionType": "KEYS_ONLY"})
-        index_arn = {"Fn::Sub": "${PairsTable.Arn}/index/erasure-pending"}
-        queriers = {role for role, statement in every_policy_statement(self.deployed)
-                    if isinstance(statement, dict) and statement.get("Resource") == index_arn}
-        self.assertEqual(queriers, {"IssueTokensFunctionRole"})
+        self.assertEqual([(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]],
+                         [("clientId", "HASH"), ("scanRef", "RANGE")])
+        (due,) = table["GlobalSecondaryIndexes"]
+        self.assertIn(f'DUE_INDEX: &str = "{due["IndexName"]}"', attributes)
+        queue, due_at = due["KeySchema"]
+        self.assertIn(f'QUEUE: &str = "{queue["AttributeName"]}"', attributes)
+        self.assertIn(f'DUE_AT: &str = "{due_at["AttributeName"]}"', attributes)
+        (minted,) = table["LocalSecondaryIndexes"]
+        self.assertIn(f'MINTED_INDEX: &str = "{minted["IndexName"]}"', attributes)
+        self.assertIn(f'MINTED_AT: &str = "{minted["KeySchema"][1]["AttributeName"]}"', attributes)
+        types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+        self.assertEqual((types["queue"], types["dueAt"], types["mintedAt"]), ("S", "N", "N"))
+        self.assertEqual(table["TimeToLiveSpecification"], {"AttributeName": "expiresAt", "Enabled": True})
+        self.assertTrue(table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"])
+        # Only issuance touches the ledger; it may read, add and change entries, never delete one.
+        ledger_arns = [{"Fn::GetAtt": ["SessionLedgerTable", "Arn"]},
+                       {"Fn::Sub": "${SessionLedgerTable.Arn}/index/minted-at"},
+                       {"Fn::Sub": "${SessionLedgerTable.Arn}/index/ledger-due"}]
+        users = {role: set(as_list(statement["Action"]))
+                 for role, statement in every_policy_statement(self.deployed)
+                 if isinstance(statement, dict) and statement.get("Resource") == ledger_arns}
+        self.assertEqual(users, {"IssueTokensFunctionRole":
+                                 {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}})
+        variables = self.resources["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["LEDGER_TABLE_NAME"], {"Ref": "SessionLedgerTable"})
+        self.assertEqual(variables["AUDIT_RETENTION_DAYS"], {"Ref": "AuditRetentionDays"})
+        audit = TEMPLATE["Parameters"]["AuditRetentionDays"]
+        self.assertEqual((audit["Default"], audit["MaxValue"]), (1825, 3650))
+        self.assertEqual(TEMPLATE["Parameters"]["IdenfyDeleteAtRetentionEnd"]["Default"], "true")
 
     def test_the_expiry_watch_runs_daily_on_eventbridge_scheduler_over_its_sparse_index(self):
         """A ScheduleV2 (EventBridge Scheduler) sends the sample event the suite feeds the
@@ -225,15 +245,15 @@ class TemplateTest(unittest.TestCase):
         index_queries = [
             {"Sid": sid, "Effect": "Allow", "Action": ["dynamodb:Query"],
              "Resource": {"Fn::Sub": "${PairsTable.Arn}/index/" + index}}
-            for sid, index in [("FindPendingErasures", "erasure-pending"),
-                               ("FindDueExpiries", "expiry-watch")]
+            for sid, index in [("FindDueExpiries", "expiry-watch")]
         ]
         for role, actions in expected.items():
             granted = set()
             for name, statement in every_policy_statement(self.deployed):
                 if name != role or statement == DATA_KEY_STATEMENT or statement["Resource"] in SECRET_ARNS:
                     continue
-                if role == "IssueTokensFunctionRole" and statement in index_queries:
+                if role == "IssueTokensFunctionRole" and (
+                        statement in index_queries or statement.get("Sid") == "RecordAndDeleteSessions"):
                     continue
                 self.assertEqual(statement["Effect"], "Allow")
                 self.assertEqual(statement["Resource"], {"Fn::GetAtt": ["PairsTable", "Arn"]}, role)
@@ -442,7 +462,7 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(issuing["MAX_PAIRS_PER_CLIENT_PER_DAY"], {"Ref": "MaxPairsPerClientPerDay"})
         cap = parameters["MaxPairsPerClientPerDay"]
         # The code's default and bounds (shared/src/config.rs: at most the history's 10 pairs).
-        self.assertEqual((cap["Default"], cap["MinValue"], cap["MaxValue"]), (5, 1, 10))
+        self.assertEqual((cap["Default"], cap["MinValue"], cap["MaxValue"]), (5, 1, 100))
         # The pair keeps its policy: the callback never reads the configured one.
         callback = self.deployed["IdenfyCallbackFunction"]["Properties"]["Environment"]["Variables"]
         self.assertNotIn("PERMIT_ISSUING_COUNTRIES", callback)

@@ -3,7 +3,7 @@
 //! (`body/evidence.rs`).
 
 use serde::Serialize;
-use shared::erasure::{Erased, RetryPass};
+use shared::erasure::{Erased, ErasureRun};
 use shared::expiry::WatchPass;
 use shared::issuance::{Issued, PairView};
 use shared::pair::PreviousPair;
@@ -294,6 +294,10 @@ pub struct ErasedBody<'a> {
 #[serde(rename_all = "camelCase")]
 struct SessionDeletionBody<'a> {
     scan_ref: &'a str,
+    pair_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'static str>,
+    minted_at: String,
     idenfy: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     deleted_at: Option<String>,
@@ -312,28 +316,55 @@ impl<'a> ErasedBody<'a> {
             erased_at: latest.map(|r| r.at.to_rfc3339()),
             erased_by: latest.map(|r| r.by.as_str()),
             pairs: erasure.pairs.iter().map(ErasedPairBody::from).collect(),
-            sessions: erasure
+            sessions: erased
                 .sessions
                 .iter()
-                .map(|s| SessionDeletionBody {
-                    scan_ref: &s.scan_ref,
-                    idenfy: if s.is_deleted() { "DELETED" } else { "PENDING" },
-                    deleted_at: s.deleted_at.map(|t| t.to_rfc3339()),
-                    attempts: s.attempts,
-                    last_refusal: s.last_refusal.as_deref(),
+                .map(|s| {
+                    let deletion = s.deletion.as_ref();
+                    SessionDeletionBody {
+                        scan_ref: &s.scan_ref,
+                        pair_id: &s.pair_id,
+                        role: s.role.map(|r| r.as_str()),
+                        minted_at: s.minted_at.to_rfc3339(),
+                        idenfy: if s.is_deleted() { "DELETED" } else { "PENDING" },
+                        deleted_at: deletion.and_then(|d| d.deleted_at).map(|t| t.to_rfc3339()),
+                        attempts: deletion.map_or(0, |d| d.attempts),
+                        last_refusal: deletion.and_then(|d| d.last_refusal.as_deref()),
+                    }
                 })
                 .collect(),
         }
     }
 }
 
-/// One scheduled pass over the erasures waiting for iDenfy.
+/// One scheduled run over the session ledger: deletions asked for and how they went, retention
+/// checks, and what still waits for iDenfy afterwards.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RetriedBody {
-    records: usize,
+pub struct ErasureRunBody {
+    asked: usize,
+    deleted: usize,
     refused: usize,
+    retention_checked: usize,
+    retention_ended: usize,
+    pending: usize,
     overdue: usize,
+    oldest_pending_seconds: u64,
+}
+
+impl From<&ErasureRun> for ErasureRunBody {
+    fn from(run: &ErasureRun) -> Self {
+        Self {
+            asked: run.asked,
+            deleted: run.deleted,
+            refused: run.refused,
+            retention_checked: run.retention_checked,
+            retention_ended: run.retention_ended,
+            pending: run.pending.count,
+            overdue: run.pending.overdue,
+            oldest_pending_seconds: run.oldest_pending_age.as_secs(),
+        }
+    }
 }
 
 /// One daily expiry run: records handled, alerts recorded per threshold (days: 30, 7, 1, 0 for
@@ -357,16 +388,6 @@ impl From<WatchPass> for WatchedBody {
                 .collect(),
             unwatched: pass.unwatched,
             more: pass.more,
-        }
-    }
-}
-
-impl From<RetryPass> for RetriedBody {
-    fn from(pass: RetryPass) -> Self {
-        Self {
-            records: pass.records,
-            refused: pass.refused,
-            overdue: pass.overdue,
         }
     }
 }

@@ -14,7 +14,7 @@ pub mod request;
 pub mod routes;
 
 use body::{
-    ErasedBody, EvidenceBody, IssuedBody, RetriedBody, ReviewedBody, StatusBody, WatchedBody,
+    ErasedBody, ErasureRunBody, EvidenceBody, IssuedBody, ReviewedBody, StatusBody, WatchedBody,
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -30,6 +30,7 @@ use shared::metrics::{self, Metrics};
 use shared::pair::{ClientId, Principal, Threshold};
 use shared::review::{EvidenceError, ReviewError, ReviewService};
 use shared::store::IssuanceStore;
+use shared::store::ledger::SessionLedger;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,8 +51,9 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The `Function` dimension of this function's metrics.
 pub const FUNCTION: &str = "issue-tokens";
 
-/// Records whose erasure waits for iDenfy, asked again per scheduled run.
-const RETRIES_PER_RUN: usize = 50;
+/// Sessions one scheduled erasure run handles at most (deletions due first, then retention
+/// checks); the rest wait in the ledger's index for the next run.
+const SESSIONS_PER_RUN: usize = 200;
 
 /// Due records one expiry run handles at most (the rest, and any its time did not allow, the
 /// next run finds in the index).
@@ -104,17 +106,22 @@ impl IssueTokens {
     pub fn build(
         config: IssueTokensConfig,
         store: Arc<dyn IssuanceStore>,
+        ledger: Arc<dyn SessionLedger>,
         metrics: Metrics,
     ) -> Result<Self, lambda_http::Error> {
         let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone())?);
         let clock = Arc::new(SystemClock);
-        Ok(Self::compose(config, store, IdenfyPorts::of(idenfy), clock).with_metrics(metrics))
+        Ok(
+            Self::compose(config, store, ledger, IdenfyPorts::of(idenfy), clock)
+                .with_metrics(metrics),
+        )
     }
 
     /// The handler over any adapters (the tests' doubles): the configured policy over them.
     pub fn compose(
         config: IssueTokensConfig,
         store: Arc<dyn IssuanceStore>,
+        ledger: Arc<dyn SessionLedger>,
         idenfy: IdenfyPorts,
         clock: Arc<dyn Clock>,
     ) -> Self {
@@ -126,13 +133,14 @@ impl IssueTokens {
         );
         let erasures = ErasureService::new(
             store.clone(),
+            ledger.clone(),
             idenfy.eraser,
             clock.clone(),
-            config.policy.retention,
+            config.policy.ledger.audit,
         );
         let expiries = ExpiryWatchService::new(store.clone(), clock.clone());
         Self::new(
-            IssuanceService::new(store, idenfy.sessions, clock, config.policy),
+            IssuanceService::new(store, ledger, idenfy.sessions, clock, config.policy),
             reviews,
             erasures,
             expiries,
@@ -258,7 +266,7 @@ impl IssueTokens {
             .erasures
             .erase(&client_id, eraser, self.answer_by(request))
             .await?;
-        self.count_deletions(erased.refused_now, erased.overdue);
+        self.count_refusals(erased.refused_now);
         // Everything deleted at iDenfy too: done (200); else accepted, iDenfy asked again later.
         let status = if erased.is_complete() {
             StatusCode::OK

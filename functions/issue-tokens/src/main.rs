@@ -4,8 +4,8 @@ use issue_tokens::{FUNCTION, IssueTokens};
 use lambda_http::{Error, run, service_fn};
 use shared::config::{IssueTokensConfig, std_env};
 use shared::metrics::Metrics;
-use shared::store::DynamoStore;
 use shared::store::dynamo::DynamoTimeouts;
+use shared::store::{DynamoLedger, DynamoStore};
 use std::sync::Arc;
 
 #[tokio::main]
@@ -13,7 +13,13 @@ async fn main() -> Result<(), Error> {
     shared::logging::init();
     let config = IssueTokensConfig::from_env(&std_env())?;
     let store = DynamoStore::from_env(&config.table_name, DynamoTimeouts::default()).await;
-    let handler = &IssueTokens::build(config, Arc::new(store), Metrics::emf(FUNCTION))?;
+    let ledger = DynamoLedger::new(store.client().clone(), &config.ledger_table_name);
+    let handler = &IssueTokens::build(
+        config,
+        Arc::new(store),
+        Arc::new(ledger),
+        Metrics::emf(FUNCTION),
+    )?;
     run(service_fn(move |request| async move {
         Ok::<_, Error>(handler.handle(request).await)
     }))

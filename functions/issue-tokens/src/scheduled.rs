@@ -1,5 +1,5 @@
-//! The schedules' routes: the retry of iDenfy's deletions and the daily expiry watch, each with its
-//! counts.
+//! The schedules' routes: the session ledger's run (iDenfy's deletions asked again, retention
+//! ends) and the daily expiry watch, each with its counts.
 
 use super::*;
 
@@ -8,18 +8,37 @@ impl IssueTokens {
         &self,
         request: &Request,
     ) -> Result<Response<Body>, ApiError> {
-        let pass = self
+        let run = self
             .erasures
-            .retry_pending(RETRIES_PER_RUN, self.answer_by(request))
+            .run(SESSIONS_PER_RUN, self.answer_by(request))
             .await?;
-        self.count_deletions(pass.refused, pass.overdue);
-        tracing::info!(
-            records = pass.records,
-            refused = pass.refused,
-            overdue = pass.overdue,
-            "iDenfy deletions retried"
+        self.count_refusals(run.refused);
+        self.metrics.gauge(
+            metrics::IDENFY_DELETIONS_PENDING,
+            run.pending.count as u64,
+            "Count",
         );
-        Ok(json_response(StatusCode::OK, &RetriedBody::from(pass)))
+        self.metrics.gauge(
+            metrics::IDENFY_DELETIONS_OVERDUE,
+            run.pending.overdue as u64,
+            "Count",
+        );
+        self.metrics.gauge(
+            metrics::IDENFY_DELETIONS_OLDEST_AGE,
+            run.oldest_pending_age.as_secs(),
+            "Seconds",
+        );
+        tracing::info!(
+            asked = run.asked,
+            deleted = run.deleted,
+            refused = run.refused,
+            retention_checked = run.retention_checked,
+            retention_ended = run.retention_ended,
+            pending = run.pending.count,
+            overdue = run.pending.overdue,
+            "session ledger run"
+        );
+        Ok(json_response(StatusCode::OK, &ErasureRunBody::from(&run)))
     }
 
     pub(super) async fn watch_expiries(
@@ -50,13 +69,10 @@ impl IssueTokens {
         Ok(json_response(StatusCode::OK, &WatchedBody::from(pass)))
     }
 
-    /// Refused deletions, and sessions a day past their erasure (the alarm's metric).
-    pub(super) fn count_deletions(&self, refused: usize, overdue: usize) {
+    /// Deletions iDenfy refused (asked again later).
+    pub(super) fn count_refusals(&self, refused: usize) {
         for _ in 0..refused {
             self.metrics.count(metrics::IDENFY_DELETIONS_REFUSED);
-        }
-        for _ in 0..overdue {
-            self.metrics.count(metrics::IDENFY_DELETIONS_OVERDUE);
         }
     }
 }

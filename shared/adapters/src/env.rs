@@ -51,6 +51,16 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         }
         Ok(value)
     }
+
+    /// `true` or `false`; unset: `default`.
+    pub fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.optional(name).as_deref() {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(invalid(name, "must be true or false")),
+        }
+    }
 }
 
 pub fn std_env() -> Env<impl Fn(&str) -> Option<String>> {

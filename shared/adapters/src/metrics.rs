@@ -29,10 +29,18 @@ pub const STORE_ERRORS: &str = "StoreErrors";
 pub const SECRET_ERRORS: &str = "SecretErrors";
 /// A token request iDenfy refused or failed (dimension `Identifier`: iDenfy's, else the kind).
 pub const IDENFY_ERRORS: &str = "IdenfyErrors";
-/// A session iDenfy did not delete when an erasure asked (asked again later).
+/// A session iDenfy did not delete when asked (asked again later).
 pub const IDENFY_DELETIONS_REFUSED: &str = "IdenfyDeletionsRefused";
-/// A session still with iDenfy a day after its erasure, counted on each attempt (alarmed).
+/// Sessions still with iDenfy a day after their deletion was asked for, as each scheduled
+/// run finds them (a gauge, alarmed).
 pub const IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue";
+/// Sessions waiting for iDenfy's deletion, as each scheduled run finds them (a gauge).
+pub const IDENFY_DELETIONS_PENDING: &str = "IdenfyDeletionsPending";
+/// How long the oldest of them has waited, in seconds (a gauge; 0 when none waits).
+pub const IDENFY_DELETIONS_OLDEST_AGE: &str = "IdenfyDeletionsOldestAge";
+/// A session opened at iDenfy that could not be written to the session ledger (an operator
+/// must delete it by hand: its scanRef is in the log line beside).
+pub const SESSIONS_UNRECORDED: &str = "SessionsUnrecorded";
 /// A person's first arrival at the continuation between the two sessions (compare with
 /// `PairsIssued`: who drops out after the first session).
 pub const CONTINUATIONS: &str = "Continuations";
@@ -56,6 +64,8 @@ pub const NOTIFICATION_FAILURES: &str = "NotificationFailures";
 /// Where counts go: EMF on stdout in the functions, a list in tests.
 pub trait MetricSink: Send + Sync {
     fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>);
+    /// A value as found now (`unit`: a CloudWatch unit, e.g. `Count`, `Seconds`).
+    fn gauge(&self, function: &'static str, name: &'static str, value: u64, unit: &'static str);
 }
 
 /// A function's counters. Handlers start with [`Metrics::off`]; each function's `main` (the
@@ -94,31 +104,48 @@ impl Metrics {
         self.sink
             .count(self.function, name, Some((dimension, value)));
     }
+
+    pub fn gauge(&self, name: &'static str, value: u64, unit: &'static str) {
+        self.sink.gauge(self.function, name, value, unit);
+    }
 }
 
 struct Off;
 
 impl MetricSink for Off {
     fn count(&self, _: &'static str, _: &'static str, _: Option<(&str, &str)>) {}
+    fn gauge(&self, _: &'static str, _: &'static str, _: u64, _: &'static str) {}
 }
 
 struct Emf {
     stderr: bool,
 }
 
-impl MetricSink for Emf {
-    fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>) {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|since| since.as_millis())
-            .unwrap_or_default();
-        let line = emf_line(function, name, dimension, now_ms);
+impl Emf {
+    fn write(&self, line: &Value) {
         // One write per line: Lambda takes each stdout line as one log event.
         let _ = if self.stderr {
             writeln!(std::io::stderr().lock(), "{line}")
         } else {
             writeln!(std::io::stdout().lock(), "{line}")
         };
+    }
+}
+
+fn now_ms() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|since| since.as_millis())
+        .unwrap_or_default()
+}
+
+impl MetricSink for Emf {
+    fn count(&self, function: &'static str, name: &'static str, dimension: Option<(&str, &str)>) {
+        self.write(&emf_line(function, name, dimension, now_ms()));
+    }
+
+    fn gauge(&self, function: &'static str, name: &'static str, value: u64, unit: &'static str) {
+        self.write(&emf_value(function, name, None, (value, unit), now_ms()));
     }
 }
 
@@ -129,6 +156,17 @@ pub fn emf_line(
     dimension: Option<(&str, &str)>,
     timestamp_ms: u128,
 ) -> Value {
+    emf_value(function, name, dimension, (1, "Count"), timestamp_ms)
+}
+
+/// One value (and its unit) as an EMF document.
+pub fn emf_value(
+    function: &str,
+    name: &str,
+    dimension: Option<(&str, &str)>,
+    (value, unit): (u64, &str),
+    timestamp_ms: u128,
+) -> Value {
     let mut dimensions = vec!["Function"];
     let mut document = Map::new();
     document.insert("Function".into(), json!(function));
@@ -136,7 +174,7 @@ pub fn emf_line(
         dimensions.push(key);
         document.insert(key.into(), json!(value));
     }
-    document.insert(name.into(), json!(1));
+    document.insert(name.into(), json!(value));
     document.insert(
         "_aws".into(),
         json!({
@@ -144,7 +182,7 @@ pub fn emf_line(
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
                 "Dimensions": [dimensions],
-                "Metrics": [{"Name": name, "Unit": "Count"}],
+                "Metrics": [{"Name": name, "Unit": unit}],
             }],
         }),
     );
@@ -183,6 +221,18 @@ mod tests {
         ] {
             assert_eq!(json!(outcome), json!(outcome.as_str()));
         }
+        let gauge = emf_value(
+            "issue-tokens",
+            IDENFY_DELETIONS_OLDEST_AGE,
+            None,
+            (90, "Seconds"),
+            0,
+        );
+        assert_eq!(gauge[IDENFY_DELETIONS_OLDEST_AGE], 90);
+        assert_eq!(
+            gauge["_aws"]["CloudWatchMetrics"][0]["Metrics"],
+            json!([{"Name": IDENFY_DELETIONS_OLDEST_AGE, "Unit": "Seconds"}])
+        );
         let plain = emf_line("issue-tokens", PAIRS_ISSUED, None, 0);
         assert_eq!(
             plain["_aws"]["CloudWatchMetrics"][0]["Dimensions"],

@@ -5,8 +5,9 @@ fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
     Env::from_pairs(pairs.iter().copied())
 }
 
-const BASE: [(&str, &str); 4] = [
+const BASE: [(&str, &str); 5] = [
     ("TABLE_NAME", "pairs"),
+    ("LEDGER_TABLE_NAME", "sessions"),
     ("IDENFY_API_KEY", "key"),
     ("IDENFY_API_SECRET", "secret"),
     (
@@ -65,6 +66,9 @@ fn permit_step_name_and_source() {
 #[test]
 fn missing_and_invalid_values_name_the_variable() {
     let err = IssueTokensConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
+    assert_eq!(err, ConfigError::Missing("LEDGER_TABLE_NAME"));
+    let err = IssueTokensConfig::from_env(&env(&[("TABLE_NAME", "t"), ("LEDGER_TABLE_NAME", "s")]))
+        .unwrap_err();
     assert_eq!(err, ConfigError::Missing("IDENFY_API_KEY"));
 
     let with = |extra: (&'static str, &'static str)| {
@@ -288,6 +292,7 @@ fn with_a_secret_id_no_secret_comes_from_the_environment() {
     assert!(format!("{:?}", callback.secrets).contains("read at runtime, kept 300s"));
     let issuing = IssueTokensConfig::from_env(&env(&[
         ("TABLE_NAME", "t"),
+        ("LEDGER_TABLE_NAME", "s"),
         ("SECRET_ID", "idenfy-pair/idenfy"),
         ("SECRET_CACHE_SECONDS", "60"),
     ]))
@@ -348,14 +353,53 @@ fn the_default_permit_policy_is_read_and_checked() {
 }
 
 #[test]
-fn pairs_per_client_per_day_are_bounded_by_the_history() {
+fn the_ledger_keeps_five_years_and_deletes_at_retention_end_unless_told_not_to() {
+    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    assert_eq!(config.ledger_table_name, "sessions");
+    let day = 86_400;
+    assert_eq!(
+        config.policy.ledger,
+        LedgerRetention {
+            audit: Duration::from_secs(1825 * day),
+            delete_after: Some(Duration::from_secs(30 * day)),
+        }
+    );
+    let mut pairs = BASE.to_vec();
+    pairs.extend([
+        ("AUDIT_RETENTION_DAYS", "3650"),
+        ("PAIR_RETENTION_DAYS", "90"),
+        ("IDENFY_DELETE_AT_RETENTION_END", "false"),
+    ]);
+    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    assert_eq!(
+        config.policy.ledger,
+        LedgerRetention {
+            audit: Duration::from_secs(3650 * day),
+            delete_after: None,
+        }
+    );
+    // The ledger must outlive the records whose sessions it deletes.
+    for (name, value) in [
+        ("AUDIT_RETENTION_DAYS", "29"),
+        ("AUDIT_RETENTION_DAYS", "3651"),
+        ("IDENFY_DELETE_AT_RETENTION_END", "yes"),
+    ] {
+        let mut pairs = BASE.to_vec();
+        pairs.push((name, value));
+        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        assert!(err.to_string().contains(name), "{value}: {err}");
+    }
+}
+
+#[test]
+fn pairs_per_client_per_day_are_bounded() {
     let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
     assert_eq!(config.policy.max_pairs_per_day, 5);
     let mut pairs = BASE.to_vec();
     pairs.push(("MAX_PAIRS_PER_CLIENT_PER_DAY", "10"));
     let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(config.policy.max_pairs_per_day, 10);
-    for refused in ["0", "11", "many"] {
+    for refused in ["0", "101", "many"] {
         let mut pairs = BASE.to_vec();
         pairs.push(("MAX_PAIRS_PER_CLIENT_PER_DAY", refused));
         let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
@@ -369,7 +413,7 @@ fn pairs_per_client_per_day_are_bounded_by_the_history() {
 #[tokio::test]
 async fn the_continuation_needs_long_keys_and_a_public_url_if_one_is_given() {
     let with = |extra: &[(&'static str, &'static str)]| {
-        let mut pairs = BASE[..3].to_vec();
+        let mut pairs = BASE[..4].to_vec();
         pairs.extend_from_slice(extra);
         IssueTokensConfig::from_env(&env(&pairs))
     };

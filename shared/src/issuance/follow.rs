@@ -113,14 +113,21 @@ impl IssuanceService {
                 },
                 answer_by,
             );
-            let opened = match self.sessions.open_session(&order).await {
+            let opened = match self.open_recorded(&order, true).await {
                 Ok(opened) => opened,
                 Err(error) => {
                     self.release_refresh(client_id, &claim.id).await;
                     return Err(error.into());
                 }
             };
-            return self.install_refreshed(client_id, &claim.id, opened).await;
+            let scan_ref = opened.scan_ref.clone();
+            let installed = self.install_refreshed(client_id, &claim.id, opened).await;
+            // Lost to another renewal or to a replaced pair (a store failure may have written it:
+            // then the retention check decides).
+            if matches!(installed, Err(FollowError::Busy)) {
+                self.discard(client_id, &[&scan_ref]).await;
+            }
+            return installed;
         }
     }
 

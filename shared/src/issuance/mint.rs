@@ -13,7 +13,7 @@ impl IssuanceService {
         via: &ContinueVia,
         now: Timestamp,
         answer_by: Instant,
-    ) -> Result<Pair, IdenfyError> {
+    ) -> Result<Pair, MintError> {
         let pair_id = new_id();
         let policy = &self.policy;
         let permit = request.permit.over(&policy.default_permit);
@@ -43,11 +43,20 @@ impl IssuanceService {
         );
         let mut identity = self.order(request, &pair_id, Role::Identity, answer_by);
         identity.finish = FinishPages::all(&continue_url);
-        let (document, identity) = futures_util::future::try_join(
-            self.sessions.open_session(&document),
-            self.sessions.open_session(&identity),
+        let (document, identity) = futures_util::future::join(
+            self.open_recorded(&document, false),
+            self.open_recorded(&identity, false),
         )
-        .await?;
+        .await;
+        // One leg opened and the other failed: the opened one is never handed out.
+        let (document, identity) = match (document, identity) {
+            (Ok(document), Ok(identity)) => (document, identity),
+            (Ok(opened), Err(error)) | (Err(error), Ok(opened)) => {
+                self.discard(&request.client_id, &[&opened.scan_ref]).await;
+                return Err(error);
+            }
+            (Err(error), Err(_)) => return Err(error),
+        };
         let link = DocumentLink {
             url: document.url.clone(),
             expires_at: link_expires_at,
@@ -97,13 +106,13 @@ impl IssuanceService {
         request: &IssueRequest,
         now: Timestamp,
         answer_by: Instant,
-    ) -> Result<Pair, IdenfyError> {
+    ) -> Result<Pair, MintError> {
         let pair_id = new_id();
         let step = &self.policy.permit_step;
         let mut identity = self.order(request, &pair_id, Role::Identity, answer_by);
         identity.finish = self.site_urls(request);
         identity.permit_upload_step = step.on_token.then(|| step.name.clone());
-        let identity = self.sessions.open_session(&identity).await?;
+        let identity = self.open_recorded(&identity, false).await?;
         // Nothing is extracted from an upload: the policy is kept for the reviewer.
         let permit = request.permit.over(&self.policy.default_permit);
         let opened = Opened {

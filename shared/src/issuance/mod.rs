@@ -9,18 +9,23 @@ pub mod request;
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::FinishPages;
+use crate::pair::ledger;
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{
     Claim, ClientId, DocumentLink, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session,
     new_id,
 };
 use crate::pair::{Validity, dates};
+use crate::store::ledger::SessionLedger;
 use crate::store::{IssuanceStore, StoreError};
 use continuation::ContinuationKeys;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 mod follow;
 mod mint;
+mod recorded;
+
+use recorded::MintError;
 
 pub use policy::{IssuancePolicy, PermitStepPolicy};
 pub use request::{IssueRequest, PermitRequest};
@@ -123,6 +128,8 @@ pub enum StatusError {
 #[derive(Clone)]
 pub struct IssuanceService {
     store: Arc<dyn IssuanceStore>,
+    ledger: Arc<dyn SessionLedger>,
+    /// Used only through [`Self::open_recorded`], so that every session is in the ledger.
     sessions: Arc<dyn SessionIssuer>,
     clock: Arc<dyn Clock>,
     policy: Arc<IssuancePolicy>,
@@ -131,12 +138,14 @@ pub struct IssuanceService {
 impl IssuanceService {
     pub fn new(
         store: Arc<dyn IssuanceStore>,
+        ledger: Arc<dyn SessionLedger>,
         sessions: Arc<dyn SessionIssuer>,
         clock: Arc<dyn Clock>,
         policy: IssuancePolicy,
     ) -> Self {
         Self {
             store,
+            ledger,
             sessions,
             clock,
             policy: Arc::new(policy),
@@ -186,17 +195,6 @@ impl IssuanceService {
             }
             IssuanceDecision::Mint(condition) => condition,
         };
-        // Every pair spends two of iDenfy's tokens: a clientId gets a bounded number a day.
-        if let Err(next_allowed) =
-            machine::pair_allowed(stored.as_ref(), self.policy.max_pairs_per_day, now)
-        {
-            tracing::warn!(client_id = %client_id, "pairs per day reached: no tokens minted");
-            let wait = (next_allowed.unix_seconds() - now.unix_seconds()).max(1);
-            return Err(IssueError::TooManyPairs {
-                retry_after: Duration::from_secs(wait.unsigned_abs()),
-            });
-        }
-
         // Where the identity session will lead, known before anything is claimed or minted.
         let continue_via = match request.mode {
             Mode::TwoSessions => Some(self.continue_via(request).await?),
@@ -215,6 +213,11 @@ impl IssuanceService {
             Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
             Err(other) => return Err(other.into()),
         }
+        // Counted under the claim, so concurrent requests cannot both slip past the cap.
+        if let Err(error) = self.pairs_allowed(client_id, now).await {
+            self.release_claim(client_id, &claim_id).await;
+            return Err(error);
+        }
 
         let minted = match continue_via {
             Some(via) => self.mint_chain(request, &via, now, answer_by).await,
@@ -223,18 +226,17 @@ impl IssuanceService {
         let pair = match minted {
             Ok(pair) => pair,
             Err(error) => {
-                // Give the clientId back at once so the caller may retry; if this write fails
-                // too, the claim lapses by itself.
-                if let Err(release_error) = self.store.release(client_id, &claim_id).await {
-                    tracing::warn!(client_id = %client_id, error = %release_error, "claim not released; it will lapse");
+                // Give the clientId back at once so the caller may retry.
+                self.release_claim(client_id, &claim_id).await;
+                if let MintError::Upstream(error) = &error {
+                    tracing::warn!(
+                        client_id = %client_id,
+                        kind = error.kind(),
+                        status = error.upstream().map(|u| u.status),
+                        identifier = error.upstream().and_then(|u| u.identifier.as_deref()),
+                        "token chain not issued"
+                    );
                 }
-                tracing::warn!(
-                    client_id = %client_id,
-                    kind = error.kind(),
-                    status = error.upstream().map(|u| u.status),
-                    identifier = error.upstream().and_then(|u| u.identifier.as_deref()),
-                    "token chain not issued"
-                );
                 return Err(error.into());
             }
         };
@@ -246,14 +248,18 @@ impl IssuanceService {
             now,
         );
         // Conditioned on the claim alone: callbacks for the old pair may have landed meanwhile.
-        self.store
-            .install(client_id, &install)
-            .await
-            .map_err(|error| match error {
-                // Only possible if minting outlived the claim, which claim_ttl rules out.
-                StoreError::Conflict => in_progress(now, now),
-                other => other.into(),
-            })?;
+        match self.store.install(client_id, &install).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => {
+                // The claim was lost (minting outlived it, or an erasure took the record): the
+                // pair's sessions are never handed out.
+                let scan_refs: Vec<&str> = pair.sessions().map(|s| s.scan_ref.as_str()).collect();
+                self.discard(client_id, &scan_refs).await;
+                return Err(in_progress(now, now));
+            }
+            // The write may have landed: the retention check decides on its sessions.
+            Err(other) => return Err(other.into()),
+        }
         tracing::info!(
             client_id = %client_id,
             pair_id = %pair.pair_id,
@@ -328,6 +334,31 @@ impl IssuanceService {
             previous_pairs: record.previous_pairs,
             expires_at: record.expires_at,
         })
+    }
+
+    /// Whether `client_id` may have another pair at `now`: the ledger's issuances in the last
+    /// day, under the cap.
+    async fn pairs_allowed(&self, client_id: &ClientId, now: Timestamp) -> Result<(), IssueError> {
+        let since = Timestamp::from_unix_seconds(
+            now.unix_seconds() - ledger::PAIRS_WINDOW.as_secs().cast_signed(),
+        );
+        let recent = self.ledger.minted_since(client_id, since).await?;
+        let Err(next_allowed) = ledger::pair_allowed(&recent, self.policy.max_pairs_per_day, now)
+        else {
+            return Ok(());
+        };
+        tracing::warn!(client_id = %client_id, "pairs per day reached: no tokens minted");
+        let wait = (next_allowed.unix_seconds() - now.unix_seconds()).max(1);
+        Err(IssueError::TooManyPairs {
+            retry_after: Duration::from_secs(wait.unsigned_abs()),
+        })
+    }
+
+    /// Gives the claim back (best effort: if this write fails, it lapses by itself).
+    async fn release_claim(&self, client_id: &ClientId, claim_id: &str) {
+        if let Err(error) = self.store.release(client_id, claim_id).await {
+            tracing::warn!(client_id = %client_id, %error, "claim not released; it will lapse");
+        }
     }
 
     /// The continuation's base URL and keys for a two-session pair.

@@ -4,6 +4,7 @@
 
 use super::continuation::ContinuationKeys;
 use crate::pair::FinishPages;
+use crate::pair::ledger::LedgerRetention;
 use crate::pair::permit::VerdictPolicy;
 use crate::pair::{Mode, PermitPolicy};
 use crate::secret::runtime::Secrets;
@@ -33,6 +34,9 @@ pub struct IssuancePolicy {
     pub session_length: Duration,
     /// How long a pair record is kept (the table's TTL).
     pub retention: Duration,
+    /// How long the session ledger keeps its entries, and whether a pair record's retention
+    /// end deletes its sessions at iDenfy.
+    pub ledger: LedgerRetention,
     /// How long a minting request holds the clientId; longer than minting can take.
     pub claim_ttl: Duration,
     /// The permit's upload step in additional-step mode.
@@ -41,7 +45,8 @@ pub struct IssuancePolicy {
     pub verdict: VerdictPolicy,
     /// The permit policy of a pair whose request sets none (or only part of one).
     pub default_permit: PermitPolicy,
-    /// At most this many pairs per clientId in 24 hours (restarts included).
+    /// At most this many issuances per clientId reach iDenfy in 24 hours (restarts and failed
+    /// mints included), counted from the session ledger.
     pub max_pairs_per_day: usize,
     /// A whole issuance — the store calls, both token calls with their retries, the final
     /// write — when the caller gives no deadline of its own (the Lambda context does).

@@ -19,6 +19,8 @@ use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::validity::ExpiryUpdate;
 use shared::pair::{PairRecord, Threshold};
 use shared::store::IssuanceStore;
+use shared::store::MemoryLedger;
+use shared::store::ledger::SessionLedger;
 use shared::store::{
     Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, MemoryStore, PairReader, ReplaceStore,
     ReviewStore, StoreError, VerdictStore, Written,
@@ -104,7 +106,7 @@ impl ReplaceStore for Down {
 
 #[async_trait]
 impl ErasureStore for Down {
-    async fn pending_erasures(&self, _: usize) -> Result<Vec<ClientId>, StoreError> {
+    async fn create(&self, _: &PairRecord) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }
@@ -144,6 +146,7 @@ impl IssuanceStore for Down {
 fn config() -> IssueTokensConfig {
     IssueTokensConfig::from_env(&Env::from_pairs([
         ("TABLE_NAME", "pairs"),
+        ("LEDGER_TABLE_NAME", "sessions"),
         ("IDENFY_API_KEY", "key"),
         ("IDENFY_API_SECRET", "secret"),
         ("CONTINUATION_KEYS", "unit-test-continuation-key-0123456789"),
@@ -184,8 +187,17 @@ impl SessionFiles for Sessions {
 }
 
 fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueTokens {
+    handler_with(store, Arc::new(MemoryLedger::new()), sessions)
+}
+
+/// [`handler`] recording into `ledger` (handlers that share a clientId's sessions).
+fn handler_with(
+    store: Arc<dyn IssuanceStore>,
+    ledger: Arc<MemoryLedger>,
+    sessions: Arc<Sessions>,
+) -> IssueTokens {
     let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
-    IssueTokens::compose(config(), store, IdenfyPorts::of(sessions), clock)
+    IssueTokens::compose(config(), store, ledger, IdenfyPorts::of(sessions), clock)
 }
 
 /// `request` as API Gateway delivers it on `route_key` for `caller`.

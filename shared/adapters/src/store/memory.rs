@@ -107,16 +107,8 @@ impl ReplaceStore for MemoryStore {
 
 #[async_trait]
 impl ErasureStore for MemoryStore {
-    async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
-        let records = self.records();
-        let mut pending: Vec<ClientId> = records
-            .values()
-            .filter(|r| r.erasure_pending.is_some())
-            .map(|r| r.client_id.clone())
-            .collect();
-        pending.sort_by(|a, b| a.as_str().cmp(b.as_str()));
-        pending.truncate(limit);
-        Ok(pending)
+    async fn create(&self, record: &PairRecord) -> Result<(), StoreError> {
+        self.save(record, Expected::Absent).await
     }
 }
 

@@ -18,6 +18,7 @@ pub mod erasure;
 pub mod half;
 pub mod ids;
 pub mod judgement;
+pub mod ledger;
 pub mod machine;
 pub mod mode;
 pub mod names;

@@ -1,7 +1,7 @@
 //! What is stored for one `clientId`: the record, the minting claim, the live pair with its
 //! sessions and results, and what is kept of the pairs a restart replaced.
 
-use super::erasure::{Erasure, ErasurePending};
+use super::erasure::Erasure;
 use super::validity::{ExpiryState, ExpiryWatch, Threshold};
 use super::{
     ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, PermitPolicy, Reason, Role,
@@ -28,13 +28,9 @@ pub struct PairRecord {
     /// Pairs a restart replaced, oldest first; bounded by [`super::machine::MAX_PREVIOUS_PAIRS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous_pairs: Vec<PreviousPair>,
-    /// The audit of an erasure: what was erased, by whom, and iDenfy's deletions.
+    /// The audit of an erasure: what was erased, by whom and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erasure: Option<Erasure>,
-    /// Set while iDenfy still holds one of the client's sessions; the table's sparse
-    /// pending-erasures index lists exactly these records, for the retries.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub erasure_pending: Option<ErasurePending>,
     /// A watched pair's next expiry threshold and the day it is due ([`ExpiryWatch`]): the
     /// keys of the table's sparse expiry-watch index, set and cleared together.
     #[serde(default, skip_serializing_if = "Option::is_none")]

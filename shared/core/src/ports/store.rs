@@ -34,12 +34,12 @@ pub trait ReplaceStore: PairReader {
     async fn replace(&self, record: &PairRecord, expected_version: u64) -> Result<(), StoreError>;
 }
 
-/// What an erasure needs: replace records, and find those whose erasure still waits for
-/// iDenfy.
+/// What an erasure needs of the pairs table: replace a record, or write the audit of a
+/// clientId whose record is gone.
 #[async_trait]
 pub trait ErasureStore: ReplaceStore {
-    /// Up to `limit` clientIds whose erasure waits for iDenfy (`erasure_pending` set).
-    async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError>;
+    /// Writes `record` if the table holds none for its clientId, else `Conflict`.
+    async fn create(&self, record: &PairRecord) -> Result<(), StoreError>;
 }
 
 /// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose

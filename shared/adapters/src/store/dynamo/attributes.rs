@@ -17,10 +17,6 @@ pub const ID: &str = "id";
 pub const UNTIL: &str = "until";
 pub const PAIR: &str = "pair";
 pub const PREVIOUS_PAIRS: &str = "previousPairs";
-/// Set while an erasure waits for iDenfy: the key of the sparse [`ERASURE_INDEX`].
-pub const ERASURE_PENDING: &str = "erasurePending";
-/// The table's index of the records whose erasure waits for iDenfy (keys only).
-pub const ERASURE_INDEX: &str = "erasure-pending";
 /// A watched pair's next expiry threshold (days, N) and the day it is due (`YYYY-MM-DD`):
 /// the hash and range keys of the sparse [`EXPIRY_INDEX`].
 pub const EXPIRY_WATCH: &str = "expiryWatch";
@@ -44,6 +40,18 @@ pub const FINALS: &str = "finals";
 pub const FINAL_DIGESTS: &str = "finalDigests";
 pub const VERDICT: &str = "verdict";
 pub const EARLIER_VERDICTS: &str = "earlierVerdicts";
+
+/// The session ledger's sort key is [`SCAN_REF`]; its partition key [`CLIENT_ID`].
+/// When a session was minted: the range key of the ledger's [`MINTED_INDEX`] (N).
+pub const MINTED_AT: &str = "mintedAt";
+/// The ledger's local index of a clientId's sessions by when they were minted (the pair cap).
+pub const MINTED_INDEX: &str = "minted-at";
+/// The queue an entry waits in (S) and when it is due (N): the keys of the ledger's sparse
+/// [`DUE_INDEX`].
+pub const QUEUE: &str = "queue";
+pub const DUE_AT: &str = "dueAt";
+/// The ledger's index of the entries waiting for a deletion or a retention check.
+pub const DUE_INDEX: &str = "ledger-due";
 
 /// Declares `#name` → `name` for each attribute an expression uses.
 pub fn named(mut request: UpdateItemFluentBuilder, names: &[&str]) -> UpdateItemFluentBuilder {
@@ -125,20 +133,6 @@ mod tests {
         assert_eq!(u8::from(Rank::Final), 2);
         path(&item, &[PAIR, RESULTS, "scan-identity", DIGEST]);
 
-        // The erasure index's key, as serde writes it and the index queries it.
-        let by = pair_core::pair::Principal::parse("dpo").expect("a principal");
-        let erased = pair_core::pair::erasure::erase(&record, &by, NOW, std::time::Duration::ZERO);
-        let item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(&erased).expect("serialisable");
-        let pending = path(&item, &[ERASURE_PENDING]);
-        assert_eq!(
-            Some(pending),
-            serde_dynamo::to_attribute_value(pair_core::pair::erasure::ErasurePending::Pending)
-                .ok()
-                .as_ref()
-        );
-        assert_eq!(pending.as_s().ok().map(String::as_str), Some("PENDING"));
-
         // The expiry index's keys (a number and a day) and the pair's expiry state.
         let mut watched = record.clone();
         watched.set_watch(Some(pair_core::pair::ExpiryWatch {
@@ -163,5 +157,44 @@ mod tests {
         let due = path(&item, &[EXPIRY_DUE]);
         assert_eq!(due.as_s().ok().map(String::as_str), Some("2031-04-23"));
         path(&item, &[PAIR, EXPIRY]);
+    }
+
+    #[test]
+    fn the_ledger_keys_are_what_serde_writes() {
+        use pair_core::pair::ledger::{DeletionCause, Entry, LedgerRetention, Minted};
+        let entry = Entry::minted(
+            Minted {
+                client_id: pair_core::pair::ClientId::parse("c1").expect("a clientId"),
+                scan_ref: "scan-1".into(),
+                role: pair_core::pair::Role::Identity,
+                pair_id: "p1".into(),
+                renewal: false,
+                usable_until: NOW,
+            },
+            NOW,
+            LedgerRetention {
+                audit: std::time::Duration::from_secs(86_400),
+                delete_after: None,
+            },
+        )
+        .ask_deletion(DeletionCause::Erasure, NOW)
+        .expect("asked");
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&entry).expect("serialisable");
+        for (name, number) in [
+            (CLIENT_ID, false),
+            (SCAN_REF, false),
+            (MINTED_AT, true),
+            (EXPIRES_AT, true),
+            (VERSION, true),
+            (DUE_AT, true),
+        ] {
+            let value = path(&item, &[name]);
+            assert_eq!(value.as_n().is_ok(), number, "{name}: {value:?}");
+        }
+        assert_eq!(
+            path(&item, &[QUEUE]).as_s().ok().map(String::as_str),
+            Some(pair_core::pair::ledger::Queue::Deletion.as_str())
+        );
     }
 }

@@ -8,18 +8,20 @@
 pub mod attributes;
 mod expiry;
 mod issuance;
+mod ledger;
 mod results;
 mod table;
 
+pub use ledger::DynamoLedger;
+
 use super::{ErasureStore, Expected, PairReader, ReplaceStore, SeedStore, StoreError};
 use async_trait::async_trait;
-use attributes::{CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, VERSION};
+use attributes::{CLIENT_ID, VERSION};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
-use pair_core::pair::erasure::ErasurePending;
 use pair_core::pair::{ClientId, PairRecord};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -166,25 +168,8 @@ impl ReplaceStore for DynamoStore {
 
 #[async_trait]
 impl ErasureStore for DynamoStore {
-    async fn pending_erasures(&self, limit: usize) -> Result<Vec<ClientId>, StoreError> {
-        let output = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(ERASURE_INDEX)
-            .key_condition_expression(format!("#{ERASURE_PENDING} = :pending"))
-            .expression_attribute_names(format!("#{ERASURE_PENDING}"), ERASURE_PENDING)
-            .expression_attribute_values(":pending", value(ErasurePending::Pending)?)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output
-            .items
-            .unwrap_or_default()
-            .iter()
-            .map(expiry::client_id_of)
-            .collect()
+    async fn create(&self, record: &PairRecord) -> Result<(), StoreError> {
+        self.save(record, Expected::Absent).await
     }
 }
 

@@ -1,9 +1,7 @@
 //! The pairs table itself, as the SAM template declares it: created for tests and the local
 //! stack, dropped by tests.
 
-use super::attributes::{
-    CLIENT_ID, ERASURE_INDEX, ERASURE_PENDING, EXPIRES_AT, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH,
-};
+use super::attributes::{CLIENT_ID, EXPIRES_AT, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH};
 use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
 use aws_sdk_dynamodb::types::{
@@ -22,12 +20,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(CLIENT_ID, KeyType::Hash)?);
-        for (name, kind) in [
-            (CLIENT_ID, S),
-            (ERASURE_PENDING, S),
-            (EXPIRY_WATCH, N),
-            (EXPIRY_DUE, S),
-        ] {
+        for (name, kind) in [(CLIENT_ID, S), (EXPIRY_WATCH, N), (EXPIRY_DUE, S)] {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
                     .attribute_name(name)
@@ -37,8 +30,6 @@ impl DynamoStore {
             );
         }
         request
-            // Sparse: only records whose erasure waits for iDenfy carry its key.
-            .global_secondary_indexes(keys_only_index(ERASURE_INDEX, ERASURE_PENDING, None)?)
             // Sparse: only watched pairs carry its keys (the next threshold, the day it is due).
             .global_secondary_indexes(keys_only_index(
                 EXPIRY_INDEX,
@@ -142,11 +133,11 @@ impl DynamoStore {
     }
 }
 
-fn built(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+pub(super) fn built(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
     StoreError::Unavailable(error.to_string())
 }
 
-fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
+pub(super) fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreError> {
     KeySchemaElement::builder()
         .attribute_name(name)
         .key_type(kind)

@@ -4,6 +4,10 @@ use crate::pair::{Mode, Outcome, Reason, machine};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
+fn client() -> ClientId {
+    ClientId::parse("c1").expect("a clientId")
+}
+
 fn eraser() -> Principal {
     Principal::parse("arn:aws:iam::123456789012:user/dpo").expect("a principal")
 }
@@ -34,7 +38,13 @@ fn decided_with_history() -> PairRecord {
 
 #[test]
 fn an_erased_record_keeps_no_result_and_lists_every_session_of_every_pair() {
-    let erased = erase(&decided_with_history(), &eraser(), NOW, 400 * DAY);
+    let erased = erase(
+        &client(),
+        Some(&decided_with_history()),
+        &eraser(),
+        NOW,
+        400 * DAY,
+    );
     assert_eq!((erased.pair.as_ref(), erased.claim.as_ref()), (None, None));
     assert!(erased.previous_pairs.is_empty());
     assert_eq!(erased.version, 8);
@@ -61,19 +71,9 @@ fn an_erased_record_keeps_no_result_and_lists_every_session_of_every_pair() {
         "{:?}",
         erasure.pairs
     );
-    let sessions: Vec<&str> = erasure
-        .sessions
-        .iter()
-        .map(|s| s.scan_ref.as_str())
-        .collect();
-    assert_eq!(
-        sessions,
-        [
-            "scan-old-identity",
-            "scan-old-document",
-            "scan-identity",
-            "scan-document"
-        ]
+    assert!(
+        erasure.pairs.iter().all(|p| p.scan_refs.is_empty()),
+        "the sessions are the ledger's"
     );
     assert_eq!(
         erasure.requests,
@@ -82,8 +82,7 @@ fn an_erased_record_keeps_no_result_and_lists_every_session_of_every_pair() {
             at: NOW
         }]
     );
-    assert_eq!(erased.erasure_pending, Some(ErasurePending::Pending));
-    // Kept long enough for the audit and the retries.
+    // Kept as long as the audit.
     assert_eq!(erased.expires_at, NOW.plus(400 * DAY));
     // An erased record has no live pair: a late webhook finds nothing to store into.
     let mut late = final_half(None);
@@ -95,83 +94,31 @@ fn an_erased_record_keeps_no_result_and_lists_every_session_of_every_pair() {
 }
 
 #[test]
-fn deletions_are_recorded_and_the_pending_mark_goes_with_the_last() {
-    let erased = erase(&decided_with_history(), &eraser(), NOW, DAY);
-    let due = due_for_deletion(&erased, NOW, true);
-    assert_eq!(due.len(), 4);
-    let answers: Vec<(String, Result<(), DeletionRefusal>)> = due
-        .iter()
-        .map(|scan| {
-            let answer = if scan == "scan-identity" {
-                Err(DeletionRefusal::TokenNotExpired)
-            } else {
-                Ok(())
-            };
-            (scan.clone(), answer)
-        })
-        .collect();
-    let once = record_deletions(&erased, &answers, at(5)).expect("changed");
-    assert_eq!(once.version, erased.version + 1);
-    assert_eq!(once.erasure_pending, Some(ErasurePending::Pending));
-    let sessions = &once.erasure.as_ref().expect("audit").sessions;
-    let refused = sessions
-        .iter()
-        .find(|s| s.scan_ref == "scan-identity")
-        .expect("listed");
-    assert_eq!(
-        (
-            refused.attempts,
-            refused.last_refusal.as_deref(),
-            refused.deleted_at
-        ),
-        (1, Some("TOKEN_NOT_EXPIRED"), None)
+fn erasing_again_adds_a_new_pair_and_keeps_the_audit() {
+    let erased = erase(
+        &client(),
+        Some(&decided_with_history()),
+        &eraser(),
+        NOW,
+        DAY,
     );
-    // Retried only after the pause, unless a person asks again.
-    assert!(due_for_deletion(&once, at(60), false).is_empty());
-    assert_eq!(due_for_deletion(&once, at(60), true), ["scan-identity"]);
-    let later = at(5).plus(DELETION_RETRY_AFTER);
-    assert_eq!(due_for_deletion(&once, later, false), ["scan-identity"]);
-    let done =
-        record_deletions(&once, &[("scan-identity".into(), Ok(()))], later).expect("changed");
-    assert_eq!(done.erasure_pending, None);
-    assert!(due_for_deletion(&done, later, true).is_empty());
-    // A deleted session is not counted again; nothing to record is no write.
-    assert_eq!(
-        record_deletions(&done, &[("scan-identity".into(), Ok(()))], later),
-        None
-    );
-}
-
-#[test]
-fn overdue_is_a_day_without_deletion() {
-    let erased = erase(&decided_with_history(), &eraser(), NOW, DAY);
-    let session = &erased.erasure.as_ref().expect("audit").sessions[0];
-    assert!(!session.is_overdue(NOW.plus(DELETION_OVERDUE_AFTER - Duration::from_secs(1))));
-    assert!(session.is_overdue(NOW.plus(DELETION_OVERDUE_AFTER)));
-}
-
-#[test]
-fn erasing_again_adds_a_new_pair_and_keeps_what_was_deleted() {
-    let erased = erase(&decided_with_history(), &eraser(), NOW, DAY);
-    let all: Vec<(String, Result<(), DeletionRefusal>)> = due_for_deletion(&erased, NOW, true)
-        .into_iter()
-        .map(|s| (s, Ok(())))
-        .collect();
-    let mut deleted = record_deletions(&erased, &all, NOW).expect("changed");
+    let mut back = erased.clone();
     // The person came back: a new pair, then a second erasure.
     let mut next = pair(60, None);
     next.pair_id = "p2".into();
-    next.identity.scan_ref = "scan-new".into();
-    next.document = None;
-    deleted.pair = Some(next);
-    let again = erase(&deleted, &eraser(), at(100), DAY);
+    back.pair = Some(next);
+    let again = erase(&client(), Some(&back), &eraser(), at(100), DAY);
     let erasure = again.erasure.as_ref().expect("audit");
     assert_eq!(erasure.requests.len(), 2);
     assert_eq!(erasure.pairs.len(), 3);
-    assert_eq!(due_for_deletion(&again, at(100), true), ["scan-new"]);
-    assert_eq!(
-        erasure.sessions.iter().filter(|s| s.is_deleted()).count(),
-        4,
-        "deleted stays deleted"
-    );
+    assert_eq!(again.version, erased.version + 1);
+}
+
+#[test]
+fn a_clientid_whose_record_retention_removed_gets_an_audit_of_its_own() {
+    let erased = erase(&client(), None, &eraser(), NOW, DAY);
+    assert_eq!((erased.version, erased.expires_at), (1, NOW.plus(DAY)));
+    let erasure = erased.erasure.as_ref().expect("audit");
+    assert!(erasure.pairs.is_empty());
+    assert_eq!(erasure.requests.len(), 1);
 }

@@ -59,7 +59,6 @@ pub fn record(pair: Option<Pair>, claim_until: Option<i64>, expires_in: i64) -> 
         pair,
         previous_pairs: vec![],
         erasure: None,
-        erasure_pending: None,
         expiry_watch: None,
         expiry_due: None,
     }

@@ -13,9 +13,6 @@ use crate::clock::Timestamp;
 /// REJECTED one, which never drops out of a client's history.
 pub const MAX_PREVIOUS_PAIRS: usize = 10;
 
-/// The window the pairs-per-client cap counts over.
-pub const PAIRS_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
 /// What an issuance request gets, given what is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssuanceDecision {
@@ -141,36 +138,6 @@ pub fn decide_issuance(
     }
 }
 
-/// Whether the clientId may have another pair now: at most `max_pairs` created in the last
-/// [`PAIRS_WINDOW`] (the current pair and those restarts replaced). `Err` holds when the
-/// oldest of them leaves the window, and another may be minted. Counted on the record the
-/// claim is conditioned on, so concurrent requests cannot both slip past the cap.
-/// `max_pairs` is at most [`MAX_PREVIOUS_PAIRS`], so the history holds every pair counted.
-pub fn pair_allowed(
-    record: Option<&PairRecord>,
-    max_pairs: usize,
-    now: Timestamp,
-) -> Result<(), Timestamp> {
-    let Some(record) = record else {
-        return Ok(());
-    };
-    let window_start = now.unix_seconds() - PAIRS_WINDOW.as_secs().cast_signed();
-    let mut recent: Vec<Timestamp> = record
-        .pair
-        .iter()
-        .map(|p| p.created_at)
-        .chain(record.previous_pairs.iter().map(|p| p.created_at))
-        .filter(|created| created.unix_seconds() > window_start)
-        .collect();
-    if recent.len() < max_pairs {
-        return Ok(());
-    }
-    recent.sort();
-    // The oldest that must leave the window for one more to fit.
-    let leaving = recent[recent.len() - max_pairs];
-    Err(leaving.plus(PAIRS_WINDOW))
-}
-
 /// The claim write for `condition` over the record as read. A live previous pair stays
 /// untouched until the new one replaces it, so a failed restart loses nothing.
 pub fn claim_write(
@@ -206,7 +173,6 @@ pub fn claimed(
         pair: None,
         previous_pairs: vec![],
         erasure: None,
-        erasure_pending: None,
         expiry_watch: None,
         expiry_due: None,
     });
@@ -269,7 +235,6 @@ pub fn installed(current: Option<&PairRecord>, install: &Install) -> Option<Pair
         previous_pairs: install.previous_pairs.clone(),
         // An erasure's audit (and its pending deletions) outlives a new pair.
         erasure: current.erasure.clone(),
-        erasure_pending: current.erasure_pending,
         expiry_watch: None,
         expiry_due: None,
     })

@@ -23,8 +23,8 @@ pub mod fixtures;
 
 pub use expiry::{NoticeUnchanged, note_expiration, watch_step, with_expiry};
 pub use issuing::{
-    ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, PAIRS_WINDOW,
-    claim_write, claimed, decide_issuance, install, installed, pair_allowed, released,
+    ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, claim_write,
+    claimed, decide_issuance, install, installed, released,
 };
 pub use results::{
     MAX_FINALS, accept_half, accept_verdict, revision_past_bound, verdict_due, verdict_past_bound,

@@ -275,24 +275,6 @@ fn created(ages: &[i64], outcome: Option<Outcome>) -> PairRecord {
 }
 
 #[test]
-fn a_client_gets_at_most_so_many_pairs_in_24_hours() {
-    let day = PAIRS_WINDOW.as_secs().cast_signed();
-    assert_eq!(pair_allowed(None, 1, NOW), Ok(()));
-    // Four in the window, a fifth allowed; a pair older than the window does not count.
-    let four = created(&[60, 600, 3600, 7200, day + 1], None);
-    assert_eq!(pair_allowed(Some(&four), 5, NOW), Ok(()));
-    // Five: the next one when the oldest of them leaves the window.
-    let five = created(&[60, 600, 3600, 7200, 9000], None);
-    assert_eq!(pair_allowed(Some(&five), 5, NOW), Err(at(-9000 + day)));
-    assert_eq!(pair_allowed(Some(&five), 6, NOW), Ok(()));
-    // With a cap of two, the second newest must leave first.
-    assert_eq!(pair_allowed(Some(&five), 2, NOW), Err(at(-600 + day)));
-    assert_eq!(pair_allowed(Some(&five), 2, at(day - 600 + 1)), Ok(()));
-    let one = created(&[3600], None);
-    assert_eq!(pair_allowed(Some(&one), 1, NOW), Err(at(-3600 + day)));
-}
-
-#[test]
 fn a_rejected_pair_never_drops_out_of_the_history() {
     let mut r = created(&[10; MAX_PREVIOUS_PAIRS + 1], None);
     r.previous_pairs[0].outcome = Some(Outcome::Rejected);
