@@ -72,7 +72,7 @@ async fn token_requests(stub: &IdenfyStub) -> (Vec<Value>, Vec<Value>) {
 }
 
 /// `GET` of `url` (the continuation) as API Gateway routes it, no authorizer.
-fn follow(url: &str, client_id: &str) -> lambda_http::Request {
+pub(crate) fn follow(url: &str, client_id: &str) -> lambda_http::Request {
     let request = lambda_http::http::Request::builder()
         .method("GET")
         .uri(url)
@@ -88,7 +88,7 @@ fn follow(url: &str, client_id: &str) -> lambda_http::Request {
     )
 }
 
-async fn location(
+pub(crate) async fn location(
     handler: &issue_tokens::IssueTokens,
     url: &str,
     client_id: &str,

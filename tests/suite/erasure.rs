@@ -8,11 +8,13 @@ use integration_tests::callbacks::{
     SAMPLE_PERSONAL_DATA, call, handler as callback_handler, payload, sample_id_card,
     sample_permit, signed,
 };
-use integration_tests::{IdenfyStub, T0, events, issue_tokens_handler, moto_table};
+use integration_tests::{
+    IdenfyStub, T0, events, issue_tokens_handler_with, moto_ledger, moto_table,
+};
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
+use shared::clock::{Clock, ManualClock};
 use shared::http_api::Caller;
-use shared::store::ErasureStore;
+use shared::store::ledger::SessionLedger;
 use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{method, path};
@@ -71,6 +73,7 @@ async fn deliver(
 async fn an_erasure_removes_the_person_everywhere_and_idenfy_deletes_every_session() {
     let table = moto_table().await;
     let store = Arc::new(table.store.clone());
+    let ledger = Arc::new(moto_ledger(&table).await);
     let stub = IdenfyStub::minting().await;
     // iDenfy refuses the first deletion (the token still live), then deletes.
     Mock::given(method("POST"))
@@ -87,7 +90,12 @@ async fn an_erasure_removes_the_person_everywhere_and_idenfy_deletes_every_sessi
         .mount(&stub.server)
         .await;
     let clock = Arc::new(ManualClock::at(T0));
-    let issuing = issue_tokens_handler(store.clone(), Arc::new(stub.client()), clock.clone());
+    let issuing = issue_tokens_handler_with(
+        store.clone(),
+        ledger.clone(),
+        Arc::new(stub.client()),
+        clock.clone(),
+    );
     let callbacks = callback_handler(store.clone(), clock.clone());
 
     // A pair decided on the person's documents, then replaced by a restart whose identity
@@ -169,25 +177,30 @@ async fn an_erasure_removes_the_person_everywhere_and_idenfy_deletes_every_sessi
     assert_eq!(pending[0]["lastRefusal"], "TOKEN_NOT_EXPIRED");
     // Our copy is gone at once, whatever iDenfy said.
     assert_nothing_personal(&raw_scan(&table).await);
-    assert_eq!(store.pending_erasures(10).await.expect("readable").len(), 1);
+    let pending = ledger
+        .pending_deletions(clock.now())
+        .await
+        .expect("readable");
+    assert_eq!(pending.count, 1, "{pending:?}");
 
-    // The schedule's event, a pause later: the refused session is asked again and deleted.
-    clock.advance(Duration::from_secs(11 * 60));
+    // The schedule's event once the refused session's token lapsed (iDenfy would refuse it
+    // again before): it is asked again and deleted.
+    clock.advance(Duration::from_secs(2 * 3600));
     let scheduled =
         lambda_http::request::from_str(&events::text("issue-tokens", "erasure-retries"))
             .expect("an HTTP API event");
     let (status, retried) = answer(&issuing, scheduled).await;
+    assert_eq!(status, 200, "{retried}");
     assert_eq!(
-        (status, retried),
-        (200, json!({"records": 1, "refused": 0, "overdue": 0}))
+        (&retried["asked"], &retried["deleted"], &retried["pending"]),
+        (&json!(1), &json!(1), &json!(0)),
+        "{retried}"
     );
-    assert!(
-        store
-            .pending_erasures(10)
-            .await
-            .expect("readable")
-            .is_empty()
-    );
+    let pending = ledger
+        .pending_deletions(clock.now())
+        .await
+        .expect("readable");
+    assert_eq!(pending.count, 0, "{pending:?}");
     let deletes: Vec<String> = stub
         .server
         .received_requests()
@@ -231,4 +244,5 @@ async fn an_erasure_removes_the_person_everywhere_and_idenfy_deletes_every_sessi
         .delete_table()
         .await
         .expect("dropping the test table");
+    ledger.delete_table().await.expect("dropping the ledger");
 }

@@ -130,7 +130,12 @@ async fn every_event_gets_its_status_and_body() {
                 assert_eq!(response.headers().get("cache-control").unwrap(), "no-store");
             }
             None if name == "erasure-retries" => {
-                assert_eq!(body, json!({"records": 0, "refused": 0, "overdue": 0}));
+                assert_eq!(
+                    body,
+                    json!({"asked": 0, "deleted": 0, "refused": 0, "retentionChecked": 0,
+                           "retentionEnded": 0, "pending": 0, "overdue": 0,
+                           "oldestPendingSeconds": 0})
+                );
             }
             None if name == "expiry-watch" => {
                 assert_eq!(

@@ -118,9 +118,11 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
          and `make test` puts .venv/bin on PATH"
     );
     let table = moto_table().await;
+    let ledger = integration_tests::moto_ledger(&table).await;
     let stub = IdenfyStub::minting().await;
     let env = [
         format!("TABLE_NAME={}", table.store.table()),
+        format!("LEDGER_TABLE_NAME={}", ledger.table()),
         format!("IDENFY_BASE_URL={}", stub.uri()),
         "IDENFY_API_KEY=test-key".to_owned(),
         "IDENFY_API_SECRET=test-secret".to_owned(),
@@ -265,6 +267,7 @@ async fn both_functions_through_cargo_lambda_against_moto_server() {
     let _ = std::fs::remove_file(callback_log);
     let _ = std::fs::remove_file(issue_log);
     table.store.delete_table().await.unwrap();
+    ledger.delete_table().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

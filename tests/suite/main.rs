@@ -50,6 +50,7 @@ mod erasure;
 mod expiry;
 mod issue_tokens_events;
 mod lambda_runtime;
+mod ledger;
 mod lifecycle;
 mod local_stack;
 mod metrics;

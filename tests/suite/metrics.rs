@@ -114,6 +114,7 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
     let handler = issue_tokens::IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
+        Arc::new(shared::store::MemoryLedger::new()),
         shared::idenfy::IdenfyPorts::of(idenfy),
         Arc::new(shared::clock::ManualClock::at(integration_tests::T0)),
     )

@@ -72,7 +72,6 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>, _: crate::R
         pair: None,
         previous_pairs: vec![],
         erasure: None,
-        erasure_pending: None,
         expiry_watch: None,
         expiry_due: None,
     };
@@ -266,7 +265,6 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>, _: crate::Requests
         pair: None,
         previous_pairs: vec![],
         erasure: None,
-        erasure_pending: None,
         expiry_watch: None,
         expiry_due: None,
     };

@@ -32,6 +32,7 @@ fn issuing(
     IssueTokens::compose(
         issue_tokens_config_with(&stub.uri(), permit),
         store.clone(),
+        Arc::new(shared::store::MemoryLedger::new()),
         shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         clock.clone(),
     )

@@ -213,6 +213,7 @@ pub(super) async fn restarts_are_capped_per_client_per_day(
             &[("MAX_PAIRS_PER_CLIENT_PER_DAY", "2")],
         ),
         store.clone(),
+        Arc::new(shared::store::MemoryLedger::new()),
         shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         clock.clone(),
     );

@@ -264,6 +264,7 @@ impl SessionLedger for DynamoLedger {
     ) -> Result<Vec<(ClientId, String)>, StoreError> {
         let mut found = Vec::new();
         let mut start = None;
+        // DynamoDB refuses a Limit of 0: the loop asks for at least one.
         while found.len() < limit {
             let output = self
                 .client
