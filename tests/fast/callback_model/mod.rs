@@ -5,7 +5,8 @@
 //! no verdict before every session is final; exactly one verdict per set of current finals,
 //! each the policy applied to them, made fail-safe against the verdict before; no final lost;
 //! a replaced pair's callbacks change nothing. For two-session pairs ([`two_sessions`]) and for
-//! the additional-step mode's one session ([`additional_step`]).
+//! the additional-step mode's one session ([`additional_step`]); and the session ledger under
+//! restarts, renewals, failed mints and erasures ([`ledger`]).
 
 use integration_tests::callbacks::{
     DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
@@ -145,4 +146,5 @@ fn cases() -> u32 {
 }
 
 mod additional_step;
+mod ledger;
 mod two_sessions;
