@@ -38,9 +38,6 @@ pub const IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue";
 pub const IDENFY_DELETIONS_PENDING: &str = "IdenfyDeletionsPending";
 /// How long the oldest of them has waited, in seconds (a gauge; 0 when none waits).
 pub const IDENFY_DELETIONS_OLDEST_AGE: &str = "IdenfyDeletionsOldestAge";
-/// A session opened at iDenfy that could not be written to the session ledger (an operator
-/// must delete it by hand: its scanRef is in the log line beside).
-pub const SESSIONS_UNRECORDED: &str = "SessionsUnrecorded";
 /// A person's first arrival at the continuation between the two sessions (compare with
 /// `PairsIssued`: who drops out after the first session).
 pub const CONTINUATIONS: &str = "Continuations";
