@@ -24,6 +24,9 @@ const WRITE_ATTEMPTS: usize = 3;
 /// iDenfy is asked for this many deletions at once.
 const DELETIONS_AT_ONCE: usize = 8;
 
+/// An erasure marks this many ledger entries at once (a clientId may have thousands).
+const WRITES_AT_ONCE: usize = 16;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ErasureError {
     #[error("no verification for this clientId")]
@@ -138,13 +141,17 @@ impl ErasureService {
         );
         // Read after our write: a session minted by a request that raced the erasure is either
         // here, or its request finds the pair gone and asks for its deletion itself.
-        let mut entries = Vec::new();
-        for entry in self.ledger.sessions(client_id).await? {
-            entries.push(
-                self.change(entry, |e| e.ask_deletion(DeletionCause::Erasure, now))
-                    .await?,
-            );
-        }
+        let marked: Vec<Result<Entry, StoreError>> =
+            futures_util::stream::iter(self.ledger.sessions(client_id).await?)
+                .map(|entry| {
+                    self.change(entry, move |e| e.ask_deletion(DeletionCause::Erasure, now))
+                })
+                .buffer_unordered(WRITES_AT_ONCE)
+                .collect()
+                .await;
+        let mut entries = marked
+            .into_iter()
+            .collect::<Result<Vec<Entry>, StoreError>>()?;
         let due: Vec<Entry> = entries
             .iter()
             .filter(|e| e.deletion_due(now, true))
@@ -207,7 +214,9 @@ impl ErasureService {
             let record = self.store.load(&client_id).await?;
             let checked = match entry.retention_check(record.as_ref(), now) {
                 RetentionCheck::KeepUntil(at) => {
-                    self.change(entry, |e| Some(e.check_again_at(at))).await?
+                    let audit = self.audit;
+                    self.change(entry, |e| Some(e.check_again_at(at, audit)))
+                        .await?
                 }
                 RetentionCheck::Ended => {
                     run.retention_ended += 1;

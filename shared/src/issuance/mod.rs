@@ -9,7 +9,6 @@ pub mod request;
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use crate::pair::FinishPages;
-use crate::pair::ledger;
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{
     Claim, ClientId, DocumentLink, Mode, Outcome, Pair, PermitPolicy, PreviousPair, Role, Session,
@@ -333,24 +332,6 @@ impl IssuanceService {
             pair,
             previous_pairs: record.previous_pairs,
             expires_at: record.expires_at,
-        })
-    }
-
-    /// Whether `client_id` may have another pair at `now`: the ledger's issuances in the last
-    /// day, under the cap.
-    async fn pairs_allowed(&self, client_id: &ClientId, now: Timestamp) -> Result<(), IssueError> {
-        let since = Timestamp::from_unix_seconds(
-            now.unix_seconds() - ledger::PAIRS_WINDOW.as_secs().cast_signed(),
-        );
-        let recent = self.ledger.minted_since(client_id, since).await?;
-        let Err(next_allowed) = ledger::pair_allowed(&recent, self.policy.max_pairs_per_day, now)
-        else {
-            return Ok(());
-        };
-        tracing::warn!(client_id = %client_id, "pairs per day reached: no tokens minted");
-        let wait = (next_allowed.unix_seconds() - now.unix_seconds()).max(1);
-        Err(IssueError::TooManyPairs {
-            retry_after: Duration::from_secs(wait.unsigned_abs()),
         })
     }
 

@@ -1,10 +1,10 @@
 //! Every session iDenfy opens for us goes into the session ledger before the function answers
 //! ([`IssuanceService::open_recorded`], the only caller of the issuer port), and one that is
 //! never handed out is asked to be deleted at iDenfy once its token lapses
-//! ([`IssuanceService::discard`]).
+//! ([`IssuanceService::discard`]); the daily cap counts from it ([`IssuanceService::pairs_allowed`]).
 
 use super::*;
-use crate::pair::ledger::{DeletionCause, Entry, Minted};
+use crate::pair::ledger::{self, DeletionCause, Entry, Minted};
 
 /// How opening a recorded session failed.
 #[derive(Debug, thiserror::Error)]
@@ -106,5 +106,27 @@ impl IssuanceService {
                 }
             }
         }
+    }
+
+    /// Whether `client_id` may have another pair at `now`: the ledger's issuances in the last
+    /// day, under the cap.
+    pub(super) async fn pairs_allowed(
+        &self,
+        client_id: &ClientId,
+        now: Timestamp,
+    ) -> Result<(), IssueError> {
+        let since = Timestamp::from_unix_seconds(
+            now.unix_seconds() - ledger::PAIRS_WINDOW.as_secs().cast_signed(),
+        );
+        let recent = self.ledger.minted_since(client_id, since).await?;
+        let Err(next_allowed) = ledger::pair_allowed(&recent, self.policy.max_pairs_per_day, now)
+        else {
+            return Ok(());
+        };
+        tracing::warn!(client_id = %client_id, "pairs per day reached: no tokens minted");
+        let wait = (next_allowed.unix_seconds() - now.unix_seconds()).max(1);
+        Err(IssueError::TooManyPairs {
+            retry_after: Duration::from_secs(wait.unsigned_abs()),
+        })
     }
 }

@@ -19,7 +19,6 @@ use super::erasure::DeletionRefusal;
 use super::{ClientId, PairRecord, Role};
 use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// After this long without iDenfy deleting a session, it counts as overdue (metric, alarm).
@@ -324,10 +323,12 @@ impl Entry {
         }
     }
 
-    /// The entry to look at again at `at` (its record's retention moved on).
-    pub fn check_again_at(&self, at: Timestamp) -> Self {
+    /// The entry to look at again at `at` (its record's retention moved on, e.g. a verified
+    /// pair watched for years), kept at least `audit` past that look so it cannot expire first.
+    pub fn check_again_at(&self, at: Timestamp, audit: Duration) -> Self {
         let mut next = self.clone();
         next.retention_check_at = Some(at);
+        next.expires_at = next.expires_at.max(at.plus(audit));
         next.version += 1;
         next.settle();
         next
@@ -406,11 +407,6 @@ pub fn pair_allowed(entries: &[Entry], max_pairs: usize, now: Timestamp) -> Resu
     recent.sort();
     let leaving = recent[recent.len() - max_pairs.max(1)];
     Err(leaving.plus(PAIRS_WINDOW))
-}
-
-/// The scanRefs of `entries` (a set, for the model's invariants and the erasure's merge).
-pub fn scan_refs(entries: &[Entry]) -> BTreeSet<&str> {
-    entries.iter().map(|e| e.scan_ref.as_str()).collect()
 }
 
 #[cfg(test)]

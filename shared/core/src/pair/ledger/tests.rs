@@ -170,8 +170,13 @@ fn retention_ends_when_no_live_record_names_the_session() {
         other.retention_check(Some(&live), NOW),
         RetentionCheck::Ended
     );
-    let later = entry.check_again_at(live.expires_at);
+    let later = entry.check_again_at(live.expires_at, RETENTION.audit);
     assert_eq!(later.due(), Some((Queue::Retention, live.expires_at)));
+    // A record kept longer than the ledger's own retention (a watched verified pair) keeps its
+    // entries with it.
+    let far = NOW.plus(Duration::from_secs(3650 * 86_400));
+    let watched = entry.check_again_at(far, RETENTION.audit);
+    assert_eq!(watched.expires_at, far.plus(RETENTION.audit));
 }
 
 #[test]
