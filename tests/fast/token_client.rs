@@ -295,3 +295,40 @@ fn redirect_url_is_built_from_the_base_url() {
         "https://ivs.idenfy.com/api/v2/redirect?authToken=TOKEN_XYZ789"
     );
 }
+
+#[tokio::test]
+async fn a_redirect_from_idenfy_is_an_error_and_never_followed() {
+    let elsewhere = IdenfyStub::bare().await;
+    answer(
+        &elsewhere,
+        ResponseTemplate::new(201).set_body_json(token_body()),
+    )
+    .await;
+    let stub = IdenfyStub::bare().await;
+    for status in [301, 307, 308] {
+        Mock::given(method("POST"))
+            .and(path("/api/v2/token"))
+            .respond_with(ResponseTemplate::new(status).insert_header(
+                "location",
+                format!("{}/api/v2/token", elsewhere.uri()).as_str(),
+            ))
+            .up_to_n_times(1)
+            .mount(&stub.server)
+            .await;
+        let result = stub
+            .client()
+            .create_token(&request(), integration_tests::soon())
+            .await;
+        assert!(result.is_err(), "{status}: {result:?}");
+    }
+    let followed = elsewhere
+        .server
+        .received_requests()
+        .await
+        .unwrap_or_default();
+    assert!(
+        followed.is_empty(),
+        "our credentials went to the redirect's target: {} requests",
+        followed.len()
+    );
+}

@@ -234,6 +234,39 @@ async fn a_site_that_fails_or_hangs_fails_only_its_record() {
 }
 
 #[tokio::test]
+async fn a_site_answering_a_redirect_is_a_failed_delivery_and_nothing_follows_it() {
+    let (table, event) = decided_then_revised().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/collect", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let notifier = NotifyDecisions::new(vec![site(&server, NEW_SECRET, Duration::from_secs(2))]);
+    let response = notifier.handle(event.clone()).await;
+    // The first decision is the batch's first failure: it and everything after is retried.
+    assert_eq!(
+        response.batch_item_failures.len(),
+        1,
+        "{:?}",
+        response.batch_item_failures
+    );
+    assert!(!received(&server).await.is_empty(), "the site was asked");
+    assert!(
+        received(&elsewhere).await.is_empty(),
+        "the signed decision reached the redirect's target"
+    );
+    table.store.delete_table().await.expect("dropped");
+}
+
+#[tokio::test]
 async fn decisions_reach_an_event_bus() {
     let (table, event) = decided_then_revised().await;
     let bus = format!("decisions-{}", shared::pair::new_id());

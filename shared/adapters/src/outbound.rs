@@ -55,9 +55,14 @@ fn rustls_config() -> rustls::ClientConfig {
     .with_no_client_auth()
 }
 
-/// A reqwest client builder that trusts the compiled-in roots.
+/// A reqwest client builder that trusts the compiled-in roots and follows no redirect: every
+/// URL we call is configured and checked at cold start (https, or http on this machine), and a
+/// 3xx is an answer, never a new destination — a site answering 307 must not get a signed
+/// decision re-posted wherever it points, nor iDenfy's credentials follow one.
 pub fn http_client() -> reqwest::ClientBuilder {
-    reqwest::Client::builder().tls_backend_preconfigured(rustls_config())
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(rustls_config())
+        .redirect(reqwest::redirect::Policy::none())
 }
 
 /// `aws_config::defaults` with an HTTP client trusting the compiled-in roots: every SDK
