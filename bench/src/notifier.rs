@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The bench's site secret: not a secret, the site never leaves this machine.
-pub const SECRET: &str = "whsec_YmVuY2gtc2l0ZS13ZWJob29rLXNlY3JldC0x";
+pub const SECRET: &str = "whsec_YmVuY2gtc2l0ZS13ZWJob29rLXNlY3JldC0wMTIzNDU=";
 
 pub struct Site {
     pub url: String,

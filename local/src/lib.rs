@@ -95,7 +95,7 @@ impl Default for LocalConfig {
             idenfy_base_url: shared::config::DEFAULT_IDENFY_BASE_URL.to_owned(),
             api_key: "local-api-key".to_owned(),
             api_secret: Secret::new("local-api-secret"),
-            signing_key: Secret::new("local-signing-key"),
+            signing_key: Secret::new("local-signing-key-0123456789abcdef"),
             callback_url: None,
             store: StoreChoice::Memory,
             final_delay: Duration::from_millis(DEFAULT_FINAL_DELAY_MS),
@@ -109,7 +109,7 @@ impl Default for LocalConfig {
 /// The local stack's key for document-number hashes: not a secret, nothing real is hashed.
 const LOCAL_DOCUMENT_HASH_KEY: &str = "local-development-document-hash-key";
 /// The local site's webhook secret (Standard Webhooks): not a secret, it never leaves the machine.
-const LOCAL_SITE_WEBHOOK_SECRET: &str = "whsec_bG9jYWwtc2l0ZS13ZWJob29rLXNlY3JldC0xMjM=";
+const LOCAL_SITE_WEBHOOK_SECRET: &str = "whsec_bG9jYWwtc2l0ZS13ZWJob29rLXNlY3JldC0wMTIzNDU=";
 
 #[derive(Clone)]
 struct AppState {

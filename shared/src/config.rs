@@ -5,6 +5,7 @@
 //! a map ([`Env::from_pairs`]).
 
 use crate::callback::CallbackSecrets;
+use crate::http_api::DutyScopes;
 use crate::idenfy::{IdenfyClientConfig, IdenfyCredentials, limits};
 use crate::issuance::continuation::ContinuationKeys;
 use crate::issuance::{IssuancePolicy, PermitStepPolicy};
@@ -230,10 +231,64 @@ fn runtime_secrets<T: Send + Sync, F: Fn(&str) -> Option<String>>(
     Ok(Secrets::fixed(value))
 }
 
+/// `API_AUTHORIZATION=JWT` (the template's `ApiAuthorization`): the scopes of each duty,
+/// `ISSUER_SCOPES`, `REVIEWER_SCOPES`, `ERASURE_SCOPES` (comma-separated; the template joins its
+/// scope parameters), each required and no scope in two lists. `IAM` (or unset: local runs)
+/// leaves the duties to IAM's policies and gives `None`.
+fn duty_scopes<F: Fn(&str) -> Option<String>>(
+    env: &Env<F>,
+) -> Result<Option<DutyScopes>, ConfigError> {
+    match env.optional("API_AUTHORIZATION").as_deref() {
+        None | Some("IAM") => return Ok(None),
+        Some("JWT") => {}
+        Some(_) => return Err(invalid("API_AUTHORIZATION", "must be IAM or JWT")),
+    }
+    let list = |name: &'static str| -> Result<Vec<String>, ConfigError> {
+        let scopes: Vec<String> = env
+            .required(name)?
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if scopes.is_empty() {
+            return Err(invalid(name, "names no scope"));
+        }
+        Ok(scopes)
+    };
+    let duties = DutyScopes {
+        issuer: list("ISSUER_SCOPES")?,
+        reviewer: list("REVIEWER_SCOPES")?,
+        eraser: list("ERASURE_SCOPES")?,
+    };
+    // A scope granting two duties would let one token do both.
+    for (name, mine, others) in [
+        (
+            "REVIEWER_SCOPES",
+            &duties.reviewer,
+            [&duties.issuer, &duties.eraser],
+        ),
+        (
+            "ERASURE_SCOPES",
+            &duties.eraser,
+            [&duties.issuer, &duties.reviewer],
+        ),
+    ] {
+        if let Some(shared) = mine.iter().find(|s| others.iter().any(|o| o.contains(s))) {
+            return Err(invalid(
+                name,
+                format!("{shared} also grants another duty: each duty needs scopes of its own"),
+            ));
+        }
+    }
+    Ok(Some(duties))
+}
+
 /// Everything the issue-tokens function needs.
 #[derive(Debug, Clone)]
 pub struct IssueTokensConfig {
     pub table_name: String,
+    /// In JWT mode, the scopes of each duty, checked again by the function.
+    pub duties: Option<DutyScopes>,
     /// The session ledger's table (`LEDGER_TABLE_NAME`).
     pub ledger_table_name: String,
     pub idenfy: IdenfyClientConfig,
@@ -335,6 +390,7 @@ impl IssueTokensConfig {
 
         Ok(Self {
             table_name,
+            duties: duty_scopes(env)?,
             ledger_table_name,
             idenfy,
             policy: IssuancePolicy {

@@ -22,7 +22,7 @@ mod people;
 pub use people::*;
 
 /// The signing key of the sample events (docs/decisions.md names it). Test only.
-pub const TEST_SIGNING_KEY: &str = "idenfy-pair-test-signing-key";
+pub const TEST_SIGNING_KEY: &str = "idenfy-pair-test-signing-key-0123456789";
 pub const TEST_DOCUMENT_HASH_KEY: &str = "idenfy-pair-test-document-hash-key";
 
 /// The pair of the sample events.

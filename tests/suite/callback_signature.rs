@@ -30,7 +30,10 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
         .await
         .unwrap();
     let store: Arc<dyn AnyStore> = Arc::new(table.store.clone());
-    let keys = SigningKeys::parse(&format!("new-rotated-key,{TEST_SIGNING_KEY}")).unwrap();
+    let keys = SigningKeys::parse(&format!(
+        "new-rotated-signing-key-0123456789,{TEST_SIGNING_KEY}"
+    ))
+    .unwrap();
     let handler = idenfy_callback::IdenfyCallback::new(
         callback_service(store, callback_clock()),
         Secrets::fixed(CallbackSecrets {
@@ -91,7 +94,10 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
     let accepted = [
         ("lower-case hex, old key", good.clone()),
         ("upper-case hex, old key", good.to_uppercase()),
-        ("new key", sign("new-rotated-key", body.as_bytes())),
+        (
+            "new key",
+            sign("new-rotated-signing-key-0123456789", body.as_bytes()),
+        ),
     ];
     for (case, signature) in accepted {
         let (status, response) =

@@ -281,7 +281,7 @@ async fn the_notifier_through_cargo_lambda_with_the_sample_stream_events() {
         .await;
     let env = [
         format!("SITE_WEBHOOK_URL={}/hooks", site.uri()),
-        "SITE_WEBHOOK_SECRETS=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        "SITE_WEBHOOK_SECRETS=whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1uZXc=".to_owned(),
     ];
     let port = free_port();
     let log = log_file("notify-decisions");

@@ -149,7 +149,8 @@ async fn the_notifier_counts_deliveries_and_failures_by_sink() {
         SiteWebhookConfig {
             url: format!("{}/hooks", server.uri()),
             secrets: Secrets::fixed(
-                WebhookSecrets::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expect("a secret"),
+                WebhookSecrets::parse("whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1uZXc=")
+                    .expect("a secret"),
             ),
             timeout: std::time::Duration::from_secs(5),
         },

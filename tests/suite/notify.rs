@@ -30,8 +30,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use integration_tests::callbacks::SAMPLE_PERSONAL_DATA as PERSONAL;
 
-pub(crate) const NEW_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-const OLD_SECRET: &str = "whsec_dGhpcyBpcyB0aGUgb2xkIHNlY3JldCBrZXkh";
+pub(crate) const NEW_SECRET: &str = "whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1uZXc=";
+const OLD_SECRET: &str = "whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1vbGQ=";
 
 /// A pair decided VERIFIED, then revised to REJECTED, on a table whose stream is on: the
 /// stream's records so far.
@@ -159,7 +159,7 @@ async fn stream_records_become_signed_webhooks_once_per_decision() {
             payloads.push(payload.unwrap_or_default());
         }
         let stranger = receiver.verify(
-            "whsec_c29tZSBvdGhlciBzaXRlJ3Mgc2VjcmV0IQ==",
+            "whsec_c29tZSBvdGhlciBzaXRlJ3Mgc2VjcmV0LCAzMiBiISE=",
             &headers,
             &message.body,
         );

@@ -85,7 +85,7 @@ async fn a_rotated_signing_key_is_accepted_after_one_early_read() {
     let client = moto_secrets().await;
     let name = secret(
         &client,
-        &json!({"signingKeys": "old-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
+        &json!({"signingKeys": "old-signing-key-0123456789abcdef", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
     )
     .await;
     let source = counted(&name, CALLBACK_KEYS, &client);
@@ -97,7 +97,7 @@ async fn a_rotated_signing_key_is_accepted_after_one_early_read() {
         Duration::ZERO,
     ))
     .await;
-    let (status, answer) = call(&handler, webhook("old-signing-key")).await;
+    let (status, answer) = call(&handler, webhook("old-signing-key-0123456789abcdef")).await;
     assert_eq!(
         (status, source.reads.load(Ordering::SeqCst)),
         (200, 1),
@@ -107,17 +107,17 @@ async fn a_rotated_signing_key_is_accepted_after_one_early_read() {
     rotate(
         &client,
         &name,
-        &json!({"signingKeys": "new-signing-key,old-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
+        &json!({"signingKeys": "new-signing-key-0123456789abcdef,old-signing-key-0123456789abcdef", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
     )
     .await;
-    let (status, answer) = call(&handler, webhook("new-signing-key")).await;
+    let (status, answer) = call(&handler, webhook("new-signing-key-0123456789abcdef")).await;
     assert_eq!(
         (status, source.reads.load(Ordering::SeqCst)),
         (200, 2),
         "{answer}"
     );
     // Kept again: the old key still works without a read.
-    let (status, _) = call(&handler, webhook("old-signing-key")).await;
+    let (status, _) = call(&handler, webhook("old-signing-key-0123456789abcdef")).await;
     assert_eq!((status, source.reads.load(Ordering::SeqCst)), (200, 2));
     let (status, answer) = call(&handler, webhook("nobody's-key")).await;
     assert_eq!(status, 401, "{answer}");
@@ -129,7 +129,7 @@ async fn forged_signatures_cost_at_most_one_read_per_interval() {
     let client = moto_secrets().await;
     let name = secret(
         &client,
-        &json!({"signingKeys": "the-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
+        &json!({"signingKeys": "the-signing-key-0123456789abcdef", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
     )
     .await;
     let source = counted(&name, CALLBACK_KEYS, &client);
@@ -161,14 +161,18 @@ async fn an_unreadable_secret_is_a_503_the_sender_retries_without_details() {
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["code"], "SECRETS_UNAVAILABLE");
     assert!(!answer.to_string().contains("never-created"), "{answer}");
-    let name = secret(&client, &json!({"signingKeys": "k"})).await;
+    let name = secret(
+        &client,
+        &json!({"signingKeys": "a-signing-key-of-32-bytes-012345"}),
+    )
+    .await;
     let handler = seeded_callback(Secrets::kept(
         counted(&name, CALLBACK_KEYS, &client),
         CallbackSecrets::read,
         Duration::from_secs(3600),
     ))
     .await;
-    let (status, answer) = call(&handler, webhook("k")).await;
+    let (status, answer) = call(&handler, webhook("a-signing-key-of-32-bytes-012345")).await;
     assert_eq!(status, 503, "a secret without documentHashKey: {answer}");
 }
 
@@ -180,7 +184,7 @@ async fn a_secret_holding_another_role_s_keys_is_refused() {
     let client = moto_secrets().await;
     let everything = json!({
         "apiKey": "key-1", "apiSecret": "api-s3cr3t",
-        "signingKeys": "the-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY,
+        "signingKeys": "the-signing-key-0123456789abcdef", "documentHashKey": TEST_DOCUMENT_HASH_KEY,
     });
     let name = secret(&client, &everything).await;
     let handler = seeded_callback(Secrets::kept(
@@ -189,7 +193,7 @@ async fn a_secret_holding_another_role_s_keys_is_refused() {
         Duration::from_secs(3600),
     ))
     .await;
-    let (status, answer) = call(&handler, webhook("the-signing-key")).await;
+    let (status, answer) = call(&handler, webhook("the-signing-key-0123456789abcdef")).await;
     assert_eq!(
         (status, &answer["code"]),
         (503, &json!("SECRETS_UNAVAILABLE")),
@@ -211,7 +215,7 @@ async fn a_secret_holding_another_role_s_keys_is_refused() {
     rotate(
         &client,
         &name,
-        &json!({"signingKeys": "the-signing-key", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
+        &json!({"signingKeys": "the-signing-key-0123456789abcdef", "documentHashKey": TEST_DOCUMENT_HASH_KEY}),
     )
     .await;
     let handler = seeded_callback(Secrets::kept(
@@ -220,7 +224,7 @@ async fn a_secret_holding_another_role_s_keys_is_refused() {
         Duration::from_secs(3600),
     ))
     .await;
-    let (status, answer) = call(&handler, webhook("the-signing-key")).await;
+    let (status, answer) = call(&handler, webhook("the-signing-key-0123456789abcdef")).await;
     assert_eq!(status, 200, "{answer}");
 }
 

@@ -37,7 +37,8 @@ def translated(parameters=None):
 
 def evaluate(value, parameters):
     """A value of the template as CloudFormation would resolve it with these parameters (the
-    defaults otherwise): Ref, Condition, Fn::If, Fn::Equals, Fn::Not, Fn::Or, Fn::And. None
+    defaults otherwise): Ref, Condition, Fn::If, Fn::Equals, Fn::Not, Fn::Or, Fn::And, and the
+    rule function Fn::EachMemberIn. None
     stands for AWS::NoValue."""
     defaults = {name: p.get("Default") for name, p in TEMPLATE["Parameters"].items()}
     values = {**defaults, **parameters}
@@ -66,6 +67,9 @@ def evaluate(value, parameters):
             return any(resolve(x) for x in v["Fn::Or"])
         if list(v) == ["Fn::And"]:
             return all(resolve(x) for x in v["Fn::And"])
+        if list(v) == ["Fn::EachMemberIn"]:
+            members, allowed = (resolve(x) for x in v["Fn::EachMemberIn"])
+            return all(m in allowed for m in members)
         return {k: r for k, r in ((k, resolve(x)) for k, x in v.items()) if r is not None}
 
     return resolve(value)
@@ -340,6 +344,25 @@ class TemplateTest(unittest.TestCase):
         for parameter in defaults:
             self.assertIn({"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": parameter}]}, ""]}]},
                           [a["Assert"] for a in assertions], parameter)
+
+    def test_a_jwt_deployment_cannot_give_two_duties_one_scope_list(self):
+        """The Rule refuses equal scope lists for any two duties (under JWT only), and the function
+        gets every list to check each route again."""
+        rule = TEMPLATE["Rules"]["JwtDutiesHaveTheirOwnScopes"]
+        jwt = {"ApiAuthorization": "JWT"}
+        self.assertTrue(evaluate(rule["RuleCondition"], jwt))
+        self.assertFalse(evaluate(rule["RuleCondition"], {}))
+        holds = lambda parameters: [evaluate(a["Assert"], {**jwt, **parameters}) for a in rule["Assertions"]]
+        self.assertEqual(holds({}), [True, True, True], "the defaults are three lists")
+        for same in [("JwtScopes", "ReviewerJwtScopes"), ("JwtScopes", "ErasureJwtScopes"),
+                     ("ReviewerJwtScopes", "ErasureJwtScopes")]:
+            refused = holds({same[0]: ["x/one", "x/two"], same[1]: ["x/two", "x/one"]})
+            self.assertEqual(refused.count(False), 1, same)
+        variables = self.resources["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["API_AUTHORIZATION"], {"Ref": "ApiAuthorization"})
+        for name, parameter in [("ISSUER_SCOPES", "JwtScopes"), ("REVIEWER_SCOPES", "ReviewerJwtScopes"),
+                                ("ERASURE_SCOPES", "ErasureJwtScopes")]:
+            self.assertEqual(variables[name], {"Fn::Join": [",", {"Ref": parameter}]}, name)
 
     def test_every_function_logs_to_a_group_with_retention(self):
         retention = TEMPLATE["Parameters"]["LogRetentionDays"]

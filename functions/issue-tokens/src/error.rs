@@ -7,7 +7,8 @@ use lambda_http::{Body, Response};
 use serde_json::json;
 use shared::erasure::ErasureError;
 use shared::http_api::{
-    error_response, secrets_failure, server_error, store_failure, with_allow, with_retry_after,
+    Duty, error_response, secrets_failure, server_error, store_failure, with_allow,
+    with_retry_after,
 };
 use shared::idenfy::IdenfyError;
 use shared::issuance::{FollowError, IssueError, StatusError};
@@ -24,6 +25,8 @@ pub enum ApiError {
     RouteNotFound,
     #[error("this route needs an authenticated caller (the API's authorizer)")]
     Unauthenticated,
+    #[error("this route belongs to the {} duty: the token holds none of its scopes", .0.as_str())]
+    Forbidden(Duty),
     #[error("method not allowed; use {0}")]
     MethodNotAllowed(String),
     #[error("the body must be JSON (Content-Type: application/json)")]
@@ -75,6 +78,12 @@ impl ApiError {
             ApiError::Unauthenticated => {
                 (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", None, json!({}))
             }
+            ApiError::Forbidden(duty) => (
+                StatusCode::FORBIDDEN,
+                "FORBIDDEN",
+                None,
+                json!({ "duty": duty.as_str() }),
+            ),
             ApiError::MethodNotAllowed(allow) => {
                 let response = error_response(
                     StatusCode::METHOD_NOT_ALLOWED,

@@ -22,7 +22,7 @@ use shared::clock::{Clock, SystemClock};
 use shared::config::IssueTokensConfig;
 use shared::erasure::{ErasureError, ErasureService};
 use shared::expiry::ExpiryWatchService;
-use shared::http_api::{self, json_response};
+use shared::http_api::{self, DutyRefusal, DutyScopes, json_response};
 use shared::idenfy::{IdenfyClient, IdenfyError, IdenfyPorts};
 use shared::issuance::continuation;
 use shared::issuance::{FollowError, IssuanceService, IssueError};
@@ -61,6 +61,8 @@ const WATCHED_PER_RUN: usize = 2000;
 
 #[derive(Clone)]
 pub struct IssueTokens {
+    /// In JWT mode, each duty's scopes: every route checks its own again.
+    duties: Option<DutyScopes>,
     service: IssuanceService,
     reviews: ReviewService,
     erasures: ErasureService,
@@ -87,12 +89,19 @@ impl IssueTokens {
         expiries: ExpiryWatchService,
     ) -> Self {
         Self {
+            duties: None,
             service,
             reviews,
             erasures,
             expiries,
             metrics: Metrics::off(),
         }
+    }
+
+    /// The same handler checking each route's duty against `duties` (JWT mode).
+    pub fn with_duties(mut self, duties: Option<DutyScopes>) -> Self {
+        self.duties = duties;
+        self
     }
 
     /// The same handler counting into `metrics` (EMF in `main`).
@@ -139,12 +148,14 @@ impl IssueTokens {
             config.policy.ledger.audit,
         );
         let expiries = ExpiryWatchService::new(store.clone(), clock.clone());
+        let duties = config.duties.clone();
         Self::new(
             IssuanceService::new(store, ledger, idenfy.sessions, clock, config.policy),
             reviews,
             erasures,
             expiries,
         )
+        .with_duties(duties)
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
@@ -189,7 +200,16 @@ impl IssueTokens {
     }
 
     async fn dispatch(&self, request: &Request) -> Result<Response<Body>, ApiError> {
-        match route(request)? {
+        let (endpoint, route) = route(request)?;
+        if let (Some(duties), Some(duty)) = (&self.duties, endpoint.duty()) {
+            duties
+                .check(request, duty)
+                .map_err(|refusal| match refusal {
+                    DutyRefusal::NoToken => ApiError::Unauthenticated,
+                    DutyRefusal::Forbidden(duty) => ApiError::Forbidden(duty),
+                })?;
+        }
+        match route {
             Route::Issue => self.issue(request).await,
             Route::Status(client_id) => self.status(&client_id).await,
             Route::Review(client_id) => {
@@ -315,9 +335,10 @@ impl IssueTokens {
 
 /// Routes by API Gateway's `routeKey` — the template's route that matched — never by the raw
 /// path ([`routes`]).
-fn route(request: &Request) -> Result<Route, ApiError> {
+fn route(request: &Request) -> Result<(Endpoint, Route), ApiError> {
     let key = http_api::route_key(request).ok_or(ApiError::RouteNotFound)?;
-    Ok(match routes::endpoint(key)? {
+    let endpoint = routes::endpoint(key)?;
+    let route = match endpoint {
         Endpoint::Issue => Route::Issue,
         Endpoint::Status => Route::Status(client_id(request)?),
         Endpoint::Erase => Route::Erase(client_id(request)?),
@@ -326,7 +347,8 @@ fn route(request: &Request) -> Result<Route, ApiError> {
         Endpoint::Continue => Route::Continue(client_id(request)?),
         Endpoint::RetryErasures => Route::RetryErasures,
         Endpoint::WatchExpiries => Route::WatchExpiries,
-    })
+    };
+    Ok((endpoint, route))
 }
 
 /// The authenticated caller a reviewer's or an eraser's route needs.

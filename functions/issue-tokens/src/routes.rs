@@ -3,6 +3,7 @@
 //! API's part of it, and a test holds the API's part to `template.yaml`.
 
 use crate::ApiError;
+use shared::http_api::Duty;
 
 /// What a route does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +16,19 @@ pub enum Endpoint {
     Continue,
     RetryErasures,
     WatchExpiries,
+}
+
+impl Endpoint {
+    /// The duty a route belongs to; `None` for the person's continuation (its signed token is
+    /// the credential) and the schedules' routes (no API route has their keys).
+    pub fn duty(self) -> Option<Duty> {
+        match self {
+            Endpoint::Issue | Endpoint::Status => Some(Duty::Issuer),
+            Endpoint::Review | Endpoint::Evidence => Some(Duty::Reviewer),
+            Endpoint::Erase => Some(Duty::Eraser),
+            Endpoint::Continue | Endpoint::RetryErasures | Endpoint::WatchExpiries => None,
+        }
+    }
 }
 
 /// The route key of the scheduled retry of iDenfy's deletions. The template's schedule sends

@@ -43,7 +43,7 @@ impl CallbackSecrets {
         let signing_keys = match document.get(SIGNING_KEYS) {
             Some(list) => Some(
                 SigningKeys::parse(list)
-                    .ok_or_else(|| SecretProblem::invalid(SIGNING_KEYS, "holds no key"))?,
+                    .map_err(|problem| SecretProblem::invalid(SIGNING_KEYS, problem.to_string()))?,
             ),
             None if unsigned_allowed => None,
             None => {

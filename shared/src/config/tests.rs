@@ -1,6 +1,9 @@
 use super::*;
 use crate::pair::DocumentHasher;
 
+/// A webhook signing key long enough (32 bytes).
+const SIGNING_KEY: &str = "config-test-signing-key-0123456789";
+
 fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
     Env::from_pairs(pairs.iter().copied())
 }
@@ -125,8 +128,20 @@ async fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_devel
         CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), ("IDENFY_SIGNING_KEYS", " , ")]))
             .unwrap_err();
     assert!(err.to_string().contains("IDENFY_SIGNING_KEYS"), "{err}");
-    let err = CallbackConfig::from_env(&env(&[("TABLE_NAME", "t"), ("IDENFY_SIGNING_KEYS", "k")]))
-        .unwrap_err();
+    // A key shorter than 32 bytes stops the cold start, naming the setting.
+    let err = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("IDENFY_SIGNING_KEYS", "a-short-signing-key"),
+        ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
+    ]))
+    .unwrap_err();
+    assert!(err.to_string().contains("IDENFY_SIGNING_KEYS"), "{err}");
+    assert!(err.to_string().contains("32 bytes"), "{err}");
+    let err = CallbackConfig::from_env(&env(&[
+        ("TABLE_NAME", "t"),
+        ("IDENFY_SIGNING_KEYS", SIGNING_KEY),
+    ]))
+    .unwrap_err();
     assert_eq!(err, ConfigError::Missing("DOCUMENT_HASH_KEY"));
 
     let dev =
@@ -134,7 +149,10 @@ async fn callback_refuses_to_start_without_a_signing_key_unless_told_it_is_devel
     assert!(dev.secrets.current().await.unwrap().signing_keys.is_none());
     let live = CallbackConfig::from_env(&env(&[
         ("TABLE_NAME", "t"),
-        ("IDENFY_SIGNING_KEYS", "new,old"),
+        (
+            "IDENFY_SIGNING_KEYS",
+            "new-signing-key-0123456789abcdef,old-signing-key-0123456789abcdef",
+        ),
         ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
         ("IDENFY_DOCUMENT_TYPES", "RESIDENCE_PERMIT,VISA"),
     ]))
@@ -154,7 +172,7 @@ fn the_document_type_lists_are_idenfys_values() {
     let with = |name: &'static str, value: &'static str| {
         CallbackConfig::from_env(&env(&[
             ("TABLE_NAME", "t"),
-            ("IDENFY_SIGNING_KEYS", "k"),
+            ("IDENFY_SIGNING_KEYS", SIGNING_KEY),
             ("DOCUMENT_HASH_KEY", "0123456789abcdef"),
             (name, value),
         ]))
@@ -187,7 +205,7 @@ async fn the_document_hash_key_is_a_list_current_first_each_long_enough() {
     let with_hash_keys = |keys: &'static str| {
         CallbackConfig::from_env(&env(&[
             ("TABLE_NAME", "t"),
-            ("IDENFY_SIGNING_KEYS", "k"),
+            ("IDENFY_SIGNING_KEYS", SIGNING_KEY),
             ("DOCUMENT_HASH_KEY", keys),
         ]))
     };
@@ -253,7 +271,7 @@ fn the_notifier_needs_a_sink_and_signs_with_whsec_secrets() {
             ("SITE_WEBHOOK_URL", "https://shop.example.com/hooks"),
             (
                 "SITE_WEBHOOK_SECRETS",
-                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1uZXc=",
             ),
         ];
         pairs.retain(|(n, _)| *n != name);
@@ -265,13 +283,13 @@ fn the_notifier_needs_a_sink_and_signs_with_whsec_secrets() {
         ("SITE_WEBHOOK_URL", "https://shop.example.com/hooks"),
         (
             "SITE_WEBHOOK_SECRETS",
-            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1uZXc=",
         ),
     ]))
     .unwrap();
     let webhook = site.site.expect("the site's webhook");
     assert_eq!(webhook.timeout, Duration::from_secs(5));
-    assert!(!format!("{webhook:?}").contains("MfKQ"));
+    assert!(!format!("{webhook:?}").contains("aWRl"));
     assert_eq!(site.event_bus, None);
     let bus = NotifyConfig::from_env(&env(&[("EVENT_BUS_NAME", "decisions")])).unwrap();
     assert_eq!(

@@ -20,7 +20,7 @@ use shared::store::{
 use shared::store::{ResultStore, StoreError};
 use std::sync::Arc;
 
-const KEY: &str = "unit-test-signing-key";
+const KEY: &str = "unit-test-signing-key-0123456789ab";
 const NOW: Timestamp = Timestamp::from_unix_seconds(1_800_000_000);
 
 fn handler(store: Arc<dyn ResultStore>) -> IdenfyCallback {

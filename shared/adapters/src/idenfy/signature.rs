@@ -17,6 +17,20 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// A signing key shorter than this is refused: HMAC-SHA256 with less than its output's length
+/// of key is guessable offline from any one signed body.
+pub const MIN_SIGNING_KEY_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SigningKeysError {
+    #[error("holds no key")]
+    Empty,
+    #[error(
+        "must be keys of at least {MIN_SIGNING_KEY_BYTES} bytes, comma-separated, newest first"
+    )]
+    TooShort,
+}
+
 /// The webhook signing keys, newest first. Never empty.
 #[derive(Clone)]
 pub struct SigningKeys(Vec<HmacSha256>);
@@ -28,15 +42,22 @@ impl std::fmt::Debug for SigningKeys {
 }
 
 impl SigningKeys {
-    /// Comma-separated keys; `None` when the list holds none.
-    pub fn parse(list: &str) -> Option<Self> {
-        let keys: Vec<HmacSha256> = list
-            .split(',')
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .filter_map(|k| HmacSha256::new_from_slice(k.as_bytes()).ok())
-            .collect();
-        (!keys.is_empty()).then_some(Self(keys))
+    /// Comma-separated keys, each at least [`MIN_SIGNING_KEY_BYTES`] long.
+    pub fn parse(list: &str) -> Result<Self, SigningKeysError> {
+        let mut keys = Vec::new();
+        for key in list.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+            if key.len() < MIN_SIGNING_KEY_BYTES {
+                return Err(SigningKeysError::TooShort);
+            }
+            keys.push(
+                HmacSha256::new_from_slice(key.as_bytes())
+                    .map_err(|_| SigningKeysError::TooShort)?,
+            );
+        }
+        if keys.is_empty() {
+            return Err(SigningKeysError::Empty);
+        }
+        Ok(Self(keys))
     }
 
     pub fn verify(&self, body: &[u8], header: Option<&str>) -> Result<(), SignatureError> {
@@ -84,11 +105,13 @@ mod tests {
 
     #[test]
     fn accepts_any_configured_key_and_either_hex_case() {
-        let keys = SigningKeys::parse("new-key, old-key").unwrap();
+        const NEW: &str = "new-signing-key-0123456789abcdef";
+        const OLD: &str = "old-signing-key-0123456789abcdef";
+        let keys = SigningKeys::parse(&format!("{NEW}, {OLD}")).unwrap();
         let body = br#"{"final":true}"#;
-        assert_eq!(keys.verify(body, Some(&sign("old-key", body))), Ok(()));
+        assert_eq!(keys.verify(body, Some(&sign(OLD, body))), Ok(()));
         assert_eq!(
-            keys.verify(body, Some(&sign("new-key", body).to_uppercase())),
+            keys.verify(body, Some(&sign(NEW, body).to_uppercase())),
             Ok(())
         );
         assert_eq!(
@@ -96,6 +119,22 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
         assert_eq!(keys.verify(body, None), Err(SignatureError::Missing));
-        assert!(SigningKeys::parse(" , ").is_none());
+        assert_eq!(
+            SigningKeys::parse(" , ").err(),
+            Some(SigningKeysError::Empty)
+        );
+    }
+
+    #[test]
+    fn a_key_shorter_than_32_bytes_is_refused() {
+        let short = "k".repeat(MIN_SIGNING_KEY_BYTES - 1);
+        let long = "k".repeat(MIN_SIGNING_KEY_BYTES);
+        assert!(SigningKeys::parse(&long).is_ok());
+        for list in [short.clone(), format!("{long},{short}")] {
+            assert_eq!(
+                SigningKeys::parse(&list).err(),
+                Some(SigningKeysError::TooShort)
+            );
+        }
     }
 }
