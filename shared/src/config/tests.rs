@@ -265,6 +265,11 @@ fn the_notifier_needs_a_sink_and_signs_with_whsec_secrets() {
     for (name, value) in [
         ("SITE_WEBHOOK_URL", "http://shop.example.com/hooks"),
         ("SITE_WEBHOOK_SECRETS", "not-a-whsec-secret"),
+        // 24 bytes: shorter than a secret must be.
+        (
+            "SITE_WEBHOOK_SECRETS",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ),
         ("SITE_WEBHOOK_TIMEOUT_SECONDS", "0"),
     ] {
         let mut pairs = vec![
@@ -460,4 +465,68 @@ async fn the_continuation_needs_long_keys_and_a_public_url_if_one_is_given() {
     ])
     .unwrap_err();
     assert!(plain.to_string().contains("PUBLIC_API_URL"), "{plain}");
+}
+
+#[test]
+fn in_jwt_mode_each_duty_has_scopes_of_its_own() {
+    assert_eq!(
+        IssueTokensConfig::from_env(&env(&BASE)).unwrap().duties,
+        None
+    );
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut pairs = BASE.to_vec();
+        pairs.push(("API_AUTHORIZATION", "JWT"));
+        pairs.extend_from_slice(extra);
+        IssueTokensConfig::from_env(&env(&pairs))
+    };
+    let config = with(&[
+        ("ISSUER_SCOPES", "site/issue"),
+        ("REVIEWER_SCOPES", "ops/review, ops/lead"),
+        ("ERASURE_SCOPES", "dpo/erase"),
+    ])
+    .unwrap();
+    let duties = config.duties.expect("JWT mode checks duties");
+    assert_eq!(duties.reviewer, ["ops/review", "ops/lead"]);
+    // A list missing, empty, or a scope shared by two duties: the cold start stops, naming it.
+    for (extra, named) in [
+        (
+            [
+                ("ISSUER_SCOPES", "site/issue"),
+                ("REVIEWER_SCOPES", "ops/review"),
+                ("X", ""),
+            ],
+            "ERASURE_SCOPES",
+        ),
+        (
+            [
+                ("ISSUER_SCOPES", "site/issue"),
+                ("REVIEWER_SCOPES", " , "),
+                ("ERASURE_SCOPES", "dpo/erase"),
+            ],
+            "REVIEWER_SCOPES",
+        ),
+        (
+            [
+                ("ISSUER_SCOPES", "a/b,site/issue"),
+                ("REVIEWER_SCOPES", "ops/review,a/b"),
+                ("ERASURE_SCOPES", "dpo/erase"),
+            ],
+            "REVIEWER_SCOPES",
+        ),
+        (
+            [
+                ("ISSUER_SCOPES", "site/issue"),
+                ("REVIEWER_SCOPES", "ops/review"),
+                ("ERASURE_SCOPES", "site/issue"),
+            ],
+            "ERASURE_SCOPES",
+        ),
+    ] {
+        let err = with(&extra).unwrap_err();
+        assert!(err.to_string().contains(named), "{extra:?}: {err}");
+    }
+    let mut pairs = BASE.to_vec();
+    pairs.push(("API_AUTHORIZATION", "OIDC"));
+    let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+    assert!(err.to_string().contains("API_AUTHORIZATION"), "{err}");
 }

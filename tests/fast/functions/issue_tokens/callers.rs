@@ -168,3 +168,100 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
         "both sessions wait for iDenfy: {pending:?}"
     );
 }
+
+/// In JWT mode the function checks each route's duty again: a token holding only another
+/// duty's scopes is refused (403 naming the duty) on every route of the template, an event
+/// without a JWT (misrouted, invoked directly) is 401, and the route's own scope passes.
+#[tokio::test]
+async fn in_jwt_mode_every_route_refuses_a_token_without_its_dutys_scope() {
+    let config = IssueTokensConfig::from_env(&Env::from_pairs([
+        ("TABLE_NAME", "pairs"),
+        ("LEDGER_TABLE_NAME", "sessions"),
+        ("IDENFY_API_KEY", "key"),
+        ("IDENFY_API_SECRET", "secret"),
+        ("CONTINUATION_KEYS", "unit-test-continuation-key-0123456789"),
+        ("ALLOWED_REDIRECT_ORIGINS", "https://shop.example.com"),
+        ("API_AUTHORIZATION", "JWT"),
+        ("ISSUER_SCOPES", "site/issue"),
+        ("REVIEWER_SCOPES", "ops/review,ops/review-lead"),
+        ("ERASURE_SCOPES", "dpo/erase"),
+    ]))
+    .expect("a valid configuration");
+    let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
+    let handler = IssueTokens::compose(
+        config,
+        Arc::new(MemoryStore::new()),
+        Arc::new(MemoryLedger::new()),
+        IdenfyPorts::of(Arc::new(Sessions::default())),
+        clock,
+    );
+    let scope_of = |duty: &str| -> &'static [&'static str] {
+        match duty {
+            "issuer" => &["site/issue"],
+            "reviewer" => &["ops/review-lead"],
+            _ => &["dpo/erase"],
+        }
+    };
+    let mut checked = 0;
+    for (route_key, endpoint) in routes::API_ROUTES {
+        let Some(duty) = endpoint.duty() else {
+            continue;
+        };
+        let (method, path) = route_key.split_once(' ').expect("a route key");
+        let request = |caller: http_api::Caller<'_>| {
+            let builder = lambda_http::http::Request::builder()
+                .method(method)
+                .uri(format!(
+                    "https://api.example.com/prod{}",
+                    path.replace("{clientId}", "USER_1")
+                ))
+                .header("content-type", "application/json");
+            let body = match method {
+                "POST" if path.ends_with("/review") => r#"{"decision": "VERIFIED"}"#,
+                "POST" => r#"{"clientId": "USER_1"}"#,
+                _ => "",
+            };
+            invoked(
+                builder.body(Body::from(body)).expect("a request"),
+                route_key,
+                caller,
+                &[("clientId", "USER_1")],
+            )
+        };
+        for other in ["issuer", "reviewer", "eraser"]
+            .into_iter()
+            .filter(|d| *d != duty.as_str())
+        {
+            let token = http_api::Caller::Jwt {
+                subject: "someone",
+                scopes: scope_of(other),
+            };
+            let (status, body) = answer(&handler, request(token)).await;
+            assert_eq!(
+                (status, body["code"].as_str(), body["duty"].as_str()),
+                (403, Some("FORBIDDEN"), Some(duty.as_str())),
+                "{route_key} with the {other} duty's scope: {body}"
+            );
+        }
+        for no_token in [
+            http_api::Caller::Anonymous,
+            http_api::Caller::Iam {
+                user_arn: "arn:aws:iam::123456789012:user/x",
+            },
+        ] {
+            let (status, body) = answer(&handler, request(no_token)).await;
+            assert_eq!(status, 401, "{route_key} without a JWT: {body}");
+        }
+        let own = http_api::Caller::Jwt {
+            subject: "someone",
+            scopes: scope_of(duty.as_str()),
+        };
+        let (status, body) = answer(&handler, request(own)).await;
+        assert!(
+            status != 401 && status != 403,
+            "{route_key} with its own scope: {status} {body}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "every route with a duty");
+}
