@@ -11,10 +11,10 @@ use shared::clock::ManualClock;
 use shared::idenfy::SigningKeys;
 use shared::pair::machine::accept_half;
 use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{ClientId, DocumentHasher, PairRecord};
+use shared::pair::{ClientId, DocumentHasher, PairRecord, PreviousPair};
 use shared::store::{
-    Arrival, Decision, ExpiryStore, HalfWrite, HalfWritten, PairReader, ResultStore, StoreError,
-    VerdictStore, Written,
+    Arrival, Decision, ExpiryStore, HalfWrite, HalfWritten, HistoryStore, PairReader, ResultStore,
+    StoreError, VerdictStore, Written,
 };
 use std::hint::black_box;
 use std::sync::Arc;
@@ -50,6 +50,19 @@ impl PairReader for Unchanging {
 #[async_trait]
 impl ExpiryStore for Unchanging {
     async fn record_expiry(&self, _: &ClientId, _: &ExpiryUpdate) -> Result<(), StoreError> {
+        Err(StoreError::Conflict)
+    }
+}
+
+/// Late results of replaced pairs are not on this path either.
+#[async_trait]
+impl HistoryStore for Unchanging {
+    async fn record_late(
+        &self,
+        _: &ClientId,
+        _: u64,
+        _: &[PreviousPair],
+    ) -> Result<(), StoreError> {
         Err(StoreError::Conflict)
     }
 }

@@ -4,11 +4,11 @@
 use async_trait::async_trait;
 use shared::pair::machine::{ClaimWrite, Install};
 use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{ClientId, PairRecord, Threshold};
+use shared::pair::{ClientId, PairRecord, PreviousPair, Threshold};
 use shared::store::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWritten,
-    IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore, StoreError,
-    VerdictStore, Written,
+    HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore,
+    StoreError, VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -57,6 +57,20 @@ macro_rules! pass_through_issuance {
         impl ErasureStore for $wrapper {
             async fn create(&self, record: &PairRecord) -> Result<(), StoreError> {
                 self.inner.create(record).await
+            }
+        }
+
+        #[async_trait]
+        impl HistoryStore for $wrapper {
+            async fn record_late(
+                &self,
+                client_id: &ClientId,
+                read_version: u64,
+                previous_pairs: &[PreviousPair],
+            ) -> Result<(), StoreError> {
+                self.inner
+                    .record_late(client_id, read_version, previous_pairs)
+                    .await
             }
         }
 

@@ -10,7 +10,7 @@ use integration_tests::{
     IdenfyStub, T0, events, issue_tokens_config_with, moto_ledger, moto_table,
 };
 use serde_json::{Value, json};
-use shared::clock::{Clock, ManualClock, Timestamp};
+use shared::clock::{ManualClock, Timestamp};
 use shared::erasure::ErasureService;
 use shared::http_api::Caller;
 use shared::idenfy::IdenfyPorts;

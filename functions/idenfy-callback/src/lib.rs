@@ -220,6 +220,10 @@ fn receipt_body(receipt: &Receipt) -> serde_json::Value {
             "role": role.as_str(),
             "alerted": alerted.map(|t| t.days()),
         }),
+        Receipt::KeptInHistory { recorded } => json!({
+            "result": if *recorded { "NOTED" } else { "UNCHANGED" },
+            "reason": "REPLACED_PAIR",
+        }),
         Receipt::Ignored(because) => json!({
             "result": "IGNORED",
             "reason": because.code(),

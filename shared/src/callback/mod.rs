@@ -2,13 +2,13 @@
 //! the callback that leaves the pair's sessions final records the verdict — once. A
 //! document-expiration notice is recorded on the pair, once per session and threshold.
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Timestamp};
 use crate::idenfy::SigningKeys;
 use crate::idenfy::webhook::{self, Callback, ExpirationCallback, PayloadError, Webhook};
 use crate::pair::judgement;
 use crate::pair::machine::{self, NoticeUnchanged};
 use crate::pair::permit::VerdictPolicy;
-use crate::pair::{DocumentHasher, Rank, Role, Threshold, Verdict};
+use crate::pair::{DocumentHasher, PairRecord, Rank, Role, Threshold, Verdict};
 use crate::secret::runtime::{DOCUMENT_HASH_KEY, SIGNING_KEYS, SecretDocument, SecretProblem};
 use crate::store::{Arrival, HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
@@ -17,6 +17,9 @@ use std::sync::Arc;
 const NOTE_ATTEMPTS: usize = 3;
 
 /// What the callback needs from the stack's secret.
+/// A replaced pair's late result is written again on a fresh read at most this many times.
+const HISTORY_ATTEMPTS: usize = 3;
+
 #[derive(Debug, Clone)]
 pub struct CallbackSecrets {
     /// `None` only in development, when unsigned callbacks were explicitly allowed.
@@ -106,6 +109,9 @@ pub enum Receipt {
         recorded: bool,
         alerted: Option<Threshold>,
     },
+    /// A result for a session of a pair a restart replaced: kept on that pair's history entry
+    /// (`recorded` the first time), never used for the live pair.
+    KeptInHistory { recorded: bool },
     /// Not a session issued here (or no longer live), or a signed body we cannot use:
     /// knowingly ignored, since a retry would not change it.
     Ignored(IgnoredBecause),
@@ -266,6 +272,43 @@ impl CallbackService {
 
     /// At most two store requests: the conditional half write, and the verdict write when
     /// this callback finds every session final on results no verdict was decided on.
+    /// A result for a replaced pair's session, kept on its history entry under the version
+    /// read (read again if a write landed meanwhile).
+    async fn keep_in_history(
+        &self,
+        mut record: PairRecord,
+        callback: &Callback,
+        now: Timestamp,
+    ) -> Result<Receipt, StoreError> {
+        let client_id = &callback.client_id;
+        let scan_ref = callback.scan_ref.as_str();
+        for _ in 0..HISTORY_ATTEMPTS {
+            let Some(previous) = machine::accept_late(&record, scan_ref, &callback.half, now)
+            else {
+                return Ok(Receipt::KeptInHistory { recorded: false });
+            };
+            match self
+                .store
+                .record_late(client_id, record.version, &previous)
+                .await
+            {
+                Ok(()) => {
+                    tracing::warn!(%client_id, scan_ref, overall = callback.half.overall.as_str(), "a result for a replaced pair's session: kept on its history entry");
+                    return Ok(Receipt::KeptInHistory { recorded: true });
+                }
+                Err(StoreError::Conflict) => {
+                    let Some(again) = self.store.load(client_id).await? else {
+                        return Ok(Receipt::Ignored(IgnoredBecause::UnknownClientId));
+                    };
+                    record = again;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        // Writes kept landing: iDenfy's retry keeps it later.
+        Err(StoreError::Conflict)
+    }
+
     pub async fn receive(&self, callback: &Callback) -> Result<Receipt, StoreError> {
         let now = self.clock.now();
         let client_id = &callback.client_id;
@@ -298,6 +341,9 @@ impl CallbackService {
             .live_pair(now)
             .and_then(|pair| pair.role_of(scan_ref).map(|role| (pair, role)))
         else {
+            if !stored && machine::owned_by_history(&record, scan_ref) {
+                return self.keep_in_history(record, callback, now).await;
+            }
             tracing::warn!(%client_id, scan_ref, "callback ignored: scanRef is not a session of the live pair");
             return Ok(Receipt::Ignored(IgnoredBecause::ScanRefNotInPair));
         };

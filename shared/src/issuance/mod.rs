@@ -239,19 +239,16 @@ impl IssuanceService {
                 return Err(error.into());
             }
         };
-        let install = machine::install(
-            stored.as_ref(),
-            &claim_id,
-            pair.clone(),
-            now.plus(self.policy.retention),
-            now,
-        );
-        // Conditioned on the claim alone: callbacks for the old pair may have landed meanwhile.
-        match self.store.install(client_id, &install).await {
+        match self
+            .install_under_claim(client_id, &claim_id, &pair, now)
+            .await
+        {
             Ok(()) => {}
             Err(StoreError::Conflict) => {
-                // The claim was lost (minting outlived it, or an erasure took the record): the
-                // pair's sessions are never handed out.
+                // The claim was lost (minting outlived it, or an erasure took the record), or
+                // callbacks kept moving the record on: the pair's sessions are never handed out
+                // (and a claim still held is given back).
+                self.release_claim(client_id, &claim_id).await;
                 let scan_refs: Vec<&str> = pair.sessions().map(|s| s.scan_ref.as_str()).collect();
                 self.discard(client_id, &scan_refs).await;
                 return Err(in_progress(now, now));
@@ -333,6 +330,41 @@ impl IssuanceService {
             previous_pairs: record.previous_pairs,
             expires_at: record.expires_at,
         })
+    }
+
+    /// Installs `pair` under the claim `claim_id` over the record as it stands now: the pair it
+    /// replaces joins the history with whatever landed while the tokens were minted (a verdict,
+    /// a result). A callback landing between the read and the write moves the record on: read
+    /// again. `Conflict` once the claim is no longer ours.
+    async fn install_under_claim(
+        &self,
+        client_id: &ClientId,
+        claim_id: &str,
+        pair: &Pair,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for _ in 0..INSTALL_ATTEMPTS {
+            let Some(record) = self
+                .store
+                .load(client_id)
+                .await?
+                .filter(|r| r.claim.as_ref().is_some_and(|c| c.id == claim_id))
+            else {
+                return Err(StoreError::Conflict);
+            };
+            let install = machine::install(
+                &record,
+                claim_id,
+                pair.clone(),
+                now.plus(self.policy.retention),
+                now,
+            );
+            match self.store.install(client_id, &install).await {
+                Err(StoreError::Conflict) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict)
     }
 
     /// Gives the claim back (best effort: if this write fails, it lapses by itself).

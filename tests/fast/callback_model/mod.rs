@@ -18,7 +18,7 @@ use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use shared::callback::{CallbackService, IgnoredBecause, Receipt};
+use shared::callback::{CallbackService, Receipt};
 use shared::idenfy::webhook::Callback;
 use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
 use shared::pair::{ClientId, HalfResult, Pair, PairRecord, Role};

@@ -39,6 +39,9 @@ struct Schedule {
     preliminaries: [[usize; 2]; 2],
     deliveries: Vec<Delivery>,
     faults: Vec<Fault>,
+    /// How many of the deliveries queued after a restart land while its tokens are minted
+    /// (between the restart's read and its install).
+    during_restart: usize,
 }
 
 impl Schedule {
@@ -148,14 +151,16 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         prop_oneof![2 => Just(false), 1 => Just(true)],
         any::<proptest::sample::Index>(),
         proptest::collection::vec(fault, 0..12),
+        0..=3usize,
     )
         .prop_flat_map(
-            |((finals0, pre0, first), (finals1, pre1, second), restart, cut, faults)| {
+            |((finals0, pre0, first), (finals1, pre1, second), restart, cut, faults, during)| {
                 let schedule = move |deliveries: Vec<Delivery>| Schedule {
                     finals: [finals0.clone(), finals1.clone()],
                     preliminaries: [pre0, pre1],
                     deliveries: in_order_of_first_appearance(deliveries),
                     faults: faults.clone(),
+                    during_restart: during,
                 };
                 if !restart {
                     return Just(schedule(first)).boxed();
@@ -177,13 +182,52 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         )
 }
 
-/// Mints tokens for restarts: `scan-<n>`, one per token.
-struct Minting(std::sync::atomic::AtomicUsize);
+/// Mints tokens for restarts: `scan-<n>`, one per token. The callbacks handed to it land
+/// while it mints (iDenfy delivering during a restart), their receipts kept.
+#[derive(Default)]
+struct Minting {
+    minted: std::sync::atomic::AtomicUsize,
+    service: std::sync::OnceLock<CallbackService>,
+    landing: std::sync::Mutex<Vec<(Delivery, Callback)>>,
+    landed: std::sync::Mutex<Vec<Landed>>,
+    /// The store, to read the replaced pair's verdict once the landings are in.
+    memory: std::sync::OnceLock<Arc<MemoryStore>>,
+    /// That verdict's outcome, when deliveries landed during the minting.
+    outcome_after_landing: std::sync::Mutex<Option<Option<shared::pair::Outcome>>>,
+}
+
+/// A delivery that landed during a restart's minting, and what it got.
+type Landed = (Delivery, Callback, Result<Receipt, String>);
 
 #[async_trait::async_trait]
 impl SessionIssuer for Minting {
     async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError> {
-        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let landing = std::mem::take(&mut *self.landing.lock().unwrap());
+        if let (Some(service), Some(memory), false) =
+            (self.service.get(), self.memory.get(), landing.is_empty())
+        {
+            for (delivery, callback) in landing {
+                let receipt = service.receive(&callback).await.map_err(|e| e.to_string());
+                self.landed
+                    .lock()
+                    .unwrap()
+                    .push((delivery, callback, receipt));
+            }
+            let record = memory
+                .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
+                .await;
+            let outcome = record
+                .ok()
+                .flatten()
+                .and_then(|r| r.pair)
+                .and_then(|p| p.verdict)
+                .map(|v| v.outcome);
+            *self.outcome_after_landing.lock().unwrap() = Some(outcome);
+        }
+        let n = self
+            .minted
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
         Ok(OpenedSession {
             scan_ref: format!("scan-{n}"),
             external_ref: format!("idp-{}-{}", order.pair_id, order.role.as_str()),
@@ -192,20 +236,68 @@ impl SessionIssuer for Minting {
     }
 }
 
+/// What a delivery sends: the callback for its generation's session, built from the schedule.
+fn callback_of(
+    schedule: &Schedule,
+    service: &CallbackService,
+    pairs: &[(String, String, String)],
+    delivery: Delivery,
+) -> Option<Callback> {
+    let (generation, role, is_final, variant) = match delivery {
+        Delivery::Restart => return None,
+        Delivery::Final {
+            generation,
+            role,
+            revision,
+        } => (
+            generation,
+            role,
+            true,
+            schedule.finals[generation][role_index(role)][revision],
+        ),
+        Delivery::Preliminary { generation, role } => (
+            generation,
+            role,
+            false,
+            schedule.preliminaries[generation][role_index(role)],
+        ),
+    };
+    let fields = match role {
+        Role::Identity => &identity_variants()[variant],
+        Role::Document => &document_variants()[variant],
+    };
+    let scan_ref = match role {
+        Role::Identity => &pairs[generation].0,
+        Role::Document => &pairs[generation].1,
+    };
+    let body = payload(EVENTS_CLIENT_ID, scan_ref, is_final, fields).to_string();
+    Some(
+        service
+            .parse(body.as_bytes(), Some(event_type(is_final)), &hasher())
+            .unwrap(),
+    )
+}
+
+fn generation_of(delivery: Delivery) -> Option<usize> {
+    match delivery {
+        Delivery::Final { generation, .. } | Delivery::Preliminary { generation, .. } => {
+            Some(generation)
+        }
+        Delivery::Restart => None,
+    }
+}
+
 #[test]
 fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
-    let identities = identity_variants();
-    let documents = document_variants();
     let client_id = ClientId::parse(EVENTS_CLIENT_ID).unwrap();
     for_every_schedule(schedule(), async |schedule: Schedule| {
         let (memory, counting, service) =
             faulty_service(events_record(), schedule.faults.clone()).await;
         let clock = callback_clock();
-        let issuance = integration_tests::service(
-            counting.clone(),
-            Arc::new(Minting(Default::default())),
-            clock,
-        );
+        let minting = Arc::new(Minting::default());
+        let _ = minting.service.set(service.clone());
+        let _ = minting.memory.set(memory.clone());
+        let issuance = integration_tests::service(counting.clone(), minting.clone(), clock);
         // Each generation's scanRefs (identity, document) and pair id.
         let mut pairs: Vec<(String, String, String)> = vec![(
             EVENTS_IDENTITY_SCAN_REF.to_owned(),
@@ -214,79 +306,100 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
         )];
         let mut halves: HashMap<String, HalfResult> = HashMap::new();
         let mut writes_before_restart = 0;
+        // Results of the first pair delivered after it was replaced: its history keeps them.
+        let mut late: Vec<String> = Vec::new();
 
         let mut queue: VecDeque<Delivery> = schedule.deliveries.iter().copied().collect();
         let mut attempts = 0;
         while let Some(delivery) = queue.pop_front() {
             attempts += 1;
             prop_assert!(attempts < 300, "deliveries never settle");
-            let (generation, role, is_final, variant) = match delivery {
-                Delivery::Restart => {
-                    let before = memory.load(&client_id).await.unwrap().unwrap();
-                    let old = before.pair.clone().unwrap();
-                    let restarted = issuance
-                        .issue(
-                            &issue_tokens::parse_issue_request(
-                                &json!({"clientId": EVENTS_CLIENT_ID, "restart": true}),
-                                &integration_tests::policy().allowed_origins,
-                            )
-                            .unwrap(),
-                        )
-                        .await;
-                    let pair = restarted.expect("a restart lands").pair;
-                    let after = memory.load(&client_id).await.unwrap().unwrap();
-                    let kept = after.previous_pairs.last().expect("the old pair is kept");
-                    prop_assert_eq!(&kept.pair_id, &old.pair_id);
-                    prop_assert_eq!(kept.outcome, old.verdict.as_ref().map(|v| v.outcome));
-                    writes_before_restart = counting.verdict_writes();
-                    pairs.push((
-                        pair.identity.scan_ref.clone(),
-                        pair.document.as_ref().unwrap().scan_ref.clone(),
-                        pair.pair_id,
-                    ));
-                    continue;
+            let Some(generation) = generation_of(delivery) else {
+                // Some of the first pair's deliveries land while the new tokens are minted.
+                let mut landing = Vec::new();
+                while landing.len() < schedule.during_restart {
+                    let Some(position) = queue.iter().position(|d| generation_of(*d) == Some(0))
+                    else {
+                        break;
+                    };
+                    let during = queue.remove(position).unwrap();
+                    let callback = callback_of(&schedule, &service, &pairs, during).unwrap();
+                    landing.push((during, callback));
                 }
-                Delivery::Final {
-                    generation,
-                    role,
-                    revision,
-                } => (
-                    generation,
-                    role,
-                    true,
-                    schedule.finals[generation][role_index(role)][revision],
-                ),
-                Delivery::Preliminary { generation, role } => (
-                    generation,
-                    role,
-                    false,
-                    schedule.preliminaries[generation][role_index(role)],
-                ),
+                *minting.landing.lock().unwrap() = landing;
+                let old = memory
+                    .load(&client_id)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .pair
+                    .unwrap();
+                let restarted = issuance
+                    .issue(
+                        &issue_tokens::parse_issue_request(
+                            &json!({"clientId": EVENTS_CLIENT_ID, "restart": true}),
+                            &integration_tests::policy().allowed_origins,
+                        )
+                        .unwrap(),
+                    )
+                    .await;
+                let pair = restarted.expect("a restart lands").pair;
+                let landed = std::mem::take(&mut *minting.landed.lock().unwrap());
+                for (during, callback, receipt) in landed {
+                    if callback.half.is_final() {
+                        halves.insert(callback.half.digest.clone(), callback.half.clone());
+                    }
+                    if receipt.is_err() {
+                        queue.push_back(during);
+                    }
+                }
+                // The verdict the site was last told of (the stream tells it of every one
+                // recorded), one recorded while the tokens were minted included.
+                let told = minting
+                    .outcome_after_landing
+                    .lock()
+                    .unwrap()
+                    .take()
+                    .unwrap_or(old.verdict.as_ref().map(|v| v.outcome));
+                let after = memory.load(&client_id).await.unwrap().unwrap();
+                let kept = after.previous_pairs.last().expect("the old pair is kept");
+                prop_assert_eq!(&kept.pair_id, &old.pair_id);
+                prop_assert_eq!(
+                    kept.outcome,
+                    told,
+                    "the history lost a verdict the site was told"
+                );
+                writes_before_restart = counting.verdict_writes();
+                pairs.push((
+                    pair.identity.scan_ref.clone(),
+                    pair.document.as_ref().unwrap().scan_ref.clone(),
+                    pair.pair_id,
+                ));
+                continue;
             };
-            let fields = match role {
-                Role::Identity => &identities[variant],
-                Role::Document => &documents[variant],
-            };
-            let scan_ref = match role {
-                Role::Identity => &pairs[generation].0,
-                Role::Document => &pairs[generation].1,
-            };
-            let body = payload(EVENTS_CLIENT_ID, scan_ref, is_final, fields).to_string();
-            let callback = service
-                .parse(body.as_bytes(), Some(event_type(is_final)), &hasher())
-                .unwrap();
-            if is_final {
+            let callback = callback_of(&schedule, &service, &pairs, delivery).unwrap();
+            if callback.half.is_final() {
                 // A preliminary with a final's data has the final's digest: keep the final.
                 halves.insert(callback.half.digest.clone(), callback.half.clone());
             }
+            let live_before = memory.load(&client_id).await.unwrap().unwrap().pair;
             match service.receive(&callback).await {
                 // A non-2xx: iDenfy delivers it again later.
                 Err(_) => queue.push_back(delivery),
-                Ok(receipt) if generation + 1 < pairs.len() => prop_assert_eq!(
-                    receipt,
-                    Receipt::Ignored(IgnoredBecause::ScanRefNotInPair),
-                    "a replaced pair's callback changed something"
-                ),
+                Ok(receipt) if generation + 1 < pairs.len() => {
+                    prop_assert!(
+                        matches!(receipt, Receipt::KeptInHistory { .. }),
+                        "a replaced pair's result not kept in its history: {:?}",
+                        receipt
+                    );
+                    let live_after = memory.load(&client_id).await.unwrap().unwrap().pair;
+                    prop_assert_eq!(
+                        live_before,
+                        live_after,
+                        "a replaced pair's callback changed the live pair"
+                    );
+                    late.push(callback.half.digest.clone());
+                }
                 Ok(_) => {}
             }
             let pair = current_pair(&memory, &client_id).await;
@@ -302,9 +415,26 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
             }
         }
 
-        let pair = current_pair(&memory, &client_id).await;
+        let record = memory.load(&client_id).await.unwrap().unwrap();
+        let pair = record.pair.clone().unwrap();
         let generation = schedule.generations() - 1;
         prop_assert_eq!(&pair.pair_id, &pairs[generation].2);
+        // No result of a session minted for the client is dropped: the replaced pair's late
+        // results are all on its history entry.
+        if generation == 1 {
+            let kept: Vec<&str> = record
+                .previous_pairs
+                .last()
+                .map(|p| p.late_results.iter().map(|l| l.digest.as_str()).collect())
+                .unwrap_or_default();
+            for digest in &late {
+                prop_assert!(
+                    kept.contains(&digest.as_str()),
+                    "a late result dropped: {}",
+                    digest
+                );
+            }
+        }
         // No half lost: every distinct final is in the pair's history, the current one of each
         // session being the one accepted last.
         for role in ROLES {

@@ -17,7 +17,7 @@ use shared::pair::{ClientId, PairRecord};
 use shared::store::{
     Arrival, Decision, ExpiryStore, HalfWritten, MemoryStore, PairReader, VerdictStore, Written,
 };
-use shared::store::{ResultStore, StoreError};
+use shared::store::{HistoryStore, ResultStore, StoreError};
 use std::sync::Arc;
 
 const KEY: &str = "unit-test-signing-key-0123456789ab";
@@ -133,6 +133,18 @@ impl PairReader for Down {
 #[async_trait]
 impl ExpiryStore for Down {
     async fn record_expiry(&self, _: &ClientId, _: &ExpiryUpdate) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl HistoryStore for Down {
+    async fn record_late(
+        &self,
+        _: &ClientId,
+        _: u64,
+        _: &[shared::pair::PreviousPair],
+    ) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }

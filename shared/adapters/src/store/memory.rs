@@ -3,15 +3,15 @@
 
 use super::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWrite,
-    HalfWritten, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore,
-    StoreError, VerdictStore, Written,
+    HalfWritten, HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore,
+    SeedStore, StoreError, VerdictStore, Written,
 };
 use async_trait::async_trait;
 use pair_core::pair::machine::{
     ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released, with_expiry,
 };
 use pair_core::pair::validity::ExpiryUpdate;
-use pair_core::pair::{ClientId, PairRecord, Threshold};
+use pair_core::pair::{ClientId, PairRecord, PreviousPair, Threshold};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
@@ -174,6 +174,28 @@ impl IssuanceStore for MemoryStore {
     async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError> {
         let mut records = self.records();
         let next = installed(records.get(client_id), install).ok_or(StoreError::Conflict)?;
+        self.put(&mut records, client_id, next);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl HistoryStore for MemoryStore {
+    async fn record_late(
+        &self,
+        client_id: &ClientId,
+        read_version: u64,
+        previous_pairs: &[PreviousPair],
+    ) -> Result<(), StoreError> {
+        let mut records = self.records();
+        let Some(current) = records.get(client_id).filter(|r| r.version == read_version) else {
+            return Err(StoreError::Conflict);
+        };
+        let next = PairRecord {
+            version: current.version + 1,
+            previous_pairs: previous_pairs.to_vec(),
+            ..current.clone()
+        };
         self.put(&mut records, client_id, next);
         Ok(())
     }

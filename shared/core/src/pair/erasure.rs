@@ -90,6 +90,7 @@ pub fn erase(
             erasure.pairs.push(PreviousPair {
                 reasons: vec![],
                 scan_refs: vec![],
+                late_results: vec![],
                 ..pair
             });
         }

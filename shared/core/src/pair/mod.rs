@@ -41,5 +41,7 @@ pub use mode::{Mode, Role};
 pub use outcome::{ManualReview, Outcome, PairStatus, Reason, Verdict};
 pub use permit::{CountryCode, PermitPolicy};
 pub use person::{DateOfBirth, Person, PersonName, ValueProblem};
-pub use record::{Claim, DocumentLink, FinishPages, Pair, PairRecord, PreviousPair, Session};
+pub use record::{
+    Claim, DocumentLink, FinishPages, LateResult, Pair, PairRecord, PreviousPair, Session,
+};
 pub use validity::{ExpiryState, ExpiryWatch, Threshold, Validity};

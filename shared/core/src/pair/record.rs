@@ -4,8 +4,8 @@
 use super::erasure::Erasure;
 use super::validity::{ExpiryState, ExpiryWatch, Threshold};
 use super::{
-    ClientId, FinalEntry, HalfResult, Mode, Outcome, PairStatus, PermitPolicy, Reason, Role,
-    Verdict,
+    ClientId, FinalEntry, HalfResult, Mode, Outcome, OverallStatus, PairStatus, PermitPolicy,
+    Reason, Role, Verdict,
 };
 use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -130,6 +130,28 @@ pub struct PreviousPair {
     /// pairs replaced before they were kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scan_refs: Vec<String>,
+    /// Results of its sessions that arrived after it was replaced: kept, never used for the
+    /// live pair, and never silently dropped (fraud signals included). Bounded by
+    /// [`super::machine::MAX_LATE_RESULTS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late_results: Vec<LateResult>,
+}
+
+/// A result for a replaced pair's session, as its history entry keeps it: iDenfy's status and
+/// codes, no names, dates or document numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LateResult {
+    pub scan_ref: String,
+    pub overall: OverallStatus,
+    #[serde(rename = "final")]
+    pub is_final: bool,
+    /// iDenfy's fraud and mismatch tags (codes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The result's digest: the same result delivered again is kept once.
+    pub digest: String,
+    pub received_at: Timestamp,
 }
 
 impl PreviousPair {
@@ -145,6 +167,7 @@ impl PreviousPair {
             decided_at: verdict.map(|v| v.decided_at),
             replaced_at,
             scan_refs: pair.sessions().map(|s| s.scan_ref.clone()).collect(),
+            late_results: vec![],
         }
     }
 }

@@ -6,7 +6,9 @@
 use crate::clock::Timestamp;
 use crate::pair::machine::{ClaimWrite, Install};
 use crate::pair::validity::ExpiryUpdate;
-use crate::pair::{ClientId, ExpiryWatch, HalfResult, PairRecord, Threshold, Verdict};
+use crate::pair::{
+    ClientId, ExpiryWatch, HalfResult, PairRecord, PreviousPair, Threshold, Verdict,
+};
 use async_trait::async_trait;
 
 #[async_trait]
@@ -59,10 +61,23 @@ pub trait IssuanceStore: ReviewStore + ErasureStore + ExpiryWatchStore {
     async fn install(&self, client_id: &ClientId, install: &Install) -> Result<(), StoreError>;
 }
 
-/// What the callback needs: store a half, then record the verdict it makes due — and
-/// iDenfy's document-expiration notices.
+/// What a replaced pair's late result needs: its history entry written under the version read.
 #[async_trait]
-pub trait ResultStore: VerdictStore + ExpiryStore {
+pub trait HistoryStore: PairReader {
+    /// Writes the record's `previous_pairs` ([`crate::pair::machine::accept_late`]) if the
+    /// record is still at `read_version`, else `Conflict`.
+    async fn record_late(
+        &self,
+        client_id: &ClientId,
+        read_version: u64,
+        previous_pairs: &[PreviousPair],
+    ) -> Result<(), StoreError>;
+}
+
+/// What the callback needs: store a half, then record the verdict it makes due — and
+/// iDenfy's document-expiration notices, and a replaced pair's late results.
+#[async_trait]
+pub trait ResultStore: VerdictStore + ExpiryStore + HistoryStore {
     /// Stores a callback's half if [`crate::pair::machine::accept_half`] allows it, in one
     /// conditional write. Returns the record after the write, or as it stood when refused.
     async fn record_half(&self, client_id: &ClientId, arrival: Arrival<'_>) -> HalfWritten;

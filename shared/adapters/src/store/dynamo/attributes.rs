@@ -104,6 +104,7 @@ mod tests {
             decided_at: None,
             replaced_at: at(-10),
             scan_refs: vec![],
+            late_results: vec![],
         }];
         let item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&record).expect("serialisable");

@@ -21,6 +21,8 @@ const NO_PAIR: &str = "attribute_exists(#clientId) AND attribute_not_exists(#pai
 const SAME_VERSION: &str = "#version = :expected";
 /// `machine::installed` and `machine::released`: the claim is still this request's.
 const HOLDS_CLAIM: &str = "#claim.#id = :claimId";
+/// The claim, and the record as the install's history was built from it.
+const HOLDS_CLAIM_AT_VERSION: &str = "#claim.#id = :claimId AND #version = :read";
 const RELEASE: &str = "REMOVE #claim SET #version = #version + :one";
 /// A new pair is not watched (the one it replaces was).
 const INSTALL: &str = "SET #pair = :pair, #expiresAt = :expiresAt, #previousPairs = :previous, \
@@ -114,7 +116,8 @@ impl IssuanceStore for DynamoStore {
                 ],
             )
             .update_expression(INSTALL)
-            .condition_expression(HOLDS_CLAIM)
+            .condition_expression(HOLDS_CLAIM_AT_VERSION)
+            .expression_attribute_values(":read", number(install.read_version))
             .expression_attribute_values(":pair", value(&install.pair)?)
             .expression_attribute_values(":expiresAt", number(install.expires_at.unix_seconds()))
             .expression_attribute_values(":previous", value(&install.previous_pairs)?)

@@ -1,19 +1,22 @@
-//! The callback's writes: `machine::accept_half` and `machine::accept_verdict` as conditional
+//! The callback's writes: `machine::accept_half`, `machine::accept_verdict` and a replaced
+//! pair's late result (`machine::accept_late`, under the version read) as conditional
 //! UpdateItems.
 
 use super::attributes::{
     DIGEST, DOCUMENT, EARLIER_VERDICTS, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH, FINAL_DIGESTS,
-    FINALS, IDENTITY, PAIR, PAIR_ID, RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT, VERSION,
+    FINALS, IDENTITY, PAIR, PAIR_ID, PREVIOUS_PAIRS, RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT,
+    VERSION,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
 use crate::store::{
-    Arrival, Decision, HalfWrite, HalfWritten, ResultStore, StoreError, VerdictStore, Written,
+    Arrival, Decision, HalfWrite, HalfWritten, HistoryStore, ResultStore, StoreError, VerdictStore,
+    Written,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use pair_core::pair::machine::MAX_FINALS;
-use pair_core::pair::{ClientId, FinalEntry};
+use pair_core::pair::{ClientId, FinalEntry, PreviousPair};
 
 /// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`),
 /// and no stored result of the same or higher rank — or, for a final, a stored final and a
@@ -37,6 +40,8 @@ const AND_LOG_FINAL: &str = ", #pair.#finals = list_append(if_not_exists(#pair.#
 /// `AND #pair.#results.#basisN.#digest = :basisN` per session, added per call).
 const ACCEPT_VERDICT: &str = "#pair.#pairId = :pairId";
 const FIRST_VERDICT: &str = " AND attribute_not_exists(#pair.#verdict)";
+/// A replaced pair's late result: the history as the callback built it from the record read.
+const LATE: &str = "SET #previousPairs = :previous, #version = #version + :one";
 const NEXT_VERDICT: &str = " AND #pair.#verdict.#version = :follows";
 /// A first verdict recorded before verdicts had versions has none: it is version 1.
 const NEXT_TO_FIRST_VERDICT: &str = " AND (#pair.#verdict.#version = :follows \
@@ -51,6 +56,27 @@ const AND_KEEP_RECORD: &str = ", #expiresAt = :keepUntil";
 /// clause ends the expression).
 const AND_WATCH: &str = ", #expiryWatch = :watch, #expiryDue = :due";
 const UNWATCH: &str = " REMOVE #expiryWatch, #expiryDue";
+
+#[async_trait]
+impl HistoryStore for DynamoStore {
+    async fn record_late(
+        &self,
+        client_id: &ClientId,
+        read_version: u64,
+        previous_pairs: &[PreviousPair],
+    ) -> Result<(), StoreError> {
+        let result = self
+            .update(client_id, &[PREVIOUS_PAIRS, VERSION])
+            .update_expression(LATE)
+            .condition_expression("#version = :read")
+            .expression_attribute_values(":previous", value(previous_pairs)?)
+            .expression_attribute_values(":read", number(read_version))
+            .expression_attribute_values(":one", number(1))
+            .send()
+            .await;
+        conditional(result)
+    }
+}
 
 #[async_trait]
 impl ResultStore for DynamoStore {

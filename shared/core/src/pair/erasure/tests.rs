@@ -32,6 +32,7 @@ fn decided_with_history() -> PairRecord {
         decided_at: None,
         replaced_at: at(-20),
         scan_refs: vec!["scan-old-identity".into(), "scan-old-document".into()],
+        late_results: vec![],
     }];
     r
 }

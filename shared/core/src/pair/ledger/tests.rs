@@ -154,6 +154,7 @@ fn retention_ends_when_no_live_record_names_the_session() {
         decided_at: None,
         replaced_at: NOW,
         scan_refs: vec!["scan-identity".into()],
+        late_results: vec![],
     }];
     assert_eq!(
         entry.retention_check(Some(&replaced), NOW),
@@ -191,6 +192,7 @@ fn the_sessions_a_record_names_are_its_pairs_and_its_history() {
         decided_at: None,
         replaced_at: at(-20),
         scan_refs: vec!["scan-old".into()],
+        late_results: vec![],
     }];
     let named = sessions_named_by(&r);
     let refs: Vec<(&str, Option<Role>)> = named

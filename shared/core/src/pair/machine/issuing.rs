@@ -70,6 +70,10 @@ pub struct ClaimWrite {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Install {
     pub claim_id: String,
+    /// The version of the record the history was built from: the install holds only while
+    /// the record is still at it, so a verdict or a result landing during minting is never
+    /// overwritten by an older copy of the replaced pair.
+    pub read_version: u64,
     pub pair: Pair,
     pub expires_at: Timestamp,
     /// The record's history with the replaced pair added (bounded).
@@ -187,16 +191,17 @@ pub fn claimed(
     Some(next)
 }
 
-/// The install of `pair`, minted under the claim `claim_id` over the record as read: the
-/// replaced pair (if it was live) joins the record's bounded history.
+/// The install of `pair`, minted under the claim `claim_id`, over the record as read under
+/// that claim (after minting): the replaced pair (if it was live), as it stands then, joins the
+/// record's bounded history.
 pub fn install(
-    read: Option<&PairRecord>,
+    under_claim: &PairRecord,
     claim_id: &str,
     pair: Pair,
     expires_at: Timestamp,
     now: Timestamp,
 ) -> Install {
-    let live = read.filter(|r| r.live_pair(now).is_some());
+    let live = Some(under_claim).filter(|r| r.live_pair(now).is_some());
     let mut previous_pairs = live.map_or_else(Vec::new, |r| r.previous_pairs.clone());
     if let Some(replaced) = live.and_then(|r| r.pair.as_ref()) {
         previous_pairs.push(PreviousPair::of(replaced, now));
@@ -204,6 +209,7 @@ pub fn install(
     trim(&mut previous_pairs);
     Install {
         claim_id: claim_id.to_owned(),
+        read_version: under_claim.version,
         pair,
         expires_at,
         previous_pairs,
@@ -223,9 +229,11 @@ fn trim(previous_pairs: &mut Vec<PreviousPair>) {
     });
 }
 
-/// The record with `install` applied, or `None` when the claim is no longer `claim_id`'s.
+/// The record with `install` applied, or `None` when the claim is no longer `claim_id`'s or
+/// the record changed since the install was built from it.
 pub fn installed(current: Option<&PairRecord>, install: &Install) -> Option<PairRecord> {
-    let current = current.filter(|r| holds_claim(r, &install.claim_id))?;
+    let current = current
+        .filter(|r| holds_claim(r, &install.claim_id) && r.version == install.read_version)?;
     Some(PairRecord {
         client_id: current.client_id.clone(),
         version: current.version + 1,

@@ -1,7 +1,8 @@
 //! Every rule about how a pair record may change, in one place: [`issuing`] (which request
 //! mints, and the claim it mints under), [`results`] (which callback changes the pair, and
-//! when a verdict is due), [`review`] (when a reviewer's decision becomes the verdict) and
-//! [`expiry`] (iDenfy's expiration notices, and the watch that tells the site).
+//! when a verdict is due), [`history`] (a replaced pair's late results), [`review`] (when a
+//! reviewer's decision becomes the verdict) and [`expiry`] (iDenfy's expiration notices, and
+//! the watch that tells the site).
 //!
 //! The DynamoDB adapter states each write's rule as a condition expression; the store
 //! conformance suite holds both adapters to the same outcomes.
@@ -13,6 +14,7 @@
 //! retry; an expired pair is absent; a restart lands whatever callbacks do meanwhile.
 
 pub mod expiry;
+pub mod history;
 pub mod issuing;
 pub mod results;
 pub mod review;
@@ -22,6 +24,7 @@ pub mod review;
 pub mod fixtures;
 
 pub use expiry::{NoticeUnchanged, note_expiration, watch_step, with_expiry};
+pub use history::{MAX_LATE_RESULTS, accept_late, owned_by_history};
 pub use issuing::{
     ClaimCondition, ClaimWrite, Install, IssuanceDecision, MAX_PREVIOUS_PAIRS, claim_write,
     claimed, decide_issuance, install, installed, released,

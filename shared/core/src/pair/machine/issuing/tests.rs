@@ -145,6 +145,7 @@ fn install_replaces_the_pair_under_the_claim_and_keeps_the_old_outcome() {
             decided_at: None,
             replaced_at: at(-50),
             scan_refs: vec![],
+            late_results: vec![],
         })
         .collect();
     let write = claim_write(
@@ -153,14 +154,19 @@ fn install_replaces_the_pair_under_the_claim_and_keeps_the_old_outcome() {
         ClaimCondition::SamePair(Some("p1".into())),
         NOW,
     );
-    let mut c = claimed(Some(&old), &old.client_id, &write).unwrap();
-    // A callback for the old pair lands while the tokens are minted.
-    c.version += 1;
+    let c = claimed(Some(&old), &old.client_id, &write).unwrap();
     let fresh = Pair {
         pair_id: "p2".into(),
         ..pair(3600, None)
     };
-    let install = install(Some(&old), "mine", fresh.clone(), at(1000), NOW);
+    // Built from a copy read before the claim: the record moved on, so it does not hold.
+    let stale = install(&old, "mine", fresh.clone(), at(1000), NOW);
+    assert_eq!(
+        installed(Some(&c), &stale),
+        None,
+        "built from an older record"
+    );
+    let install = install(&c, "mine", fresh.clone(), at(1000), NOW);
     assert_eq!(install.previous_pairs.len(), MAX_PREVIOUS_PAIRS);
     assert_eq!(
         install.previous_pairs[0].pair_id, "older-1",
@@ -188,8 +194,15 @@ fn install_replaces_the_pair_under_the_claim_and_keeps_the_old_outcome() {
         (n.version, n.claim.clone(), n.expires_at),
         (c.version + 1, None, at(1000))
     );
-    assert_eq!(n.pair, Some(fresh));
+    assert_eq!(n.pair, Some(fresh.clone()));
     assert_eq!(installed(Some(&n), &install), None, "the claim is spent");
+    // A callback for the old pair landing while the tokens are minted moves the record on:
+    // the install built before it no longer holds, and one built after it keeps its verdict.
+    let mut landed = c.clone();
+    landed.version += 1;
+    assert_eq!(installed(Some(&landed), &install), None);
+    let again = super::install(&landed, "mine", fresh, at(1000), NOW);
+    assert!(installed(Some(&landed), &again).is_some());
 }
 
 #[test]
@@ -222,7 +235,7 @@ fn a_restart_claims_whatever_the_old_pair_received_but_not_over_a_live_claim() {
 fn claiming_over_an_expired_pair_drops_it_for_good() {
     let mut expired = record(Some(pair(60, None)), None, 0);
     expired.previous_pairs = install(
-        Some(&record(Some(pair(60, None)), None, 86_400)),
+        &record(Some(pair(60, None)), None, 86_400),
         "x",
         pair(60, None),
         at(1),
@@ -269,6 +282,7 @@ fn created(ages: &[i64], outcome: Option<Outcome>) -> PairRecord {
             decided_at: None,
             replaced_at: at(-age + 60),
             scan_refs: vec![],
+            late_results: vec![],
         })
         .collect();
     r
@@ -279,12 +293,12 @@ fn a_rejected_pair_never_drops_out_of_the_history() {
     let mut r = created(&[10; MAX_PREVIOUS_PAIRS + 1], None);
     r.previous_pairs[0].outcome = Some(Outcome::Rejected);
     r.previous_pairs[0].pair_id = "rejected".into();
-    let replaced = install(Some(&r), "claim", pair(60, None), at(86_400), NOW);
+    let replaced = install(&r, "claim", pair(60, None), at(86_400), NOW);
     assert_eq!(replaced.previous_pairs.len(), MAX_PREVIOUS_PAIRS);
     assert_eq!(replaced.previous_pairs[0].pair_id, "rejected");
     // Without a rejection the oldest goes, as before.
     let plain = created(&[10; MAX_PREVIOUS_PAIRS + 1], None);
-    let replaced = install(Some(&plain), "claim", pair(60, None), at(86_400), NOW);
+    let replaced = install(&plain, "claim", pair(60, None), at(86_400), NOW);
     assert_eq!(replaced.previous_pairs.len(), MAX_PREVIOUS_PAIRS);
     assert_eq!(replaced.previous_pairs[0].pair_id, "p-1");
     assert_eq!(

@@ -1,0 +1,110 @@
+//! A replaced pair's history entry: the results its sessions deliver after a restart replaced
+//! it are kept there ([`accept_late`]) — never used for the live pair, never silently dropped.
+
+use super::super::{HalfResult, LateResult, PairRecord, PreviousPair};
+use crate::clock::Timestamp;
+
+/// Late results a history entry keeps at most (distinct ones; more are not stored).
+pub const MAX_LATE_RESULTS: usize = 8;
+
+/// The record's history with `half` kept on the entry of the replaced pair that owns session
+/// `scan_ref`, or `None` when it changes nothing: no replaced pair owns the scanRef, the same
+/// result was kept before, or the entry holds its most.
+pub fn accept_late(
+    record: &PairRecord,
+    scan_ref: &str,
+    half: &HalfResult,
+    now: Timestamp,
+) -> Option<Vec<PreviousPair>> {
+    let mut previous = record.previous_pairs.clone();
+    let entry = previous
+        .iter_mut()
+        .rev()
+        .find(|p| p.scan_refs.iter().any(|s| s == scan_ref))?;
+    if entry.late_results.len() >= MAX_LATE_RESULTS
+        || entry
+            .late_results
+            .iter()
+            .any(|late| late.digest == half.digest)
+    {
+        return None;
+    }
+    entry.late_results.push(LateResult {
+        scan_ref: scan_ref.to_owned(),
+        overall: half.overall.clone(),
+        is_final: half.is_final(),
+        tags: half
+            .tags
+            .iter()
+            .chain(&half.mismatch_tags)
+            .cloned()
+            .collect(),
+        digest: half.digest.clone(),
+        received_at: now,
+    });
+    Some(previous)
+}
+
+/// Whether `scan_ref` is a session of a pair the record's history holds.
+pub fn owned_by_history(record: &PairRecord, scan_ref: &str) -> bool {
+    record
+        .previous_pairs
+        .iter()
+        .any(|p| p.scan_refs.iter().any(|s| s == scan_ref))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pair::machine::fixtures::{NOW, at, final_half, pair, record};
+    use crate::pair::{Mode, OverallStatus};
+
+    fn replaced() -> PairRecord {
+        let mut r = record(Some(pair(60, None)), None, 86_400);
+        r.previous_pairs = vec![PreviousPair {
+            pair_id: "p0".into(),
+            mode: Mode::TwoSessions,
+            outcome: None,
+            reasons: vec![],
+            created_at: at(-100),
+            decided_at: None,
+            replaced_at: at(-10),
+            scan_refs: vec!["scan-old".into()],
+            late_results: vec![],
+        }];
+        r
+    }
+
+    #[test]
+    fn a_replaced_pairs_result_is_kept_once_on_its_entry_with_its_tags() {
+        let mut half = final_half(None);
+        half.overall = OverallStatus::Denied;
+        half.tags = vec!["DOC_FRAUD".into()];
+        let kept = accept_late(&replaced(), "scan-old", &half, NOW).expect("kept");
+        let late = &kept[0].late_results;
+        assert_eq!(late.len(), 1);
+        assert_eq!(
+            (
+                late[0].overall.as_str(),
+                late[0].is_final,
+                late[0].tags.clone()
+            ),
+            ("DENIED", true, vec!["DOC_FRAUD".to_owned()])
+        );
+        let mut again = replaced();
+        again.previous_pairs = kept;
+        assert_eq!(accept_late(&again, "scan-old", &half, NOW), None, "once");
+        // Not a replaced pair's session (the live pair's, or a stranger's): not for history.
+        assert_eq!(accept_late(&replaced(), "scan-identity", &half, NOW), None);
+        assert!(owned_by_history(&replaced(), "scan-old"));
+        assert!(!owned_by_history(&replaced(), "scan-identity"));
+        // Bounded: the ninth distinct result is not kept.
+        let mut full = replaced();
+        for n in 0..MAX_LATE_RESULTS {
+            let mut other = half.clone();
+            other.digest = format!("d-{n}");
+            full.previous_pairs = accept_late(&full, "scan-old", &other, NOW).expect("kept");
+        }
+        assert_eq!(accept_late(&full, "scan-old", &half, NOW), None);
+    }
+}
