@@ -66,6 +66,7 @@ pub fn pending_record(
                 scan_ref: document.to_owned(),
                 external_ref: external_ref(pair_id, shared::pair::Role::Document),
             }),
+            earlier_documents: vec![],
             permit_policy: Default::default(),
             verification_url: format!(
                 "https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{pair_id}"

@@ -225,6 +225,15 @@ impl IdenfyStub {
             .await;
     }
 
+    /// `POST /api/v2/status` answering `status` for every session (what a renewal asks first).
+    pub async fn mount_status(&self, status: &str) {
+        Mock::given(method("POST"))
+            .and(path("/api/v2/status"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "status": status })))
+            .mount(&self.server)
+            .await;
+    }
+
     /// `POST /api/v2/files` answering with [`stub_file_link`]s.
     pub async fn mount_files(&self) {
         Mock::given(method("POST"))

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use integration_tests::api::{self, ISSUER};
 use integration_tests::callbacks::{
-    call, handler as callback_handler, payload, sample_permit, signed,
+    call, handler as callback_handler, payload, sample_id_card, sample_permit, signed,
 };
 use integration_tests::{IdenfyStub, PUBLIC_API_URL, SHOP, T0, issue_tokens_handler, moto_table};
 use serde_json::{Value, json};
@@ -18,6 +18,8 @@ use shared::store::{MemoryStore, PairReader};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Barrier;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 const ERROR_PAGE: &str = "https://shop.example.com/verification/failed";
 
@@ -37,6 +39,15 @@ impl SessionIssuer for BothAtOnce {
             external_ref: format!("idp-{}-{role}", order.pair_id),
             url: format!("https://ivs.example/redirect?authToken=tok-{role}"),
         })
+    }
+
+    /// Never asked: this double serves only the minting of a pair.
+    async fn session_use(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+        Ok(shared::idenfy::SessionUse::Unknown)
     }
 }
 
@@ -191,9 +202,24 @@ async fn the_continuation_leads_into_the_document_session_and_renews_it_once() {
     assert_eq!(stub.token_requests().await.len(), minted_before);
 
     // Past the document token's life (not the continuation's, which outlives it by a token's
-    // life): two tabs at once get one fresh token between them, and the pair follows its new
-    // session.
+    // life) — but iDenfy says the session is live: it may be in use, so it is kept.
     clock.advance(Duration::from_secs(3600 + 600 + 300 - 305 + 60));
+    Mock::given(method("POST"))
+        .and(path("/api/v2/status"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "ACTIVE"})))
+        .with_priority(1)
+        .up_to_n_times(1)
+        .mount(&stub.server)
+        .await;
+    assert_eq!(location(&handler, &continue_url, client).await, followed);
+    assert_eq!(
+        stub.token_requests().await.len(),
+        minted_before,
+        "kept: nothing minted"
+    );
+    // Once iDenfy says it lapsed unused, two tabs at once get one fresh token between them,
+    // and the pair follows its new session.
+    stub.mount_status("EXPIRED").await;
     let (first, second) = tokio::join!(
         location(&handler, &continue_url, client),
         location(&handler, &continue_url, client)
@@ -216,8 +242,17 @@ async fn the_continuation_leads_into_the_document_session_and_renews_it_once() {
         "the first arrival stays"
     );
 
-    // Its result lands in the pair as the document half.
+    // A result of the replaced session still counts (it is the pair's), and so does the new
+    // one's: each lands in the pair as the document half.
     let callbacks = callback_handler(store.clone(), clock.clone());
+    let old_scan = issued["documentScanRef"].as_str().expect("a scanRef");
+    let body = payload(client, old_scan, false, &sample_permit()).to_string();
+    let (status, stored) = call(&callbacks, signed(&body, "PROCESSING")).await;
+    assert_eq!(
+        (status, &stored["result"], &stored["role"]),
+        (200, &json!("STORED"), &json!("document")),
+        "{stored}"
+    );
     let body = payload(client, &new_scan, true, &sample_permit()).to_string();
     let (status, stored) = call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
     assert_eq!(
@@ -252,6 +287,69 @@ async fn the_continuation_leads_into_the_document_session_and_renews_it_once() {
         location(&handler, &new_continue, client).await,
         (302, ERROR_PAGE.into())
     );
+    table
+        .store
+        .delete_table()
+        .await
+        .expect("dropping the test table");
+}
+
+/// A person who opened the document session at its link's last moment is still in it (or
+/// waiting for iDenfy's review) when they reload the continuation: the session is kept, no
+/// token minted, and its result decides the pair.
+#[tokio::test]
+async fn a_document_session_in_use_is_never_replaced_and_its_result_decides() {
+    let table = moto_table().await;
+    let store = Arc::new(table.store.clone());
+    let stub = IdenfyStub::minting().await;
+    stub.mount_status("REVIEWING").await;
+    let clock = Arc::new(ManualClock::at(T0));
+    let handler = issue_tokens_handler(store.clone(), Arc::new(stub.client()), clock.clone());
+    let client = "USER_IN_SESSION";
+    let (status, issued) = api::answer(&handler, api::issue(&json!({"clientId": client}))).await;
+    assert_eq!(status, 201, "{issued}");
+    let (identities, _) = token_requests(&stub).await;
+    let continue_url = identities[0]["successUrl"]
+        .as_str()
+        .expect("a URL")
+        .to_owned();
+    let followed = location(&handler, &continue_url, client).await;
+    let callbacks = callback_handler(store.clone(), clock.clone());
+    let identity_scan = issued["identityScanRef"].as_str().expect("a scanRef");
+    let body = payload(client, identity_scan, true, &sample_id_card()).to_string();
+    assert_eq!(
+        call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED"))
+            .await
+            .0,
+        200
+    );
+
+    // Past the document link's life, a reload: iDenfy is reviewing the session, so it stays.
+    clock.advance(Duration::from_secs(3600 + 600 + 300 + 60));
+    let minted = stub.token_requests().await.len();
+    assert_eq!(location(&handler, &continue_url, client).await, followed);
+    assert_eq!(stub.token_requests().await.len(), minted, "no fresh token");
+    let asked = stub
+        .server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/api/v2/status")
+        .count();
+    assert_eq!(asked, 1, "iDenfy asked once, not polled");
+
+    // The permit's result for that session decides the pair.
+    let document_scan = issued["documentScanRef"].as_str().expect("a scanRef");
+    let body = payload(client, document_scan, true, &sample_permit()).to_string();
+    let (status, decided) = call(&callbacks, signed(&body, "IDENTIFICATION_MANUAL_FINISHED")).await;
+    assert_eq!(
+        (status, &decided["result"], &decided["decided"]),
+        (200, &json!("STORED"), &json!(true)),
+        "{decided}"
+    );
+    let (_, shown) = api::answer(&handler, api::get_as(client, "", ISSUER)).await;
+    assert_eq!(shown["status"], "VERIFIED", "{shown}");
     table
         .store
         .delete_table()

@@ -148,7 +148,8 @@ async fn an_erasure_deletes_every_session_ever_minted_for_the_client_and_nothing
         "the control: trimmed from the record: {named:?}"
     );
 
-    // The person arrives after the document token lapsed: a fresh one is minted.
+    // The person arrives after the document token lapsed unused: a fresh one is minted.
+    stub.mount_status("EXPIRED").await;
     let requests = stub.token_requests().await;
     let continue_url = requests
         .iter()

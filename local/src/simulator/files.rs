@@ -48,8 +48,9 @@ pub(super) async fn file_links(
     Json(Value::Object(links)).into_response()
 }
 
-/// `POST /api/v2/status` (Basic auth, body `{"scanRef": …}`): the session's status (ACTIVE
-/// until finished) and its clientId, as iDenfy answers; an unknown scanRef is 404.
+/// `POST /api/v2/status` (Basic auth, body `{"scanRef": …}`): the session's status (ACTIVE while
+/// its token is live, EXPIRED once it lapsed unused, else its outcome) and its clientId, as
+/// iDenfy answers; an unknown scanRef is 404.
 pub(super) async fn session_status(
     State(sim): State<Simulator>,
     headers: HeaderMap,
@@ -63,10 +64,11 @@ pub(super) async fn session_status(
     let Some(session) = sessions.values().find(|s| s.scan_ref == scan_ref) else {
         return idenfy_error(StatusCode::NOT_FOUND, None, "Verification not found.");
     };
-    let status = session
-        .finished
-        .as_ref()
-        .map_or("ACTIVE", |finish| finish.outcome.as_str());
+    let status = match &session.finished {
+        Some(finish) => finish.outcome.as_str(),
+        None if session.live() => "ACTIVE",
+        None => "EXPIRED",
+    };
     Json(json!({
         "status": status,
         "scanRef": scan_ref,

@@ -49,6 +49,12 @@ struct Session {
 }
 
 impl Session {
+    /// The token can still be used: not finished, and not past its `expiryTime`.
+    fn live(&self) -> bool {
+        self.finished.is_none()
+            && unix_now() < self.issued_at + u64::from(self.request.expiry_time.unwrap_or(3600))
+    }
+
     /// The first UPLOAD step the token asked for (`additionalSteps.ALL.ALL.<name>`), if any.
     fn upload_step(&self) -> Option<String> {
         let steps = self.request.additional_steps.as_ref()?;
@@ -126,10 +132,7 @@ async fn delete_session(
     else {
         return idenfy_error(StatusCode::NOT_FOUND, None, "Verification not found.");
     };
-    let live = sessions.get(&token).is_some_and(|s| {
-        s.finished.is_none()
-            && unix_now() < s.issued_at + u64::from(s.request.expiry_time.unwrap_or(3600))
-    });
+    let live = sessions.get(&token).is_some_and(Session::live);
     if live {
         return idenfy_error(
             StatusCode::BAD_REQUEST,

@@ -1,5 +1,5 @@
 //! Following a continuation into the document session: the token renewed under a claim when it has
-//! lapsed.
+//! lapsed and iDenfy says the session ended unused (never when it may be in use).
 
 use super::*;
 
@@ -31,6 +31,8 @@ impl IssuanceService {
                 },
                 error_page: default_error_page.clone(),
             })?;
+        // Set once iDenfy says the stale link's session may be in use: it is kept.
+        let mut in_use = false;
         loop {
             if Instant::now() >= answer_by {
                 return Err(FollowError::Busy);
@@ -55,7 +57,7 @@ impl IssuanceService {
                 .document
                 .as_ref()
                 .is_some_and(|d| pair.results.contains_key(&d.scan_ref));
-            if started || link.expires_at > now.plus(DOCUMENT_LINK_MARGIN) {
+            if in_use || started || link.expires_at > now.plus(DOCUMENT_LINK_MARGIN) {
                 if pair.continued_at.is_some() {
                     return Ok(Followed {
                         url: link.url.clone(),
@@ -98,6 +100,24 @@ impl IssuanceService {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => continue,
                 Err(other) => return Err(other.into()),
+            }
+            // Never replace a session that may be in use: the person may have opened it at the
+            // link's last moment and be uploading, or waiting for iDenfy's result. Only one
+            // iDenfy says ended unused is replaced; in doubt, it is kept.
+            let current = pair.document.as_ref().map(|d| d.scan_ref.clone());
+            if let Some(scan_ref) = current {
+                let state = self.sessions.session_use(&scan_ref, answer_by).await;
+                if !matches!(state, Ok(SessionUse::Unused)) {
+                    tracing::info!(
+                        client_id = %client_id,
+                        document_scan_ref = %scan_ref,
+                        state = ?state.as_ref().ok(),
+                        "document link past its time kept: the session may be in use"
+                    );
+                    self.release_refresh(client_id, &claim.id).await;
+                    in_use = true;
+                    continue;
+                }
             }
             let order = self.document_order(
                 client_id,
@@ -160,10 +180,13 @@ impl IssuanceService {
             link.refreshing = None;
             let first = pair.continued_at.is_none();
             pair.continued_at.get_or_insert(now);
-            pair.document = Some(Session {
+            // The replaced session stays the pair's: a result of it still counts.
+            let replaced = pair.document.replace(Session {
                 scan_ref: opened.scan_ref.clone(),
                 external_ref: opened.external_ref.clone(),
             });
+            pair.earlier_documents
+                .extend(replaced.map(|session| session.scan_ref));
             let due = self.policy.results_due_after_refresh(now);
             pair.results_due_by = Some(pair.results_due_by.map_or(due, |d| d.max(due)));
             pair.updated_at = now;

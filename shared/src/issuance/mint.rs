@@ -142,6 +142,7 @@ impl IssuanceService {
             verification_url: identity.url.clone(),
             identity: session(identity),
             document: document.map(session),
+            earlier_documents: vec![],
             permit_policy,
             url_expires_at: now.plus(self.policy.token_expiry),
             results_due_by: Some(now.plus(self.policy.results_due_within(mode))),

@@ -7,7 +7,7 @@ pub mod policy;
 pub mod request;
 
 use crate::clock::{Clock, Timestamp};
-use crate::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
+use crate::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder, SessionUse};
 use crate::pair::FinishPages;
 use crate::pair::machine::{self, IssuanceDecision};
 use crate::pair::{

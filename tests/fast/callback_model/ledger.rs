@@ -106,6 +106,15 @@ impl SessionIssuer for Idenfy {
             url: format!("https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{n}"),
         })
     }
+
+    /// Nobody opens the model's sessions: each ends unused, and a renewal goes ahead.
+    async fn session_use(
+        &self,
+        _: &str,
+        _: Instant,
+    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+        Ok(shared::idenfy::SessionUse::Unused)
+    }
 }
 
 #[async_trait::async_trait]

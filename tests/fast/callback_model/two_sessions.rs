@@ -234,6 +234,15 @@ impl SessionIssuer for Minting {
             url: format!("https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{n}"),
         })
     }
+
+    /// Never asked: this model follows no continuation.
+    async fn session_use(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+        Ok(shared::idenfy::SessionUse::Unknown)
+    }
 }
 
 /// What a delivery sends: the callback for its generation's session, built from the schedule.

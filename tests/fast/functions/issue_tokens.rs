@@ -74,6 +74,15 @@ impl SessionIssuer for Sessions {
             ),
         })
     }
+
+    /// The double's sessions are never opened: each ends unused.
+    async fn session_use(
+        &self,
+        _: &str,
+        _: std::time::Instant,
+    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+        Ok(shared::idenfy::SessionUse::Unused)
+    }
 }
 
 /// A store whose every call fails as an outage would, with the SDK's words.

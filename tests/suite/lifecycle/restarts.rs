@@ -76,6 +76,14 @@ impl SessionIssuer for CallbackWhileMinting {
         }
         self.sessions.open_session(order).await
     }
+
+    async fn session_use(
+        &self,
+        scan_ref: &str,
+        answer_by: std::time::Instant,
+    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+        self.sessions.session_use(scan_ref, answer_by).await
+    }
 }
 
 fn issue_request(client_id: &str, restart: bool) -> IssueRequest {
@@ -150,6 +158,57 @@ pub(super) async fn a_restart_racing_a_callback_still_lands_and_mints_once(
             .map(|p| p.pair_id.as_str())
             .collect::<Vec<_>>(),
         vec![old.pair_id.as_str()]
+    );
+    // The verdict recorded while the tokens were minted — the site was told of it — stays
+    // in the history with its outcome, not the pending copy read before the claim.
+    assert_eq!(
+        record.previous_pairs[0].outcome,
+        Some(Outcome::Verified),
+        "the history lost the verdict recorded during the restart"
+    );
+
+    // iDenfy re-reviews the old identity session afterwards, with a fraud tag: the result is
+    // kept on the old pair's history entry, and the live pair is left as it is.
+    let callbacks = handler(store.clone(), callback_clock());
+    let mut denied = sample_id_card();
+    denied.overall = "DENIED";
+    let mut late = payload(client_id, &old.identity.scan_ref, true, &denied);
+    late["status"]["fraudTags"] = json!(["DOC_FAKE"]);
+    let (code, answer) = call(
+        &callbacks,
+        signed(&late.to_string(), "IDENTIFICATION_MANUAL_FINISHED"),
+    )
+    .await;
+    assert_eq!(
+        (code, answer["result"].as_str(), answer["reason"].as_str()),
+        (200, Some("NOTED"), Some("REPLACED_PAIR")),
+        "{answer}"
+    );
+    let again = call(
+        &callbacks,
+        signed(&late.to_string(), "IDENTIFICATION_MANUAL_FINISHED"),
+    )
+    .await;
+    assert_eq!(again.1["result"], "UNCHANGED", "kept once: {}", again.1);
+    let after = store
+        .load(&ClientId::parse(client_id).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.pair, record.pair, "the live pair is untouched");
+    let kept = &after.previous_pairs[0].late_results;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(
+        (
+            kept[0].scan_ref.as_str(),
+            kept[0].overall.as_str(),
+            kept[0].tags.clone()
+        ),
+        (
+            old.identity.scan_ref.as_str(),
+            "DENIED",
+            vec!["DOC_FAKE".to_owned()]
+        )
     );
 }
 

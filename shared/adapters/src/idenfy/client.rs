@@ -7,7 +7,7 @@ use super::files::{file_links, session_client_id};
 use super::token::redirect_url;
 use super::{
     IdenfyError, IssuedToken, OpenedSession, SessionEraser, SessionFiles, SessionIssuer,
-    SessionOrder, TokenRequest, Upstream,
+    SessionOrder, SessionUse, TokenRequest, Upstream,
 };
 use crate::secret::Secret;
 use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem, Secrets};
@@ -297,6 +297,19 @@ impl SessionIssuer for IdenfyClient {
             scan_ref: token.scan_ref,
             external_ref: request.external_ref.unwrap_or_default(),
         })
+    }
+
+    async fn session_use(
+        &self,
+        scan_ref: &str,
+        answer_by: Instant,
+    ) -> Result<SessionUse, IdenfyError> {
+        let request = serde_json::json!({ "scanRef": scan_ref });
+        self.with_retries("status", answer_by, || async {
+            let body = self.attempt(&self.status_url, &request, answer_by).await?;
+            super::files::session_use(&body)
+        })
+        .await
     }
 }
 

@@ -10,7 +10,7 @@
 //! And `POST /api/v2/status` (same body), read for one thing only: the `clientId` a session
 //! belongs to, when the reviewer looks at a duplicate iDenfy named ([`session_client_id`]).
 
-use pair_core::ports::idenfy::{FileLinks, IdenfyError};
+use pair_core::ports::idenfy::{FileLinks, IdenfyError, SessionUse};
 use serde_json::Value;
 
 /// The links in a 2xx answer of the files endpoint. The answer's text never goes into the
@@ -46,6 +46,24 @@ pub fn session_client_id(body: &[u8]) -> Result<Option<String>, IdenfyError> {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map(str::to_owned))
+}
+
+/// What the status endpoint's answer says the session is doing: its `status` (a word; an
+/// object with `overall` is read too, since the answer's shape is documented only in prose).
+pub fn session_use(body: &[u8]) -> Result<SessionUse, IdenfyError> {
+    let answer: Value = serde_json::from_slice(body)
+        .map_err(|_| IdenfyError::InvalidResponse("status: not JSON".into()))?;
+    let status = match answer.get("status") {
+        Some(Value::String(word)) => Some(word.as_str()),
+        Some(Value::Object(status)) => status.get("overall").and_then(Value::as_str),
+        _ => None,
+    };
+    Ok(match status.map(str::trim) {
+        Some("EXPIRED") => SessionUse::Unused,
+        Some("ACTIVE") => SessionUse::Open,
+        Some("APPROVED" | "DENIED" | "SUSPECTED" | "REVIEWING") => SessionUse::Used,
+        _ => SessionUse::Unknown,
+    })
 }
 
 fn link(name: &str, value: &Value) -> Option<(String, String)> {
@@ -126,5 +144,30 @@ mod tests {
             links(json!({"FRONT": "javascript:alert(1)"})),
             FileLinks::new()
         );
+    }
+
+    #[test]
+    fn the_status_answer_says_whether_a_session_may_be_replaced() {
+        for (answer, expected) in [
+            (
+                json!({"status": "EXPIRED", "scanRef": "s"}),
+                SessionUse::Unused,
+            ),
+            (json!({"status": "ACTIVE"}), SessionUse::Open),
+            (
+                json!({"status": {"overall": "REVIEWING"}}),
+                SessionUse::Used,
+            ),
+            (json!({"status": "APPROVED"}), SessionUse::Used),
+            (json!({"status": "EXPIRED-DELETED"}), SessionUse::Unknown),
+            (json!({"scanRef": "s"}), SessionUse::Unknown),
+        ] {
+            assert_eq!(
+                session_use(answer.to_string().as_bytes()).expect("read"),
+                expected,
+                "{answer}"
+            );
+        }
+        assert!(session_use(b"<html>").is_err());
     }
 }

@@ -312,7 +312,7 @@ impl Entry {
         let held = record.filter(|r| r.expires_at > now).filter(|r| {
             r.pair
                 .iter()
-                .any(|p| p.sessions().any(|s| s.scan_ref == self.scan_ref))
+                .any(|p| p.scan_refs().any(|s| s == self.scan_ref))
                 || r.previous_pairs
                     .iter()
                     .any(|p| p.scan_refs.contains(&self.scan_ref))

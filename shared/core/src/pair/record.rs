@@ -67,6 +67,10 @@ pub struct Pair {
     /// The permit's DOCUMENT session; none in [`Mode::AdditionalStep`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Session>,
+    /// The scanRefs of document sessions the continuation replaced, oldest first. Still the
+    /// pair's: a result of theirs is stored and counts ([`Pair::deciding_document`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_documents: Vec<String>,
     /// The permit policy the pair is decided by, fixed at issuance. Records from before it
     /// existed accept any country and no minimum validity, as configured then.
     #[serde(default)]
@@ -166,7 +170,7 @@ impl PreviousPair {
             created_at: pair.created_at,
             decided_at: verdict.map(|v| v.decided_at),
             replaced_at,
-            scan_refs: pair.sessions().map(|s| s.scan_ref.clone()).collect(),
+            scan_refs: pair.scan_refs().map(str::to_owned).collect(),
             late_results: vec![],
         }
     }
@@ -189,16 +193,56 @@ impl Pair {
     }
 
     /// Which session of this pair `scan_ref` is, if any: the role comes from what issuance
-    /// stored, never from the callback's own claims.
+    /// stored, never from the callback's own claims. A document session the continuation
+    /// replaced is still the pair's document session.
     pub fn role_of(&self, scan_ref: &str) -> Option<Role> {
-        [Role::Identity, Role::Document]
-            .into_iter()
-            .find(|role| self.session(*role).is_some_and(|s| s.scan_ref == scan_ref))
+        if self.identity.scan_ref == scan_ref {
+            Some(Role::Identity)
+        } else if self.document_scan_refs().any(|s| s == scan_ref) {
+            Some(Role::Document)
+        } else {
+            None
+        }
     }
 
-    /// The latest stored result of a session.
+    /// Every document session of the pair: the current one, then those it replaced.
+    pub fn document_scan_refs(&self) -> impl Iterator<Item = &str> {
+        self.document
+            .iter()
+            .map(|d| d.scan_ref.as_str())
+            .chain(self.earlier_documents.iter().map(String::as_str))
+    }
+
+    /// Every session of the pair, by scanRef (the identity session, every document session).
+    pub fn scan_refs(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.identity.scan_ref.as_str()).chain(self.document_scan_refs())
+    }
+
+    /// The document session whose result the pair is decided on: of those with a final result
+    /// that is not an abandonment, the one accepted last (the first final decides; a later one
+    /// from another session is a revision); otherwise the current session. So an abandoned
+    /// session the continuation replaced never decides while the current one can deliver.
+    pub fn deciding_document(&self) -> Option<&str> {
+        let decisive = self.finals.iter().rev().find(|entry| {
+            self.document_scan_refs().any(|s| s == entry.scan_ref)
+                && self
+                    .results
+                    .get(&entry.scan_ref)
+                    .is_some_and(|h| h.is_final() && !super::verdict::abandoned(h))
+        });
+        match decisive {
+            Some(entry) => Some(entry.scan_ref.as_str()),
+            None => self.document.as_ref().map(|d| d.scan_ref.as_str()),
+        }
+    }
+
+    /// The result the pair is decided on for `role`: the identity session's, or the deciding
+    /// document session's.
     pub fn half(&self, role: Role) -> Option<&HalfResult> {
-        self.results.get(&self.session(role)?.scan_ref)
+        match role {
+            Role::Identity => self.results.get(&self.identity.scan_ref),
+            Role::Document => self.results.get(self.deciding_document()?),
+        }
     }
 
     pub fn status(&self) -> PairStatus {
@@ -213,16 +257,20 @@ impl Pair {
         std::iter::once(&self.identity).chain(self.document.as_ref())
     }
 
-    /// Each session's scanRef → the digest of its current final result, when every session
+    /// The deciding session of each role → the digest of its current final result, when each
     /// has one: what a verdict is decided on.
     pub fn final_basis(&self) -> Option<BTreeMap<String, String>> {
-        self.sessions()
-            .map(|session| {
-                let half = self
-                    .results
-                    .get(&session.scan_ref)
-                    .filter(|h| h.is_final())?;
-                Some((session.scan_ref.clone(), half.digest.clone()))
+        let identity = Some(self.identity.scan_ref.as_str());
+        let document = match self.document {
+            Some(_) => Some(self.deciding_document()),
+            None => None,
+        };
+        std::iter::once(identity)
+            .chain(document)
+            .map(|scan_ref| {
+                let scan_ref = scan_ref?;
+                let half = self.results.get(scan_ref).filter(|h| h.is_final())?;
+                Some((scan_ref.to_owned(), half.digest.clone()))
             })
             .collect()
     }

@@ -34,6 +34,11 @@ fn overall(half: &HalfResult) -> Meaning {
     }
 }
 
+/// A result that says the session was abandoned (no verification took place).
+pub fn abandoned(half: &HalfResult) -> bool {
+    overall(half) == Meaning::Abandoned
+}
+
 /// How hard an outcome is on the person, from VERIFIED up to REJECTED.
 fn severity(outcome: Outcome) -> u8 {
     match outcome {

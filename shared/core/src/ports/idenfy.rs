@@ -40,6 +40,27 @@ pub trait SessionEraser: Send + Sync {
 #[async_trait]
 pub trait SessionIssuer: Send + Sync {
     async fn open_session(&self, order: &SessionOrder) -> Result<OpenedSession, IdenfyError>;
+
+    /// What iDenfy says session `scan_ref` is doing now (`POST /api/v2/status`): asked once
+    /// where a session would be replaced, never polled (iDenfy asks not to).
+    async fn session_use(
+        &self,
+        scan_ref: &str,
+        answer_by: Instant,
+    ) -> Result<SessionUse, IdenfyError>;
+}
+
+/// A session's state as iDenfy reports it, in the words a replacement decision needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionUse {
+    /// Its token expired and no verification took place (EXPIRED): safe to replace.
+    Unused,
+    /// Its token is live (ACTIVE): the person may be in it right now.
+    Open,
+    /// A result is there or on its way (APPROVED, DENIED, SUSPECTED, REVIEWING).
+    Used,
+    /// A state iDenfy's docs do not name: kept, as when in doubt.
+    Unknown,
 }
 
 /// The port the evidence route reads sessions at iDenfy through: a session's files as fresh

@@ -28,6 +28,8 @@ pub const EXPIRY: &str = "expiry";
 pub const PAIR_ID: &str = "pairId";
 pub const IDENTITY: &str = "identity";
 pub const DOCUMENT: &str = "document";
+/// `pair.earlierDocuments`: the scanRefs of document sessions the continuation replaced.
+pub const EARLIER_DOCUMENTS: &str = "earlierDocuments";
 pub const SCAN_REF: &str = "scanRef";
 pub const UPDATED_AT: &str = "updatedAt";
 /// `pair.results`, keyed by scanRef.
@@ -94,6 +96,7 @@ mod tests {
         decided.final_digests.push(half.digest.clone());
         decided.results.insert("scan-identity".into(), half);
         decided.earlier_verdicts = vec![decided.verdict.clone().expect("a verdict")];
+        decided.earlier_documents = vec!["scan-document-0".into()];
         let mut record = record(Some(decided.clone()), Some(60), 86_400);
         record.previous_pairs = vec![PreviousPair {
             pair_id: "p0".into(),
@@ -128,6 +131,12 @@ mod tests {
         }
         path(&item, &[PAIR, IDENTITY, SCAN_REF]);
         path(&item, &[PAIR, DOCUMENT, SCAN_REF]);
+        let earlier = path(&item, &[PAIR, EARLIER_DOCUMENTS]);
+        assert_eq!(
+            earlier.as_l().map(|l| l.len()).ok(),
+            Some(1),
+            "a list of scanRefs: {earlier:?}"
+        );
         path(&item, &[PAIR, VERDICT, VERSION]);
         let rank = path(&item, &[PAIR, RESULTS, "scan-identity", RANK]);
         assert_eq!(rank.as_n().ok().map(String::as_str), Some("2"));

@@ -3,9 +3,9 @@
 //! UpdateItems.
 
 use super::attributes::{
-    DIGEST, DOCUMENT, EARLIER_VERDICTS, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH, FINAL_DIGESTS,
-    FINALS, IDENTITY, PAIR, PAIR_ID, PREVIOUS_PAIRS, RANK, RESULTS, SCAN_REF, UPDATED_AT, VERDICT,
-    VERSION,
+    DIGEST, DOCUMENT, EARLIER_DOCUMENTS, EARLIER_VERDICTS, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH,
+    FINAL_DIGESTS, FINALS, IDENTITY, PAIR, PAIR_ID, PREVIOUS_PAIRS, RANK, RESULTS, SCAN_REF,
+    UPDATED_AT, VERDICT, VERSION,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
 use crate::store::{
@@ -18,13 +18,15 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 use pair_core::pair::machine::MAX_FINALS;
 use pair_core::pair::{ClientId, FinalEntry, PreviousPair};
 
-/// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`),
+/// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`: its
+/// identity session, its document session, or a document session the continuation replaced),
 /// and no stored result of the same or higher rank — or, for a final, a stored final and a
 /// digest the pair has not seen (nor any of its digests under earlier keys: ` AND NOT
 /// contains(#pair.#finalDigests, :earlierN)` per key, added per call), while it takes
 /// revisions (`MAX_FINALS`).
 const ACCEPT_HALF: &str = "#expiresAt > :now \
-    AND (#pair.#identity.#scanRef = :scan OR #pair.#document.#scanRef = :scan) \
+    AND (#pair.#identity.#scanRef = :scan OR #pair.#document.#scanRef = :scan \
+    OR contains(#pair.#earlierDocuments, :scan)) \
     AND (attribute_not_exists(#pair.#results.#scan) OR #pair.#results.#scan.#rank < :rank";
 const OR_REVISION: &str = " OR (#pair.#results.#scan.#rank = :rank \
     AND (attribute_not_exists(#pair.#finalDigests) \
@@ -87,7 +89,16 @@ impl ResultStore for DynamoStore {
             now,
         } = arrival;
         let names = [
-            EXPIRES_AT, PAIR, IDENTITY, DOCUMENT, SCAN_REF, RESULTS, RANK, UPDATED_AT, VERSION,
+            EXPIRES_AT,
+            PAIR,
+            IDENTITY,
+            DOCUMENT,
+            EARLIER_DOCUMENTS,
+            SCAN_REF,
+            RESULTS,
+            RANK,
+            UPDATED_AT,
+            VERSION,
         ];
         let request = self
             .update(client_id, &names)

@@ -23,6 +23,7 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
             scan_ref: "scan-document".into(),
             external_ref: "idp-p1-document".into(),
         }),
+        earlier_documents: vec![],
         permit_policy: Default::default(),
         verification_url: "https://ivs.idenfy.com/api/v2/redirect?authToken=A".into(),
         url_expires_at: at(url_expires_in),
