@@ -19,6 +19,12 @@ enum Delivery {
     },
     /// `POST /verifications` with `restart: true`: generation 1 replaces generation 0.
     Restart,
+    /// The person reloads the continuation once the document link lapsed; iDenfy says the
+    /// session is in use (kept) or lapsed unused (a fresh one minted). The replaced session's
+    /// deliveries still come: they are the pair's.
+    Follow {
+        in_use: bool,
+    },
 }
 
 const ROLES: [Role; 2] = [Role::Identity, Role::Document];
@@ -151,10 +157,22 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         prop_oneof![2 => Just(false), 1 => Just(true)],
         any::<proptest::sample::Index>(),
         proptest::collection::vec(fault, 0..12),
-        0..=3usize,
+        (0..=3usize, proptest::collection::vec(any::<bool>(), 0..=2)),
     )
         .prop_flat_map(
-            |((finals0, pre0, first), (finals1, pre1, second), restart, cut, faults, during)| {
+            |(
+                (finals0, pre0, first),
+                (finals1, pre1, mut second),
+                restart,
+                cut,
+                faults,
+                (during, follows),
+            )| {
+                second.extend(
+                    follows
+                        .into_iter()
+                        .map(|in_use| Delivery::Follow { in_use }),
+                );
                 let schedule = move |deliveries: Vec<Delivery>| Schedule {
                     finals: [finals0.clone(), finals1.clone()],
                     preliminaries: [pre0, pre1],
@@ -190,6 +208,10 @@ struct Minting {
     service: std::sync::OnceLock<CallbackService>,
     landing: std::sync::Mutex<Vec<(Delivery, Callback)>>,
     landed: std::sync::Mutex<Vec<Landed>>,
+    /// The latest identity session's continuation token, and what iDenfy says of a document
+    /// session asked about.
+    continuation: std::sync::Mutex<Option<String>>,
+    in_use: std::sync::atomic::AtomicBool,
     /// The store, to read the replaced pair's verdict once the landings are in.
     memory: std::sync::OnceLock<Arc<MemoryStore>>,
     /// That verdict's outcome, when deliveries landed during the minting.
@@ -228,6 +250,14 @@ impl SessionIssuer for Minting {
             .minted
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
             + 1;
+        if let Some((_, token)) = order
+            .finish
+            .success
+            .as_deref()
+            .and_then(|url| url.split_once("?c="))
+        {
+            *self.continuation.lock().unwrap() = Some(token.to_owned());
+        }
         Ok(OpenedSession {
             scan_ref: format!("scan-{n}"),
             external_ref: format!("idp-{}-{}", order.pair_id, order.role.as_str()),
@@ -235,13 +265,16 @@ impl SessionIssuer for Minting {
         })
     }
 
-    /// Never asked: this model follows no continuation.
     async fn session_use(
         &self,
         _: &str,
         _: std::time::Instant,
     ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
-        Ok(shared::idenfy::SessionUse::Unknown)
+        Ok(if self.in_use.load(std::sync::atomic::Ordering::SeqCst) {
+            shared::idenfy::SessionUse::Open
+        } else {
+            shared::idenfy::SessionUse::Unused
+        })
     }
 }
 
@@ -253,7 +286,7 @@ fn callback_of(
     delivery: Delivery,
 ) -> Option<Callback> {
     let (generation, role, is_final, variant) = match delivery {
-        Delivery::Restart => return None,
+        Delivery::Restart | Delivery::Follow { .. } => return None,
         Delivery::Final {
             generation,
             role,
@@ -292,7 +325,7 @@ fn generation_of(delivery: Delivery) -> Option<usize> {
         Delivery::Final { generation, .. } | Delivery::Preliminary { generation, .. } => {
             Some(generation)
         }
-        Delivery::Restart => None,
+        Delivery::Restart | Delivery::Follow { .. } => None,
     }
 }
 
@@ -306,7 +339,7 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
         let minting = Arc::new(Minting::default());
         let _ = minting.service.set(service.clone());
         let _ = minting.memory.set(memory.clone());
-        let issuance = integration_tests::service(counting.clone(), minting.clone(), clock);
+        let issuance = integration_tests::service(counting.clone(), minting.clone(), clock.clone());
         // Each generation's scanRefs (identity, document) and pair id.
         let mut pairs: Vec<(String, String, String)> = vec![(
             EVENTS_IDENTITY_SCAN_REF.to_owned(),
@@ -323,6 +356,37 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
         while let Some(delivery) = queue.pop_front() {
             attempts += 1;
             prop_assert!(attempts < 300, "deliveries never settle");
+            if let Delivery::Follow { in_use } = delivery {
+                let token = minting.continuation.lock().unwrap().clone();
+                if let Some(token) = token {
+                    minting
+                        .in_use
+                        .store(in_use, std::sync::atomic::Ordering::SeqCst);
+                    clock.advance(
+                        integration_tests::policy().document_expiry()
+                            + std::time::Duration::from_secs(60),
+                    );
+                    let before = memory.load(&client_id).await.unwrap().unwrap();
+                    let followed = issuance
+                        .follow(&client_id, &token, integration_tests::soon())
+                        .await;
+                    let after = memory.load(&client_id).await.unwrap().unwrap();
+                    let document = |r: &PairRecord| {
+                        r.pair
+                            .as_ref()
+                            .and_then(|p| p.document.clone())
+                            .map(|d| d.scan_ref)
+                    };
+                    if in_use || followed.is_err() {
+                        prop_assert_eq!(
+                            document(&before),
+                            document(&after),
+                            "a session iDenfy says may be in use was replaced"
+                        );
+                    }
+                }
+                continue;
+            }
             let Some(generation) = generation_of(delivery) else {
                 // Some of the first pair's deliveries land while the new tokens are minted.
                 let mut landing = Vec::new();
@@ -445,26 +509,29 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
             }
         }
         // No half lost: every distinct final is in the pair's history, the current one of each
-        // session being the one accepted last.
+        // role (over every document session, a replaced one included) the one accepted last.
         for role in ROLES {
-            let scan_ref = pair.session(role).unwrap().scan_ref.clone();
+            let scan_refs: Vec<&str> = match role {
+                Role::Identity => vec![pair.identity.scan_ref.as_str()],
+                Role::Document => pair.document_scan_refs().collect(),
+            };
             let distinct = schedule.finals[generation][role_index(role)].len();
             prop_assert_eq!(
                 pair.finals
                     .iter()
-                    .filter(|f| f.scan_ref == scan_ref)
+                    .filter(|f| scan_refs.contains(&f.scan_ref.as_str()))
                     .count(),
                 distinct,
                 "a final of the {:?} session lost or stored twice",
                 role
             );
-            let current = pair.results.get(&scan_ref).expect("a current result");
+            let current = pair.half(role).expect("a current result");
             prop_assert!(current.is_final(), "a preliminary outlived the finals");
             let last = pair
                 .final_digests
                 .iter()
                 .zip(&pair.finals)
-                .rfind(|(_, f)| f.scan_ref == scan_ref)
+                .rfind(|(_, f)| scan_refs.contains(&f.scan_ref.as_str()))
                 .map(|(digest, _)| digest);
             prop_assert_eq!(
                 Some(&current.digest),

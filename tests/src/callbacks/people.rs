@@ -128,8 +128,11 @@ pub fn check_verdict_history(
         let policy = VerdictPolicy::default();
         let context = Context::new(&policy, &pair.permit_policy, verdict.decided_at);
         let (outcome, reasons) = match &pair.document {
-            Some(document) => {
-                let document = half(&document.scan_ref)
+            // Any of the pair's document sessions (one the continuation replaced included).
+            Some(_) => {
+                let document = pair
+                    .document_scan_refs()
+                    .find_map(half)
                     .ok_or_else(|| format!("verdict {n} names no known document final"))?;
                 decide(identity, document, &context)
             }

@@ -108,3 +108,84 @@ mod tests {
         assert_eq!(accept_late(&full, "scan-old", &half, NOW), None);
     }
 }
+
+#[cfg(test)]
+mod document_sessions {
+    use crate::pair::machine::accept_half;
+    use crate::pair::machine::fixtures::record;
+    use crate::pair::machine::fixtures::{NOW, at, final_half, pair};
+    use crate::pair::{OverallStatus, Rank, Role};
+
+    /// A pair whose document session the continuation replaced once: `scan-document` is now
+    /// the earlier one, `scan-document-2` the current one.
+    fn renewed() -> crate::pair::PairRecord {
+        let mut p = pair(60, None);
+        p.verdict = None;
+        p.earlier_documents = vec!["scan-document".into()];
+        if let Some(document) = p.document.as_mut() {
+            document.scan_ref = "scan-document-2".into();
+        }
+        record(Some(p), None, 86_400)
+    }
+
+    fn with(
+        r: crate::pair::PairRecord,
+        scan_ref: &str,
+        overall: OverallStatus,
+        digest: &str,
+    ) -> crate::pair::PairRecord {
+        let mut half = final_half(None);
+        half.overall = overall;
+        half.digest = digest.into();
+        accept_half(&r, scan_ref, &half, NOW).expect("accepted")
+    }
+
+    #[test]
+    fn a_replaced_document_sessions_result_counts_and_the_first_final_decides() {
+        let r = renewed();
+        let p = r.pair.as_ref().expect("a pair");
+        assert_eq!(p.role_of("scan-document"), Some(Role::Document));
+        assert_eq!(
+            p.deciding_document(),
+            Some("scan-document-2"),
+            "nothing yet"
+        );
+        // The earlier session's final decides while the current one has none.
+        let r = with(r, "scan-identity", OverallStatus::Approved, "d-id");
+        let r = with(r, "scan-document", OverallStatus::Approved, "d-old");
+        let p = r.pair.as_ref().expect("a pair");
+        assert_eq!(p.deciding_document(), Some("scan-document"));
+        let basis = p.final_basis().expect("both final");
+        assert_eq!(
+            basis.get("scan-document").map(String::as_str),
+            Some("d-old")
+        );
+        // A later final from the current session is a revision: it decides now.
+        let r = with(r, "scan-document-2", OverallStatus::Denied, "d-new");
+        let p = r.pair.as_ref().expect("a pair");
+        assert_eq!(p.deciding_document(), Some("scan-document-2"));
+        assert_eq!(
+            p.half(Role::Document).map(|h| h.digest.as_str()),
+            Some("d-new")
+        );
+    }
+
+    #[test]
+    fn an_abandoned_replaced_session_never_decides_while_the_current_one_can_deliver() {
+        let r = with(
+            renewed(),
+            "scan-document",
+            OverallStatus::Expired,
+            "d-lapsed",
+        );
+        let p = r.pair.as_ref().expect("a pair");
+        assert_eq!(p.deciding_document(), Some("scan-document-2"));
+        assert_eq!(p.half(Role::Document), None, "no result decides yet");
+        // Its preliminary does not decide either.
+        let mut preliminary = final_half(None);
+        preliminary.rank = Rank::Preliminary;
+        preliminary.digest = "d-pre".into();
+        let r = accept_half(&r, "scan-document-2", &preliminary, at(1)).expect("accepted");
+        assert!(r.pair.as_ref().expect("a pair").final_basis().is_none());
+    }
+}
