@@ -261,10 +261,7 @@ impl Pair {
     /// has one: what a verdict is decided on.
     pub fn final_basis(&self) -> Option<BTreeMap<String, String>> {
         let identity = Some(self.identity.scan_ref.as_str());
-        let document = match self.document {
-            Some(_) => Some(self.deciding_document()),
-            None => None,
-        };
+        let document = self.document.as_ref().map(|_| self.deciding_document());
         std::iter::once(identity)
             .chain(document)
             .map(|scan_ref| {
