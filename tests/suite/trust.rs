@@ -3,8 +3,8 @@
 //! `lambda_http` — through the issue-tokens handler: the reviewer recorded is the token's
 //! subject (or the IAM caller's ARN), a body naming a reviewer is refused, a review replayed
 //! after iDenfy revised the result gets 409, and each evidence read leaves a log line naming
-//! who read what (ids only). Which token reaches which route is API Gateway's: the template
-//! tests hold the routes' scopes apart.
+//! who read what (ids only). Which token reaches which route is API Gateway's (the template
+//! tests hold the routes' scopes apart) and, in JWT mode, the function's too.
 
 use integration_tests::callbacks::{
     STEP_EVENTS_CLIENT_ID, STEP_EVENTS_PAIR_ID, call, callback_clock, handler as callback_handler,
@@ -13,7 +13,7 @@ use integration_tests::callbacks::{
 use integration_tests::logs::Capture;
 use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
 use serde_json::{Value, json};
-use shared::store::{Expected, SeedStore};
+use shared::store::{Expected, PairReader, SeedStore};
 use std::sync::Arc;
 use tracing::Level;
 
@@ -204,4 +204,127 @@ async fn the_reviewer_is_the_authenticated_caller_and_a_stale_review_is_refused(
         .delete_table()
         .await
         .expect("dropping the test table");
+}
+
+/// In JWT mode the function checks each route's duty itself, as deployed events reach it: a
+/// token holding another duty's scope is refused (403 naming the duty) and changes nothing in
+/// the table; one without a JWT at all (a misrouted or directly invoked event) is 401; the
+/// duty's own scope passes.
+#[tokio::test]
+async fn in_jwt_mode_the_function_refuses_a_token_of_another_duty_on_every_route() {
+    let table = moto_table().await;
+    let store = Arc::new(table.store.clone());
+    store
+        .save(&step_events_record(), Expected::Absent)
+        .await
+        .expect("seeded");
+    let callbacks = callback_handler(store.clone(), callback_clock());
+    let request =
+        lambda_http::request::from_str(&events::text("idenfy-callback", "additional-step-image"))
+            .expect("event");
+    assert_eq!(call(&callbacks, request).await.0, 200);
+    let stub = IdenfyStub::bare().await;
+    stub.mount_files().await;
+    let config = integration_tests::issue_tokens_config_with(
+        &stub.uri(),
+        &[
+            ("API_AUTHORIZATION", "JWT"),
+            ("ISSUER_SCOPES", "idenfy-pair/verifications"),
+            ("REVIEWER_SCOPES", "idenfy-pair/review"),
+            ("ERASURE_SCOPES", "idenfy-pair/erase"),
+        ],
+    );
+    let issuing = issue_tokens::IssueTokens::compose(
+        config,
+        store.clone(),
+        Arc::new(shared::store::MemoryLedger::new()),
+        shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+        callback_clock(),
+    );
+    let issuer = || jwt("site-backend", "idenfy-pair/verifications");
+    let reviewer = || jwt(REVIEWER_SUB, "idenfy-pair/review");
+    let eraser = || jwt("dpo-1", "idenfy-pair/erase");
+    let erase = |authorizer: Value| {
+        let mut event: Value =
+            serde_json::from_str(&events::text("issue-tokens", "erase-unknown-client"))
+                .expect("a JSON event");
+        let path = format!("/verifications/{STEP_EVENTS_CLIENT_ID}");
+        event["rawPath"] = json!(path);
+        event["requestContext"]["http"]["path"] = json!(path);
+        event["pathParameters"]["clientId"] = json!(STEP_EVENTS_CLIENT_ID);
+        event["requestContext"]["authorizer"] = authorizer;
+        lambda_http::request::from_str(&event.to_string()).expect("an HTTP API event")
+    };
+    let record = async || {
+        store
+            .load(&shared::pair::ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id"))
+            .await
+            .expect("readable")
+            .expect("a record")
+    };
+    let before = record().await;
+    let refused = [
+        (
+            "review",
+            event(
+                "review-other-pair",
+                "/review",
+                issuer(),
+                Some(review_body("VERIFIED", 1)),
+            ),
+            "reviewer",
+        ),
+        (
+            "evidence",
+            event("status-evidence", "/evidence", eraser(), None),
+            "reviewer",
+        ),
+        ("erase", erase(reviewer()), "eraser"),
+        (
+            "status",
+            event("status-found", "", reviewer(), None),
+            "issuer",
+        ),
+    ];
+    for (route, request, duty) in refused {
+        let (code, body) = answer(&issuing, request).await;
+        assert_eq!(
+            (code, body["code"].as_str(), body["duty"].as_str()),
+            (403, Some("FORBIDDEN"), Some(duty)),
+            "{route}: {body}"
+        );
+    }
+    assert_eq!(record().await, before, "nothing written by a refused duty");
+    // No JWT at all: an IAM caller, or none, reaching a JWT deployment's function.
+    for authorizer in [iam(IAM_REVIEWER), Value::Null] {
+        let (code, _) = answer(
+            &issuing,
+            event(
+                "review-other-pair",
+                "/review",
+                authorizer,
+                Some(review_body("VERIFIED", 1)),
+            ),
+        )
+        .await;
+        assert_eq!(code, 401);
+    }
+    assert_eq!(record().await, before);
+    // Each duty's own scope passes.
+    let (code, body) = answer(&issuing, event("status-found", "", issuer(), None)).await;
+    assert_eq!(code, 200, "{body}");
+    let (code, body) = answer(
+        &issuing,
+        event(
+            "review-other-pair",
+            "/review",
+            reviewer(),
+            Some(review_body("VERIFIED", 1)),
+        ),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let (code, body) = answer(&issuing, erase(eraser())).await;
+    assert!(code == 200 || code == 202, "{code} {body}");
+    table.store.delete_table().await.expect("dropped");
 }

@@ -164,6 +164,20 @@ pub struct PreviousPairBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_at: Option<String>,
     replaced_at: String,
+    /// Results its sessions delivered after it was replaced: kept, never used.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    late_results: Vec<LateResultBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LateResultBody<'a> {
+    scan_ref: &'a str,
+    status: &'a str,
+    #[serde(rename = "final")]
+    is_final: bool,
+    tags: &'a [String],
+    received_at: String,
 }
 
 impl<'a> From<&'a PreviousPair> for PreviousPairBody<'a> {
@@ -176,6 +190,17 @@ impl<'a> From<&'a PreviousPair> for PreviousPairBody<'a> {
             created_at: p.created_at.to_rfc3339(),
             decided_at: p.decided_at.map(|t| t.to_rfc3339()),
             replaced_at: p.replaced_at.to_rfc3339(),
+            late_results: p
+                .late_results
+                .iter()
+                .map(|late| LateResultBody {
+                    scan_ref: &late.scan_ref,
+                    status: late.overall.as_str(),
+                    is_final: late.is_final,
+                    tags: &late.tags,
+                    received_at: late.received_at.to_rfc3339(),
+                })
+                .collect(),
         }
     }
 }

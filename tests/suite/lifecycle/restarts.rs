@@ -210,6 +210,20 @@ pub(super) async fn a_restart_racing_a_callback_still_lands_and_mints_once(
             vec!["DOC_FAKE".to_owned()]
         )
     );
+    // The status shows it on the replaced pair.
+    let status = issue_tokens_handler(
+        store.clone(),
+        Arc::new(stub.client()),
+        Arc::new(ManualClock::at(integration_tests::T0)),
+    );
+    let (code, shown) = get_status(&status, client_id).await;
+    assert_eq!(code, 200, "{shown}");
+    let late = &shown["previousPairs"][0]["lateResults"][0];
+    assert_eq!(
+        (&late["status"], &late["final"], &late["tags"]),
+        (&json!("DENIED"), &json!(true), &json!(["DOC_FAKE"])),
+        "{shown}"
+    );
 }
 
 pub(super) async fn a_restart_keeps_the_decided_pair_in_the_history(
