@@ -27,8 +27,10 @@ pub use crate::env::{ConfigError, Env, std_env};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod duties;
 mod notify;
 
+use duties::duty_scopes;
 pub use notify::NotifyConfig;
 
 pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
@@ -229,58 +231,6 @@ fn runtime_secrets<T: Send + Sync, F: Fn(&str) -> Option<String>>(
         "secrets read from plain environment variables: for local runs only (SECRET_ID is not set)"
     );
     Ok(Secrets::fixed(value))
-}
-
-/// `API_AUTHORIZATION=JWT` (the template's `ApiAuthorization`): the scopes of each duty,
-/// `ISSUER_SCOPES`, `REVIEWER_SCOPES`, `ERASURE_SCOPES` (comma-separated; the template joins its
-/// scope parameters), each required and no scope in two lists. `IAM` (or unset: local runs)
-/// leaves the duties to IAM's policies and gives `None`.
-fn duty_scopes<F: Fn(&str) -> Option<String>>(
-    env: &Env<F>,
-) -> Result<Option<DutyScopes>, ConfigError> {
-    match env.optional("API_AUTHORIZATION").as_deref() {
-        None | Some("IAM") => return Ok(None),
-        Some("JWT") => {}
-        Some(_) => return Err(invalid("API_AUTHORIZATION", "must be IAM or JWT")),
-    }
-    let list = |name: &'static str| -> Result<Vec<String>, ConfigError> {
-        let scopes: Vec<String> = env
-            .required(name)?
-            .split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if scopes.is_empty() {
-            return Err(invalid(name, "names no scope"));
-        }
-        Ok(scopes)
-    };
-    let duties = DutyScopes {
-        issuer: list("ISSUER_SCOPES")?,
-        reviewer: list("REVIEWER_SCOPES")?,
-        eraser: list("ERASURE_SCOPES")?,
-    };
-    // A scope granting two duties would let one token do both.
-    for (name, mine, others) in [
-        (
-            "REVIEWER_SCOPES",
-            &duties.reviewer,
-            [&duties.issuer, &duties.eraser],
-        ),
-        (
-            "ERASURE_SCOPES",
-            &duties.eraser,
-            [&duties.issuer, &duties.reviewer],
-        ),
-    ] {
-        if let Some(shared) = mine.iter().find(|s| others.iter().any(|o| o.contains(s))) {
-            return Err(invalid(
-                name,
-                format!("{shared} also grants another duty: each duty needs scopes of its own"),
-            ));
-        }
-    }
-    Ok(Some(duties))
 }
 
 /// Everything the issue-tokens function needs.

@@ -13,13 +13,12 @@ use crate::secret::runtime::{DOCUMENT_HASH_KEY, SIGNING_KEYS, SecretDocument, Se
 use crate::store::{Arrival, HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
 
+mod history;
+
 /// An expiration notice's write is tried on this many fresh reads at most.
 const NOTE_ATTEMPTS: usize = 3;
 
 /// What the callback needs from the stack's secret.
-/// A replaced pair's late result is written again on a fresh read at most this many times.
-const HISTORY_ATTEMPTS: usize = 3;
-
 #[derive(Debug, Clone)]
 pub struct CallbackSecrets {
     /// `None` only in development, when unsigned callbacks were explicitly allowed.
@@ -272,43 +271,6 @@ impl CallbackService {
 
     /// At most two store requests: the conditional half write, and the verdict write when
     /// this callback finds every session final on results no verdict was decided on.
-    /// A result for a replaced pair's session, kept on its history entry under the version
-    /// read (read again if a write landed meanwhile).
-    async fn keep_in_history(
-        &self,
-        mut record: PairRecord,
-        callback: &Callback,
-        now: Timestamp,
-    ) -> Result<Receipt, StoreError> {
-        let client_id = &callback.client_id;
-        let scan_ref = callback.scan_ref.as_str();
-        for _ in 0..HISTORY_ATTEMPTS {
-            let Some(previous) = machine::accept_late(&record, scan_ref, &callback.half, now)
-            else {
-                return Ok(Receipt::KeptInHistory { recorded: false });
-            };
-            match self
-                .store
-                .record_late(client_id, record.version, &previous)
-                .await
-            {
-                Ok(()) => {
-                    tracing::warn!(%client_id, scan_ref, overall = callback.half.overall.as_str(), "a result for a replaced pair's session: kept on its history entry");
-                    return Ok(Receipt::KeptInHistory { recorded: true });
-                }
-                Err(StoreError::Conflict) => {
-                    let Some(again) = self.store.load(client_id).await? else {
-                        return Ok(Receipt::Ignored(IgnoredBecause::UnknownClientId));
-                    };
-                    record = again;
-                }
-                Err(other) => return Err(other),
-            }
-        }
-        // Writes kept landing: iDenfy's retry keeps it later.
-        Err(StoreError::Conflict)
-    }
-
     pub async fn receive(&self, callback: &Callback) -> Result<Receipt, StoreError> {
         let now = self.clock.now();
         let client_id = &callback.client_id;

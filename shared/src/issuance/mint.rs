@@ -1,5 +1,5 @@
 //! Minting: both sessions' orders, the chain (or one session with the permit step), the pending
-//! pair installed under the claim.
+//! pair installed under the claim over the record as it stands then.
 
 use super::*;
 
@@ -197,5 +197,40 @@ impl IssuanceService {
             permit_upload_step: None,
             answer_by,
         }
+    }
+
+    /// Installs `pair` under the claim `claim_id` over the record as it stands now: the pair it
+    /// replaces joins the history with whatever landed while the tokens were minted (a verdict,
+    /// a result). A callback landing between the read and the write moves the record on: read
+    /// again. `Conflict` once the claim is no longer ours.
+    pub(super) async fn install_under_claim(
+        &self,
+        client_id: &ClientId,
+        claim_id: &str,
+        pair: &Pair,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for _ in 0..INSTALL_ATTEMPTS {
+            let Some(record) = self
+                .store
+                .load(client_id)
+                .await?
+                .filter(|r| r.claim.as_ref().is_some_and(|c| c.id == claim_id))
+            else {
+                return Err(StoreError::Conflict);
+            };
+            let install = machine::install(
+                &record,
+                claim_id,
+                pair.clone(),
+                now.plus(self.policy.retention),
+                now,
+            );
+            match self.store.install(client_id, &install).await {
+                Err(StoreError::Conflict) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict)
     }
 }

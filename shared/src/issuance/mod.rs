@@ -332,41 +332,6 @@ impl IssuanceService {
         })
     }
 
-    /// Installs `pair` under the claim `claim_id` over the record as it stands now: the pair it
-    /// replaces joins the history with whatever landed while the tokens were minted (a verdict,
-    /// a result). A callback landing between the read and the write moves the record on: read
-    /// again. `Conflict` once the claim is no longer ours.
-    async fn install_under_claim(
-        &self,
-        client_id: &ClientId,
-        claim_id: &str,
-        pair: &Pair,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        for _ in 0..INSTALL_ATTEMPTS {
-            let Some(record) = self
-                .store
-                .load(client_id)
-                .await?
-                .filter(|r| r.claim.as_ref().is_some_and(|c| c.id == claim_id))
-            else {
-                return Err(StoreError::Conflict);
-            };
-            let install = machine::install(
-                &record,
-                claim_id,
-                pair.clone(),
-                now.plus(self.policy.retention),
-                now,
-            );
-            match self.store.install(client_id, &install).await {
-                Err(StoreError::Conflict) => continue,
-                other => return other,
-            }
-        }
-        Err(StoreError::Conflict)
-    }
-
     /// Gives the claim back (best effort: if this write fails, it lapses by itself).
     async fn release_claim(&self, client_id: &ClientId, claim_id: &str) {
         if let Err(error) = self.store.release(client_id, claim_id).await {
