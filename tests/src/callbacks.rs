@@ -67,6 +67,7 @@ pub fn pending_record(
                 external_ref: external_ref(pair_id, shared::pair::Role::Document),
             }),
             earlier_documents: vec![],
+            renewal: None,
             permit_policy: Default::default(),
             verification_url: format!(
                 "https://ivs.idenfy.com/api/v2/redirect?authToken=tok-{pair_id}"

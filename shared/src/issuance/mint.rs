@@ -143,6 +143,7 @@ impl IssuanceService {
             identity: session(identity),
             document: document.map(session),
             earlier_documents: vec![],
+            renewal: None,
             permit_policy,
             url_expires_at: now.plus(self.policy.token_expiry),
             results_due_by: Some(now.plus(self.policy.results_due_within(mode))),
@@ -161,7 +162,11 @@ impl IssuanceService {
 
     /// The site's final pages: the request's, else the configured defaults.
     pub(super) fn site_urls(&self, request: &IssueRequest) -> FinishPages {
-        let site = &request.site_urls;
+        self.site_urls_of(&request.site_urls)
+    }
+
+    /// `site`'s pages, each absent one the configured default.
+    pub(super) fn site_urls_of(&self, site: &FinishPages) -> FinishPages {
         let defaults = &self.policy.default_site_urls;
         let pick = |mine: &Option<String>, default: &Option<String>| {
             mine.clone().or_else(|| default.clone())

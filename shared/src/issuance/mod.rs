@@ -23,11 +23,13 @@ use std::time::{Duration, Instant};
 mod follow;
 mod mint;
 mod recorded;
+mod renewal;
 
 use recorded::MintError;
 
 pub use policy::{IssuancePolicy, PermitStepPolicy};
-pub use request::{IssueRequest, PermitRequest};
+pub use renewal::{RenewalError, Renewed};
+pub use request::{IssueRequest, PermitRequest, RenewalRequest};
 
 /// The outcome of a successful issuance request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -43,6 +43,15 @@ impl PermitRequest {
     }
 }
 
+/// What a renewal of a verified pair's permit asks for: where the person lands, their language,
+/// and the permit policy (each part it leaves out is the pair's own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenewalRequest {
+    pub locale: Option<String>,
+    pub site_urls: FinishPages,
+    pub permit: PermitRequest,
+}
+
 impl IssueRequest {
     /// A plain two-session request for `client_id`, nothing else set.
     pub fn new(client_id: ClientId) -> Self {

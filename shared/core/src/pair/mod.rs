@@ -27,6 +27,7 @@ pub mod outcome;
 pub mod permit;
 pub mod person;
 pub mod record;
+pub mod renewal;
 pub mod rules;
 pub mod validity;
 pub mod verdict;

@@ -113,6 +113,9 @@ pub struct Pair {
     /// iDenfy's document-expiration notices and the expiry alerts told to the site.
     #[serde(default, skip_serializing_if = "ExpiryState::is_empty")]
     pub expiry: ExpiryState,
+    /// The renewal of a verified pair's permit, once one was opened ([`super::renewal`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<super::renewal::Renewal>,
 }
 
 /// What is kept of a pair that a restart replaced: its outcome, never its data.
@@ -223,17 +226,24 @@ impl Pair {
     /// from another session is a revision); otherwise the current session. So an abandoned
     /// session the continuation replaced never decides while the current one can deliver.
     pub fn deciding_document(&self) -> Option<&str> {
-        let decisive = self.finals.iter().rev().find(|entry| {
-            self.document_scan_refs().any(|s| s == entry.scan_ref)
-                && self
-                    .results
-                    .get(&entry.scan_ref)
-                    .is_some_and(|h| h.is_final() && !super::verdict::abandoned(h))
+        let decisive = |scan_ref: &str| {
+            self.results
+                .get(scan_ref)
+                .is_some_and(|h| h.is_final() && !super::verdict::abandoned(h))
+        };
+        let by_finals = self.finals.iter().rev().find(|entry| {
+            self.document_scan_refs().any(|s| s == entry.scan_ref) && decisive(&entry.scan_ref)
         });
-        match decisive {
-            Some(entry) => Some(entry.scan_ref.as_str()),
-            None => self.document.as_ref().map(|d| d.scan_ref.as_str()),
+        if let Some(entry) = by_finals {
+            return Some(entry.scan_ref.as_str());
         }
+        // Results stored before their finals were listed: the newest session holding one.
+        let current = self.document.as_ref().map(|d| d.scan_ref.as_str());
+        current
+            .into_iter()
+            .chain(self.earlier_documents.iter().rev().map(String::as_str))
+            .find(|s| decisive(s))
+            .or(current)
     }
 
     /// The result the pair is decided on for `role`: the identity session's, or the deciding

@@ -222,11 +222,16 @@ impl Pair {
     /// stated later. `Ok(None)`: the document states none (an identity document that does
     /// not expire); `Err(())`: one is stated but unreadable, or a permit states none.
     fn document_end(&self, role: Role) -> Result<Option<Date>, ()> {
-        let session = self.session(role).ok_or(())?;
+        // The document decided on: for the permit, the deciding document session (a renewal's
+        // once its result decided, the earlier one until then).
+        let scan_ref = match role {
+            Role::Identity => self.identity.scan_ref.as_str(),
+            Role::Document => self.deciding_document().ok_or(())?,
+        };
         let noticed = self
             .expiry
             .notices
-            .get(&session.scan_ref)
+            .get(scan_ref)
             .and_then(ExpirationNotice::date);
         let stated = self
             .half(role)
@@ -247,6 +252,38 @@ impl Pair {
     /// date missing or unreadable (always so in additional-step mode, where the permit is a
     /// stored upload), or the identity document's unreadable. An identity document without
     /// an expiry (some never expire, and the verdict's rule accepts that) does not bound it.
+    /// iDenfy's notices for the documents the pair is decided on (a replaced permit's no
+    /// longer count once a renewal decided).
+    fn deciding_notices(&self) -> impl Iterator<Item = &ExpirationNotice> {
+        let deciding = [Some(self.identity.scan_ref.as_str()), self.deciding_document()];
+        self.expiry
+            .notices
+            .iter()
+            .filter(move |(scan_ref, _)| deciding.contains(&Some(scan_ref.as_str())))
+            .map(|(_, notice)| notice)
+    }
+
+    /// The last threshold the site was told of for the end `end`: once a renewal decided, the
+    /// old permit's alerts do not count for the new end.
+    fn alerted_for_end(&self, end: Date) -> Option<Threshold> {
+        if !self.decided_on_renewal() {
+            return self.expiry.alerted();
+        }
+        let ends_on = dates::format(end);
+        self.expiry
+            .alerts
+            .iter()
+            .filter(|a| a.ends_on == ends_on)
+            .map(|a| a.threshold)
+            .max()
+    }
+
+    /// The identity document's own end, as its result (or an iDenfy notice) says; `None` when
+    /// unknown or unreadable.
+    pub fn identity_document_end(&self) -> Option<Date> {
+        self.document_end(Role::Identity).ok().flatten()
+    }
+
     pub fn valid_until(&self) -> Option<Date> {
         if self.mode == Mode::AdditionalStep {
             return None;
@@ -261,7 +298,7 @@ impl Pair {
     /// The end the watch counts down to: [`Pair::valid_until`], or earlier where iDenfy's
     /// notices bound it ("within 7 days" of a notice); `None` with neither.
     pub fn watched_end(&self) -> Option<Date> {
-        let bounds = self.expiry.notices.values().map(ExpirationNotice::bound);
+        let bounds = self.deciding_notices().map(ExpirationNotice::bound);
         self.valid_until().into_iter().chain(bounds).min()
     }
 
@@ -273,9 +310,7 @@ impl Pair {
             Validity::of_end(end, today, warning_days)
         });
         let noticed = self
-            .expiry
-            .notices
-            .values()
+            .deciding_notices()
             .map(|notice| match notice.threshold {
                 Threshold::Expired => Validity::Expired,
                 _ => Validity::of_end(notice.bound(), today, warning_days),
@@ -291,7 +326,7 @@ impl Pair {
             return None;
         }
         let end = self.watched_end()?;
-        let threshold = match self.expiry.alerted() {
+        let threshold = match self.alerted_for_end(end) {
             None => Threshold::Days30,
             Some(last) => last.next()?,
         };

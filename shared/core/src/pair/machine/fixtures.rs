@@ -24,6 +24,7 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
             external_ref: "idp-p1-document".into(),
         }),
         earlier_documents: vec![],
+        renewal: None,
         permit_policy: Default::default(),
         verification_url: "https://ivs.idenfy.com/api/v2/redirect?authToken=A".into(),
         url_expires_at: at(url_expires_in),

@@ -116,6 +116,12 @@ pub fn verdict_due(pair: &Pair, policy: &VerdictPolicy, now: Timestamp) -> Optio
         Some(previous) => verdict::fail_safe(previous.outcome, outcome, reasons),
         None => (outcome, reasons),
     };
+    // A renewal's permit never rejects a person whose identity stands proven.
+    let outcome = if pair.decided_on_renewal() {
+        crate::pair::renewal::cap_renewal_outcome(outcome)
+    } else {
+        outcome
+    };
     Some(Verdict {
         outcome,
         reasons,
