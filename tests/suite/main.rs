@@ -55,6 +55,7 @@ mod lifecycle;
 mod local_stack;
 mod metrics;
 mod notify;
+mod renewal;
 mod review;
 mod secrets;
 mod store_conformance;

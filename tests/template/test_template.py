@@ -283,6 +283,7 @@ class TemplateTest(unittest.TestCase):
         protected = [
             "POST /verifications",
             "GET /verifications/{clientId}",
+            "POST /verifications/{clientId}/renewal",
             "POST /verifications/{clientId}/review",
             "GET /verifications/{clientId}/evidence",
             "DELETE /verifications/{clientId}",
@@ -318,6 +319,7 @@ class TemplateTest(unittest.TestCase):
     ROUTE_SCOPES = {
         "IssueRoute": "JwtScopes",
         "StatusRoute": "JwtScopes",
+        "RenewalRoute": "JwtScopes",
         "ReviewRoute": "ReviewerJwtScopes",
         "EvidenceRoute": "ReviewerJwtScopes",
         "EraseRoute": "ErasureJwtScopes",
@@ -671,7 +673,7 @@ class TemplateTest(unittest.TestCase):
         order = list(TEMPLATE["Resources"])
         first_function = min(order.index(name) for name in FUNCTIONS)
         self.assertLess(order.index("HttpApi"), first_function)
-        for route in ["IssueRoute", "StatusRoute", "ReviewRoute", "EvidenceRoute", "EraseRoute", "ContinueRoute",
+        for route in ["IssueRoute", "StatusRoute", "RenewalRoute", "ReviewRoute", "EvidenceRoute", "EraseRoute", "ContinueRoute",
                       "WebhookRoute"]:
             self.assertLess(order.index(route), first_function, route)
 

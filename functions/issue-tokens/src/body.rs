@@ -14,8 +14,10 @@ use shared::pair::{
 use shared::review::Reviewed;
 
 mod evidence;
+mod renewal;
 
 pub use evidence::EvidenceBody;
+pub use renewal::{RenewalBody, RenewedBody};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,6 +89,9 @@ pub struct StatusBody<'a> {
     /// The expiry thresholds the site was told of, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     expiry_alerts: Vec<ExpiryAlertBody<'a>>,
+    /// The permit's renewal, once one was opened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    renewal: Option<RenewalBody>,
 }
 
 /// One expiry threshold told to the site, as the notification said it.
@@ -275,6 +280,7 @@ impl<'a> StatusBody<'a> {
                 .iter()
                 .map(ExpiryAlertBody::from)
                 .collect(),
+            renewal: RenewalBody::of(pair, status.renewal),
         }
     }
 }

@@ -11,9 +11,10 @@ use shared::http_api::{
     with_retry_after,
 };
 use shared::idenfy::IdenfyError;
-use shared::issuance::{FollowError, IssueError, StatusError};
+use shared::issuance::{FollowError, IssueError, RenewalError, StatusError};
 use shared::pair::PairStatus;
 use shared::pair::machine::ReviewRefused;
+use shared::pair::renewal::RenewalRefused;
 use shared::review::{EvidenceError, ReviewError};
 use shared::store::StoreError;
 use std::time::Duration;
@@ -49,6 +50,8 @@ pub enum ApiError {
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Erasure(#[from] ErasureError),
+    #[error(transparent)]
+    Renewal(#[from] RenewalError),
     #[error(transparent)]
     Follow(FollowError),
     #[error(transparent)]
@@ -135,19 +138,31 @@ impl ApiError {
                 None,
                 json!({ "mode": mode.as_str() }),
             ),
-            ApiError::Issue(IssueError::InProgress { retry_after }) => (
+            ApiError::Issue(IssueError::InProgress { retry_after })
+            | ApiError::Renewal(RenewalError::InProgress { retry_after }) => (
                 StatusCode::CONFLICT,
                 "ISSUANCE_IN_PROGRESS",
                 Some(retry_after),
                 json!({}),
             ),
-            ApiError::Issue(IssueError::TooManyPairs { retry_after }) => (
+            ApiError::Issue(IssueError::TooManyPairs { retry_after })
+            | ApiError::Renewal(RenewalError::TooManyPairs { retry_after }) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "TOO_MANY_PAIRS",
                 Some(retry_after),
                 json!({}),
             ),
+            ApiError::Renewal(RenewalError::Refused(refused)) => (
+                StatusCode::CONFLICT,
+                refused.code(),
+                None,
+                match refused {
+                    RenewalRefused::NotPossible(why) => json!({ "why": why }),
+                    RenewalRefused::IdentityDocumentExpiring => json!({}),
+                },
+            ),
             ApiError::Review(ReviewError::Refused(ReviewRefused::NoPair))
+            | ApiError::Renewal(RenewalError::NotFound)
             | ApiError::Evidence(EvidenceError::NotFound) => {
                 (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
             }
@@ -167,6 +182,7 @@ impl ApiError {
                 )
             }
             ApiError::Issue(IssueError::Upstream(error))
+            | ApiError::Renewal(RenewalError::Upstream(error))
             | ApiError::Evidence(EvidenceError::Upstream(error))
             | ApiError::Follow(FollowError::Upstream(error)) => {
                 return idenfy_failure(&error, request_id);
@@ -199,6 +215,7 @@ impl ApiError {
                 (StatusCode::GONE, "CONTINUATION_REFUSED", None, json!({}))
             }
             ApiError::Issue(IssueError::Store(error))
+            | ApiError::Renewal(RenewalError::Store(error))
             | ApiError::Review(ReviewError::Store(error))
             | ApiError::Evidence(EvidenceError::Store(error))
             | ApiError::Erasure(ErasureError::Store(error))

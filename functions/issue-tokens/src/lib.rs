@@ -25,7 +25,7 @@ use shared::expiry::ExpiryWatchService;
 use shared::http_api::{self, DutyRefusal, DutyScopes, json_response};
 use shared::idenfy::{IdenfyClient, IdenfyError, IdenfyPorts};
 use shared::issuance::continuation;
-use shared::issuance::{FollowError, IssuanceService, IssueError};
+use shared::issuance::{FollowError, IssuanceService, IssueError, RenewalError};
 use shared::metrics::{self, Metrics};
 use shared::pair::{ClientId, Principal, Threshold};
 use shared::review::{EvidenceError, ReviewError, ReviewService};
@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 pub use error::ApiError;
 pub use request::{FieldError, parse_issue_request, parse_review_request};
 use routes::Endpoint;
+mod renewal;
 mod reviewer;
 mod scheduled;
 pub use routes::{ERASURE_RETRY_ROUTE, EXPIRY_WATCH_ROUTE};
@@ -73,6 +74,7 @@ pub struct IssueTokens {
 enum Route {
     Issue,
     Status(String),
+    Renew(String),
     Review(String),
     Evidence(String),
     Erase(String),
@@ -176,10 +178,12 @@ impl IssueTokens {
     fn count(&self, error: &ApiError) {
         match error {
             ApiError::Issue(IssueError::Upstream(IdenfyError::Credentials(_)))
+            | ApiError::Renewal(RenewalError::Upstream(IdenfyError::Credentials(_)))
             | ApiError::Evidence(EvidenceError::Upstream(IdenfyError::Credentials(_))) => {
                 self.metrics.count(metrics::SECRET_ERRORS);
             }
             ApiError::Issue(IssueError::Upstream(upstream))
+            | ApiError::Renewal(RenewalError::Upstream(upstream))
             | ApiError::Evidence(EvidenceError::Upstream(upstream)) => {
                 let identifier = upstream
                     .upstream()
@@ -190,6 +194,7 @@ impl IssueTokens {
             }
             ApiError::Store(_)
             | ApiError::Issue(IssueError::Store(_))
+            | ApiError::Renewal(RenewalError::Store(_))
             | ApiError::Review(ReviewError::Store(_))
             | ApiError::Evidence(EvidenceError::Store(_))
             | ApiError::Erasure(ErasureError::Store(_)) => {
@@ -212,6 +217,7 @@ impl IssueTokens {
         match route {
             Route::Issue => self.issue(request).await,
             Route::Status(client_id) => self.status(&client_id).await,
+            Route::Renew(client_id) => self.renew(request, &client_id).await,
             Route::Review(client_id) => {
                 let reviewer = caller(request)?;
                 self.review(request, &client_id, reviewer).await
@@ -341,6 +347,7 @@ fn route(request: &Request) -> Result<(Endpoint, Route), ApiError> {
     let route = match endpoint {
         Endpoint::Issue => Route::Issue,
         Endpoint::Status => Route::Status(client_id(request)?),
+        Endpoint::Renew => Route::Renew(client_id(request)?),
         Endpoint::Erase => Route::Erase(client_id(request)?),
         Endpoint::Review => Route::Review(client_id(request)?),
         Endpoint::Evidence => Route::Evidence(client_id(request)?),

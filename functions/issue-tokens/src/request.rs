@@ -2,6 +2,9 @@
 //! `POST /verifications/{clientId}/review` body → a [`ReviewRequest`]: every field's problem
 //! reported at once (a code per field, for the site's form) rather than the first one only.
 
+mod renewal;
+pub use renewal::parse_renewal_request;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use shared::idenfy::is_locale;

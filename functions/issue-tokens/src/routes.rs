@@ -10,6 +10,7 @@ use shared::http_api::Duty;
 pub enum Endpoint {
     Issue,
     Status,
+    Renew,
     Erase,
     Review,
     Evidence,
@@ -23,7 +24,7 @@ impl Endpoint {
     /// the credential) and the schedules' routes (no API route has their keys).
     pub fn duty(self) -> Option<Duty> {
         match self {
-            Endpoint::Issue | Endpoint::Status => Some(Duty::Issuer),
+            Endpoint::Issue | Endpoint::Status | Endpoint::Renew => Some(Duty::Issuer),
             Endpoint::Review | Endpoint::Evidence => Some(Duty::Reviewer),
             Endpoint::Erase => Some(Duty::Eraser),
             Endpoint::Continue | Endpoint::RetryErasures | Endpoint::WatchExpiries => None,
@@ -39,9 +40,10 @@ pub const ERASURE_RETRY_ROUTE: &str = "POST /internal/erasure-retries";
 pub const EXPIRY_WATCH_ROUTE: &str = "POST /internal/expiry-watch";
 
 /// The HTTP API's routes this function serves.
-pub const API_ROUTES: [(&str, Endpoint); 6] = [
+pub const API_ROUTES: [(&str, Endpoint); 7] = [
     ("POST /verifications", Endpoint::Issue),
     ("GET /verifications/{clientId}", Endpoint::Status),
+    ("POST /verifications/{clientId}/renewal", Endpoint::Renew),
     ("DELETE /verifications/{clientId}", Endpoint::Erase),
     ("POST /verifications/{clientId}/review", Endpoint::Review),
     ("GET /verifications/{clientId}/evidence", Endpoint::Evidence),

@@ -113,6 +113,8 @@ pub struct PairView {
     pub expires_at: Timestamp,
     /// The decided pair's validity on the day it was read (`None` while pending).
     pub validity: Option<Validity>,
+    /// Where the pair's permit renewal stands, if one was opened.
+    pub renewal: Option<crate::pair::renewal::RenewalStatus>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -328,6 +330,7 @@ impl IssuanceService {
         };
         Ok(PairView {
             validity: pair.validity(dates::day_of(now), self.policy.expiry_warning_days),
+            renewal: pair.renewal_status(now),
             pair,
             previous_pairs: record.previous_pairs,
             expires_at: record.expires_at,

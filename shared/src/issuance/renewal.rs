@@ -70,11 +70,9 @@ impl IssuanceService {
                 created: false,
             });
         }
-        if let Some(refused) = renewal_refused(
-            pair,
-            dates::day_of(now),
-            self.policy.expiry_warning_days,
-        ) {
+        if let Some(refused) =
+            renewal_refused(pair, dates::day_of(now), self.policy.expiry_warning_days)
+        {
             return Err(RenewalError::Refused(refused));
         }
         if let Some(claim) = record.claim.as_ref().filter(|c| c.until > now) {

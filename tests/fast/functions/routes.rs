@@ -25,6 +25,7 @@ fn each_key_finds_its_endpoint_and_a_wrong_method_lists_the_path_s_methods() {
         [
             "/verifications",
             "/verifications/{clientId}",
+            "/verifications/{clientId}/renewal",
             "/verifications/{clientId}/review",
             "/verifications/{clientId}/evidence",
             "/verifications/{clientId}/continue",

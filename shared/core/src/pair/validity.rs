@@ -255,7 +255,10 @@ impl Pair {
     /// iDenfy's notices for the documents the pair is decided on (a replaced permit's no
     /// longer count once a renewal decided).
     fn deciding_notices(&self) -> impl Iterator<Item = &ExpirationNotice> {
-        let deciding = [Some(self.identity.scan_ref.as_str()), self.deciding_document()];
+        let deciding = [
+            Some(self.identity.scan_ref.as_str()),
+            self.deciding_document(),
+        ];
         self.expiry
             .notices
             .iter()
