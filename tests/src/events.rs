@@ -62,6 +62,9 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         "review-other-pair" => (409, Some("PAIR_REPLACED"), &[]),
         "review-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         "status-not-found" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
+        // USER_30001's pair is not decided: nothing to renew, and no iDenfy call.
+        "renew-undecided" => (409, Some("RENEWAL_NOT_POSSIBLE"), &[]),
+        "renew-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         // An eraser's token, for a clientId never issued.
         "erase-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         // A continuation whose signature is not ours: to the site's error page, never iDenfy.
