@@ -364,6 +364,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
         .route("/", get(site::start_page))
         .route("/start", post(site::start))
         .route("/done", get(site::done))
+        .route("/renew", post(site::renew))
         .route("/openapi.yaml", get(openapi))
         .route("/review", get(reviewer::waiting))
         .route(

@@ -304,6 +304,37 @@ impl Browser {
         self.goto(&ran.final_url).await
     }
 
+    /// On the site's final page of a verified pair: renews the permit (the page's offer), goes
+    /// through the renewal's DOCUMENT session with `permit`, and waits on the final page until
+    /// the renewal decided.
+    pub async fn renew_permit(
+        &self,
+        ran: &Ran,
+        journey: &Journey,
+        permit: &SessionInput,
+    ) -> Result<(), String> {
+        self.goto(&ran.final_url).await?;
+        self.click("#renew").await?;
+        self.session(journey, "document", &ran.client_id, permit)
+            .await?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            // The page refreshes itself while the renewal is open.
+            if let Ok(status) = self.attribute("#renewal", "data-status").await
+                && status != "OPEN"
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "the renewal never decided at {}",
+                    self.url().await?
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// Waits up to 10 s for an element to appear (after a click that loads a page).
     pub async fn wait_for(&self, css: &str) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::time::{Duration, Instant};
 mod catalogue;
 mod pages;
-pub use catalogue::journeys;
+pub use catalogue::{id_card, journeys, permit, two_sessions};
 pub use pages::*;
 
 /// What the person submits in one simulated iDenfy session.

@@ -345,3 +345,69 @@ fn additional_step_uploaded() -> integration_tests::journeys::Journey {
         .find(|j| j.name == "additional-step-uploaded")
         .expect("the additional-step journey")
 }
+
+/// A verified pair whose permit ends within the warning window: the site's final page offers
+/// the renewal, the person goes through one DOCUMENT session only (no selfie, no ID), and the
+/// page shows the pair still VERIFIED, on the new permit's end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permit_near_its_end_is_renewed_in_a_real_browser() {
+    let running = local::start(config(StoreChoice::Memory))
+        .await
+        .expect("the local stack starts");
+    let browser = Browser::start().await;
+    // The permit ends in ten days (today by the machine's clock, as the stack's); the ID later.
+    let soon = shared::clock::Clock::now(&shared::clock::SystemClock)
+        .plus(Duration::from_secs(10 * 86_400));
+    let soon = shared::pair::dates::format(shared::pair::dates::day_of(soon));
+    let soon: &'static str = Box::leak(soon.into_boxed_str());
+    let facts: &'static [(&'static str, &'static str)] =
+        Box::leak(vec![("docExpiry", soon)].into_boxed_slice());
+    let journey = integration_tests::journeys::two_sessions(
+        "renewal",
+        integration_tests::journeys::SessionInput {
+            facts: &[("docExpiry", "2036-01-31")],
+            ..integration_tests::journeys::id_card()
+        },
+        integration_tests::journeys::SessionInput {
+            facts,
+            ..integration_tests::journeys::permit()
+        },
+        "VERIFIED",
+        &[],
+    );
+    let renewed = async {
+        let ran = browser.run_journey(&running.site_url, &journey).await?;
+        let validity = browser.attribute("#validity", "data-validity").await?;
+        if validity != "EXPIRING" {
+            return Err(format!("validity {validity} before the renewal"));
+        }
+        let new_permit = integration_tests::journeys::SessionInput {
+            facts: &[("docExpiry", "2033-01-31")],
+            ..integration_tests::journeys::permit()
+        };
+        browser.renew_permit(&ran, &journey, &new_permit).await?;
+        let shown = (
+            browser.attribute("#renewal", "data-status").await?,
+            browser.text("#status").await?,
+            browser.attribute("#validity", "data-validity").await?,
+            browser.text("#validity").await?,
+        );
+        Ok::<_, String>((ran, shown))
+    }
+    .await;
+    let outcome = match renewed {
+        Ok(outcome) => Ok(outcome),
+        Err(error) => Err(format!(
+            "{error} (screenshot: {:?})",
+            browser.screenshot("renewal").await
+        )),
+    };
+    browser.quit().await;
+    running.stop();
+    let (_, (renewal, status, validity, text)) = outcome.expect("the renewal went through");
+    assert_eq!(
+        (renewal.as_str(), status.as_str(), validity.as_str()),
+        ("DECIDED", "VERIFIED", "VALID")
+    );
+    assert!(text.contains("2033-01-31"), "{text}");
+}

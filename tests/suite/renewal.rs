@@ -215,6 +215,18 @@ async fn a_renewal_opens_one_document_token_and_the_matching_permit_moves_the_en
         after["earlierVerdicts"][0]["status"], "VERIFIED",
         "the previous verified permit stays in the history: {after}"
     );
+    // The expiry watch follows the new end: its first threshold, 30 days before it.
+    let record = shared::store::PairReader::load(
+        &world.table.store,
+        &shared::pair::ClientId::parse(client).expect("an id"),
+    )
+    .await
+    .expect("readable")
+    .expect("a record");
+    assert_eq!(
+        (record.expiry_watch, record.expiry_due.as_deref()),
+        (Some(shared::pair::Threshold::Days30), Some("2030-12-16"))
+    );
     world.table.store.delete_table().await.expect("dropped");
 }
 

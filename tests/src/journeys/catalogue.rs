@@ -4,7 +4,7 @@
 
 use super::{Journey, SessionInput};
 
-fn id_card() -> SessionInput {
+pub fn id_card() -> SessionInput {
     SessionInput {
         outcome: "APPROVED",
         doc_type: "ID_CARD",
@@ -19,7 +19,7 @@ fn id_card() -> SessionInput {
     }
 }
 
-fn permit() -> SessionInput {
+pub fn permit() -> SessionInput {
     SessionInput {
         outcome: "APPROVED",
         doc_type: "RESIDENCE_PERMIT",
@@ -34,7 +34,7 @@ fn permit() -> SessionInput {
     }
 }
 
-fn two_sessions(
+pub fn two_sessions(
     name: &'static str,
     identity: SessionInput,
     document: SessionInput,
