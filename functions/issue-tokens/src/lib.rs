@@ -1,8 +1,9 @@
-//! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`, the
-//! reviewer's `POST /verifications/{clientId}/review` and
+//! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`,
+//! `POST /verifications/{clientId}/renewal` (a permit renewed), the reviewer's
+//! `POST /verifications/{clientId}/review` and
 //! `GET /verifications/{clientId}/evidence`, the eraser's `DELETE /verifications/{clientId}`,
 //! the person's `GET /verifications/{clientId}/continue` between the two sessions, the
-//! scheduled retry of iDenfy's deletions ([`ERASURE_RETRY_ROUTE`]) and the daily expiry watch
+//! session ledger's scheduled run ([`ERASURE_RETRY_ROUTE`]) and the daily expiry watch
 //! ([`EXPIRY_WATCH_ROUTE`]). Dispatched by API
 //! Gateway's routeKey; parse the event ([`request`]), call one issuance, review or erasure
 //! operation, map the result ([`body`]); every error becomes a response in one place
