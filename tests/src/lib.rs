@@ -274,6 +274,19 @@ impl IdenfyStub {
         self.token_calls().await.iter().filter_map(header).collect()
     }
 
+    /// The scanRefs of the deletions asked for (`POST /api/v2/delete`), in order.
+    pub async fn deletions_asked(&self) -> Vec<String> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.url.path() == "/api/v2/delete")
+            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .filter_map(|body| body["scanRef"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Bodies of the token requests received, in order.
     pub async fn token_requests(&self) -> Vec<Value> {
         self.token_calls()

@@ -201,16 +201,7 @@ async fn an_erasure_removes_the_person_everywhere_and_idenfy_deletes_every_sessi
         .await
         .expect("readable");
     assert_eq!(pending.count, 0, "{pending:?}");
-    let deletes: Vec<String> = stub
-        .server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == "/api/v2/delete")
-        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .filter_map(|body| body["scanRef"].as_str().map(str::to_owned))
-        .collect();
+    let deletes = stub.deletions_asked().await;
     assert_eq!(
         deletes.len(),
         5,

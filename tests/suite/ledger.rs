@@ -69,19 +69,6 @@ async fn refuse_next(stub: &IdenfyStub, token_type: &str) {
         .await;
 }
 
-/// The scanRefs iDenfy was asked to delete, in order.
-async fn deletions_asked(stub: &IdenfyStub) -> Vec<String> {
-    stub.server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.url.path() == "/api/v2/delete")
-        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .filter_map(|body| body["scanRef"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// Every scanRef the stub minted: it names them `scan-1`, `scan-2`, … in order.
 fn minted_by_stub(count: usize) -> BTreeSet<String> {
     (1..=count).map(|n| format!("scan-{n}")).collect()
@@ -182,7 +169,7 @@ async fn an_erasure_deletes_every_session_ever_minted_for_the_client_and_nothing
 
     let (status, erased) = answer(&handler, api::erase_as(client, ERASER)).await;
     assert_eq!(status, 200, "every session deleted: {erased}");
-    let asked = deletions_asked(&stub).await;
+    let asked = stub.deletions_asked().await;
     assert_eq!(asked.len(), expected.len(), "each asked once: {asked:?}");
     assert_eq!(asked.iter().cloned().collect::<BTreeSet<_>>(), expected);
     let listed: BTreeSet<String> = erased["sessions"]
@@ -242,7 +229,7 @@ async fn sessions_of_a_record_that_retention_removed_are_still_deleted_at_idenfy
         Some(2),
         "{erased}"
     );
-    let mut asked = deletions_asked(&stub).await;
+    let mut asked = stub.deletions_asked().await;
     asked.sort();
     assert_eq!(asked, ["scan-3", "scan-4"].map(str::to_owned));
     // Never seen at all: 404.
@@ -266,7 +253,7 @@ async fn sessions_of_a_record_that_retention_removed_are_still_deleted_at_idenfy
         (&json!(2), &json!(2), &json!(2), &json!(0)),
         "{run}"
     );
-    let mut asked = deletions_asked(&stub).await;
+    let mut asked = stub.deletions_asked().await;
     asked.sort();
     assert_eq!(
         asked,

@@ -87,22 +87,8 @@ pub fn parse_issue_request(
     let first_name = fields.name("firstName");
     let last_name = fields.name("lastName");
     let date_of_birth = fields.parsed("dateOfBirth", "INVALID_FORMAT", DateOfBirth::parse);
-    // Either case is accepted; iDenfy's codes are lower case.
-    let locale = fields.string("locale").map(|l| l.to_ascii_lowercase());
-    if let Some(locale) = &locale
-        && !is_locale(locale)
-    {
-        fields.error(
-            "locale",
-            "INVALID_FORMAT",
-            "must be a two-letter language code, e.g. en or lt",
-        );
-    }
-    let site_urls = FinishPages {
-        success: fields.site_url("successUrl", origins),
-        error: fields.site_url("errorUrl", origins),
-        unverified: fields.site_url("unverifiedUrl", origins),
-    };
+    let locale = fields.locale();
+    let site_urls = fields.finish_pages(origins);
     let restart = match object.get("restart") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(flag)) => *flag,
@@ -296,6 +282,31 @@ impl Fields<'_> {
         PermitRequest {
             issuing_countries,
             min_valid_days,
+        }
+    }
+
+    /// `locale`: a two-letter language code; either case is accepted, iDenfy's are lower case.
+    fn locale(&mut self) -> Option<String> {
+        let locale = self.string("locale").map(|l| l.to_ascii_lowercase());
+        if let Some(locale) = &locale
+            && !is_locale(locale)
+        {
+            self.error(
+                "locale",
+                "INVALID_FORMAT",
+                "must be a two-letter language code, e.g. en or lt",
+            );
+        }
+        locale
+    }
+
+    /// `successUrl`, `errorUrl`, `unverifiedUrl`: the site's final pages, each under an
+    /// allowed origin.
+    fn finish_pages(&mut self, origins: &AllowedOrigins) -> FinishPages {
+        FinishPages {
+            success: self.site_url("successUrl", origins),
+            error: self.site_url("errorUrl", origins),
+            unverified: self.site_url("unverifiedUrl", origins),
         }
     }
 

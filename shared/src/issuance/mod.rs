@@ -217,9 +217,12 @@ impl IssuanceService {
             Err(other) => return Err(other.into()),
         }
         // Counted under the claim, so concurrent requests cannot both slip past the cap.
-        if let Err(error) = self.pairs_allowed(client_id, now).await {
+        let capped = self.cap_reached(client_id, now).await;
+        if !matches!(capped, Ok(None)) {
             self.release_claim(client_id, &claim_id).await;
-            return Err(error);
+        }
+        if let Some(retry_after) = capped? {
+            return Err(IssueError::TooManyPairs { retry_after });
         }
 
         let minted = match continue_via {
@@ -387,8 +390,13 @@ struct Opened {
 }
 
 fn in_progress(claim_until: Timestamp, now: Timestamp) -> IssueError {
-    let wait = (claim_until.unix_seconds() - now.unix_seconds()).clamp(1, 5);
     IssueError::InProgress {
-        retry_after: Duration::from_secs(wait.unsigned_abs()),
+        retry_after: claim_wait(claim_until, now),
     }
+}
+
+/// How long a request should wait for a claim held until `claim_until` (1–5 s).
+fn claim_wait(claim_until: Timestamp, now: Timestamp) -> Duration {
+    let wait = (claim_until.unix_seconds() - now.unix_seconds()).clamp(1, 5);
+    Duration::from_secs(wait.unsigned_abs())
 }

@@ -1,7 +1,7 @@
 //! Every session iDenfy opens for us goes into the session ledger before the function answers
 //! ([`IssuanceService::open_recorded`], the only caller of the issuer port), and one that is
 //! never handed out is asked to be deleted at iDenfy once its token lapses
-//! ([`IssuanceService::discard`]); the daily cap counts from it ([`IssuanceService::pairs_allowed`]).
+//! ([`IssuanceService::discard`]); the daily cap counts from it ([`IssuanceService::cap_reached`]).
 
 use super::*;
 use crate::pair::ledger::{self, DeletionCause, Entry, Minted};
@@ -108,25 +108,23 @@ impl IssuanceService {
         }
     }
 
-    /// Whether `client_id` may have another pair at `now`: the ledger's issuances in the last
-    /// day, under the cap.
-    pub(super) async fn pairs_allowed(
+    /// Whether `client_id` reached the cap at `now` (the ledger's issuances in the last day):
+    /// how long until one more fits, if so.
+    pub(super) async fn cap_reached(
         &self,
         client_id: &ClientId,
         now: Timestamp,
-    ) -> Result<(), IssueError> {
+    ) -> Result<Option<Duration>, StoreError> {
         let since = Timestamp::from_unix_seconds(
             now.unix_seconds() - ledger::PAIRS_WINDOW.as_secs().cast_signed(),
         );
         let recent = self.ledger.minted_since(client_id, since).await?;
         let Err(next_allowed) = ledger::pair_allowed(&recent, self.policy.max_pairs_per_day, now)
         else {
-            return Ok(());
+            return Ok(None);
         };
         tracing::warn!(client_id = %client_id, "pairs per day reached: no tokens minted");
         let wait = (next_allowed.unix_seconds() - now.unix_seconds()).max(1);
-        Err(IssueError::TooManyPairs {
-            retry_after: Duration::from_secs(wait.unsigned_abs()),
-        })
+        Ok(Some(Duration::from_secs(wait.unsigned_abs())))
     }
 }

@@ -90,17 +90,12 @@ impl IssuanceService {
             Err(StoreError::Conflict) => return Err(renewal_in_progress(claim.until, now)),
             Err(other) => return Err(other.into()),
         }
-        if let Err(refused) = self.pairs_allowed(client_id, now).await {
+        let capped = self.cap_reached(client_id, now).await;
+        if !matches!(capped, Ok(None)) {
             self.release_claim(client_id, &claim.id).await;
-            return Err(match refused {
-                IssueError::TooManyPairs { retry_after } => {
-                    RenewalError::TooManyPairs { retry_after }
-                }
-                IssueError::Store(error) => RenewalError::Store(error),
-                _ => RenewalError::InProgress {
-                    retry_after: Duration::from_secs(1),
-                },
-            });
+        }
+        if let Some(retry_after) = capped? {
+            return Err(RenewalError::TooManyPairs { retry_after });
         }
         let permit = request.permit.over(&pair.permit_policy);
         let order = self.document_order(
@@ -183,8 +178,7 @@ impl IssuanceService {
 }
 
 fn renewal_in_progress(claim_until: Timestamp, now: Timestamp) -> RenewalError {
-    let wait = (claim_until.unix_seconds() - now.unix_seconds()).clamp(1, 5);
     RenewalError::InProgress {
-        retry_after: Duration::from_secs(wait.unsigned_abs()),
+        retry_after: claim_wait(claim_until, now),
     }
 }

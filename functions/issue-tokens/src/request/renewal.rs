@@ -3,9 +3,7 @@
 
 use super::{FieldError, Fields, object_of};
 use serde_json::Value;
-use shared::idenfy::is_locale;
 use shared::issuance::RenewalRequest;
-use shared::pair::FinishPages;
 use shared::urls::AllowedOrigins;
 
 const FIELDS: [&str; 5] = [
@@ -27,21 +25,8 @@ pub fn parse_renewal_request(
         object,
         errors: &mut errors,
     };
-    let locale = fields.string("locale").map(|l| l.to_ascii_lowercase());
-    if let Some(locale) = &locale
-        && !is_locale(locale)
-    {
-        fields.error(
-            "locale",
-            "INVALID_FORMAT",
-            "must be a two-letter language code, e.g. en or lt",
-        );
-    }
-    let site_urls = FinishPages {
-        success: fields.site_url("successUrl", origins),
-        error: fields.site_url("errorUrl", origins),
-        unverified: fields.site_url("unverifiedUrl", origins),
-    };
+    let locale = fields.locale();
+    let site_urls = fields.finish_pages(origins);
     let permit = fields.permit();
     if errors.is_empty() {
         Ok(RenewalRequest {

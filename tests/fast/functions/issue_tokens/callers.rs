@@ -167,6 +167,34 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
         pending.count, 2,
         "both sessions wait for iDenfy: {pending:?}"
     );
+    // The schedule's run, at once: nothing due yet (the tokens are live), and its gauges say
+    // how many wait — the pending-deletions metric and alarm.
+    let (recorded, metrics) = integration_tests::metrics::Recorded::start(FUNCTION);
+    let handler = handler.with_metrics(metrics);
+    let retry = invoked(
+        lambda_http::http::Request::builder()
+            .method("POST")
+            .uri("https://internal/erasure-retries")
+            .body(Body::Empty)
+            .expect("a request"),
+        ERASURE_RETRY_ROUTE,
+        http_api::Caller::Anonymous,
+        &[],
+    );
+    let (status, body) = answer(&handler, retry).await;
+    assert_eq!(
+        (status, &body["asked"], &body["pending"]),
+        (200, &json!(0), &json!(2)),
+        "{body}"
+    );
+    assert_eq!(
+        recorded.names(),
+        [
+            "IdenfyDeletionsPending=2",
+            "IdenfyDeletionsOverdue=0",
+            "IdenfyDeletionsOldestAge=0"
+        ]
+    );
 }
 
 /// In JWT mode the function checks each route's duty again: a token holding only another

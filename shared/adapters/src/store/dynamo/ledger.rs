@@ -4,9 +4,9 @@
 //! global index by `queue` and `dueAt` lists what waits for a deletion or a retention check.
 
 use super::attributes::{
-    CLIENT_ID, DUE_AT, DUE_INDEX, EXPIRES_AT, MINTED_AT, MINTED_INDEX, QUEUE, SCAN_REF, VERSION,
+    CLIENT_ID, DUE_AT, DUE_INDEX, MINTED_AT, MINTED_INDEX, QUEUE, SCAN_REF, VERSION,
 };
-use super::table::{built, key};
+use super::table::{built, drop_table, exists, expire_on_ttl, key};
 use super::{conditional, corrupt, number, unavailable};
 use crate::store::StoreError;
 use crate::store::ledger::{PendingDeletions, SessionLedger};
@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType,
-    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType,
 };
 use pair_core::clock::Timestamp;
 use pair_core::pair::ClientId;
@@ -124,51 +124,19 @@ impl DynamoLedger {
             .send()
             .await
             .map_err(unavailable)?;
-        self.client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(EXPIRES_AT)
-                    .enabled(true)
-                    .build()
-                    .map_err(built)?,
-            )
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        expire_on_ttl(&self.client, &self.table).await
     }
 
     /// Creates the table unless it exists (the local stack's DynamoDB mode).
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        match self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                self.create_table().await
-            }
-            Err(error) => Err(unavailable(error)),
+        if exists(&self.client, &self.table).await? {
+            return Ok(());
         }
+        self.create_table().await
     }
 
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        self.client
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        drop_table(&self.client, &self.table).await
     }
 }
 
@@ -294,33 +262,24 @@ impl SessionLedger for DynamoLedger {
     }
 
     async fn pending_deletions(&self, now: Timestamp) -> Result<PendingDeletions, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .index_name(DUE_INDEX)
-            .key_condition_expression(format!("#{QUEUE} = :queue"))
-            .expression_attribute_names(format!("#{QUEUE}"), QUEUE)
-            .expression_attribute_values(
-                ":queue",
-                AttributeValue::S(Queue::Deletion.as_str().into()),
-            );
+        let waiting = self
+            .all(
+                self.client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(DUE_INDEX)
+                    .key_condition_expression(format!("#{QUEUE} = :queue"))
+                    .expression_attribute_names(format!("#{QUEUE}"), QUEUE)
+                    .expression_attribute_values(
+                        ":queue",
+                        AttributeValue::S(Queue::Deletion.as_str().into()),
+                    ),
+            )
+            .await?;
         let mut pending = PendingDeletions::default();
-        let mut start = None;
-        loop {
-            let output = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                pending.add(&entry_from(item)?, now);
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(pending);
-            }
+        for entry in &waiting {
+            pending.add(entry, now);
         }
+        Ok(pending)
     }
 }

@@ -4,6 +4,7 @@
 use super::attributes::{CLIENT_ID, EXPIRES_AT, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH};
 use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
+use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
@@ -39,43 +40,15 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        self.client
-            .update_time_to_live()
-            .table_name(&self.table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(EXPIRES_AT)
-                    .enabled(true)
-                    .build()
-                    .map_err(built)?,
-            )
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        expire_on_ttl(&self.client, &self.table).await
     }
 
     /// Creates the table unless it exists (the local stack's DynamoDB mode).
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        let described = self
-            .client
-            .describe_table()
-            .table_name(&self.table)
-            .send()
-            .await;
-        match described {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception())
-                {
-                    self.create_table().await
-                } else {
-                    Err(unavailable(error))
-                }
-            }
+        if exists(&self.client, &self.table).await? {
+            return Ok(());
         }
+        self.create_table().await
     }
 
     /// Turns on the table's stream with old and new images, as the template does when a
@@ -123,14 +96,51 @@ impl DynamoStore {
     }
 
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        self.client
-            .delete_table()
-            .table_name(&self.table)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+        drop_table(&self.client, &self.table).await
     }
+}
+
+/// Turns on `table`'s TTL on `expiresAt`, as the template declares it for both tables.
+pub(super) async fn expire_on_ttl(client: &Client, table: &str) -> Result<(), StoreError> {
+    client
+        .update_time_to_live()
+        .table_name(table)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .attribute_name(EXPIRES_AT)
+                .enabled(true)
+                .build()
+                .map_err(built)?,
+        )
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+/// Whether `table` exists (the local stack creates a missing one).
+pub(super) async fn exists(client: &Client, table: &str) -> Result<bool, StoreError> {
+    match client.describe_table().table_name(table).send().await {
+        Ok(_) => Ok(true),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(error) => Err(unavailable(error)),
+    }
+}
+
+pub(super) async fn drop_table(client: &Client, table: &str) -> Result<(), StoreError> {
+    client
+        .delete_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(())
 }
 
 pub(super) fn built(error: aws_sdk_dynamodb::error::BuildError) -> StoreError {
