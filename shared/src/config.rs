@@ -15,6 +15,7 @@ use crate::pair::judgement::DOC_TYPE;
 use crate::pair::ledger::LedgerRetention;
 use crate::pair::permit;
 use crate::pair::permit::VerdictPolicy;
+use crate::review::queue::{self, QueuePolicy};
 use crate::secret::runtime::{
     CALLBACK_KEYS, ISSUANCE_KEYS, ReadSecrets, SecretDocument, SecretKey, SecretProblem, Secrets,
 };
@@ -52,6 +53,10 @@ const DEFAULT_EXPIRY_WARNING_DAYS: u64 = 30;
 /// Pairs a clientId may have in 24 hours (`MAX_PAIRS_PER_CLIENT_PER_DAY`), and at most.
 const DEFAULT_MAX_PAIRS_PER_DAY: u64 = 5;
 const MAX_PAIRS_PER_DAY: u64 = 100;
+/// A claim holds at most a working day (`REVIEW_CLAIM_MINUTES`).
+const MAX_CLAIM_MINUTES: u64 = 480;
+/// A review SLA of at most 30 days (`REVIEW_SLA_HOURS`).
+const MAX_SLA_HOURS: u64 = 720;
 /// A whole issuance when the Lambda context gives no deadline (issue-tokens runs 25 s).
 const ISSUANCE_BUDGET: Duration = Duration::from_secs(20);
 /// How long a minting request holds the clientId: longer than minting can take.
@@ -243,6 +248,8 @@ pub struct IssueTokensConfig {
     pub ledger_table_name: String,
     pub idenfy: IdenfyClientConfig,
     pub policy: IssuancePolicy,
+    /// The reviewers' queue: how long a claim holds, when a wait is overdue.
+    pub queue: QueuePolicy,
 }
 
 impl IssueTokensConfig {
@@ -338,11 +345,26 @@ impl IssueTokensConfig {
                 .then_some(retention),
         };
 
+        let claim_minutes = env.number(
+            "REVIEW_CLAIM_MINUTES",
+            queue::DEFAULT_CLAIM_MINUTES,
+            1..=MAX_CLAIM_MINUTES,
+        )?;
+        let sla_hours = env.number(
+            "REVIEW_SLA_HOURS",
+            queue::DEFAULT_SLA_HOURS,
+            1..=MAX_SLA_HOURS,
+        )?;
+
         Ok(Self {
             table_name,
             duties: duty_scopes(env)?,
             ledger_table_name,
             idenfy,
+            queue: QueuePolicy {
+                claim_for: Duration::from_secs(claim_minutes * 60),
+                sla: Duration::from_secs(sla_hours * 3600),
+            },
             policy: IssuancePolicy {
                 default_site_urls,
                 allowed_origins,

@@ -28,6 +28,12 @@ fn handler(
         policy.ledger.audit,
     );
     let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
+    let queue = shared::review::QueueService::new(
+        store.clone(),
+        clock.clone(),
+        policy.continuation_keys.clone(),
+        Default::default(),
+    );
     IssueTokens::new(
         IssuanceService::new(store.clone(), ledger, idenfy.clone(), clock.clone(), policy),
         ReviewService::new(
@@ -36,6 +42,7 @@ fn handler(
             clock,
             shared::pair::permit::VerdictPolicy::default(),
         ),
+        queue,
         erasures,
         expiries,
     )

@@ -83,12 +83,17 @@ pub fn pending_record(
             earlier_verdicts: vec![],
             document_link: None,
             continued_at: None,
+            review_claims: vec![],
             expiry: Default::default(),
         }),
         previous_pairs: vec![],
         erasure: None,
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
     }
 }
 

@@ -69,8 +69,16 @@ pub fn issue_tokens(name: &str) -> (u16, Option<&'static str>, &'static [&'stati
         "erase-unknown-client" => (404, Some("UNKNOWN_CLIENT_ID"), &[]),
         // A continuation whose signature is not ours: to the site's error page, never iDenfy.
         "continue-forged" => (302, None, &[]),
-        // What the template's schedules send: nothing waits for iDenfy, nothing is due.
-        "erasure-retries" | "expiry-watch" => (200, None, &[]),
+        // The reviewers' queue: the sample pair is pending, so nothing waits; a cursor we did
+        // not seal and a status that is no queue are the caller's mistakes.
+        "queue-list" => (200, None, &[]),
+        "queue-forged-cursor" => (400, Some("INVALID_CURSOR"), &[]),
+        "queue-unknown-status" => (400, Some("VALIDATION_FAILED"), &["status"]),
+        // USER_30001's pair is pending: nothing to claim.
+        "claim-undecided" => (409, Some("NOT_AWAITING_REVIEW"), &[]),
+        // What the template's schedules send: nothing waits for iDenfy or a reviewer, nothing
+        // is due.
+        "erasure-retries" | "expiry-watch" | "review-queue" => (200, None, &[]),
         other => {
             panic!("events/issue-tokens/{other}.json has no expectation in tests/src/events.rs")
         }

@@ -391,9 +391,16 @@ pub fn issue_tokens_handler_with(
         policy().ledger.audit,
     );
     let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
+    let queue = shared::review::QueueService::new(
+        store.clone(),
+        clock.clone(),
+        policy().continuation_keys,
+        shared::review::queue::QueuePolicy::default(),
+    );
     issue_tokens::IssueTokens::new(
         service_with(store, ledger, idenfy, clock),
         reviews,
+        queue,
         erasures,
         expiries,
     )

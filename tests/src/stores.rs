@@ -2,13 +2,15 @@
 //! wraps an [`AnyStore`] (an adapter, or another wrapper) and serves every port.
 
 use async_trait::async_trait;
-use shared::pair::machine::{ClaimWrite, Install};
+use shared::clock::Timestamp;
+use shared::pair::machine::{ClaimReview, ClaimWrite, Install};
+use shared::pair::queue::{Queue, QueuePage, QueuePosition};
 use shared::pair::validity::ExpiryUpdate;
 use shared::pair::{ClientId, PairRecord, PreviousPair, Threshold};
 use shared::store::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWritten,
-    HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore, SeedStore,
-    StoreError, VerdictStore, Written,
+    HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewQueueStore,
+    ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -94,6 +96,27 @@ macro_rules! pass_through_issuance {
                 limit: usize,
             ) -> Result<Vec<ClientId>, StoreError> {
                 self.inner.watched_due(threshold, day, limit).await
+            }
+        }
+
+        #[async_trait]
+        impl ReviewQueueStore for $wrapper {
+            async fn waiting(
+                &self,
+                queue: Queue,
+                after: Option<&QueuePosition>,
+                limit: usize,
+                now: Timestamp,
+            ) -> Result<QueuePage, StoreError> {
+                self.inner.waiting(queue, after, limit, now).await
+            }
+
+            async fn claim_review(
+                &self,
+                client_id: &ClientId,
+                write: &ClaimReview,
+            ) -> Result<(), StoreError> {
+                self.inner.claim_review(client_id, write).await
             }
         }
 

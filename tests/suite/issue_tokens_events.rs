@@ -137,6 +137,15 @@ async fn every_event_gets_its_status_and_body() {
                            "oldestPendingSeconds": 0})
                 );
             }
+            None if name == "review-queue" => {
+                assert_eq!(
+                    body,
+                    json!({"waiting": 0, "oldestWaitSeconds": 0, "overdue": 0})
+                );
+            }
+            None if name == "queue-list" => {
+                assert_eq!(body, json!({"status": "REQUIRES_REVIEW", "items": []}));
+            }
             None if name == "expiry-watch" => {
                 assert_eq!(
                     body,

@@ -74,6 +74,10 @@ async fn conditional_writes_and_round_trip(store: Arc<dyn AnyStore>, _: crate::R
         erasure: None,
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
     };
     store.save(&record, Expected::Absent).await.unwrap();
     assert_eq!(
@@ -267,6 +271,10 @@ async fn lapsed_claim_is_taken_over(store: Arc<dyn AnyStore>, _: crate::Requests
         erasure: None,
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
     };
     store.save(&crashed, Expected::Absent).await.unwrap();
     let world = World::new(store).await;

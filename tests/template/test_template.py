@@ -241,6 +241,69 @@ class TemplateTest(unittest.TestCase):
         warning = TEMPLATE["Parameters"]["ExpiryWarningDays"]
         self.assertEqual((warning["Default"], warning["MinValue"], warning["MaxValue"]), (30, 0, 365))
 
+    def test_the_review_queue_is_a_sparse_index_gauged_every_quarter_hour_and_alarmed(self):
+        """The queue's index has the names and types the store writes and queries, projects what
+        the queue shows and never the pair; only issuance may query it. A schedule sends the
+        sample event the suite feeds the handler, on a route key no API route has; the alarm
+        watches the gauge the function emits, at the configured SLA."""
+        table = self.resources["PairsTable"]["Properties"]
+        (index,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "review-queue"]
+        attributes = (ROOT / "shared/adapters/src/store/dynamo/attributes.rs").read_text()
+        self.assertIn(f'REVIEW_INDEX: &str = "{index["IndexName"]}"', attributes)
+        hash_key, range_key = index["KeySchema"]
+        self.assertEqual((hash_key["KeyType"], range_key["KeyType"]), ("HASH", "RANGE"))
+        self.assertIn(f'QUEUE: &str = "{hash_key["AttributeName"]}"', attributes)
+        self.assertIn(f'WAITING_SINCE: &str = "{range_key["AttributeName"]}"', attributes)
+        types = {d["AttributeName"]: d["AttributeType"] for d in table["AttributeDefinitions"]}
+        self.assertEqual((types["queue"], types["waitingSince"]), ("S", "N"))
+        projection = index["Projection"]
+        self.assertEqual(projection["ProjectionType"], "INCLUDE")
+        self.assertEqual(set(projection["NonKeyAttributes"]), {"waiting", "reviewClaim", "expiresAt"})
+        for name in projection["NonKeyAttributes"]:
+            constant = {"waiting": "WAITING", "reviewClaim": "REVIEW_CLAIM", "expiresAt": "EXPIRES_AT"}[name]
+            self.assertIn(f'{constant}: &str = "{name}"', attributes)
+        self.assertNotIn("pair", projection["NonKeyAttributes"])
+        index_arn = {"Fn::Sub": "${PairsTable.Arn}/index/review-queue"}
+        queriers = {role for role, statement in every_policy_statement(self.deployed)
+                    if isinstance(statement, dict) and statement.get("Resource") == index_arn}
+        self.assertEqual(queriers, {"IssueTokensFunctionRole"})
+
+        schedule = self.resources["IssueTokensFunction"]["Properties"]["Events"]["GaugeReviewQueue"]
+        self.assertEqual(schedule["Type"], "Schedule")
+        self.assertEqual(schedule["Properties"]["Schedule"], "rate(15 minutes)")
+        sent = json.loads(schedule["Properties"]["Input"])
+        sample = json.loads((ROOT / "events/issue-tokens/review-queue.json").read_text())
+        self.assertEqual(sent, sample)
+        routes = (ROOT / "functions/issue-tokens/src/routes.rs").read_text()
+        self.assertIn(f'QUEUE_GAUGES_ROUTE: &str = "{sent["routeKey"]}"', routes)
+        api_routes = {r["Properties"]["RouteKey"] for r in self.resources.values()
+                      if r["Type"] == "AWS::ApiGatewayV2::Route"}
+        self.assertNotIn(sent["routeKey"], api_routes)
+
+        variables = self.resources["IssueTokensFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(variables["REVIEW_CLAIM_MINUTES"], {"Ref": "ReviewClaimMinutes"})
+        self.assertEqual(variables["REVIEW_SLA_HOURS"], {"Ref": "ReviewSlaHours"})
+        claim = TEMPLATE["Parameters"]["ReviewClaimMinutes"]
+        sla = TEMPLATE["Parameters"]["ReviewSlaHours"]
+        self.assertEqual((claim["Default"], claim["MinValue"], claim["MaxValue"]), (15, 1, 480))
+        self.assertEqual((sla["Default"], sla["MinValue"], sla["MaxValue"]), (24, 1, 720))
+        config = (ROOT / "shared/src/config.rs").read_text()
+        self.assertIn("const MAX_CLAIM_MINUTES: u64 = 480;", config)
+        self.assertIn("const MAX_SLA_HOURS: u64 = 720;", config)
+        queue = (ROOT / "shared/src/review/queue.rs").read_text()
+        self.assertIn("pub const DEFAULT_CLAIM_MINUTES: u64 = 15;", queue)
+        self.assertIn("pub const DEFAULT_SLA_HOURS: u64 = 24;", queue)
+
+        alarm = self.resources["ReviewsOverdueAlarm"]["Properties"]
+        metrics = (ROOT / "shared/adapters/src/metrics.rs").read_text()
+        self.assertIn(f'REVIEWS_OVERDUE: &str = "{alarm["MetricName"]}"', metrics)
+        self.assertEqual(alarm["Namespace"], "idenfy-pair")
+        self.assertEqual(alarm["Dimensions"], [{"Name": "Function", "Value": "issue-tokens"}])
+        self.assertEqual((alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]),
+                         ("Maximum", 1, "GreaterThanOrEqualToThreshold"))
+        self.assertEqual(alarm["AlarmActions"],
+                         {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], {"Ref": "AWS::NoValue"}]})
+
     def test_each_function_has_exactly_its_own_table_actions(self):
         expected = {
             "IssueTokensFunctionRole": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
@@ -249,7 +312,7 @@ class TemplateTest(unittest.TestCase):
         index_queries = [
             {"Sid": sid, "Effect": "Allow", "Action": ["dynamodb:Query"],
              "Resource": {"Fn::Sub": "${PairsTable.Arn}/index/" + index}}
-            for sid, index in [("FindDueExpiries", "expiry-watch")]
+            for sid, index in [("FindDueExpiries", "expiry-watch"), ("ListTheReviewQueue", "review-queue")]
         ]
         for role, actions in expected.items():
             granted = set()
@@ -286,6 +349,8 @@ class TemplateTest(unittest.TestCase):
             "POST /verifications/{clientId}/renewal",
             "POST /verifications/{clientId}/review",
             "GET /verifications/{clientId}/evidence",
+            "GET /verifications",
+            "POST /verifications/{clientId}/claim",
             "DELETE /verifications/{clientId}",
         ]
         public = ["POST /webhooks/idenfy", "GET /verifications/{clientId}/continue"]
@@ -322,6 +387,8 @@ class TemplateTest(unittest.TestCase):
         "RenewalRoute": "JwtScopes",
         "ReviewRoute": "ReviewerJwtScopes",
         "EvidenceRoute": "ReviewerJwtScopes",
+        "QueueRoute": "ReviewerJwtScopes",
+        "ClaimRoute": "ReviewerJwtScopes",
         "EraseRoute": "ErasureJwtScopes",
     }
 

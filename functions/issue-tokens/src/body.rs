@@ -1,6 +1,6 @@
 //! What the routes answer with: the issued pair; the pair's status with its history — never
-//! document data; a reviewer's decision as recorded; and the evidence a reviewer reads
-//! (`body/evidence.rs`).
+//! document data; a reviewer's decision as recorded; the evidence a reviewer reads
+//! (`body/evidence.rs`); and the reviewers' queue (`body/queue.rs`).
 
 use serde::Serialize;
 use shared::erasure::{Erased, ErasureRun};
@@ -15,10 +15,12 @@ use shared::review::Reviewed;
 
 mod evidence;
 mod history;
+mod queue;
 mod renewal;
 
 pub use evidence::EvidenceBody;
 use history::PreviousPairBody;
+pub use queue::{ClaimBody, ClaimedBody, QueueBody, QueueGaugesBody};
 pub use renewal::{RenewalBody, RenewedBody};
 
 #[derive(Serialize)]

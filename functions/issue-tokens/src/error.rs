@@ -13,9 +13,9 @@ use shared::http_api::{
 use shared::idenfy::IdenfyError;
 use shared::issuance::{FollowError, IssueError, RenewalError, StatusError};
 use shared::pair::PairStatus;
-use shared::pair::machine::ReviewRefused;
+use shared::pair::machine::{ClaimRefused, ReviewRefused};
 use shared::pair::renewal::RenewalRefused;
-use shared::review::{EvidenceError, ReviewError};
+use shared::review::{ClaimError, EvidenceError, QueueError, ReviewError};
 use shared::store::StoreError;
 use std::time::Duration;
 
@@ -48,6 +48,10 @@ pub enum ApiError {
     Review(#[from] ReviewError),
     #[error(transparent)]
     Evidence(#[from] EvidenceError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
     #[error(transparent)]
     Erasure(#[from] ErasureError),
     #[error(transparent)]
@@ -161,7 +165,32 @@ impl ApiError {
                     RenewalRefused::IdentityDocumentExpiring => json!({}),
                 },
             ),
+            ApiError::Review(ReviewError::Refused(ReviewRefused::Claimed { status, claim })) => (
+                StatusCode::CONFLICT,
+                "CLAIMED",
+                None,
+                claimed(Some(status), &claim),
+            ),
+            ApiError::Claim(ClaimError::Refused(ClaimRefused::Claimed { claim })) => (
+                StatusCode::CONFLICT,
+                "CLAIMED",
+                None,
+                claimed(Some(PairStatus::RequiresReview), &claim),
+            ),
+            ApiError::Claim(ClaimError::Refused(ClaimRefused::NotWaiting { status })) => (
+                StatusCode::CONFLICT,
+                "NOT_AWAITING_REVIEW",
+                None,
+                json!({ "status": status }),
+            ),
+            ApiError::Queue(QueueError::Cursor) => {
+                (StatusCode::BAD_REQUEST, "INVALID_CURSOR", None, json!({}))
+            }
+            ApiError::Queue(QueueError::Keys(reason)) => {
+                return secrets_failure(&reason, request_id);
+            }
             ApiError::Review(ReviewError::Refused(ReviewRefused::NoPair))
+            | ApiError::Claim(ClaimError::Refused(ClaimRefused::NoPair))
             | ApiError::Renewal(RenewalError::NotFound)
             | ApiError::Evidence(EvidenceError::NotFound) => {
                 (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
@@ -170,9 +199,9 @@ impl ApiError {
                 let code = match refused {
                     ReviewRefused::OtherPair { .. } => "PAIR_REPLACED",
                     ReviewRefused::NotAwaitingReview { .. } => "NOT_AWAITING_REVIEW",
-                    ReviewRefused::VerdictChanged { .. } | ReviewRefused::NoPair => {
-                        "VERDICT_CHANGED"
-                    }
+                    ReviewRefused::VerdictChanged { .. }
+                    | ReviewRefused::NoPair
+                    | ReviewRefused::Claimed { .. } => "VERDICT_CHANGED",
                 };
                 (
                     StatusCode::CONFLICT,
@@ -218,6 +247,8 @@ impl ApiError {
             | ApiError::Renewal(RenewalError::Store(error))
             | ApiError::Review(ReviewError::Store(error))
             | ApiError::Evidence(EvidenceError::Store(error))
+            | ApiError::Queue(QueueError::Store(error))
+            | ApiError::Claim(ClaimError::Store(error))
             | ApiError::Erasure(ErasureError::Store(error))
             | ApiError::Follow(FollowError::Store(error))
             | ApiError::Store(error) => {
@@ -230,6 +261,18 @@ impl ApiError {
             None => response,
         }
     }
+}
+
+/// The claim that holds a pair, for the reviewer refused by it.
+fn claimed(
+    status: Option<PairStatus>,
+    claim: &shared::pair::queue::ReviewClaim,
+) -> serde_json::Value {
+    json!({
+        "status": status,
+        "claimedBy": claim.by,
+        "claimedUntil": claim.until.to_rfc3339(),
+    })
 }
 
 /// iDenfy failures: 503 with Retry-After when trying again later may help, 502 when iDenfy

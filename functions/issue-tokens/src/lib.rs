@@ -1,10 +1,11 @@
 //! The issue-tokens function: `POST /verifications`, `GET /verifications/{clientId}`,
 //! `POST /verifications/{clientId}/renewal` (a permit renewed), the reviewer's
-//! `POST /verifications/{clientId}/review` and
-//! `GET /verifications/{clientId}/evidence`, the eraser's `DELETE /verifications/{clientId}`,
-//! the person's `GET /verifications/{clientId}/continue` between the two sessions, the
-//! session ledger's scheduled run ([`ERASURE_RETRY_ROUTE`]) and the daily expiry watch
-//! ([`EXPIRY_WATCH_ROUTE`]). Dispatched by API
+//! `POST /verifications/{clientId}/review`, `GET /verifications/{clientId}/evidence`, the
+//! queue `GET /verifications?status=REQUIRES_REVIEW` and `POST /verifications/{clientId}/claim`,
+//! the eraser's `DELETE /verifications/{clientId}`, the person's
+//! `GET /verifications/{clientId}/continue` between the two sessions, the session ledger's
+//! scheduled run ([`ERASURE_RETRY_ROUTE`]), the daily expiry watch ([`EXPIRY_WATCH_ROUTE`])
+//! and the queue's gauges ([`QUEUE_GAUGES_ROUTE`]). Dispatched by API
 //! Gateway's routeKey; parse the event ([`request`]), call one issuance, review or erasure
 //! operation, map the result ([`body`]); every error becomes a response in one place
 //! ([`ApiError::into_response`]).
@@ -15,7 +16,8 @@ pub mod request;
 pub mod routes;
 
 use body::{
-    ErasedBody, ErasureRunBody, EvidenceBody, IssuedBody, ReviewedBody, StatusBody, WatchedBody,
+    ClaimedBody, ErasedBody, ErasureRunBody, EvidenceBody, IssuedBody, QueueBody, QueueGaugesBody,
+    ReviewedBody, StatusBody, WatchedBody,
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -28,8 +30,11 @@ use shared::idenfy::{IdenfyClient, IdenfyError, IdenfyPorts};
 use shared::issuance::continuation;
 use shared::issuance::{FollowError, IssuanceService, IssueError, RenewalError};
 use shared::metrics::{self, Metrics};
+use shared::pair::queue::Queue;
 use shared::pair::{ClientId, Principal, Threshold};
-use shared::review::{EvidenceError, ReviewError, ReviewService};
+use shared::review::{
+    ClaimError, EvidenceError, QueueError, QueueService, ReviewError, ReviewService,
+};
 use shared::store::IssuanceStore;
 use shared::store::ledger::SessionLedger;
 use std::sync::Arc;
@@ -41,7 +46,7 @@ use routes::Endpoint;
 mod renewal;
 mod reviewer;
 mod scheduled;
-pub use routes::{ERASURE_RETRY_ROUTE, EXPIRY_WATCH_ROUTE};
+pub use routes::{ERASURE_RETRY_ROUTE, EXPIRY_WATCH_ROUTE, QUEUE_GAUGES_ROUTE};
 
 /// The evidence and erasure routes' iDenfy calls end this long before the invocation's
 /// deadline, so the answer still goes out.
@@ -67,6 +72,7 @@ pub struct IssueTokens {
     duties: Option<DutyScopes>,
     service: IssuanceService,
     reviews: ReviewService,
+    queue: QueueService,
     erasures: ErasureService,
     expiries: ExpiryWatchService,
     metrics: Metrics,
@@ -78,16 +84,20 @@ enum Route {
     Renew(String),
     Review(String),
     Evidence(String),
+    Queue,
+    Claim(String),
     Erase(String),
     Continue(String),
     RetryErasures,
     WatchExpiries,
+    GaugeQueue,
 }
 
 impl IssueTokens {
     pub fn new(
         service: IssuanceService,
         reviews: ReviewService,
+        queue: QueueService,
         erasures: ErasureService,
         expiries: ExpiryWatchService,
     ) -> Self {
@@ -95,6 +105,7 @@ impl IssueTokens {
             duties: None,
             service,
             reviews,
+            queue,
             erasures,
             expiries,
             metrics: Metrics::off(),
@@ -151,10 +162,17 @@ impl IssueTokens {
             config.policy.ledger.audit,
         );
         let expiries = ExpiryWatchService::new(store.clone(), clock.clone());
+        let queue = QueueService::new(
+            store.clone(),
+            clock.clone(),
+            config.policy.continuation_keys.clone(),
+            config.queue,
+        );
         let duties = config.duties.clone();
         Self::new(
             IssuanceService::new(store, ledger, idenfy.sessions, clock, config.policy),
             reviews,
+            queue,
             erasures,
             expiries,
         )
@@ -198,6 +216,8 @@ impl IssueTokens {
             | ApiError::Renewal(RenewalError::Store(_))
             | ApiError::Review(ReviewError::Store(_))
             | ApiError::Evidence(EvidenceError::Store(_))
+            | ApiError::Queue(QueueError::Store(_))
+            | ApiError::Claim(ClaimError::Store(_))
             | ApiError::Erasure(ErasureError::Store(_)) => {
                 self.metrics.count(metrics::STORE_ERRORS);
             }
@@ -227,6 +247,11 @@ impl IssueTokens {
                 let reader = caller(request)?;
                 self.evidence(request, &client_id, &reader).await
             }
+            Route::Queue => self.list_queue(request).await,
+            Route::Claim(client_id) => {
+                let reviewer = caller(request)?;
+                self.claim(&client_id, &reviewer).await
+            }
             Route::Erase(client_id) => {
                 let eraser = caller(request)?;
                 self.erase(request, &client_id, &eraser).await
@@ -234,6 +259,7 @@ impl IssueTokens {
             Route::Continue(client_id) => self.follow(request, &client_id).await,
             Route::RetryErasures => self.retry_erasures(request).await,
             Route::WatchExpiries => self.watch_expiries(request).await,
+            Route::GaugeQueue => self.gauge_queue().await,
         }
     }
 
@@ -352,9 +378,12 @@ fn route(request: &Request) -> Result<(Endpoint, Route), ApiError> {
         Endpoint::Erase => Route::Erase(client_id(request)?),
         Endpoint::Review => Route::Review(client_id(request)?),
         Endpoint::Evidence => Route::Evidence(client_id(request)?),
+        Endpoint::Queue => Route::Queue,
+        Endpoint::Claim => Route::Claim(client_id(request)?),
         Endpoint::Continue => Route::Continue(client_id(request)?),
         Endpoint::RetryErasures => Route::RetryErasures,
         Endpoint::WatchExpiries => Route::WatchExpiries,
+        Endpoint::GaugeQueue => Route::GaugeQueue,
     };
     Ok((endpoint, route))
 }

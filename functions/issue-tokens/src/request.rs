@@ -2,7 +2,9 @@
 //! `POST /verifications/{clientId}/review` body → a [`ReviewRequest`]: every field's problem
 //! reported at once (a code per field, for the site's form) rather than the first one only.
 
+mod queue;
 mod renewal;
+pub use queue::{QueueQuery, parse_queue_query};
 pub use renewal::parse_renewal_request;
 
 use serde::Serialize;

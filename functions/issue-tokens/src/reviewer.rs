@@ -1,4 +1,5 @@
-//! The reviewer's routes: a decision recorded by the rules, and the evidence with fresh links.
+//! The reviewer's routes: a decision recorded by the rules, the evidence with fresh links, the
+//! queue of what waits and a claim on one of its pairs.
 
 use super::*;
 
@@ -51,5 +52,32 @@ impl IssueTokens {
             lambda_http::http::HeaderValue::from_static("no-store"),
         );
         Ok(response)
+    }
+
+    /// A page of the queue: `?status=REQUIRES_REVIEW&limit=…&cursor=…`.
+    pub(super) async fn list_queue(&self, request: &Request) -> Result<Response<Body>, ApiError> {
+        let parameters = request.query_string_parameters_ref();
+        let query = request::parse_queue_query(|name| {
+            parameters.and_then(|p| p.all(name)).unwrap_or_default()
+        })
+        .map_err(ApiError::Validation)?;
+        let listing = self
+            .queue
+            .list(query.queue, query.cursor.as_deref(), query.limit)
+            .await?;
+        Ok(json_response(StatusCode::OK, &QueueBody::from(&listing)))
+    }
+
+    pub(super) async fn claim(
+        &self,
+        raw_client_id: &str,
+        reviewer: &Principal,
+    ) -> Result<Response<Body>, ApiError> {
+        let client_id = ClientId::parse(raw_client_id).map_err(|_| ApiError::UnknownClientId)?;
+        let claimed = self.queue.claim(&client_id, reviewer).await?;
+        Ok(json_response(
+            StatusCode::OK,
+            &ClaimedBody::new(&client_id, &claimed),
+        ))
     }
 }

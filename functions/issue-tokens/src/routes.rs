@@ -14,9 +14,12 @@ pub enum Endpoint {
     Erase,
     Review,
     Evidence,
+    Queue,
+    Claim,
     Continue,
     RetryErasures,
     WatchExpiries,
+    GaugeQueue,
 }
 
 impl Endpoint {
@@ -25,9 +28,14 @@ impl Endpoint {
     pub fn duty(self) -> Option<Duty> {
         match self {
             Endpoint::Issue | Endpoint::Status | Endpoint::Renew => Some(Duty::Issuer),
-            Endpoint::Review | Endpoint::Evidence => Some(Duty::Reviewer),
+            Endpoint::Review | Endpoint::Evidence | Endpoint::Queue | Endpoint::Claim => {
+                Some(Duty::Reviewer)
+            }
             Endpoint::Erase => Some(Duty::Eraser),
-            Endpoint::Continue | Endpoint::RetryErasures | Endpoint::WatchExpiries => None,
+            Endpoint::Continue
+            | Endpoint::RetryErasures
+            | Endpoint::WatchExpiries
+            | Endpoint::GaugeQueue => None,
         }
     }
 }
@@ -39,21 +47,27 @@ pub const ERASURE_RETRY_ROUTE: &str = "POST /internal/erasure-retries";
 /// The route key of the daily expiry run (the template's schedule; no API Gateway route).
 pub const EXPIRY_WATCH_ROUTE: &str = "POST /internal/expiry-watch";
 
+/// The route key of the review queue's gauges (the template's schedule; no API Gateway route).
+pub const QUEUE_GAUGES_ROUTE: &str = "POST /internal/review-queue";
+
 /// The HTTP API's routes this function serves.
-pub const API_ROUTES: [(&str, Endpoint); 7] = [
+pub const API_ROUTES: [(&str, Endpoint); 9] = [
     ("POST /verifications", Endpoint::Issue),
+    ("GET /verifications", Endpoint::Queue),
     ("GET /verifications/{clientId}", Endpoint::Status),
     ("POST /verifications/{clientId}/renewal", Endpoint::Renew),
     ("DELETE /verifications/{clientId}", Endpoint::Erase),
     ("POST /verifications/{clientId}/review", Endpoint::Review),
     ("GET /verifications/{clientId}/evidence", Endpoint::Evidence),
+    ("POST /verifications/{clientId}/claim", Endpoint::Claim),
     ("GET /verifications/{clientId}/continue", Endpoint::Continue),
 ];
 
 /// The schedules' routes: sent by EventBridge Scheduler, never reachable over HTTP.
-pub const SCHEDULED_ROUTES: [(&str, Endpoint); 2] = [
+pub const SCHEDULED_ROUTES: [(&str, Endpoint); 3] = [
     (ERASURE_RETRY_ROUTE, Endpoint::RetryErasures),
     (EXPIRY_WATCH_ROUTE, Endpoint::WatchExpiries),
+    (QUEUE_GAUGES_ROUTE, Endpoint::GaugeQueue),
 ];
 
 /// The endpoint of `route_key`. A known path with another method (the local stack passes any)

@@ -1,5 +1,5 @@
 //! The schedules' routes: the session ledger's run (iDenfy's deletions asked again, retention
-//! ends) and the daily expiry watch, each with its counts.
+//! ends), the daily expiry watch and the review queue's gauges, each with its counts.
 
 use super::*;
 
@@ -67,6 +67,34 @@ impl IssueTokens {
             "expiry watch run"
         );
         Ok(json_response(StatusCode::OK, &WatchedBody::from(pass)))
+    }
+
+    /// How long the oldest pair has waited for review, how many wait, how many are overdue.
+    pub(super) async fn gauge_queue(&self) -> Result<Response<Body>, ApiError> {
+        let gauges = self
+            .queue
+            .gauges(Queue::RequiresReview)
+            .await
+            .map_err(QueueError::Store)?;
+        self.metrics
+            .gauge(metrics::REVIEWS_WAITING, gauges.waiting as u64, "Count");
+        self.metrics.gauge(
+            metrics::REVIEW_OLDEST_WAIT,
+            gauges.oldest_wait.map_or(0, |w| w.as_secs()),
+            "Seconds",
+        );
+        self.metrics
+            .gauge(metrics::REVIEWS_OVERDUE, gauges.overdue as u64, "Count");
+        tracing::info!(
+            waiting = gauges.waiting,
+            overdue = gauges.overdue,
+            oldest_wait_seconds = gauges.oldest_wait.map_or(0, |w| w.as_secs()),
+            "review queue gauged"
+        );
+        Ok(json_response(
+            StatusCode::OK,
+            &QueueGaugesBody::from(gauges),
+        ))
     }
 
     /// Deletions iDenfy refused (asked again later).

@@ -38,6 +38,12 @@ pub const IDENFY_DELETIONS_OVERDUE: &str = "IdenfyDeletionsOverdue";
 pub const IDENFY_DELETIONS_PENDING: &str = "IdenfyDeletionsPending";
 /// How long the oldest of them has waited, in seconds (a gauge; 0 when none waits).
 pub const IDENFY_DELETIONS_OLDEST_AGE: &str = "IdenfyDeletionsOldestAge";
+/// Pairs waiting for review, as each scheduled queue run finds them (a gauge).
+pub const REVIEWS_WAITING: &str = "ReviewsWaiting";
+/// How long the oldest of them has waited, in seconds (a gauge; 0 when none waits).
+pub const REVIEW_OLDEST_WAIT: &str = "ReviewOldestWait";
+/// Pairs that have waited longer than `REVIEW_SLA_HOURS` (a gauge, alarmed).
+pub const REVIEWS_OVERDUE: &str = "ReviewsOverdue";
 /// A person's first arrival at the continuation between the two sessions (compare with
 /// `PairsIssued`: who drops out after the first session).
 pub const CONTINUATIONS: &str = "Continuations";

@@ -125,12 +125,20 @@ impl ContinuationKeys {
 const MAC_BYTES: usize = 16;
 
 fn update(mac: &mut Hmac<Sha256>, client_id: &ClientId, pair_id: &str, expires: i64) {
-    for part in [
-        "continue".as_bytes(),
-        client_id.as_str().as_bytes(),
-        pair_id.as_bytes(),
-        expires.to_string().as_bytes(),
-    ] {
+    update_parts(
+        mac,
+        &[
+            "continue".as_bytes(),
+            client_id.as_str().as_bytes(),
+            pair_id.as_bytes(),
+            expires.to_string().as_bytes(),
+        ],
+    );
+}
+
+/// Each part with its length first, so no two lists of parts MAC the same bytes.
+fn update_parts(mac: &mut Hmac<Sha256>, parts: &[&[u8]]) {
+    for part in parts {
         mac.update(&(part.len() as u64).to_be_bytes());
         mac.update(part);
     }
@@ -140,6 +148,28 @@ fn mac(key: &Hmac<Sha256>, client_id: &ClientId, pair_id: &str, expires: i64) ->
     let mut mac = key.clone();
     update(&mut mac, client_id, pair_id, expires);
     hex::encode(&mac.finalize().into_bytes()[..MAC_BYTES])
+}
+
+impl ContinuationKeys {
+    /// The MAC (hex) of `parts` under the current key: for the API's other opaque tokens (the
+    /// review queue's cursor), whose first part names what they are, so none passes for another.
+    pub fn mac_parts(&self, parts: &[&[u8]]) -> String {
+        let mut mac = self.0[0].clone();
+        update_parts(&mut mac, parts);
+        hex::encode(&mac.finalize().into_bytes()[..MAC_BYTES])
+    }
+
+    /// Whether `given` (hex) is the MAC of `parts` under any listed key (constant time).
+    pub fn verify_parts(&self, parts: &[&[u8]], given: &str) -> bool {
+        let Some(given) = hex::decode(given).ok().filter(|g| g.len() == MAC_BYTES) else {
+            return false;
+        };
+        self.0.iter().any(|key| {
+            let mut check = key.clone();
+            update_parts(&mut check, parts);
+            check.verify_truncated_left(&given).is_ok()
+        })
+    }
 }
 
 #[cfg(test)]

@@ -156,6 +156,7 @@ impl IssuanceService {
             earlier_verdicts: vec![],
             document_link: None,
             continued_at: None,
+            review_claims: vec![],
             expiry: Default::default(),
         }
     }

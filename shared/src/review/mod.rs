@@ -1,12 +1,14 @@
-//! The reviewer's two use cases: record a decision on a pair that requires review
+//! The reviewer's use cases: record a decision on a pair that requires review
 //! ([`ReviewService::review`], by the rules of [`crate::pair::machine::review`]), and gather
 //! what a reviewer needs without iDenfy's dashboard ([`ReviewService::evidence`]): the
-//! pair's sessions, their results, and fresh links to their files from iDenfy.
+//! pair's sessions, their results, and fresh links to their files from iDenfy. The queue of
+//! what waits, and the claims on it, are [`queue`]'s.
 
 use crate::clock::{Clock, Timestamp};
 use crate::idenfy::{FileLinks, IdenfyError, SessionFiles};
 use crate::pair::machine::{self, ReviewDecision, ReviewRefused, ReviewRequest};
 use crate::pair::permit::VerdictPolicy;
+use crate::pair::queue::ReviewClaim;
 use crate::pair::rules::{Check, Context};
 use crate::pair::verdict;
 use crate::pair::{ClientId, Mode, Pair, Role, Verdict};
@@ -16,7 +18,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub mod duplicates;
+pub mod queue;
 pub use duplicates::DuplicateSession;
+pub use queue::{ClaimError, QueueError, QueueService};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -70,6 +74,8 @@ pub struct Evidence {
     pub judged_on: Timestamp,
     /// The sessions iDenfy's duplicate check points at ([`duplicates`]).
     pub duplicates: Vec<DuplicateSession>,
+    /// A reviewer's claim on the pair, while it holds.
+    pub claim: Option<ReviewClaim>,
 }
 
 #[derive(Clone)]
@@ -168,6 +174,10 @@ impl ReviewService {
             .and_then(|r| r.live_pair(now))
             .ok_or(EvidenceError::NotFound)?
             .clone();
+        let claim = record
+            .as_ref()
+            .and_then(|r| ReviewClaim::holding(r.review_claim.as_ref(), now))
+            .cloned();
         // Both sessions' files and the duplicates' owners at once: the reviewer waits for one
         // round trip, not several.
         let files = try_join_all(roles(pair.mode).iter().filter_map(|&role| {
@@ -204,6 +214,7 @@ impl ReviewService {
             checks,
             judged_on,
             duplicates,
+            claim,
         })
     }
 }

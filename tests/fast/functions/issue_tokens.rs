@@ -15,7 +15,8 @@ use shared::idenfy::{
     IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder, Upstream,
 };
 use shared::pair::ClientId;
-use shared::pair::machine::{ClaimWrite, Install};
+use shared::pair::machine::{ClaimReview, ClaimWrite, Install};
+use shared::pair::queue::{Queue, QueuePage, QueuePosition};
 use shared::pair::validity::ExpiryUpdate;
 use shared::pair::{PairRecord, Threshold};
 use shared::store::IssuanceStore;
@@ -23,7 +24,7 @@ use shared::store::MemoryLedger;
 use shared::store::ledger::SessionLedger;
 use shared::store::{
     Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, MemoryStore, PairReader, ReplaceStore,
-    ReviewStore, StoreError, VerdictStore, Written,
+    ReviewQueueStore, ReviewStore, StoreError, VerdictStore, Written,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -135,6 +136,22 @@ impl ExpiryWatchStore for Down {
         _: &str,
         _: usize,
     ) -> Result<Vec<ClientId>, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+}
+
+#[async_trait]
+impl ReviewQueueStore for Down {
+    async fn waiting(
+        &self,
+        _: Queue,
+        _: Option<&QueuePosition>,
+        _: usize,
+        _: Timestamp,
+    ) -> Result<QueuePage, StoreError> {
+        Err(StoreError::Unavailable(SDK_WORDS.into()))
+    }
+    async fn claim_review(&self, _: &ClientId, _: &ClaimReview) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
 }

@@ -14,7 +14,8 @@ fn each_key_finds_its_endpoint_and_a_wrong_method_lists_the_path_s_methods() {
         other => panic!("{key}: {other:?}"),
     };
     assert_eq!(allowed("PUT /verifications/{clientId}"), "GET, DELETE");
-    assert_eq!(allowed("GET /verifications"), "POST");
+    assert_eq!(allowed("PUT /verifications"), "POST, GET");
+    assert_eq!(allowed("GET /verifications/{clientId}/claim"), "POST");
     assert!(matches!(
         endpoint("GET /internal/expiry-watch"),
         Err(ApiError::RouteNotFound)
@@ -28,6 +29,7 @@ fn each_key_finds_its_endpoint_and_a_wrong_method_lists_the_path_s_methods() {
             "/verifications/{clientId}/renewal",
             "/verifications/{clientId}/review",
             "/verifications/{clientId}/evidence",
+            "/verifications/{clientId}/claim",
             "/verifications/{clientId}/continue",
         ]
     );

@@ -73,6 +73,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     replaces: None,
                     watch: None,
                     keep_until: None,
+                    waiting: None,
                 },
             )
             .await
@@ -88,6 +89,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     replaces: None,
                     watch: None,
                     keep_until: None,
+                    waiting: None,
                 },
             )
             .await
@@ -118,6 +120,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     replaces: Some(&first),
                     watch: None,
                     keep_until: None,
+                    waiting: None,
                 },
             )
             .await
@@ -134,6 +137,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     replaces: Some(&first),
                     watch: None,
                     keep_until: None,
+                    waiting: None,
                 },
             )
             .await
@@ -154,6 +158,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     replaces: Some(&current),
                     watch: None,
                     keep_until: None,
+                    waiting: None,
                 },
             )
             .await
@@ -170,6 +175,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
                     replaces: Some(&first),
                     watch: None,
                     keep_until: None,
+                    waiting: None,
                 },
             )
             .await

@@ -1,8 +1,10 @@
 //! The evidence a reviewer reads: the sessions' results, fresh file links from iDenfy, every
 //! check with its values, and the duplicates iDenfy found (never stored, never logged).
 
+use super::ClaimBody;
 use serde::Serialize;
 use shared::idenfy::FileLinks;
+use shared::pair::queue::ClaimEntry;
 use shared::pair::rules::Check;
 use shared::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, dates};
 use shared::review::Evidence;
@@ -36,6 +38,19 @@ pub struct EvidenceBody<'a> {
     /// The earlier of the two documents' expiry dates (as the status shows it); null when
     /// unknown or not yet read.
     valid_until: Option<String>,
+    /// The claim that holds the pair now, if any.
+    #[serde(flatten)]
+    claim: Option<ClaimBody<'a>>,
+    /// Every reviewer's claim on the pair, oldest first: the review's audit.
+    claims: Vec<ClaimEntryBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimEntryBody<'a> {
+    by: &'a str,
+    at: String,
+    until: String,
 }
 
 #[derive(Serialize)]
@@ -96,6 +111,16 @@ impl<'a> EvidenceBody<'a> {
                 })
                 .collect(),
             valid_until: pair.valid_until().map(dates::format),
+            claim: evidence.claim.as_ref().map(ClaimBody::from),
+            claims: pair
+                .review_claims
+                .iter()
+                .map(|c: &ClaimEntry| ClaimEntryBody {
+                    by: &c.by,
+                    at: c.at.to_rfc3339(),
+                    until: c.until.to_rfc3339(),
+                })
+                .collect(),
         }
     }
 }

@@ -3,13 +3,16 @@
 
 use super::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWrite,
-    HalfWritten, HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewStore,
-    SeedStore, StoreError, VerdictStore, Written,
+    HalfWritten, HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore,
+    ReviewQueueStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
 };
 use async_trait::async_trait;
+use pair_core::clock::Timestamp;
 use pair_core::pair::machine::{
-    ClaimWrite, Install, accept_half, accept_verdict, claimed, installed, released, with_expiry,
+    ClaimReview, ClaimWrite, Install, accept_half, accept_verdict, claimed, claimed_review,
+    installed, released, with_expiry,
 };
+use pair_core::pair::queue::{Queue, QueuePage, QueuePosition, QueuedPair, ReviewClaim};
 use pair_core::pair::validity::ExpiryUpdate;
 use pair_core::pair::{ClientId, PairRecord, PreviousPair, Threshold};
 use std::collections::HashMap;
@@ -155,6 +158,67 @@ impl ExpiryWatchStore for MemoryStore {
 }
 
 #[async_trait]
+impl ReviewQueueStore for MemoryStore {
+    async fn waiting(
+        &self,
+        queue: Queue,
+        after: Option<&QueuePosition>,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<QueuePage, StoreError> {
+        let records = self.records();
+        let mut entries: Vec<(Timestamp, &PairRecord)> = records
+            .values()
+            .filter(|r| r.queue == Some(queue) && r.waiting.is_some())
+            .filter_map(|r| Some((r.waiting_since?, r)))
+            .filter(|(since, r)| {
+                after.is_none_or(|a| {
+                    (*since, r.client_id.as_str()) > (a.since, a.client_id.as_str())
+                })
+            })
+            .collect();
+        // The index's order: by waitingSince, then by clientId.
+        entries.sort_by(|a, b| (a.0, a.1.client_id.as_str()).cmp(&(b.0, b.1.client_id.as_str())));
+        entries.truncate(limit);
+        // Like a Query's Limit: a full page names its last entry, even if none follows.
+        let next = (entries.len() == limit)
+            .then(|| entries.last())
+            .flatten()
+            .map(|(since, r)| QueuePosition {
+                since: *since,
+                client_id: r.client_id.clone(),
+            });
+        let pairs = entries
+            .into_iter()
+            .filter(|(_, r)| r.expires_at > now)
+            .filter_map(|(since, r)| {
+                Some(QueuedPair {
+                    client_id: r.client_id.clone(),
+                    since,
+                    waiting: r.waiting.clone()?,
+                    claim: ReviewClaim::holding(r.review_claim.as_ref(), now).cloned(),
+                })
+            })
+            .collect();
+        Ok(QueuePage { pairs, next })
+    }
+
+    async fn claim_review(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimReview,
+    ) -> Result<(), StoreError> {
+        let mut records = self.records();
+        let next = records
+            .get(client_id)
+            .and_then(|current| claimed_review(current, write))
+            .ok_or(StoreError::Conflict)?;
+        self.put(&mut records, client_id, next);
+        Ok(())
+    }
+}
+
+#[async_trait]
 impl IssuanceStore for MemoryStore {
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
         let mut records = self.records();
@@ -228,6 +292,7 @@ impl VerdictStore for MemoryStore {
         match next {
             Some(mut next) => {
                 next.set_watch(decision.watch);
+                next.set_waiting(decision.waiting);
                 if let Some(keep_until) = decision.keep_until {
                     next.expires_at = keep_until;
                 }

@@ -105,6 +105,10 @@ pub fn erase(
         previous_pairs: vec![],
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
         erasure: Some(erasure),
     }
 }

@@ -8,7 +8,7 @@
 //! pair and claim ids), [`mode`] (modes and roles), [`record`] (what is stored), [`half`] (one
 //! session's result), [`validity`] (how long a decided pair holds, and its watch), [`outcome`]
 //! (verdicts and statuses), [`digest`] (keyed digests that let results be compared without
-//! keeping document numbers), [`erasure`] (what an erasure leaves) and [`ledger`] (every iDenfy
+//! keeping document numbers), [`erasure`] (what an erasure leaves), [`queue`] (the reviewers' queue and their claims) and [`ledger`] (every iDenfy
 //! session minted, and when each is deleted at iDenfy), and a request's values, each parsed once: [`person`] (names, a
 //! date of birth), [`permit::CountryCode`], [`machine::review::ReviewNote`]. Nothing here knows iDenfy's wire
 //! format, a store or HTTP.
@@ -26,6 +26,7 @@ pub mod names;
 pub mod outcome;
 pub mod permit;
 pub mod person;
+pub mod queue;
 pub mod record;
 pub mod renewal;
 pub mod rules;

@@ -2,6 +2,7 @@
 //! sessions and results, and what is kept of the pairs a restart replaced.
 
 use super::erasure::Erasure;
+use super::queue::{ClaimEntry, Queue, ReviewClaim, Waiting};
 use super::validity::{ExpiryState, ExpiryWatch, Threshold};
 use super::{
     ClientId, FinalEntry, HalfResult, Mode, Outcome, OverallStatus, PairStatus, PermitPolicy,
@@ -37,6 +38,18 @@ pub struct PairRecord {
     pub expiry_watch: Option<Threshold>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry_due: Option<String>,
+    /// The queue the pair waits in and since when ([`super::queue`]): the keys of the table's
+    /// sparse review-queue index, set and cleared with `waiting` by the verdict.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Queue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<Timestamp>,
+    /// What the queue shows of the waiting pair (no personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Waiting>,
+    /// A reviewer's claim on the waiting pair; it leaves the queue with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_claim: Option<ReviewClaim>,
 }
 
 impl PairRecord {
@@ -44,6 +57,17 @@ impl PairRecord {
     pub fn set_watch(&mut self, watch: Option<ExpiryWatch>) {
         self.expiry_watch = watch.map(|w| w.threshold);
         self.expiry_due = watch.map(|w| w.due_key());
+    }
+
+    /// Puts the record in the review queue (since when, what it shows), or takes it out with
+    /// any claim on it.
+    pub fn set_waiting(&mut self, waiting: Option<(Timestamp, Waiting)>) {
+        self.queue = waiting.as_ref().map(|_| Queue::RequiresReview);
+        self.waiting_since = waiting.as_ref().map(|w| w.0);
+        if waiting.is_none() {
+            self.review_claim = None;
+        }
+        self.waiting = waiting.map(|w| w.1);
     }
 }
 
@@ -116,6 +140,10 @@ pub struct Pair {
     /// The renewal of a verified pair's permit, once one was opened ([`super::renewal`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal: Option<super::renewal::Renewal>,
+    /// Reviewers' claims on the pair while it waited, oldest first (at most
+    /// [`super::queue::MAX_CLAIMS_KEPT`]): the review's audit with its verdicts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_claims: Vec<ClaimEntry>,
 }
 
 /// What is kept of a pair that a restart replaced: its outcome, never its data.

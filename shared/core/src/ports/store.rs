@@ -4,7 +4,8 @@
 //! Two adapters implement them all with the same semantics (`pair_adapters::store`: DynamoDB
 //! and in memory).
 use crate::clock::Timestamp;
-use crate::pair::machine::{ClaimWrite, Install};
+use crate::pair::machine::{ClaimReview, ClaimWrite, Install};
+use crate::pair::queue::{Queue, QueuePage, QueuePosition, Waiting};
 use crate::pair::validity::ExpiryUpdate;
 use crate::pair::{
     ClientId, ExpiryWatch, HalfResult, PairRecord, PreviousPair, Threshold, Verdict,
@@ -46,9 +47,9 @@ pub trait ErasureStore: ReplaceStore {
 
 /// What issuance needs: read, claim, mint under the claim — and decide on read a pair whose
 /// verdict a crash left undone. The issuance function serves the reviewer's and the eraser's
-/// routes too, and the daily expiry run.
+/// routes too (the queue's among them), and the daily expiry run.
 #[async_trait]
-pub trait IssuanceStore: ReviewStore + ErasureStore + ExpiryWatchStore {
+pub trait IssuanceStore: ReviewStore + ReviewQueueStore + ErasureStore + ExpiryWatchStore {
     /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
     /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError>;
@@ -108,6 +109,29 @@ pub trait ExpiryWatchStore: ExpiryStore {
     ) -> Result<Vec<ClientId>, StoreError>;
 }
 
+/// What the reviewers' queue needs: a page of the pairs waiting, and a claim on one.
+#[async_trait]
+pub trait ReviewQueueStore: PairReader {
+    /// Up to `limit` entries of `queue` after `after`, oldest first, in one read of the
+    /// sparse review-queue index (never a scan); entries whose record has expired at `now`
+    /// are looked at (they count towards `limit`) but not listed.
+    async fn waiting(
+        &self,
+        queue: Queue,
+        after: Option<&QueuePosition>,
+        limit: usize,
+        now: Timestamp,
+    ) -> Result<QueuePage, StoreError>;
+
+    /// Records `write` ([`crate::pair::machine::claimed_review`]) if the record is still at the
+    /// version read, else `Conflict`.
+    async fn claim_review(
+        &self,
+        client_id: &ClientId,
+        write: &ClaimReview,
+    ) -> Result<(), StoreError>;
+}
+
 /// Writing a whole record: seeding tests, benchmarks and fixtures. No function uses it.
 #[async_trait]
 pub trait SeedStore: PairReader {
@@ -127,14 +151,19 @@ pub struct Arrival<'a> {
 /// A verdict for the pair `pair_id`; `replaces` is the pair's verdict as read (the one this
 /// follows), kept in the pair's history. With it the record's expiry watch is set (a
 /// VERIFIED pair with a known end) or cleared, and the record kept for it (`keep_until`,
-/// later than the record's expiry as read).
-#[derive(Debug, Clone, Copy)]
+/// later than the record's expiry as read); and the pair enters, stays in or leaves the
+/// review queue (`waiting`). A reviewer's verdict is written only while no one else's claim
+/// holds at its `decided_at` ([`crate::pair::machine::held_by_other`]).
+#[derive(Debug, Clone)]
 pub struct Decision<'a> {
     pub pair_id: &'a str,
     pub verdict: &'a Verdict,
     pub replaces: Option<&'a Verdict>,
     pub watch: Option<ExpiryWatch>,
     pub keep_until: Option<Timestamp>,
+    /// The review queue's entry the verdict leaves ([`crate::pair::Pair::waiting`]): since
+    /// when and what it shows, or none (the pair leaves the queue, with any claim).
+    pub waiting: Option<(Timestamp, Waiting)>,
 }
 
 impl crate::pair::Pair {
@@ -151,6 +180,7 @@ impl crate::pair::Pair {
             keep_until: decided
                 .kept_for_watch_until(verdict.decided_at)
                 .filter(|keep| *keep > expires_at),
+            waiting: decided.waiting(),
         }
     }
 }

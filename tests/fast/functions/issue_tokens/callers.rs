@@ -291,5 +291,5 @@ async fn in_jwt_mode_every_route_refuses_a_token_without_its_dutys_scope() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 6, "every route with a duty");
+    assert_eq!(checked, 8, "every route with a duty");
 }

@@ -23,6 +23,18 @@ pub const EXPIRY_WATCH: &str = "expiryWatch";
 pub const EXPIRY_DUE: &str = "expiryDue";
 /// The table's index of the watched pairs by threshold and due day (keys only).
 pub const EXPIRY_INDEX: &str = "expiry-watch";
+/// The review queue a pair waits in (S) and since when (N): the hash and range keys of the
+/// sparse [`REVIEW_INDEX`]; `waiting` (what the queue shows) and `reviewClaim` are projected
+/// into it. The ledger's table names its own queue [`QUEUE`] too.
+pub const WAITING_SINCE: &str = "waitingSince";
+pub const WAITING: &str = "waiting";
+pub const REVIEW_CLAIM: &str = "reviewClaim";
+/// `reviewClaim.by`.
+pub const BY: &str = "by";
+/// The table's index of the pairs waiting for review, oldest first.
+pub const REVIEW_INDEX: &str = "review-queue";
+/// `pair.reviewClaims`: every claim, the review's audit.
+pub const REVIEW_CLAIMS: &str = "reviewClaims";
 /// `pair.expiry`: iDenfy's notices and the alerts told.
 pub const EXPIRY: &str = "expiry";
 pub const PAIR_ID: &str = "pairId";
@@ -49,7 +61,7 @@ pub const MINTED_AT: &str = "mintedAt";
 /// The ledger's local index of a clientId's sessions by when they were minted (the pair cap).
 pub const MINTED_INDEX: &str = "minted-at";
 /// The queue an entry waits in (S) and when it is due (N): the keys of the ledger's sparse
-/// [`DUE_INDEX`].
+/// [`DUE_INDEX`]. In the pairs table, the review queue a pair waits in.
 pub const QUEUE: &str = "queue";
 pub const DUE_AT: &str = "dueAt";
 /// The ledger's index of the entries waiting for a deletion or a retention check.
@@ -167,6 +179,40 @@ mod tests {
         let due = path(&item, &[EXPIRY_DUE]);
         assert_eq!(due.as_s().ok().map(String::as_str), Some("2031-04-23"));
         path(&item, &[PAIR, EXPIRY]);
+
+        // The review queue's keys (a string and a number), its projection and the claims.
+        let mut waiting = record.clone();
+        let shown = waiting.pair.as_ref().and_then(|p| {
+            let mut p = p.clone();
+            if let Some(v) = p.verdict.as_mut() {
+                v.outcome = Outcome::RequiresReview;
+            }
+            p.waiting()
+        });
+        assert!(shown.is_some(), "the fixture waits once REQUIRES_REVIEW");
+        waiting.set_waiting(shown);
+        waiting.review_claim = Some(pair_core::pair::queue::ReviewClaim {
+            by: "alice".into(),
+            until: NOW,
+        });
+        if let Some(pair) = waiting.pair.as_mut() {
+            pair.review_claims.push(pair_core::pair::queue::ClaimEntry {
+                by: "alice".into(),
+                at: NOW,
+                until: NOW,
+            });
+        }
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&waiting).expect("serialisable");
+        assert_eq!(
+            path(&item, &[QUEUE]).as_s().ok().map(String::as_str),
+            Some(pair_core::pair::queue::Queue::RequiresReview.as_str())
+        );
+        assert!(path(&item, &[WAITING_SINCE]).as_n().is_ok());
+        path(&item, &[WAITING]);
+        path(&item, &[REVIEW_CLAIM, BY]);
+        path(&item, &[REVIEW_CLAIM, UNTIL]);
+        path(&item, &[PAIR, REVIEW_CLAIMS]);
     }
 
     #[test]

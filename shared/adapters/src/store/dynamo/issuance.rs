@@ -3,7 +3,7 @@
 
 use super::attributes::{
     CLAIM, CLIENT_ID, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH, ID, PAIR, PAIR_ID, PREVIOUS_PAIRS,
-    UNTIL, VERSION,
+    QUEUE, REVIEW_CLAIM, UNTIL, VERSION, WAITING, WAITING_SINCE,
 };
 use super::{DynamoStore, conditional, number, value};
 use crate::store::{Expected, IssuanceStore, ReviewStore, SeedStore, StoreError};
@@ -14,7 +14,8 @@ use pair_core::pair::machine::{ClaimCondition, ClaimWrite, Install, claimed};
 
 /// `machine::claimed`: the claim, the expiry and the version; nothing of a live pair.
 const CLAIM_IT: &str = "SET #claim = :claim, #expiresAt = :expiresAt, #version = #version + :one";
-const AND_DROP_EXPIRED_PAIR: &str = " REMOVE #pair, #previousPairs, #expiryWatch, #expiryDue";
+const AND_DROP_EXPIRED_PAIR: &str = " REMOVE #pair, #previousPairs, #expiryWatch, #expiryDue, \
+    #queue, #waitingSince, #waiting, #reviewClaim";
 const NO_LIVE_CLAIM: &str = "(attribute_not_exists(#claim) OR #claim.#until <= :now)";
 const SAME_PAIR: &str = "#pair.#pairId = :pairId";
 const NO_PAIR: &str = "attribute_exists(#clientId) AND attribute_not_exists(#pair)";
@@ -24,9 +25,10 @@ const HOLDS_CLAIM: &str = "#claim.#id = :claimId";
 /// The claim, and the record as the install's history was built from it.
 const HOLDS_CLAIM_AT_VERSION: &str = "#claim.#id = :claimId AND #version = :read";
 const RELEASE: &str = "REMOVE #claim SET #version = #version + :one";
-/// A new pair is not watched (the one it replaces was).
+/// A new pair is not watched (the one it replaces was), nor waiting for review.
 const INSTALL: &str = "SET #pair = :pair, #expiresAt = :expiresAt, #previousPairs = :previous, \
-     #version = #version + :one REMOVE #claim, #expiryWatch, #expiryDue";
+     #version = #version + :one REMOVE #claim, #expiryWatch, #expiryDue, \
+     #queue, #waitingSince, #waiting, #reviewClaim";
 
 impl ReviewStore for DynamoStore {}
 
@@ -65,6 +67,8 @@ impl IssuanceStore for DynamoStore {
                 request,
                 &[PAIR, PREVIOUS_PAIRS, EXPIRY_WATCH, EXPIRY_DUE],
             );
+            request =
+                super::attributes::named(request, &[QUEUE, WAITING_SINCE, WAITING, REVIEW_CLAIM]);
         }
         request = match &write.condition {
             ClaimCondition::Version(version) => {
@@ -113,6 +117,10 @@ impl IssuanceStore for DynamoStore {
                     ID,
                     EXPIRY_WATCH,
                     EXPIRY_DUE,
+                    QUEUE,
+                    WAITING_SINCE,
+                    WAITING,
+                    REVIEW_CLAIM,
                 ],
             )
             .update_expression(INSTALL)

@@ -2,13 +2,15 @@
 //! The SDK honours `AWS_ENDPOINT_URL_DYNAMODB`, which points it at a local DynamoDB API.
 //!
 //! Each rule of `pair::machine` is stated here as a condition expression: [`issuance`] (claim,
-//! release, install), [`results`] (a half, a verdict) and [`expiry`] (notices, alerts, the
-//! watch's index), over the names of [`attributes`].
+//! release, install), [`results`] (a half, a verdict), [`expiry`] (notices, alerts, the
+//! watch's index) and [`queue`] (the reviewers' queue's index, a claim), over the names of
+//! [`attributes`].
 
 pub mod attributes;
 mod expiry;
 mod issuance;
 mod ledger;
+mod queue;
 mod results;
 mod table;
 

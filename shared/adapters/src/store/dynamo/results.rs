@@ -3,9 +3,9 @@
 //! UpdateItems.
 
 use super::attributes::{
-    DIGEST, DOCUMENT, EARLIER_DOCUMENTS, EARLIER_VERDICTS, EXPIRES_AT, EXPIRY_DUE, EXPIRY_WATCH,
-    FINAL_DIGESTS, FINALS, IDENTITY, PAIR, PAIR_ID, PREVIOUS_PAIRS, RANK, RESULTS, SCAN_REF,
-    UPDATED_AT, VERDICT, VERSION,
+    BY, DIGEST, DOCUMENT, EARLIER_DOCUMENTS, EARLIER_VERDICTS, EXPIRES_AT, EXPIRY_DUE,
+    EXPIRY_WATCH, FINAL_DIGESTS, FINALS, IDENTITY, PAIR, PAIR_ID, PREVIOUS_PAIRS, QUEUE, RANK,
+    RESULTS, REVIEW_CLAIM, SCAN_REF, UNTIL, UPDATED_AT, VERDICT, VERSION, WAITING, WAITING_SINCE,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
 use crate::store::{
@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use pair_core::pair::machine::MAX_FINALS;
+use pair_core::pair::queue::Queue;
 use pair_core::pair::{ClientId, FinalEntry, PreviousPair};
 
 /// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`: its
@@ -54,10 +55,17 @@ const AND_KEEP_EARLIER: &str = ", #pair.#earlierVerdicts = \
     list_append(if_not_exists(#pair.#earlierVerdicts, :empty), :earlier)";
 /// A watched pair's record outlives its retention until its end is told.
 const AND_KEEP_RECORD: &str = ", #expiresAt = :keepUntil";
-/// The verdict puts the pair in the expiry-watch index, or takes it out (last: a REMOVE
-/// clause ends the expression).
+/// The verdict puts the pair in the expiry-watch index, or takes it out (the names removed
+/// end the expression, in one REMOVE clause).
 const AND_WATCH: &str = ", #expiryWatch = :watch, #expiryDue = :due";
-const UNWATCH: &str = " REMOVE #expiryWatch, #expiryDue";
+const UNWATCH: [&str; 2] = ["#expiryWatch", "#expiryDue"];
+/// The verdict puts the pair in the review queue (or keeps it there, claim and all), or takes
+/// it out with any claim.
+const AND_WAIT: &str = ", #queue = :queue, #waitingSince = :since, #waiting = :waiting";
+const LEAVE_QUEUE: [&str; 4] = ["#queue", "#waitingSince", "#waiting", "#reviewClaim"];
+/// A reviewer's verdict: nobody else's claim holds when it is decided.
+const NOT_CLAIMED_BY_OTHERS: &str = " AND (attribute_not_exists(#reviewClaim) \
+    OR #reviewClaim.#until <= :decidedAt OR #reviewClaim.#by = :reviewer)";
 
 #[async_trait]
 impl HistoryStore for DynamoStore {
@@ -164,9 +172,11 @@ impl VerdictStore for DynamoStore {
             replaces,
             watch,
             keep_until,
+            waiting,
         } = decision;
         let mut condition = ACCEPT_VERDICT.to_owned();
         let mut update = STORE_VERDICT.to_owned();
+        let mut removed: Vec<&str> = Vec::new();
         let mut request = self
             .update(client_id, &[PAIR, PAIR_ID, VERDICT, UPDATED_AT, VERSION])
             .expression_attribute_values(":verdict", value(verdict)?)
@@ -207,7 +217,29 @@ impl VerdictStore for DynamoStore {
                     .expression_attribute_values(":watch", value(watch.threshold)?)
                     .expression_attribute_values(":due", AttributeValue::S(watch.due_key()));
             }
-            None => update.push_str(UNWATCH),
+            None => removed.extend(UNWATCH),
+        }
+        request = super::attributes::named(request, &[QUEUE, WAITING_SINCE, WAITING, REVIEW_CLAIM]);
+        match waiting {
+            Some((since, waiting)) => {
+                update.push_str(AND_WAIT);
+                request = request
+                    .expression_attribute_values(":queue", value(Queue::RequiresReview)?)
+                    .expression_attribute_values(":since", number(since.unix_seconds()))
+                    .expression_attribute_values(":waiting", value(&waiting)?);
+            }
+            None => removed.extend(LEAVE_QUEUE),
+        }
+        if !removed.is_empty() {
+            update.push_str(" REMOVE ");
+            update.push_str(&removed.join(", "));
+        }
+        if let Some(review) = &verdict.review {
+            condition.push_str(NOT_CLAIMED_BY_OTHERS);
+            request = super::attributes::named(request, &[UNTIL, BY]).expression_attribute_values(
+                ":reviewer",
+                AttributeValue::S(review.reviewer.clone()),
+            );
         }
         if !verdict.basis.is_empty() {
             request = super::attributes::named(request, &[RESULTS, DIGEST]);

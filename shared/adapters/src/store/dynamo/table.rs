@@ -1,7 +1,10 @@
 //! The pairs table itself, as the SAM template declares it: created for tests and the local
 //! stack, dropped by tests.
 
-use super::attributes::{CLIENT_ID, EXPIRES_AT, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH};
+use super::attributes::{
+    CLIENT_ID, EXPIRES_AT, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH, QUEUE, REVIEW_CLAIM,
+    REVIEW_INDEX, WAITING, WAITING_SINCE,
+};
 use super::{DynamoStore, unavailable};
 use crate::store::StoreError;
 use aws_sdk_dynamodb::Client;
@@ -21,7 +24,14 @@ impl DynamoStore {
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(CLIENT_ID, KeyType::Hash)?);
-        for (name, kind) in [(CLIENT_ID, S), (EXPIRY_WATCH, N), (EXPIRY_DUE, S)] {
+        let keys = [
+            (CLIENT_ID, S),
+            (EXPIRY_WATCH, N),
+            (EXPIRY_DUE, S),
+            (QUEUE, S),
+            (WAITING_SINCE, N),
+        ];
+        for (name, kind) in keys {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
                     .attribute_name(name)
@@ -32,10 +42,14 @@ impl DynamoStore {
         }
         request
             // Sparse: only watched pairs carry its keys (the next threshold, the day it is due).
-            .global_secondary_indexes(keys_only_index(
-                EXPIRY_INDEX,
-                EXPIRY_WATCH,
-                Some(EXPIRY_DUE),
+            .global_secondary_indexes(index(EXPIRY_INDEX, EXPIRY_WATCH, EXPIRY_DUE, &[])?)
+            // Sparse: only pairs waiting for review carry its keys; it holds what the queue
+            // shows, never the pair.
+            .global_secondary_indexes(index(
+                REVIEW_INDEX,
+                QUEUE,
+                WAITING_SINCE,
+                &[WAITING, REVIEW_CLAIM, EXPIRES_AT],
             )?)
             .send()
             .await
@@ -155,22 +169,27 @@ pub(super) fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, StoreEr
         .map_err(built)
 }
 
-/// A global secondary index projecting keys only: the table's key and its own.
-fn keys_only_index(
+/// A global secondary index by `hash` and `range`, projecting the keys (the table's and its
+/// own) and `include`.
+fn index(
     name: &str,
     hash: &str,
-    range: Option<&str>,
+    range: &str,
+    include: &[&str],
 ) -> Result<GlobalSecondaryIndex, StoreError> {
-    let mut index = GlobalSecondaryIndex::builder()
+    let projection = if include.is_empty() {
+        Projection::builder().projection_type(ProjectionType::KeysOnly)
+    } else {
+        include.iter().fold(
+            Projection::builder().projection_type(ProjectionType::Include),
+            |projection, name| projection.non_key_attributes(*name),
+        )
+    };
+    GlobalSecondaryIndex::builder()
         .index_name(name)
         .key_schema(key(hash, KeyType::Hash)?)
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::KeysOnly)
-                .build(),
-        );
-    if let Some(range) = range {
-        index = index.key_schema(key(range, KeyType::Range)?);
-    }
-    index.build().map_err(built)
+        .key_schema(key(range, KeyType::Range)?)
+        .projection(projection.build())
+        .build()
+        .map_err(built)
 }

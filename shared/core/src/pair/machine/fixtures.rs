@@ -45,6 +45,7 @@ pub fn pair(url_expires_in: i64, verdict: Option<Outcome>) -> Pair {
         earlier_verdicts: vec![],
         document_link: None,
         continued_at: None,
+        review_claims: vec![],
         expiry: Default::default(),
     }
 }
@@ -63,6 +64,10 @@ pub fn record(pair: Option<Pair>, claim_until: Option<i64>, expires_in: i64) -> 
         erasure: None,
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
     }
 }
 

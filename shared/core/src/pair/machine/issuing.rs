@@ -179,6 +179,10 @@ pub fn claimed(
         erasure: None,
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
     });
     next.version += 1;
     next.claim = Some(write.claim.clone());
@@ -187,6 +191,7 @@ pub fn claimed(
         next.pair = None;
         next.previous_pairs.clear();
         next.set_watch(None);
+        next.set_waiting(None);
     }
     Some(next)
 }
@@ -245,6 +250,10 @@ pub fn installed(current: Option<&PairRecord>, install: &Install) -> Option<Pair
         erasure: current.erasure.clone(),
         expiry_watch: None,
         expiry_due: None,
+        queue: None,
+        waiting_since: None,
+        waiting: None,
+        review_claim: None,
     })
 }
 

@@ -1,6 +1,6 @@
 //! Every rule about how a pair record may change, in one place: [`issuing`] (which request
 //! mints, and the claim it mints under), [`results`] (which callback changes the pair, and
-//! when a verdict is due), [`history`] (a replaced pair's late results), [`review`] (when a
+//! when a verdict is due), [`claim`] (a reviewer's hold on a waiting pair), [`history`] (a replaced pair's late results), [`review`] (when a
 //! reviewer's decision becomes the verdict) and [`expiry`] (iDenfy's expiration notices, and
 //! the watch that tells the site).
 //!
@@ -13,6 +13,7 @@
 //! lenient after a revision than fail-safe allows; any crash leaves the pair completable by a
 //! retry; an expired pair is absent; a restart lands whatever callbacks do meanwhile.
 
+pub mod claim;
 pub mod expiry;
 pub mod history;
 pub mod issuing;
@@ -23,6 +24,7 @@ pub mod review;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 
+pub use claim::{ClaimRefused, ClaimReview, claim_review, claimed_review, held_by_other};
 pub use expiry::{NoticeUnchanged, note_expiration, watch_step, with_expiry};
 pub use history::{MAX_LATE_RESULTS, accept_late, owned_by_history};
 pub use issuing::{

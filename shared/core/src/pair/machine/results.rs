@@ -148,9 +148,14 @@ fn decided_before_digests(
 pub fn accept_verdict(record: &PairRecord, pair_id: &str, verdict: &Verdict) -> Option<PairRecord> {
     let pair = record.pair.as_ref()?;
     let follows = (verdict.version > 1).then(|| verdict.version - 1);
+    // A reviewer's verdict also needs the pair free of anyone else's claim.
+    let held_by_other = verdict.review.as_ref().is_some_and(|review| {
+        super::held_by_other(record, &review.reviewer, verdict.decided_at).is_err()
+    });
     if pair.pair_id != pair_id
         || pair.verdict.as_ref().map(|v| v.version) != follows
         || pair.final_basis().as_ref() != Some(&verdict.basis)
+        || held_by_other
     {
         return None;
     }

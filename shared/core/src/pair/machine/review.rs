@@ -8,6 +8,7 @@
 //! the verdict it follows and the finals are still current, so of two concurrent reviews one
 //! is recorded.
 
+use super::super::queue::ReviewClaim;
 use super::super::{ManualReview, Outcome, PairRecord, PairStatus, Principal, Reason, Verdict};
 use crate::clock::Timestamp;
 
@@ -79,6 +80,11 @@ pub enum ReviewRefused {
     NotAwaitingReview { status: PairStatus },
     #[error("the pair's verdict changed since it was reviewed")]
     VerdictChanged { status: PairStatus },
+    #[error("another reviewer holds the pair")]
+    Claimed {
+        status: PairStatus,
+        claim: ReviewClaim,
+    },
 }
 
 impl ReviewRefused {
@@ -88,7 +94,8 @@ impl ReviewRefused {
             ReviewRefused::NoPair => None,
             ReviewRefused::OtherPair { status }
             | ReviewRefused::NotAwaitingReview { status }
-            | ReviewRefused::VerdictChanged { status } => Some(*status),
+            | ReviewRefused::VerdictChanged { status }
+            | ReviewRefused::Claimed { status, .. } => Some(*status),
         }
     }
 }
@@ -99,9 +106,8 @@ pub fn decide_review(
     request: &ReviewRequest,
     now: Timestamp,
 ) -> Result<ReviewDecision, ReviewRefused> {
-    let pair = record
-        .and_then(|r| r.live_pair(now))
-        .ok_or(ReviewRefused::NoPair)?;
+    let record = record.ok_or(ReviewRefused::NoPair)?;
+    let pair = record.live_pair(now).ok_or(ReviewRefused::NoPair)?;
     let status = pair.status();
     if pair.pair_id != request.pair_id {
         return Err(ReviewRefused::OtherPair { status });
@@ -120,6 +126,12 @@ pub fn decide_review(
     let decided_on_current_finals = pair.final_basis().as_ref() == Some(&current.basis);
     if !decided_on_current_finals || request.verdict_version != current.version {
         return Err(ReviewRefused::VerdictChanged { status });
+    }
+    if let Err(claim) = super::held_by_other(record, request.reviewer.as_str(), now) {
+        return Err(ReviewRefused::Claimed {
+            status,
+            claim: claim.clone(),
+        });
     }
     Ok(ReviewDecision::Record(Verdict {
         outcome: request.decision,
@@ -245,6 +257,43 @@ mod tests {
                 "{other:?}"
             );
         }
+    }
+
+    #[test]
+    fn nobody_but_the_claimant_decides_a_claimed_pair_while_the_claim_holds() {
+        let mut r = awaiting_review();
+        let claim = ReviewClaim {
+            by: "alice".into(),
+            until: at(900),
+        };
+        r.review_claim = Some(claim.clone());
+        let by = |name: &str| ReviewRequest {
+            reviewer: Principal::parse(name).expect("a principal"),
+            ..approve()
+        };
+        assert_eq!(
+            decide_review(Some(&r), &by("bob"), at(60)),
+            Err(ReviewRefused::Claimed {
+                status: PairStatus::RequiresReview,
+                claim
+            })
+        );
+        for (name, now) in [("alice", at(60)), ("bob", at(900))] {
+            let Ok(ReviewDecision::Record(verdict)) = decide_review(Some(&r), &by(name), now)
+            else {
+                panic!("{name} may decide at {now:?}");
+            };
+            assert!(accept_verdict(&r, "p1", &verdict).is_some(), "{name}");
+        }
+        // The store's own condition: bob's verdict, decided while alice held the pair (a claim
+        // landing between his read and his write), is not written.
+        let ReviewDecision::Record(mut verdict) =
+            decide_review(Some(&r), &by("bob"), at(900)).unwrap()
+        else {
+            panic!("a verdict");
+        };
+        verdict.decided_at = at(60);
+        assert_eq!(accept_verdict(&r, "p1", &verdict), None);
     }
 
     #[test]
