@@ -66,6 +66,28 @@ pub fn review_as(client_id: &str, body: &Value, caller: Caller<'_>) -> lambda_ht
     on_client(request, client_id, "/review", caller)
 }
 
+/// `GET /verifications?{query}` (the reviewers' queue) by `caller`.
+pub fn queue_as(query: &str, caller: Caller<'_>) -> lambda_http::Request {
+    let request = lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(format!("https://api.example.com/verifications?{query}"))
+        .body(Body::Empty)
+        .expect("a request");
+    routed(request, "GET /verifications", caller)
+}
+
+/// `POST /verifications/{clientId}/claim` by `caller`.
+pub fn claim_as(client_id: &str, caller: Caller<'_>) -> lambda_http::Request {
+    let request = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri(format!(
+            "https://api.example.com/verifications/{client_id}/claim"
+        ))
+        .body(Body::Empty)
+        .expect("a request");
+    on_client(request, client_id, "/claim", caller)
+}
+
 /// `DELETE /verifications/{clientId}` by `caller`.
 pub fn erase_as(client_id: &str, caller: Caller<'_>) -> lambda_http::Request {
     let request = lambda_http::http::Request::builder()

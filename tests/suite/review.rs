@@ -35,6 +35,7 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::Requests;
 mod decisions;
 mod evidence;
+mod queue;
 
 const REVIEWER: &str = api::REVIEWER_SUBJECT;
 const NOTE: &str = "permit matches the ID card";

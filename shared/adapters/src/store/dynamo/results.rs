@@ -219,7 +219,7 @@ impl VerdictStore for DynamoStore {
             }
             None => removed.extend(UNWATCH),
         }
-        request = super::attributes::named(request, &[QUEUE, WAITING_SINCE, WAITING, REVIEW_CLAIM]);
+        request = super::attributes::named(request, &[QUEUE, WAITING_SINCE, WAITING]);
         match waiting {
             Some((since, waiting)) => {
                 update.push_str(AND_WAIT);
@@ -228,7 +228,10 @@ impl VerdictStore for DynamoStore {
                     .expression_attribute_values(":since", number(since.unix_seconds()))
                     .expression_attribute_values(":waiting", value(&waiting)?);
             }
-            None => removed.extend(LEAVE_QUEUE),
+            None => {
+                removed.extend(LEAVE_QUEUE);
+                request = super::attributes::named(request, &[REVIEW_CLAIM]);
+            }
         }
         if !removed.is_empty() {
             update.push_str(" REMOVE ");
@@ -236,10 +239,11 @@ impl VerdictStore for DynamoStore {
         }
         if let Some(review) = &verdict.review {
             condition.push_str(NOT_CLAIMED_BY_OTHERS);
-            request = super::attributes::named(request, &[UNTIL, BY]).expression_attribute_values(
-                ":reviewer",
-                AttributeValue::S(review.reviewer.clone()),
-            );
+            request = super::attributes::named(request, &[REVIEW_CLAIM, UNTIL, BY])
+                .expression_attribute_values(
+                    ":reviewer",
+                    AttributeValue::S(review.reviewer.clone()),
+                );
         }
         if !verdict.basis.is_empty() {
             request = super::attributes::named(request, &[RESULTS, DIGEST]);
