@@ -371,6 +371,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             "/review/{clientId}",
             get(reviewer::evidence).post(reviewer::decide),
         )
+        .route("/review/{clientId}/claim", post(reviewer::claim))
         .route("/notifications", post(receiver::notification))
         .route("/notifications/{clientId}", get(receiver::notifications))
         .with_state(state.clone());

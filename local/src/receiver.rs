@@ -49,26 +49,6 @@ impl Receiver {
             .unwrap_or_default()
     }
 
-    /// The clientIds whose latest decision notification says REQUIRES_REVIEW, sorted.
-    pub fn awaiting_review(&self) -> Vec<String> {
-        let by_client = self
-            .by_client
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut waiting: Vec<String> = by_client
-            .iter()
-            .filter(|(_, received)| {
-                received
-                    .iter()
-                    .max_by_key(|n| n.version)
-                    .is_some_and(|latest| latest.status == "REQUIRES_REVIEW")
-            })
-            .map(|(client_id, _)| client_id.clone())
-            .collect();
-        waiting.sort();
-        waiting
-    }
-
     fn accept(&self, headers: &HeaderMap, body: &str) -> Result<(), StatusCode> {
         let header = |name: &str| {
             headers

@@ -1,20 +1,29 @@
-//! "Your site's" reviewer pages: the pairs waiting for review (those whose latest decision
-//! notification says REQUIRES_REVIEW), one pair's evidence — each session's result and its
-//! files, fresh from iDenfy through `GET /verifications/{clientId}/evidence` — and the
-//! decision, sent to `POST /verifications/{clientId}/review`. Nothing of the evidence is kept.
+//! "Your site's" reviewer pages: the queue of pairs waiting for review and a claim on one
+//! ([`queue`]), one pair's evidence — each session's result and its files, fresh from iDenfy
+//! through `GET /verifications/{clientId}/evidence`, and who holds it — and the decision, sent
+//! to `POST /verifications/{clientId}/review`. Nothing of the evidence is kept.
 
 use crate::AppState;
 use crate::html::{escape, page};
 use crate::site::call_api;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::http_api::Caller;
 
+mod queue;
+pub use queue::{QueueQuery, claim, waiting};
+
+/// A clientId as a path segment.
 fn encoded(client_id: &str) -> String {
     url::form_urlencoded::byte_serialize(client_id.as_bytes()).collect()
+}
+
+/// Text as a query value.
+fn queue_value(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The reviewer pages read as this reviewer; a decision is made as the one the form names (the
@@ -23,40 +32,6 @@ const READER: Caller<'static> = Caller::Jwt {
     subject: "local-reviewer",
     scopes: &["idenfy-pair/review"],
 };
-
-/// `GET /review`: the clientIds whose pair waits for a person.
-pub async fn waiting(State(state): State<AppState>) -> Html<String> {
-    let mut items = String::new();
-    for client_id in state.receiver.awaiting_review() {
-        // The notification may be older than a decision made since: ask the API.
-        let (status, shown) = call_api(
-            &state,
-            "GET",
-            "/verifications/{clientId}",
-            Some(&client_id),
-            None,
-            READER,
-        )
-        .await;
-        if status.is_success() && shown["status"] == "REQUIRES_REVIEW" {
-            let reasons = reasons(&shown);
-            items.push_str(&format!(
-                r#"<li data-client-id="{id}"><a href="/review/{link}">{id}</a> — {reasons}</li>"#,
-                id = escape(&client_id),
-                link = escape(&encoded(&client_id)),
-                reasons = escape(&reasons),
-            ));
-        }
-    }
-    let list = if items.is_empty() {
-        r#"<p id="none">Nothing waits for review.</p>"#.to_owned()
-    } else {
-        format!(r#"<ul id="awaiting">{items}</ul>"#)
-    };
-    let body =
-        format!(r#"<h1>Waiting for review</h1>{list}<p><a href="/">Back to the site</a></p>"#);
-    Html(page("Waiting for review", "", &body))
-}
 
 fn reasons(shown: &Value) -> String {
     shown["reasons"]
@@ -70,12 +45,22 @@ fn reasons(shown: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// `GET /review/{clientId}`: the evidence and, while the pair requires review, the decision form.
-pub async fn evidence(State(state): State<AppState>, Path(client_id): Path<String>) -> Response {
-    evidence_page(&state, &client_id, None).await
+/// `GET /review/{clientId}`: the evidence and, while the pair requires review, the decision
+/// form (as the queue's reviewer, `?reviewer=`).
+pub async fn evidence(
+    State(state): State<AppState>,
+    Path(client_id): Path<String>,
+    Query(query): Query<QueueQuery>,
+) -> Response {
+    evidence_page(&state, &client_id, query.reviewer(), None).await
 }
 
-async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String>) -> Response {
+async fn evidence_page(
+    state: &AppState,
+    client_id: &str,
+    reviewer: &str,
+    problem: Option<String>,
+) -> Response {
     let (status, evidence) = call_api(
         state,
         "GET",
@@ -104,7 +89,7 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
 <input type="hidden" name="pairId" value="{pair}">
 <input type="hidden" name="verdictVersion" value="{version}">
 <label for="reviewer">Reviewer</label>
-<input id="reviewer" name="reviewer" required maxlength="128">
+<input id="reviewer" name="reviewer" value="{reviewer}" required maxlength="128">
 <label for="note">Note (optional)</label>
 <input id="note" name="note" maxlength="500">
 <button id="approve" type="submit" name="decision" value="VERIFIED">Approve</button>
@@ -113,6 +98,7 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
             link = escape(&encoded(client_id)),
             pair = escape(evidence["pairId"].as_str().unwrap_or("")),
             version = evidence["verdictVersion"].as_u64().unwrap_or(0),
+            reviewer = escape(reviewer),
         )
     } else {
         format!(r#"<p id="decided">Decided: {}</p>"#, escape(verdict))
@@ -126,17 +112,20 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
 <p id="status" class="status">{verdict}</p>
 <p id="reasons">{reasons}</p>
 <p id="valid-until">Valid until: {valid_until}</p>
+{claims}
 {policy}
 {checks}
 {duplicates}
 {sessions}
 {decision}
-<p><a href="/review">All pairs waiting</a></p>"#,
+<p><a href="/review?reviewer={who}">All pairs waiting</a></p>"#,
+        who = escape(&queue_value(reviewer)),
         id = escape(client_id),
         verdict = escape(verdict),
         reasons = escape(&reasons(&evidence)),
         valid_until = escape(evidence["validUntil"].as_str().unwrap_or("unknown")),
         policy = policy_html(&evidence),
+        claims = claims_html(&evidence),
         checks = checks_html(&evidence),
         duplicates = duplicates_html(&evidence),
     );
@@ -146,6 +135,39 @@ async fn evidence_page(state: &AppState, client_id: &str, problem: Option<String
         Html(page("Review", "", &body)),
     )
         .into_response()
+}
+
+/// Who holds the pair now, and every claim on it (the review's audit).
+fn claims_html(evidence: &Value) -> String {
+    let holder = evidence["claimedBy"]
+        .as_str()
+        .map_or_else(String::new, |by| {
+            format!(
+                r#"<p id="claim">Claimed by {by} until {until}</p>"#,
+                by = escape(by),
+                until = escape(evidence["claimedUntil"].as_str().unwrap_or("")),
+            )
+        });
+    let claims: String = evidence["claims"]
+        .as_array()
+        .map(|claims| {
+            claims
+                .iter()
+                .map(|c| {
+                    format!(
+                        "<li>{by}: {at} to {until}</li>",
+                        by = escape(c["by"].as_str().unwrap_or("")),
+                        at = escape(c["at"].as_str().unwrap_or("")),
+                        until = escape(c["until"].as_str().unwrap_or("")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if claims.is_empty() {
+        return holder;
+    }
+    format!(r#"{holder}<h2>Claims</h2><ul id="claims">{claims}</ul>"#)
 }
 
 /// The permit policy the pair was issued with.
@@ -281,7 +303,12 @@ pub async fn decide(
     )
     .await;
     if status == StatusCode::OK {
-        return Redirect::to(&format!("/review/{}", encoded(&client_id))).into_response();
+        return Redirect::to(&format!(
+            "/review/{}?reviewer={}",
+            encoded(&client_id),
+            queue_value(&form.reviewer)
+        ))
+        .into_response();
     }
     let problem = match answer["code"].as_str() {
         Some(code) => format!(
@@ -290,5 +317,5 @@ pub async fn decide(
         ),
         None => "no answer".to_owned(),
     };
-    evidence_page(&state, &client_id, Some(problem)).await
+    evidence_page(&state, &client_id, &form.reviewer, Some(problem)).await
 }

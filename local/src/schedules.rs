@@ -7,8 +7,9 @@ use tokio::task::JoinHandle;
 
 use crate::bridge;
 
-/// How often the local stack runs the erasure retries the template schedules every 15 minutes,
-/// and the expiry watch it schedules daily (each run is idempotent: a pair is told once).
+/// How often the local stack runs the erasure retries and the review queue's gauges the
+/// template schedules every 15 minutes, and the expiry watch it schedules daily (each run is
+/// idempotent: a pair is told once).
 const SCHEDULE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The deployed schedules' jobs: each route's event, as its schedule sends it.
@@ -21,6 +22,7 @@ pub(crate) fn run_schedules(issue_tokens: IssueTokens) -> JoinHandle<()> {
             for route in [
                 issue_tokens::ERASURE_RETRY_ROUTE,
                 issue_tokens::EXPIRY_WATCH_ROUTE,
+                issue_tokens::QUEUE_GAUGES_ROUTE,
             ] {
                 let path = route.split_once(' ').map_or(route, |(_, path)| path);
                 let request = lambda_http::http::Request::builder()

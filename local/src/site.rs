@@ -70,6 +70,12 @@ pub(crate) async fn call_api(
     body: Option<Value>,
     caller: Caller<'_>,
 ) -> (StatusCode, Value) {
+    // A query rides on the route (`/verifications?status=…`); the route key is without it.
+    let (route, query) = route
+        .split_once('?')
+        .map_or((route, String::new()), |(route, query)| {
+            (route, format!("?{query}"))
+        });
     let path = match client_id {
         Some(id) => {
             let encoded: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
@@ -79,7 +85,7 @@ pub(crate) async fn call_api(
     };
     let mut builder = lambda_http::http::Request::builder()
         .method(method)
-        .uri(format!("{}{path}", state.site_origin));
+        .uri(format!("{}{path}{query}", state.site_origin));
     let body = match body {
         Some(json) => {
             builder = builder.header("content-type", "application/json");

@@ -245,7 +245,7 @@ async fn other_methods_and_routes_are_refused() {
         ))
         .await;
     assert_eq!(response.status().as_u16(), 405);
-    assert_eq!(response.headers().get("allow").unwrap(), "POST");
+    assert_eq!(response.headers().get("allow").unwrap(), "POST, GET");
     // The clientId comes from the path parameter, decoded as API Gateway decodes it.
     let response = handler
         .handle(

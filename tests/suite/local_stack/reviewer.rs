@@ -123,11 +123,12 @@ async fn review_again_in_a_real_browser() {
     result.unwrap();
 }
 
-/// A person's additional-step pair ends REQUIRES_REVIEW; on the site's reviewer pages a
-/// reviewer finds it, sees the permit the simulator serves, and approves; the person's final
-/// page then shows VERIFIED, the earlier verdict kept.
+/// A person's additional-step pair ends REQUIRES_REVIEW; on the site's review queue a reviewer
+/// finds it and claims it; another reviewer's claim is then refused, naming the holder; the
+/// claimant sees the permit the simulator serves, and approves; the person's final page then
+/// shows VERIFIED, the earlier verdict kept, and the queue no longer lists the pair.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reviewer_approves_in_a_real_browser() {
+async fn a_reviewer_claims_from_the_queue_and_approves_in_a_real_browser() {
     let running = local::start(config(StoreChoice::Memory))
         .await
         .expect("the local stack starts");
@@ -136,20 +137,49 @@ async fn a_reviewer_approves_in_a_real_browser() {
         let ran = browser
             .run_journey(&running.site_url, &additional_step_uploaded())
             .await?;
-        let listed = format!(r#"#awaiting li[data-client-id="{}"] a"#, ran.client_id);
-        // The decision's notification reaches the site a moment after the verdict.
+        let item = format!(r#"#awaiting li[data-client-id="{}"]"#, ran.client_id);
+        let queue_as = |who: &str| format!("{}review?reviewer={who}", running.site_url);
+        // The verdict that puts the pair in the queue is written as the journey ends.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            browser.goto(&format!("{}review", running.site_url)).await?;
-            if browser.text(&listed).await.is_ok() {
+            browser.goto(&queue_as("reviewer-8")).await?;
+            if browser.text(&item).await.is_ok() {
                 break;
             }
             if std::time::Instant::now() > deadline {
-                return Err("the pair never appeared on the reviewer's list".to_owned());
+                return Err("the pair never appeared in the review queue".to_owned());
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        browser.click(&listed).await?;
+        let listed = browser.text(&item).await?;
+        if !listed.contains("PERMIT_NEEDS_MANUAL_REVIEW") || !listed.contains("waiting since") {
+            return Err(format!("the queue shows {listed:?}"));
+        }
+        browser.click(&format!("{item} form.claim button")).await?;
+        browser.wait_for("#claim").await?;
+        let claim = browser.text("#claim").await?;
+        if !claim.starts_with("Claimed by reviewer-8 until") {
+            return Err(format!("the evidence page says {claim:?}"));
+        }
+        // Another reviewer sees who holds it, and is refused.
+        browser.goto(&queue_as("reviewer-7")).await?;
+        let holder = browser.attribute(&item, "data-claimed-by").await?;
+        if holder != "reviewer-8" {
+            return Err(format!("the queue shows the claim held by {holder:?}"));
+        }
+        browser.click(&format!("{item} form.claim button")).await?;
+        browser.wait_for("#error").await?;
+        let refused = browser.text("#error").await?;
+        if !refused.starts_with("CLAIMED: reviewer-8 holds") {
+            return Err(format!("a second claim says {refused:?}"));
+        }
+        // The claimant decides.
+        browser
+            .goto(&format!(
+                "{}review/{}?reviewer=reviewer-8",
+                running.site_url, ran.client_id
+            ))
+            .await?;
         browser.wait_for("#decide").await?;
         let permit = r#"img.file[data-name="RESIDENCE_PERMIT"]"#;
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -159,7 +189,10 @@ async fn a_reviewer_approves_in_a_real_browser() {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        browser.fill("#reviewer", "reviewer-7").await?;
+        let reviewer = browser.property("#reviewer", "value").await?;
+        if reviewer != serde_json::json!("reviewer-8") {
+            return Err(format!("the decision form names {reviewer}"));
+        }
         browser
             .fill("#note", "permit checked against the ID")
             .await?;
@@ -190,9 +223,9 @@ async fn a_reviewer_approves_in_a_real_browser() {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        // Decided: the list no longer offers it.
-        browser.goto(&format!("{}review", running.site_url)).await?;
-        match browser.text(&listed).await {
+        // Decided: the queue no longer lists it.
+        browser.goto(&queue_as("reviewer-8")).await?;
+        match browser.text(&item).await {
             Ok(_) => Err("a decided pair is still listed".to_owned()),
             Err(_) => Ok(()),
         }
