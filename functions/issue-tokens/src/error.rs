@@ -199,9 +199,10 @@ impl ApiError {
                 let code = match refused {
                     ReviewRefused::OtherPair { .. } => "PAIR_REPLACED",
                     ReviewRefused::NotAwaitingReview { .. } => "NOT_AWAITING_REVIEW",
-                    ReviewRefused::VerdictChanged { .. }
-                    | ReviewRefused::NoPair
-                    | ReviewRefused::Claimed { .. } => "VERDICT_CHANGED",
+                    ReviewRefused::VerdictChanged { .. } | ReviewRefused::NoPair => {
+                        "VERDICT_CHANGED"
+                    }
+                    ReviewRefused::Claimed { .. } => "CLAIMED",
                 };
                 (
                     StatusCode::CONFLICT,
