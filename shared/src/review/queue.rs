@@ -110,10 +110,6 @@ impl QueueService {
         }
     }
 
-    pub fn policy(&self) -> QueuePolicy {
-        self.policy
-    }
-
     /// Up to `limit` pairs of `queue` after `cursor` (the previous page's `next_cursor`).
     pub async fn list(
         &self,

@@ -131,6 +131,7 @@ fn any_schedule_decides_an_additional_step_pair_once_per_set_of_current_finals()
             if service.receive(&callback(delivery)).await.is_err() {
                 queue.push_back(delivery);
             }
+            queued_as_its_verdict_says(&memory, &client_id).await?;
             let pair = current_pair(&memory, &client_id).await;
             prop_assert!(pair.results.len() <= 1, "a foreign scanRef was stored");
             if pair.verdict.is_some() {

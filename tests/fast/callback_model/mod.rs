@@ -119,6 +119,31 @@ async fn current_pair(memory: &MemoryStore, client_id: &ClientId) -> Pair {
         .expect("a pair")
 }
 
+/// The record's place in the reviewers' queue is its verdict's: in it exactly while the pair is
+/// REQUIRES_REVIEW, since the first verdict of that run, showing the current version.
+async fn queued_as_its_verdict_says(
+    memory: &MemoryStore,
+    client_id: &ClientId,
+) -> Result<(), TestCaseError> {
+    let record = memory
+        .load(client_id)
+        .await
+        .expect("the memory store answers")
+        .expect("a record");
+    let expected = record.pair.as_ref().and_then(Pair::waiting);
+    let stored = match (&record.queue, record.waiting_since, &record.waiting) {
+        (Some(_), Some(since), Some(waiting)) => Some((since, waiting.clone())),
+        (None, None, None) => None,
+        other => {
+            return Err(TestCaseError::fail(format!(
+                "half a queue entry: {other:?}"
+            )));
+        }
+    };
+    prop_assert_eq!(stored, expected, "the queue disagrees with the verdict");
+    Ok(())
+}
+
 /// Runs `case` on PAIR_MODEL_CASES schedules drawn from `strategy`.
 fn for_every_schedule<S: Strategy>(
     strategy: S,

@@ -475,6 +475,7 @@ fn any_schedule_ends_with_one_verdict_per_set_of_current_finals() {
                 }
                 Ok(_) => {}
             }
+            queued_as_its_verdict_says(&memory, &client_id).await?;
             let pair = current_pair(&memory, &client_id).await;
             if let Some(verdict) = &pair.verdict {
                 prop_assert!(
