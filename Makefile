@@ -68,10 +68,10 @@ FUZZ_CASES ?= 1000000
 fuzz:
 	FUZZ_CASES=$(FUZZ_CASES) cargo test --release --locked -p integration-tests --test fast -- fuzz:: --nocapture
 
-# The verdict on the labelled corpus (shared/corpus/verdicts.json) beside the seed guide's
+# The verdict on the labelled corpus (shared/app/corpus/verdicts.json) beside the seed guide's
 # exact `===` comparison: automation, wrong VERIFIED (fails unless 0), reasons as labelled.
 corpus:
-	cargo run --locked --quiet -p shared --example corpus-report
+	cargo run --locked --quiet -p pair-app --example corpus-report
 
 # Release binaries, then the figures in bench/results.json (cold starts under our Lambda
 # Runtime API emulator against moto_server; the callback's CPU path; load and race against

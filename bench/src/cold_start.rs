@@ -22,7 +22,7 @@ pub(crate) async fn cold_starts(
     env: &[(String, String)],
     // A clientId whose record is removed before each run: each issuance is a first pair,
     // never one past the pairs-per-day cap.
-    fresh_client: Option<(&shared::store::DynamoStore, &str)>,
+    fresh_client: Option<(&pair_adapters::store::DynamoStore, &str)>,
 ) -> Result<Value, String> {
     let event_path = workspace().join("events").join(event_file);
     let event = std::fs::read_to_string(&event_path)

@@ -5,17 +5,17 @@
 use async_trait::async_trait;
 use criterion::Criterion;
 use integration_tests::callbacks::{at, callback_service, events_record, hasher, signing_keys};
-use serde_json::{Value, json};
-use shared::callback::{CallbackService, Receipt};
-use shared::clock::ManualClock;
-use shared::idenfy::SigningKeys;
-use shared::pair::machine::accept_half;
-use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{ClientId, DocumentHasher, PairRecord, PreviousPair};
-use shared::store::{
+use pair_adapters::idenfy::SigningKeys;
+use pair_app::callback::{CallbackService, Receipt};
+use pair_core::clock::ManualClock;
+use pair_core::pair::machine::accept_half;
+use pair_core::pair::validity::ExpiryUpdate;
+use pair_core::pair::{ClientId, DocumentHasher, PairRecord, PreviousPair};
+use pair_core::ports::store::{
     Arrival, Decision, ExpiryStore, HalfWrite, HalfWritten, HistoryStore, PairReader, ResultStore,
     StoreError, VerdictStore, Written,
 };
+use serde_json::{Value, json};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};

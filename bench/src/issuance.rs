@@ -3,11 +3,11 @@
 //! at 0 ms) / 200 ms. Two tokens minted one after the other make 2.0; at once, 1.0.
 
 use integration_tests::{IdenfyStub, T0, service};
+use pair_adapters::store::MemoryStore;
+use pair_app::issuance::IssueRequest;
+use pair_core::clock::ManualClock;
+use pair_core::pair::ClientId;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::issuance::IssueRequest;
-use shared::pair::ClientId;
-use shared::store::MemoryStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

@@ -19,10 +19,10 @@ mod report;
 mod runtime_api;
 
 use integration_tests::callbacks::{TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record};
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::ports::store::{Expected, SeedStore};
 use runtime_api::Emulator;
 use serde_json::{Value, json};
-use shared::clock::{Clock, SystemClock};
-use shared::store::{Expected, SeedStore};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -97,7 +97,7 @@ async fn run() -> Result<Value, String> {
     // The functions read their keys from Secrets Manager as deployed (SECRET_ID, one secret
     // per role), so each cold first response below includes that read.
     let secrets = integration_tests::moto_secrets().await;
-    let run_id = shared::pair::new_id();
+    let run_id = pair_core::pair::new_id();
     let mut secret_names = Vec::new();
     for (role, secret) in [
         (
@@ -252,8 +252,9 @@ async fn run() -> Result<Value, String> {
     // report the median of several, each on a fresh store.
     let mut embedded_runs = Vec::with_capacity(EMBEDDED_RUNS);
     for _ in 0..EMBEDDED_RUNS {
-        embedded_runs
-            .push(load::run_in_process(Arc::new(shared::store::MemoryStore::new()), &plan).await?);
+        embedded_runs.push(
+            load::run_in_process(Arc::new(pair_adapters::store::MemoryStore::new()), &plan).await?,
+        );
     }
     embedded_runs.sort_by(|a, b| {
         a["callbacks_per_second"]
@@ -352,7 +353,7 @@ async fn main() -> ExitCode {
 
 /// `run` on a fresh moto_server table, dropped afterwards.
 async fn on_fresh_table(
-    run: impl AsyncFnOnce(&shared::store::DynamoStore) -> Result<Value, String>,
+    run: impl AsyncFnOnce(&pair_adapters::store::DynamoStore) -> Result<Value, String>,
 ) -> Result<Value, String> {
     let table = integration_tests::moto_table().await;
     let result = run(&table.store).await;

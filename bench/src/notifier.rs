@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use notify_decisions::NotifyDecisions;
 use notify_decisions::site::SiteWebhook;
+use pair_adapters::secret::runtime::Secrets;
+use pair_app::notify::SiteWebhookConfig;
+use pair_app::notify::standard_webhooks::WebhookSecrets;
+use pair_core::clock::SystemClock;
 use serde_json::{Value, json};
-use shared::clock::SystemClock;
-use shared::notify::SiteWebhookConfig;
-use shared::notify::standard_webhooks::WebhookSecrets;
-use shared::secret::runtime::Secrets;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

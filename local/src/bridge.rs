@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use lambda_http::Body as LambdaBody;
 use lambda_http::http::StatusCode;
 use lambda_http::{Context, RequestExt};
-use shared::http_api::{Caller, routed};
+use pair_adapters::http_api::{Caller, routed};
 use std::collections::HashMap;
 
 /// API Gateway's own payload limit: the handlers enforce their smaller ones.
@@ -71,7 +71,7 @@ pub fn as_invoked(
     path_parameters: HashMap<String, String>,
 ) -> lambda_http::Request {
     let mut context = Context::default();
-    context.request_id = format!("local-{}", shared::pair::new_id());
+    context.request_id = format!("local-{}", pair_core::pair::new_id());
     routed(request, route_key, caller)
         .with_path_parameters(path_parameters)
         .with_lambda_context(context)

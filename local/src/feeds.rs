@@ -8,8 +8,8 @@ use aws_sdk_dynamodbstreams::Client;
 use aws_sdk_dynamodbstreams::error::DisplayErrorContext;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, Record, ShardIteratorType};
 use notify_decisions::NotifyDecisions;
-use shared::notify::changes;
-use shared::store::memory::Change;
+use pair_adapters::store::memory::Change;
+use pair_app::notify::changes;
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -33,7 +33,7 @@ pub async fn embedded_store(mut feed: UnboundedReceiver<Change>, notifier: Notif
 }
 
 /// One notification, tried [`ATTEMPTS`] times.
-async fn deliver(notifier: &NotifyDecisions, notification: &shared::notify::Notification) {
+async fn deliver(notifier: &NotifyDecisions, notification: &pair_app::notify::Notification) {
     for attempt in 1..=ATTEMPTS {
         match notifier.deliver(notification).await {
             Ok(()) => break,

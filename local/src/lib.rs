@@ -20,15 +20,15 @@ use axum::routing::{any, get, post};
 use idenfy_callback::IdenfyCallback;
 use issue_tokens::IssueTokens;
 use notify_decisions::NotifyDecisions;
+use pair_adapters::env::Env;
+use pair_adapters::metrics::Metrics;
+use pair_adapters::secret::Secret;
+use pair_adapters::store::{DynamoLedger, DynamoStore, MemoryLedger, MemoryStore};
+use pair_app::config::{CallbackConfig, IssueTokensConfig, NotifyConfig};
+use pair_app::notify::standard_webhooks::WebhookSecrets;
+use pair_core::ports::ledger::SessionLedger;
+use pair_core::ports::store::{IssuanceStore, ResultStore};
 use receiver::Receiver;
-use shared::config::{CallbackConfig, Env, IssueTokensConfig, NotifyConfig};
-use shared::metrics::Metrics;
-use shared::notify::standard_webhooks::WebhookSecrets;
-use shared::secret::Secret;
-use shared::store::ledger::SessionLedger;
-use shared::store::{
-    DynamoLedger, DynamoStore, IssuanceStore, MemoryLedger, MemoryStore, ResultStore,
-};
 use simulator::{Simulator, SimulatorConfig};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -92,7 +92,7 @@ impl Default for LocalConfig {
         Self {
             port: DEFAULT_PORT,
             simulator_port: Some(DEFAULT_SIMULATOR_PORT),
-            idenfy_base_url: shared::config::DEFAULT_IDENFY_BASE_URL.to_owned(),
+            idenfy_base_url: pair_app::config::DEFAULT_IDENFY_BASE_URL.to_owned(),
             api_key: "local-api-key".to_owned(),
             api_secret: Secret::new("local-api-secret"),
             signing_key: Secret::new("local-signing-key-0123456789abcdef"),
@@ -192,7 +192,7 @@ async fn openapi() -> impl axum::response::IntoResponse {
 
 /// The DynamoDB Streams client, with the store's configuration, at `endpoint` when given.
 async fn streams_client(endpoint: Option<&str>) -> aws_sdk_dynamodbstreams::Client {
-    let sdk = shared::store::dynamo::sdk_config(Default::default()).await;
+    let sdk = pair_adapters::store::dynamo::sdk_config(Default::default()).await;
     let mut config = aws_sdk_dynamodbstreams::config::Builder::from(&sdk);
     if let Some(url) = endpoint {
         config = config.endpoint_url(url);
@@ -244,8 +244,8 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             "CONTINUATION_KEYS",
             format!(
                 "local-continuation-{}{}",
-                shared::pair::new_id(),
-                shared::pair::new_id()
+                pair_core::pair::new_id(),
+                pair_core::pair::new_id()
             ),
         ),
         // The person's browser reaches the API on the local site.

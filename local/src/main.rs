@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use local::{LocalConfig, StoreChoice};
-use shared::secret::Secret;
+use pair_adapters::secret::Secret;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ struct Args {
     #[arg(long, requires_all = ["callback_url", "api_key", "api_secret", "signing_keys"])]
     no_simulator: bool,
     /// iDenfy's API with --no-simulator.
-    #[arg(long, default_value = shared::config::DEFAULT_IDENFY_BASE_URL)]
+    #[arg(long, default_value = pair_app::config::DEFAULT_IDENFY_BASE_URL)]
     idenfy_base_url: String,
     /// Public https URL that reaches this machine's /webhooks/idenfy.
     #[arg(long)]
@@ -106,7 +106,7 @@ impl Args {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    shared::logging::init_with_writer(std::io::stderr);
+    pair_adapters::logging::init_with_writer(std::io::stderr);
     let args = Args::parse();
     let (simulator_only, host) = (args.simulator_only, args.host);
     let config = args.into_config();

@@ -6,12 +6,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use serde::Serialize;
-use serde_json::Value;
-use shared::clock::{Clock, SystemClock};
-use shared::notify::standard_webhooks::{
+use pair_app::notify::standard_webhooks::{
     ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSecrets,
 };
+use pair_core::clock::{Clock, SystemClock};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 

@@ -9,9 +9,9 @@ use crate::site::call_api;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use pair_adapters::http_api::Caller;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::http_api::Caller;
 
 mod queue;
 pub use queue::{QueueQuery, claim, waiting};

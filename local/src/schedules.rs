@@ -33,7 +33,7 @@ pub(crate) fn run_schedules(issue_tokens: IssueTokens) -> JoinHandle<()> {
                 let request = bridge::as_invoked(
                     request,
                     route,
-                    shared::http_api::Caller::Anonymous,
+                    pair_adapters::http_api::Caller::Anonymous,
                     Default::default(),
                 );
                 issue_tokens.handle(request).await;

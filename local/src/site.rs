@@ -8,9 +8,9 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lambda_http::Body;
+use pair_adapters::http_api::Caller;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::http_api::Caller;
 use std::collections::HashMap;
 
 mod renewal;

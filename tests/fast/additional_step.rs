@@ -3,12 +3,13 @@
 
 use integration_tests::{IdenfyStub, SHOP, T0, policy};
 use issue_tokens::IssueTokens;
+use pair_adapters::store::MemoryStore;
+use pair_app::issuance::{IssuanceService, PermitStepPolicy};
+use pair_app::review::ReviewService;
+use pair_core::clock::ManualClock;
+use pair_core::pair::{ClientId, Mode};
+use pair_core::ports::store::PairReader;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::issuance::{IssuanceService, PermitStepPolicy};
-use shared::pair::{ClientId, Mode};
-use shared::review::ReviewService;
-use shared::store::{MemoryStore, PairReader};
 use std::sync::Arc;
 
 fn handler(
@@ -19,16 +20,16 @@ fn handler(
     let mut policy = policy();
     policy.permit_step = permit_step;
     let (idenfy, clock) = (Arc::new(stub.client()), Arc::new(ManualClock::at(T0)));
-    let ledger = Arc::new(shared::store::MemoryLedger::new());
-    let erasures = shared::erasure::ErasureService::new(
+    let ledger = Arc::new(pair_adapters::store::MemoryLedger::new());
+    let erasures = pair_app::erasure::ErasureService::new(
         store.clone(),
         ledger.clone(),
         idenfy.clone(),
         clock.clone(),
         policy.ledger.audit,
     );
-    let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
-    let queue = shared::review::QueueService::new(
+    let expiries = pair_app::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
+    let queue = pair_app::review::QueueService::new(
         store.clone(),
         clock.clone(),
         policy.continuation_keys.clone(),
@@ -40,7 +41,7 @@ fn handler(
             store,
             idenfy,
             clock,
-            shared::pair::permit::VerdictPolicy::default(),
+            pair_core::pair::permit::VerdictPolicy::default(),
         ),
         queue,
         erasures,

@@ -5,10 +5,10 @@
 use integration_tests::{IdenfyStub, issue_tokens_config};
 use issue_tokens::IssueTokens;
 use lambda_http::{Context, RequestExt};
+use pair_adapters::idenfy::IdenfyClient;
+use pair_adapters::store::MemoryStore;
+use pair_core::clock::SystemClock;
 use serde_json::Value;
-use shared::clock::SystemClock;
-use shared::idenfy::IdenfyClient;
-use shared::store::MemoryStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use wiremock::matchers::{method, path};
@@ -42,8 +42,8 @@ async fn an_issuance_ends_inside_the_invocation_and_gives_the_client_id_back() {
     let handler = IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
-        Arc::new(shared::store::MemoryLedger::new()),
-        shared::idenfy::IdenfyPorts::of(idenfy),
+        Arc::new(pair_adapters::store::MemoryLedger::new()),
+        pair_core::ports::idenfy::IdenfyPorts::of(idenfy),
         Arc::new(SystemClock),
     );
     // 9 s left: 1 s kept for the answer, 4 s for the final write, so the token calls get 4 s.

@@ -4,11 +4,12 @@
 
 use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
+use pair_adapters::store::MemoryStore;
+use pair_app::issuance::{IssueRequest, StatusError};
+use pair_core::clock::ManualClock;
+use pair_core::pair::ClientId;
+use pair_core::ports::store::PairReader;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::issuance::{IssueRequest, StatusError};
-use shared::pair::ClientId;
-use shared::store::{MemoryStore, PairReader};
 use std::sync::Arc;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};

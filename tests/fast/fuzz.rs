@@ -7,13 +7,13 @@ use integration_tests::callbacks::{
     DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF,
     TEST_SIGNING_KEY, events_record, hasher, payload, sample_id_card, signing_keys,
 };
+use pair_adapters::idenfy::signature::sign;
+use pair_adapters::idenfy::webhook::parse;
+use pair_core::pair::machine::{accept_half, verdict_due};
+use pair_core::pair::permit::VerdictPolicy;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
-use shared::idenfy::signature::sign;
-use shared::idenfy::webhook::parse;
-use shared::pair::machine::{accept_half, verdict_due};
-use shared::pair::permit::VerdictPolicy;
 use std::cell::Cell;
 
 const KEYS: [&str; 12] = [

@@ -5,18 +5,18 @@
 //! cannot hold by refusing everything.
 
 use integration_tests::callbacks::hasher;
+use pair_adapters::idenfy::webhook::parse;
+use pair_core::clock::Timestamp;
+use pair_core::pair::judgement::{
+    DOC_TYPE, DOCUMENT, FACE, FRAUD_TAGS, MISMATCH_TAGS, OVERALL, Table,
+};
+use pair_core::pair::permit::VerdictPolicy;
+use pair_core::pair::rules::Context;
+use pair_core::pair::verdict::decide;
+use pair_core::pair::{Outcome, PermitPolicy};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use shared::clock::Timestamp;
-use shared::idenfy::webhook::parse;
-use shared::pair::judgement::{
-    DOC_TYPE, DOCUMENT, FACE, FRAUD_TAGS, MISMATCH_TAGS, OVERALL, Table,
-};
-use shared::pair::permit::VerdictPolicy;
-use shared::pair::rules::Context;
-use shared::pair::verdict::decide;
-use shared::pair::{Outcome, PermitPolicy};
 use std::cell::Cell;
 
 /// 2026-12-05T12:00:00Z.

@@ -3,8 +3,9 @@
 //! it gives make a valid configuration. The template tests check that the template declares
 //! each of them, so `sam local --env-vars` can set them all.
 
+use pair_adapters::env::Env;
+use pair_app::config::{CallbackConfig, INSECURE_FLAG, IssueTokensConfig, NotifyConfig};
 use serde_json::Value;
-use shared::config::{CallbackConfig, Env, INSECURE_FLAG, IssueTokensConfig, NotifyConfig};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
@@ -76,7 +77,9 @@ fn the_sam_local_env_file_sets_everything_each_function_reads() {
 /// its role's keys and no other's (the functions refuse another role's key).
 #[test]
 fn each_function_s_local_secret_is_its_own() {
-    use shared::secret::runtime::{CALLBACK_KEYS, ISSUANCE_KEYS, NOTIFIER_KEYS, SecretDocument};
+    use pair_adapters::secret::runtime::{
+        CALLBACK_KEYS, ISSUANCE_KEYS, NOTIFIER_KEYS, SecretDocument,
+    };
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/sam-local-secrets.json");
     let secrets: Value =

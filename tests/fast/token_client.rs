@@ -1,8 +1,9 @@
 //! The iDenfy token client against a local HTTP stub of iDenfy.
 
 use integration_tests::IdenfyStub;
+use pair_adapters::idenfy::{TokenRequest, TokenType};
+use pair_core::ports::idenfy::IdenfyError;
 use serde_json::json;
-use shared::idenfy::{IdenfyError, TokenRequest, TokenType};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{header, method, path};
@@ -240,11 +241,14 @@ async fn a_5xx_then_success_recovers() {
 async fn an_unreachable_idenfy_is_a_connection_error() {
     // Bind then drop a listener: the port is free and nothing answers there.
     let port = integration_tests::free_port();
-    let mut config =
-        shared::idenfy::IdenfyClientConfig::new(&format!("http://127.0.0.1:{port}"), "k", "s");
+    let mut config = pair_adapters::idenfy::IdenfyClientConfig::new(
+        &format!("http://127.0.0.1:{port}"),
+        "k",
+        "s",
+    );
     config.retry.base_backoff = Duration::from_millis(1);
     config.retry.max_backoff = Duration::from_millis(2);
-    let client = shared::idenfy::IdenfyClient::new(config).unwrap();
+    let client = pair_adapters::idenfy::IdenfyClient::new(config).unwrap();
     let error = client
         .create_token(&request(), integration_tests::soon())
         .await
@@ -288,8 +292,9 @@ async fn a_2xx_without_a_token_is_an_invalid_response() {
 
 #[test]
 fn redirect_url_is_built_from_the_base_url() {
-    let config = shared::idenfy::IdenfyClientConfig::new("https://ivs.idenfy.com/", "k", "s");
-    let client = shared::idenfy::IdenfyClient::new(config).unwrap();
+    let config =
+        pair_adapters::idenfy::IdenfyClientConfig::new("https://ivs.idenfy.com/", "k", "s");
+    let client = pair_adapters::idenfy::IdenfyClient::new(config).unwrap();
     assert_eq!(
         client.redirect_url("TOKEN_XYZ789"),
         "https://ivs.idenfy.com/api/v2/redirect?authToken=TOKEN_XYZ789"

@@ -12,13 +12,13 @@ use integration_tests::callbacks::{
 };
 use integration_tests::events;
 use integration_tests::streams::{bus_into_queue, sqs_messages};
+use pair_adapters::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
+use pair_adapters::secret::Secret;
+use pair_adapters::store::DynamoStore;
+use pair_app::notify::standard_webhooks::WebhookSecrets;
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::pair::PairRecord;
 use serde_json::{Value, json};
-use shared::clock::{Clock, SystemClock};
-use shared::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
-use shared::notify::standard_webhooks::WebhookSecrets;
-use shared::pair::PairRecord;
-use shared::secret::Secret;
-use shared::store::DynamoStore;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -195,7 +195,7 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     let store =
         DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default()).await;
     store.create_table().await.expect("moto creates the table");
-    shared::store::DynamoLedger::new(
+    pair_adapters::store::DynamoLedger::new(
         store.client().clone(),
         env_value("IssueTokensFunction", "LEDGER_TABLE_NAME"),
     )

@@ -125,8 +125,8 @@ pub(crate) fn event_request(function: &str, name: &str) -> EventRequest {
                 .iter()
                 .filter(|(name, _)| {
                     name.as_str() == "content-type"
-                        || name.as_str() == shared::idenfy::webhook::SIGNATURE_HEADER
-                        || name.as_str() == shared::idenfy::webhook::EVENT_TYPE_HEADER
+                        || name.as_str() == pair_adapters::idenfy::webhook::SIGNATURE_HEADER
+                        || name.as_str() == pair_adapters::idenfy::webhook::EVENT_TYPE_HEADER
                 })
                 .filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_owned())))
                 .collect()

@@ -3,8 +3,8 @@
 //! status and JSON.
 
 use lambda_http::{Body, RequestExt};
+use pair_adapters::http_api::{Caller, routed};
 use serde_json::Value;
-use shared::http_api::{Caller, routed};
 use std::collections::HashMap;
 
 /// The reviewer the suite's JWTs name (their `sub`), with the reviewer's scope.

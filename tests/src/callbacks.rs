@@ -3,19 +3,20 @@
 
 use crate::T0;
 use lambda_http::Body;
-use serde_json::{Value, json};
-use shared::callback::{CallbackSecrets, CallbackService};
-use shared::clock::{ManualClock, Timestamp};
-use shared::config::{CallbackConfig, Env};
-use shared::idenfy::SigningKeys;
-use shared::idenfy::signature::sign;
-use shared::idenfy::token::external_ref;
-use shared::pair::permit::VerdictPolicy;
-use shared::pair::{
+use pair_adapters::env::Env;
+use pair_adapters::idenfy::SigningKeys;
+use pair_adapters::idenfy::signature::sign;
+use pair_adapters::idenfy::token::external_ref;
+use pair_adapters::secret::runtime::Secrets;
+use pair_app::callback::{CallbackSecrets, CallbackService};
+use pair_app::config::CallbackConfig;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::permit::VerdictPolicy;
+use pair_core::pair::{
     ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, PermitPolicy, Reason, Session,
 };
-use shared::secret::runtime::Secrets;
-use shared::store::ResultStore;
+use pair_core::ports::store::ResultStore;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 mod people;
@@ -60,11 +61,11 @@ pub fn pending_record(
             mode: Mode::TwoSessions,
             identity: Session {
                 scan_ref: identity.to_owned(),
-                external_ref: external_ref(pair_id, shared::pair::Role::Identity),
+                external_ref: external_ref(pair_id, pair_core::pair::Role::Identity),
             },
             document: Some(Session {
                 scan_ref: document.to_owned(),
-                external_ref: external_ref(pair_id, shared::pair::Role::Document),
+                external_ref: external_ref(pair_id, pair_core::pair::Role::Document),
             }),
             earlier_documents: vec![],
             renewal: None,
@@ -155,7 +156,8 @@ pub fn hasher() -> DocumentHasher {
 
 /// The callback handler over a memory store holding the sample events' pair.
 pub async fn seeded_callback(secrets: Secrets<CallbackSecrets>) -> idenfy_callback::IdenfyCallback {
-    use shared::store::{Expected, MemoryStore, SeedStore};
+    use pair_adapters::store::MemoryStore;
+    use pair_core::ports::store::{Expected, SeedStore};
     let store = Arc::new(MemoryStore::new());
     store
         .save(&events_record(), Expected::Absent)

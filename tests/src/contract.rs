@@ -27,7 +27,7 @@ fn sink() -> Option<&'static Mutex<std::fs::File>> {
 /// The route key the request was routed by, if it is one of the HTTP API's (the schedules'
 /// internal routes are no part of the contract).
 pub fn api_route(request: &Request) -> Option<String> {
-    shared::http_api::route_key(request)
+    pair_adapters::http_api::route_key(request)
         .filter(|key| !key.contains(" /internal/"))
         .map(str::to_owned)
 }

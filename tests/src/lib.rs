@@ -8,16 +8,19 @@
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
+use pair_adapters::env::Env;
+use pair_adapters::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy};
+use pair_adapters::store::dynamo::{DynamoTimeouts, sdk_config};
+use pair_adapters::store::{DynamoLedger, DynamoStore, MemoryLedger};
+use pair_app::config::IssueTokensConfig;
+use pair_app::issuance::{IssuancePolicy, IssuanceService};
+use pair_app::review::ReviewService;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::new_id;
+use pair_core::ports::idenfy::SessionIssuer;
+use pair_core::ports::ledger::SessionLedger;
+use pair_core::ports::store::IssuanceStore;
 use serde_json::{Value, json};
-use shared::clock::{ManualClock, Timestamp};
-use shared::config::{Env, IssueTokensConfig};
-use shared::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy, SessionIssuer};
-use shared::issuance::{IssuancePolicy, IssuanceService};
-use shared::pair::new_id;
-use shared::review::ReviewService;
-use shared::store::dynamo::{DynamoTimeouts, sdk_config};
-use shared::store::ledger::SessionLedger;
-use shared::store::{DynamoLedger, DynamoStore, IssuanceStore, MemoryLedger};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -383,19 +386,19 @@ pub fn issue_tokens_handler_with(
         clock.clone(),
         policy().verdict,
     );
-    let erasures = shared::erasure::ErasureService::new(
+    let erasures = pair_app::erasure::ErasureService::new(
         store.clone(),
         ledger.clone(),
         idenfy.clone(),
         clock.clone(),
         policy().ledger.audit,
     );
-    let expiries = shared::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
-    let queue = shared::review::QueueService::new(
+    let expiries = pair_app::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
+    let queue = pair_app::review::QueueService::new(
         store.clone(),
         clock.clone(),
         policy().continuation_keys,
-        shared::review::queue::QueuePolicy::default(),
+        pair_app::review::queue::QueuePolicy::default(),
     );
     issue_tokens::IssueTokens::new(
         service_with(store, ledger, idenfy, clock),

@@ -46,18 +46,16 @@ fn install() {
             .with_writer(|| ThreadWriter)
             // The functions' own filter, as permissive as an operator can make it (TRACE),
             // and then only the events of capturing threads, up to the level they asked for.
-            .with_filter(
-                shared::logging::filter(LevelFilter::TRACE).and(dynamic_filter_fn(
-                    |metadata, _context| {
-                        CAPTURING.with(|capturing| {
-                            capturing
-                                .borrow()
-                                .as_ref()
-                                .is_some_and(|(level, _)| metadata.level() <= level)
-                        })
-                    },
-                )),
-            );
+            .with_filter(pair_adapters::logging::filter(LevelFilter::TRACE).and(
+                dynamic_filter_fn(|metadata, _context| {
+                    CAPTURING.with(|capturing| {
+                        capturing
+                            .borrow()
+                            .as_ref()
+                            .is_some_and(|(level, _)| metadata.level() <= level)
+                    })
+                }),
+            ));
         tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))
             .expect("no other global subscriber in the test binary");
     });

@@ -1,6 +1,6 @@
 //! A metric sink that keeps what the handlers counted, for the tests to read.
 
-use shared::metrics::{MetricSink, Metrics};
+use pair_adapters::metrics::{MetricSink, Metrics};
 use std::sync::{Arc, Mutex};
 
 /// Each count, as `metric` or `metric:dimension=value`, and each gauge as `metric=value`,

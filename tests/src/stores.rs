@@ -2,12 +2,12 @@
 //! wraps an [`AnyStore`] (an adapter, or another wrapper) and serves every port.
 
 use async_trait::async_trait;
-use shared::clock::Timestamp;
-use shared::pair::machine::{ClaimReview, ClaimWrite, Install};
-use shared::pair::queue::{Queue, QueuePage, QueuePosition};
-use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{ClientId, PairRecord, PreviousPair, Threshold};
-use shared::store::{
+use pair_core::clock::Timestamp;
+use pair_core::pair::machine::{ClaimReview, ClaimWrite, Install};
+use pair_core::pair::queue::{Queue, QueuePage, QueuePosition};
+use pair_core::pair::validity::ExpiryUpdate;
+use pair_core::pair::{ClientId, PairRecord, PreviousPair, Threshold};
+use pair_core::ports::store::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWritten,
     HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewQueueStore,
     ReviewStore, SeedStore, StoreError, VerdictStore, Written,

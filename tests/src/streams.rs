@@ -108,7 +108,7 @@ pub async fn bus_into_queue(bus: &str) -> (aws_sdk_eventbridge::Client, String) 
         .send()
         .await
         .expect("moto creates the bus");
-    let (queue_url, queue_arn) = sqs_queue(&format!("seen-{}", shared::pair::new_id())).await;
+    let (queue_url, queue_arn) = sqs_queue(&format!("seen-{}", pair_core::pair::new_id())).await;
     events
         .put_rule()
         .name("all-decisions")

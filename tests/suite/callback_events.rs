@@ -8,9 +8,10 @@ use integration_tests::callbacks::{
 };
 use integration_tests::stores::AnyStore;
 use integration_tests::{events, moto_table};
+use pair_adapters::store::MemoryStore;
+use pair_core::pair::{ClientId, Outcome, Rank, Reason, Verdict};
+use pair_core::ports::store::{Expected, SeedStore};
 use serde_json::json;
-use shared::pair::{ClientId, Outcome, Rank, Reason, Verdict};
-use shared::store::{Expected, MemoryStore, SeedStore};
 use std::sync::Arc;
 
 pub fn event(name: &str) -> lambda_http::Request {
@@ -47,7 +48,7 @@ async fn seeded_memory_store() -> Arc<MemoryStore> {
     store
 }
 
-async fn stored_pair(store: &dyn AnyStore, client_id: &str) -> shared::pair::Pair {
+async fn stored_pair(store: &dyn AnyStore, client_id: &str) -> pair_core::pair::Pair {
     store
         .load(&ClientId::parse(client_id).unwrap())
         .await
@@ -100,7 +101,7 @@ async fn every_event_alone_on_a_fresh_pair() {
                 assert!(stored.is_empty(), "{name} is not a result");
                 let pair = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await;
                 let notice = &pair.expiry.notices[EVENTS_DOCUMENT_SCAN_REF];
-                assert_eq!(notice.threshold, shared::pair::Threshold::Days30);
+                assert_eq!(notice.threshold, pair_core::pair::Threshold::Days30);
                 assert_eq!(notice.document_expiration.as_deref(), Some("2026-12-24"));
             }
             "identity-preliminary" => {

@@ -10,8 +10,9 @@ use integration_tests::callbacks::{
 use integration_tests::logs::Capture;
 use integration_tests::moto_table;
 use integration_tests::stores::AnyStore;
+use pair_adapters::store::MemoryStore;
+use pair_core::ports::store::{Expected, SeedStore};
 use serde_json::Value;
-use shared::store::{Expected, MemoryStore, SeedStore};
 use std::sync::Arc;
 use tracing::Level;
 

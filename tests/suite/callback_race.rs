@@ -10,8 +10,8 @@ use integration_tests::callbacks::{
 };
 use integration_tests::moto_table;
 use integration_tests::stores::CountingStore;
-use shared::pair::{ClientId, HalfResult, Rank, Role};
-use shared::store::{Expected, PairReader, SeedStore};
+use pair_core::pair::{ClientId, HalfResult, Rank, Role};
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -67,7 +67,7 @@ async fn two_hundred_pairs_delivered_all_at_once() {
     }
     // Every final by its digest, to check each verdict against the results it names.
     let digests = callback_service(
-        Arc::new(shared::store::MemoryStore::new()),
+        Arc::new(pair_adapters::store::MemoryStore::new()),
         callback_clock(),
     );
     let halves: HashMap<String, HalfResult> = deliveries

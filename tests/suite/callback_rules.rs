@@ -8,9 +8,9 @@ use integration_tests::callbacks::{
     events_record, handler, payload, sample_id_card, sample_permit, signed,
 };
 use integration_tests::stores::AnyStore;
+use pair_core::pair::{ClientId, Role};
+use pair_core::ports::store::Expected;
 use serde_json::json;
-use shared::pair::{ClientId, Role};
-use shared::store::Expected;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ async fn seed(store: &dyn AnyStore) {
         .unwrap();
 }
 
-async fn pair(store: &dyn AnyStore) -> shared::pair::Pair {
+async fn pair(store: &dyn AnyStore) -> pair_core::pair::Pair {
     store
         .load(&ClientId::parse(EVENTS_CLIENT_ID).unwrap())
         .await
@@ -219,7 +219,7 @@ async fn a_preliminary_is_replaced_by_the_final_and_no_verdict_comes_from_it(
     );
     assert_eq!(
         pair(store.as_ref()).await.verdict.unwrap().outcome,
-        shared::pair::Outcome::Verified
+        pair_core::pair::Outcome::Verified
     );
 }
 

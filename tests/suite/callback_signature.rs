@@ -7,12 +7,12 @@ use integration_tests::callbacks::{
 };
 use integration_tests::moto_table;
 use integration_tests::stores::AnyStore;
+use pair_adapters::idenfy::SigningKeys;
+use pair_adapters::idenfy::signature::sign;
+use pair_adapters::secret::runtime::Secrets;
+use pair_app::callback::CallbackSecrets;
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use serde_json::Value;
-use shared::callback::CallbackSecrets;
-use shared::idenfy::SigningKeys;
-use shared::idenfy::signature::sign;
-use shared::secret::runtime::Secrets;
-use shared::store::{Expected, PairReader, SeedStore};
 use std::sync::Arc;
 
 fn body() -> String {
@@ -109,7 +109,7 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
 
 #[tokio::test]
 async fn refusals_before_the_signature_and_unusable_bodies_ignored_after_it() {
-    let store = Arc::new(shared::store::MemoryStore::new());
+    let store = Arc::new(pair_adapters::store::MemoryStore::new());
     store
         .save(&events_record(), Expected::Absent)
         .await
@@ -211,7 +211,7 @@ async fn refusals_before_the_signature_and_unusable_bodies_ignored_after_it() {
         assert_eq!(status, 401, "{case}");
     }
     let record = store
-        .load(&shared::pair::ClientId::parse(EVENTS_CLIENT_ID).unwrap())
+        .load(&pair_core::pair::ClientId::parse(EVENTS_CLIENT_ID).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -223,7 +223,7 @@ async fn refusals_before_the_signature_and_unusable_bodies_ignored_after_it() {
 
 #[tokio::test]
 async fn unsigned_callbacks_pass_only_when_no_key_is_configured() {
-    let store = Arc::new(shared::store::MemoryStore::new());
+    let store = Arc::new(pair_adapters::store::MemoryStore::new());
     store
         .save(&events_record(), Expected::Absent)
         .await

@@ -9,12 +9,13 @@ use integration_tests::callbacks::{
     call, handler as callback_handler, payload, sample_id_card, sample_permit, signed,
 };
 use integration_tests::{IdenfyStub, PUBLIC_API_URL, SHOP, T0, issue_tokens_handler, moto_table};
+use pair_adapters::http_api::{Caller, routed};
+use pair_adapters::store::MemoryStore;
+use pair_core::clock::ManualClock;
+use pair_core::pair::ClientId;
+use pair_core::ports::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
+use pair_core::ports::store::PairReader;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::http_api::{Caller, routed};
-use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
-use shared::pair::ClientId;
-use shared::store::{MemoryStore, PairReader};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Barrier;
@@ -46,8 +47,8 @@ impl SessionIssuer for BothAtOnce {
         &self,
         _: &str,
         _: std::time::Instant,
-    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
-        Ok(shared::idenfy::SessionUse::Unknown)
+    ) -> Result<pair_core::ports::idenfy::SessionUse, IdenfyError> {
+        Ok(pair_core::ports::idenfy::SessionUse::Unknown)
     }
 }
 

@@ -5,16 +5,16 @@
 
 use integration_tests::contract::api_route;
 use integration_tests::{IdenfyStub, T0, api, issue_tokens_handler};
+use pair_adapters::store::MemoryStore;
+use pair_core::clock::ManualClock;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::store::MemoryStore;
 use std::process::Command;
 use std::sync::Arc;
 
 /// `tests/openapi/check.py --responses-only` on these records: its exit status and its words.
 fn check(records: &[Value]) -> (bool, String) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let file = std::env::temp_dir().join(format!("responses-{}.jsonl", shared::pair::new_id()));
+    let file = std::env::temp_dir().join(format!("responses-{}.jsonl", pair_core::pair::new_id()));
     let lines: Vec<String> = records.iter().map(Value::to_string).collect();
     std::fs::write(&file, lines.join("\n")).expect("a temporary file");
     let output = Command::new(root.join(".venv/bin/python"))

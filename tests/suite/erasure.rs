@@ -11,10 +11,10 @@ use integration_tests::callbacks::{
 use integration_tests::{
     IdenfyStub, T0, events, issue_tokens_handler_with, moto_ledger, moto_table,
 };
+use pair_adapters::http_api::Caller;
+use pair_core::clock::{Clock, ManualClock};
+use pair_core::ports::ledger::SessionLedger;
 use serde_json::{Value, json};
-use shared::clock::{Clock, ManualClock};
-use shared::http_api::Caller;
-use shared::store::ledger::SessionLedger;
 use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{method, path};

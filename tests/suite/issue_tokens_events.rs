@@ -5,9 +5,9 @@ use integration_tests::{IdenfyStub, T0, events, issue_tokens_handler, service};
 
 const FUNCTION: &str = "issue-tokens";
 use lambda_http::RequestExt;
+use pair_adapters::store::MemoryStore;
+use pair_core::clock::ManualClock;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::store::MemoryStore;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -227,7 +227,7 @@ async fn other_methods_and_routes_are_refused() {
         Arc::new(stub.client()),
         Arc::new(ManualClock::at(T0)),
     );
-    use shared::http_api::{Caller, routed};
+    use pair_adapters::http_api::{Caller, routed};
     let call = |method: &str, uri: &str, route_key: &str| {
         let request = lambda_http::http::Request::builder()
             .method(method)

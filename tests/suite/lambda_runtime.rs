@@ -4,10 +4,10 @@
 
 use integration_tests::callbacks::{TEST_DOCUMENT_HASH_KEY, TEST_SIGNING_KEY, events_record};
 use integration_tests::{IdenfyStub, free_port, moto_table};
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::pair::{ClientId, Outcome};
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use serde_json::Value;
-use shared::clock::{Clock, SystemClock};
-use shared::pair::{ClientId, Outcome};
-use shared::store::{Expected, PairReader, SeedStore};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -33,7 +33,7 @@ impl Drop for Watch {
 fn log_file(name: &str) -> PathBuf {
     let dir = workspace().join(".tmp");
     std::fs::create_dir_all(&dir).expect("the .tmp folder");
-    dir.join(format!("{name}-{}.log", shared::pair::new_id()))
+    dir.join(format!("{name}-{}.log", pair_core::pair::new_id()))
 }
 
 fn watch(package: &str, port: u16, env: &[String], log: &Path) -> Watch {

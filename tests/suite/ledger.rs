@@ -9,15 +9,15 @@ use integration_tests::api::{self, ISSUER, answer};
 use integration_tests::{
     IdenfyStub, T0, events, issue_tokens_config_with, moto_ledger, moto_table,
 };
+use pair_adapters::http_api::Caller;
+use pair_adapters::store::{DynamoLedger, MemoryStore};
+use pair_app::erasure::ErasureService;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::ClientId;
+use pair_core::pair::ledger::{DeletionCause, Entry, LedgerRetention, Minted, Queue};
+use pair_core::ports::idenfy::IdenfyPorts;
+use pair_core::ports::ledger::SessionLedger;
 use serde_json::{Value, json};
-use shared::clock::{ManualClock, Timestamp};
-use shared::erasure::ErasureService;
-use shared::http_api::Caller;
-use shared::idenfy::IdenfyPorts;
-use shared::pair::ClientId;
-use shared::pair::ledger::{DeletionCause, Entry, LedgerRetention, Minted, Queue};
-use shared::store::ledger::SessionLedger;
-use shared::store::{DynamoLedger, MemoryStore};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -120,13 +120,15 @@ async fn an_erasure_deletes_every_session_ever_minted_for_the_client_and_nothing
     }
     assert_eq!(issued, 12);
     // The record kept ten replaced pairs: the first pair's sessions are out of it.
-    let record =
-        shared::store::PairReader::load(&table.store, &ClientId::parse(client).expect("an id"))
-            .await
-            .expect("readable")
-            .expect("a record");
+    let record = pair_core::ports::store::PairReader::load(
+        &table.store,
+        &ClientId::parse(client).expect("an id"),
+    )
+    .await
+    .expect("readable")
+    .expect("a record");
     assert_eq!(record.previous_pairs.len(), 10);
-    let named: BTreeSet<String> = shared::pair::ledger::sessions_named_by(&record)
+    let named: BTreeSet<String> = pair_core::pair::ledger::sessions_named_by(&record)
         .into_iter()
         .map(|s| s.scan_ref)
         .collect();
@@ -306,7 +308,7 @@ async fn a_run_pages_fairly_past_sessions_idenfy_keeps_refusing() {
             Minted {
                 client_id: ClientId::parse(&format!("USER_{scan_ref}")).expect("an id"),
                 scan_ref: scan_ref.into(),
-                role: shared::pair::Role::Identity,
+                role: pair_core::pair::Role::Identity,
                 pair_id: "p".into(),
                 renewal: false,
                 usable_until: asked_at,

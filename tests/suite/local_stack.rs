@@ -356,9 +356,9 @@ async fn a_permit_near_its_end_is_renewed_in_a_real_browser() {
         .expect("the local stack starts");
     let browser = Browser::start().await;
     // The permit ends in ten days (today by the machine's clock, as the stack's); the ID later.
-    let soon = shared::clock::Clock::now(&shared::clock::SystemClock)
+    let soon = pair_core::clock::Clock::now(&pair_core::clock::SystemClock)
         .plus(Duration::from_secs(10 * 86_400));
-    let soon = shared::pair::dates::format(shared::pair::dates::day_of(soon));
+    let soon = pair_core::pair::dates::format(pair_core::pair::dates::day_of(soon));
     let soon: &'static str = Box::leak(soon.into_boxed_str());
     let facts: &'static [(&'static str, &'static str)] =
         Box::leak(vec![("docExpiry", soon)].into_boxed_slice());

@@ -16,7 +16,7 @@ macro_rules! on_both_stores {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $scenario() {
-                    let store = std::sync::Arc::new(shared::store::MemoryStore::new());
+                    let store = std::sync::Arc::new(pair_adapters::store::MemoryStore::new());
                     super::$scenario(store, std::sync::Arc::new(|| 0)).await;
                 }
             )*

@@ -9,7 +9,8 @@ use integration_tests::callbacks::{
 };
 use integration_tests::metrics::Recorded;
 use integration_tests::stores::{Fault, FaultyStore};
-use shared::store::{Expected, MemoryStore, SeedStore};
+use pair_adapters::store::MemoryStore;
+use pair_core::ports::store::{Expected, SeedStore};
 use std::sync::Arc;
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
@@ -114,9 +115,9 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
     let handler = issue_tokens::IssueTokens::compose(
         config,
         Arc::new(MemoryStore::new()),
-        Arc::new(shared::store::MemoryLedger::new()),
-        shared::idenfy::IdenfyPorts::of(idenfy),
-        Arc::new(shared::clock::ManualClock::at(integration_tests::T0)),
+        Arc::new(pair_adapters::store::MemoryLedger::new()),
+        pair_core::ports::idenfy::IdenfyPorts::of(idenfy),
+        Arc::new(pair_core::clock::ManualClock::at(integration_tests::T0)),
     )
     .with_metrics(metrics);
     let issue = || integration_tests::api::issue(&serde_json::json!({"clientId": "USER_METRICS"}));
@@ -132,9 +133,9 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
 async fn the_notifier_counts_deliveries_and_failures_by_sink() {
     use notify_decisions::NotifyDecisions;
     use notify_decisions::site::SiteWebhook;
-    use shared::notify::SiteWebhookConfig;
-    use shared::notify::standard_webhooks::WebhookSecrets;
-    use shared::secret::runtime::Secrets;
+    use pair_adapters::secret::runtime::Secrets;
+    use pair_app::notify::SiteWebhookConfig;
+    use pair_app::notify::standard_webhooks::WebhookSecrets;
     let server = wiremock::MockServer::start().await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(500))
@@ -154,7 +155,7 @@ async fn the_notifier_counts_deliveries_and_failures_by_sink() {
             ),
             timeout: std::time::Duration::from_secs(5),
         },
-        Arc::new(shared::clock::SystemClock),
+        Arc::new(pair_core::clock::SystemClock),
     )
     .expect("a client");
     let (recorded, metrics) = Recorded::start("notify-decisions");
@@ -185,7 +186,7 @@ async fn a_final_past_the_bound_sends_the_pair_to_review_and_is_counted() {
         DocFields, EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, payload,
         sample_id_card, sample_permit, signed,
     };
-    use shared::pair::machine::MAX_FINALS;
+    use pair_core::pair::machine::MAX_FINALS;
     let (recorded, metrics) = Recorded::start("idenfy-callback");
     let handler = seeded_callback(callback_secrets())
         .await

@@ -16,12 +16,12 @@ use integration_tests::{MotoTable, moto_table};
 use notify_decisions::NotifyDecisions;
 use notify_decisions::event_bus::EventBus;
 use notify_decisions::site::SiteWebhook;
+use pair_adapters::secret::runtime::Secrets;
+use pair_app::notify::SiteWebhookConfig;
+use pair_app::notify::standard_webhooks::WebhookSecrets;
+use pair_core::clock::SystemClock;
+use pair_core::ports::store::{Expected, SeedStore};
 use serde_json::Value;
-use shared::clock::SystemClock;
-use shared::notify::SiteWebhookConfig;
-use shared::notify::standard_webhooks::WebhookSecrets;
-use shared::secret::runtime::Secrets;
-use shared::store::{Expected, SeedStore};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing::Level;
@@ -199,7 +199,8 @@ async fn a_site_that_fails_or_hangs_fails_only_its_record() {
     let sequence_of_version = |version: u32| -> Option<String> {
         event.records.iter().find_map(|record| {
             let new = &record.change.new_image;
-            let item: Option<shared::pair::PairRecord> = serde_dynamo::from_item(new.clone()).ok();
+            let item: Option<pair_core::pair::PairRecord> =
+                serde_dynamo::from_item(new.clone()).ok();
             let verdict = item?.pair?.verdict?;
             (verdict.version == version).then(|| record.change.sequence_number.clone())?
         })
@@ -269,7 +270,7 @@ async fn a_site_answering_a_redirect_is_a_failed_delivery_and_nothing_follows_it
 #[tokio::test]
 async fn decisions_reach_an_event_bus() {
     let (table, event) = decided_then_revised().await;
-    let bus = format!("decisions-{}", shared::pair::new_id());
+    let bus = format!("decisions-{}", pair_core::pair::new_id());
     let (events, queue_url) = bus_into_queue(&bus).await;
     let notifier = NotifyDecisions::new(vec![Arc::new(EventBus::new(events, &bus))]);
     assert!(notifier.handle(event).await.batch_item_failures.is_empty());

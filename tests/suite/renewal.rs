@@ -8,8 +8,8 @@ use integration_tests::callbacks::{
     DocFields, call, handler as callback_handler, payload, sample_id_card, sample_permit, signed,
 };
 use integration_tests::{IdenfyStub, T0, issue_tokens_handler, moto_table};
+use pair_core::clock::ManualClock;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
 use std::sync::Arc;
 
 /// `POST /verifications/{clientId}/renewal` as API Gateway delivers it, for the issuer.
@@ -26,7 +26,7 @@ fn renew(client_id: &str, body: Option<Value>) -> lambda_http::Request {
         })
         .expect("a request");
     lambda_http::RequestExt::with_path_parameters(
-        shared::http_api::routed(request, "POST /verifications/{clientId}/renewal", ISSUER),
+        pair_adapters::http_api::routed(request, "POST /verifications/{clientId}/renewal", ISSUER),
         std::collections::HashMap::from([("clientId".to_owned(), client_id.to_owned())]),
     )
 }
@@ -216,16 +216,16 @@ async fn a_renewal_opens_one_document_token_and_the_matching_permit_moves_the_en
         "the previous verified permit stays in the history: {after}"
     );
     // The expiry watch follows the new end: its first threshold, 30 days before it.
-    let record = shared::store::PairReader::load(
+    let record = pair_core::ports::store::PairReader::load(
         &world.table.store,
-        &shared::pair::ClientId::parse(client).expect("an id"),
+        &pair_core::pair::ClientId::parse(client).expect("an id"),
     )
     .await
     .expect("readable")
     .expect("a record");
     assert_eq!(
         (record.expiry_watch, record.expiry_due.as_deref()),
-        (Some(shared::pair::Threshold::Days30), Some("2030-12-16"))
+        (Some(pair_core::pair::Threshold::Days30), Some("2030-12-16"))
     );
     world.table.store.delete_table().await.expect("dropped");
 }

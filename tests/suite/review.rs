@@ -16,14 +16,15 @@ use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, api, issue_tokens_handler, stub_file_link};
 use issue_tokens::IssueTokens;
 use lambda_http::Body;
-use serde_json::{Value, json};
-use shared::idenfy::{FileLinks, IdenfyError, SessionFiles};
-use shared::pair::machine::ReviewRequest;
-use shared::pair::{ClientId, Outcome, PairRecord, Reason, Role};
-use shared::review::{ReviewError, ReviewService};
-use shared::store::{
-    Decision, Expected, MemoryStore, PairReader, ReviewStore, SeedStore, StoreError, VerdictStore,
+use pair_adapters::store::MemoryStore;
+use pair_app::review::{ReviewError, ReviewService};
+use pair_core::pair::machine::ReviewRequest;
+use pair_core::pair::{ClientId, Outcome, PairRecord, Reason, Role};
+use pair_core::ports::idenfy::{FileLinks, IdenfyError, SessionFiles};
+use pair_core::ports::store::{
+    Decision, Expected, PairReader, ReviewStore, SeedStore, StoreError, VerdictStore,
 };
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -155,7 +156,7 @@ impl VerdictStore for Interfered {
         &self,
         client_id: &ClientId,
         decision: Decision<'_>,
-    ) -> shared::store::Written {
+    ) -> pair_core::ports::store::Written {
         self.inner.record_verdict(client_id, decision).await
     }
 }

@@ -9,23 +9,23 @@ use integration_tests::callbacks::{
     sample_id_card, seeded_callback,
 };
 use integration_tests::{IdenfyStub, T0, create_secret, moto_secrets, service};
-use serde_json::{Value, json};
-use shared::callback::CallbackSecrets;
-use shared::clock::ManualClock;
-use shared::idenfy::signature::sign;
-use shared::idenfy::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials};
-use shared::secret::runtime::{
+use pair_adapters::idenfy::signature::sign;
+use pair_adapters::idenfy::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials};
+use pair_adapters::secret::runtime::{
     CALLBACK_KEYS, ISSUANCE_KEYS, SecretDocument, SecretError, SecretKey, SecretSource, Secrets,
 };
-use shared::secret::secrets_manager::SecretsManager;
-use shared::store::MemoryStore;
+use pair_adapters::secret::secrets_manager::SecretsManager;
+use pair_adapters::store::MemoryStore;
+use pair_app::callback::CallbackSecrets;
+use pair_core::clock::ManualClock;
+use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// A new secret holding `value`; its name.
 async fn secret(client: &aws_sdk_secretsmanager::Client, value: &Value) -> String {
-    let name = format!("idenfy-pair/{}", shared::pair::new_id());
+    let name = format!("idenfy-pair/{}", pair_core::pair::new_id());
     create_secret(client, &name, &value.to_string()).await;
     name
 }
@@ -289,12 +289,13 @@ async fn issuance_sends_the_credentials_the_secret_holds_now() {
 
 /// The callback over `store` hashing document numbers under `keys`, current first.
 fn hashing_under(
-    store: Arc<shared::store::DynamoStore>,
+    store: Arc<pair_adapters::store::DynamoStore>,
     keys: &[&str],
 ) -> idenfy_callback::IdenfyCallback {
     use integration_tests::callbacks::{callback_clock, callback_service, signing_keys};
     let document_hasher =
-        shared::pair::DocumentHasher::with_keys(keys.iter().map(|k| k.as_bytes())).expect("keys");
+        pair_core::pair::DocumentHasher::with_keys(keys.iter().map(|k| k.as_bytes()))
+            .expect("keys");
     idenfy_callback::IdenfyCallback::new(
         callback_service(store, callback_clock()),
         Secrets::fixed(CallbackSecrets {
@@ -311,7 +312,7 @@ fn hashing_under(
 #[tokio::test]
 async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents_caught() {
     use integration_tests::callbacks::{DocFields, pending_record, sample_permit, signed};
-    use shared::store::{Expected, PairReader, SeedStore};
+    use pair_core::ports::store::{Expected, PairReader, SeedStore};
     const OLD: &str = "old-document-hash-key-0123456789";
     const NEW: &str = "new-document-hash-key-0123456789";
     let store = Arc::new(integration_tests::moto_table().await.store);
@@ -341,7 +342,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
         "{body}"
     );
     let stored = store
-        .load(&shared::pair::ClientId::parse("ROT_1").unwrap())
+        .load(&pair_core::pair::ClientId::parse("ROT_1").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -366,7 +367,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
     let (_, body) = call(&rotated, final_of("ROT_2", "doc-2", &sample_permit())).await;
     assert_eq!(body["decided"], true, "{body}");
     let verdict = store
-        .load(&shared::pair::ClientId::parse("ROT_2").unwrap())
+        .load(&pair_core::pair::ClientId::parse("ROT_2").unwrap())
         .await
         .unwrap()
         .and_then(|r| r.pair)
@@ -375,7 +376,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
     assert!(
         verdict
             .reasons
-            .contains(&shared::pair::Reason::SameDocumentTwice),
+            .contains(&pair_core::pair::Reason::SameDocumentTwice),
         "{verdict:?}"
     );
     // The control: hashed under the new key alone, the two numbers no longer meet.
@@ -389,7 +390,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
     call(&before, final_of("ROT_3", "id-3", &sample_permit())).await;
     call(&forgot_old, final_of("ROT_3", "doc-3", &sample_permit())).await;
     let missed = store
-        .load(&shared::pair::ClientId::parse("ROT_3").unwrap())
+        .load(&pair_core::pair::ClientId::parse("ROT_3").unwrap())
         .await
         .unwrap()
         .and_then(|r| r.pair)
@@ -398,7 +399,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
     assert!(
         !missed
             .reasons
-            .contains(&shared::pair::Reason::SameDocumentTwice),
+            .contains(&pair_core::pair::Reason::SameDocumentTwice),
         "{missed:?}"
     );
 }

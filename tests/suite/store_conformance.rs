@@ -3,11 +3,11 @@
 
 use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, T0, service};
+use pair_app::issuance::{IssuanceService, IssueError, IssueRequest, StatusError};
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::{Claim, ClientId, Outcome, PairRecord, Reason, Verdict};
+use pair_core::ports::store::{Arrival, Decision, Expected, StoreError};
 use serde_json::json;
-use shared::clock::{ManualClock, Timestamp};
-use shared::issuance::{IssuanceService, IssueError, IssueRequest, StatusError};
-use shared::pair::{Claim, ClientId, Outcome, PairRecord, Reason, Verdict};
-use shared::store::{Arrival, Decision, Expected, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 mod verdicts;
@@ -146,11 +146,9 @@ async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn AnyStore>, _:
     world.clock.advance(Duration::from_secs(3599));
     assert_eq!(
         first.pair.results_due_by,
-        Some(
-            T0.plus(
-                integration_tests::policy().results_due_within(shared::pair::Mode::TwoSessions)
-            )
-        )
+        Some(T0.plus(
+            integration_tests::policy().results_due_within(pair_core::pair::Mode::TwoSessions)
+        ))
     );
     let again = world
         .service
@@ -167,7 +165,7 @@ async fn live_pending_pair_is_reissued_idempotently(store: Arc<dyn AnyStore>, _:
     // The link expired, but a session opened at its last moment may still be running (two
     // sessions of 600 s, the chain's slack, 30 min for late results): the person is not
     // orphaned by a new pair.
-    let due = integration_tests::policy().results_due_within(shared::pair::Mode::TwoSessions);
+    let due = integration_tests::policy().results_due_within(pair_core::pair::Mode::TwoSessions);
     assert_eq!(due, Duration::from_secs(3600 + 600 + 300 + 600 + 1800));
     world.clock.advance(due - Duration::from_secs(3600));
     let still = world

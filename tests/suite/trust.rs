@@ -12,8 +12,8 @@ use integration_tests::callbacks::{
 };
 use integration_tests::logs::Capture;
 use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use serde_json::{Value, json};
-use shared::store::{Expected, PairReader, SeedStore};
 use std::sync::Arc;
 use tracing::Level;
 
@@ -237,8 +237,8 @@ async fn in_jwt_mode_the_function_refuses_a_token_of_another_duty_on_every_route
     let issuing = issue_tokens::IssueTokens::compose(
         config,
         store.clone(),
-        Arc::new(shared::store::MemoryLedger::new()),
-        shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+        Arc::new(pair_adapters::store::MemoryLedger::new()),
+        pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         callback_clock(),
     );
     let issuer = || jwt("site-backend", "idenfy-pair/verifications");
@@ -257,7 +257,7 @@ async fn in_jwt_mode_the_function_refuses_a_token_of_another_duty_on_every_route
     };
     let record = async || {
         store
-            .load(&shared::pair::ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id"))
+            .load(&pair_core::pair::ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id"))
             .await
             .expect("readable")
             .expect("a record")

@@ -1,6 +1,6 @@
 //! The verdict through the real functions: a pair is decided by the permit policy it was
 //! issued with, whatever the configuration says later, and a sample of the labelled corpus
-//! (shared/corpus/verdicts.json) ends as labelled — issued, called back and read through
+//! (shared/app/corpus/verdicts.json) ends as labelled — issued, called back and read through
 //! the issue-tokens and idenfy-callback handlers, on both stores.
 
 use integration_tests::api::{answer, get, issue, review};
@@ -8,9 +8,9 @@ use integration_tests::callbacks::{call, handler, payload, sample_id_card, sampl
 use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, T0, issue_tokens_config_with};
 use issue_tokens::IssueTokens;
+use pair_app::corpus::Corpus;
+use pair_core::clock::{Clock, ManualClock, Timestamp};
 use serde_json::{Value, json};
-use shared::clock::{Clock, ManualClock, Timestamp};
-use shared::corpus::Corpus;
 use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{body_partial_json, method, path};
@@ -32,8 +32,8 @@ fn issuing(
     IssueTokens::compose(
         issue_tokens_config_with(&stub.uri(), permit),
         store.clone(),
-        Arc::new(shared::store::MemoryLedger::new()),
-        shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+        Arc::new(pair_adapters::store::MemoryLedger::new()),
+        pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         clock.clone(),
     )
 }
@@ -198,7 +198,7 @@ async fn a_sample_of_the_corpus_ends_as_labelled(store: Arc<dyn AnyStore>, _: cr
 /// decided, not on the day a reviewer decided later (by then the permit may have expired).
 #[tokio::test]
 async fn the_evidence_shows_the_rules_as_they_were_judged() {
-    let store: Arc<dyn AnyStore> = Arc::new(shared::store::MemoryStore::new());
+    let store: Arc<dyn AnyStore> = Arc::new(pair_adapters::store::MemoryStore::new());
     let stub = IdenfyStub::minting().await;
     stub.mount_files().await;
     let clock = Arc::new(ManualClock::at(T0));

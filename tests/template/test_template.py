@@ -287,10 +287,10 @@ class TemplateTest(unittest.TestCase):
         sla = TEMPLATE["Parameters"]["ReviewSlaHours"]
         self.assertEqual((claim["Default"], claim["MinValue"], claim["MaxValue"]), (15, 1, 480))
         self.assertEqual((sla["Default"], sla["MinValue"], sla["MaxValue"]), (24, 1, 720))
-        config = (ROOT / "shared/src/config.rs").read_text()
+        config = (ROOT / "shared/app/src/config.rs").read_text()
         self.assertIn("const MAX_CLAIM_MINUTES: u64 = 480;", config)
         self.assertIn("const MAX_SLA_HOURS: u64 = 720;", config)
-        queue = (ROOT / "shared/src/review/queue.rs").read_text()
+        queue = (ROOT / "shared/app/src/review/queue.rs").read_text()
         self.assertIn("pub const DEFAULT_CLAIM_MINUTES: u64 = 15;", queue)
         self.assertIn("pub const DEFAULT_SLA_HOURS: u64 = 24;", queue)
 
@@ -527,7 +527,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_permit_step_settings_reach_the_functions_that_read_them(self):
         parameters = TEMPLATE["Parameters"]
-        # The defaults are the code's own (shared/src/config.rs).
+        # The defaults are the code's own (shared/app/src/config.rs).
         self.assertEqual(parameters["PermitStepName"]["Default"], "RESIDENCE_PERMIT")
         self.assertEqual(parameters["PermitStepSource"]["Default"], "token")
         self.assertEqual(sorted(parameters["PermitStepSource"]["AllowedValues"]), ["account", "token"])
@@ -553,7 +553,7 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(issuing["PERMIT_MIN_VALID_DAYS"], {"Ref": "PermitMinValidDays"})
         self.assertEqual(issuing["MAX_PAIRS_PER_CLIENT_PER_DAY"], {"Ref": "MaxPairsPerClientPerDay"})
         cap = parameters["MaxPairsPerClientPerDay"]
-        # The code's default and bounds (shared/src/config.rs: at most the history's 10 pairs).
+        # The code's default and bounds (shared/app/src/config.rs: at most the history's 10 pairs).
         self.assertEqual((cap["Default"], cap["MinValue"], cap["MaxValue"]), (5, 1, 100))
         # The pair keeps its policy: the callback never reads the configured one.
         callback = self.deployed["IdenfyCallbackFunction"]["Properties"]["Environment"]["Variables"]

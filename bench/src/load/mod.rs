@@ -11,10 +11,11 @@ use integration_tests::callbacks::{
     numbered_pair, payload, pending_record, person, preliminary, signed,
 };
 use integration_tests::stores::CountingStore;
+use pair_adapters::store::{DynamoStore, MemoryStore};
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::pair::{ClientId, HalfResult, PairRecord, Rank, Role};
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use serde_json::{Value, json};
-use shared::clock::{Clock, SystemClock};
-use shared::pair::{ClientId, HalfResult, PairRecord, Rank, Role};
-use shared::store::{DynamoStore, Expected, MemoryStore, PairReader, SeedStore};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -41,7 +41,7 @@ type Item = HashMap<String, AttributeValue>;
 async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<String, Item>, String> {
     // Not measured, and moto_server answers slowly after a long load: a client that waits
     // longer than the functions' own.
-    let patient = shared::store::dynamo::DynamoTimeouts {
+    let patient = pair_adapters::store::dynamo::DynamoTimeouts {
         connect: Duration::from_secs(5),
         attempt: Duration::from_secs(60),
         operation: Duration::from_secs(180),
@@ -98,7 +98,7 @@ fn as_events(schedule: &Schedule) -> Result<Vec<String>, String> {
         .iter()
         .map(|(body, is_final)| {
             let mut event = template.clone();
-            let signature = shared::idenfy::signature::sign(
+            let signature = pair_adapters::idenfy::signature::sign(
                 integration_tests::callbacks::TEST_SIGNING_KEY,
                 body.as_bytes(),
             );

@@ -8,21 +8,21 @@
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
-use shared::callback::{CallbackSecrets, CallbackService, Receipt};
-use shared::clock::{Clock, SystemClock};
-use shared::config::CallbackConfig;
-use shared::http_api::{
+use pair_adapters::http_api::{
     self, error_response, json_response, secrets_failure, store_failure, with_allow,
 };
-use shared::idenfy::SignatureError;
-use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
-use shared::metrics::{self, Metrics};
-use shared::pair::Reason;
-use shared::secret::runtime::{SecretError, Secrets};
-use shared::secret::secrets_manager::READ_TIMEOUT;
-use shared::store::dynamo::DynamoTimeouts;
-use shared::store::{ResultStore, StoreError};
+use pair_adapters::idenfy::SignatureError;
+use pair_adapters::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
+use pair_adapters::metrics::{self, Metrics};
+use pair_adapters::secret::runtime::{SecretError, Secrets};
+use pair_adapters::secret::secrets_manager::READ_TIMEOUT;
+use pair_adapters::store::dynamo::DynamoTimeouts;
+use pair_app::callback::{CallbackSecrets, CallbackService, Receipt};
+use pair_app::config::CallbackConfig;
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::pair::Reason;
+use pair_core::ports::store::{ResultStore, StoreError};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -4,14 +4,15 @@
 
 use idenfy_callback::{FUNCTION, IdenfyCallback, STORE_TIMEOUTS};
 use lambda_http::{Error, run, service_fn};
-use shared::config::{CallbackConfig, std_env};
-use shared::metrics::Metrics;
-use shared::store::DynamoStore;
+use pair_adapters::env::std_env;
+use pair_adapters::metrics::Metrics;
+use pair_adapters::store::DynamoStore;
+use pair_app::config::CallbackConfig;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::logging::init();
+    pair_adapters::logging::init();
     let config = CallbackConfig::from_env(&std_env())?;
     let store = DynamoStore::from_env(&config.table_name, STORE_TIMEOUTS).await;
     let handler = &IdenfyCallback::build(config, Arc::new(store), Metrics::emf(FUNCTION));

@@ -2,16 +2,16 @@
 //! document data; a reviewer's decision as recorded; the evidence a reviewer reads
 //! (`body/evidence.rs`); and the reviewers' queue (`body/queue.rs`).
 
-use serde::Serialize;
-use shared::erasure::{Erased, ErasureRun};
-use shared::expiry::WatchPass;
-use shared::issuance::{Issued, PairView};
-use shared::pair::PreviousPair;
-use shared::pair::validity::{AlertSource, ExpiryAlert};
-use shared::pair::{
+use pair_app::erasure::{Erased, ErasureRun};
+use pair_app::expiry::WatchPass;
+use pair_app::issuance::{Issued, PairView};
+use pair_app::review::Reviewed;
+use pair_core::pair::PreviousPair;
+use pair_core::pair::validity::{AlertSource, ExpiryAlert};
+use pair_core::pair::{
     ClientId, ManualReview, PairStatus, PermitPolicy, Reason, Threshold, Validity, Verdict, dates,
 };
-use shared::review::Reviewed;
+use serde::Serialize;
 
 mod evidence;
 mod history;

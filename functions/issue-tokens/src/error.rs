@@ -4,19 +4,19 @@ use crate::MAX_BODY_BYTES;
 use crate::request::FieldError;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
-use serde_json::json;
-use shared::erasure::ErasureError;
-use shared::http_api::{
+use pair_adapters::http_api::{
     Duty, error_response, secrets_failure, server_error, store_failure, with_allow,
     with_retry_after,
 };
-use shared::idenfy::IdenfyError;
-use shared::issuance::{FollowError, IssueError, RenewalError, StatusError};
-use shared::pair::PairStatus;
-use shared::pair::machine::{ClaimRefused, ReviewRefused};
-use shared::pair::renewal::RenewalRefused;
-use shared::review::{ClaimError, EvidenceError, QueueError, ReviewError};
-use shared::store::StoreError;
+use pair_app::erasure::ErasureError;
+use pair_app::issuance::{FollowError, IssueError, RenewalError, StatusError};
+use pair_app::review::{ClaimError, EvidenceError, QueueError, ReviewError};
+use pair_core::pair::PairStatus;
+use pair_core::pair::machine::{ClaimRefused, ReviewRefused};
+use pair_core::pair::renewal::RenewalRefused;
+use pair_core::ports::idenfy::IdenfyError;
+use pair_core::ports::store::StoreError;
+use serde_json::json;
 use std::time::Duration;
 
 /// Every way a request can fail at this boundary.
@@ -41,7 +41,7 @@ pub enum ApiError {
     #[error("no verification for this clientId")]
     UnknownClientId,
     #[error("this clientId's verification data was erased")]
-    Erased(shared::clock::Timestamp),
+    Erased(pair_core::clock::Timestamp),
     #[error(transparent)]
     Issue(#[from] IssueError),
     #[error(transparent)]
@@ -267,7 +267,7 @@ impl ApiError {
 /// The claim that holds a pair, for the reviewer refused by it.
 fn claimed(
     status: Option<PairStatus>,
-    claim: &shared::pair::queue::ReviewClaim,
+    claim: &pair_core::pair::queue::ReviewClaim,
 ) -> serde_json::Value {
     json!({
         "status": status,

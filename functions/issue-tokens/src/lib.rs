@@ -21,22 +21,23 @@ use body::{
 };
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::clock::{Clock, SystemClock};
-use shared::config::IssueTokensConfig;
-use shared::erasure::{ErasureError, ErasureService};
-use shared::expiry::ExpiryWatchService;
-use shared::http_api::{self, DutyRefusal, DutyScopes, json_response};
-use shared::idenfy::{IdenfyClient, IdenfyError, IdenfyPorts};
-use shared::issuance::continuation;
-use shared::issuance::{FollowError, IssuanceService, IssueError, RenewalError};
-use shared::metrics::{self, Metrics};
-use shared::pair::queue::Queue;
-use shared::pair::{ClientId, Principal, Threshold};
-use shared::review::{
+use pair_adapters::http_api::{self, DutyRefusal, DutyScopes, json_response};
+use pair_adapters::idenfy::IdenfyClient;
+use pair_adapters::metrics::{self, Metrics};
+use pair_app::config::IssueTokensConfig;
+use pair_app::erasure::{ErasureError, ErasureService};
+use pair_app::expiry::ExpiryWatchService;
+use pair_app::issuance::continuation;
+use pair_app::issuance::{FollowError, IssuanceService, IssueError, RenewalError};
+use pair_app::review::{
     ClaimError, EvidenceError, QueueError, QueueService, ReviewError, ReviewService,
 };
-use shared::store::IssuanceStore;
-use shared::store::ledger::SessionLedger;
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::pair::queue::Queue;
+use pair_core::pair::{ClientId, Principal, Threshold};
+use pair_core::ports::idenfy::{IdenfyError, IdenfyPorts};
+use pair_core::ports::ledger::SessionLedger;
+use pair_core::ports::store::IssuanceStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 

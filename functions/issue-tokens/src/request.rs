@@ -7,16 +7,16 @@ mod renewal;
 pub use queue::{QueueQuery, parse_queue_query};
 pub use renewal::parse_renewal_request;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-use shared::idenfy::is_locale;
-use shared::issuance::{IssueRequest, PermitRequest};
-use shared::pair::machine::ReviewRequest;
-use shared::pair::machine::review::{NoteProblem, ReviewNote};
-use shared::pair::{
+use pair_adapters::idenfy::is_locale;
+use pair_app::issuance::{IssueRequest, PermitRequest};
+use pair_app::urls::{AllowedOrigins, SiteUrlProblem};
+use pair_core::pair::machine::ReviewRequest;
+use pair_core::pair::machine::review::{NoteProblem, ReviewNote};
+use pair_core::pair::{
     ClientId, DateOfBirth, FinishPages, Mode, Outcome, Person, PersonName, Principal, permit,
 };
-use shared::urls::{AllowedOrigins, SiteUrlProblem};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

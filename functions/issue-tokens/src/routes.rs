@@ -3,7 +3,7 @@
 //! API's part of it, and a test holds the API's part to `template.yaml`.
 
 use crate::ApiError;
-use shared::http_api::Duty;
+use pair_adapters::http_api::Duty;
 
 /// What a route does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

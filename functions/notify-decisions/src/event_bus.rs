@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use shared::notify::{DecisionSink, DeliveryError, Notification};
+use pair_app::notify::{DecisionSink, DeliveryError, Notification};
 
 pub const EVENT_SOURCE: &str = "idenfy-pair";
 

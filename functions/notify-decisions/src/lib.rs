@@ -14,11 +14,11 @@ pub mod site;
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use event_bus::EventBus;
-use shared::clock::{Clock, SystemClock};
-use shared::config::NotifyConfig;
-use shared::metrics::{self, Metrics};
-use shared::notify::{DecisionSink, Notification, changes};
-use shared::pair::PairRecord;
+use pair_adapters::metrics::{self, Metrics};
+use pair_app::config::NotifyConfig;
+use pair_app::notify::{DecisionSink, Notification, changes};
+use pair_core::clock::{Clock, SystemClock};
+use pair_core::pair::PairRecord;
 use site::SiteWebhook;
 use std::sync::Arc;
 
@@ -40,7 +40,7 @@ pub enum RecordError {
     #[error("{sink} did not take the notification: {error}")]
     Undelivered {
         sink: &'static str,
-        error: shared::notify::DeliveryError,
+        error: pair_app::notify::DeliveryError,
     },
 }
 
@@ -78,7 +78,7 @@ impl NotifyDecisions {
             sinks.push(Arc::new(SiteWebhook::new(site, clock)?));
         }
         if let Some(bus) = config.event_bus {
-            let sdk = shared::outbound::aws_config().load().await;
+            let sdk = pair_adapters::outbound::aws_config().load().await;
             sinks.push(Arc::new(EventBus::new(
                 aws_sdk_eventbridge::Client::new(&sdk),
                 bus,

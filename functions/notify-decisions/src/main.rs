@@ -2,12 +2,13 @@
 
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use notify_decisions::{FUNCTION, NotifyDecisions};
-use shared::config::{NotifyConfig, std_env};
-use shared::metrics::Metrics;
+use pair_adapters::env::std_env;
+use pair_adapters::metrics::Metrics;
+use pair_app::config::NotifyConfig;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::logging::init();
+    pair_adapters::logging::init();
     let config = NotifyConfig::from_env(&std_env())?;
     let handler = &NotifyDecisions::build(config, Metrics::emf(FUNCTION)).await?;
     run(service_fn(move |event: LambdaEvent<_>| async move {

@@ -3,9 +3,9 @@
 //! not, and the record is retried.
 
 use async_trait::async_trait;
-use shared::clock::Clock;
-use shared::notify::standard_webhooks::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use shared::notify::{DecisionSink, DeliveryError, Notification, SiteWebhookConfig};
+use pair_app::notify::standard_webhooks::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use pair_app::notify::{DecisionSink, DeliveryError, Notification, SiteWebhookConfig};
+use pair_core::clock::Clock;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -17,7 +17,7 @@ pub struct SiteWebhook {
 
 impl SiteWebhook {
     pub fn new(config: SiteWebhookConfig, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
-        let http = shared::outbound::http_client()
+        let http = pair_adapters::outbound::http_client()
             .connect_timeout(config.timeout)
             .timeout(config.timeout)
             .build()?;

@@ -9,9 +9,9 @@ use crate::site::call_api;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use pair_adapters::http_api::Caller;
 use serde::Deserialize;
 use serde_json::Value;
-use shared::http_api::Caller;
 
 /// The page's own query: who works on it, and where the page starts.
 #[derive(Debug, Default, Deserialize)]

@@ -9,10 +9,10 @@ use crate::html::{escape, page};
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use pair_adapters::idenfy::TokenType;
+use pair_adapters::idenfy::expiration::{EXPIRATION_EVENT, THRESHOLDS};
 use serde::Deserialize;
 use serde_json::json;
-use shared::idenfy::TokenType;
-use shared::idenfy::expiration::{EXPIRATION_EVENT, THRESHOLDS};
 
 /// What a review may decide.
 const REVIEW_OUTCOMES: [&str; 3] = ["APPROVED", "DENIED", "SUSPECTED"];

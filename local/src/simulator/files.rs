@@ -9,9 +9,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pair_adapters::idenfy::TokenType;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use shared::idenfy::TokenType;
 
 /// How long a link works, as iDenfy's presigned links do.
 const LINK_LIFETIME_SECONDS: u64 = 3600;

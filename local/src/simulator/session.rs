@@ -5,9 +5,9 @@ use super::{Session, Simulator, session_not_found};
 use crate::html::{escape, page};
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use pair_adapters::idenfy::TokenType;
+use pair_core::pair::judgement::{DOCUMENT, FACE, Table};
 use serde::Deserialize;
-use shared::idenfy::TokenType;
-use shared::pair::judgement::{DOCUMENT, FACE, Table};
 
 mod body;
 

@@ -2,7 +2,6 @@
 //! bodies, `Retry-After`, the request id, and the one mapping of a store failure to a
 //! response. (Adapters only: the domain never sees these types.)
 
-use crate::store::StoreError;
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerIamDescription,
     ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
@@ -11,6 +10,7 @@ use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use pair_core::pair::Principal;
+use pair_core::ports::store::StoreError;
 use serde::Serialize;
 use std::time::Duration;
 

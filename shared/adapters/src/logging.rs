@@ -9,7 +9,7 @@ use lambda_http::tracing::subscriber::filter::LevelFilter;
 
 /// The crates that may log at the level asked for: ours, which never log personal data.
 pub const OWN_CRATES: [&str; 5] = [
-    "shared",
+    "pair_app",
     "issue_tokens",
     "idenfy_callback",
     "notify_decisions",
@@ -79,9 +79,9 @@ mod tests {
             tracing::trace!(target: "lambda_runtime", "lambda_runtime-trace");
             tracing::debug!(target: "aws_smithy_runtime", "aws_smithy_runtime-debug");
             tracing::info!(target: "hyper", "hyper-info");
-            tracing::trace!(target: "shared::callback", "shared-trace");
+            tracing::trace!(target: "pair_app::callback", "pair_app-trace");
             tracing::debug!(target: "idenfy_callback", "idenfy_callback-debug");
-            tracing::info!(target: "shared", "shared-info");
+            tracing::info!(target: "pair_app", "pair_app-info");
         });
         let bytes = buffer.lock().map(|b| b.clone()).unwrap_or_default();
         String::from_utf8_lossy(&bytes).into_owned()
@@ -105,9 +105,9 @@ mod tests {
     fn only_our_crates_log_below_info() {
         let at_trace = passed(LevelFilter::TRACE);
         for shown in [
-            "shared-trace",
+            "pair_app-trace",
             "idenfy_callback-debug",
-            "shared-info",
+            "pair_app-info",
             "hyper-info",
         ] {
             assert!(at_trace.contains(shown), "{shown} missing: {at_trace}");

@@ -6,13 +6,13 @@
 //! be deleted, and nothing else was; an erasure that raced a mint leaves no pair behind.
 
 use super::*;
-use shared::clock::{Clock, ManualClock};
-use shared::erasure::ErasureService;
-use shared::idenfy::SessionEraser;
-use shared::issuance::IssuanceService;
-use shared::pair::Principal;
-use shared::store::MemoryLedger;
-use shared::store::ledger::SessionLedger;
+use pair_adapters::store::MemoryLedger;
+use pair_app::erasure::ErasureService;
+use pair_app::issuance::IssuanceService;
+use pair_core::clock::{Clock, ManualClock};
+use pair_core::pair::Principal;
+use pair_core::ports::idenfy::SessionEraser;
+use pair_core::ports::ledger::SessionLedger;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -112,8 +112,8 @@ impl SessionIssuer for Idenfy {
         &self,
         _: &str,
         _: Instant,
-    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
-        Ok(shared::idenfy::SessionUse::Unused)
+    ) -> Result<pair_core::ports::idenfy::SessionUse, IdenfyError> {
+        Ok(pair_core::ports::idenfy::SessionUse::Unused)
     }
 }
 

@@ -15,14 +15,15 @@ use integration_tests::callbacks::{
     sample_permit, step_events_record, step_payload,
 };
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
+use pair_adapters::idenfy::webhook::Callback;
+use pair_adapters::store::MemoryStore;
+use pair_app::callback::{CallbackService, Receipt};
+use pair_core::pair::{ClientId, HalfResult, Pair, PairRecord, Role};
+use pair_core::ports::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
-use shared::callback::{CallbackService, Receipt};
-use shared::idenfy::webhook::Callback;
-use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
-use shared::pair::{ClientId, HalfResult, Pair, PairRecord, Role};
-use shared::store::{Expected, MemoryStore, PairReader, SeedStore};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 

@@ -215,7 +215,7 @@ struct Minting {
     /// The store, to read the replaced pair's verdict once the landings are in.
     memory: std::sync::OnceLock<Arc<MemoryStore>>,
     /// That verdict's outcome, when deliveries landed during the minting.
-    outcome_after_landing: std::sync::Mutex<Option<Option<shared::pair::Outcome>>>,
+    outcome_after_landing: std::sync::Mutex<Option<Option<pair_core::pair::Outcome>>>,
 }
 
 /// A delivery that landed during a restart's minting, and what it got.
@@ -269,11 +269,11 @@ impl SessionIssuer for Minting {
         &self,
         _: &str,
         _: std::time::Instant,
-    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+    ) -> Result<pair_core::ports::idenfy::SessionUse, IdenfyError> {
         Ok(if self.in_use.load(std::sync::atomic::Ordering::SeqCst) {
-            shared::idenfy::SessionUse::Open
+            pair_core::ports::idenfy::SessionUse::Open
         } else {
-            shared::idenfy::SessionUse::Unused
+            pair_core::ports::idenfy::SessionUse::Unused
         })
     }
 }

@@ -6,18 +6,19 @@ use idenfy_callback::*;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request};
 use lambda_http::{Context, RequestExt};
-use serde_json::Value;
-use shared::clock::{ManualClock, Timestamp};
-use shared::config::CallbackConfig;
-use shared::config::Env;
-use shared::idenfy::signature::sign;
-use shared::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
-use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{ClientId, PairRecord};
-use shared::store::{
-    Arrival, Decision, ExpiryStore, HalfWritten, MemoryStore, PairReader, VerdictStore, Written,
+use pair_adapters::env::Env;
+use pair_adapters::idenfy::signature::sign;
+use pair_adapters::idenfy::webhook::{EVENT_TYPE_HEADER, SIGNATURE_HEADER};
+use pair_adapters::store::MemoryStore;
+use pair_app::config::CallbackConfig;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::validity::ExpiryUpdate;
+use pair_core::pair::{ClientId, PairRecord};
+use pair_core::ports::store::{
+    Arrival, Decision, ExpiryStore, HalfWritten, PairReader, VerdictStore, Written,
 };
-use shared::store::{HistoryStore, ResultStore, StoreError};
+use pair_core::ports::store::{HistoryStore, ResultStore, StoreError};
+use serde_json::Value;
 use std::sync::Arc;
 
 const KEY: &str = "unit-test-signing-key-0123456789ab";
@@ -143,7 +144,7 @@ impl HistoryStore for Down {
         &self,
         _: &ClientId,
         _: u64,
-        _: &[shared::pair::PreviousPair],
+        _: &[pair_core::pair::PreviousPair],
     ) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }

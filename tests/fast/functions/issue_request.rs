@@ -1,13 +1,13 @@
 //! The issue and review request parsers: every field's refusal, with its code.
 
 use issue_tokens::*;
+use pair_app::issuance::PermitRequest;
+use pair_app::urls::AllowedOrigins;
+use pair_core::pair::machine::ReviewRequest;
+use pair_core::pair::machine::review::{NOTE_MAX_CHARS, ReviewNote};
+use pair_core::pair::{Mode, Outcome, PersonName, Principal, permit};
 use serde_json::Value;
 use serde_json::json;
-use shared::issuance::PermitRequest;
-use shared::pair::machine::ReviewRequest;
-use shared::pair::machine::review::{NOTE_MAX_CHARS, ReviewNote};
-use shared::pair::{Mode, Outcome, PersonName, Principal, permit};
-use shared::urls::AllowedOrigins;
 
 fn origins() -> AllowedOrigins {
     AllowedOrigins::parse("https://shop.example.com, https://app.example.com:8443").unwrap()

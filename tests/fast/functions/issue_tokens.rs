@@ -5,27 +5,28 @@ use async_trait::async_trait;
 use issue_tokens::*;
 use lambda_http::Context;
 use lambda_http::{Body, Request, RequestExt};
-use serde_json::{Value, json};
-use shared::clock::{ManualClock, Timestamp};
-use shared::config::Env;
-use shared::config::IssueTokensConfig;
-use shared::http_api;
-use shared::idenfy::IdenfyPorts;
-use shared::idenfy::{
+use pair_adapters::env::Env;
+use pair_adapters::http_api;
+use pair_adapters::store::MemoryLedger;
+use pair_adapters::store::MemoryStore;
+use pair_app::config::IssueTokensConfig;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::ClientId;
+use pair_core::pair::machine::{ClaimReview, ClaimWrite, Install};
+use pair_core::pair::queue::{Queue, QueuePage, QueuePosition};
+use pair_core::pair::validity::ExpiryUpdate;
+use pair_core::pair::{PairRecord, Threshold};
+use pair_core::ports::idenfy::IdenfyPorts;
+use pair_core::ports::idenfy::{
     IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder, Upstream,
 };
-use shared::pair::ClientId;
-use shared::pair::machine::{ClaimReview, ClaimWrite, Install};
-use shared::pair::queue::{Queue, QueuePage, QueuePosition};
-use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{PairRecord, Threshold};
-use shared::store::IssuanceStore;
-use shared::store::MemoryLedger;
-use shared::store::ledger::SessionLedger;
-use shared::store::{
-    Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, MemoryStore, PairReader, ReplaceStore,
+use pair_core::ports::ledger::SessionLedger;
+use pair_core::ports::store::IssuanceStore;
+use pair_core::ports::store::{
+    Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, PairReader, ReplaceStore,
     ReviewQueueStore, ReviewStore, StoreError, VerdictStore, Written,
 };
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -81,8 +82,8 @@ impl SessionIssuer for Sessions {
         &self,
         _: &str,
         _: std::time::Instant,
-    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
-        Ok(shared::idenfy::SessionUse::Unused)
+    ) -> Result<pair_core::ports::idenfy::SessionUse, IdenfyError> {
+        Ok(pair_core::ports::idenfy::SessionUse::Unused)
     }
 }
 
@@ -188,7 +189,7 @@ impl SessionFiles for Sessions {
         &self,
         scan_ref: &str,
         _: std::time::Instant,
-    ) -> Result<shared::idenfy::FileLinks, IdenfyError> {
+    ) -> Result<pair_core::ports::idenfy::FileLinks, IdenfyError> {
         if let Some(refusal) = &self.refusal {
             return Err(refusal.clone());
         }
@@ -419,7 +420,7 @@ async fn a_store_outage_is_an_opaque_503_with_the_request_id() {
 
 #[tokio::test]
 async fn an_idenfy_refusal_is_a_502_without_idenfys_words() {
-    let refusal = shared::idenfy::classify(
+    let refusal = pair_adapters::idenfy::classify(
         Upstream {
             status: 402,
             identifier: Some("PAYMENT_REQUIRED".into()),

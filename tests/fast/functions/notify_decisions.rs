@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use notify_decisions::*;
-use shared::notify::DeliveryError;
-use shared::notify::{DecisionSink, Notification};
+use pair_app::notify::DeliveryError;
+use pair_app::notify::{DecisionSink, Notification};
 use std::sync::Arc;
 use std::sync::Mutex;
 

@@ -96,16 +96,16 @@ pub fn numbered_pair(prefix: &str, i: usize) -> (String, String, String, String)
 /// are recorded, or what is wrong.
 pub fn check_verdict_history(
     pair: &Pair,
-    halves: &std::collections::HashMap<String, shared::pair::HalfResult>,
+    halves: &std::collections::HashMap<String, pair_core::pair::HalfResult>,
 ) -> Result<usize, String> {
-    use shared::pair::rules::Context;
-    use shared::pair::verdict::{decide, decide_additional_step, fail_safe};
-    let verdicts: Vec<&shared::pair::Verdict> = pair
+    use pair_core::pair::rules::Context;
+    use pair_core::pair::verdict::{decide, decide_additional_step, fail_safe};
+    let verdicts: Vec<&pair_core::pair::Verdict> = pair
         .earlier_verdicts
         .iter()
         .chain(pair.verdict.as_ref())
         .collect();
-    let mut previous: Option<&shared::pair::Verdict> = None;
+    let mut previous: Option<&pair_core::pair::Verdict> = None;
     for (n, verdict) in verdicts.iter().enumerate() {
         if verdict.version as usize != n + 1 {
             return Err(format!("verdict {n} has version {}", verdict.version));

@@ -4,9 +4,9 @@
 
 use integration_tests::callbacks::pending_record;
 use integration_tests::stores::AnyStore;
-use shared::pair::validity::ExpiryUpdate;
-use shared::pair::{ClientId, ExpiryWatch, Threshold, dates};
-use shared::store::{Expected, StoreError};
+use pair_core::pair::validity::ExpiryUpdate;
+use pair_core::pair::{ClientId, ExpiryWatch, Threshold, dates};
+use pair_core::ports::store::{Expected, StoreError};
 use std::sync::Arc;
 
 on_both_stores!(the_watch_index_lists_what_is_due_and_writes_move_records_in_it);

@@ -13,10 +13,11 @@ use integration_tests::callbacks::{
     pending_record, sample_id_card, sample_permit, signed,
 };
 use integration_tests::{IdenfyStub, issue_tokens_handler, moto_table};
+use pair_adapters::store::DynamoStore;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::{ClientId, PairRecord, Threshold, dates};
+use pair_core::ports::store::{Expected, PairReader, SeedStore};
 use serde_json::{Value, json};
-use shared::clock::{ManualClock, Timestamp};
-use shared::pair::{ClientId, PairRecord, Threshold, dates};
-use shared::store::{DynamoStore, Expected, PairReader, SeedStore};
 use std::sync::Arc;
 
 /// `day` moved by `days` (`YYYY-MM-DD`).
@@ -114,7 +115,7 @@ async fn valid_until_is_the_earlier_expiry_and_the_record_is_kept_and_watched_un
         let pair = record.pair.as_ref().expect("a pair");
         assert_eq!(
             pair.verdict.as_ref().map(|v| v.outcome),
-            Some(shared::pair::Outcome::Verified),
+            Some(pair_core::pair::Outcome::Verified),
             "{client}"
         );
         let body = status_at(store, client, callback_clock_now()).await;
@@ -141,7 +142,7 @@ async fn valid_until_is_the_earlier_expiry_and_the_record_is_kept_and_watched_un
 }
 
 fn callback_clock_now() -> Timestamp {
-    use shared::clock::Clock;
+    use pair_core::clock::Clock;
     callback_clock().now()
 }
 

@@ -5,9 +5,9 @@
 use super::{decide, load, status_at};
 use integration_tests::callbacks::{call, callback_clock, handler, request, signed};
 use integration_tests::moto_table;
+use pair_core::clock::Clock;
+use pair_core::pair::Threshold;
 use serde_json::{Value, json};
-use shared::clock::Clock;
-use shared::pair::Threshold;
 use std::sync::Arc;
 
 const CLIENT: &str = "USER_NOTICED";

@@ -12,8 +12,8 @@ use integration_tests::streams::{bus_into_queue, sqs_messages, stream_event};
 use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
 use notify_decisions::NotifyDecisions;
 use notify_decisions::event_bus::EventBus;
+use pair_core::clock::ManualClock;
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
 use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::method;
@@ -74,7 +74,7 @@ async fn the_site_is_told_once_per_threshold_under_retries() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&site)
         .await;
-    let bus = format!("expiries-{}", shared::pair::new_id());
+    let bus = format!("expiries-{}", pair_core::pair::new_id());
     let (events_client, queue_url) = bus_into_queue(&bus).await;
     let notifier = NotifyDecisions::new(vec![
         crate::notify::site(&site, crate::notify::NEW_SECRET, Duration::from_secs(5)),

@@ -10,11 +10,11 @@ use integration_tests::callbacks::{
     hasher, payload, pending_record, sample_id_card, sample_permit,
 };
 use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
+use pair_adapters::idenfy::webhook::parse;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::validity::{AlertSource, ExpiryAlert};
+use pair_core::pair::{ExpiryState, Outcome, PairRecord, Threshold, Verdict};
 use serde_json::json;
-use shared::clock::{ManualClock, Timestamp};
-use shared::idenfy::webhook::parse;
-use shared::pair::validity::{AlertSource, ExpiryAlert};
-use shared::pair::{ExpiryState, Outcome, PairRecord, Threshold, Verdict};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -13,12 +13,12 @@ use integration_tests::stores::AnyStore;
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use integration_tests::{IdenfyStub, issue_tokens_handler, service};
 use issue_tokens::IssueTokens;
+use pair_app::issuance::IssueRequest;
+use pair_core::clock::ManualClock;
+use pair_core::pair::{ClientId, Outcome, Pair, Reason};
+use pair_core::ports::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
+use pair_core::ports::store::{Expected, SeedStore};
 use serde_json::{Value, json};
-use shared::clock::ManualClock;
-use shared::idenfy::{IdenfyError, OpenedSession, SessionIssuer, SessionOrder};
-use shared::issuance::IssueRequest;
-use shared::pair::{ClientId, Outcome, Pair, Reason};
-use shared::store::{Expected, SeedStore};
 use std::sync::{Arc, Mutex};
 
 on_both_stores!(

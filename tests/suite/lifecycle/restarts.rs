@@ -81,7 +81,7 @@ impl SessionIssuer for CallbackWhileMinting {
         &self,
         scan_ref: &str,
         answer_by: std::time::Instant,
-    ) -> Result<shared::idenfy::SessionUse, IdenfyError> {
+    ) -> Result<pair_core::ports::idenfy::SessionUse, IdenfyError> {
         self.sessions.session_use(scan_ref, answer_by).await
     }
 }
@@ -286,8 +286,8 @@ pub(super) async fn restarts_are_capped_per_client_per_day(
             &[("MAX_PAIRS_PER_CLIENT_PER_DAY", "2")],
         ),
         store.clone(),
-        Arc::new(shared::store::MemoryLedger::new()),
-        shared::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+        Arc::new(pair_adapters::store::MemoryLedger::new()),
+        pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
         clock.clone(),
     );
     let first = json!({"clientId": "USER_CAPPED"});

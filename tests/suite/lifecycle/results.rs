@@ -163,7 +163,7 @@ pub(super) async fn a_re_review_tightens_a_verdict_by_itself_and_never_relaxes_i
     );
     let pair = stored_pair(store.as_ref(), EVENTS_CLIENT_ID).await;
     assert_eq!(
-        pair.half(shared::pair::Role::Document)
+        pair.half(pair_core::pair::Role::Document)
             .map(|h| h.overall.as_str()),
         Some("DENIED"),
         "the revision is the current result"

@@ -7,7 +7,7 @@ use super::*;
 /// verification failed, unverifiedUrl when the session was not analysed.
 #[tokio::test]
 async fn the_simulator_redirects_as_idenfy_documents() {
-    use shared::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
+    use pair_adapters::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
     let running = local::start(config(StoreChoice::Memory))
         .await
         .expect("the local stack starts");
@@ -71,7 +71,8 @@ async fn the_simulator_redirects_as_idenfy_documents() {
 
 #[tokio::test]
 async fn the_simulator_answers_like_idenfys_token_api() {
-    use shared::idenfy::{IdenfyClient, IdenfyClientConfig, IdenfyError, TokenRequest, TokenType};
+    use pair_adapters::idenfy::{IdenfyClient, IdenfyClientConfig, TokenRequest, TokenType};
+    use pair_core::ports::idenfy::IdenfyError;
     let running = local::start(config(StoreChoice::Memory))
         .await
         .expect("the local stack starts");

@@ -140,13 +140,13 @@ async fn two_reviewers_at_once_record_one_decision(store: Arc<dyn AnyStore>, _: 
         racing,
         Arc::new(stub.client()),
         callback_clock(),
-        shared::pair::permit::VerdictPolicy::default(),
+        pair_core::pair::permit::VerdictPolicy::default(),
     );
     let client_id = ClientId::parse(STEP_EVENTS_CLIENT_ID).expect("an id");
     let request = |decision, reviewer: &str| ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
         decision,
-        reviewer: shared::pair::Principal::parse(reviewer).expect("a principal"),
+        reviewer: pair_core::pair::Principal::parse(reviewer).expect("a principal"),
         note: None,
         verdict_version: 1,
     };
@@ -189,13 +189,13 @@ async fn a_revision_landing_during_a_review_is_not_what_it_decides(
         racing,
         Arc::new(stub.client()),
         callback_clock(),
-        shared::pair::permit::VerdictPolicy::default(),
+        pair_core::pair::permit::VerdictPolicy::default(),
     );
     // The review names the verdict it saw; the revision landing meanwhile is another one.
     let review = ReviewRequest {
         pair_id: STEP_EVENTS_PAIR_ID.into(),
         decision: Outcome::Verified,
-        reviewer: shared::pair::Principal::parse(REVIEWER).expect("a principal"),
+        reviewer: pair_core::pair::Principal::parse(REVIEWER).expect("a principal"),
         note: None,
         verdict_version: 1,
     };
@@ -205,7 +205,7 @@ async fn a_revision_landing_during_a_review_is_not_what_it_decides(
         matches!(
             refused,
             Err(ReviewError::Refused(
-                shared::pair::machine::ReviewRefused::VerdictChanged { .. }
+                pair_core::pair::machine::ReviewRefused::VerdictChanged { .. }
             ))
         ),
         "{refused:?}"

@@ -136,7 +136,7 @@ async fn a_two_session_pair_s_files_are_fetched_at_once() {
         store,
         Arc::new(BothSessionsAtOnce(Barrier::new(2))),
         callback_clock(),
-        shared::pair::permit::VerdictPolicy::default(),
+        pair_core::pair::permit::VerdictPolicy::default(),
     );
     let client_id = ClientId::parse(EVENTS_CLIENT_ID).expect("an id");
     let answer_by = Instant::now() + Duration::from_secs(5);

@@ -11,12 +11,12 @@ use integration_tests::callbacks::{
     sample_id_card, sample_permit, signed, step_payload,
 };
 use integration_tests::{T0, moto_table};
-use shared::clock::{ManualClock, Timestamp};
-use shared::http_api::{Caller, DutyScopes};
-use shared::pair::queue::{Queue, QueuePage, QueuePosition};
-use shared::review::QueueService;
-use shared::review::queue::QueuePolicy;
-use shared::store::ReviewQueueStore;
+use pair_adapters::http_api::{Caller, DutyScopes};
+use pair_app::review::QueueService;
+use pair_app::review::queue::QueuePolicy;
+use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::pair::queue::{Queue, QueuePage, QueuePosition};
+use pair_core::ports::store::ReviewQueueStore;
 
 const OTHER_REVIEWER: Caller<'static> = Caller::Jwt {
     subject: "reviewer-8",
@@ -72,7 +72,11 @@ async fn verified_pair(store: &Arc<dyn AnyStore>, client: &str, at: Timestamp) {
         .expect("readable")
         .and_then(|r| r.pair)
         .map(|p| p.status());
-    assert_eq!(status, Some(shared::pair::PairStatus::Verified), "{client}");
+    assert_eq!(
+        status,
+        Some(pair_core::pair::PairStatus::Verified),
+        "{client}"
+    );
 }
 
 /// Every page of the queue, `limit` at a time: the clientIds of each.
@@ -272,8 +276,8 @@ async fn of_two_reviewers_claiming_at_once_one_holds_the_pair_until_it_lapses(
         integration_tests::policy().continuation_keys,
         QueuePolicy::default(),
     );
-    let alice = shared::pair::Principal::parse(api::REVIEWER_SUBJECT).expect("a principal");
-    let bob = shared::pair::Principal::parse("reviewer-8").expect("a principal");
+    let alice = pair_core::pair::Principal::parse(api::REVIEWER_SUBJECT).expect("a principal");
+    let bob = pair_core::pair::Principal::parse("reviewer-8").expect("a principal");
     let (first, second) = tokio::join!(queue.claim(&client, &alice), queue.claim(&client, &bob));
     assert_eq!(
         racing.reads.load(Ordering::SeqCst),
@@ -285,8 +289,9 @@ async fn of_two_reviewers_claiming_at_once_one_holds_the_pair_until_it_lapses(
         (Err(lost), Ok(won)) => (won, api::REVIEWER, lost),
         other => panic!("exactly one claim holds: {other:?}"),
     };
-    let shared::review::ClaimError::Refused(shared::pair::machine::ClaimRefused::Claimed { claim }) =
-        refusal
+    let pair_app::review::ClaimError::Refused(pair_core::pair::machine::ClaimRefused::Claimed {
+        claim,
+    }) = refusal
     else {
         panic!("the loser is told who holds it: {refusal:?}");
     };
@@ -359,7 +364,7 @@ async fn a_review_read_before_another_reviewers_claim_is_not_written_after_it(
     let client = ClientId::parse("Q_A").expect("an id");
     let clock = Arc::new(ManualClock::at(minute(20)));
     let read = store.load(&client).await.unwrap().expect("a record");
-    let bob = shared::pair::Principal::parse("reviewer-8").expect("a principal");
+    let bob = pair_core::pair::Principal::parse("reviewer-8").expect("a principal");
     let request = ReviewRequest {
         pair_id: "pair-Q_A".into(),
         decision: Outcome::Verified,
@@ -367,8 +372,8 @@ async fn a_review_read_before_another_reviewers_claim_is_not_written_after_it(
         note: None,
         verdict_version: 1,
     };
-    let Ok(shared::pair::machine::ReviewDecision::Record(verdict)) =
-        shared::pair::machine::decide_review(Some(&read), &request, minute(20))
+    let Ok(pair_core::pair::machine::ReviewDecision::Record(verdict)) =
+        pair_core::pair::machine::decide_review(Some(&read), &request, minute(20))
     else {
         panic!("bob may decide on what he read");
     };
@@ -379,7 +384,7 @@ async fn a_review_read_before_another_reviewers_claim_is_not_written_after_it(
         integration_tests::policy().continuation_keys,
         QueuePolicy::default(),
     );
-    let alice = shared::pair::Principal::parse(api::REVIEWER_SUBJECT).expect("a principal");
+    let alice = pair_core::pair::Principal::parse(api::REVIEWER_SUBJECT).expect("a principal");
     queue.claim(&client, &alice).await.expect("claimed");
     let pair = read.pair.as_ref().expect("a pair");
     let written = store
@@ -437,7 +442,7 @@ impl ReviewQueueStore for BothReadFirst {
     async fn claim_review(
         &self,
         client_id: &ClientId,
-        write: &shared::pair::machine::ClaimReview,
+        write: &pair_core::pair::machine::ClaimReview,
     ) -> Result<(), StoreError> {
         self.inner.claim_review(client_id, write).await
     }

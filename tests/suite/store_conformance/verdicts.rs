@@ -18,16 +18,16 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
         EVENTS_CLIENT_ID, EVENTS_DOCUMENT_SCAN_REF, EVENTS_IDENTITY_SCAN_REF, callback_clock,
         callback_service, events_record, hasher, payload, sample_id_card, sample_permit,
     };
-    use shared::pair::machine::verdict_due;
-    use shared::pair::permit::VerdictPolicy;
-    use shared::store::HalfWrite;
+    use pair_core::pair::machine::verdict_due;
+    use pair_core::pair::permit::VerdictPolicy;
+    use pair_core::ports::store::HalfWrite;
     store
         .save(&events_record(), Expected::Absent)
         .await
         .unwrap();
     let clock = callback_clock();
     let parser = callback_service(store.clone(), clock.clone());
-    let now = shared::clock::Clock::now(clock.as_ref());
+    let now = pair_core::clock::Clock::now(clock.as_ref());
     let client_id = id(EVENTS_CLIENT_ID);
     let half =
         |scan_ref: &str, overall: &'static str, fields: integration_tests::callbacks::DocFields| {
@@ -36,7 +36,7 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
             let body = payload(EVENTS_CLIENT_ID, scan_ref, true, &fields).to_string();
             parser.parse(body.as_bytes(), None, &hasher()).unwrap().half
         };
-    let store_half = async |scan_ref: &str, half: &shared::pair::HalfResult| match store
+    let store_half = async |scan_ref: &str, half: &pair_core::pair::HalfResult| match store
         .record_half(
             &client_id,
             Arrival {
@@ -195,15 +195,15 @@ async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
         EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, callback_clock, callback_service,
         events_record, hasher, payload, sample_id_card,
     };
-    use shared::pair::machine::MAX_FINALS;
-    use shared::store::HalfWrite;
+    use pair_core::pair::machine::MAX_FINALS;
+    use pair_core::ports::store::HalfWrite;
     store
         .save(&events_record(), Expected::Absent)
         .await
         .unwrap();
     let clock = callback_clock();
     let parser = callback_service(store.clone(), clock.clone());
-    let now = shared::clock::Clock::now(clock.as_ref());
+    let now = pair_core::clock::Clock::now(clock.as_ref());
     let client_id = id(EVENTS_CLIENT_ID);
     let revision = |n: usize, is_final: bool| {
         let mut body = payload(
@@ -218,7 +218,7 @@ async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
             .unwrap()
             .half
     };
-    let write = async |half: &shared::pair::HalfResult| {
+    let write = async |half: &pair_core::pair::HalfResult| {
         matches!(
             store
                 .record_half(

@@ -2,12 +2,12 @@
 //! check with its values, and the duplicates iDenfy found (never stored, never logged).
 
 use super::ClaimBody;
+use pair_app::review::Evidence;
+use pair_core::pair::queue::ClaimEntry;
+use pair_core::pair::rules::Check;
+use pair_core::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, dates};
+use pair_core::ports::idenfy::FileLinks;
 use serde::Serialize;
-use shared::idenfy::FileLinks;
-use shared::pair::queue::ClaimEntry;
-use shared::pair::rules::Check;
-use shared::pair::{ClientId, ManualReview, PairStatus, PermitPolicy, Reason, dates};
-use shared::review::Evidence;
 
 /// What a reviewer reads: the pair's verdict and each session's result with fresh links to
 /// its files (about an hour's worth).

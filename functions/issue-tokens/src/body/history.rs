@@ -1,8 +1,8 @@
 //! A replaced pair as the status shows it: its outcome and times, and the results its sessions
 //! delivered after it was replaced — never its data.
 
+use pair_core::pair::{PairStatus, PreviousPair, Reason};
 use serde::Serialize;
-use shared::pair::{PairStatus, PreviousPair, Reason};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

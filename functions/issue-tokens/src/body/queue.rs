@@ -1,10 +1,10 @@
 //! The reviewers' queue as a page of JSON, a claim as recorded, and the queue run's gauges:
 //! ids, reasons and times, never the person's data.
 
+use pair_app::review::queue::{Claimed, Listing, QueueGauges};
+use pair_core::pair::queue::{QueuedPair, ReviewClaim};
+use pair_core::pair::{ClientId, Mode, PairStatus, Reason};
 use serde::Serialize;
-use shared::pair::queue::{QueuedPair, ReviewClaim};
-use shared::pair::{ClientId, Mode, PairStatus, Reason};
-use shared::review::queue::{Claimed, Listing, QueueGauges};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

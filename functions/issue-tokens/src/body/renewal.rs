@@ -1,9 +1,9 @@
 //! A permit renewal's answers: the link for the person, and where the renewal stands.
 
+use pair_app::issuance::Renewed;
+use pair_core::pair::renewal::RenewalStatus;
+use pair_core::pair::{Pair, PairStatus};
 use serde::Serialize;
-use shared::issuance::Renewed;
-use shared::pair::renewal::RenewalStatus;
-use shared::pair::{Pair, PairStatus};
 
 /// Where a pair's renewal stands, as the status shows it.
 #[derive(Serialize)]

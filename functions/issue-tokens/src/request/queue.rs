@@ -2,8 +2,8 @@
 //! `limit`, the previous page's `cursor` (checked by the queue itself: only it knows the keys).
 
 use super::FieldError;
-use shared::pair::queue::Queue;
-use shared::review::queue::{DEFAULT_PAGE, MAX_PAGE};
+use pair_app::review::queue::{DEFAULT_PAGE, MAX_PAGE};
+use pair_core::pair::queue::Queue;
 
 /// A page of the queue, as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,9 +2,9 @@
 //! person's language, the site's final pages, and a permit policy as on issuance.
 
 use super::{FieldError, Fields, object_of};
+use pair_app::issuance::RenewalRequest;
+use pair_app::urls::AllowedOrigins;
 use serde_json::Value;
-use shared::issuance::RenewalRequest;
-use shared::urls::AllowedOrigins;
 
 const FIELDS: [&str; 5] = [
     "locale",

@@ -2,8 +2,8 @@
 
 use super::super::Session;
 use super::{Facts, Finish};
+use pair_adapters::idenfy::TokenType;
 use serde_json::{Value, json};
-use shared::idenfy::TokenType;
 
 /// iDenfy's result webhook body for this session.
 pub(in crate::simulator) fn webhook_body(

@@ -2,16 +2,17 @@
 //! budget, and retries with jittered backoff for the failures that may pass (429, 5xx,
 //! timeouts, connection errors) — never for another 4xx.
 
-use super::FileLinks;
 use super::files::{file_links, session_client_id};
 use super::token::redirect_url;
-use super::{
-    IdenfyError, IssuedToken, OpenedSession, SessionEraser, SessionFiles, SessionIssuer,
-    SessionOrder, SessionUse, TokenRequest, Upstream,
-};
+use super::{IssuedToken, TokenRequest};
 use crate::secret::Secret;
 use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem, Secrets};
 use async_trait::async_trait;
+use pair_core::ports::idenfy::FileLinks;
+use pair_core::ports::idenfy::{
+    IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder,
+    SessionUse, Upstream,
+};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use std::time::Instant;

@@ -1,12 +1,12 @@
 //! Every fact of iDenfy's wire format, in one layer, translated to and from the domain's types:
 //!
 //! - [`token`]: the token request and its limits, the answer we read, the `externalRef` we set,
-//!   the permit's upload step — and [`TokenRequest::for_session`], from a [`SessionOrder`].
+//!   the permit's upload step — and [`TokenRequest::for_session`], from a `SessionOrder`.
 //! - [`error`]: how iDenfy refuses a request (identifiers, statuses), what may be retried.
 //! - [`files`]: the files endpoint's answer: fresh links to a session's files; and the status
 //!   endpoint's `clientId`, whose session a duplicate is.
-//! - [`client`]: the reqwest adapter of the [`SessionIssuer`], [`SessionFiles`] and
-//!   [`SessionEraser`] ports.
+//! - [`client`]: the reqwest adapter of `pair_core`'s `SessionIssuer`, `SessionFiles` and
+//!   `SessionEraser` ports.
 //! - [`webhook`]: the result webhook's body, read tolerantly into a [`webhook::Callback`], and
 //!   its headers; [`expiration`]: the document-expiration webhook at the same URL.
 //! - [`signature`]: the webhook's `Idenfy-Signature`.
@@ -25,6 +25,3 @@ pub use client::{IdenfyClient, IdenfyClientConfig, IdenfyCredentials, RetryPolic
 pub use error::{classify, deletion_refusal};
 pub use signature::{SignatureError, SigningKeys};
 pub use token::{IssuedToken, TokenRequest, TokenType, is_iso_date, is_locale, limits};
-
-/// The ports this layer is the adapter of, named from here as from `pair_core::ports::idenfy`.
-pub use pair_core::ports::idenfy::*;

@@ -2,8 +2,8 @@
 //! the part of its answer we read, the `externalRef` we set, the permit's upload step, and how
 //! a [`SessionOrder`] (the domain's words) becomes a [`TokenRequest`] (iDenfy's).
 
-use super::SessionOrder;
 use pair_core::pair::Role;
+use pair_core::ports::idenfy::SessionOrder;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 

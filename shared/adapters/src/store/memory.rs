@@ -1,11 +1,6 @@
 //! The in-memory adapter: tests and the local stack. Same semantics as DynamoDB's, and, like a
 //! table's stream, an optional feed of every change (the record before and after).
 
-use super::{
-    Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWrite,
-    HalfWritten, HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore,
-    ReviewQueueStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
-};
 use async_trait::async_trait;
 use pair_core::clock::Timestamp;
 use pair_core::pair::machine::{
@@ -15,6 +10,11 @@ use pair_core::pair::machine::{
 use pair_core::pair::queue::{Queue, QueuePage, QueuePosition, QueuedPair, ReviewClaim};
 use pair_core::pair::validity::ExpiryUpdate;
 use pair_core::pair::{ClientId, PairRecord, PreviousPair, Threshold};
+use pair_core::ports::store::{
+    Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWrite,
+    HalfWritten, HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore,
+    ReviewQueueStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};

@@ -1,11 +1,11 @@
 //! The session ledger in memory: tests and the local stack. Same semantics as DynamoDB's.
 
-use super::StoreError;
-use super::ledger::{PendingDeletions, SessionLedger};
 use async_trait::async_trait;
 use pair_core::clock::Timestamp;
 use pair_core::pair::ClientId;
 use pair_core::pair::ledger::{Entry, Queue};
+use pair_core::ports::ledger::{PendingDeletions, SessionLedger};
+use pair_core::ports::store::StoreError;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

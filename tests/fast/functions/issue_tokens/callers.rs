@@ -136,7 +136,7 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
         201
     );
     let refusing = Arc::new(Sessions {
-        refusal: Some(shared::idenfy::classify(
+        refusal: Some(pair_adapters::idenfy::classify(
             Upstream {
                 status: 400,
                 identifier: Some("PARTNER_ERROR".into()),

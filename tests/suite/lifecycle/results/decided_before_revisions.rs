@@ -5,9 +5,9 @@ use super::*;
 
 /// A pair decided before results had digests and verdicts versions (as an earlier release
 /// stored it), its halves final and its verdict VERIFIED.
-fn decided_before_revisions() -> shared::pair::PairRecord {
+fn decided_before_revisions() -> pair_core::pair::PairRecord {
     let parser = integration_tests::callbacks::callback_service(
-        Arc::new(shared::store::MemoryStore::new()),
+        Arc::new(pair_adapters::store::MemoryStore::new()),
         callback_clock(),
     );
     let mut record = events_record();
@@ -28,7 +28,7 @@ fn decided_before_revisions() -> shared::pair::PairRecord {
             half.digest = String::new();
             pair.results.insert(scan_ref.to_owned(), half);
         }
-        pair.verdict = Some(shared::pair::Verdict {
+        pair.verdict = Some(pair_core::pair::Verdict {
             outcome: Outcome::Verified,
             reasons: vec![],
             decided_at: integration_tests::T0,
@@ -81,7 +81,7 @@ async fn re_review_of_a_pair_decided_before_revisions(
 
 #[tokio::test]
 async fn a_pair_decided_before_revisions_is_decided_again_memory() {
-    let store = Arc::new(shared::store::MemoryStore::new());
+    let store = Arc::new(pair_adapters::store::MemoryStore::new());
     store
         .save(&decided_before_revisions(), Expected::Absent)
         .await

@@ -3,11 +3,11 @@
 
 use super::attributes::{CLIENT_ID, EXPIRY, EXPIRY_DUE, EXPIRY_INDEX, EXPIRY_WATCH, PAIR, VERSION};
 use super::{DynamoStore, conditional, number, unavailable, value};
-use crate::store::{ExpiryStore, ExpiryWatchStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use pair_core::pair::validity::ExpiryUpdate;
 use pair_core::pair::{ClientId, Threshold};
+use pair_core::ports::store::{ExpiryStore, ExpiryWatchStore, StoreError};
 
 /// `machine::with_expiry`: the record still at the version read.
 const SAME_VERSION: &str = "#version = :expected";

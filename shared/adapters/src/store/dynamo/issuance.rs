@@ -6,11 +6,11 @@ use super::attributes::{
     QUEUE, REVIEW_CLAIM, UNTIL, VERSION, WAITING, WAITING_SINCE,
 };
 use super::{DynamoStore, conditional, number, value};
-use crate::store::{Expected, IssuanceStore, ReviewStore, SeedStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use pair_core::pair::ClientId;
 use pair_core::pair::machine::{ClaimCondition, ClaimWrite, Install, claimed};
+use pair_core::ports::store::{Expected, IssuanceStore, ReviewStore, SeedStore, StoreError};
 
 /// `machine::claimed`: the claim, the expiry and the version; nothing of a live pair.
 const CLAIM_IT: &str = "SET #claim = :claim, #expiresAt = :expiresAt, #version = #version + :one";

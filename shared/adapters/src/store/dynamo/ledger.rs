@@ -8,8 +8,6 @@ use super::attributes::{
 };
 use super::table::{built, drop_table, exists, expire_on_ttl, key};
 use super::{conditional, corrupt, number, unavailable};
-use crate::store::StoreError;
-use crate::store::ledger::{PendingDeletions, SessionLedger};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
@@ -20,6 +18,8 @@ use aws_sdk_dynamodb::types::{
 use pair_core::clock::Timestamp;
 use pair_core::pair::ClientId;
 use pair_core::pair::ledger::{Entry, Queue};
+use pair_core::ports::ledger::{PendingDeletions, SessionLedger};
+use pair_core::ports::store::StoreError;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]

@@ -16,7 +16,6 @@ mod table;
 
 pub use ledger::DynamoLedger;
 
-use super::{ErasureStore, Expected, PairReader, ReplaceStore, SeedStore, StoreError};
 use async_trait::async_trait;
 use attributes::{CLIENT_ID, VERSION};
 use aws_sdk_dynamodb::Client;
@@ -25,6 +24,9 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
 use pair_core::pair::{ClientId, PairRecord};
+use pair_core::ports::store::{
+    ErasureStore, Expected, PairReader, ReplaceStore, SeedStore, StoreError,
+};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::time::Duration;

@@ -7,13 +7,13 @@ use super::attributes::{
     WAITING_SINCE,
 };
 use super::{DynamoStore, conditional, corrupt, number, unavailable, value};
-use crate::store::{ReviewQueueStore, StoreError};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use pair_core::clock::Timestamp;
 use pair_core::pair::ClientId;
 use pair_core::pair::machine::ClaimReview;
 use pair_core::pair::queue::{Queue, QueuePage, QueuePosition, QueuedPair, ReviewClaim, Waiting};
+use pair_core::ports::store::{ReviewQueueStore, StoreError};
 use serde::Deserialize;
 use std::collections::HashMap;
 

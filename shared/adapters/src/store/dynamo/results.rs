@@ -8,16 +8,16 @@ use super::attributes::{
     RESULTS, REVIEW_CLAIM, SCAN_REF, UNTIL, UPDATED_AT, VERDICT, VERSION, WAITING, WAITING_SINCE,
 };
 use super::{DynamoStore, conditional, number, record_from, unavailable, value};
-use crate::store::{
-    Arrival, Decision, HalfWrite, HalfWritten, HistoryStore, ResultStore, StoreError, VerdictStore,
-    Written,
-};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use pair_core::pair::machine::MAX_FINALS;
 use pair_core::pair::queue::Queue;
 use pair_core::pair::{ClientId, FinalEntry, PreviousPair};
+use pair_core::ports::store::{
+    Arrival, Decision, HalfWrite, HalfWritten, HistoryStore, ResultStore, StoreError, VerdictStore,
+    Written,
+};
 
 /// `machine::accept_half` as DynamoDB conditions: a live pair owning the scanRef (`#scan`: its
 /// identity session, its document session, or a document session the continuation replaced),

@@ -6,13 +6,13 @@ use super::attributes::{
     REVIEW_INDEX, WAITING, WAITING_SINCE,
 };
 use super::{DynamoStore, unavailable};
-use crate::store::StoreError;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
     TimeToLiveSpecification,
 };
+use pair_core::ports::store::StoreError;
 
 impl DynamoStore {
     /// Creates the pairs table as the SAM template declares it (tests, local stack).
