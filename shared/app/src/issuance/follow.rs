@@ -2,6 +2,10 @@
 //! lapsed and iDenfy says the session ended unused (never when it may be in use).
 
 use super::*;
+use pair_core::pair::machine::{
+    LinkStep, RefreshedLink, continued, link_refresh_claimed, link_refresh_released,
+    link_refreshed, link_step,
+};
 
 impl IssuanceService {
     /// Follows a continuation `token` of `client_id` into its pair's document session: the
@@ -32,70 +36,66 @@ impl IssuanceService {
                 error_page: default_error_page.clone(),
             })?;
         // Set once iDenfy says the stale link's session may be in use: it is kept.
-        let mut in_use = false;
+        let mut kept = false;
         loop {
             if Instant::now() >= answer_by {
                 return Err(FollowError::Busy);
             }
             let now = self.clock.now();
             let record = self.store.load(client_id).await?;
-            let pair = record
-                .as_ref()
-                .and_then(|r| r.live_pair(now))
-                .filter(|p| p.pair_id == continuation.pair_id);
-            let (Some(record), Some(pair), Some(link)) = (
-                record.as_ref(),
-                pair,
-                pair.and_then(|p| p.document_link.as_ref()),
-            ) else {
+            let live = record.as_ref().and_then(|record| {
+                let pair = record
+                    .live_pair(now)
+                    .filter(|p| p.pair_id == continuation.pair_id)?;
+                Some((
+                    record,
+                    pair,
+                    link_step(pair, now, DOCUMENT_LINK_MARGIN, kept)?,
+                ))
+            });
+            let Some((record, pair, step)) = live else {
                 return Err(FollowError::Refused {
                     reason: "PAIR_REPLACED",
                     error_page: default_error_page,
                 });
             };
-            let started = pair
-                .document
-                .as_ref()
-                .is_some_and(|d| pair.results.contains_key(&d.scan_ref));
-            if in_use || started || link.expires_at > now.plus(DOCUMENT_LINK_MARGIN) {
-                if pair.continued_at.is_some() {
+            match step {
+                LinkStep::Hand { url, first: false } => {
                     return Ok(Followed {
-                        url: link.url.clone(),
+                        url,
                         first: false,
                         refreshed: false,
                     });
                 }
-                let mut next = record.clone();
-                next.version += 1;
-                if let Some(p) = next.pair.as_mut() {
-                    p.continued_at = Some(now);
-                }
-                match self.store.replace(&next, record.version).await {
-                    Ok(()) => {
-                        return Ok(Followed {
-                            url: link.url.clone(),
-                            first: true,
-                            refreshed: false,
-                        });
+                LinkStep::Hand { url, first: true } => {
+                    let Some(next) = continued(record, now) else {
+                        continue;
+                    };
+                    match self.store.replace(&next, record.version).await {
+                        Ok(()) => {
+                            return Ok(Followed {
+                                url,
+                                first: true,
+                                refreshed: false,
+                            });
+                        }
+                        Err(StoreError::Conflict) => continue,
+                        Err(other) => return Err(other.into()),
                     }
-                    Err(StoreError::Conflict) => continue,
-                    Err(other) => return Err(other.into()),
                 }
-            }
-            // The link is stale: renew it, unless another request is renewing it now.
-            if link.refreshing.as_ref().is_some_and(|c| c.until > now) {
-                tokio::time::sleep(REFRESH_POLL).await;
-                continue;
+                LinkStep::Wait => {
+                    tokio::time::sleep(REFRESH_POLL).await;
+                    continue;
+                }
+                LinkStep::Renew => {}
             }
             let claim = Claim {
                 id: new_id(),
                 until: now.plus(REFRESH_CLAIM_TTL),
             };
-            let mut claimed = record.clone();
-            claimed.version += 1;
-            if let Some(link) = claimed.pair.as_mut().and_then(|p| p.document_link.as_mut()) {
-                link.refreshing = Some(claim.clone());
-            }
+            let Some(claimed) = link_refresh_claimed(record, claim.clone()) else {
+                continue;
+            };
             match self.store.replace(&claimed, record.version).await {
                 Ok(()) => {}
                 Err(StoreError::Conflict) => continue,
@@ -104,8 +104,7 @@ impl IssuanceService {
             // Never replace a session that may be in use: the person may have opened it at the
             // link's last moment and be uploading, or waiting for iDenfy's result. Only one
             // iDenfy says ended unused is replaced; in doubt, it is kept.
-            let current = pair.document.as_ref().map(|d| d.scan_ref.clone());
-            if let Some(scan_ref) = current {
+            if let Some(scan_ref) = pair.document.as_ref().map(|d| d.scan_ref.clone()) {
                 let state = self.sessions.session_use(&scan_ref, answer_by).await;
                 if !matches!(state, Ok(SessionUse::Unused)) {
                     tracing::info!(
@@ -115,40 +114,58 @@ impl IssuanceService {
                         "document link past its time kept: the session may be in use"
                     );
                     self.release_refresh(client_id, &claim.id).await;
-                    in_use = true;
+                    kept = true;
                     continue;
                 }
             }
-            let order = self.document_order(
-                client_id,
-                &pair.pair_id,
-                DocumentOrder {
-                    finish: link.finish.clone(),
-                    locale: link.locale.clone(),
-                    // What the site declared of the person is not kept: the fresh session
-                    // goes without it.
-                    person: Default::default(),
-                    permit: &pair.permit_policy,
-                    start_within: self.policy.token_expiry,
-                },
-                answer_by,
-            );
-            let opened = match self.open_recorded(&order, true).await {
-                Ok(opened) => opened,
-                Err(error) => {
-                    self.release_refresh(client_id, &claim.id).await;
-                    return Err(error.into());
-                }
-            };
-            let scan_ref = opened.scan_ref.clone();
-            let installed = self.install_refreshed(client_id, &claim.id, opened).await;
-            // Lost to another renewal or to a replaced pair (a store failure may have written it:
-            // then the retention check decides).
-            if matches!(installed, Err(FollowError::Busy)) {
-                self.discard(client_id, &[&scan_ref]).await;
-            }
-            return installed;
+            return self
+                .refresh_link(client_id, pair, &claim.id, answer_by)
+                .await;
         }
+    }
+
+    /// A fresh document token for `pair`'s stale link, minted under the renewal claim
+    /// `claim_id` and put in place; given back (and the token discarded) when it cannot be.
+    async fn refresh_link(
+        &self,
+        client_id: &ClientId,
+        pair: &Pair,
+        claim_id: &str,
+        answer_by: Instant,
+    ) -> Result<Followed, FollowError> {
+        let Some(link) = pair.document_link.as_ref() else {
+            self.release_refresh(client_id, claim_id).await;
+            return Err(FollowError::Busy);
+        };
+        let order = self.document_order(
+            client_id,
+            &pair.pair_id,
+            DocumentOrder {
+                finish: link.finish.clone(),
+                locale: link.locale.clone(),
+                // What the site declared of the person is not kept: the fresh session
+                // goes without it.
+                person: Default::default(),
+                permit: &pair.permit_policy,
+                start_within: self.policy.token_expiry,
+            },
+            answer_by,
+        );
+        let opened = match self.open_recorded(&order, true).await {
+            Ok(opened) => opened,
+            Err(error) => {
+                self.release_refresh(client_id, claim_id).await;
+                return Err(error.into());
+            }
+        };
+        let scan_ref = opened.scan_ref.clone();
+        let installed = self.install_refreshed(client_id, claim_id, opened).await;
+        // Lost to another renewal or to a replaced pair (a store failure may have written it:
+        // then the retention check decides).
+        if matches!(installed, Err(FollowError::Busy)) {
+            self.discard(client_id, &[&scan_ref]).await;
+        }
+        installed
     }
 
     /// The fresh document session in place of the stale one, under the renewal claim `claim_id`.
@@ -163,33 +180,20 @@ impl IssuanceService {
             let Some(record) = self.store.load(client_id).await? else {
                 break;
             };
-            let mut next = record.clone();
-            next.version += 1;
-            let Some(pair) = next.pair.as_mut() else {
+            let refreshed = RefreshedLink {
+                claim_id: claim_id.to_owned(),
+                session: Session {
+                    scan_ref: opened.scan_ref.clone(),
+                    external_ref: opened.external_ref.clone(),
+                },
+                url: opened.url.clone(),
+                link_expires_at: now.plus(self.policy.token_expiry),
+                results_due_by: self.policy.results_due_after_refresh(now),
+                now,
+            };
+            let Some((next, first)) = link_refreshed(&record, &refreshed) else {
                 break;
             };
-            let Some(link) = pair
-                .document_link
-                .as_mut()
-                .filter(|l| l.refreshing.as_ref().is_some_and(|c| c.id == claim_id))
-            else {
-                break;
-            };
-            link.url = opened.url.clone();
-            link.expires_at = now.plus(self.policy.token_expiry);
-            link.refreshing = None;
-            let first = pair.continued_at.is_none();
-            pair.continued_at.get_or_insert(now);
-            // The replaced session stays the pair's: a result of it still counts.
-            let replaced = pair.document.replace(Session {
-                scan_ref: opened.scan_ref.clone(),
-                external_ref: opened.external_ref.clone(),
-            });
-            pair.earlier_documents
-                .extend(replaced.map(|session| session.scan_ref));
-            let due = self.policy.results_due_after_refresh(now);
-            pair.results_due_by = Some(pair.results_due_by.map_or(due, |d| d.max(due)));
-            pair.updated_at = now;
             match self.store.replace(&next, record.version).await {
                 Ok(()) => {
                     tracing::info!(
@@ -217,17 +221,9 @@ impl IssuanceService {
         let Ok(Some(record)) = self.store.load(client_id).await else {
             return;
         };
-        let mut next = record.clone();
-        next.version += 1;
-        let Some(link) = next
-            .pair
-            .as_mut()
-            .and_then(|p| p.document_link.as_mut())
-            .filter(|l| l.refreshing.as_ref().is_some_and(|c| c.id == claim_id))
-        else {
+        let Some(next) = link_refresh_released(&record, claim_id) else {
             return;
         };
-        link.refreshing = None;
         if let Err(error) = self.store.replace(&next, record.version).await {
             tracing::warn!(client_id = %client_id, %error, "renewal claim not released; it will lapse");
         }

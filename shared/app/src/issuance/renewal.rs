@@ -3,6 +3,7 @@
 //! ([`pair_core::pair::renewal`] holds the rules).
 
 use super::*;
+use pair_core::pair::machine::{RenewalInstall, renewal_claimed, renewal_installed};
 use pair_core::pair::renewal::{Renewal, RenewalRefused, RenewalStatus, renewal_refused};
 
 /// The renewal as it stands after this call.
@@ -82,9 +83,7 @@ impl IssuanceService {
             id: new_id(),
             until: now.plus(self.policy.claim_ttl),
         };
-        let mut claimed = record.clone();
-        claimed.version += 1;
-        claimed.claim = Some(claim.clone());
+        let claimed = renewal_claimed(&record, claim.clone());
         match self.store.replace(&claimed, record.version).await {
             Ok(()) => {}
             Err(StoreError::Conflict) => return Err(renewal_in_progress(claim.until, now)),
@@ -118,51 +117,41 @@ impl IssuanceService {
                 return Err(error.into());
             }
         };
-        let renewal = Renewal {
-            scan_ref: opened.scan_ref.clone(),
-            verification_url: opened.url.clone(),
-            opened_at: now,
-            results_due_by: self.policy.results_due_after_refresh(now),
-        };
-        let session = Session {
-            scan_ref: opened.scan_ref.clone(),
-            external_ref: opened.external_ref.clone(),
+        let install = RenewalInstall {
+            claim_id: claim.id.clone(),
+            pair_id: pair.pair_id.clone(),
+            session: Session {
+                scan_ref: opened.scan_ref.clone(),
+                external_ref: opened.external_ref.clone(),
+            },
+            renewal: Renewal {
+                scan_ref: opened.scan_ref.clone(),
+                verification_url: opened.url.clone(),
+                opened_at: now,
+                results_due_by: self.policy.results_due_after_refresh(now),
+            },
+            permit,
+            now,
         };
         for _ in 0..INSTALL_ATTEMPTS {
-            let Some(read) = self
-                .store
-                .load(client_id)
-                .await?
-                .filter(|r| r.claim.as_ref().is_some_and(|c| c.id == claim.id))
-            else {
+            let Some(read) = self.store.load(client_id).await? else {
                 break;
             };
-            let mut next = read.clone();
-            next.version += 1;
-            next.claim = None;
-            let Some(live) = next.pair.as_mut().filter(|p| p.pair_id == pair.pair_id) else {
+            let Some((next, installed)) = renewal_installed(&read, &install) else {
                 break;
             };
-            // The old permit's session stays the pair's: it decides until the renewal's result.
-            let replaced = live.document.replace(session.clone());
-            live.earlier_documents
-                .extend(replaced.map(|session| session.scan_ref));
-            live.renewal = Some(renewal.clone());
-            live.permit_policy = permit.clone();
-            live.updated_at = now;
-            let installed = live.clone();
             match self.store.replace(&next, read.version).await {
                 Ok(()) => {
                     tracing::info!(
                         client_id = %client_id,
                         pair_id = %installed.pair_id,
-                        document_scan_ref = %renewal.scan_ref,
+                        document_scan_ref = %install.renewal.scan_ref,
                         "permit renewal opened"
                     );
                     return Ok(Renewed {
                         client_id: client_id.clone(),
                         pair: installed,
-                        renewal,
+                        renewal: install.renewal,
                         created: true,
                     });
                 }
