@@ -6,7 +6,7 @@ import re
 import unittest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "tests/README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -34,7 +34,7 @@ class DocsTest(unittest.TestCase):
         for command in ("cargo run", "make test"):
             self.assertIn(command, readme)
         for page in ["docs/api.md", "docs/openapi.yaml", "docs/decisions.md", "docs/operations.md",
-                     "docs/architecture.md", "docs/idenfy.md"]:
+                     "docs/architecture.md", "docs/idenfy.md", "tests/README.md"]:
             self.assertIn(f"]({page})", readme, f"the README links {page}")
 
     def test_every_link_leads_somewhere(self):
