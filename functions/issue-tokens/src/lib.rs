@@ -80,21 +80,6 @@ pub struct IssueTokens {
     metrics: Metrics,
 }
 
-enum Route {
-    Issue,
-    Status(String),
-    Renew(String),
-    Review(String),
-    Evidence(String),
-    Queue,
-    Claim(String),
-    Erase(String),
-    Continue(String),
-    RetryErasures,
-    WatchExpiries,
-    GaugeQueue,
-}
-
 impl IssueTokens {
     pub fn new(
         service: IssuanceService,
@@ -227,8 +212,11 @@ impl IssueTokens {
         }
     }
 
+    /// Routes by API Gateway's `routeKey` — the template's route that matched — never by the
+    /// raw path ([`routes`]); checks the route's duty in JWT mode first.
     async fn dispatch(&self, request: &Request) -> Result<Response<Body>, ApiError> {
-        let (endpoint, route) = route(request)?;
+        let key = http_api::route_key(request).ok_or(ApiError::RouteNotFound)?;
+        let endpoint = routes::endpoint(key)?;
         if let (Some(duties), Some(duty)) = (&self.duties, endpoint.duty()) {
             duties
                 .check(request, duty)
@@ -237,31 +225,31 @@ impl IssueTokens {
                     DutyRefusal::Forbidden(duty) => ApiError::Forbidden(duty),
                 })?;
         }
-        match route {
-            Route::Issue => self.issue(request).await,
-            Route::Status(client_id) => self.status(&client_id).await,
-            Route::Renew(client_id) => self.renew(request, &client_id).await,
-            Route::Review(client_id) => {
+        match endpoint {
+            Endpoint::Issue => self.issue(request).await,
+            Endpoint::Status => self.status(&client_id(request)?).await,
+            Endpoint::Renew => self.renew(request, &client_id(request)?).await,
+            Endpoint::Review => {
                 let reviewer = caller(request)?;
-                self.review(request, &client_id, reviewer).await
+                self.review(request, &client_id(request)?, reviewer).await
             }
-            Route::Evidence(client_id) => {
+            Endpoint::Evidence => {
                 let reader = caller(request)?;
-                self.evidence(request, &client_id, &reader).await
+                self.evidence(request, &client_id(request)?, &reader).await
             }
-            Route::Queue => self.list_queue(request).await,
-            Route::Claim(client_id) => {
+            Endpoint::Queue => self.list_queue(request).await,
+            Endpoint::Claim => {
                 let reviewer = caller(request)?;
-                self.claim(&client_id, &reviewer).await
+                self.claim(&client_id(request)?, &reviewer).await
             }
-            Route::Erase(client_id) => {
+            Endpoint::Erase => {
                 let eraser = caller(request)?;
-                self.erase(request, &client_id, &eraser).await
+                self.erase(request, &client_id(request)?, &eraser).await
             }
-            Route::Continue(client_id) => self.follow(request, &client_id).await,
-            Route::RetryErasures => self.retry_erasures(request).await,
-            Route::WatchExpiries => self.watch_expiries(request).await,
-            Route::GaugeQueue => self.gauge_queue().await,
+            Endpoint::Continue => self.follow(request, &client_id(request)?).await,
+            Endpoint::RetryErasures => self.retry_erasures(request).await,
+            Endpoint::WatchExpiries => self.watch_expiries(request).await,
+            Endpoint::GaugeQueue => self.gauge_queue().await,
         }
     }
 
@@ -321,28 +309,6 @@ impl IssueTokens {
             &StatusBody::new(&client_id, &status),
         ))
     }
-}
-
-/// Routes by API Gateway's `routeKey` — the template's route that matched — never by the raw
-/// path ([`routes`]).
-fn route(request: &Request) -> Result<(Endpoint, Route), ApiError> {
-    let key = http_api::route_key(request).ok_or(ApiError::RouteNotFound)?;
-    let endpoint = routes::endpoint(key)?;
-    let route = match endpoint {
-        Endpoint::Issue => Route::Issue,
-        Endpoint::Status => Route::Status(client_id(request)?),
-        Endpoint::Renew => Route::Renew(client_id(request)?),
-        Endpoint::Erase => Route::Erase(client_id(request)?),
-        Endpoint::Review => Route::Review(client_id(request)?),
-        Endpoint::Evidence => Route::Evidence(client_id(request)?),
-        Endpoint::Queue => Route::Queue,
-        Endpoint::Claim => Route::Claim(client_id(request)?),
-        Endpoint::Continue => Route::Continue(client_id(request)?),
-        Endpoint::RetryErasures => Route::RetryErasures,
-        Endpoint::WatchExpiries => Route::WatchExpiries,
-        Endpoint::GaugeQueue => Route::GaugeQueue,
-    };
-    Ok((endpoint, route))
 }
 
 /// The authenticated caller a reviewer's or an eraser's route needs.
