@@ -80,187 +80,256 @@ impl ApiError {
     /// caller's mistake; 5xx bodies carry a stable code and `request_id`, nothing more.
     pub fn into_response(self, request_id: &str) -> Response<Body> {
         let message = self.to_string();
-        let (status, code, retry_after, extra) = match self {
-            ApiError::RouteNotFound => (StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", None, json!({})),
-            ApiError::Unauthenticated => {
-                (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", None, json!({}))
+        let answer = match self {
+            ApiError::Issue(error) => issuance(error),
+            ApiError::Renewal(error) => renewal(error),
+            ApiError::Follow(error) => follow(error),
+            ApiError::Review(error) => review(error),
+            ApiError::Claim(error) => claim(error),
+            ApiError::Queue(error) => queue(error),
+            ApiError::Evidence(error) => evidence(error),
+            ApiError::Erasure(ErasureError::NotFound) => unknown_client(),
+            ApiError::Erasure(ErasureError::Store(error)) | ApiError::Store(error) => {
+                Answer::Store(error)
             }
-            ApiError::Forbidden(duty) => (
+            ApiError::UnknownClientId => unknown_client(),
+            ApiError::RouteNotFound => refused(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", json!({})),
+            ApiError::Unauthenticated => {
+                refused(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", json!({}))
+            }
+            ApiError::Forbidden(duty) => refused(
                 StatusCode::FORBIDDEN,
                 "FORBIDDEN",
-                None,
                 json!({ "duty": duty.as_str() }),
             ),
-            ApiError::MethodNotAllowed(allow) => {
-                let response = error_response(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "METHOD_NOT_ALLOWED",
-                    &message,
-                    json!({}),
-                );
-                return with_allow(response, &allow);
-            }
-            ApiError::UnsupportedMediaType => (
+            ApiError::MethodNotAllowed(allow) => Answer::MethodNotAllowed(allow),
+            ApiError::UnsupportedMediaType => refused(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "UNSUPPORTED_MEDIA_TYPE",
-                None,
                 json!({}),
             ),
-            ApiError::PayloadTooLarge => (
+            ApiError::PayloadTooLarge => refused(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "PAYLOAD_TOO_LARGE",
-                None,
                 json!({}),
             ),
             ApiError::MalformedJson(_) => {
-                (StatusCode::BAD_REQUEST, "MALFORMED_JSON", None, json!({}))
+                refused(StatusCode::BAD_REQUEST, "MALFORMED_JSON", json!({}))
             }
-            ApiError::Validation(fields) => (
+            ApiError::Validation(fields) => refused(
                 StatusCode::BAD_REQUEST,
                 "VALIDATION_FAILED",
-                None,
                 json!({ "fieldErrors": fields }),
             ),
-            ApiError::UnknownClientId | ApiError::Erasure(ErasureError::NotFound) => {
-                (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
-            }
-            ApiError::Erased(at) => (
+            ApiError::Erased(at) => refused(
                 StatusCode::GONE,
                 "ERASED",
-                None,
                 json!({ "erasedAt": at.to_rfc3339() }),
             ),
-            ApiError::Issue(IssueError::AlreadyDecided(outcome)) => (
-                StatusCode::CONFLICT,
-                "ALREADY_DECIDED",
-                None,
-                json!({ "status": PairStatus::from(outcome) }),
-            ),
-            ApiError::Issue(IssueError::OtherMode(mode)) => (
-                StatusCode::CONFLICT,
-                "PENDING_IN_OTHER_MODE",
-                None,
-                json!({ "mode": mode.as_str() }),
-            ),
-            ApiError::Issue(IssueError::InProgress { retry_after })
-            | ApiError::Renewal(RenewalError::InProgress { retry_after }) => (
-                StatusCode::CONFLICT,
-                "ISSUANCE_IN_PROGRESS",
-                Some(retry_after),
-                json!({}),
-            ),
-            ApiError::Issue(IssueError::TooManyPairs { retry_after })
-            | ApiError::Renewal(RenewalError::TooManyPairs { retry_after }) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "TOO_MANY_PAIRS",
-                Some(retry_after),
-                json!({}),
-            ),
-            ApiError::Renewal(RenewalError::Refused(refused)) => (
-                StatusCode::CONFLICT,
-                refused.code(),
-                None,
-                match refused {
-                    RenewalRefused::NotPossible(why) => json!({ "why": why }),
-                    RenewalRefused::IdentityDocumentExpiring => json!({}),
-                },
-            ),
-            ApiError::Review(ReviewError::Refused(ReviewRefused::Claimed { status, claim })) => (
-                StatusCode::CONFLICT,
-                "CLAIMED",
-                None,
-                claimed(Some(status), &claim),
-            ),
-            ApiError::Claim(ClaimError::Refused(ClaimRefused::Claimed { claim })) => (
-                StatusCode::CONFLICT,
-                "CLAIMED",
-                None,
-                claimed(Some(PairStatus::RequiresReview), &claim),
-            ),
-            ApiError::Claim(ClaimError::Refused(ClaimRefused::NotWaiting { status })) => (
-                StatusCode::CONFLICT,
-                "NOT_AWAITING_REVIEW",
-                None,
-                json!({ "status": status }),
-            ),
-            ApiError::Queue(QueueError::Cursor) => {
-                (StatusCode::BAD_REQUEST, "INVALID_CURSOR", None, json!({}))
+        };
+        answer.into_response(&message, request_id)
+    }
+}
+
+/// What an error is answered with.
+enum Answer {
+    /// A 4xx (or a 503 the caller retries) with its stable code and what it adds to the body.
+    Refused {
+        status: StatusCode,
+        code: &'static str,
+        retry_after: Option<Duration>,
+        extra: serde_json::Value,
+    },
+    MethodNotAllowed(String),
+    Store(StoreError),
+    Idenfy(IdenfyError),
+    Secrets(String),
+    PublicApiUrlNeeded,
+}
+
+impl Answer {
+    fn into_response(self, message: &str, request_id: &str) -> Response<Body> {
+        match self {
+            Answer::Refused {
+                status,
+                code,
+                retry_after,
+                extra,
+            } => {
+                let response = error_response(status, code, message, extra);
+                match retry_after {
+                    Some(wait) => with_retry_after(response, wait),
+                    None => response,
+                }
             }
-            ApiError::Queue(QueueError::Keys(reason)) => {
-                return secrets_failure(&reason, request_id);
-            }
-            ApiError::Review(ReviewError::Refused(ReviewRefused::NoPair))
-            | ApiError::Claim(ClaimError::Refused(ClaimRefused::NoPair))
-            | ApiError::Renewal(RenewalError::NotFound)
-            | ApiError::Evidence(EvidenceError::NotFound) => {
-                (StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", None, json!({}))
-            }
-            ApiError::Review(ReviewError::Refused(refused)) => {
-                let code = match refused {
-                    ReviewRefused::OtherPair { .. } => "PAIR_REPLACED",
-                    ReviewRefused::NotAwaitingReview { .. } => "NOT_AWAITING_REVIEW",
-                    ReviewRefused::VerdictChanged { .. } | ReviewRefused::NoPair => {
-                        "VERDICT_CHANGED"
-                    }
-                    ReviewRefused::Claimed { .. } => "CLAIMED",
-                };
-                (
-                    StatusCode::CONFLICT,
-                    code,
-                    None,
-                    json!({ "status": refused.status() }),
-                )
-            }
-            ApiError::Issue(IssueError::Upstream(error))
-            | ApiError::Renewal(RenewalError::Upstream(error))
-            | ApiError::Evidence(EvidenceError::Upstream(error))
-            | ApiError::Follow(FollowError::Upstream(error)) => {
-                return idenfy_failure(&error, request_id);
-            }
-            ApiError::Issue(IssueError::ContinuationKeys(reason))
-            | ApiError::Follow(FollowError::ContinuationKeys(reason)) => {
-                return secrets_failure(&reason, request_id);
-            }
-            ApiError::Issue(IssueError::NoPublicApiUrl) => {
+            Answer::MethodNotAllowed(allow) => with_allow(
+                error_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    message,
+                    json!({}),
+                ),
+                &allow,
+            ),
+            Answer::Store(error) => store_failure(&error, request_id),
+            Answer::Idenfy(error) => idenfy_failure(&error, request_id),
+            Answer::Secrets(reason) => secrets_failure(&reason, request_id),
+            Answer::PublicApiUrlNeeded => {
                 tracing::error!(
                     request_id,
                     "PUBLIC_API_URL is needed: the request names no domain"
                 );
-                return server_error(
+                server_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "PUBLIC_API_URL_NEEDED",
                     "the API's public URL is unknown; set PUBLIC_API_URL",
                     request_id,
                     json!({}),
-                );
+                )
             }
-            ApiError::Follow(FollowError::Busy) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "DOCUMENT_SESSION_RENEWING",
-                Some(Duration::from_secs(1)),
-                json!({}),
-            ),
-            // Answered by the handler as a redirect; kept here so no case is unmapped.
-            ApiError::Follow(FollowError::Refused { .. }) => {
-                (StatusCode::GONE, "CONTINUATION_REFUSED", None, json!({}))
-            }
-            ApiError::Issue(IssueError::Store(error))
-            | ApiError::Renewal(RenewalError::Store(error))
-            | ApiError::Review(ReviewError::Store(error))
-            | ApiError::Evidence(EvidenceError::Store(error))
-            | ApiError::Queue(QueueError::Store(error))
-            | ApiError::Claim(ClaimError::Store(error))
-            | ApiError::Erasure(ErasureError::Store(error))
-            | ApiError::Follow(FollowError::Store(error))
-            | ApiError::Store(error) => {
-                return store_failure(&error, request_id);
-            }
-        };
-        let response = error_response(status, code, &message, extra);
-        match retry_after {
-            Some(wait) => with_retry_after(response, wait),
-            None => response,
         }
+    }
+}
+
+fn refused(status: StatusCode, code: &'static str, extra: serde_json::Value) -> Answer {
+    Answer::Refused {
+        status,
+        code,
+        retry_after: None,
+        extra,
+    }
+}
+
+fn retry_later(status: StatusCode, code: &'static str, retry_after: Duration) -> Answer {
+    Answer::Refused {
+        status,
+        code,
+        retry_after: Some(retry_after),
+        extra: json!({}),
+    }
+}
+
+fn unknown_client() -> Answer {
+    refused(StatusCode::NOT_FOUND, "UNKNOWN_CLIENT_ID", json!({}))
+}
+
+fn issuance(error: IssueError) -> Answer {
+    match error {
+        IssueError::AlreadyDecided(outcome) => refused(
+            StatusCode::CONFLICT,
+            "ALREADY_DECIDED",
+            json!({ "status": PairStatus::from(outcome) }),
+        ),
+        IssueError::OtherMode(mode) => refused(
+            StatusCode::CONFLICT,
+            "PENDING_IN_OTHER_MODE",
+            json!({ "mode": mode.as_str() }),
+        ),
+        IssueError::InProgress { retry_after } => {
+            retry_later(StatusCode::CONFLICT, "ISSUANCE_IN_PROGRESS", retry_after)
+        }
+        IssueError::TooManyPairs { retry_after } => {
+            retry_later(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_PAIRS", retry_after)
+        }
+        IssueError::Upstream(error) => Answer::Idenfy(error),
+        IssueError::ContinuationKeys(reason) => Answer::Secrets(reason),
+        IssueError::NoPublicApiUrl => Answer::PublicApiUrlNeeded,
+        IssueError::Store(error) => Answer::Store(error),
+    }
+}
+
+fn renewal(error: RenewalError) -> Answer {
+    match error {
+        RenewalError::NotFound => unknown_client(),
+        RenewalError::Refused(refused_now) => refused(
+            StatusCode::CONFLICT,
+            refused_now.code(),
+            match refused_now {
+                RenewalRefused::NotPossible(why) => json!({ "why": why }),
+                RenewalRefused::IdentityDocumentExpiring => json!({}),
+            },
+        ),
+        RenewalError::InProgress { retry_after } => {
+            retry_later(StatusCode::CONFLICT, "ISSUANCE_IN_PROGRESS", retry_after)
+        }
+        RenewalError::TooManyPairs { retry_after } => {
+            retry_later(StatusCode::TOO_MANY_REQUESTS, "TOO_MANY_PAIRS", retry_after)
+        }
+        RenewalError::Upstream(error) => Answer::Idenfy(error),
+        RenewalError::Store(error) => Answer::Store(error),
+    }
+}
+
+fn follow(error: FollowError) -> Answer {
+    match error {
+        FollowError::Upstream(error) => Answer::Idenfy(error),
+        FollowError::ContinuationKeys(reason) => Answer::Secrets(reason),
+        FollowError::Busy => retry_later(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "DOCUMENT_SESSION_RENEWING",
+            Duration::from_secs(1),
+        ),
+        // Answered by the handler as a redirect; kept here so no case is unmapped.
+        FollowError::Refused { .. } => refused(StatusCode::GONE, "CONTINUATION_REFUSED", json!({})),
+        FollowError::Store(error) => Answer::Store(error),
+    }
+}
+
+fn review(error: ReviewError) -> Answer {
+    let refused_now = match error {
+        ReviewError::Store(error) => return Answer::Store(error),
+        ReviewError::Refused(ReviewRefused::NoPair) => return unknown_client(),
+        ReviewError::Refused(refused_now) => refused_now,
+    };
+    let code = match &refused_now {
+        ReviewRefused::OtherPair { .. } => "PAIR_REPLACED",
+        ReviewRefused::NotAwaitingReview { .. } => "NOT_AWAITING_REVIEW",
+        ReviewRefused::VerdictChanged { .. } | ReviewRefused::NoPair => "VERDICT_CHANGED",
+        ReviewRefused::Claimed { status, claim } => {
+            return refused(
+                StatusCode::CONFLICT,
+                "CLAIMED",
+                claimed(Some(*status), claim),
+            );
+        }
+    };
+    refused(
+        StatusCode::CONFLICT,
+        code,
+        json!({ "status": refused_now.status() }),
+    )
+}
+
+fn claim(error: ClaimError) -> Answer {
+    match error {
+        ClaimError::Refused(ClaimRefused::Claimed { claim }) => refused(
+            StatusCode::CONFLICT,
+            "CLAIMED",
+            claimed(Some(PairStatus::RequiresReview), &claim),
+        ),
+        ClaimError::Refused(ClaimRefused::NotWaiting { status }) => refused(
+            StatusCode::CONFLICT,
+            "NOT_AWAITING_REVIEW",
+            json!({ "status": status }),
+        ),
+        ClaimError::Refused(ClaimRefused::NoPair) => unknown_client(),
+        ClaimError::Store(error) => Answer::Store(error),
+    }
+}
+
+fn queue(error: QueueError) -> Answer {
+    match error {
+        QueueError::Cursor => refused(StatusCode::BAD_REQUEST, "INVALID_CURSOR", json!({})),
+        QueueError::Keys(reason) => Answer::Secrets(reason),
+        QueueError::Store(error) => Answer::Store(error),
+    }
+}
+
+fn evidence(error: EvidenceError) -> Answer {
+    match error {
+        EvidenceError::NotFound => unknown_client(),
+        EvidenceError::Upstream(error) => Answer::Idenfy(error),
+        EvidenceError::Store(error) => Answer::Store(error),
     }
 }
 
