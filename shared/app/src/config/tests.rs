@@ -1,5 +1,8 @@
 use super::*;
+use crate::issuance::PermitStepPolicy;
+use pair_adapters::idenfy::limits;
 use pair_core::pair::DocumentHasher;
+use pair_core::pair::ledger::LedgerRetention;
 
 /// A webhook signing key long enough (32 bytes).
 const SIGNING_KEY: &str = "config-test-signing-key-0123456789";
