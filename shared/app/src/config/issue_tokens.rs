@@ -59,6 +59,8 @@ pub struct IssueTokensConfig {
 
 impl IssueTokensConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
+        let table_name = env.required("TABLE_NAME")?;
+        let ledger_table_name = env.required("LEDGER_TABLE_NAME")?;
         let base_url =
             service_url(env, "IDENFY_BASE_URL", Some(DEFAULT_IDENFY_BASE_URL))?.unwrap_or_default();
         let credentials = runtime_secrets(
@@ -85,9 +87,9 @@ impl IssueTokensConfig {
             1..=MAX_PAIRS_PER_DAY,
         )?;
         Ok(Self {
-            table_name: env.required("TABLE_NAME")?,
+            table_name,
             duties: duty_scopes(env)?,
-            ledger_table_name: env.required("LEDGER_TABLE_NAME")?,
+            ledger_table_name,
             idenfy: IdenfyClientConfig::with_credentials(&base_url, credentials),
             queue: queue_policy(env)?,
             policy: IssuancePolicy {
