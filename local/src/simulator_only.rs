@@ -1,6 +1,7 @@
 //! `--simulator-only`: the iDenfy simulator alone, for the functions under `sam local`.
 
 use super::*;
+use crate::stack::{bind_on, serve};
 
 /// Where `--simulator-only` may listen: this machine, or a private address such as the Docker
 /// bridge's, which only this machine and its containers reach (`sam local`).
