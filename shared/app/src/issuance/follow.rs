@@ -18,23 +18,8 @@ impl IssuanceService {
         token: &str,
         answer_by: Instant,
     ) -> Result<Followed, FollowError> {
-        let keys = self
-            .policy
-            .continuation_keys
-            .current()
-            .await
-            .map_err(|e| FollowError::ContinuationKeys(e.to_string()))?;
+        let continuation = self.verified(client_id, token).await?;
         let default_error_page = self.policy.default_site_urls.error.clone();
-        let continuation = keys
-            .verify(token, client_id, self.clock.now())
-            .map_err(|refused| FollowError::Refused {
-                reason: match refused {
-                    continuation::ContinuationRefused::Malformed => "MALFORMED",
-                    continuation::ContinuationRefused::Forged => "FORGED",
-                    continuation::ContinuationRefused::Expired => "EXPIRED",
-                },
-                error_page: default_error_page.clone(),
-            })?;
         // Set once iDenfy says the stale link's session may be in use: it is kept.
         let mut kept = false;
         loop {
@@ -68,19 +53,9 @@ impl IssuanceService {
                     });
                 }
                 LinkStep::Hand { url, first: true } => {
-                    let Some(next) = continued(record, now) else {
-                        continue;
-                    };
-                    match self.store.replace(&next, record.version).await {
-                        Ok(()) => {
-                            return Ok(Followed {
-                                url,
-                                first: true,
-                                refreshed: false,
-                            });
-                        }
-                        Err(StoreError::Conflict) => continue,
-                        Err(other) => return Err(other.into()),
+                    match self.first_arrival(record, url, now).await? {
+                        Some(followed) => return Ok(followed),
+                        None => continue,
                     }
                 }
                 LinkStep::Wait => {
@@ -89,38 +64,103 @@ impl IssuanceService {
                 }
                 LinkStep::Renew => {}
             }
-            let claim = Claim {
-                id: new_id(),
-                until: now.plus(REFRESH_CLAIM_TTL),
-            };
-            let Some(claimed) = link_refresh_claimed(record, claim.clone()) else {
+            let Some(claim_id) = self.claim_link_refresh(record, now).await? else {
                 continue;
             };
-            match self.store.replace(&claimed, record.version).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict) => continue,
-                Err(other) => return Err(other.into()),
-            }
-            // Never replace a session that may be in use: the person may have opened it at the
-            // link's last moment and be uploading, or waiting for iDenfy's result. Only one
-            // iDenfy says ended unused is replaced; in doubt, it is kept.
-            if let Some(scan_ref) = pair.document.as_ref().map(|d| d.scan_ref.clone()) {
-                let state = self.sessions.session_use(&scan_ref, answer_by).await;
-                if !matches!(state, Ok(SessionUse::Unused)) {
-                    tracing::info!(
-                        client_id = %client_id,
-                        document_scan_ref = %scan_ref,
-                        state = ?state.as_ref().ok(),
-                        "document link past its time kept: the session may be in use"
-                    );
-                    self.release_refresh(client_id, &claim.id).await;
-                    kept = true;
-                    continue;
-                }
+            if self.may_be_in_use(client_id, pair, answer_by).await {
+                self.release_refresh(client_id, &claim_id).await;
+                kept = true;
+                continue;
             }
             return self
-                .refresh_link(client_id, pair, &claim.id, answer_by)
+                .refresh_link(client_id, pair, &claim_id, answer_by)
                 .await;
+        }
+    }
+
+    /// The renewal claim on `record`'s stale link, or `None` when the record changed meanwhile.
+    async fn claim_link_refresh(
+        &self,
+        record: &pair_core::pair::PairRecord,
+        now: Timestamp,
+    ) -> Result<Option<String>, FollowError> {
+        let claim = Claim {
+            id: new_id(),
+            until: now.plus(REFRESH_CLAIM_TTL),
+        };
+        let Some(claimed) = link_refresh_claimed(record, claim.clone()) else {
+            return Ok(None);
+        };
+        match self.store.replace(&claimed, record.version).await {
+            Ok(()) => Ok(Some(claim.id)),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Whether `pair`'s document session may be in use. Never replace such a session: the
+    /// person may have opened it at the link's last moment and be uploading, or waiting for
+    /// iDenfy's result. Only one iDenfy says ended unused is replaced; in doubt, it is kept.
+    async fn may_be_in_use(&self, client_id: &ClientId, pair: &Pair, answer_by: Instant) -> bool {
+        let Some(scan_ref) = pair.document.as_ref().map(|d| d.scan_ref.as_str()) else {
+            return false;
+        };
+        let state = self.sessions.session_use(scan_ref, answer_by).await;
+        if matches!(state, Ok(SessionUse::Unused)) {
+            return false;
+        }
+        tracing::info!(
+            client_id = %client_id,
+            document_scan_ref = %scan_ref,
+            state = ?state.as_ref().ok(),
+            "document link past its time kept: the session may be in use"
+        );
+        true
+    }
+
+    /// The pair `token` names, if one of our keys made it for `client_id` and it has not
+    /// expired; else a refusal to the site's error page.
+    async fn verified(
+        &self,
+        client_id: &ClientId,
+        token: &str,
+    ) -> Result<continuation::Continuation, FollowError> {
+        let keys = self
+            .policy
+            .continuation_keys
+            .current()
+            .await
+            .map_err(|e| FollowError::ContinuationKeys(e.to_string()))?;
+        keys.verify(token, client_id, self.clock.now())
+            .map_err(|refused| FollowError::Refused {
+                reason: match refused {
+                    continuation::ContinuationRefused::Malformed => "MALFORMED",
+                    continuation::ContinuationRefused::Forged => "FORGED",
+                    continuation::ContinuationRefused::Expired => "EXPIRED",
+                },
+                error_page: self.policy.default_site_urls.error.clone(),
+            })
+    }
+
+    /// The person's first arrival recorded, and the link handed out; `None` when the record
+    /// changed meanwhile (read it again).
+    async fn first_arrival(
+        &self,
+        record: &pair_core::pair::PairRecord,
+        url: String,
+        now: Timestamp,
+    ) -> Result<Option<Followed>, FollowError> {
+        let Some(next) = continued(record, now) else {
+            return Ok(None);
+        };
+        match self.store.replace(&next, record.version).await {
+            Ok(()) => Ok(Some(Followed {
+                url,
+                first: true,
+                refreshed: false,
+            })),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(other) => Err(other.into()),
         }
     }
 

@@ -76,26 +76,7 @@ impl IssuanceService {
         {
             return Err(RenewalError::Refused(refused));
         }
-        if let Some(claim) = record.claim.as_ref().filter(|c| c.until > now) {
-            return Err(renewal_in_progress(claim.until, now));
-        }
-        let claim = Claim {
-            id: new_id(),
-            until: now.plus(self.policy.claim_ttl),
-        };
-        let claimed = renewal_claimed(&record, claim.clone());
-        match self.store.replace(&claimed, record.version).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(renewal_in_progress(claim.until, now)),
-            Err(other) => return Err(other.into()),
-        }
-        let capped = self.cap_reached(client_id, now).await;
-        if !matches!(capped, Ok(None)) {
-            self.release_claim(client_id, &claim.id).await;
-        }
-        if let Some(retry_after) = capped? {
-            return Err(RenewalError::TooManyPairs { retry_after });
-        }
+        let claim = self.claim_for_renewal(client_id, &record, now).await?;
         let permit = request.permit.over(&pair.permit_policy);
         let order = self.document_order(
             client_id,
@@ -133,11 +114,58 @@ impl IssuanceService {
             permit,
             now,
         };
+        if let Some(renewed) = self.install_renewal(client_id, &install).await? {
+            return Ok(renewed);
+        }
+        // The claim was lost (an erasure, a restart): the token is never handed out.
+        self.release_claim(client_id, &claim.id).await;
+        self.discard(client_id, &[&opened.scan_ref]).await;
+        Err(renewal_in_progress(now, now))
+    }
+
+    /// The minting claim for a renewal of `record`, counted by the daily cap (given back when
+    /// the cap is reached or the store fails).
+    async fn claim_for_renewal(
+        &self,
+        client_id: &ClientId,
+        record: &pair_core::pair::PairRecord,
+        now: Timestamp,
+    ) -> Result<Claim, RenewalError> {
+        if let Some(claim) = record.claim.as_ref().filter(|c| c.until > now) {
+            return Err(renewal_in_progress(claim.until, now));
+        }
+        let claim = Claim {
+            id: new_id(),
+            until: now.plus(self.policy.claim_ttl),
+        };
+        let claimed = renewal_claimed(record, claim.clone());
+        match self.store.replace(&claimed, record.version).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Err(renewal_in_progress(claim.until, now)),
+            Err(other) => return Err(other.into()),
+        }
+        let capped = self.cap_reached(client_id, now).await;
+        if !matches!(capped, Ok(None)) {
+            self.release_claim(client_id, &claim.id).await;
+        }
+        if let Some(retry_after) = capped? {
+            return Err(RenewalError::TooManyPairs { retry_after });
+        }
+        Ok(claim)
+    }
+
+    /// The renewal in place under its claim (the record re-read after a conflict); `None` when
+    /// the claim or the pair is no longer the one it was minted under.
+    async fn install_renewal(
+        &self,
+        client_id: &ClientId,
+        install: &RenewalInstall,
+    ) -> Result<Option<Renewed>, RenewalError> {
         for _ in 0..INSTALL_ATTEMPTS {
             let Some(read) = self.store.load(client_id).await? else {
                 break;
             };
-            let Some((next, installed)) = renewal_installed(&read, &install) else {
+            let Some((next, installed)) = renewal_installed(&read, install) else {
                 break;
             };
             match self.store.replace(&next, read.version).await {
@@ -148,21 +176,18 @@ impl IssuanceService {
                         document_scan_ref = %install.renewal.scan_ref,
                         "permit renewal opened"
                     );
-                    return Ok(Renewed {
+                    return Ok(Some(Renewed {
                         client_id: client_id.clone(),
                         pair: installed,
-                        renewal: install.renewal,
+                        renewal: install.renewal.clone(),
                         created: true,
-                    });
+                    }));
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(other) => return Err(other.into()),
             }
         }
-        // The claim was lost (an erasure, a restart): the token is never handed out.
-        self.release_claim(client_id, &claim.id).await;
-        self.discard(client_id, &[&opened.scan_ref]).await;
-        Err(renewal_in_progress(now, now))
+        Ok(None)
     }
 }
 
