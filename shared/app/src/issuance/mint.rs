@@ -4,6 +4,64 @@
 use super::*;
 
 impl IssuanceService {
+    /// The clientId claimed for minting under `condition`, and counted by the daily cap (the
+    /// claim given back when the cap is reached or the ledger fails): the claim's id.
+    pub(super) async fn claim_for_minting(
+        &self,
+        client_id: &ClientId,
+        stored: Option<&pair_core::pair::PairRecord>,
+        condition: machine::ClaimCondition,
+        now: Timestamp,
+    ) -> Result<String, IssueError> {
+        let claim = Claim {
+            id: new_id(),
+            until: now.plus(self.policy.claim_ttl),
+        };
+        let claim_id = claim.id.clone();
+        let claim_until = claim.until;
+        let write = machine::claim_write(stored, claim, condition, now);
+        match self.store.claim(client_id, &write).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
+            Err(other) => return Err(other.into()),
+        }
+        // Counted under the claim, so concurrent requests cannot both slip past the cap.
+        let capped = self.cap_reached(client_id, now).await;
+        if !matches!(capped, Ok(None)) {
+            self.release_claim(client_id, &claim_id).await;
+        }
+        if let Some(retry_after) = capped? {
+            return Err(IssueError::TooManyPairs { retry_after });
+        }
+        Ok(claim_id)
+    }
+
+    /// The minted pair in place under the claim `claim_id`. Lost (minting outlived the claim,
+    /// an erasure took the record, or callbacks kept moving it on), the pair's sessions are
+    /// never handed out and a claim still held is given back.
+    pub(super) async fn install_minted(
+        &self,
+        client_id: &ClientId,
+        claim_id: &str,
+        pair: &Pair,
+        now: Timestamp,
+    ) -> Result<(), IssueError> {
+        match self
+            .install_under_claim(client_id, claim_id, pair, now)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict) => {
+                self.release_claim(client_id, claim_id).await;
+                let scan_refs: Vec<&str> = pair.sessions().map(|s| s.scan_ref.as_str()).collect();
+                self.discard(client_id, &scan_refs).await;
+                Err(in_progress(now, now))
+            }
+            // The write may have landed: the retention check decides on its sessions.
+            Err(other) => Err(other.into()),
+        }
+    }
+
     /// Both sessions at once: the identity session ends on the API's continuation (signed,
     /// expiring with the document token), which leads into the document session — so neither
     /// token waits for the other.

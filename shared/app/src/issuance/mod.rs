@@ -206,27 +206,9 @@ impl IssuanceService {
             Mode::AdditionalStep => None,
         };
 
-        let claim = Claim {
-            id: new_id(),
-            until: now.plus(self.policy.claim_ttl),
-        };
-        let claim_id = claim.id.clone();
-        let claim_until = claim.until;
-        let write = machine::claim_write(stored.as_ref(), claim, condition, now);
-        match self.store.claim(client_id, &write).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Err(in_progress(claim_until, now)),
-            Err(other) => return Err(other.into()),
-        }
-        // Counted under the claim, so concurrent requests cannot both slip past the cap.
-        let capped = self.cap_reached(client_id, now).await;
-        if !matches!(capped, Ok(None)) {
-            self.release_claim(client_id, &claim_id).await;
-        }
-        if let Some(retry_after) = capped? {
-            return Err(IssueError::TooManyPairs { retry_after });
-        }
-
+        let claim_id = self
+            .claim_for_minting(client_id, stored.as_ref(), condition, now)
+            .await?;
         let minted = match continue_via {
             Some(via) => self.mint_chain(request, &via, now, answer_by).await,
             None => self.mint_with_permit_step(request, now, answer_by).await,
@@ -248,23 +230,8 @@ impl IssuanceService {
                 return Err(error.into());
             }
         };
-        match self
-            .install_under_claim(client_id, &claim_id, &pair, now)
-            .await
-        {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => {
-                // The claim was lost (minting outlived it, or an erasure took the record), or
-                // callbacks kept moving the record on: the pair's sessions are never handed out
-                // (and a claim still held is given back).
-                self.release_claim(client_id, &claim_id).await;
-                let scan_refs: Vec<&str> = pair.sessions().map(|s| s.scan_ref.as_str()).collect();
-                self.discard(client_id, &scan_refs).await;
-                return Err(in_progress(now, now));
-            }
-            // The write may have landed: the retention check decides on its sessions.
-            Err(other) => return Err(other.into()),
-        }
+        self.install_minted(client_id, &claim_id, &pair, now)
+            .await?;
         tracing::info!(
             client_id = %client_id,
             pair_id = %pair.pair_id,
