@@ -11,7 +11,7 @@ use pair_core::clock::{Clock, Timestamp};
 use pair_core::pair::judgement;
 use pair_core::pair::machine::{self, NoticeUnchanged};
 use pair_core::pair::permit::VerdictPolicy;
-use pair_core::pair::{DocumentHasher, PairRecord, Rank, Role, Threshold, Verdict};
+use pair_core::pair::{DocumentHasher, Pair, PairRecord, Rank, Role, Threshold, Verdict};
 use pair_core::ports::store::{Arrival, HalfWrite, ResultStore, StoreError};
 use std::sync::Arc;
 
@@ -282,24 +282,9 @@ impl CallbackService {
             Rank::Final => "final",
         };
         tracing::debug!(%client_id, scan_ref, rank, overall = callback.half.overall.as_str(), "webhook verified and parsed");
-        let (stored, record) = match self
-            .store
-            .record_half(
-                client_id,
-                Arrival {
-                    scan_ref,
-                    half: &callback.half,
-                    now,
-                },
-            )
-            .await?
-        {
-            HalfWrite::Stored(record) => (true, record),
-            HalfWrite::Refused(Some(record)) => (false, record),
-            HalfWrite::Refused(None) => {
-                tracing::warn!(%client_id, scan_ref, "callback ignored: no pair for this clientId");
-                return Ok(Receipt::Ignored(IgnoredBecause::UnknownClientId));
-            }
+        let (stored, record) = match self.store_half(callback, now).await? {
+            Ok(written) => written,
+            Err(ignored) => return Ok(ignored),
         };
         let Some((pair, role)) = record
             .live_pair(now)
@@ -311,35 +296,7 @@ impl CallbackService {
             tracing::warn!(%client_id, scan_ref, "callback ignored: scanRef is not a session of the live pair");
             return Ok(Receipt::Ignored(IgnoredBecause::ScanRefNotInPair));
         };
-        if let Some(external_ref) = &callback.external_ref
-            && pair
-                .session(role)
-                .is_some_and(|session| &session.external_ref != external_ref)
-        {
-            // The scanRef decides; a differing externalRef is worth knowing about.
-            tracing::warn!(%client_id, scan_ref, external_ref, "externalRef differs from the one issued");
-        }
-
-        let revision = stored
-            && callback.half.is_final()
-            && pair
-                .finals
-                .iter()
-                .filter(|f| f.scan_ref == scan_ref)
-                .count()
-                > 1;
-        if revision {
-            tracing::warn!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised");
-        }
-        let unknown = judgement::unknown_fields_of(&callback.half);
-        if stored && !unknown.is_empty() {
-            // The fields only: their values are iDenfy's codes, but nothing vouches for that.
-            tracing::warn!(%client_id, scan_ref, fields = %unknown.join(","), "iDenfy sent values its schema does not list: a person decides (pair::judgement gives each value a meaning)");
-        }
-        let past_bound = !stored && machine::revision_past_bound(pair, scan_ref, &callback.half);
-        if past_bound {
-            tracing::error!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised past the bound: not stored, a person decides");
-        }
+        let past_bound = note_arrival(pair, role, callback, stored);
         let due = machine::verdict_due(pair, &self.policy, now)
             .or_else(|| machine::verdict_past_bound(pair, scan_ref, &callback.half, now));
         let decided = match due {
@@ -378,4 +335,62 @@ impl CallbackService {
             }
         })
     }
+
+    /// The conditional half write: whether it was stored, and the record after it (or as it
+    /// stood); a receipt instead when no record holds the clientId.
+    async fn store_half(
+        &self,
+        callback: &Callback,
+        now: Timestamp,
+    ) -> Result<Result<(bool, PairRecord), Receipt>, StoreError> {
+        let arrival = Arrival {
+            scan_ref: &callback.scan_ref,
+            half: &callback.half,
+            now,
+        };
+        Ok(
+            match self.store.record_half(&callback.client_id, arrival).await? {
+                HalfWrite::Stored(record) => Ok((true, record)),
+                HalfWrite::Refused(Some(record)) => Ok((false, record)),
+                HalfWrite::Refused(None) => {
+                    tracing::warn!(client_id = %callback.client_id, scan_ref = %callback.scan_ref, "callback ignored: no pair for this clientId");
+                    Err(Receipt::Ignored(IgnoredBecause::UnknownClientId))
+                }
+            },
+        )
+    }
+}
+
+/// What is worth knowing of a callback placed on `pair`'s `role` session, in the log (codes
+/// and scanRefs only): a differing externalRef, a revision, values iDenfy's schema does not
+/// list, a final past the pair's bound. Returns whether it is past the bound.
+fn note_arrival(pair: &Pair, role: Role, callback: &Callback, stored: bool) -> bool {
+    let client_id = &callback.client_id;
+    let scan_ref = callback.scan_ref.as_str();
+    if let Some(external_ref) = &callback.external_ref
+        && pair
+            .session(role)
+            .is_some_and(|session| &session.external_ref != external_ref)
+    {
+        // The scanRef decides; a differing externalRef is worth knowing about.
+        tracing::warn!(%client_id, scan_ref, external_ref, "externalRef differs from the one issued");
+    }
+    let finals_of_session = pair
+        .finals
+        .iter()
+        .filter(|f| f.scan_ref == scan_ref)
+        .count();
+    if stored && callback.half.is_final() && finals_of_session > 1 {
+        tracing::warn!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised");
+    }
+    let unknown = judgement::unknown_fields_of(&callback.half);
+    if stored && !unknown.is_empty() {
+        // The fields only: their values are iDenfy's codes, but nothing vouches for that.
+        tracing::warn!(%client_id, scan_ref, fields = %unknown.join(","), "iDenfy sent values its schema does not list: a person decides (pair::judgement gives each value a meaning)");
+    }
+    let past_bound = !stored && machine::revision_past_bound(pair, scan_ref, &callback.half);
+    if past_bound {
+        tracing::error!(%client_id, scan_ref, role = role.as_str(), overall = callback.half.overall.as_str(), "final result revised past the bound: not stored, a person decides");
+    }
+    past_bound
 }
