@@ -2,7 +2,7 @@
 //! The SDK honours `AWS_ENDPOINT_URL_DYNAMODB`, which points it at a local DynamoDB API.
 //!
 //! Each rule of `pair::machine` is stated here as a condition expression: [`issuance`] (claim,
-//! release, install), [`results`] (a half, a verdict), [`expiry`] (notices, alerts, the
+//! release, install), [`results`] (a half, a late result), [`verdict`] (a verdict and what it sets), [`expiry`] (notices, alerts, the
 //! watch's index) and [`queue`] (the reviewers' queue's index, a claim), over the names of
 //! [`attributes`].
 
@@ -13,6 +13,7 @@ mod ledger;
 mod queue;
 mod results;
 mod table;
+mod verdict;
 
 pub use ledger::DynamoLedger;
 
