@@ -171,17 +171,6 @@ fn result(
     let codes = |list: &str| codes(status.and_then(|s| s.get(list)));
     let mut tags = codes("fraudTags");
     tags.extend(codes("suspicionReasons"));
-    // Codes and alpha-2 countries compare upper case, whatever case they arrive in.
-    let code = |name: &str| field(data, name).map(|v| v.to_ascii_uppercase());
-    let facts = DocumentFacts {
-        expiry: field(data, "docExpiry"),
-        issued: field(data, "docDateOfIssue"),
-        issuing_country: code("docIssuingCountry"),
-        nationality: code("docNationality"),
-        sex: code("docSex"),
-        original_first_name: field(data, "orgFirstName"),
-        original_last_name: field(data, "orgLastName"),
-    };
 
     let mut half = HalfResult {
         rank,
@@ -208,7 +197,7 @@ fn result(
             faces: self::codes(data.and_then(|d| d.get("duplicateFaces"))),
             doc_faces: self::codes(data.and_then(|d| d.get("duplicateDocFaces"))),
         },
-        facts,
+        facts: document_facts(data),
         permit_step: read_permit_step(root, status, permit_step),
         digest: String::new(),
         earlier_digests: vec![],
@@ -221,6 +210,22 @@ fn result(
         external_ref: text(root.get("externalRef")),
         scan_ref,
         half,
+    }
+}
+
+/// What the document says beyond names and birth: its dates, countries and sex; codes and
+/// alpha-2 countries upper case, whatever case they arrive in.
+fn document_facts(data: Option<&Value>) -> DocumentFacts {
+    let field = |name: &str| text(data.and_then(|d| d.get(name)));
+    let code = |name: &str| field(name).map(|v| v.to_ascii_uppercase());
+    DocumentFacts {
+        expiry: field("docExpiry"),
+        issued: field("docDateOfIssue"),
+        issuing_country: code("docIssuingCountry"),
+        nationality: code("docNationality"),
+        sex: code("docSex"),
+        original_first_name: field("orgFirstName"),
+        original_last_name: field("orgLastName"),
     }
 }
 

@@ -108,28 +108,7 @@ impl ErasureService {
         by: &Principal,
         answer_by: Instant,
     ) -> Result<Erased, ErasureError> {
-        let mut written = None;
-        for _ in 0..WRITE_ATTEMPTS {
-            let now = self.clock.now();
-            let stored = self.store.load(client_id).await?;
-            if stored.is_none() && self.ledger.sessions(client_id).await?.is_empty() {
-                return Err(ErasureError::NotFound);
-            }
-            let erased = erasure::erase(client_id, stored.as_ref(), by, now, self.audit);
-            let write = match &stored {
-                Some(record) => self.store.replace(&erased, record.version).await,
-                None => self.store.create(&erased).await,
-            };
-            match write {
-                Ok(()) => {
-                    written = Some((stored, erased));
-                    break;
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(other) => return Err(other.into()),
-            }
-        }
-        let (stored, record) = written.ok_or(StoreError::Conflict)?;
+        let (stored, record) = self.erase_record(client_id, by).await?;
         let now = self.clock.now();
         if let Some(stored) = &stored {
             self.record_named_sessions(stored, now).await?;
@@ -182,6 +161,33 @@ impl ErasureService {
             refused_now,
             overdue,
         })
+    }
+
+    /// Our copy erased in one write under the version read (or the audit of a clientId whose
+    /// record is gone created): the record as it stood, and as it is now.
+    async fn erase_record(
+        &self,
+        client_id: &ClientId,
+        by: &Principal,
+    ) -> Result<(Option<PairRecord>, PairRecord), ErasureError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let now = self.clock.now();
+            let stored = self.store.load(client_id).await?;
+            if stored.is_none() && self.ledger.sessions(client_id).await?.is_empty() {
+                return Err(ErasureError::NotFound);
+            }
+            let erased = erasure::erase(client_id, stored.as_ref(), by, now, self.audit);
+            let write = match &stored {
+                Some(record) => self.store.replace(&erased, record.version).await,
+                None => self.store.create(&erased).await,
+            };
+            match write {
+                Ok(()) => return Ok((stored, erased)),
+                Err(StoreError::Conflict) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
     }
 
     /// The scheduled run: up to `limit` deletions due (the longest waiting first, so a session

@@ -98,37 +98,23 @@ fn result_digest(
     half: &HalfResult,
     doc_number_hash: Option<&str>,
 ) -> String {
-    let mut mac = key.clone();
-    // Each value length-prefixed (absent ≠ empty), so no two contents feed the same bytes.
-    let mut field = |value: Option<&str>| match value {
-        None => mac.update(&[0]),
-        Some(text) => {
-            mac.update(&[1]);
-            mac.update(&(text.len() as u64).to_be_bytes());
-            mac.update(text.as_bytes());
-        }
-    };
-    field(Some("result"));
-    field(Some(scan_ref));
-    field(Some(half.overall.as_str()));
+    let mut owned = key.clone();
+    let mac = &mut owned;
+    field(mac, Some("result"));
+    field(mac, Some(scan_ref));
+    field(mac, Some(half.overall.as_str()));
     for value in [
         &half.first_name,
         &half.last_name,
         &half.date_of_birth,
         &half.doc_type,
     ] {
-        field(value.as_deref());
+        field(mac, value.as_deref());
     }
-    field(doc_number_hash);
+    field(mac, doc_number_hash);
     // The same tags in another order are the same result.
-    for list in [&half.tags, &half.mismatch_tags] {
-        let mut tags: Vec<&str> = list.iter().map(String::as_str).collect();
-        tags.sort_unstable();
-        field(Some(&tags.len().to_string()));
-        for tag in tags {
-            field(Some(tag));
-        }
-    }
+    unordered(mac, &half.tags);
+    unordered(mac, &half.mismatch_tags);
     let facts = &half.facts;
     for value in [
         &facts.expiry,
@@ -138,7 +124,7 @@ fn result_digest(
         &facts.original_first_name,
         &facts.original_last_name,
     ] {
-        field(value.as_deref());
+        field(mac, value.as_deref());
     }
     // iDenfy's own judgement: the per-check statuses, the duplicates (in any order), the issue
     // date. A re-review that changes only these is new information.
@@ -150,27 +136,44 @@ fn result_digest(
         &checks.manual_document,
         &facts.issued,
     ] {
-        field(value.as_deref());
+        field(mac, value.as_deref());
     }
-    for list in [&half.duplicates.faces, &half.duplicates.doc_faces] {
-        let mut scan_refs: Vec<&str> = list.iter().map(String::as_str).collect();
-        scan_refs.sort_unstable();
-        field(Some(&scan_refs.len().to_string()));
-        for scan_ref in scan_refs {
-            field(Some(scan_ref));
-        }
-    }
+    unordered(mac, &half.duplicates.faces);
+    unordered(mac, &half.duplicates.doc_faces);
     // Of the permit's upload step, what the verdict reads: not where the file was listed.
     match &half.permit_step {
-        None => field(None),
+        None => field(mac, None),
         Some(step) => {
-            field(Some(if step.is_uploaded() {
+            let uploaded = if step.is_uploaded() {
                 "uploaded"
             } else {
                 "not uploaded"
-            }));
-            field(step.status.as_deref());
+            };
+            field(mac, Some(uploaded));
+            field(mac, step.status.as_deref());
         }
     }
-    hex::encode(&mac.finalize().into_bytes()[..16])
+    hex::encode(&owned.finalize().into_bytes()[..16])
+}
+
+/// One value, length-prefixed (absent ≠ empty), so no two contents feed the same bytes.
+fn field(mac: &mut Hmac<Sha256>, value: Option<&str>) {
+    match value {
+        None => mac.update(&[0]),
+        Some(text) => {
+            mac.update(&[1]);
+            mac.update(&(text.len() as u64).to_be_bytes());
+            mac.update(text.as_bytes());
+        }
+    }
+}
+
+/// A list whose order carries nothing: its length, then its values sorted.
+fn unordered(mac: &mut Hmac<Sha256>, list: &[String]) {
+    let mut values: Vec<&str> = list.iter().map(String::as_str).collect();
+    values.sort_unstable();
+    field(mac, Some(&values.len().to_string()));
+    for value in values {
+        field(mac, Some(value));
+    }
 }
