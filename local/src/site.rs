@@ -218,7 +218,34 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
     } else {
         ""
     };
-    let explanation = match verdict {
+    let explanation = explanation(verdict, &response);
+    let earlier = earlier_html(&response);
+    let dashboard = dashboard_link(&state, &query.client_id);
+    let body = format!(
+        r#"<h1>Your verification</h1>
+<p>clientId <code>{client}</code></p>
+<p id="status" class="status" data-decided="{decided}">{verdict}</p>
+<p>{explanation}</p>
+<ul id="reasons">{reasons}</ul>
+{validity}
+{renewal}
+{earlier}
+{notifications}
+{dashboard}
+<p><a href="/">Start another</a></p>"#,
+        validity = validity(&response),
+        renewal = renewal(&response, &query.client_id),
+        notifications = notifications(&state, &query.client_id),
+        client = escape(&query.client_id),
+        decided = !pending,
+        verdict = escape(verdict),
+    );
+    Html(page("Your verification", refresh, &body)).into_response()
+}
+
+/// What the status means, in words for the person.
+fn explanation(verdict: &str, response: &Value) -> &'static str {
+    match verdict {
         "PENDING" => "Waiting for iDenfy's results… this page refreshes by itself.",
         "VERIFIED" => "Both documents were verified and belong to the same person.",
         "REQUIRES_REVIEW" => "A person will review the documents.",
@@ -231,8 +258,11 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
         }
         "REJECTED" => "The verification was rejected.",
         _ => "The verification was not completed; please start again.",
-    };
-    // Earlier verdicts (iDenfy revised a result since): newest first.
+    }
+}
+
+/// Earlier verdicts (iDenfy revised a result since), newest first; nothing when none.
+fn earlier_html(response: &Value) -> String {
     let earlier: String = response["earlierVerdicts"]
         .as_array()
         .map(|verdicts| {
@@ -258,45 +288,28 @@ pub async fn done(State(state): State<AppState>, Query(query): Query<DoneQuery>)
                 .collect()
         })
         .unwrap_or_default();
-    let earlier = if earlier.is_empty() {
-        String::new()
-    } else {
-        format!(
-            r#"<h2>Earlier outcomes</h2><p>iDenfy revised a result; these verdicts came before.</p><ul id="earlier">{earlier}</ul>"#
-        )
-    };
-    let dashboard = state.simulator_url.as_deref().map_or_else(String::new, |url| {
+    if earlier.is_empty() {
+        return String::new();
+    }
+    format!(
+        r#"<h2>Earlier outcomes</h2><p>iDenfy revised a result; these verdicts came before.</p><ul id="earlier">{earlier}</ul>"#
+    )
+}
+
+/// The simulator's dashboard for this clientId's sessions, when the simulator runs.
+fn dashboard_link(state: &AppState, client_id: &str) -> String {
+    state.simulator_url.as_deref().map_or_else(String::new, |url| {
         let mut link = format!("{url}/dashboard?");
         link.push_str(
             &url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("clientId", &query.client_id)
+                .append_pair("clientId", client_id)
                 .finish(),
         );
         format!(
             r#"<p><a id="idenfy-dashboard" href="{}">iDenfy sandbox dashboard</a>: review a session again.</p>"#,
             escape(&link)
         )
-    });
-    let body = format!(
-        r#"<h1>Your verification</h1>
-<p>clientId <code>{client}</code></p>
-<p id="status" class="status" data-decided="{decided}">{verdict}</p>
-<p>{explanation}</p>
-<ul id="reasons">{reasons}</ul>
-{validity}
-{renewal}
-{earlier}
-{notifications}
-{dashboard}
-<p><a href="/">Start another</a></p>"#,
-        validity = validity(&response),
-        renewal = renewal(&response, &query.client_id),
-        notifications = notifications(&state, &query.client_id),
-        client = escape(&query.client_id),
-        decided = !pending,
-        verdict = escape(verdict),
-    );
-    Html(page("Your verification", refresh, &body)).into_response()
+    })
 }
 
 /// A decided pair's end and its validity today (nothing while pending).

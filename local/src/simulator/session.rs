@@ -6,10 +6,11 @@ use crate::html::{escape, page};
 use axum::extract::{Form, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use pair_adapters::idenfy::TokenType;
-use pair_core::pair::judgement::{DOCUMENT, FACE, Table};
 use serde::Deserialize;
 
 mod body;
+mod form;
+use form::{document_fields, judgement_fields, options, session_kind};
 
 pub(super) use body::webhook_body;
 
@@ -27,51 +28,7 @@ pub(super) async fn session_page(
         return session_not_found();
     };
     let request = &session.request;
-    let (title, kind, doc_types, default_type) = match request.token_type {
-        TokenType::Identification => (
-            "Identity verification",
-            "identity",
-            vec!["ID_CARD", "PASSPORT", "DRIVER_LICENSE", "RESIDENCE_PERMIT"],
-            "ID_CARD",
-        ),
-        TokenType::Document => {
-            let wanted = request
-                .documents
-                .as_ref()
-                .and_then(|d| d.first())
-                .map_or("RESIDENCE_PERMIT", String::as_str);
-            (
-                "Document verification",
-                "document",
-                vec!["RESIDENCE_PERMIT", "ID_CARD", "PASSPORT", "DRIVER_LICENSE"],
-                if doc_types_known(wanted) {
-                    wanted
-                } else {
-                    "RESIDENCE_PERMIT"
-                },
-            )
-        }
-    };
-    let options = |values: &[&str], selected: &str| {
-        values
-            .iter()
-            .map(|v| {
-                let chosen = if *v == selected { " selected" } else { "" };
-                format!(r#"<option value="{v}"{chosen}>{v}</option>"#)
-            })
-            .collect::<String>()
-    };
-    let field = |id: &str, label: &str, value: &str| {
-        format!(
-            r#"<label for="{id}">{label}</label><input id="{id}" name="{id}" value="{}">"#,
-            escape(value)
-        )
-    };
-    let document_number = if kind == "identity" {
-        "L01X00T47"
-    } else {
-        "RP4471932"
-    };
+    let (title, kind, doc_types, default_type) = session_kind(request);
     let facts = Facts::sample(&session);
     let body = format!(
         r#"<p class="banner">iDenfy sandbox simulator — nothing here is real.</p>
@@ -112,54 +69,9 @@ pub(super) async fn session_page(
         doc_types = options(&doc_types, default_type),
         sexes = options(&["MALE", "FEMALE", "UNDEFINED"], &facts.sex),
         judgement = judgement_fields(kind),
-        fields = [
-            ("firstName", "First name", request.first_name.as_deref(), "JOHN"),
-            ("lastName", "Last name", request.last_name.as_deref(), "MÜLLER"),
-            ("dateOfBirth", "Date of birth", request.date_of_birth.as_deref(), "1990-05-15"),
-            ("documentNumber", "Document number", None, document_number),
-            ("docExpiry", "Document expiry (YYYY-MM-DD; empty: none)", None, facts.expiry.as_str()),
-            ("issuingCountry", "Issuing country", None, facts.issuing_country.as_str()),
-            ("nationality", "Nationality", None, facts.nationality.as_str()),
-            ("mismatchTags", "iDenfy mismatch tags (comma-separated, e.g. NAME)", None, ""),
-        ]
-        .iter()
-        .map(|(id, label, given, sample)| field(id, label, given.unwrap_or(sample)))
-        .collect::<String>(),
+        fields = document_fields(request, kind, &facts),
     );
     Html(page(title, "", &body)).into_response()
-}
-
-/// The fields of iDenfy's own judgement a tester chooses: the per-check statuses (every value
-/// iDenfy's schema lists; empty: null), fraud tags, duplicates and the issue date. By default
-/// the session passed both checks; the permit's DOCUMENT session compares no face.
-fn judgement_fields(kind: &str) -> String {
-    let select = |id: &str, label: &str, table: &Table, selected: &str| {
-        let values = std::iter::once("").chain(table.values.iter().map(|(v, _)| *v));
-        let options: String = values
-            .map(|v| {
-                let chosen = if v == selected { " selected" } else { "" };
-                let shown = if v.is_empty() { "(none)" } else { v };
-                format!(r#"<option value="{v}"{chosen}>{shown}</option>"#)
-            })
-            .collect();
-        format!(
-            r#"<label for="{id}">{label}</label><select id="{id}" name="{id}">{options}</select>"#
-        )
-    };
-    let text = |id: &str, label: &str| {
-        format!(r#"<label for="{id}">{label}</label><input id="{id}" name="{id}" value="">"#)
-    };
-    let face = if kind == "identity" { "FACE_MATCH" } else { "" };
-    [
-        select("autoFace", "Face check (autoFace)", &FACE, face),
-        select("manualFace", "Face check by hand (manualFace)", &FACE, ""),
-        select("autoDocument", "Document check (autoDocument)", &DOCUMENT, "DOC_VALIDATED"),
-        select("manualDocument", "Document check by hand (manualDocument)", &DOCUMENT, ""),
-        text("fraudTags", "Fraud tags (comma-separated, e.g. PORTRAIT_SUBSTITUTION, DUPLICATE_FACE)"),
-        text("duplicateFaces", "Duplicate faces: scanRefs of other sessions (comma-separated; the dashboard lists them)"),
-        text("docDateOfIssue", "Date of issue (YYYY-MM-DD; empty: none)"),
-    ]
-    .concat()
 }
 
 /// `status.overall` the person can choose; EXPIRED: they left before any photo (no result).
