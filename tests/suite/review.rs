@@ -34,6 +34,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 use crate::Requests;
+mod claims;
 mod decisions;
 mod evidence;
 mod queue;

@@ -1,9 +1,8 @@
 //! The reviewers' queue through the issue-tokens handler, on both stores: the pairs waiting for
 //! review (made so by iDenfy's signed callbacks) listed oldest first in pages, each once,
 //! among verified ones; a pair leaves when reviewed, restarted or expired; the reviewer's duty
-//! only; a cursor we did not seal is 400; of two reviewers claiming at once one holds the pair,
-//! and the other may neither claim nor decide it until the claim lapses. On DynamoDB a page is
-//! one Query of the index, however many records the table holds.
+//! only; a cursor we did not seal is 400. On DynamoDB a page is one Query of the index, however
+//! many records the table holds. Claims: [`super::claims`].
 
 use super::*;
 use integration_tests::callbacks::{
@@ -12,13 +11,9 @@ use integration_tests::callbacks::{
 };
 use integration_tests::{T0, moto_table};
 use pair_adapters::http_api::{Caller, DutyScopes};
-use pair_app::review::QueueService;
-use pair_app::review::queue::QueuePolicy;
 use pair_core::clock::{ManualClock, Timestamp};
-use pair_core::pair::queue::{Queue, QueuePage, QueuePosition};
-use pair_core::ports::store::ReviewQueueStore;
 
-const OTHER_REVIEWER: Caller<'static> = Caller::Jwt {
+pub(super) const OTHER_REVIEWER: Caller<'static> = Caller::Jwt {
     subject: "reviewer-8",
     scopes: &["idenfy-pair/review"],
 };
@@ -35,13 +30,13 @@ const WAITING: [(&str, i64); 7] = [
     ("Q_D", 40),
 ];
 
-fn minute(n: i64) -> Timestamp {
+pub(super) fn minute(n: i64) -> Timestamp {
     Timestamp::from_unix_seconds(T0.unix_seconds() + n * 60)
 }
 
 /// An additional-step pair for `client`, whose uploaded permit iDenfy's final leaves to a
 /// reviewer: REQUIRES_REVIEW, decided at `at`.
-async fn waiting_pair(store: &Arc<dyn AnyStore>, client: &str, at: Timestamp) {
+pub(super) async fn waiting_pair(store: &Arc<dyn AnyStore>, client: &str, at: Timestamp) {
     let scan = format!("scan-{client}");
     let record = pending_single_session_record(client, &format!("pair-{client}"), &scan);
     store.save(&record, Expected::Absent).await.expect("seeded");
@@ -111,8 +106,6 @@ async fn pages(handler: &IssueTokens, limit: usize) -> Vec<Vec<String>> {
 on_both_stores!(
     seven_waiting_among_verified_are_listed_oldest_first_three_at_a_time_each_once,
     only_a_reviewer_lists_and_a_cursor_we_did_not_seal_is_refused,
-    of_two_reviewers_claiming_at_once_one_holds_the_pair_until_it_lapses,
-    a_review_read_before_another_reviewers_claim_is_not_written_after_it,
 );
 
 async fn seven_waiting_among_verified_are_listed_oldest_first_three_at_a_time_each_once(
@@ -259,193 +252,6 @@ async fn only_a_reviewer_lists_and_a_cursor_we_did_not_seal_is_refused(
 
 fn hex_of(text: &str) -> String {
     text.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-async fn of_two_reviewers_claiming_at_once_one_holds_the_pair_until_it_lapses(
-    store: Arc<dyn AnyStore>,
-    _: Requests,
-) {
-    waiting_pair(&store, "Q_A", minute(10)).await;
-    let client = ClientId::parse("Q_A").expect("an id");
-    let clock = Arc::new(ManualClock::at(minute(20)));
-    // Both claims read the record before either writes.
-    let racing = BothReadFirst::new(store.clone());
-    let queue = QueueService::new(
-        racing.clone(),
-        clock.clone(),
-        integration_tests::policy().continuation_keys,
-        QueuePolicy::default(),
-    );
-    let alice = pair_core::pair::Principal::parse(api::REVIEWER_SUBJECT).expect("a principal");
-    let bob = pair_core::pair::Principal::parse("reviewer-8").expect("a principal");
-    let (first, second) = tokio::join!(queue.claim(&client, &alice), queue.claim(&client, &bob));
-    assert_eq!(
-        racing.reads.load(Ordering::SeqCst),
-        3,
-        "both read, the loser again"
-    );
-    let (winner, loser, refusal) = match (first, second) {
-        (Ok(won), Err(lost)) => (won, OTHER_REVIEWER, lost),
-        (Err(lost), Ok(won)) => (won, api::REVIEWER, lost),
-        other => panic!("exactly one claim holds: {other:?}"),
-    };
-    let pair_app::review::ClaimError::Refused(pair_core::pair::machine::ClaimRefused::Claimed {
-        claim,
-    }) = refusal
-    else {
-        panic!("the loser is told who holds it: {refusal:?}");
-    };
-    assert_eq!(claim.by, winner.claim.by);
-    assert_eq!(claim.until, minute(35), "REVIEW_CLAIM_MINUTES' default: 15");
-    let stored = store.load(&client).await.unwrap().expect("a record");
-    let audit: Vec<&str> = stored
-        .pair
-        .as_ref()
-        .unwrap()
-        .review_claims
-        .iter()
-        .map(|c| c.by.as_str())
-        .collect();
-    assert_eq!(audit, [winner.claim.by.as_str()], "one claim recorded");
-
-    // The queue shows it; the loser may neither claim nor decide while it holds.
-    let stub = IdenfyStub::minting().await;
-    let handler = issue_tokens_handler(store.clone(), Arc::new(stub.client()), clock.clone());
-    let (_, page) = api::answer(
-        &handler,
-        api::queue_as("status=REQUIRES_REVIEW", api::REVIEWER),
-    )
-    .await;
-    assert_eq!(
-        (
-            &page["items"][0]["claimedBy"],
-            &page["items"][0]["claimedUntil"]
-        ),
-        (&json!(winner.claim.by), &json!(minute(35).to_rfc3339())),
-        "{page}"
-    );
-    let (status, body) = api::answer(&handler, api::claim_as("Q_A", loser)).await;
-    assert_eq!(
-        (status, &body["code"], &body["claimedBy"]),
-        (409, &json!("CLAIMED"), &json!(winner.claim.by)),
-        "{body}"
-    );
-    let approval = json!({"decision": "VERIFIED", "pairId": "pair-Q_A", "verdictVersion": 1});
-    let (status, body) = api::answer(&handler, api::review_as("Q_A", &approval, loser)).await;
-    assert_eq!((status, &body["code"]), (409, &json!("CLAIMED")), "{body}");
-    assert_eq!(body["status"], "REQUIRES_REVIEW");
-
-    // Lapsed: anyone's. The new claimant decides; the pair leaves the queue, claim and all.
-    clock.advance(Duration::from_secs(15 * 60));
-    let (status, body) = api::answer(&handler, api::claim_as("Q_A", loser)).await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) = api::answer(&handler, api::review_as("Q_A", &approval, loser)).await;
-    assert_eq!(status, 200, "{body}");
-    let (_, page) = api::answer(
-        &handler,
-        api::queue_as("status=REQUIRES_REVIEW", api::REVIEWER),
-    )
-    .await;
-    assert_eq!(page["items"], json!([]));
-    let stored = store.load(&client).await.unwrap().expect("a record");
-    assert_eq!((stored.review_claim, stored.queue), (None, None));
-    assert_eq!(
-        stored.pair.unwrap().review_claims.len(),
-        2,
-        "both claims audited"
-    );
-}
-
-async fn a_review_read_before_another_reviewers_claim_is_not_written_after_it(
-    store: Arc<dyn AnyStore>,
-    _: Requests,
-) {
-    waiting_pair(&store, "Q_A", minute(10)).await;
-    let client = ClientId::parse("Q_A").expect("an id");
-    let clock = Arc::new(ManualClock::at(minute(20)));
-    let read = store.load(&client).await.unwrap().expect("a record");
-    let bob = pair_core::pair::Principal::parse("reviewer-8").expect("a principal");
-    let request = ReviewRequest {
-        pair_id: "pair-Q_A".into(),
-        decision: Outcome::Verified,
-        reviewer: bob,
-        note: None,
-        verdict_version: 1,
-    };
-    let Ok(pair_core::pair::machine::ReviewDecision::Record(verdict)) =
-        pair_core::pair::machine::decide_review(Some(&read), &request, minute(20))
-    else {
-        panic!("bob may decide on what he read");
-    };
-    // Alice claims between bob's read and his write.
-    let queue = QueueService::new(
-        store.clone(),
-        clock.clone(),
-        integration_tests::policy().continuation_keys,
-        QueuePolicy::default(),
-    );
-    let alice = pair_core::pair::Principal::parse(api::REVIEWER_SUBJECT).expect("a principal");
-    queue.claim(&client, &alice).await.expect("claimed");
-    let pair = read.pair.as_ref().expect("a pair");
-    let written = store
-        .record_verdict(&client, pair.decision(&verdict, read.expires_at))
-        .await
-        .expect("the store answers");
-    assert!(!written, "the store's own condition refuses bob's verdict");
-    let stored = store.load(&client).await.unwrap().expect("a record");
-    assert_eq!(
-        stored.pair.and_then(|p| p.verdict).map(|v| v.outcome),
-        Some(Outcome::RequiresReview)
-    );
-}
-
-/// Holds the first two reads until both have happened.
-struct BothReadFirst {
-    inner: Arc<dyn AnyStore>,
-    barrier: Barrier,
-    reads: AtomicUsize,
-}
-
-impl BothReadFirst {
-    fn new(inner: Arc<dyn AnyStore>) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
-            barrier: Barrier::new(2),
-            reads: AtomicUsize::new(0),
-        })
-    }
-}
-
-#[async_trait]
-impl PairReader for BothReadFirst {
-    async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
-        let record = self.inner.load(client_id).await;
-        if self.reads.fetch_add(1, Ordering::SeqCst) < 2 {
-            self.barrier.wait().await;
-        }
-        record
-    }
-}
-
-#[async_trait]
-impl ReviewQueueStore for BothReadFirst {
-    async fn waiting(
-        &self,
-        queue: Queue,
-        after: Option<&QueuePosition>,
-        limit: usize,
-        now: Timestamp,
-    ) -> Result<QueuePage, StoreError> {
-        self.inner.waiting(queue, after, limit, now).await
-    }
-
-    async fn claim_review(
-        &self,
-        client_id: &ClientId,
-        write: &pair_core::pair::machine::ClaimReview,
-    ) -> Result<(), StoreError> {
-        self.inner.claim_review(client_id, write).await
-    }
 }
 
 /// A page is one Query of the review-queue index, whatever the table holds besides; the
