@@ -4,6 +4,7 @@
 //! `PAIR_MODEL_CASES` schedules (1 000 here by default; `make test` runs 10 000).
 
 mod additional_step;
+mod architecture;
 mod budgets;
 mod callback_model;
 mod chain;

@@ -1,0 +1,109 @@
+//! The shape docs/architecture.md states, held by the code: no crate re-exports another's
+//! modules, and no use case changes a pair record by hand (every change is a function of
+//! `pair/machine/`).
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Every `.rs` file under `dir`, with its text, unit tests left out (`tests.rs`, `tests/`).
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("a directory entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() && name != "tests" {
+                pending.push(path);
+            } else if name.ends_with(".rs") && name != "tests.rs" {
+                let text = std::fs::read_to_string(&path).expect("readable source");
+                // What follows `#[cfg(test)]` is test code.
+                let production = text.split("#[cfg(test)]").next().unwrap_or("").to_owned();
+                found.push((path, production));
+            }
+        }
+    }
+    assert!(!found.is_empty(), "no source under {}", dir.display());
+    found
+}
+
+const CRATES: [&str; 3] = ["pair_core", "pair_adapters", "pair_app"];
+
+#[test]
+fn no_crate_re_exports_another_crates_modules() {
+    let mut checked = 0;
+    for dir in [
+        "shared/core/src",
+        "shared/adapters/src",
+        "shared/app/src",
+        "functions",
+        "local/src",
+    ] {
+        for (path, text) in sources(&root().join(dir)) {
+            for line in text.lines().map(str::trim_start) {
+                let re_export = line.starts_with("pub use ")
+                    && CRATES
+                        .iter()
+                        .any(|c| line.starts_with(&format!("pub use {c}::")));
+                assert!(!re_export, "{}: {line}", path.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} files read");
+}
+
+#[test]
+fn no_use_case_changes_a_pair_record_by_hand() {
+    // How a record is changed outside the machine: a version bumped, a pair or one of its
+    // parts taken mutably, a field of the record assigned.
+    let by_hand = [
+        "version += 1",
+        "pair.as_mut()",
+        "document_link.as_mut()",
+        ".claim = ",
+        ".continued_at",
+    ];
+    let files = sources(&root().join("shared/app/src"));
+    for (path, text) in &files {
+        for pattern in by_hand {
+            let writes = text
+                .lines()
+                .filter(|l| l.contains(pattern) && !l.trim_start().starts_with("//"))
+                .filter(|l| pattern != ".continued_at" || l.contains(".continued_at ="));
+            for line in writes {
+                panic!(
+                    "{} changes a record itself ({pattern}): {}; make it a function of pair/machine/",
+                    path.display(),
+                    line.trim()
+                );
+            }
+        }
+    }
+    assert!(files.len() > 20, "only {} use-case files read", files.len());
+}
+
+/// The check above sees a change by hand when there is one.
+#[test]
+fn the_by_hand_check_finds_what_it_looks_for() {
+    let dir = std::env::temp_dir().join(format!("arch-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp dir");
+    std::fs::write(
+        dir.join("a.rs"),
+        "fn f(r: &mut R) { r.version += 1; }\n#[cfg(test)]\nfn g() { x.version += 1; }",
+    )
+    .expect("written");
+    let files = sources(&dir);
+    std::fs::remove_dir_all(&dir).ok();
+    let (_, text) = &files[0];
+    assert!(text.contains("version += 1"), "production code is read");
+    assert_eq!(
+        text.matches("version += 1").count(),
+        1,
+        "test code is left out"
+    );
+}
