@@ -52,5 +52,66 @@ class DocsTest(unittest.TestCase):
         self.assertGreater(checked, 20)
 
 
+SOURCES = [path for folder in ["shared", "functions", "local", "tests", "bench"]
+           for path in (ROOT / folder).rglob("*") if path.suffix in (".rs", ".py")
+           and "target" not in path.parts]
+CODE = "\n".join(path.read_text() for path in SOURCES)
+TICKED = re.compile(r"`([^`\n]+)`")
+INVARIANT = re.compile(r"\*\*Architecture Invariant:\*\*(.*?)(?:\n\n|$)", re.S)
+
+
+def defined(name):
+    """Whether the code defines `name`: a function, type, module, constant or test."""
+    pattern = rf"\b(fn|struct|enum|trait|mod|type|const|def|static)\s+{re.escape(name)}\b"
+    return re.search(pattern, CODE) is not None or any(
+        path.stem == name for path in SOURCES)
+
+
+class ArchitectureTest(unittest.TestCase):
+    """docs/architecture.md names only paths and code that exist, and each invariant names a
+    test that holds it."""
+
+    page = (ROOT / "docs/architecture.md").read_text()
+
+    def test_every_path_it_names_exists(self):
+        checked = 0
+        for token in TICKED.findall(self.page):
+            first = token.split("/")[0]
+            if "/" not in token or " " in token or first not in {
+                    "shared", "functions", "local", "tests", "bench", "docs", "events", "scripts"}:
+                continue
+            for path in re.split(r",\s*", token):
+                path = path.rstrip("/")
+                if "{" in path or "*" in path:
+                    continue
+                self.assertTrue((ROOT / path).exists(), f"architecture.md names {path}, which does not exist")
+                checked += 1
+        self.assertGreater(checked, 10)
+
+    def test_every_item_it_names_is_defined(self):
+        checked = 0
+        for token in TICKED.findall(self.page):
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)+", token):
+                continue
+            last = token.split("::")[-1]
+            self.assertTrue(defined(last), f"architecture.md names {token}: no {last} in the code")
+            checked += 1
+        self.assertGreater(checked, 10)
+
+    def test_each_invariant_names_a_test_that_exists(self):
+        invariants = INVARIANT.findall(self.page)
+        self.assertGreaterEqual(len(invariants), 10)
+        for text in invariants:
+            tests = [t for t in TICKED.findall(text)
+                     if re.fullmatch(r"[a-z_][a-z0-9_]*", t) and "_" in t]
+            self.assertTrue(tests, f"an invariant names no test: {text.strip()[:80]}")
+            for name in tests:
+                self.assertTrue(defined(name), f"the invariant's test {name} does not exist")
+
+    def test_the_check_finds_what_is_missing(self):
+        self.assertTrue(defined("the_domain_crate_depends_on_no_aws_http_lambda_or_runtime_crate"))
+        self.assertFalse(defined("a_test_nobody_wrote_for_this_check"))
+
+
 if __name__ == "__main__":
     unittest.main()
