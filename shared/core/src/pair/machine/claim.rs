@@ -40,7 +40,9 @@ pub fn claim_review(
 ) -> Result<ClaimReview, ClaimRefused> {
     let record = record.ok_or(ClaimRefused::NoPair)?;
     let pair = record.live_pair(now).ok_or(ClaimRefused::NoPair)?;
-    if record.waiting.is_none() {
+    // By the pair's verdict, not the stored queue entry: a pair waiting since before the
+    // queue existed is claimed too.
+    if pair.waiting().is_none() {
         return Err(ClaimRefused::NotWaiting {
             status: pair.status(),
         });
@@ -175,6 +177,13 @@ mod tests {
             claim_review(Some(&expired), &reviewer("alice"), NOW, HOLD),
             Err(ClaimRefused::NoPair)
         );
+    }
+
+    #[test]
+    fn a_pair_waiting_before_the_queue_existed_is_claimed_too() {
+        let mut r = waiting();
+        r.set_waiting(None);
+        assert!(claimed(&r, "alice", NOW).is_ok());
     }
 
     #[test]
