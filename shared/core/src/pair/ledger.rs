@@ -15,6 +15,9 @@
 //! back and never blocks the others) and [`Queue::Retention`] (looked at when its pair
 //! record's retention may have ended).
 
+mod cap;
+pub use cap::{PAIRS_WINDOW, pair_allowed};
+
 use super::erasure::DeletionRefusal;
 use super::{ClientId, PairRecord, Role};
 use crate::clock::Timestamp;
@@ -26,9 +29,6 @@ pub const DELETION_OVERDUE_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// A session refused for now is asked again no sooner than this after its last attempt.
 pub const DELETION_RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
-
-/// The window of the daily pair cap.
-pub const PAIRS_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// One iDenfy session minted for a clientId, and its deletion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -379,34 +379,6 @@ pub fn sessions_named_by(record: &PairRecord) -> Vec<RecordedSession> {
         }
     }
     named
-}
-
-/// Whether the clientId may have another pair at `now`, given the ledger's entries minted in
-/// the last [`PAIRS_WINDOW`]: at most `max_pairs` issuances reached iDenfy (a pair counts once,
-/// whether one of its tokens or both were minted; a renewal is not an issuance; an erasure
-/// removes nothing from the ledger). `Err` holds when the oldest of them leaves the window.
-pub fn pair_allowed(entries: &[Entry], max_pairs: usize, now: Timestamp) -> Result<(), Timestamp> {
-    let window_start = now.unix_seconds() - PAIRS_WINDOW.as_secs().cast_signed();
-    let mut first_minted: Vec<(String, Timestamp)> = Vec::new();
-    for entry in entries
-        .iter()
-        .filter(|e| !e.renewal && e.minted_at.unix_seconds() > window_start)
-    {
-        match first_minted
-            .iter_mut()
-            .find(|(pair, _)| *pair == entry.pair_id)
-        {
-            Some((_, at)) => *at = (*at).min(entry.minted_at),
-            None => first_minted.push((entry.pair_id.clone(), entry.minted_at)),
-        }
-    }
-    if first_minted.len() < max_pairs.max(1) {
-        return Ok(());
-    }
-    let mut recent: Vec<Timestamp> = first_minted.into_iter().map(|(_, at)| at).collect();
-    recent.sort();
-    let leaving = recent[recent.len() - max_pairs.max(1)];
-    Err(leaving.plus(PAIRS_WINDOW))
 }
 
 #[cfg(test)]
