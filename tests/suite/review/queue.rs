@@ -175,6 +175,17 @@ async fn seven_waiting_among_verified_are_listed_oldest_first_three_at_a_time_ea
         pages(&handler, 3).await.concat(),
         ["Q_B", "Q_C", "Q_E", "Q_F", "Q_G"]
     );
+    // Erased: the record is replaced by its audit, which waits for nothing.
+    let eraser = Caller::Jwt {
+        subject: "dpo",
+        scopes: &["idenfy-pair/erase"],
+    };
+    let (status, body) = api::answer(&handler, api::erase_as("Q_G", eraser)).await;
+    assert!(status == 200 || status == 202, "{status} {body}");
+    assert_eq!(
+        pages(&handler, 3).await.concat(),
+        ["Q_B", "Q_C", "Q_E", "Q_F"]
+    );
     // Past its record's retention: gone from the list before TTL deletes it.
     clock.advance(Duration::from_secs(31 * 86_400));
     assert_eq!(pages(&handler, 3).await.concat(), Vec::<String>::new());

@@ -247,6 +247,63 @@ fn open(keys: &ContinuationKeys, queue: Queue, cursor: &str) -> Option<QueuePosi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pair_adapters::store::MemoryStore;
+    use pair_core::clock::ManualClock;
+    use pair_core::pair::machine::fixtures::{NOW, at, pair, record};
+    use pair_core::pair::{Outcome, PairRecord};
+    use pair_core::ports::store::{Expected, SeedStore};
+
+    /// A pair of `client` waiting since `since` (seconds from NOW), its record kept until
+    /// `expires_in`.
+    fn waiting_since(client: &str, since: i64, expires_in: i64) -> PairRecord {
+        let mut waiting = record(
+            Some(pair(3600, Some(Outcome::RequiresReview))),
+            None,
+            expires_in,
+        );
+        waiting.client_id = ClientId::parse(client).expect("an id");
+        let shown = waiting
+            .pair
+            .as_ref()
+            .and_then(|p| p.waiting())
+            .map(|(_, w)| w);
+        waiting.set_waiting(shown.map(|w| (at(since), w)));
+        waiting
+    }
+
+    #[tokio::test]
+    async fn the_gauges_count_the_live_waiting_the_oldest_wait_and_the_overdue() {
+        let store = Arc::new(MemoryStore::new());
+        for (client, since, expires_in) in [
+            ("A", -30 * 3600, 86_400),
+            ("B", -2 * 3600, 86_400),
+            ("C", -600, 86_400),
+            // Waited longest, but its record's retention ended: not counted.
+            ("D", -50 * 3600, -1),
+        ] {
+            store
+                .save(&waiting_since(client, since, expires_in), Expected::Absent)
+                .await
+                .expect("seeded");
+        }
+        let queue = QueueService::new(
+            store,
+            Arc::new(ManualClock::at(NOW)),
+            Secrets::fixed(keys(KEY)),
+            QueuePolicy {
+                claim_for: Duration::from_secs(900),
+                sla: Duration::from_secs(3600),
+            },
+        );
+        assert_eq!(
+            queue.gauges(Queue::RequiresReview).await.expect("counted"),
+            QueueGauges {
+                waiting: 3,
+                oldest_wait: Some(Duration::from_secs(30 * 3600)),
+                overdue: 2,
+            }
+        );
+    }
 
     fn keys(list: &str) -> ContinuationKeys {
         ContinuationKeys::parse(list).expect("keys")
