@@ -32,6 +32,7 @@ pub(crate) async fn cold_starts(
         if let Some((store, client_id)) = fresh_client {
             store
                 .client()
+                .await
                 .delete_item()
                 .table_name(store.table())
                 .key(

@@ -5,9 +5,11 @@
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
-use notify_decisions::NotifyDecisions;
-use notify_decisions::site::SiteWebhook;
+use notify_decisions::{NotifyDecisions, NotifyPorts};
+use pair_adapters::metrics::Metrics;
+use pair_adapters::outbound::http_on_first_use;
 use pair_adapters::secret::runtime::Secrets;
+use pair_app::config::NotifyConfig;
 use pair_app::notify::SiteWebhookConfig;
 use pair_app::notify::standard_webhooks::WebhookSecrets;
 use pair_core::clock::SystemClock;
@@ -55,8 +57,18 @@ pub async fn per_record(site_url: &str, iterations: usize) -> Result<Value, Stri
         secrets: Secrets::fixed(WebhookSecrets::parse(SECRET).map_err(|e| e.to_string())?),
         timeout: Duration::from_secs(5),
     };
-    let site = SiteWebhook::new(config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
-    let handler = NotifyDecisions::new(vec![Arc::new(site)]);
+    let handler = NotifyDecisions::build(
+        NotifyConfig {
+            site: Some(config),
+            event_bus: None,
+        },
+        NotifyPorts {
+            http: http_on_first_use(|builder| builder),
+            event_bridge: notify_decisions::event_bus::client_from_env(),
+            clock: Arc::new(SystemClock),
+            metrics: Metrics::off(),
+        },
+    );
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let started = Instant::now();

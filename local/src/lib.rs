@@ -18,7 +18,7 @@ pub use stack::start;
 
 use axum::extract::FromRef;
 use idenfy_callback::IdenfyCallback;
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use pair_adapters::secret::Secret;
 use pair_adapters::store::{DynamoLedger, DynamoStore};
 use receiver::Receiver;
@@ -104,7 +104,7 @@ const LOCAL_SITE_WEBHOOK_SECRET: &str = "whsec_bG9jYWwtc2l0ZS13ZWJob29rLXNlY3Jld
 
 #[derive(Clone)]
 struct AppState {
-    issue_tokens: IssueTokens,
+    issue_tokens: VerificationsApi,
     callback: IdenfyCallback,
     site_origin: String,
     /// The iDenfy simulator, when it runs: the final page links to its dashboard.

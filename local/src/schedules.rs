@@ -1,7 +1,7 @@
 //! The deployed schedules' jobs, run on this machine: each route's event, as its schedule
 //! sends it.
 
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -13,7 +13,7 @@ use crate::bridge;
 const SCHEDULE_INTERVAL: Duration = Duration::from_secs(60);
 
 /// The deployed schedules' jobs: each route's event, as its schedule sends it.
-pub(crate) fn run_schedules(issue_tokens: IssueTokens) -> JoinHandle<()> {
+pub(crate) fn run_schedules(issue_tokens: VerificationsApi) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SCHEDULE_INTERVAL);
         ticks.tick().await;

@@ -24,12 +24,12 @@ pub async fn start_simulator_only(
         )));
     }
     if let StoreChoice::DynamoDb { table, .. } = &config.store {
-        let store = DynamoStore::from_env(table.clone(), Default::default()).await;
+        let store = DynamoStore::from_env(table.clone(), Default::default());
         store
             .ensure_table()
             .await
             .map_err(|e| StartError::Store(e.to_string()))?;
-        DynamoLedger::new(store.client().clone(), crate::ledger_table_of(table))
+        DynamoLedger::new(store.shared_client(), crate::ledger_table_of(table))
             .ensure_table()
             .await
             .map_err(|e| StartError::Store(e.to_string()))?;

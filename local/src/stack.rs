@@ -9,16 +9,20 @@ use crate::{
 };
 use axum::Router;
 use axum::routing::{any, get, post};
-use idenfy_callback::IdenfyCallback;
-use issue_tokens::IssueTokens;
-use notify_decisions::NotifyDecisions;
+use idenfy_callback::{CallbackPorts, IdenfyCallback};
+use issue_tokens::{ApiPorts, VerificationsApi};
+use notify_decisions::{NotifyDecisions, NotifyPorts};
 use pair_adapters::env::Env;
+use pair_adapters::idenfy::IdenfyClient;
 use pair_adapters::metrics::Metrics;
+use pair_adapters::outbound::http_on_first_use;
 use pair_adapters::store::{DynamoLedger, DynamoStore, MemoryLedger, MemoryStore};
-use pair_app::config::{CallbackConfig, IssueTokensConfig, NotifyConfig};
+use pair_app::config::{CallbackConfig, NotifyConfig, VerificationsApiConfig};
 use pair_app::notify::standard_webhooks::WebhookSecrets;
+use pair_core::clock::SystemClock;
+use pair_core::ports::idenfy::IdenfyPorts;
 use pair_core::ports::ledger::SessionLedger;
-use pair_core::ports::store::{IssuanceStore, ResultStore};
+use pair_core::ports::store::{ResultStore, VerificationsStore};
 use receiver::Receiver;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -154,7 +158,7 @@ fn variables(
 /// The stores the functions use, each change fed to `notifier` as the table's stream feeds it
 /// in AWS.
 type Stores = (
-    Arc<dyn IssuanceStore>,
+    Arc<dyn VerificationsStore>,
     Arc<dyn ResultStore>,
     Arc<dyn SessionLedger>,
 );
@@ -175,7 +179,7 @@ async fn stores(
         return Ok((store.clone(), store, Arc::new(MemoryLedger::new())));
     };
     let unusable = |e: pair_core::ports::store::StoreError| StartError::Store(e.to_string());
-    let store = DynamoStore::from_env(table.clone(), Default::default()).await;
+    let store = DynamoStore::from_env(table.clone(), Default::default());
     store.ensure_table().await.map_err(unusable)?;
     let stream_arn = store.ensure_stream().await.map_err(unusable)?;
     let stream = feeds::TableStream::open(
@@ -186,7 +190,7 @@ async fn stores(
     .await
     .map_err(StartError::Store)?;
     tasks.push(tokio::spawn(stream.run()));
-    let ledger = DynamoLedger::new(store.client().clone(), ledger_table_of(table));
+    let ledger = DynamoLedger::new(store.shared_client(), ledger_table_of(table));
     ledger.ensure_table().await.map_err(unusable)?;
     let store = Arc::new(store);
     Ok((store.clone(), store, Arc::new(ledger)))
@@ -233,7 +237,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
     };
     let env = Env::from_pairs(variables(&config, &table, &idenfy, &site_origin));
     let invalid = |e: pair_adapters::env::ConfigError| StartError::Config(e.to_string());
-    let issue_config = IssueTokensConfig::from_env(&env).map_err(invalid)?;
+    let issue_config = VerificationsApiConfig::from_env(&env).map_err(invalid)?;
     let callback_config = CallbackConfig::from_env(&env).map_err(invalid)?;
     let notify_config = NotifyConfig::from_env(&env).map_err(invalid)?;
     let receiver = WebhookSecrets::parse(LOCAL_SITE_WEBHOOK_SECRET)
@@ -247,24 +251,37 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
             Metrics::off()
         }
     };
-    let notifier = NotifyDecisions::build(notify_config, metrics(notify_decisions::FUNCTION))
-        .await
-        .map_err(|e| StartError::Config(e.to_string()))?;
+    // The functions as their `main`s build them.
+    let notifier = NotifyDecisions::build(
+        notify_config,
+        NotifyPorts {
+            http: http_on_first_use(|builder| builder),
+            event_bridge: notify_decisions::event_bus::client_from_env(),
+            clock: Arc::new(SystemClock),
+            metrics: metrics(notify_decisions::FUNCTION),
+        },
+    );
     let (issuance_store, result_store, ledger) =
         stores(&config.store, notifier, &mut tasks).await?;
-    // The functions as their `main`s build them.
+    let idenfy_client = IdenfyClient::new(issue_config.idenfy.clone());
     let state = AppState {
-        issue_tokens: IssueTokens::build(
+        issue_tokens: VerificationsApi::build(
             issue_config,
-            issuance_store,
-            ledger,
-            metrics(issue_tokens::FUNCTION),
-        )
-        .map_err(|e| StartError::Config(e.to_string()))?,
+            ApiPorts {
+                store: issuance_store,
+                ledger,
+                idenfy: IdenfyPorts::of(Arc::new(idenfy_client)),
+                clock: Arc::new(SystemClock),
+                metrics: metrics(issue_tokens::FUNCTION),
+            },
+        ),
         callback: IdenfyCallback::build(
             callback_config,
-            result_store,
-            metrics(idenfy_callback::FUNCTION),
+            CallbackPorts {
+                store: result_store,
+                clock: Arc::new(SystemClock),
+                metrics: metrics(idenfy_callback::FUNCTION),
+            },
         ),
         site_origin: site_origin.clone(),
         simulator_url: idenfy.simulator_url.clone(),

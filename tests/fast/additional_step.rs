@@ -1,13 +1,13 @@
 //! Method 2, the additional-step mode: one IDENTIFICATION token carrying the permit's UPLOAD
 //! step, a one-session pair, and the modes kept apart for a clientId.
 
-use integration_tests::{IdenfyStub, SHOP, T0, policy};
-use issue_tokens::IssueTokens;
+use integration_tests::{IdenfyStub, SHOP, T0, api_ports, issue_tokens_config};
+use issue_tokens::VerificationsApi;
 use pair_adapters::store::MemoryStore;
-use pair_app::issuance::{IssuanceService, PermitStepPolicy};
-use pair_app::review::ReviewService;
+use pair_app::issuance::PermitStepPolicy;
 use pair_core::clock::ManualClock;
 use pair_core::pair::{ClientId, Mode};
+use pair_core::ports::idenfy::IdenfyPorts;
 use pair_core::ports::store::PairReader;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -16,40 +16,21 @@ fn handler(
     stub: &IdenfyStub,
     store: Arc<MemoryStore>,
     permit_step: PermitStepPolicy,
-) -> IssueTokens {
-    let mut policy = policy();
-    policy.permit_step = permit_step;
-    let (idenfy, clock) = (Arc::new(stub.client()), Arc::new(ManualClock::at(T0)));
-    let ledger = Arc::new(pair_adapters::store::MemoryLedger::new());
-    let erasures = pair_app::erasure::ErasureService::new(
-        store.clone(),
-        ledger.clone(),
-        idenfy.clone(),
-        clock.clone(),
-        policy.ledger.audit,
-    );
-    let expiries = pair_app::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
-    let queue = pair_app::review::QueueService::new(
-        store.clone(),
-        clock.clone(),
-        policy.continuation_keys.clone(),
-        Default::default(),
-    );
-    IssueTokens::new(
-        IssuanceService::new(store.clone(), ledger, idenfy.clone(), clock.clone(), policy),
-        ReviewService::new(
+) -> VerificationsApi {
+    let mut config = issue_tokens_config("https://ivs.idenfy.com");
+    config.policy.permit_step = permit_step;
+    VerificationsApi::build(
+        config,
+        api_ports(
             store,
-            idenfy,
-            clock,
-            pair_core::pair::permit::VerdictPolicy::default(),
+            Arc::new(pair_adapters::store::MemoryLedger::new()),
+            IdenfyPorts::of(Arc::new(stub.client())),
+            Arc::new(ManualClock::at(T0)),
         ),
-        queue,
-        erasures,
-        expiries,
     )
 }
 
-async fn post(handler: &IssueTokens, body: Value) -> (u16, Value) {
+async fn post(handler: &VerificationsApi, body: Value) -> (u16, Value) {
     let request = integration_tests::api::issue(&body);
     let response = handler.handle(request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap();

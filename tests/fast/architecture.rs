@@ -107,3 +107,97 @@ fn the_by_hand_check_finds_what_it_looks_for() {
         "test code is left out"
     );
 }
+
+const FUNCTIONS: [(&str, &str); 3] = [
+    ("issue-tokens", "VerificationsApi"),
+    ("idenfy-callback", "IdenfyCallback"),
+    ("notify-decisions", "NotifyDecisions"),
+];
+
+/// The ways `text` (a function's lib.rs) makes its handler, `handler`: every `pub fn` of its
+/// `impl` that returns `Self`.
+fn constructors(text: &str, handler: &str) -> Vec<String> {
+    let Some(start) = text.find(&format!("impl {handler} {{")) else {
+        return Vec::new();
+    };
+    let body = &text[start..];
+    let end = body.find("\n}\n").unwrap_or(body.len());
+    body[..end]
+        .split("pub fn ")
+        .skip(1)
+        .filter_map(|item| {
+            let signature = &item[..item.find('{')?];
+            let name = &item[..item.find('(')?];
+            signature.contains("-> Self").then(|| name.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn each_function_is_built_one_way_by_its_main() {
+    for (function, handler) in FUNCTIONS {
+        let source = root().join("functions").join(function).join("src");
+        let lib = std::fs::read_to_string(source.join("lib.rs")).expect("the lib");
+        let made = constructors(&lib, handler);
+        // The notifier's sinks are its port: a test hands in its own recording ones.
+        let allowed: &[&str] = if handler == "NotifyDecisions" {
+            &["build", "delivering_to"]
+        } else {
+            &["build"]
+        };
+        assert_eq!(made, allowed, "{function}: {handler} is made by {made:?}");
+        let main = std::fs::read_to_string(source.join("main.rs")).expect("the main");
+        assert!(
+            main.contains(&format!("{handler}::build(config, ports)")),
+            "{function}'s main does not call {handler}::build(config, ports)"
+        );
+    }
+    let local = std::fs::read_to_string(root().join("local/src/stack.rs")).expect("the stack");
+    for (function, handler) in FUNCTIONS {
+        assert!(
+            local.contains(&format!("{handler}::build(")),
+            "the local stack does not build {function} with its build"
+        );
+    }
+}
+
+#[test]
+fn the_constructor_check_finds_what_it_looks_for() {
+    let text = "impl Api {\n    pub fn build(c: C, p: P) -> Self {\n    }\n\n    pub fn with_metrics(mut self, m: M) -> Self {\n    }\n\n    pub async fn handle(&self) -> R {\n    }\n}\n";
+    assert_eq!(constructors(text, "Api"), ["build", "with_metrics"]);
+    assert!(constructors(text, "Other").is_empty());
+}
+
+/// Every AWS SDK or reqwest client of the functions is built at its first use: the text
+/// that builds one (`Client::new(&`, `http_client()`) sits in an `OnFirstUse::new` closure.
+#[test]
+fn every_client_is_built_at_its_first_use() {
+    let mut builds = 0;
+    for dir in [
+        "shared/adapters/src",
+        "shared/app/src",
+        "functions/issue-tokens/src",
+        "functions/idenfy-callback/src",
+        "functions/notify-decisions/src",
+    ] {
+        for (path, text) in sources(&root().join(dir)) {
+            for marker in ["Client::new(&", "http_client()"] {
+                for (at, _) in text.match_indices(marker) {
+                    let before = &text[..at];
+                    if before.ends_with("fn ") {
+                        continue;
+                    }
+                    builds += 1;
+                    let opened = before.rfind("OnFirstUse::new(");
+                    assert!(
+                        opened.is_some_and(|open| !before[open..].contains("\n}\n")),
+                        "{}: a client built outside OnFirstUse::new: {}",
+                        path.display(),
+                        &text[at..(at + 60).min(text.len())]
+                    );
+                }
+            }
+        }
+    }
+    assert!(builds >= 4, "only {builds} client builds found");
+}

@@ -3,7 +3,7 @@
 //! iDenfy does; the clientId is given back for the caller's retry.
 
 use integration_tests::{IdenfyStub, issue_tokens_config};
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use lambda_http::{Context, RequestExt};
 use pair_adapters::idenfy::IdenfyClient;
 use pair_adapters::store::MemoryStore;
@@ -38,13 +38,15 @@ async fn an_issuance_ends_inside_the_invocation_and_gives_the_client_id_back() {
         .await;
     // The function as deployed: its own timeouts (5 s per attempt, 3 attempts).
     let config = issue_tokens_config(&stub.uri());
-    let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone()).expect("a client"));
-    let handler = IssueTokens::compose(
+    let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone()));
+    let handler = VerificationsApi::build(
         config,
-        Arc::new(MemoryStore::new()),
-        Arc::new(pair_adapters::store::MemoryLedger::new()),
-        pair_core::ports::idenfy::IdenfyPorts::of(idenfy),
-        Arc::new(SystemClock),
+        integration_tests::api_ports(
+            Arc::new(MemoryStore::new()),
+            Arc::new(pair_adapters::store::MemoryLedger::new()),
+            pair_core::ports::idenfy::IdenfyPorts::of(idenfy),
+            Arc::new(SystemClock),
+        ),
     );
     // 9 s left: 1 s kept for the answer, 4 s for the final write, so the token calls get 4 s.
     let started = Instant::now();

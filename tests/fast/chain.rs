@@ -3,7 +3,7 @@
 //! when a token fails.
 
 use integration_tests::{CALLBACK_URL, IdenfyStub, SHOP, T0, issue_tokens_handler, service};
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use pair_adapters::store::MemoryStore;
 use pair_app::issuance::{IssueRequest, StatusError};
 use pair_core::clock::ManualClock;
@@ -116,7 +116,10 @@ async fn both_tokens_with_the_identity_session_ending_on_the_continuation() {
     );
 }
 
-async fn issue_via_handler(handler: &IssueTokens, client_id: &str) -> (u16, Option<String>, Value) {
+async fn issue_via_handler(
+    handler: &VerificationsApi,
+    client_id: &str,
+) -> (u16, Option<String>, Value) {
     let request = integration_tests::api::issue(&json!({"clientId": client_id}));
     let response = handler.handle(request).await;
     let retry_after = response

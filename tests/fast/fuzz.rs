@@ -8,7 +8,7 @@ use integration_tests::callbacks::{
     TEST_SIGNING_KEY, events_record, hasher, payload, sample_id_card, signing_keys,
 };
 use pair_adapters::idenfy::signature::sign;
-use pair_adapters::idenfy::webhook::parse;
+use pair_adapters::idenfy::webhook::{Webhook, read};
 use pair_core::pair::machine::{accept_half, verdict_due};
 use pair_core::pair::permit::VerdictPolicy;
 use proptest::prelude::*;
@@ -173,7 +173,7 @@ fn verify_parse_decide_never_panics_and_only_our_signatures_pass() {
             if !verified {
                 return Ok(());
             }
-            let Ok(callback) = parse(
+            let Ok(Webhook::Result(callback)) = read(
                 &body,
                 event_type.as_deref(),
                 now,

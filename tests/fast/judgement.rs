@@ -5,7 +5,7 @@
 //! cannot hold by refusing everything.
 
 use integration_tests::callbacks::hasher;
-use pair_adapters::idenfy::webhook::parse;
+use pair_adapters::idenfy::webhook::read;
 use pair_core::clock::Timestamp;
 use pair_core::pair::judgement::{
     DOC_TYPE, DOCUMENT, FACE, FRAUD_TAGS, MISMATCH_TAGS, OVERALL, Table,
@@ -175,14 +175,16 @@ fn verdict(identity: &Judged, permit: &Judged) -> Outcome {
     let hasher = hasher();
     let policy = VerdictPolicy::default();
     let half = |scan_ref: &str, judged: &Judged| {
-        parse(
+        read(
             &body(scan_ref, judged),
             None,
             now,
             &hasher,
             &policy.permit_step,
         )
-        .expect("a placed body")
+        .ok()
+        .and_then(|webhook| webhook.into_result())
+        .expect("a placed result")
         .half
     };
     let permit_policy = PermitPolicy::default();

@@ -4,7 +4,7 @@
 //! each of them, so `sam local --env-vars` can set them all.
 
 use pair_adapters::env::Env;
-use pair_app::config::{CallbackConfig, INSECURE_FLAG, IssueTokensConfig, NotifyConfig};
+use pair_app::config::{CallbackConfig, INSECURE_FLAG, NotifyConfig, VerificationsApiConfig};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -65,7 +65,7 @@ fn assert_covered(function: &str, asked: BTreeSet<String>, in_file: BTreeSet<Str
 
 #[test]
 fn the_sam_local_env_file_sets_everything_each_function_reads() {
-    let (asked, in_file) = read_by!("IssueTokensFunction", IssueTokensConfig::from_env);
+    let (asked, in_file) = read_by!("IssueTokensFunction", VerificationsApiConfig::from_env);
     assert_covered("IssueTokensFunction", asked, in_file);
     let (asked, in_file) = read_by!("IdenfyCallbackFunction", CallbackConfig::from_env);
     assert_covered("IdenfyCallbackFunction", asked, in_file);

@@ -248,7 +248,7 @@ async fn an_unreachable_idenfy_is_a_connection_error() {
     );
     config.retry.base_backoff = Duration::from_millis(1);
     config.retry.max_backoff = Duration::from_millis(2);
-    let client = pair_adapters::idenfy::IdenfyClient::new(config).unwrap();
+    let client = pair_adapters::idenfy::IdenfyClient::new(config);
     let error = client
         .create_token(&request(), integration_tests::soon())
         .await
@@ -294,7 +294,7 @@ async fn a_2xx_without_a_token_is_an_invalid_response() {
 fn redirect_url_is_built_from_the_base_url() {
     let config =
         pair_adapters::idenfy::IdenfyClientConfig::new("https://ivs.idenfy.com/", "k", "s");
-    let client = pair_adapters::idenfy::IdenfyClient::new(config).unwrap();
+    let client = pair_adapters::idenfy::IdenfyClient::new(config);
     assert_eq!(
         client.redirect_url("TOKEN_XYZ789"),
         "https://ivs.idenfy.com/api/v2/redirect?authToken=TOKEN_XYZ789"

@@ -192,11 +192,10 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     };
 
     // The table named in the env file, on the same moto_server the containers use.
-    let store =
-        DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default()).await;
+    let store = DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default());
     store.create_table().await.expect("moto creates the table");
     pair_adapters::store::DynamoLedger::new(
-        store.client().clone(),
+        store.shared_client(),
         env_value("IssueTokensFunction", "LEDGER_TABLE_NAME"),
     )
     .create_table()
@@ -220,8 +219,7 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
             .expect("the simulator's URL"),
         &secret_value("apiKey"),
         &secret_value("apiSecret"),
-    ))
-    .expect("an iDenfy client");
+    ));
     let mut scan_refs = Vec::new();
     for token_type in [TokenType::Identification, TokenType::Document] {
         let token = idenfy
@@ -362,6 +360,7 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     // start-api: the three routes on 127.0.0.1, issuance on a clientId without a pair.
     store
         .client()
+        .await
         .delete_item()
         .table_name(store.table())
         .key(

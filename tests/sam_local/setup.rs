@@ -90,6 +90,7 @@ pub(crate) async fn put(store: &DynamoStore, records: &[PairRecord]) {
         let item = serde_dynamo::to_item(record).expect("a record serialises");
         store
             .client()
+            .await
             .put_item()
             .table_name(store.table())
             .set_item(Some(item))

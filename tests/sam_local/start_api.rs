@@ -94,8 +94,7 @@ pub(crate) async fn start_api_routes(sam: &Sam, report: &mut Report) {
 
 /// The identity-final event's pair in place of the one start-api just issued.
 async fn put_for_callback() {
-    let store =
-        DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default()).await;
+    let store = DynamoStore::from_env(env_value("Parameters", "TABLE_NAME"), Default::default());
     put(&store, &sample_pairs()).await;
 }
 

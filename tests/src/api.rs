@@ -114,7 +114,7 @@ fn on_client(
 
 /// The handler's answer: status and JSON body (null when not JSON).
 pub async fn answer(
-    handler: &issue_tokens::IssueTokens,
+    handler: &issue_tokens::VerificationsApi,
     request: lambda_http::Request,
 ) -> (u16, Value) {
     let response = crate::contract::issue_tokens(handler, request).await;

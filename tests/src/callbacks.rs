@@ -2,15 +2,17 @@
 //! shaped like iDenfy's, signed with the documented test key.
 
 use crate::T0;
+use idenfy_callback::{CallbackPorts, IdenfyCallback};
 use lambda_http::Body;
 use pair_adapters::env::Env;
 use pair_adapters::idenfy::SigningKeys;
 use pair_adapters::idenfy::signature::sign;
 use pair_adapters::idenfy::token::external_ref;
+use pair_adapters::metrics::Metrics;
 use pair_adapters::secret::runtime::Secrets;
 use pair_app::callback::{CallbackSecrets, CallbackService};
 use pair_app::config::CallbackConfig;
-use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::clock::{Clock, ManualClock, Timestamp};
 use pair_core::pair::permit::VerdictPolicy;
 use pair_core::pair::{
     ClientId, DocumentHasher, Mode, Outcome, Pair, PairRecord, PermitPolicy, Reason, Session,
@@ -156,6 +158,14 @@ pub fn hasher() -> DocumentHasher {
 
 /// The callback handler over a memory store holding the sample events' pair.
 pub async fn seeded_callback(secrets: Secrets<CallbackSecrets>) -> idenfy_callback::IdenfyCallback {
+    seeded_callback_counting(secrets, Metrics::off()).await
+}
+
+/// [`seeded_callback`] counting into `metrics`.
+pub async fn seeded_callback_counting(
+    secrets: Secrets<CallbackSecrets>,
+    metrics: Metrics,
+) -> idenfy_callback::IdenfyCallback {
     use pair_adapters::store::MemoryStore;
     use pair_core::ports::store::{Expected, SeedStore};
     let store = Arc::new(MemoryStore::new());
@@ -163,10 +173,40 @@ pub async fn seeded_callback(secrets: Secrets<CallbackSecrets>) -> idenfy_callba
         .save(&events_record(), Expected::Absent)
         .await
         .expect("seeded");
-    idenfy_callback::IdenfyCallback::new(
-        callback_service(store, callback_clock()),
-        secrets,
-        512 * 1024,
+    let ports = CallbackPorts {
+        metrics,
+        ..callback_ports(store, callback_clock())
+    };
+    IdenfyCallback::build(
+        CallbackConfig {
+            secrets,
+            ..callback_config()
+        },
+        ports,
+    )
+}
+
+/// What the callback reaches, for the tests: `store` on `clock`, no metrics.
+pub fn callback_ports(store: Arc<dyn ResultStore>, clock: Arc<dyn Clock>) -> CallbackPorts {
+    CallbackPorts {
+        store,
+        clock,
+        metrics: Metrics::off(),
+    }
+}
+
+/// The callback as the function builds it, holding `secrets`, over `store`.
+pub fn callback_with_secrets(
+    store: Arc<dyn ResultStore>,
+    clock: Arc<dyn Clock>,
+    secrets: Secrets<CallbackSecrets>,
+) -> IdenfyCallback {
+    IdenfyCallback::build(
+        CallbackConfig {
+            secrets,
+            ..callback_config()
+        },
+        callback_ports(store, clock),
     )
 }
 
@@ -203,7 +243,7 @@ pub fn handler(
     store: Arc<dyn ResultStore>,
     clock: Arc<ManualClock>,
 ) -> idenfy_callback::IdenfyCallback {
-    idenfy_callback::IdenfyCallback::compose(callback_config(), store, clock)
+    IdenfyCallback::build(callback_config(), callback_ports(store, clock))
 }
 
 /// What a document says, as iDenfy extracts it.

@@ -59,7 +59,10 @@ pub fn record(route: &str, response: &Response<Body>) {
 }
 
 /// The issue-tokens handler's answer to `request`, recorded.
-pub async fn issue_tokens(handler: &issue_tokens::IssueTokens, request: Request) -> Response<Body> {
+pub async fn issue_tokens(
+    handler: &issue_tokens::VerificationsApi,
+    request: Request,
+) -> Response<Body> {
     let route = api_route(&request);
     let response = handler.handle(request).await;
     if let Some(route) = route {

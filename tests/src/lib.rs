@@ -12,14 +12,13 @@ use pair_adapters::env::Env;
 use pair_adapters::idenfy::{IdenfyClient, IdenfyClientConfig, RetryPolicy};
 use pair_adapters::store::dynamo::{DynamoTimeouts, sdk_config};
 use pair_adapters::store::{DynamoLedger, DynamoStore, MemoryLedger};
-use pair_app::config::IssueTokensConfig;
+use pair_app::config::VerificationsApiConfig;
 use pair_app::issuance::{IssuancePolicy, IssuanceService};
-use pair_app::review::ReviewService;
-use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::clock::{Clock, ManualClock, Timestamp};
 use pair_core::pair::new_id;
-use pair_core::ports::idenfy::SessionIssuer;
+use pair_core::ports::idenfy::{IdenfyPorts, SessionIssuer};
 use pair_core::ports::ledger::SessionLedger;
-use pair_core::ports::store::IssuanceStore;
+use pair_core::ports::store::VerificationsStore;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -113,7 +112,7 @@ pub async fn moto_table() -> MotoTable {
 /// A session ledger on a new table of the same moto_server, beside `table`.
 pub async fn moto_ledger(table: &MotoTable) -> DynamoLedger {
     let ledger = DynamoLedger::new(
-        table.store.client().clone(),
+        table.store.shared_client(),
         format!("{}-sessions", table.store.table()),
     );
     ledger
@@ -260,7 +259,7 @@ impl IdenfyStub {
             base_backoff: Duration::from_millis(5),
             max_backoff: Duration::from_millis(20),
         };
-        IdenfyClient::new(config).expect("building the iDenfy client")
+        IdenfyClient::new(config)
     }
 
     /// The token requests received, in order.
@@ -307,7 +306,7 @@ pub const PUBLIC_API_URL: &str = "https://api.example.com";
 
 /// The issue-tokens configuration the tests use, read by the function's own parser: the
 /// shop's origin allowed, its pages as defaults, every other setting at its default.
-pub fn issue_tokens_config(idenfy_base_url: &str) -> IssueTokensConfig {
+pub fn issue_tokens_config(idenfy_base_url: &str) -> VerificationsApiConfig {
     issue_tokens_config_with(idenfy_base_url, &[])
 }
 
@@ -315,7 +314,7 @@ pub fn issue_tokens_config(idenfy_base_url: &str) -> IssueTokensConfig {
 pub fn issue_tokens_config_with(
     idenfy_base_url: &str,
     extra: &[(&'static str, &str)],
-) -> IssueTokensConfig {
+) -> VerificationsApiConfig {
     let mut variables = vec![
         ("TABLE_NAME", "pairs".to_owned()),
         ("LEDGER_TABLE_NAME", "sessions".to_owned()),
@@ -336,7 +335,7 @@ pub fn issue_tokens_config_with(
             .map(|(name, value)| (*name, (*value).to_owned())),
     );
     let env = Env::from_pairs(variables);
-    IssueTokensConfig::from_env(&env).expect("the tests' configuration is valid")
+    VerificationsApiConfig::from_env(&env).expect("the tests' configuration is valid")
 }
 
 /// The issuance policy the tests use ([`issue_tokens_config`]).
@@ -346,7 +345,7 @@ pub fn policy() -> IssuancePolicy {
 
 /// The issuance service over `store`, with a session ledger of its own in memory.
 pub fn service(
-    store: Arc<dyn IssuanceStore>,
+    store: Arc<dyn VerificationsStore>,
     sessions: Arc<dyn SessionIssuer>,
     clock: Arc<ManualClock>,
 ) -> IssuanceService {
@@ -355,7 +354,7 @@ pub fn service(
 
 /// [`service`] recording into `ledger`.
 pub fn service_with(
-    store: Arc<dyn IssuanceStore>,
+    store: Arc<dyn VerificationsStore>,
     ledger: Arc<dyn SessionLedger>,
     sessions: Arc<dyn SessionIssuer>,
     clock: Arc<ManualClock>,
@@ -366,47 +365,40 @@ pub fn service_with(
 /// The issue-tokens handler: [`service`] over `store`, and the reviewer's routes over the
 /// same store, with `idenfy` serving session files too; its session ledger in memory.
 pub fn issue_tokens_handler(
-    store: Arc<dyn IssuanceStore>,
+    store: Arc<dyn VerificationsStore>,
     idenfy: Arc<IdenfyClient>,
     clock: Arc<ManualClock>,
-) -> issue_tokens::IssueTokens {
+) -> issue_tokens::VerificationsApi {
     issue_tokens_handler_with(store, Arc::new(MemoryLedger::new()), idenfy, clock)
 }
 
 /// [`issue_tokens_handler`] over `ledger`.
 pub fn issue_tokens_handler_with(
-    store: Arc<dyn IssuanceStore>,
+    store: Arc<dyn VerificationsStore>,
     ledger: Arc<dyn SessionLedger>,
     idenfy: Arc<IdenfyClient>,
     clock: Arc<ManualClock>,
-) -> issue_tokens::IssueTokens {
-    let reviews = ReviewService::new(
-        store.clone(),
-        idenfy.clone(),
-        clock.clone(),
-        policy().verdict,
-    );
-    let erasures = pair_app::erasure::ErasureService::new(
-        store.clone(),
-        ledger.clone(),
-        idenfy.clone(),
-        clock.clone(),
-        policy().ledger.audit,
-    );
-    let expiries = pair_app::expiry::ExpiryWatchService::new(store.clone(), clock.clone());
-    let queue = pair_app::review::QueueService::new(
-        store.clone(),
-        clock.clone(),
-        policy().continuation_keys,
-        pair_app::review::queue::QueuePolicy::default(),
-    );
-    issue_tokens::IssueTokens::new(
-        service_with(store, ledger, idenfy, clock),
-        reviews,
-        queue,
-        erasures,
-        expiries,
+) -> issue_tokens::VerificationsApi {
+    issue_tokens::VerificationsApi::build(
+        issue_tokens_config("https://ivs.idenfy.com"),
+        api_ports(store, ledger, IdenfyPorts::of(idenfy), clock),
     )
+}
+
+/// What the verifications API reaches, for the tests: no metrics.
+pub fn api_ports(
+    store: Arc<dyn VerificationsStore>,
+    ledger: Arc<dyn SessionLedger>,
+    idenfy: IdenfyPorts,
+    clock: Arc<dyn Clock>,
+) -> issue_tokens::ApiPorts {
+    issue_tokens::ApiPorts {
+        store,
+        ledger,
+        idenfy,
+        clock,
+        metrics: pair_adapters::metrics::Metrics::off(),
+    }
 }
 
 pub mod api;

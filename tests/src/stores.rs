@@ -9,17 +9,17 @@ use pair_core::pair::validity::ExpiryUpdate;
 use pair_core::pair::{ClientId, PairRecord, PreviousPair, Threshold};
 use pair_core::ports::store::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWritten,
-    HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore, ReviewQueueStore,
-    ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    HistoryStore, PairReader, ReplaceStore, ResultStore, ReviewQueueStore, ReviewStore, SeedStore,
+    StoreError, VerdictStore, VerificationsStore, Written,
 };
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 /// Every port at once: what the adapters (and these wrappers) implement, so one store can
 /// serve a test's issuance service, its callback service and its seeding.
-pub trait AnyStore: IssuanceStore + ResultStore + SeedStore {}
+pub trait AnyStore: VerificationsStore + ResultStore + SeedStore {}
 
-impl<T: IssuanceStore + ResultStore + SeedStore + ?Sized> AnyStore for T {}
+impl<T: VerificationsStore + ResultStore + SeedStore + ?Sized> AnyStore for T {}
 
 /// The ports a wrapper passes through unchanged: reads, seeding and issuance's writes.
 macro_rules! pass_through_issuance {
@@ -121,7 +121,7 @@ macro_rules! pass_through_issuance {
         }
 
         #[async_trait]
-        impl IssuanceStore for $wrapper {
+        impl VerificationsStore for $wrapper {
             async fn claim(
                 &self,
                 client_id: &ClientId,

@@ -3,7 +3,7 @@
 
 use integration_tests::callbacks::{
     EVENTS_CLIENT_ID, EVENTS_IDENTITY_SCAN_REF, TEST_SIGNING_KEY, call, callback_clock,
-    callback_service, events_record, request,
+    events_record, request,
 };
 use integration_tests::moto_table;
 use integration_tests::stores::AnyStore;
@@ -34,13 +34,13 @@ async fn signature_table_with_zero_store_requests_for_every_refusal() {
         "new-rotated-signing-key-0123456789,{TEST_SIGNING_KEY}"
     ))
     .unwrap();
-    let handler = idenfy_callback::IdenfyCallback::new(
-        callback_service(store, callback_clock()),
+    let handler = integration_tests::callbacks::callback_with_secrets(
+        store,
+        callback_clock(),
         Secrets::fixed(CallbackSecrets {
             signing_keys: Some(keys),
             document_hasher: integration_tests::callbacks::hasher(),
         }),
-        512 * 1024,
     );
 
     let body = body();
@@ -228,13 +228,13 @@ async fn unsigned_callbacks_pass_only_when_no_key_is_configured() {
         .save(&events_record(), Expected::Absent)
         .await
         .unwrap();
-    let insecure = idenfy_callback::IdenfyCallback::new(
-        callback_service(store.clone(), callback_clock()),
+    let insecure = integration_tests::callbacks::callback_with_secrets(
+        store.clone(),
+        callback_clock(),
         Secrets::fixed(CallbackSecrets {
             signing_keys: None,
             document_hasher: integration_tests::callbacks::hasher(),
         }),
-        512 * 1024,
     );
     let (status, _) = call(&insecure, request(&body(), None, "IDENTIFICATION")).await;
     assert_eq!(status, 200);

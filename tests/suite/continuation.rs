@@ -101,7 +101,7 @@ pub(crate) fn follow(url: &str, client_id: &str) -> lambda_http::Request {
 }
 
 pub(crate) async fn location(
-    handler: &issue_tokens::IssueTokens,
+    handler: &issue_tokens::VerificationsApi,
     url: &str,
     client_id: &str,
 ) -> (u16, String) {

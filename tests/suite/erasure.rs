@@ -31,6 +31,7 @@ async fn raw_scan(table: &integration_tests::MotoTable) -> String {
     let scanned = table
         .store
         .client()
+        .await
         .scan()
         .table_name(table.store.table())
         .send()

@@ -37,13 +37,15 @@ fn issuing(
     stub: &IdenfyStub,
     clock: &Arc<ManualClock>,
     settings: &[(&'static str, &str)],
-) -> issue_tokens::IssueTokens {
-    issue_tokens::IssueTokens::compose(
+) -> issue_tokens::VerificationsApi {
+    issue_tokens::VerificationsApi::build(
         issue_tokens_config_with(&stub.uri(), settings),
-        Arc::new(table.store.clone()),
-        Arc::new(ledger.clone()),
-        IdenfyPorts::of(Arc::new(stub.client())),
-        clock.clone(),
+        integration_tests::api_ports(
+            Arc::new(table.store.clone()),
+            Arc::new(ledger.clone()),
+            IdenfyPorts::of(Arc::new(stub.client())),
+            clock.clone(),
+        ),
     )
 }
 
@@ -74,7 +76,7 @@ fn minted_by_stub(count: usize) -> BTreeSet<String> {
     (1..=count).map(|n| format!("scan-{n}")).collect()
 }
 
-async fn scheduled_run(handler: &issue_tokens::IssueTokens) -> Value {
+async fn scheduled_run(handler: &issue_tokens::VerificationsApi) -> Value {
     let request = lambda_http::request::from_str(&events::text("issue-tokens", "erasure-retries"))
         .expect("an HTTP API event");
     let (status, body) = answer(handler, request).await;
@@ -212,6 +214,7 @@ async fn sessions_of_a_record_that_retention_removed_are_still_deleted_at_idenfy
         table
             .store
             .client()
+            .await
             .delete_item()
             .table_name(table.store.table())
             .key(

@@ -5,7 +5,7 @@
 use crate::callback_events::event;
 use integration_tests::IdenfyStub;
 use integration_tests::callbacks::{
-    call, callback_clock, callback_secrets, callback_service, events_record, seeded_callback,
+    call, callback_clock, callback_secrets, events_record, seeded_callback_counting,
 };
 use integration_tests::metrics::Recorded;
 use integration_tests::stores::{Fault, FaultyStore};
@@ -18,9 +18,7 @@ use wiremock::{Mock, ResponseTemplate};
 #[tokio::test]
 async fn the_callback_counts_verdicts_revisions_refusals_and_ignored_webhooks() {
     let (recorded, metrics) = Recorded::start("idenfy-callback");
-    let handler = seeded_callback(callback_secrets())
-        .await
-        .with_metrics(metrics);
+    let handler = seeded_callback_counting(callback_secrets(), metrics).await;
     for name in [
         "identity-final",
         "document-final",
@@ -53,9 +51,7 @@ async fn a_verdict_on_a_value_idenfy_added_is_counted() {
         sample_id_card, sample_permit, signed,
     };
     let (recorded, metrics) = Recorded::start("idenfy-callback");
-    let handler = seeded_callback(callback_secrets())
-        .await
-        .with_metrics(metrics);
+    let handler = seeded_callback_counting(callback_secrets(), metrics).await;
     let mut identity = payload(
         EVENTS_CLIENT_ID,
         EVENTS_IDENTITY_SCAN_REF,
@@ -87,12 +83,13 @@ async fn a_store_outage_is_counted() {
         .await
         .expect("seeded");
     let store = Arc::new(FaultyStore::new(memory, vec![Fault::FailBefore]));
-    let handler = idenfy_callback::IdenfyCallback::new(
-        callback_service(store, callback_clock()),
-        callback_secrets(),
-        512 * 1024,
-    )
-    .with_metrics(metrics);
+    let handler = idenfy_callback::IdenfyCallback::build(
+        integration_tests::callbacks::callback_config(),
+        idenfy_callback::CallbackPorts {
+            metrics,
+            ..integration_tests::callbacks::callback_ports(store, callback_clock())
+        },
+    );
     let (status, _) = call(&handler, event("identity-final")).await;
     assert_eq!(status, 503);
     assert_eq!(recorded.names(), vec!["StoreErrors"]);
@@ -112,14 +109,14 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
     let (recorded, metrics) = Recorded::start("issue-tokens");
     let config = integration_tests::issue_tokens_config(&stub.uri());
     let idenfy = Arc::new(stub.client());
-    let handler = issue_tokens::IssueTokens::compose(
-        config,
+    let ports = integration_tests::api_ports(
         Arc::new(MemoryStore::new()),
         Arc::new(pair_adapters::store::MemoryLedger::new()),
         pair_core::ports::idenfy::IdenfyPorts::of(idenfy),
         Arc::new(pair_core::clock::ManualClock::at(integration_tests::T0)),
-    )
-    .with_metrics(metrics);
+    );
+    let handler =
+        issue_tokens::VerificationsApi::build(config, issue_tokens::ApiPorts { metrics, ..ports });
     let issue = || integration_tests::api::issue(&serde_json::json!({"clientId": "USER_METRICS"}));
     assert_eq!(handler.handle(issue()).await.status().as_u16(), 502);
     assert_eq!(handler.handle(issue()).await.status().as_u16(), 201);
@@ -131,8 +128,6 @@ async fn issuance_counts_pairs_and_idenfy_errors_by_identifier() {
 
 #[tokio::test]
 async fn the_notifier_counts_deliveries_and_failures_by_sink() {
-    use notify_decisions::NotifyDecisions;
-    use notify_decisions::site::SiteWebhook;
     use pair_adapters::secret::runtime::Secrets;
     use pair_app::notify::SiteWebhookConfig;
     use pair_app::notify::standard_webhooks::WebhookSecrets;
@@ -146,20 +141,19 @@ async fn the_notifier_counts_deliveries_and_failures_by_sink() {
         .respond_with(ResponseTemplate::new(204))
         .mount(&server)
         .await;
-    let site = SiteWebhook::new(
-        SiteWebhookConfig {
+    let (recorded, metrics) = Recorded::start("notify-decisions");
+    let notifier = crate::notify::notifier(
+        Some(SiteWebhookConfig {
             url: format!("{}/hooks", server.uri()),
             secrets: Secrets::fixed(
                 WebhookSecrets::parse("whsec_aWRlbmZ5LXBhaXItdGVzdC1zaXRlLXNlY3JldC1uZXc=")
                     .expect("a secret"),
             ),
             timeout: std::time::Duration::from_secs(5),
-        },
-        Arc::new(pair_core::clock::SystemClock),
-    )
-    .expect("a client");
-    let (recorded, metrics) = Recorded::start("notify-decisions");
-    let notifier = NotifyDecisions::new(vec![Arc::new(site)]).with_metrics(metrics);
+        }),
+        None,
+        metrics,
+    );
     let text = integration_tests::events::text("notify-decisions", "decided");
     let event: aws_lambda_events::event::dynamodb::Event =
         serde_json::from_str(&text).expect("a stream event");
@@ -188,9 +182,7 @@ async fn a_final_past_the_bound_sends_the_pair_to_review_and_is_counted() {
     };
     use pair_core::pair::machine::MAX_FINALS;
     let (recorded, metrics) = Recorded::start("idenfy-callback");
-    let handler = seeded_callback(callback_secrets())
-        .await
-        .with_metrics(metrics);
+    let handler = seeded_callback_counting(callback_secrets(), metrics).await;
     let send = |fields: &DocFields, scan_ref: &str| {
         signed(
             &payload(EVENTS_CLIENT_ID, scan_ref, true, fields).to_string(),

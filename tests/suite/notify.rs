@@ -13,10 +13,11 @@ use integration_tests::streams::{
     StandardWebhooksReceiver, bus_into_queue, sqs_messages, stream_event,
 };
 use integration_tests::{MotoTable, moto_table};
-use notify_decisions::NotifyDecisions;
-use notify_decisions::event_bus::EventBus;
-use notify_decisions::site::SiteWebhook;
+use notify_decisions::{NotifyDecisions, NotifyPorts};
+use pair_adapters::metrics::Metrics;
+use pair_adapters::outbound::{OnFirstUse, http_on_first_use};
 use pair_adapters::secret::runtime::Secrets;
+use pair_app::config::NotifyConfig;
 use pair_app::notify::SiteWebhookConfig;
 use pair_app::notify::standard_webhooks::WebhookSecrets;
 use pair_core::clock::SystemClock;
@@ -69,13 +70,35 @@ async fn decided_then_revised() -> (MotoTable, Event) {
     (table, event)
 }
 
-pub(crate) fn site(server: &MockServer, secrets: &str, timeout: Duration) -> Arc<SiteWebhook> {
-    let config = SiteWebhookConfig {
+/// The site's webhook at `server`, signing with `secrets`.
+pub(crate) fn site(server: &MockServer, secrets: &str, timeout: Duration) -> SiteWebhookConfig {
+    SiteWebhookConfig {
         url: format!("{}/hooks/idenfy-pair", server.uri()),
         secrets: Secrets::fixed(WebhookSecrets::parse(secrets).expect("valid secrets")),
         timeout,
+    }
+}
+
+/// The notifier as its `main` builds it, to `site` and onto `bus` (its name and a client on
+/// moto_server), counting into `metrics`.
+pub(crate) fn notifier(
+    site: Option<SiteWebhookConfig>,
+    bus: Option<(aws_sdk_eventbridge::Client, &str)>,
+    metrics: Metrics,
+) -> NotifyDecisions {
+    let (event_bridge, event_bus) = match bus {
+        Some((client, name)) => (OnFirstUse::ready(client), Some(name.to_owned())),
+        None => (notify_decisions::event_bus::client_from_env(), None),
     };
-    Arc::new(SiteWebhook::new(config, Arc::new(SystemClock)).expect("a client"))
+    NotifyDecisions::build(
+        NotifyConfig { site, event_bus },
+        NotifyPorts {
+            http: http_on_first_use(|builder| builder),
+            event_bridge,
+            clock: Arc::new(SystemClock),
+            metrics,
+        },
+    )
 }
 
 struct Received {
@@ -125,7 +148,11 @@ async fn stream_records_become_signed_webhooks_once_per_decision() {
         .await;
     // During a rotation: signed with the new secret and the old one.
     let secrets = format!("{NEW_SECRET},{OLD_SECRET}");
-    let notifier = NotifyDecisions::new(vec![site(&server, &secrets, Duration::from_secs(5))]);
+    let notifier = notifier(
+        Some(site(&server, &secrets, Duration::from_secs(5))),
+        None,
+        Metrics::off(),
+    );
     let capture = Capture::start(Level::TRACE);
     let response = notifier.handle(event.clone()).await;
     let logs = capture.text();
@@ -220,8 +247,11 @@ async fn a_site_that_fails_or_hangs_fails_only_its_record() {
             .respond_with(answer)
             .mount(&server)
             .await;
-        let notifier =
-            NotifyDecisions::new(vec![site(&server, NEW_SECRET, Duration::from_secs(1))]);
+        let notifier = notifier(
+            Some(site(&server, NEW_SECRET, Duration::from_secs(1))),
+            None,
+            Metrics::off(),
+        );
         let response = notifier.handle(event.clone()).await;
         let failed: Vec<Option<String>> = response
             .batch_item_failures
@@ -250,7 +280,11 @@ async fn a_site_answering_a_redirect_is_a_failed_delivery_and_nothing_follows_it
         )
         .mount(&server)
         .await;
-    let notifier = NotifyDecisions::new(vec![site(&server, NEW_SECRET, Duration::from_secs(2))]);
+    let notifier = notifier(
+        Some(site(&server, NEW_SECRET, Duration::from_secs(2))),
+        None,
+        Metrics::off(),
+    );
     let response = notifier.handle(event.clone()).await;
     // The first decision is the batch's first failure: it and everything after is retried.
     assert_eq!(
@@ -272,7 +306,7 @@ async fn decisions_reach_an_event_bus() {
     let (table, event) = decided_then_revised().await;
     let bus = format!("decisions-{}", pair_core::pair::new_id());
     let (events, queue_url) = bus_into_queue(&bus).await;
-    let notifier = NotifyDecisions::new(vec![Arc::new(EventBus::new(events, &bus))]);
+    let notifier = notifier(None, Some((events, &bus)), Metrics::off());
     assert!(notifier.handle(event).await.batch_item_failures.is_empty());
     let seen: Vec<Value> = sqs_messages(&queue_url).await;
     let kinds: Vec<(&str, &str, i64)> = seen

@@ -34,7 +34,7 @@ fn renew(client_id: &str, body: Option<Value>) -> lambda_http::Request {
 struct World {
     table: integration_tests::MotoTable,
     stub: IdenfyStub,
-    issuing: issue_tokens::IssueTokens,
+    issuing: issue_tokens::VerificationsApi,
     callbacks: idenfy_callback::IdenfyCallback,
 }
 

@@ -14,8 +14,9 @@ use integration_tests::callbacks::{
 use integration_tests::logs::Capture;
 use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, api, issue_tokens_handler, stub_file_link};
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use lambda_http::Body;
+use pair_adapters::metrics::Metrics;
 use pair_adapters::store::MemoryStore;
 use pair_app::review::{ReviewError, ReviewService};
 use pair_core::pair::machine::ReviewRequest;
@@ -49,7 +50,7 @@ fn callback_event(name: &str) -> lambda_http::Request {
 
 /// The sample additional-step pair after its permit-upload final: REQUIRES_REVIEW
 /// `PERMIT_NEEDS_MANUAL_REVIEW`, verdict 1. Returns the issue-tokens handler over `store`.
-async fn awaiting_review(store: Arc<dyn AnyStore>, stub: &IdenfyStub) -> IssueTokens {
+async fn awaiting_review(store: Arc<dyn AnyStore>, stub: &IdenfyStub) -> VerificationsApi {
     store
         .save(&step_events_record(), Expected::Absent)
         .await
@@ -82,11 +83,11 @@ async fn deliver(store: Arc<dyn AnyStore>, name: &str) -> Value {
     answer
 }
 
-async fn get(handler: &IssueTokens, suffix: &str) -> (u16, Value) {
+async fn get(handler: &VerificationsApi, suffix: &str) -> (u16, Value) {
     api::answer(handler, api::get(STEP_EVENTS_CLIENT_ID, suffix)).await
 }
 
-async fn review(handler: &IssueTokens, body: &Value) -> (u16, Value) {
+async fn review(handler: &VerificationsApi, body: &Value) -> (u16, Value) {
     api::answer(handler, api::review(STEP_EVENTS_CLIENT_ID, body)).await
 }
 
@@ -214,7 +215,7 @@ async fn a_manual_decision_reaches_the_site_as_a_revision() {
         crate::notify::NEW_SECRET,
         std::time::Duration::from_secs(5),
     );
-    let response = notify_decisions::NotifyDecisions::new(vec![site])
+    let response = crate::notify::notifier(Some(site), None, Metrics::off())
         .handle(event)
         .await;
     assert!(response.batch_item_failures.is_empty());

@@ -246,8 +246,7 @@ async fn issuance_sends_the_credentials_the_secret_holds_now() {
     let sessions = IdenfyClient::new(IdenfyClientConfig::with_credentials(
         &stub.uri(),
         credentials,
-    ))
-    .expect("a client");
+    ));
     let issuance = service(
         Arc::new(MemoryStore::new()),
         Arc::new(sessions),
@@ -292,17 +291,17 @@ fn hashing_under(
     store: Arc<pair_adapters::store::DynamoStore>,
     keys: &[&str],
 ) -> idenfy_callback::IdenfyCallback {
-    use integration_tests::callbacks::{callback_clock, callback_service, signing_keys};
+    use integration_tests::callbacks::{callback_clock, signing_keys};
     let document_hasher =
         pair_core::pair::DocumentHasher::with_keys(keys.iter().map(|k| k.as_bytes()))
             .expect("keys");
-    idenfy_callback::IdenfyCallback::new(
-        callback_service(store, callback_clock()),
+    integration_tests::callbacks::callback_with_secrets(
+        store,
+        callback_clock(),
         Secrets::fixed(CallbackSecrets {
             signing_keys: Some(signing_keys()),
             document_hasher,
         }),
-        512 * 1024,
     )
 }
 

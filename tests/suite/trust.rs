@@ -62,7 +62,7 @@ fn review_body(decision: &str, version: u32) -> Value {
 }
 
 async fn answer(
-    handler: &issue_tokens::IssueTokens,
+    handler: &issue_tokens::VerificationsApi,
     request: lambda_http::Request,
 ) -> (u16, Value) {
     integration_tests::api::answer(handler, request).await
@@ -234,12 +234,14 @@ async fn in_jwt_mode_the_function_refuses_a_token_of_another_duty_on_every_route
             ("ERASURE_SCOPES", "idenfy-pair/erase"),
         ],
     );
-    let issuing = issue_tokens::IssueTokens::compose(
+    let issuing = issue_tokens::VerificationsApi::build(
         config,
-        store.clone(),
-        Arc::new(pair_adapters::store::MemoryLedger::new()),
-        pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
-        callback_clock(),
+        integration_tests::api_ports(
+            store.clone(),
+            Arc::new(pair_adapters::store::MemoryLedger::new()),
+            pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+            callback_clock(),
+        ),
     );
     let issuer = || jwt("site-backend", "idenfy-pair/verifications");
     let reviewer = || jwt(REVIEWER_SUB, "idenfy-pair/review");

@@ -7,7 +7,7 @@ use integration_tests::api::{answer, get, issue, review};
 use integration_tests::callbacks::{call, handler, payload, sample_id_card, sample_permit, signed};
 use integration_tests::stores::AnyStore;
 use integration_tests::{IdenfyStub, T0, issue_tokens_config_with};
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use pair_app::corpus::Corpus;
 use pair_core::clock::{Clock, ManualClock, Timestamp};
 use serde_json::{Value, json};
@@ -28,18 +28,20 @@ fn issuing(
     stub: &IdenfyStub,
     clock: &Arc<ManualClock>,
     permit: &[(&'static str, &str)],
-) -> IssueTokens {
-    IssueTokens::compose(
+) -> VerificationsApi {
+    VerificationsApi::build(
         issue_tokens_config_with(&stub.uri(), permit),
-        store.clone(),
-        Arc::new(pair_adapters::store::MemoryLedger::new()),
-        pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
-        clock.clone(),
+        integration_tests::api_ports(
+            store.clone(),
+            Arc::new(pair_adapters::store::MemoryLedger::new()),
+            pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+            clock.clone(),
+        ),
     )
 }
 
 /// Issues a pair through the handler: its identity and document scanRefs.
-async fn issued(handler: &IssueTokens, body: Value) -> (String, String) {
+async fn issued(handler: &VerificationsApi, body: Value) -> (String, String) {
     let (status, answer) = answer(handler, issue(&body)).await;
     assert_eq!(status, 201, "{answer}");
     let scan_ref = |field: &str| answer[field].as_str().expect(field).to_owned();

@@ -54,8 +54,10 @@ impl Schedule {
             .filter(|(_, is_final)| *is_final)
             .map(|(body, _)| {
                 let half = parser
-                    .parse(body.as_bytes(), None, &hasher())
+                    .read(body.as_bytes(), None, &hasher())
                     .map_err(|e| e.to_string())?
+                    .into_result()
+                    .ok_or("an expiration notice in the load")?
                     .half;
                 Ok((half.digest.clone(), half))
             })
@@ -218,10 +220,10 @@ pub async fn run_in_process(store: Arc<MemoryStore>, plan: &LoadPlan) -> Result<
     let deliveries = schedule.deliveries.clone();
     let callbacks = deliveries.len();
     let counting = Arc::new(CountingStore::new(store.clone()));
-    let handler = Arc::new(idenfy_callback::IdenfyCallback::new(
-        callback_service(counting.clone(), callback_clock()),
+    let handler = Arc::new(integration_tests::callbacks::callback_with_secrets(
+        counting.clone(),
+        callback_clock(),
         callback_secrets(),
-        512 * 1024,
     ));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(callbacks)));
     let failures = Arc::new(AtomicUsize::new(0));

@@ -18,7 +18,7 @@ async fn seed_table(store: &DynamoStore, plan: &LoadPlan) -> Result<(), String> 
     }
     while !requests.is_empty() {
         let batch: Vec<_> = requests.drain(..requests.len().min(25)).collect();
-        let write = store.client().batch_write_item();
+        let write = store.client().await.batch_write_item();
         let output = write.request_items(store.table(), batch).send().await;
         let output = output.map_err(|e| e.to_string())?;
         if let Some(unprocessed) = output
@@ -47,7 +47,7 @@ async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<Strin
         operation: Duration::from_secs(180),
         max_attempts: 3,
     };
-    let store = &DynamoStore::from_env(store.table(), patient).await;
+    let store = &DynamoStore::from_env(store.table(), patient);
     let mut keys: Vec<Item> = (0..plan.pairs)
         .map(|i| {
             let (client, _, _, _) = numbered_pair("LOAD", i);
@@ -62,7 +62,7 @@ async fn read_back(store: &DynamoStore, plan: &LoadPlan) -> Result<HashMap<Strin
             .consistent_read(true)
             .build()
             .map_err(|e| e.to_string())?;
-        let get = store.client().batch_get_item();
+        let get = store.client().await.batch_get_item();
         let output = get.request_items(store.table(), request).send().await;
         let output = output.map_err(|e| e.to_string())?;
         for item in output

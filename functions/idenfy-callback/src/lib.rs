@@ -19,7 +19,7 @@ use pair_adapters::secret::secrets_manager::READ_TIMEOUT;
 use pair_adapters::store::dynamo::DynamoTimeouts;
 use pair_app::callback::{CallbackSecrets, CallbackService, Receipt};
 use pair_app::config::CallbackConfig;
-use pair_core::clock::{Clock, SystemClock};
+use pair_core::clock::Clock;
 use pair_core::pair::Reason;
 use pair_core::ports::store::{ResultStore, StoreError};
 use serde_json::json;
@@ -59,41 +59,23 @@ pub struct IdenfyCallback {
     metrics: Metrics,
 }
 
+/// What the callback reaches outside itself: `main` builds each once (the store's client at
+/// its first request); the local stack and the tests pass their own.
+pub struct CallbackPorts {
+    pub store: Arc<dyn ResultStore>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
+}
+
 impl IdenfyCallback {
-    pub fn new(
-        service: CallbackService,
-        secrets: Secrets<CallbackSecrets>,
-        max_body_bytes: usize,
-    ) -> Self {
+    /// The function: `config`'s keys and policy over `ports`.
+    pub fn build(config: CallbackConfig, ports: CallbackPorts) -> Self {
         Self {
-            service,
-            secrets,
-            max_body_bytes,
-            metrics: Metrics::off(),
+            service: CallbackService::new(ports.store, ports.clock, config.verdict_policy),
+            secrets: config.secrets,
+            max_body_bytes: config.max_body_bytes,
+            metrics: ports.metrics,
         }
-    }
-
-    /// The same handler counting into `metrics` (EMF in `main`).
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = metrics;
-        self
-    }
-
-    /// The handler as every composition builds it (the function's `main`, the local stack,
-    /// the tests): the configured keys and policy over this store.
-    pub fn compose(
-        config: CallbackConfig,
-        store: Arc<dyn ResultStore>,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        let service = CallbackService::new(store, clock, config.verdict_policy);
-        Self::new(service, config.secrets, config.max_body_bytes)
-    }
-
-    /// The function as it runs (its `main`, the local stack): its settings over `store`, on
-    /// the system clock, counting into `metrics`.
-    pub fn build(config: CallbackConfig, store: Arc<dyn ResultStore>, metrics: Metrics) -> Self {
-        Self::compose(config, store, Arc::new(SystemClock)).with_metrics(metrics)
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl IssueTokens {
+impl VerificationsApi {
     /// The person's browser between the two sessions (no authorizer: the signed token is the
     /// credential). Any refusal goes to the site's error page, never to iDenfy.
     pub(super) async fn follow(

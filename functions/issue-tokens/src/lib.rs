@@ -22,9 +22,8 @@ use body::{
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use pair_adapters::http_api::{self, DutyRefusal, DutyScopes, json_response};
-use pair_adapters::idenfy::IdenfyClient;
 use pair_adapters::metrics::{self, Metrics};
-use pair_app::config::IssueTokensConfig;
+use pair_app::config::VerificationsApiConfig;
 use pair_app::erasure::{ErasureError, ErasureService};
 use pair_app::expiry::ExpiryWatchService;
 use pair_app::issuance::continuation;
@@ -32,12 +31,12 @@ use pair_app::issuance::{FollowError, IssuanceService, IssueError, RenewalError}
 use pair_app::review::{
     ClaimError, EvidenceError, QueueError, QueueService, ReviewError, ReviewService,
 };
-use pair_core::clock::{Clock, SystemClock};
+use pair_core::clock::Clock;
 use pair_core::pair::queue::Queue;
 use pair_core::pair::{ClientId, Principal, Threshold};
 use pair_core::ports::idenfy::{IdenfyError, IdenfyPorts};
 use pair_core::ports::ledger::SessionLedger;
-use pair_core::ports::store::IssuanceStore;
+use pair_core::ports::store::VerificationsStore;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -69,7 +68,7 @@ const SESSIONS_PER_RUN: usize = 200;
 const WATCHED_PER_RUN: usize = 2000;
 
 #[derive(Clone)]
-pub struct IssueTokens {
+pub struct VerificationsApi {
     /// In JWT mode, each duty's scopes: every route checks its own again.
     duties: Option<DutyScopes>,
     service: IssuanceService,
@@ -80,90 +79,51 @@ pub struct IssueTokens {
     metrics: Metrics,
 }
 
-impl IssueTokens {
-    pub fn new(
-        service: IssuanceService,
-        reviews: ReviewService,
-        queue: QueueService,
-        erasures: ErasureService,
-        expiries: ExpiryWatchService,
-    ) -> Self {
+/// What the verifications API reaches outside itself: `main` builds each once (each client
+/// at its first use); the local stack and the tests pass their own.
+pub struct ApiPorts {
+    pub store: Arc<dyn VerificationsStore>,
+    pub ledger: Arc<dyn SessionLedger>,
+    pub idenfy: IdenfyPorts,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
+}
+
+impl VerificationsApi {
+    /// The function: `config`'s policies over `ports`, and in JWT mode its duties.
+    pub fn build(config: VerificationsApiConfig, ports: ApiPorts) -> Self {
+        let ApiPorts {
+            store,
+            ledger,
+            idenfy,
+            clock,
+            metrics,
+        } = ports;
         Self {
-            duties: None,
-            service,
-            reviews,
-            queue,
-            erasures,
-            expiries,
-            metrics: Metrics::off(),
+            duties: config.duties,
+            reviews: ReviewService::new(
+                store.clone(),
+                idenfy.files,
+                clock.clone(),
+                config.policy.verdict.clone(),
+            ),
+            erasures: ErasureService::new(
+                store.clone(),
+                ledger.clone(),
+                idenfy.eraser,
+                clock.clone(),
+                config.policy.ledger.audit,
+            ),
+            expiries: ExpiryWatchService::new(store.clone(), clock.clone()),
+            queue: QueueService::new(
+                store.clone(),
+                clock.clone(),
+                config.policy.continuation_keys.clone(),
+                config.queue,
+            ),
+            service: IssuanceService::new(store, ledger, idenfy.sessions, clock, config.policy),
+            metrics,
         }
-    }
-
-    /// The same handler checking each route's duty against `duties` (JWT mode).
-    pub fn with_duties(mut self, duties: Option<DutyScopes>) -> Self {
-        self.duties = duties;
-        self
-    }
-
-    /// The same handler counting into `metrics` (EMF in `main`).
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = metrics;
-        self
-    }
-
-    /// The function as it runs (its `main`, the local stack): its settings over `store`, with
-    /// the iDenfy client they configure, on the system clock, counting into `metrics`.
-    pub fn build(
-        config: IssueTokensConfig,
-        store: Arc<dyn IssuanceStore>,
-        ledger: Arc<dyn SessionLedger>,
-        metrics: Metrics,
-    ) -> Result<Self, lambda_http::Error> {
-        let idenfy = Arc::new(IdenfyClient::new(config.idenfy.clone())?);
-        let clock = Arc::new(SystemClock);
-        Ok(
-            Self::compose(config, store, ledger, IdenfyPorts::of(idenfy), clock)
-                .with_metrics(metrics),
-        )
-    }
-
-    /// The handler over any adapters (the tests' doubles): the configured policy over them.
-    pub fn compose(
-        config: IssueTokensConfig,
-        store: Arc<dyn IssuanceStore>,
-        ledger: Arc<dyn SessionLedger>,
-        idenfy: IdenfyPorts,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        let reviews = ReviewService::new(
-            store.clone(),
-            idenfy.files,
-            clock.clone(),
-            config.policy.verdict.clone(),
-        );
-        let erasures = ErasureService::new(
-            store.clone(),
-            ledger.clone(),
-            idenfy.eraser,
-            clock.clone(),
-            config.policy.ledger.audit,
-        );
-        let expiries = ExpiryWatchService::new(store.clone(), clock.clone());
-        let queue = QueueService::new(
-            store.clone(),
-            clock.clone(),
-            config.policy.continuation_keys.clone(),
-            config.queue,
-        );
-        let duties = config.duties.clone();
-        Self::new(
-            IssuanceService::new(store, ledger, idenfy.sessions, clock, config.policy),
-            reviews,
-            queue,
-            erasures,
-            expiries,
-        )
-        .with_duties(duties)
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {

@@ -4,7 +4,7 @@ use super::*;
 use body::RenewedBody;
 use request::parse_renewal_request;
 
-impl IssueTokens {
+impl VerificationsApi {
     pub(super) async fn renew(
         &self,
         request: &Request,

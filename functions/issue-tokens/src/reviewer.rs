@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl IssueTokens {
+impl VerificationsApi {
     pub(super) async fn review(
         &self,
         request: &Request,

@@ -5,18 +5,24 @@ use async_trait::async_trait;
 use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use pair_adapters::outbound::OnFirstUse;
 use pair_app::notify::{DecisionSink, DeliveryError, Notification};
 
 pub const EVENT_SOURCE: &str = "idenfy-pair";
 
 #[derive(Debug, Clone)]
 pub struct EventBus {
-    client: Client,
+    client: OnFirstUse<Client>,
     bus: String,
 }
 
+/// An EventBridge client from the environment, built at its first event.
+pub fn client_from_env() -> OnFirstUse<Client> {
+    OnFirstUse::new(|| async { Client::new(&pair_adapters::outbound::aws_config().load().await) })
+}
+
 impl EventBus {
-    pub fn new(client: Client, bus: impl Into<String>) -> Self {
+    pub fn new(client: OnFirstUse<Client>, bus: impl Into<String>) -> Self {
         Self {
             client,
             bus: bus.into(),
@@ -39,6 +45,8 @@ impl DecisionSink for EventBus {
             .build();
         let output = self
             .client
+            .get()
+            .await
             .put_events()
             .entries(entry)
             .send()

@@ -15,9 +15,10 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use event_bus::EventBus;
 use pair_adapters::metrics::{self, Metrics};
+use pair_adapters::outbound::{LazyHttp, OnFirstUse};
 use pair_app::config::NotifyConfig;
 use pair_app::notify::{DecisionSink, Notification, changes};
-use pair_core::clock::{Clock, SystemClock};
+use pair_core::clock::Clock;
 use pair_core::pair::PairRecord;
 use site::SiteWebhook;
 use std::sync::Arc;
@@ -44,47 +45,33 @@ pub enum RecordError {
     },
 }
 
+/// What the notifier reaches outside itself: `main` builds each once (each client at its
+/// first use); the local stack and the tests pass their own.
+pub struct NotifyPorts {
+    /// The site's webhook client.
+    pub http: LazyHttp,
+    /// The event bus's client.
+    pub event_bridge: OnFirstUse<aws_sdk_eventbridge::Client>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Metrics,
+}
+
 impl NotifyDecisions {
-    pub fn new(sinks: Vec<Arc<dyn DecisionSink>>) -> Self {
-        Self {
-            sinks,
-            metrics: Metrics::off(),
-        }
-    }
-
-    /// The same handler counting into `metrics` (EMF in `main`).
-    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
-        self.metrics = metrics;
-        self
-    }
-
-    /// The handler as every composition builds it (the function's `main`, the local stack,
-    /// the tests): a sink for each one configured.
-    /// The function as it runs (its `main`, the local stack): its settings, on the system
-    /// clock, counting into `metrics`.
-    pub async fn build(config: NotifyConfig, metrics: Metrics) -> Result<Self, reqwest::Error> {
-        Ok(Self::compose(config, Arc::new(SystemClock))
-            .await?
-            .with_metrics(metrics))
-    }
-
-    /// The sinks the settings name, each on `clock`.
-    pub async fn compose(
-        config: NotifyConfig,
-        clock: Arc<dyn Clock>,
-    ) -> Result<Self, reqwest::Error> {
+    /// The function: a sink for each one `config` names, over `ports`.
+    pub fn build(config: NotifyConfig, ports: NotifyPorts) -> Self {
         let mut sinks: Vec<Arc<dyn DecisionSink>> = Vec::new();
         if let Some(site) = config.site {
-            sinks.push(Arc::new(SiteWebhook::new(site, clock)?));
+            sinks.push(Arc::new(SiteWebhook::new(site, ports.http, ports.clock)));
         }
         if let Some(bus) = config.event_bus {
-            let sdk = pair_adapters::outbound::aws_config().load().await;
-            sinks.push(Arc::new(EventBus::new(
-                aws_sdk_eventbridge::Client::new(&sdk),
-                bus,
-            )));
+            sinks.push(Arc::new(EventBus::new(ports.event_bridge, bus)));
         }
-        Ok(Self::new(sinks))
+        Self::delivering_to(sinks, ports.metrics)
+    }
+
+    /// The handler over any sinks: [`build`](Self::build)'s, or a test's that records.
+    pub fn delivering_to(sinks: Vec<Arc<dyn DecisionSink>>, metrics: Metrics) -> Self {
+        Self { sinks, metrics }
     }
 
     pub async fn handle(&self, event: Event) -> DynamoDbEventResponse {

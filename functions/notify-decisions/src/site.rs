@@ -3,6 +3,7 @@
 //! not, and the record is retried.
 
 use async_trait::async_trait;
+use pair_adapters::outbound::LazyHttp;
 use pair_app::notify::standard_webhooks::{ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use pair_app::notify::{DecisionSink, DeliveryError, Notification, SiteWebhookConfig};
 use pair_core::clock::Clock;
@@ -10,22 +11,19 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct SiteWebhook {
-    http: reqwest::Client,
+    http: LazyHttp,
     config: SiteWebhookConfig,
     clock: Arc<dyn Clock>,
 }
 
 impl SiteWebhook {
-    pub fn new(config: SiteWebhookConfig, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
-        let http = pair_adapters::outbound::http_client()
-            .connect_timeout(config.timeout)
-            .timeout(config.timeout)
-            .build()?;
-        Ok(Self {
+    /// Deliveries to `config`'s site through `http`, each within the site's timeout.
+    pub fn new(config: SiteWebhookConfig, http: LazyHttp, clock: Arc<dyn Clock>) -> Self {
+        Self {
             http,
             config,
             clock,
-        })
+        }
     }
 }
 
@@ -45,9 +43,12 @@ impl DecisionSink for SiteWebhook {
             .await
             .map_err(|e| DeliveryError::Secrets(e.to_string()))?;
         let signature = secrets.sign(&notification.id, timestamp, &body);
-        let response = self
-            .http
+        let http = self.http.get().await.as_ref().map_err(|error| {
+            DeliveryError::Unreachable(format!("the HTTP client could not be built: {error}"))
+        })?;
+        let response = http
             .post(&self.config.url)
+            .timeout(self.config.timeout)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(ID_HEADER, &notification.id)
             .header(TIMESTAMP_HEADER, timestamp.to_string())

@@ -7,6 +7,9 @@
 //! that set holds; Amazon Linux's store is derived from the same Mozilla list. Local plain-HTTP
 //! endpoints (moto_server, the simulator) need no roots at all.
 
+pub mod first_use;
+pub use first_use::OnFirstUse;
+
 use crate::env::{Env, std_env};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::http::{
@@ -63,6 +66,21 @@ pub fn http_client() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .tls_backend_preconfigured(rustls_config())
         .redirect(reqwest::redirect::Policy::none())
+}
+
+/// A reqwest client of [`http_client`] with `configure`'s settings, built at its first
+/// request. A build error (none is known: a test builds one) is kept as its text.
+pub type LazyHttp = OnFirstUse<Result<reqwest::Client, String>>;
+
+pub fn http_on_first_use(
+    configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
+) -> LazyHttp {
+    OnFirstUse::new(move || {
+        let built = configure(http_client())
+            .build()
+            .map_err(|error| error.to_string());
+        std::future::ready(built)
+    })
 }
 
 /// `aws_config::defaults` with an HTTP client trusting the compiled-in roots: every SDK

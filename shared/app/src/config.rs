@@ -1,5 +1,5 @@
 //! Every setting of the three functions, read and checked once at cold start, with every
-//! default defined here or in the function's own file ([`issue_tokens`], [`notify`]; the
+//! default defined here or in the function's own file ([`verifications_api`], [`notify`]; the
 //! permit's document type and step name in [`pair_core::pair::verdict`]): a bad
 //! value stops the function with a message naming the variable, never a request later. The
 //! functions read the process environment; the local stack and the tests hand the same parser
@@ -22,11 +22,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod duties;
-mod issue_tokens;
 mod notify;
+mod verifications_api;
 
-pub use issue_tokens::IssueTokensConfig;
 pub use notify::NotifyConfig;
+pub use verifications_api::VerificationsApiConfig;
 
 pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
 /// How long a pair is kept (`PAIR_RETENTION_DAYS`).

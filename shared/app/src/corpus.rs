@@ -146,15 +146,17 @@ impl Case {
         let policy = VerdictPolicy::default();
         let (identity, permit) = self.bodies(corpus, "CORPUS", "scan-identity", "scan-permit");
         let parse = |body: &Value| {
-            webhook::parse(
+            webhook::read(
                 body.to_string().as_bytes(),
                 None,
                 now,
                 hasher,
                 &policy.permit_step,
             )
+            .map_err(|e| format!("{}: {e}", self.id))?
+            .into_result()
             .map(|callback| callback.half)
-            .map_err(|e| format!("{}: {e}", self.id))
+            .ok_or_else(|| format!("{}: an expiration notice, not a result", self.id))
         };
         let permit_policy = self.policy.clone().unwrap_or_default();
         let context = Context::new(&policy, &permit_policy, now);

@@ -315,8 +315,10 @@ fn callback_of(
     let body = payload(EVENTS_CLIENT_ID, scan_ref, is_final, fields).to_string();
     Some(
         service
-            .parse(body.as_bytes(), Some(event_type(is_final)), &hasher())
-            .unwrap(),
+            .read(body.as_bytes(), Some(event_type(is_final)), &hasher())
+            .ok()
+            .and_then(|webhook| webhook.into_result())
+            .expect("a session's result"),
     )
 }
 

@@ -31,7 +31,10 @@ fn handler(store: Arc<dyn ResultStore>) -> IdenfyCallback {
         ("DOCUMENT_HASH_KEY", "unit-test-document-hash-key"),
     ]))
     .expect("a valid configuration");
-    IdenfyCallback::compose(config, store, Arc::new(ManualClock::at(NOW)))
+    IdenfyCallback::build(
+        config,
+        integration_tests::callbacks::callback_ports(store, Arc::new(ManualClock::at(NOW))),
+    )
 }
 
 fn webhook(body: &str, signature: Option<&str>) -> Request {

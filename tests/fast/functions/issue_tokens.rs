@@ -7,9 +7,10 @@ use lambda_http::Context;
 use lambda_http::{Body, Request, RequestExt};
 use pair_adapters::env::Env;
 use pair_adapters::http_api;
+use pair_adapters::metrics::Metrics;
 use pair_adapters::store::MemoryLedger;
 use pair_adapters::store::MemoryStore;
-use pair_app::config::IssueTokensConfig;
+use pair_app::config::VerificationsApiConfig;
 use pair_core::clock::{ManualClock, Timestamp};
 use pair_core::pair::ClientId;
 use pair_core::pair::machine::{ClaimReview, ClaimWrite, Install};
@@ -21,7 +22,7 @@ use pair_core::ports::idenfy::{
     IdenfyError, OpenedSession, SessionEraser, SessionFiles, SessionIssuer, SessionOrder, Upstream,
 };
 use pair_core::ports::ledger::SessionLedger;
-use pair_core::ports::store::IssuanceStore;
+use pair_core::ports::store::VerificationsStore;
 use pair_core::ports::store::{
     Decision, ErasureStore, ExpiryStore, ExpiryWatchStore, PairReader, ReplaceStore,
     ReviewQueueStore, ReviewStore, StoreError, VerdictStore, Written,
@@ -158,7 +159,7 @@ impl ReviewQueueStore for Down {
 }
 
 #[async_trait]
-impl IssuanceStore for Down {
+impl VerificationsStore for Down {
     async fn claim(&self, _: &ClientId, _: &ClaimWrite) -> Result<(), StoreError> {
         Err(StoreError::Unavailable(SDK_WORDS.into()))
     }
@@ -170,8 +171,8 @@ impl IssuanceStore for Down {
     }
 }
 
-fn config() -> IssueTokensConfig {
-    IssueTokensConfig::from_env(&Env::from_pairs([
+fn config() -> VerificationsApiConfig {
+    VerificationsApiConfig::from_env(&Env::from_pairs([
         ("TABLE_NAME", "pairs"),
         ("LEDGER_TABLE_NAME", "sessions"),
         ("IDENFY_API_KEY", "key"),
@@ -213,18 +214,32 @@ impl SessionFiles for Sessions {
     }
 }
 
-fn handler(store: Arc<dyn IssuanceStore>, sessions: Arc<Sessions>) -> IssueTokens {
+fn handler(store: Arc<dyn VerificationsStore>, sessions: Arc<Sessions>) -> VerificationsApi {
     handler_with(store, Arc::new(MemoryLedger::new()), sessions)
 }
 
 /// [`handler`] recording into `ledger` (handlers that share a clientId's sessions).
 fn handler_with(
-    store: Arc<dyn IssuanceStore>,
+    store: Arc<dyn VerificationsStore>,
     ledger: Arc<MemoryLedger>,
     sessions: Arc<Sessions>,
-) -> IssueTokens {
+) -> VerificationsApi {
+    handler_counting(store, ledger, sessions, Metrics::off())
+}
+
+/// [`handler_with`] counting into `metrics`.
+fn handler_counting(
+    store: Arc<dyn VerificationsStore>,
+    ledger: Arc<MemoryLedger>,
+    sessions: Arc<Sessions>,
+    metrics: Metrics,
+) -> VerificationsApi {
     let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
-    IssueTokens::compose(config(), store, ledger, IdenfyPorts::of(sessions), clock)
+    let ports = ApiPorts {
+        metrics,
+        ..integration_tests::api_ports(store, ledger, IdenfyPorts::of(sessions), clock)
+    };
+    VerificationsApi::build(config(), ports)
 }
 
 /// `request` as API Gateway delivers it on `route_key` for `caller`.
@@ -291,7 +306,7 @@ fn get(client_id: &str) -> Request {
     )
 }
 
-async fn answer(handler: &IssueTokens, request: Request) -> (u16, Value) {
+async fn answer(handler: &VerificationsApi, request: Request) -> (u16, Value) {
     let response = handler.handle(request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (response.status().as_u16(), body)

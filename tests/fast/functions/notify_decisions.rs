@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use aws_lambda_events::event::dynamodb::Event;
 use notify_decisions::*;
+use pair_adapters::metrics::Metrics;
 use pair_app::notify::DeliveryError;
 use pair_app::notify::{DecisionSink, Notification};
 use std::sync::Arc;
@@ -53,7 +54,7 @@ fn batch() -> Event {
 #[tokio::test]
 async fn each_decision_is_delivered_once_and_other_changes_are_skipped() {
     let sink = Arc::new(Recording::default());
-    let handler = NotifyDecisions::new(vec![sink.clone()]);
+    let handler = NotifyDecisions::delivering_to(vec![sink.clone()], Metrics::off());
     let response = handler.handle(batch()).await;
     assert!(response.batch_item_failures.is_empty());
     let delivered = sink.delivered.lock().expect("not poisoned").clone();
@@ -81,7 +82,7 @@ async fn a_failed_delivery_reports_its_record_and_leaves_the_rest_for_the_retry(
         refuse_from: Some(1),
         ..Recording::default()
     });
-    let response = NotifyDecisions::new(vec![sink.clone()])
+    let response = NotifyDecisions::delivering_to(vec![sink.clone()], Metrics::off())
         .handle(batch())
         .await;
     let failed: Vec<Option<&str>> = response
@@ -102,7 +103,9 @@ async fn an_unreadable_image_is_a_failure_not_a_silent_skip() {
         serde_dynamo::AttributeValue::S("x".into()),
     );
     let sink = Arc::new(Recording::default());
-    let response = NotifyDecisions::new(vec![sink.clone()]).handle(event).await;
+    let response = NotifyDecisions::delivering_to(vec![sink.clone()], Metrics::off())
+        .handle(event)
+        .await;
     assert_eq!(response.batch_item_failures.len(), 1);
     assert!(sink.delivered.lock().expect("not poisoned").is_empty());
 }

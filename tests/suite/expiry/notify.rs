@@ -10,8 +10,6 @@ use integration_tests::api::answer;
 use integration_tests::callbacks::{call, callback_clock, handler, signed};
 use integration_tests::streams::{bus_into_queue, sqs_messages, stream_event};
 use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
-use notify_decisions::NotifyDecisions;
-use notify_decisions::event_bus::EventBus;
 use pair_core::clock::ManualClock;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -76,10 +74,15 @@ async fn the_site_is_told_once_per_threshold_under_retries() {
         .await;
     let bus = format!("expiries-{}", pair_core::pair::new_id());
     let (events_client, queue_url) = bus_into_queue(&bus).await;
-    let notifier = NotifyDecisions::new(vec![
-        crate::notify::site(&site, crate::notify::NEW_SECRET, Duration::from_secs(5)),
-        Arc::new(EventBus::new(events_client, &bus)),
-    ]);
+    let notifier = crate::notify::notifier(
+        Some(crate::notify::site(
+            &site,
+            crate::notify::NEW_SECRET,
+            Duration::from_secs(5),
+        )),
+        Some((events_client, &bus)),
+        pair_adapters::metrics::Metrics::off(),
+    );
     assert!(
         notifier
             .handle(event.clone())

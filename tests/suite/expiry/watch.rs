@@ -10,7 +10,7 @@ use integration_tests::callbacks::{
     hasher, payload, pending_record, sample_id_card, sample_permit,
 };
 use integration_tests::{IdenfyStub, events, issue_tokens_handler, moto_table};
-use pair_adapters::idenfy::webhook::parse;
+use pair_adapters::idenfy::webhook::read;
 use pair_core::clock::{ManualClock, Timestamp};
 use pair_core::pair::validity::{AlertSource, ExpiryAlert};
 use pair_core::pair::{ExpiryState, Outcome, PairRecord, Threshold, Verdict};
@@ -35,13 +35,15 @@ fn decided(i: usize, outcome: Option<Outcome>, ends: &str, told: &[Threshold]) -
     ] {
         let mut body = payload(&client, scan_ref, true, &fields);
         body["data"]["docExpiry"] = json!(expiry);
-        let half = parse(
+        let half = read(
             body.to_string().as_bytes(),
             None,
             noon("2026-06-01"),
             &hasher(),
             "RESIDENCE_PERMIT",
         )
+        .ok()
+        .and_then(|webhook| webhook.into_result())
         .expect("a result")
         .half;
         pair.results.insert(scan_ref.clone(), half);
@@ -175,6 +177,7 @@ async fn the_daily_run_finds_exactly_the_pairs_due_among_thousands_with_few_requ
         let written = table
             .store
             .client()
+            .await
             .batch_write_item()
             .request_items(table.store.table(), writes)
             .send()
@@ -224,6 +227,7 @@ async fn the_daily_run_finds_exactly_the_pairs_due_among_thousands_with_few_requ
         let page = table
             .store
             .client()
+            .await
             .scan()
             .table_name(table.store.table())
             .projection_expression("clientId, #pair.#expiry")

@@ -12,7 +12,7 @@ use integration_tests::callbacks::{
 use integration_tests::stores::AnyStore;
 use integration_tests::stores::{CountingStore, Fault, FaultyStore};
 use integration_tests::{IdenfyStub, issue_tokens_handler, service};
-use issue_tokens::IssueTokens;
+use issue_tokens::VerificationsApi;
 use pair_app::issuance::IssueRequest;
 use pair_core::clock::ManualClock;
 use pair_core::pair::{ClientId, Outcome, Pair, Reason};
@@ -31,14 +31,14 @@ on_both_stores!(
     signed_bodies_we_cannot_place_get_200_and_cost_no_request,
 );
 
-pub(super) async fn get_status(handler: &IssueTokens, client_id: &str) -> (u16, Value) {
+pub(super) async fn get_status(handler: &VerificationsApi, client_id: &str) -> (u16, Value) {
     let request = integration_tests::api::get_as(client_id, "", integration_tests::api::ISSUER);
     let response = handler.handle(request).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (response.status().as_u16(), body)
 }
 
-pub(super) async fn status_handler(store: Arc<dyn AnyStore>) -> IssueTokens {
+pub(super) async fn status_handler(store: Arc<dyn AnyStore>) -> VerificationsApi {
     let stub = IdenfyStub::bare().await;
     issue_tokens_handler(store, Arc::new(stub.client()), callback_clock())
 }

@@ -280,15 +280,17 @@ pub(super) async fn restarts_are_capped_per_client_per_day(
     use integration_tests::api::{answer, issue};
     let stub = IdenfyStub::minting().await;
     let clock = Arc::new(ManualClock::at(integration_tests::T0));
-    let handler = IssueTokens::compose(
+    let handler = VerificationsApi::build(
         integration_tests::issue_tokens_config_with(
             &stub.uri(),
             &[("MAX_PAIRS_PER_CLIENT_PER_DAY", "2")],
         ),
-        store.clone(),
-        Arc::new(pair_adapters::store::MemoryLedger::new()),
-        pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
-        clock.clone(),
+        integration_tests::api_ports(
+            store.clone(),
+            Arc::new(pair_adapters::store::MemoryLedger::new()),
+            pair_core::ports::idenfy::IdenfyPorts::of(Arc::new(stub.client())),
+            clock.clone(),
+        ),
     );
     let first = json!({"clientId": "USER_CAPPED"});
     let restart = json!({"clientId": "USER_CAPPED", "restart": true});

@@ -17,8 +17,7 @@ async fn the_simulator_redirects_as_idenfy_documents() {
         &simulator,
         &defaults.api_key,
         defaults.api_secret.expose(),
-    ))
-    .unwrap();
+    ));
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -83,8 +82,7 @@ async fn the_simulator_answers_like_idenfys_token_api() {
         &simulator,
         &defaults.api_key,
         defaults.api_secret.expose(),
-    ))
-    .unwrap();
+    ));
     let token = client
         .create_token(
             &TokenRequest::new("USER_1", TokenType::Document),
@@ -101,7 +99,7 @@ async fn the_simulator_answers_like_idenfys_token_api() {
         .unwrap();
     assert!(page.contains(r#"data-kind="document""#), "{page}");
 
-    let wrong = IdenfyClient::new(IdenfyClientConfig::new(&simulator, "key", "wrong")).unwrap();
+    let wrong = IdenfyClient::new(IdenfyClientConfig::new(&simulator, "key", "wrong"));
     match wrong
         .create_token(
             &TokenRequest::new("USER_1", TokenType::Document),

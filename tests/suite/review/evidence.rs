@@ -3,7 +3,7 @@
 use super::*;
 
 /// `GET /verifications/{clientId}/evidence`, answered.
-async fn evidence_response(handler: &IssueTokens) -> lambda_http::Response<Body> {
+async fn evidence_response(handler: &VerificationsApi) -> lambda_http::Response<Body> {
     handler
         .handle(api::get(STEP_EVENTS_CLIENT_ID, "/evidence"))
         .await
@@ -18,7 +18,7 @@ fn header(response: &lambda_http::Response<Body>, name: &str) -> Option<String> 
 }
 
 /// The evidence route's status, Cache-Control and body.
-async fn evidence(handler: &IssueTokens) -> (u16, Option<String>, Value) {
+async fn evidence(handler: &VerificationsApi) -> (u16, Option<String>, Value) {
     let response = evidence_response(handler).await;
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(Value::Null);
     (

@@ -11,7 +11,9 @@ use integration_tests::callbacks::{
 };
 use integration_tests::{T0, moto_table};
 use pair_adapters::http_api::{Caller, DutyScopes};
+use pair_adapters::store::MemoryLedger;
 use pair_core::clock::{ManualClock, Timestamp};
+use pair_core::ports::idenfy::IdenfyPorts;
 
 pub(super) const OTHER_REVIEWER: Caller<'static> = Caller::Jwt {
     subject: "reviewer-8",
@@ -75,7 +77,7 @@ async fn verified_pair(store: &Arc<dyn AnyStore>, client: &str, at: Timestamp) {
 }
 
 /// Every page of the queue, `limit` at a time: the clientIds of each.
-async fn pages(handler: &IssueTokens, limit: usize) -> Vec<Vec<String>> {
+async fn pages(handler: &VerificationsApi, limit: usize) -> Vec<Vec<String>> {
     let mut pages = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -199,16 +201,21 @@ async fn only_a_reviewer_lists_and_a_cursor_we_did_not_seal_is_refused(
         waiting_pair(&store, client, minute(*at)).await;
     }
     let stub = IdenfyStub::minting().await;
-    let handler = issue_tokens_handler(
-        store.clone(),
-        Arc::new(stub.client()),
-        Arc::new(ManualClock::at(minute(90))),
-    )
-    .with_duties(Some(DutyScopes {
+    let mut config = integration_tests::issue_tokens_config(&stub.uri());
+    config.duties = Some(DutyScopes {
         issuer: vec!["idenfy-pair/issue".into()],
         reviewer: vec!["idenfy-pair/review".into()],
         eraser: vec!["idenfy-pair/erase".into()],
-    }));
+    });
+    let handler = VerificationsApi::build(
+        config,
+        integration_tests::api_ports(
+            store.clone(),
+            Arc::new(MemoryLedger::new()),
+            IdenfyPorts::of(Arc::new(stub.client())),
+            Arc::new(ManualClock::at(minute(90))),
+        ),
+    );
     let query = "status=REQUIRES_REVIEW&limit=2";
     let (status, body) = api::answer(&handler, api::queue_as(query, api::ISSUER)).await;
     assert_eq!((status, &body["duty"]), (403, &json!("reviewer")), "{body}");

@@ -34,7 +34,12 @@ async fn a_verdict_lands_only_on_the_current_finals_after_the_verdict_it_follows
             let mut fields = fields;
             fields.overall = overall;
             let body = payload(EVENTS_CLIENT_ID, scan_ref, true, &fields).to_string();
-            parser.parse(body.as_bytes(), None, &hasher()).unwrap().half
+            parser
+                .read(body.as_bytes(), None, &hasher())
+                .ok()
+                .and_then(|webhook| webhook.into_result())
+                .expect("a session's result")
+                .half
         };
     let store_half = async |scan_ref: &str, half: &pair_core::pair::HalfResult| match store
         .record_half(
@@ -214,8 +219,10 @@ async fn revisions_are_accepted_once_each_and_stop_at_the_bound(
         );
         body["status"]["fraudTags"] = json!([format!("REVIEW_{n}")]);
         parser
-            .parse(body.to_string().as_bytes(), None, &hasher())
-            .unwrap()
+            .read(body.to_string().as_bytes(), None, &hasher())
+            .ok()
+            .and_then(|webhook| webhook.into_result())
+            .expect("a session's result")
             .half
     };
     let write = async |half: &pair_core::pair::HalfResult| {

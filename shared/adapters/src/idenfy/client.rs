@@ -5,6 +5,7 @@
 use super::files::{file_links, session_client_id};
 use super::token::redirect_url;
 use super::{IssuedToken, TokenRequest};
+use crate::outbound::{LazyHttp, http_on_first_use};
 use crate::secret::Secret;
 use crate::secret::runtime::{API_KEY, API_SECRET, SecretDocument, SecretProblem, Secrets};
 use async_trait::async_trait;
@@ -92,7 +93,7 @@ impl IdenfyClientConfig {
 
 #[derive(Clone)]
 pub struct IdenfyClient {
-    http: reqwest::Client,
+    http: LazyHttp,
     config: IdenfyClientConfig,
     token_url: String,
     files_url: String,
@@ -119,22 +120,28 @@ struct ErrorBody {
 const RAW_MESSAGE_MAX: usize = 200;
 
 impl IdenfyClient {
-    pub fn new(config: IdenfyClientConfig) -> Result<Self, reqwest::Error> {
-        let http = crate::outbound::http_client()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .build()?;
+    /// The client of `config`; its HTTP client is built at the first call.
+    pub fn new(config: IdenfyClientConfig) -> Self {
+        let (connect, request) = (config.connect_timeout, config.request_timeout);
+        let http =
+            http_on_first_use(move |builder| builder.connect_timeout(connect).timeout(request));
         let token_url = format!("{}/api/v2/token", config.base_url);
         let files_url = format!("{}/api/v2/files", config.base_url);
         let status_url = format!("{}/api/v2/status", config.base_url);
         let delete_url = format!("{}/api/v2/delete", config.base_url);
-        Ok(Self {
+        Self {
             http,
             config,
             token_url,
             files_url,
             status_url,
             delete_url,
+        }
+    }
+
+    async fn http(&self) -> Result<&reqwest::Client, IdenfyError> {
+        self.http.get().await.as_ref().map_err(|error| {
+            IdenfyError::Connection(format!("the HTTP client could not be built: {error}"))
         })
     }
 
@@ -158,7 +165,8 @@ impl IdenfyClient {
             .await
             .map_err(|e| IdenfyError::Credentials(e.to_string()))?;
         let response = self
-            .http
+            .http()
+            .await?
             .post(url)
             .basic_auth(&credentials.api_key, Some(credentials.api_secret.expose()))
             .timeout(time_left.min(self.config.request_timeout))

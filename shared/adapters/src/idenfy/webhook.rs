@@ -62,7 +62,18 @@ pub enum PayloadError {
     UnknownExpirationThreshold,
 }
 
-/// Reads a (verified) body as a result or an expiration notice; see [`parse`].
+impl Webhook {
+    /// The session's result, if the body is one.
+    pub fn into_result(self) -> Option<Callback> {
+        match self {
+            Webhook::Result(callback) => Some(*callback),
+            Webhook::Expiration(_) => None,
+        }
+    }
+}
+
+/// Reads a (verified) body as a session's result or an expiration notice. `permit_step` is
+/// the name of the permit's additional upload step (additional-step mode).
 pub fn read(
     body: &[u8],
     event_type: Option<&str>,
@@ -115,29 +126,6 @@ fn place(root: &serde_json::Map<String, Value>) -> Result<(ClientId, String), Pa
         .ok_or(PayloadError::MissingScanRef)?
         .to_owned();
     Ok((client_id, scan_ref))
-}
-
-/// A body read as a session's result, whatever it is. `permit_step` is the name of the
-/// permit's additional upload step (additional-step mode).
-pub fn parse(
-    body: &[u8],
-    event_type: Option<&str>,
-    now: Timestamp,
-    hasher: &DocumentHasher,
-    permit_step: &str,
-) -> Result<Callback, PayloadError> {
-    let value = json(body)?;
-    let root = value.as_object().ok_or(PayloadError::NotAnObject)?;
-    let (client_id, scan_ref) = place(root)?;
-    Ok(result(
-        root,
-        client_id,
-        scan_ref,
-        event_type,
-        now,
-        hasher,
-        permit_step,
-    ))
 }
 
 fn result(

@@ -3,11 +3,11 @@
 //! request, and a function's start stays short.
 
 use super::runtime::{SecretDocument, SecretError, SecretKey, SecretSource};
+use crate::outbound::OnFirstUse;
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use std::time::Duration;
-use tokio::sync::OnceCell;
 
 /// The longest a read of the secret may take, retries included: it sits in the time budget of
 /// every request that needs the secret (a webhook's answer to iDenfy among them).
@@ -17,17 +17,28 @@ pub struct SecretsManager {
     secret_id: String,
     /// The keys this function's secret holds (its role's).
     own: &'static [SecretKey],
-    client: OnceCell<Client>,
+    client: OnFirstUse<Client>,
 }
 
 impl SecretsManager {
     /// The secret by name or ARN, holding the keys `own`; the client from the environment
     /// when first needed.
     pub fn new(secret_id: impl Into<String>, own: &'static [SecretKey]) -> Self {
+        let client = OnFirstUse::new(|| async {
+            let timeouts = aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_timeout(READ_TIMEOUT)
+                .build();
+            let sdk = crate::outbound::aws_config()
+                .timeout_config(timeouts)
+                .load()
+                .await;
+            Client::new(&sdk)
+        });
         Self {
             secret_id: secret_id.into(),
             own,
-            client: OnceCell::new(),
+            client,
         }
     }
 
@@ -40,24 +51,12 @@ impl SecretsManager {
         Self {
             secret_id: secret_id.into(),
             own,
-            client: OnceCell::new_with(Some(client)),
+            client: OnFirstUse::ready(client),
         }
     }
 
     async fn client(&self) -> &Client {
-        self.client
-            .get_or_init(|| async {
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(1))
-                    .operation_timeout(READ_TIMEOUT)
-                    .build();
-                let sdk = crate::outbound::aws_config()
-                    .timeout_config(timeouts)
-                    .load()
-                    .await;
-                Client::new(&sdk)
-            })
-            .await
+        self.client.get().await
     }
 }
 

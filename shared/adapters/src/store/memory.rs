@@ -12,8 +12,8 @@ use pair_core::pair::validity::ExpiryUpdate;
 use pair_core::pair::{ClientId, PairRecord, PreviousPair, Threshold};
 use pair_core::ports::store::{
     Arrival, Decision, ErasureStore, Expected, ExpiryStore, ExpiryWatchStore, HalfWrite,
-    HalfWritten, HistoryStore, IssuanceStore, PairReader, ReplaceStore, ResultStore,
-    ReviewQueueStore, ReviewStore, SeedStore, StoreError, VerdictStore, Written,
+    HalfWritten, HistoryStore, PairReader, ReplaceStore, ResultStore, ReviewQueueStore,
+    ReviewStore, SeedStore, StoreError, VerdictStore, VerificationsStore, Written,
 };
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -219,7 +219,7 @@ impl ReviewQueueStore for MemoryStore {
 }
 
 #[async_trait]
-impl IssuanceStore for MemoryStore {
+impl VerificationsStore for MemoryStore {
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
         let mut records = self.records();
         let next = claimed(records.get(client_id), client_id, write).ok_or(StoreError::Conflict)?;

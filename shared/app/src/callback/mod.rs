@@ -176,15 +176,15 @@ impl CallbackService {
         }
     }
 
-    /// Reads a (verified) webhook body, document numbers hashed with `hasher`; see
-    /// [`webhook::parse`].
-    pub fn parse(
+    /// A verified body read as a session's result or an expiration notice, on this service's
+    /// clock and permit step.
+    pub fn read(
         &self,
         body: &[u8],
         event_type: Option<&str>,
         hasher: &DocumentHasher,
-    ) -> Result<Callback, PayloadError> {
-        webhook::parse(
+    ) -> Result<Webhook, PayloadError> {
+        webhook::read(
             body,
             event_type,
             self.clock.now(),
@@ -201,14 +201,7 @@ impl CallbackService {
         event_type: Option<&str>,
         hasher: &DocumentHasher,
     ) -> Result<Receipt, StoreError> {
-        let read = webhook::read(
-            body,
-            event_type,
-            self.clock.now(),
-            hasher,
-            &self.policy.permit_step,
-        );
-        match read {
+        match self.read(body, event_type, hasher) {
             Ok(Webhook::Result(callback)) => self.receive(&callback).await,
             Ok(Webhook::Expiration(notice)) => self.note(&notice).await,
             Err(error) => {

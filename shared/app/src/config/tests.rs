@@ -24,7 +24,7 @@ const BASE: [(&str, &str); 5] = [
 
 #[test]
 fn defaults_apply() {
-    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&BASE)).unwrap();
     assert_eq!(config.idenfy.base_url, DEFAULT_IDENFY_BASE_URL);
     assert_eq!(config.policy.documents, vec!["RESIDENCE_PERMIT"]);
     assert_eq!(config.policy.retention, Duration::from_secs(30 * 86_400));
@@ -42,7 +42,7 @@ fn permit_step_name_and_source() {
     let mut pairs = BASE.to_vec();
     pairs.push(("IDENFY_PERMIT_STEP", "PERMIT_2"));
     pairs.push(("IDENFY_PERMIT_STEP_SOURCE", "account"));
-    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(
         config.policy.permit_step,
         PermitStepPolicy {
@@ -57,7 +57,7 @@ fn permit_step_name_and_source() {
     ] {
         let mut pairs = BASE.to_vec();
         pairs.push((name, value));
-        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        let err = VerificationsApiConfig::from_env(&env(&pairs)).unwrap_err();
         assert!(err.to_string().contains(name), "{err}");
     }
     let callback = CallbackConfig::from_env(&env(&[
@@ -71,16 +71,17 @@ fn permit_step_name_and_source() {
 
 #[test]
 fn missing_and_invalid_values_name_the_variable() {
-    let err = IssueTokensConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
+    let err = VerificationsApiConfig::from_env(&env(&[("TABLE_NAME", "t")])).unwrap_err();
     assert_eq!(err, ConfigError::Missing("LEDGER_TABLE_NAME"));
-    let err = IssueTokensConfig::from_env(&env(&[("TABLE_NAME", "t"), ("LEDGER_TABLE_NAME", "s")]))
-        .unwrap_err();
+    let err =
+        VerificationsApiConfig::from_env(&env(&[("TABLE_NAME", "t"), ("LEDGER_TABLE_NAME", "s")]))
+            .unwrap_err();
     assert_eq!(err, ConfigError::Missing("IDENFY_API_KEY"));
 
     let with = |extra: (&'static str, &'static str)| {
         let mut pairs = BASE.to_vec();
         pairs.push(extra);
-        IssueTokensConfig::from_env(&env(&pairs))
+        VerificationsApiConfig::from_env(&env(&pairs))
             .unwrap_err()
             .to_string()
     };
@@ -100,7 +101,7 @@ fn session_length_and_expiry_stay_within_idenfys_bounds() {
     let config = |pairs: &[(&'static str, &'static str)]| {
         let mut all = BASE.to_vec();
         all.extend_from_slice(pairs);
-        IssueTokensConfig::from_env(&env(&all))
+        VerificationsApiConfig::from_env(&env(&all))
     };
     assert!(config(&[("IDENFY_SESSION_LENGTH_SECONDS", "59")]).is_err());
     assert!(config(&[("IDENFY_SESSION_LENGTH_SECONDS", "3601")]).is_err());
@@ -247,7 +248,7 @@ fn site_defaults_must_be_under_allowed_origins() {
     pairs.push(("ALLOWED_REDIRECT_ORIGINS", "https://shop.example.com"));
     pairs.push(("SITE_SUCCESS_URL", "https://shop.example.com/done"));
     pairs.push(("IDENFY_BASE_URL", "http://127.0.0.1:9000/"));
-    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(
         config.policy.default_site_urls.success.as_deref(),
         Some("https://shop.example.com/done")
@@ -316,7 +317,7 @@ fn with_a_secret_id_no_secret_comes_from_the_environment() {
     ]))
     .unwrap();
     assert!(format!("{:?}", callback.secrets).contains("read at runtime, kept 300s"));
-    let issuing = IssueTokensConfig::from_env(&env(&[
+    let issuing = VerificationsApiConfig::from_env(&env(&[
         ("TABLE_NAME", "t"),
         ("LEDGER_TABLE_NAME", "s"),
         ("SECRET_ID", "idenfy-pair/idenfy"),
@@ -342,12 +343,12 @@ fn with_a_secret_id_no_secret_comes_from_the_environment() {
 
 #[test]
 fn the_default_permit_policy_is_read_and_checked() {
-    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&BASE)).unwrap();
     assert_eq!(config.policy.default_permit, PermitPolicy::default());
     let mut pairs = BASE.to_vec();
     pairs.push(("PERMIT_ISSUING_COUNTRIES", " DE, AT ,CH,DE "));
     pairs.push(("PERMIT_MIN_VALID_DAYS", "30"));
-    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(
         config.policy.default_permit,
         PermitPolicy {
@@ -369,18 +370,18 @@ fn the_default_permit_policy_is_read_and_checked() {
     ] {
         let mut pairs = BASE.to_vec();
         pairs.push((name, value));
-        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        let err = VerificationsApiConfig::from_env(&env(&pairs)).unwrap_err();
         assert!(err.to_string().contains(name), "{value}: {err}");
     }
     let mut pairs = BASE.to_vec();
     pairs.push(("PERMIT_MIN_VALID_DAYS", "3650"));
-    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(config.policy.default_permit.min_valid_days, 3650);
 }
 
 #[test]
 fn the_ledger_keeps_five_years_and_deletes_at_retention_end_unless_told_not_to() {
-    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&BASE)).unwrap();
     assert_eq!(config.ledger_table_name, "sessions");
     let day = 86_400;
     assert_eq!(
@@ -396,7 +397,7 @@ fn the_ledger_keeps_five_years_and_deletes_at_retention_end_unless_told_not_to()
         ("PAIR_RETENTION_DAYS", "90"),
         ("IDENFY_DELETE_AT_RETENTION_END", "false"),
     ]);
-    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(
         config.policy.ledger,
         LedgerRetention {
@@ -412,23 +413,23 @@ fn the_ledger_keeps_five_years_and_deletes_at_retention_end_unless_told_not_to()
     ] {
         let mut pairs = BASE.to_vec();
         pairs.push((name, value));
-        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        let err = VerificationsApiConfig::from_env(&env(&pairs)).unwrap_err();
         assert!(err.to_string().contains(name), "{value}: {err}");
     }
 }
 
 #[test]
 fn pairs_per_client_per_day_are_bounded() {
-    let config = IssueTokensConfig::from_env(&env(&BASE)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&BASE)).unwrap();
     assert_eq!(config.policy.max_pairs_per_day, 5);
     let mut pairs = BASE.to_vec();
     pairs.push(("MAX_PAIRS_PER_CLIENT_PER_DAY", "10"));
-    let config = IssueTokensConfig::from_env(&env(&pairs)).unwrap();
+    let config = VerificationsApiConfig::from_env(&env(&pairs)).unwrap();
     assert_eq!(config.policy.max_pairs_per_day, 10);
     for refused in ["0", "101", "many"] {
         let mut pairs = BASE.to_vec();
         pairs.push(("MAX_PAIRS_PER_CLIENT_PER_DAY", refused));
-        let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+        let err = VerificationsApiConfig::from_env(&env(&pairs)).unwrap_err();
         assert!(
             err.to_string().contains("MAX_PAIRS_PER_CLIENT_PER_DAY"),
             "{err}"
@@ -441,7 +442,7 @@ async fn the_continuation_needs_long_keys_and_a_public_url_if_one_is_given() {
     let with = |extra: &[(&'static str, &'static str)]| {
         let mut pairs = BASE[..4].to_vec();
         pairs.extend_from_slice(extra);
-        IssueTokensConfig::from_env(&env(&pairs))
+        VerificationsApiConfig::from_env(&env(&pairs))
     };
     assert_eq!(
         with(&[]).unwrap_err(),
@@ -473,14 +474,16 @@ async fn the_continuation_needs_long_keys_and_a_public_url_if_one_is_given() {
 #[test]
 fn in_jwt_mode_each_duty_has_scopes_of_its_own() {
     assert_eq!(
-        IssueTokensConfig::from_env(&env(&BASE)).unwrap().duties,
+        VerificationsApiConfig::from_env(&env(&BASE))
+            .unwrap()
+            .duties,
         None
     );
     let with = |extra: &[(&'static str, &'static str)]| {
         let mut pairs = BASE.to_vec();
         pairs.push(("API_AUTHORIZATION", "JWT"));
         pairs.extend_from_slice(extra);
-        IssueTokensConfig::from_env(&env(&pairs))
+        VerificationsApiConfig::from_env(&env(&pairs))
     };
     let config = with(&[
         ("ISSUER_SCOPES", "site/issue"),
@@ -530,6 +533,6 @@ fn in_jwt_mode_each_duty_has_scopes_of_its_own() {
     }
     let mut pairs = BASE.to_vec();
     pairs.push(("API_AUTHORIZATION", "OIDC"));
-    let err = IssueTokensConfig::from_env(&env(&pairs)).unwrap_err();
+    let err = VerificationsApiConfig::from_env(&env(&pairs)).unwrap_err();
     assert!(err.to_string().contains("API_AUTHORIZATION"), "{err}");
 }

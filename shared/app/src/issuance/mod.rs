@@ -19,7 +19,7 @@ use pair_core::ports::idenfy::{
     IdenfyError, OpenedSession, SessionIssuer, SessionOrder, SessionUse,
 };
 use pair_core::ports::ledger::SessionLedger;
-use pair_core::ports::store::{IssuanceStore, StoreError};
+use pair_core::ports::store::{StoreError, VerificationsStore};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 mod follow;
@@ -132,7 +132,7 @@ pub enum StatusError {
 
 #[derive(Clone)]
 pub struct IssuanceService {
-    store: Arc<dyn IssuanceStore>,
+    store: Arc<dyn VerificationsStore>,
     ledger: Arc<dyn SessionLedger>,
     /// Used only through [`Self::open_recorded`], so that every session is in the ledger.
     sessions: Arc<dyn SessionIssuer>,
@@ -142,7 +142,7 @@ pub struct IssuanceService {
 
 impl IssuanceService {
     pub fn new(
-        store: Arc<dyn IssuanceStore>,
+        store: Arc<dyn VerificationsStore>,
         ledger: Arc<dyn SessionLedger>,
         sessions: Arc<dyn SessionIssuer>,
         clock: Arc<dyn Clock>,

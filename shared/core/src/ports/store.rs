@@ -1,6 +1,6 @@
 //! The store ports: one record per clientId, read consistently, written only under a
 //! condition on what was read. Each function gets the port it uses — issuance an
-//! [`IssuanceStore`], the callback a [`ResultStore`] — so a test double implements only that.
+//! [`VerificationsStore`], the callback a [`ResultStore`] — so a test double implements only that.
 //! Two adapters implement them all with the same semantics (`pair_adapters::store`: DynamoDB
 //! and in memory).
 use crate::clock::Timestamp;
@@ -49,7 +49,9 @@ pub trait ErasureStore: ReplaceStore {
 /// verdict a crash left undone. The issuance function serves the reviewer's and the eraser's
 /// routes too (the queue's among them), and the daily expiry run.
 #[async_trait]
-pub trait IssuanceStore: ReviewStore + ReviewQueueStore + ErasureStore + ExpiryWatchStore {
+pub trait VerificationsStore:
+    ReviewStore + ReviewQueueStore + ErasureStore + ExpiryWatchStore
+{
     /// Claims the clientId for minting if [`crate::pair::machine::claimed`] allows it, else
     /// `Conflict`. Only the claim, the expiry and the version change: a live pair is left as it is.
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError>;

@@ -146,7 +146,7 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
         )),
         ..Sessions::default()
     });
-    let handler = handler_with(store.clone(), ledger.clone(), refusing);
+    let handler = handler_with(store.clone(), ledger.clone(), refusing.clone());
     let dpo = http_api::Caller::Iam {
         user_arn: "arn:aws:iam::123456789012:user/dpo",
     };
@@ -170,7 +170,7 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
     // The schedule's run, at once: nothing due yet (the tokens are live), and its gauges say
     // how many wait — the pending-deletions metric and alarm.
     let (recorded, metrics) = integration_tests::metrics::Recorded::start(FUNCTION);
-    let handler = handler.with_metrics(metrics);
+    let handler = handler_counting(store.clone(), ledger.clone(), refusing, metrics);
     let retry = invoked(
         lambda_http::http::Request::builder()
             .method("POST")
@@ -202,7 +202,7 @@ async fn an_erasure_idenfy_refuses_is_accepted_and_retried_on_schedule() {
 /// without a JWT (misrouted, invoked directly) is 401, and the route's own scope passes.
 #[tokio::test]
 async fn in_jwt_mode_every_route_refuses_a_token_without_its_dutys_scope() {
-    let config = IssueTokensConfig::from_env(&Env::from_pairs([
+    let config = VerificationsApiConfig::from_env(&Env::from_pairs([
         ("TABLE_NAME", "pairs"),
         ("LEDGER_TABLE_NAME", "sessions"),
         ("IDENFY_API_KEY", "key"),
@@ -216,12 +216,14 @@ async fn in_jwt_mode_every_route_refuses_a_token_without_its_dutys_scope() {
     ]))
     .expect("a valid configuration");
     let clock = Arc::new(ManualClock::at(Timestamp::from_unix_seconds(1_800_000_000)));
-    let handler = IssueTokens::compose(
+    let handler = VerificationsApi::build(
         config,
-        Arc::new(MemoryStore::new()),
-        Arc::new(MemoryLedger::new()),
-        IdenfyPorts::of(Arc::new(Sessions::default())),
-        clock,
+        integration_tests::api_ports(
+            Arc::new(MemoryStore::new()),
+            Arc::new(MemoryLedger::new()),
+            IdenfyPorts::of(Arc::new(Sessions::default())),
+            clock,
+        ),
     );
     let scope_of = |duty: &str| -> &'static [&'static str] {
         match duty {

@@ -5,6 +5,21 @@ fn hasher() -> DocumentHasher {
     DocumentHasher::new(b"test-document-key").unwrap()
 }
 
+/// `body` read by [`read`], as a session's result.
+fn parse(
+    body: &[u8],
+    event_type: Option<&str>,
+    now: Timestamp,
+    hasher: &DocumentHasher,
+    permit_step: &str,
+) -> Result<Callback, PayloadError> {
+    read(body, event_type, now, hasher, permit_step).map(|webhook| {
+        webhook
+            .into_result()
+            .expect("a result, not an expiration notice")
+    })
+}
+
 fn parse_json(value: Value) -> Result<Callback, PayloadError> {
     parse(
         value.to_string().as_bytes(),

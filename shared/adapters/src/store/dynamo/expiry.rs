@@ -33,6 +33,7 @@ impl ExpiryStore for DynamoStore {
         };
         let mut request = self
             .update(client_id, &[VERSION, EXPIRY_WATCH, EXPIRY_DUE])
+            .await
             .condition_expression(SAME_VERSION)
             .expression_attribute_values(":expected", number(update.expected_version))
             .expression_attribute_values(":one", number(1));
@@ -65,7 +66,8 @@ impl ExpiryWatchStore for DynamoStore {
         let mut start = None;
         while found.len() < limit {
             let output = self
-                .client
+                .client()
+                .await
                 .query()
                 .table_name(&self.table)
                 .index_name(EXPIRY_INDEX)

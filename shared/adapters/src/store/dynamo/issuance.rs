@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use pair_core::pair::ClientId;
 use pair_core::pair::machine::{ClaimCondition, ClaimWrite, Install, claimed};
-use pair_core::ports::store::{Expected, IssuanceStore, ReviewStore, SeedStore, StoreError};
+use pair_core::ports::store::{Expected, ReviewStore, SeedStore, StoreError, VerificationsStore};
 
 /// `machine::claimed`: the claim, the expiry and the version; nothing of a live pair.
 const CLAIM_IT: &str = "SET #claim = :claim, #expiresAt = :expiresAt, #version = #version + :one";
@@ -33,7 +33,7 @@ const INSTALL: &str = "SET #pair = :pair, #expiresAt = :expiresAt, #previousPair
 impl ReviewStore for DynamoStore {}
 
 #[async_trait]
-impl IssuanceStore for DynamoStore {
+impl VerificationsStore for DynamoStore {
     async fn claim(&self, client_id: &ClientId, write: &ClaimWrite) -> Result<(), StoreError> {
         let now = write.now;
         let (condition, names): (String, &[&str]) = match &write.condition {
@@ -56,6 +56,7 @@ impl IssuanceStore for DynamoStore {
         let mut update = CLAIM_IT.to_owned();
         let mut request = self
             .update(client_id, &[CLAIM, EXPIRES_AT, VERSION])
+            .await
             .expression_attribute_values(":claim", value(&write.claim)?)
             .expression_attribute_values(":expiresAt", number(write.expires_at.unix_seconds()))
             .expression_attribute_values(":one", number(1))
@@ -91,6 +92,7 @@ impl IssuanceStore for DynamoStore {
     async fn release(&self, client_id: &ClientId, claim_id: &str) -> Result<(), StoreError> {
         let result = self
             .update(client_id, &[CLAIM, ID, VERSION])
+            .await
             .update_expression(RELEASE)
             .condition_expression(HOLDS_CLAIM)
             .expression_attribute_values(":claimId", AttributeValue::S(claim_id.to_owned()))
@@ -123,6 +125,7 @@ impl IssuanceStore for DynamoStore {
                     REVIEW_CLAIM,
                 ],
             )
+            .await
             .update_expression(INSTALL)
             .condition_expression(HOLDS_CLAIM_AT_VERSION)
             .expression_attribute_values(":read", number(install.read_version))

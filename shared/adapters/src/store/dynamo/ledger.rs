@@ -8,6 +8,7 @@ use super::attributes::{
 };
 use super::table::{built, drop_table, exists, expire_on_ttl, key};
 use super::{conditional, corrupt, number, unavailable};
+use crate::outbound::OnFirstUse;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
@@ -24,18 +25,23 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct DynamoLedger {
-    client: Client,
+    client: OnFirstUse<Client>,
     table: String,
 }
 
 type Item = HashMap<String, AttributeValue>;
 
 impl DynamoLedger {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
+    /// The ledger on `table` through `client` (the store's: [`super::DynamoStore::shared_client`]).
+    pub fn new(client: OnFirstUse<Client>, table: impl Into<String>) -> Self {
         Self {
             client,
             table: table.into(),
         }
+    }
+
+    async fn client(&self) -> &Client {
+        self.client.get().await
     }
 
     pub fn table(&self) -> &str {
@@ -63,8 +69,9 @@ impl DynamoLedger {
         }
     }
 
-    fn of_client(&self, client_id: &ClientId) -> QueryFluentBuilder {
-        self.client
+    async fn of_client(&self, client_id: &ClientId) -> QueryFluentBuilder {
+        self.client()
+            .await
             .query()
             .table_name(&self.table)
             .consistent_read(true)
@@ -76,7 +83,8 @@ impl DynamoLedger {
     pub async fn create_table(&self) -> Result<(), StoreError> {
         use ScalarAttributeType::{N, S};
         let mut request = self
-            .client
+            .client()
+            .await
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
@@ -124,19 +132,19 @@ impl DynamoLedger {
             .send()
             .await
             .map_err(unavailable)?;
-        expire_on_ttl(&self.client, &self.table).await
+        expire_on_ttl(self.client().await, &self.table).await
     }
 
     /// Creates the table unless it exists (the local stack's DynamoDB mode).
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        if exists(&self.client, &self.table).await? {
+        if exists(self.client().await, &self.table).await? {
             return Ok(());
         }
         self.create_table().await
     }
 
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        drop_table(&self.client, &self.table).await
+        drop_table(self.client().await, &self.table).await
     }
 }
 
@@ -152,7 +160,8 @@ fn item_of(entry: &Entry) -> Result<Item, StoreError> {
 impl SessionLedger for DynamoLedger {
     async fn record(&self, entry: &Entry) -> Result<(), StoreError> {
         let put = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item_of(entry)?))
@@ -170,6 +179,7 @@ impl SessionLedger for DynamoLedger {
     async fn sessions(&self, client_id: &ClientId) -> Result<Vec<Entry>, StoreError> {
         self.all(
             self.of_client(client_id)
+                .await
                 .key_condition_expression(format!("#{CLIENT_ID} = :client")),
         )
         .await
@@ -182,6 +192,7 @@ impl SessionLedger for DynamoLedger {
     ) -> Result<Vec<Entry>, StoreError> {
         self.all(
             self.of_client(client_id)
+                .await
                 .index_name(MINTED_INDEX)
                 .key_condition_expression(format!(
                     "#{CLIENT_ID} = :client AND #{MINTED_AT} > :since"
@@ -198,7 +209,8 @@ impl SessionLedger for DynamoLedger {
         scan_ref: &str,
     ) -> Result<Option<Entry>, StoreError> {
         let output = self
-            .client
+            .client()
+            .await
             .get_item()
             .table_name(&self.table)
             .key(CLIENT_ID, AttributeValue::S(client_id.as_str().into()))
@@ -212,7 +224,8 @@ impl SessionLedger for DynamoLedger {
 
     async fn update(&self, entry: &Entry, expected_version: u64) -> Result<(), StoreError> {
         let put = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item_of(entry)?))
@@ -235,7 +248,8 @@ impl SessionLedger for DynamoLedger {
         // DynamoDB refuses a Limit of 0: the loop asks for at least one.
         while found.len() < limit {
             let output = self
-                .client
+                .client()
+                .await
                 .query()
                 .table_name(&self.table)
                 .index_name(DUE_INDEX)
@@ -264,7 +278,8 @@ impl SessionLedger for DynamoLedger {
     async fn pending_deletions(&self, now: Timestamp) -> Result<PendingDeletions, StoreError> {
         let waiting = self
             .all(
-                self.client
+                self.client()
+                    .await
                     .query()
                     .table_name(&self.table)
                     .index_name(DUE_INDEX)

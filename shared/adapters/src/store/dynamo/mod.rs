@@ -17,6 +17,7 @@ mod verdict;
 
 pub use ledger::DynamoLedger;
 
+use crate::outbound::OnFirstUse;
 use async_trait::async_trait;
 use attributes::{CLIENT_ID, VERSION};
 use aws_sdk_dynamodb::Client;
@@ -34,7 +35,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
-    client: Client,
+    client: OnFirstUse<Client>,
     table: String,
 }
 
@@ -78,25 +79,36 @@ pub async fn sdk_config(timeouts: DynamoTimeouts) -> aws_config::SdkConfig {
 }
 
 impl DynamoStore {
+    /// A store on `table` through `client` (tests point one at moto_server).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
-            client,
+            client: OnFirstUse::ready(client),
             table: table.into(),
         }
     }
 
-    /// A store on `table`, with a client built from the environment and `timeouts`.
-    pub async fn from_env(table: impl Into<String>, timeouts: DynamoTimeouts) -> Self {
-        let sdk = sdk_config(timeouts).await;
-        Self::new(Client::new(&sdk), table)
+    /// A store on `table` whose client is built from the environment and `timeouts` at its
+    /// first request.
+    pub fn from_env(table: impl Into<String>, timeouts: DynamoTimeouts) -> Self {
+        Self {
+            client: OnFirstUse::new(
+                move || async move { Client::new(&sdk_config(timeouts).await) },
+            ),
+            table: table.into(),
+        }
     }
 
     pub fn table(&self) -> &str {
         &self.table
     }
 
-    pub fn client(&self) -> &Client {
-        &self.client
+    pub async fn client(&self) -> &Client {
+        self.client.get().await
+    }
+
+    /// The store's client, for another table's adapter to share ([`DynamoLedger`]).
+    pub fn shared_client(&self) -> OnFirstUse<Client> {
+        self.client.clone()
     }
 
     fn key(client_id: &ClientId) -> AttributeValue {
@@ -104,9 +116,10 @@ impl DynamoStore {
     }
 
     /// An UpdateItem on `client_id`'s record, with `#name` declared for each of `names`.
-    fn update(&self, client_id: &ClientId, names: &[&str]) -> UpdateItemFluentBuilder {
+    async fn update(&self, client_id: &ClientId, names: &[&str]) -> UpdateItemFluentBuilder {
         let request = self
-            .client
+            .client()
+            .await
             .update_item()
             .table_name(&self.table)
             .key(CLIENT_ID, Self::key(client_id));
@@ -152,7 +165,8 @@ fn unavailable<E: std::error::Error + 'static>(error: E) -> StoreError {
 impl PairReader for DynamoStore {
     async fn load(&self, client_id: &ClientId) -> Result<Option<PairRecord>, StoreError> {
         let output = self
-            .client
+            .client()
+            .await
             .get_item()
             .table_name(&self.table)
             .key(CLIENT_ID, Self::key(client_id))
@@ -184,7 +198,8 @@ impl SeedStore for DynamoStore {
         let item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(record).map_err(corrupt)?;
         let request = self
-            .client
+            .client()
+            .await
             .put_item()
             .table_name(&self.table)
             .set_item(Some(item));

@@ -60,7 +60,8 @@ impl ReviewQueueStore for DynamoStore {
             ])
         });
         let output = self
-            .client
+            .client()
+            .await
             .query()
             .table_name(&self.table)
             .index_name(REVIEW_INDEX)
@@ -104,6 +105,7 @@ impl ReviewQueueStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let result = self
             .update(client_id, &[REVIEW_CLAIM, PAIR, REVIEW_CLAIMS, VERSION])
+            .await
             .update_expression(CLAIM_IT)
             .condition_expression(SAME_VERSION)
             .expression_attribute_values(":claim", value(&write.claim)?)

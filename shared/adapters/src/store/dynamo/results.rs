@@ -48,6 +48,7 @@ impl HistoryStore for DynamoStore {
     ) -> Result<(), StoreError> {
         let result = self
             .update(client_id, &[PREVIOUS_PAIRS, VERSION])
+            .await
             .update_expression(LATE)
             .condition_expression("#version = :read")
             .expression_attribute_values(":previous", value(previous_pairs)?)
@@ -81,6 +82,7 @@ impl ResultStore for DynamoStore {
         ];
         let request = self
             .update(client_id, &names)
+            .await
             .expression_attribute_names("#scan", scan_ref)
             .expression_attribute_values(":half", value(half)?)
             .expression_attribute_values(":now", number(now.unix_seconds()))

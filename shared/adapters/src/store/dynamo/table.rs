@@ -19,7 +19,8 @@ impl DynamoStore {
     pub async fn create_table(&self) -> Result<(), StoreError> {
         use ScalarAttributeType::{N, S};
         let mut request = self
-            .client
+            .client()
+            .await
             .create_table()
             .table_name(&self.table)
             .billing_mode(BillingMode::PayPerRequest)
@@ -54,12 +55,12 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        expire_on_ttl(&self.client, &self.table).await
+        expire_on_ttl(self.client().await, &self.table).await
     }
 
     /// Creates the table unless it exists (the local stack's DynamoDB mode).
     pub async fn ensure_table(&self) -> Result<(), StoreError> {
-        if exists(&self.client, &self.table).await? {
+        if exists(self.client().await, &self.table).await? {
             return Ok(());
         }
         self.create_table().await
@@ -69,7 +70,8 @@ impl DynamoStore {
     /// notifier is configured, unless it is on already; returns the stream's ARN.
     pub async fn ensure_stream(&self) -> Result<String, StoreError> {
         let described = self
-            .client
+            .client()
+            .await
             .describe_table()
             .table_name(&self.table)
             .send()
@@ -93,7 +95,8 @@ impl DynamoStore {
             .build()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let updated = self
-            .client
+            .client()
+            .await
             .update_table()
             .table_name(&self.table)
             .stream_specification(specification)
@@ -110,7 +113,7 @@ impl DynamoStore {
     }
 
     pub async fn delete_table(&self) -> Result<(), StoreError> {
-        drop_table(&self.client, &self.table).await
+        drop_table(self.client().await, &self.table).await
     }
 }
 

@@ -55,6 +55,7 @@ impl VerdictStore for DynamoStore {
         } = decision;
         let request = self
             .update(client_id, &[PAIR, PAIR_ID, VERDICT, UPDATED_AT, VERSION])
+            .await
             .expression_attribute_values(":verdict", value(verdict)?)
             .expression_attribute_values(":pairId", AttributeValue::S(pair_id.to_owned()))
             .expression_attribute_values(":decidedAt", number(verdict.decided_at.unix_seconds()))

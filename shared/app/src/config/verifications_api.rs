@@ -45,7 +45,7 @@ const CLAIM_TTL: Duration = Duration::from_secs(60);
 
 /// Everything the issue-tokens function needs.
 #[derive(Debug, Clone)]
-pub struct IssueTokensConfig {
+pub struct VerificationsApiConfig {
     pub table_name: String,
     /// In JWT mode, the scopes of each duty, checked again by the function.
     pub duties: Option<DutyScopes>,
@@ -57,7 +57,7 @@ pub struct IssueTokensConfig {
     pub queue: QueuePolicy,
 }
 
-impl IssueTokensConfig {
+impl VerificationsApiConfig {
     pub fn from_env<F: Fn(&str) -> Option<String>>(env: &Env<F>) -> Result<Self, ConfigError> {
         let table_name = env.required("TABLE_NAME")?;
         let ledger_table_name = env.required("LEDGER_TABLE_NAME")?;
