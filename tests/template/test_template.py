@@ -287,7 +287,7 @@ class TemplateTest(unittest.TestCase):
         sla = TEMPLATE["Parameters"]["ReviewSlaHours"]
         self.assertEqual((claim["Default"], claim["MinValue"], claim["MaxValue"]), (15, 1, 480))
         self.assertEqual((sla["Default"], sla["MinValue"], sla["MaxValue"]), (24, 1, 720))
-        config = (ROOT / "shared/app/src/config/issue_tokens.rs").read_text()
+        config = (ROOT / "shared/app/src/config/verifications_api.rs").read_text()
         self.assertIn("const MAX_CLAIM_MINUTES: u64 = 480;", config)
         self.assertIn("const MAX_SLA_HOURS: u64 = 720;", config)
         queue = (ROOT / "shared/app/src/review/queue.rs").read_text()
@@ -553,9 +553,9 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(issuing["PERMIT_MIN_VALID_DAYS"], {"Ref": "PermitMinValidDays"})
         self.assertEqual(issuing["MAX_PAIRS_PER_CLIENT_PER_DAY"], {"Ref": "MaxPairsPerClientPerDay"})
         cap = parameters["MaxPairsPerClientPerDay"]
-        # The code's default and bounds (shared/app/src/config/issue_tokens.rs).
+        # The code's default and bounds (shared/app/src/config/verifications_api.rs).
         self.assertEqual((cap["Default"], cap["MinValue"], cap["MaxValue"]), (5, 1, 100))
-        config = (ROOT / "shared/app/src/config/issue_tokens.rs").read_text()
+        config = (ROOT / "shared/app/src/config/verifications_api.rs").read_text()
         self.assertIn("const DEFAULT_MAX_PAIRS_PER_DAY: u64 = 5;", config)
         self.assertIn("const MAX_PAIRS_PER_DAY: u64 = 100;", config)
         # The pair keeps its policy: the callback never reads the configured one.

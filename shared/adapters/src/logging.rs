@@ -4,8 +4,9 @@
 //! DEBUG and TRACE the Lambda runtime prints the raw event, and the HTTP and AWS crates print
 //! request bodies — names, dates of birth, document numbers, file URLs, signatures.
 
-use lambda_http::tracing::subscriber::EnvFilter;
-use lambda_http::tracing::subscriber::filter::LevelFilter;
+use lambda_http::tracing::subscriber::filter::{LevelFilter, Targets};
+use lambda_http::tracing::subscriber::layer::SubscriberExt;
+use lambda_http::tracing::subscriber::util::SubscriberInitExt;
 
 /// The crates that may log at the level asked for: ours, which never log personal data.
 pub const OWN_CRATES: [&str; 5] = [
@@ -20,17 +21,11 @@ pub const OWN_CRATES: [&str; 5] = [
 const OTHERS_AT_MOST: LevelFilter = LevelFilter::INFO;
 
 /// The filter the functions log through: our crates at `level`, the rest at `level` but never
-/// below INFO.
-pub fn filter(level: LevelFilter) -> EnvFilter {
-    OWN_CRATES.iter().fold(
-        EnvFilter::builder()
-            .with_default_directive(level.min(OTHERS_AT_MOST).into())
-            .parse_lossy(""),
-        |filter, own| match format!("{own}={level}").parse() {
-            Ok(directive) => filter.add_directive(directive),
-            Err(_) => filter,
-        },
-    )
+/// below INFO. Targets, not an EnvFilter: nothing to parse at a cold start.
+pub fn filter(level: LevelFilter) -> Targets {
+    Targets::new()
+        .with_default(level.min(OTHERS_AT_MOST))
+        .with_targets(OWN_CRATES.map(|own| (own, level)))
 }
 
 /// Installs the functions' subscriber (to stdout, where Lambda collects it); call once,
@@ -49,16 +44,17 @@ where
         .ok()
         .and_then(|level| level.parse::<LevelFilter>().ok())
         .unwrap_or(LevelFilter::INFO);
+    // The builder's own filter lets all through: `filter` decides.
     let builder = lambda_http::tracing::subscriber::fmt()
+        .with_max_level(LevelFilter::TRACE)
         .with_target(false)
         .without_time()
-        .with_env_filter(filter(requested))
         .with_writer(writer);
     let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
     if json {
-        builder.json().init();
+        builder.json().finish().with(filter(requested)).init();
     } else {
-        builder.init();
+        builder.finish().with(filter(requested)).init();
     }
 }
 
@@ -72,9 +68,10 @@ mod tests {
         let buffer = Arc::new(Mutex::new(Vec::new()));
         let writer = buffer.clone();
         let subscriber = lambda_http::tracing::subscriber::fmt()
-            .with_env_filter(filter(level))
+            .with_max_level(LevelFilter::TRACE)
             .with_writer(move || WriterTo(writer.clone()))
-            .finish();
+            .finish()
+            .with(filter(level));
         tracing::subscriber::with_default(subscriber, || {
             tracing::trace!(target: "lambda_runtime", "lambda_runtime-trace");
             tracing::debug!(target: "aws_smithy_runtime", "aws_smithy_runtime-debug");
