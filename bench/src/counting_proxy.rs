@@ -29,7 +29,7 @@ impl CountingProxy {
         let counts = Arc::new(Mutex::new(BTreeMap::new()));
         let state = Upstream {
             base: upstream.trim_end_matches('/').to_owned(),
-            client: reqwest::Client::new(),
+            client: integration_tests::http(),
             counts: counts.clone(),
         };
         let router = Router::new().fallback(forward).with_state(state);

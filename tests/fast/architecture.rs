@@ -201,3 +201,42 @@ fn every_client_is_built_at_its_first_use() {
     }
     assert!(builds >= 4, "only {builds} client builds found");
 }
+
+/// reqwest has no TLS provider of its own here (rustls on ring, set by
+/// `outbound::http_client`): a client built any other way panics when built.
+#[test]
+fn every_reqwest_client_starts_from_the_functions_tls_settings() {
+    let mut read = 0;
+    for dir in [
+        "shared/adapters/src",
+        "shared/app/src",
+        "functions",
+        "local/src",
+        "bench/src",
+        "tests/src",
+        "tests/suite",
+        "tests/fast",
+        "tests/sam_local",
+    ] {
+        for (path, text) in sources(&root().join(dir)) {
+            read += 1;
+            if path.ends_with("shared/adapters/src/outbound.rs")
+                || path.ends_with("architecture.rs")
+            {
+                continue;
+            }
+            for bare in [
+                "reqwest::Client::new()",
+                "reqwest::Client::builder()",
+                "reqwest::get(",
+            ] {
+                assert!(
+                    !text.contains(bare),
+                    "{}: {bare} has no TLS provider; start from outbound::http_client()",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(read > 100, "only {read} files read");
+}

@@ -38,7 +38,8 @@ pub(crate) async fn start_api_routes(sam: &Sam, report: &mut Report) {
         ));
     let _api = StartApi(command.spawn().expect("sam local start-api starts"));
     let base = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::builder()
+    let http = pair_adapters::outbound::http_client()
+        .redirect(reqwest::redirect::Policy::default())
         .timeout(Duration::from_secs(60))
         .build()
         .expect("a client");

@@ -65,7 +65,7 @@ impl Browser {
         let profile =
             std::env::temp_dir().join(format!("idenfy-pair-chromium-{}", fastrand::u64(..)));
         let mut browser = Browser {
-            http: reqwest::Client::new(),
+            http: crate::http(),
             endpoint: format!("http://127.0.0.1:{port}"),
             driver: child,
             profile,

@@ -72,7 +72,7 @@ pub struct Ran {
 /// Drives a journey over plain HTTP, as a browser without JavaScript would (the pages need
 /// none): start form, identity session, document session, then the final page until decided.
 pub async fn run_over_http(site_url: &str, journey: &Journey) -> Result<Ran, String> {
-    let http = reqwest::Client::builder()
+    let http = pair_adapters::outbound::http_client()
         .redirect(reqwest::redirect::Policy::limited(5))
         .build()
         .map_err(|e| e.to_string())?;
@@ -185,7 +185,7 @@ async fn on_the_dashboard(
     field: (&str, &str),
     done: &str,
 ) -> Result<Page, String> {
-    let http = reqwest::Client::new();
+    let http = crate::http();
     let final_page = get(&http, &ran.final_url).await?;
     let dashboard_url = href_of(&final_page.html, "idenfy-dashboard")
         .ok_or("the final page links to no dashboard")?;

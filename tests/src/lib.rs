@@ -35,6 +35,15 @@ pub fn soon() -> std::time::Instant {
     std::time::Instant::now() + Duration::from_secs(30)
 }
 
+/// An HTTP client for the tests, on the functions' TLS settings (rustls on ring: reqwest has
+/// no default provider here), following redirects as a browser would.
+pub fn http() -> reqwest::Client {
+    pair_adapters::outbound::http_client()
+        .redirect(reqwest::redirect::Policy::default())
+        .build()
+        .expect("reqwest takes the rustls settings")
+}
+
 /// A port nothing listens on right now (bound, read, released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -127,7 +136,7 @@ pub async fn moto_secrets() -> aws_sdk_secretsmanager::Client {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect(
         "AWS_ENDPOINT_URL_DYNAMODB is not set: run with `make test`, which starts moto_server",
     );
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let sdk = pair_adapters::outbound::aws_config()
         .endpoint_url(endpoint)
         .load()
         .await;

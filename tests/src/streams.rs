@@ -15,7 +15,7 @@ fn endpoint() -> String {
 /// One call of an AWS JSON-protocol API on moto_server (moto routes by the service the
 /// credential scope names and the target; it checks no signature).
 pub async fn moto_json(service: &str, target: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
+    let response = crate::http()
         .post(endpoint())
         .header("content-type", "application/x-amz-json-1.0")
         .header("x-amz-target", target)
@@ -97,7 +97,7 @@ pub async fn sqs_queue(name: &str) -> (String, String) {
 /// An EventBridge bus on moto_server whose every `idenfy-pair` event lands in a new SQS queue:
 /// a client of the bus, and the queue's URL.
 pub async fn bus_into_queue(bus: &str) -> (aws_sdk_eventbridge::Client, String) {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+    let sdk = pair_adapters::outbound::aws_config()
         .endpoint_url(endpoint())
         .load()
         .await;

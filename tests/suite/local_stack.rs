@@ -76,7 +76,7 @@ async fn journeys_in_a_real_browser() {
         .expect("the local stack starts");
     let browser = Browser::start().await;
     let mut failures = Vec::new();
-    let http = reqwest::Client::new();
+    let http = integration_tests::http();
     for journey in journeys() {
         match browser.run_journey(&running.site_url, &journey).await {
             Ok(ran) => {
@@ -146,15 +146,17 @@ async fn the_default_permit_policy_reaches_the_pairs() {
     let preselected = run_over_http(&running.site_url, &matching())
         .await
         .expect("the preselected country's permit: VERIFIED");
-    let shown: Value = reqwest::get(format!(
-        "{}verifications/{}",
-        running.site_url, preselected.client_id
-    ))
-    .await
-    .expect("the status route answers")
-    .json()
-    .await
-    .expect("JSON");
+    let shown: Value = integration_tests::http()
+        .get(format!(
+            "{}verifications/{}",
+            running.site_url, preselected.client_id
+        ))
+        .send()
+        .await
+        .expect("the status route answers")
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(
         shown["permitPolicy"],
         serde_json::json!({"issuingCountries": ["AT"], "minValidDays": 30})
@@ -177,7 +179,9 @@ async fn the_local_stack_serves_the_http_contract() {
     let running = local::start(config(StoreChoice::Memory))
         .await
         .expect("the local stack starts");
-    let response = reqwest::get(format!("{}openapi.yaml", running.site_url))
+    let response = integration_tests::http()
+        .get(format!("{}openapi.yaml", running.site_url))
+        .send()
         .await
         .expect("an answer");
     assert_eq!(response.status(), 200);
@@ -234,7 +238,9 @@ async fn cargo_run_prints_the_url_of_the_start_page() {
         if !url.starts_with("http://127.0.0.1:") {
             return Err(format!("not on 127.0.0.1: {url}"));
         }
-        let page = reqwest::get(&url)
+        let page = integration_tests::http()
+            .get(&url)
+            .send()
             .await
             .map_err(|e| e.to_string())?
             .text()

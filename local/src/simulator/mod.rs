@@ -80,7 +80,9 @@ impl Simulator {
         Self {
             config: Arc::new(config),
             sessions: Arc::default(),
-            http: reqwest::Client::new(),
+            http: pair_adapters::outbound::http_client()
+                .build()
+                .expect("reqwest takes the rustls settings"),
         }
     }
 

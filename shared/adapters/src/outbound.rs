@@ -44,14 +44,16 @@ static ROOT_PEM: LazyLock<Vec<u8>> = LazyLock::new(|| {
     pem
 });
 
-/// rustls settings for reqwest: the compiled-in roots, aws-lc-rs (the SDK's provider too).
+/// rustls settings for reqwest: the compiled-in roots, ring (the SDK's provider too). Not
+/// aws-lc-rs: linking it runs its CPU-feature setup before `main` in every cold start, and
+/// ring builds without cmake.
 fn rustls_config() -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     match rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
     {
         Ok(builder) => builder,
-        // aws-lc-rs supports TLS 1.2 and 1.3, so this is unreachable; rustls' own fallback.
+        // ring supports TLS 1.2 and 1.3, so this is unreachable; rustls' own fallback.
         Err(_) => rustls::ClientConfig::builder(),
     }
     .with_root_certificates(Arc::clone(&ROOT_STORE))
@@ -110,7 +112,7 @@ impl HttpClient for SdkHttpClient {
                     .with_native_roots(false)
                     .with_pem_certificate(ROOT_PEM.as_slice());
                 let builder = aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+                    .tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
                 match TlsContext::builder().with_trust_store(trust).build() {
                     Ok(context) => builder.tls_context(context),
                     // It cannot fail today; the SDK's default context still verifies servers.

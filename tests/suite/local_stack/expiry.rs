@@ -12,7 +12,9 @@ pub(super) async fn notifications_received(
 ) -> Vec<Value> {
     let url = format!("{site_url}notifications/{client_id}");
     for _ in 0..100 {
-        let list: Vec<Value> = reqwest::get(&url)
+        let list: Vec<Value> = integration_tests::http()
+            .get(&url)
+            .send()
             .await
             .expect("the receiver answers")
             .json()
@@ -35,7 +37,9 @@ async fn an_expiration_notice_reaches_the_site_on(store: StoreChoice) {
     let ran = run_over_http(&running.site_url, &matching())
         .await
         .expect("VERIFIED first");
-    let page = reqwest::get(&ran.final_url)
+    let page = integration_tests::http()
+        .get(&ran.final_url)
+        .send()
         .await
         .expect("the final page")
         .text()

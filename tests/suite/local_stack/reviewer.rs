@@ -53,7 +53,9 @@ async fn review_again_over_http_on(store: StoreChoice) {
             ("verification.revised", "REQUIRES_REVIEW", 3),
         ]
     );
-    let page = reqwest::get(&ran.final_url)
+    let page = integration_tests::http()
+        .get(&ran.final_url)
+        .send()
         .await
         .expect("the final page")
         .text()

@@ -18,7 +18,7 @@ async fn the_simulator_redirects_as_idenfy_documents() {
         &defaults.api_key,
         defaults.api_secret.expose(),
     ));
-    let http = reqwest::Client::builder()
+    let http = pair_adapters::outbound::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -91,7 +91,9 @@ async fn the_simulator_answers_like_idenfys_token_api() {
         .await
         .expect("201 with a token");
     assert_eq!(token.auth_token.len(), 40);
-    let page = reqwest::get(client.redirect_url(&token.auth_token))
+    let page = integration_tests::http()
+        .get(client.redirect_url(&token.auth_token))
+        .send()
         .await
         .unwrap()
         .text()
@@ -114,7 +116,7 @@ async fn the_simulator_answers_like_idenfys_token_api() {
         other => panic!("expected 401, got {other:?}"),
     }
 
-    let http = reqwest::Client::new();
+    let http = integration_tests::http();
     let raw = |body: &'static str| {
         http.post(format!("{simulator}/api/v2/token"))
             .basic_auth(&defaults.api_key, Some(defaults.api_secret.expose()))
@@ -150,7 +152,7 @@ async fn the_simulators_file_links_serve_the_files_until_they_expire() {
     let ran = run_over_http(&running.site_url, &additional_step_uploaded())
         .await
         .expect("the journey runs");
-    let http = reqwest::Client::new();
+    let http = integration_tests::http();
     let evidence_url = format!(
         "{}verifications/{}/evidence",
         running.site_url, ran.client_id
@@ -215,7 +217,7 @@ async fn an_erasure_through_the_local_stack_deletes_the_simulators_session_too()
     let ran = run_over_http(&running.site_url, &additional_step_uploaded())
         .await
         .expect("the journey runs");
-    let http = reqwest::Client::new();
+    let http = integration_tests::http();
     let url = format!("{}verifications/{}", running.site_url, ran.client_id);
     let evidence: Value = http
         .get(format!("{url}/evidence"))
