@@ -1,6 +1,6 @@
 //! A client built at its first use, then shared: a cold start builds only what its first
 //! request needs (the functions' init stays within 1.5× of a bare runtime client's, see
-//! docs/benchmarks.md), and a route that never calls iDenfy never loads a TLS root.
+//! docs/benchmarks.md), and a route that never calls iDenfy never builds its client.
 
 use std::future::Future;
 use std::pin::Pin;
