@@ -63,17 +63,19 @@ fn rustls_config() -> rustls::ClientConfig {
 /// A reqwest client builder that trusts the compiled-in roots and follows no redirect: every
 /// URL we call is configured and checked at cold start (https, or http on this machine), and a
 /// 3xx is an answer, never a new destination — a site answering 307 must not get a signed
-/// decision re-posted wherever it points, nor iDenfy's credentials follow one.
+/// decision re-posted wherever it points, nor iDenfy's credentials follow one. The only way
+/// to a reqwest client: reqwest has no TLS provider of its own here.
 pub fn http_client() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .tls_backend_preconfigured(rustls_config())
         .redirect(reqwest::redirect::Policy::none())
 }
 
-/// A reqwest client of [`http_client`] with `configure`'s settings, built at its first
-/// request. A build error (none is known: a test builds one) is kept as its text.
+/// A reqwest client built at its first request. A build error (none is known: a test builds
+/// one) is kept as its text.
 pub type LazyHttp = OnFirstUse<Result<reqwest::Client, String>>;
 
+/// A client of [`http_client`] with `configure`'s settings, built at its first request.
 pub fn http_on_first_use(
     configure: impl Fn(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + Sync + 'static,
 ) -> LazyHttp {
