@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use notify_decisions::{NotifyDecisions, NotifyPorts};
 use pair_adapters::metrics::Metrics;
-use pair_adapters::outbound::http_on_first_use;
 use pair_adapters::secret::runtime::Secrets;
 use pair_app::config::NotifyConfig;
 use pair_app::notify::SiteWebhookConfig;
@@ -62,12 +61,7 @@ pub async fn per_record(site_url: &str, iterations: usize) -> Result<Value, Stri
             site: Some(config),
             event_bus: None,
         },
-        NotifyPorts {
-            http: http_on_first_use(|builder| builder),
-            event_bridge: notify_decisions::event_bus::client_from_env(),
-            clock: Arc::new(SystemClock),
-            metrics: Metrics::off(),
-        },
+        NotifyPorts::from_env(Arc::new(SystemClock), Metrics::off()),
     );
     let mut samples = Vec::with_capacity(iterations);
     for _ in 0..iterations {

@@ -15,7 +15,6 @@ use notify_decisions::{NotifyDecisions, NotifyPorts};
 use pair_adapters::env::Env;
 use pair_adapters::idenfy::IdenfyClient;
 use pair_adapters::metrics::Metrics;
-use pair_adapters::outbound::http_on_first_use;
 use pair_adapters::store::{DynamoLedger, DynamoStore, MemoryLedger, MemoryStore};
 use pair_app::config::{CallbackConfig, NotifyConfig, VerificationsApiConfig};
 use pair_app::notify::standard_webhooks::WebhookSecrets;
@@ -254,12 +253,7 @@ pub async fn start(config: LocalConfig) -> Result<Running, StartError> {
     // The functions as their `main`s build them.
     let notifier = NotifyDecisions::build(
         notify_config,
-        NotifyPorts {
-            http: http_on_first_use(|builder| builder),
-            event_bridge: notify_decisions::event_bus::client_from_env(),
-            clock: Arc::new(SystemClock),
-            metrics: metrics(notify_decisions::FUNCTION),
-        },
+        NotifyPorts::from_env(Arc::new(SystemClock), metrics(notify_decisions::FUNCTION)),
     );
     let (issuance_store, result_store, ledger) =
         stores(&config.store, notifier, &mut tasks).await?;

@@ -15,7 +15,7 @@ use integration_tests::streams::{
 use integration_tests::{MotoTable, moto_table};
 use notify_decisions::{NotifyDecisions, NotifyPorts};
 use pair_adapters::metrics::Metrics;
-use pair_adapters::outbound::{OnFirstUse, http_on_first_use};
+use pair_adapters::outbound::OnFirstUse;
 use pair_adapters::secret::runtime::Secrets;
 use pair_app::config::NotifyConfig;
 use pair_app::notify::SiteWebhookConfig;
@@ -86,19 +86,12 @@ pub(crate) fn notifier(
     bus: Option<(aws_sdk_eventbridge::Client, &str)>,
     metrics: Metrics,
 ) -> NotifyDecisions {
-    let (event_bridge, event_bus) = match bus {
-        Some((client, name)) => (OnFirstUse::ready(client), Some(name.to_owned())),
-        None => (notify_decisions::event_bus::client_from_env(), None),
-    };
-    NotifyDecisions::build(
-        NotifyConfig { site, event_bus },
-        NotifyPorts {
-            http: http_on_first_use(|builder| builder),
-            event_bridge,
-            clock: Arc::new(SystemClock),
-            metrics,
-        },
-    )
+    let mut ports = NotifyPorts::from_env(Arc::new(SystemClock), metrics);
+    let event_bus = bus.map(|(client, name)| {
+        ports.event_bridge = OnFirstUse::ready(client);
+        name.to_owned()
+    });
+    NotifyDecisions::build(NotifyConfig { site, event_bus }, ports)
 }
 
 struct Received {

@@ -15,7 +15,7 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use event_bus::EventBus;
 use pair_adapters::metrics::{self, Metrics};
-use pair_adapters::outbound::{LazyHttp, OnFirstUse};
+use pair_adapters::outbound::{LazyHttp, OnFirstUse, http_on_first_use};
 use pair_app::config::NotifyConfig;
 use pair_app::notify::{DecisionSink, Notification, changes};
 use pair_core::clock::Clock;
@@ -54,6 +54,18 @@ pub struct NotifyPorts {
     pub event_bridge: OnFirstUse<aws_sdk_eventbridge::Client>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Metrics,
+}
+
+impl NotifyPorts {
+    /// The clients from the environment, each built at its first delivery.
+    pub fn from_env(clock: Arc<dyn Clock>, metrics: Metrics) -> Self {
+        Self {
+            http: http_on_first_use(|builder| builder),
+            event_bridge: event_bus::client_from_env(),
+            clock,
+            metrics,
+        }
+    }
 }
 
 impl NotifyDecisions {

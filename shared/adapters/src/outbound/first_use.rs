@@ -48,11 +48,6 @@ impl<T: Send + Sync + 'static> OnFirstUse<T> {
     pub async fn get(&self) -> &T {
         self.value.get_or_init(|| (self.build)()).await
     }
-
-    /// Whether it has been built yet.
-    pub fn is_built(&self) -> bool {
-        self.value.initialized()
-    }
 }
 
 impl<T> std::fmt::Debug for OnFirstUse<T> {
@@ -82,18 +77,18 @@ mod tests {
             0,
             "nothing built before a use"
         );
-        assert!(!shared.is_built());
+        assert_eq!(format!("{shared:?}"), "OnFirstUse { built: false }");
         let (a, b) = tokio::join!(client.get(), shared.get());
         assert_eq!((*a, *b), (100, 100));
         assert_eq!(*client.get().await, 100);
         assert_eq!(builds.load(Ordering::SeqCst), 1);
-        assert!(shared.is_built());
+        assert_eq!(format!("{shared:?}"), "OnFirstUse { built: true }");
     }
 
     #[tokio::test]
     async fn a_ready_value_is_used_as_given() {
         let client = OnFirstUse::ready("moto");
-        assert!(client.is_built());
+        assert_eq!(format!("{client:?}"), "OnFirstUse { built: true }");
         assert_eq!(*client.get().await, "moto");
     }
 }
