@@ -11,73 +11,112 @@ fn peak_rss_mb(pid: u32) -> Option<f64> {
     Some(kb / 1024.0)
 }
 
-/// Cold starts of a function's binary under the Runtime API emulator, each answering
-/// `event_file`; `command` is the program and its arguments.
+/// One program's cold starts: what runs, in which environment, and what it must answer.
+pub(crate) struct ColdStart<'a> {
+    /// The program and its arguments.
+    pub command: Vec<PathBuf>,
+    pub event_file: &'static str,
+    /// The answer expected: this field of the response, with this value.
+    pub expected: (&'static str, Value),
+    pub env: Vec<(String, String)>,
+    /// A clientId whose record is removed before each run: each issuance is a first pair,
+    /// never one past the pairs-per-day cap.
+    pub fresh_client: Option<(&'a pair_adapters::store::DynamoStore, &'a str)>,
+}
+
+/// What one start showed: init, first response, peak RSS (ms, ms, MB).
+type Start = (f64, f64, f64);
+
+/// `runs` cold starts of each program, interleaved: each round starts every program once, in
+/// an order rotated from round to round. The machine drifts (other tenants, the CPU's clock,
+/// moto_server finishing a request) by more than the functions differ from the floor, so
+/// figures compared with each other are taken under the same conditions, not one program's
+/// block after another's.
 pub(crate) async fn cold_starts(
-    command: &[PathBuf],
-    event_file: &str,
-    // The answer expected: this field of the response, with this value.
-    expected: (&str, Value),
+    programs: &[ColdStart<'_>],
     runs: usize,
-    env: &[(String, String)],
-    // A clientId whose record is removed before each run: each issuance is a first pair,
-    // never one past the pairs-per-day cap.
-    fresh_client: Option<(&pair_adapters::store::DynamoStore, &str)>,
-) -> Result<Value, String> {
-    let event_path = workspace().join("events").join(event_file);
+) -> Result<Vec<Value>, String> {
+    let mut starts: Vec<Vec<Start>> = programs.iter().map(|_| Vec::new()).collect();
+    for index in turns(runs, programs.len()) {
+        starts[index].push(start(&programs[index]).await?);
+    }
+    Ok(programs
+        .iter()
+        .zip(starts)
+        .map(|(program, starts)| {
+            json!({
+                "runs": runs,
+                "event": program.event_file,
+                "init_ms": summary(starts.iter().map(|s| s.0).collect()),
+                "first_response_ms": summary(starts.iter().map(|s| s.1).collect()),
+                "peak_rss_mb": summary(starts.iter().map(|s| s.2).collect()),
+            })
+        })
+        .collect())
+}
+
+/// The order of the starts: round `r` starts program `r mod n` first, then the next ones.
+fn turns(runs: usize, programs: usize) -> impl Iterator<Item = usize> {
+    (0..runs).flat_map(move |round| (0..programs).map(move |turn| (round + turn) % programs))
+}
+
+/// One cold start of `program` under the Runtime API emulator.
+async fn start(program: &ColdStart<'_>) -> Result<Start, String> {
+    let event_path = workspace().join("events").join(program.event_file);
     let event = std::fs::read_to_string(&event_path)
         .map_err(|e| format!("{}: {e}", event_path.display()))?;
-    let (mut init, mut first, mut rss) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..runs {
-        if let Some((store, client_id)) = fresh_client {
-            store
-                .client()
-                .await
-                .delete_item()
-                .table_name(store.table())
-                .key(
-                    "clientId",
-                    aws_sdk_dynamodb::types::AttributeValue::S(client_id.to_owned()),
-                )
-                .send()
-                .await
-                .map_err(|e| format!("resetting {client_id}: {e}"))?;
-        }
-        let emulator = Emulator::new(event.clone());
-        let (address, server) = emulator.serve().await.map_err(|e| e.to_string())?;
-        let started = Instant::now();
-        let (program, arguments) = command.split_first().ok_or("no program")?;
-        let binary = program.as_path();
-        let mut child = Command::new(binary)
-            .args(arguments)
-            .envs(env.iter().cloned())
-            .env("AWS_LAMBDA_RUNTIME_API", &address)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("{}: {e}", binary.display()))?;
-        let observed = emulator.observe(started, Duration::from_secs(15)).await;
-        let peak = peak_rss_mb(child.id());
-        let _ = child.kill();
-        let _ = child.wait();
-        server.abort();
-        let observed = observed.map_err(|e| format!("{}: {e}", binary.display()))?;
-        let response: Value =
-            serde_json::from_str(&observed.response).map_err(|e| e.to_string())?;
-        if response[expected.0] != expected.1 {
-            return Err(format!("{}: answered {response}", binary.display()));
-        }
-        init.push(observed.init.as_secs_f64() * 1000.0);
-        first.push(observed.first_response.as_secs_f64() * 1000.0);
-        rss.push(peak.ok_or("no VmHWM")?);
+    if let Some((store, client_id)) = program.fresh_client {
+        store
+            .client()
+            .await
+            .delete_item()
+            .table_name(store.table())
+            .key(
+                "clientId",
+                aws_sdk_dynamodb::types::AttributeValue::S(client_id.to_owned()),
+            )
+            .send()
+            .await
+            .map_err(|e| format!("resetting {client_id}: {e}"))?;
     }
-    Ok(json!({
-        "runs": runs,
-        "event": event_file,
-        "init_ms": summary(init),
-        "first_response_ms": summary(first),
-        "peak_rss_mb": summary(rss),
-    }))
+    let emulator = Emulator::new(event);
+    let (address, server) = emulator.serve().await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let (binary, arguments) = program.command.split_first().ok_or("no program")?;
+    let mut child = Command::new(binary)
+        .args(arguments)
+        .envs(program.env.iter().cloned())
+        .env("AWS_LAMBDA_RUNTIME_API", &address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    let observed = emulator.observe(started, Duration::from_secs(15)).await;
+    let peak = peak_rss_mb(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    server.abort();
+    let observed = observed.map_err(|e| format!("{}: {e}", binary.display()))?;
+    let response: Value = serde_json::from_str(&observed.response).map_err(|e| e.to_string())?;
+    let (field, value) = &program.expected;
+    if response[field] != *value {
+        return Err(format!("{}: answered {response}", binary.display()));
+    }
+    Ok((
+        observed.init.as_secs_f64() * 1000.0,
+        observed.first_response.as_secs_f64() * 1000.0,
+        peak.ok_or("no VmHWM")?,
+    ))
+}
+
+/// The median, p90 and max of a figure over the runs.
+fn summary(mut values: Vec<f64>) -> Value {
+    values.sort_by(f64::total_cmp);
+    json!({
+        "median": round(percentile(&values, 50.0)),
+        "p90": round(percentile(&values, 90.0)),
+        "max": round(values.last().copied().unwrap_or(f64::NAN)),
+    })
 }
 
 pub(crate) fn machine() -> Value {
@@ -109,4 +148,24 @@ pub(crate) fn machine() -> Value {
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::turns;
+
+    #[test]
+    fn every_program_starts_in_every_round_and_leads_as_often_as_the_others() {
+        let order: Vec<usize> = turns(6, 3).collect();
+        assert_eq!(order.len(), 18);
+        for round in order.chunks(3) {
+            let mut sorted = round.to_vec();
+            sorted.sort_unstable();
+            assert_eq!(sorted, [0, 1, 2], "{order:?}");
+        }
+        for program in 0..3 {
+            let leads = order.chunks(3).filter(|round| round[0] == program).count();
+            assert_eq!(leads, 2, "{order:?}");
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! `make bench`: figures anyone can reproduce, written to bench/results.json.
 //!
-//! - Cold start: each function's release binary started BENCH_COLD_STARTS (20) times under
-//!   our Lambda Runtime API emulator against moto_server: exec → first `/next` poll (init),
-//!   exec → first response, peak RSS (VmHWM).
+//! - Cold start: each function's release binary and the floor started BENCH_COLD_STARTS (50)
+//!   times, in interleaved rounds, under our Lambda Runtime API emulator against moto_server:
+//!   exec → first `/next` poll (init), exec → first response, peak RSS (VmHWM).
 //! - The callback's CPU path: verify + parse + decide on the sample identity callback,
 //!   timed per call (p50, p99) and with criterion (median).
 //! - Load and race: BENCH_PAIRS (10 000) pairs, 20 % duplicate deliveries, preliminaries,
@@ -29,7 +29,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 mod cold_start;
-use cold_start::{cold_starts, machine};
+use cold_start::{ColdStart, cold_starts, machine};
 
 /// Runs of the embedded-store load; the median one is reported.
 const EMBEDDED_RUNS: usize = 5;
@@ -46,15 +46,6 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
-fn summary(mut values: Vec<f64>) -> Value {
-    values.sort_by(f64::total_cmp);
-    json!({
-        "median": round(percentile(&values, 50.0)),
-        "p90": round(percentile(&values, 90.0)),
-        "max": round(values.last().copied().unwrap_or(f64::NAN)),
-    })
-}
-
 /// A progress line on stderr: what finished, and how long it took.
 pub(crate) fn progress(what: &str, started: Instant) {
     eprintln!("bench: {what} in {:.1} s", started.elapsed().as_secs_f64());
@@ -66,6 +57,10 @@ pub(crate) fn round(value: f64) -> f64 {
 
 /// The clientId of `events/issue-tokens/issue-restart.json`, issued on every cold start.
 const ISSUANCE_CLIENT_ID: &str = "USER_20002";
+/// The most pairs a clientId may have in a day, which the issue-tokens starts' clientId gets.
+const MAX_PAIRS_PER_DAY: usize = 100;
+/// The event every callback cold start answers (the floor's too).
+const CALLBACK_EVENT: &str = "idenfy-callback/identity-final.json";
 
 async fn run() -> Result<Value, String> {
     if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_none() {
@@ -77,7 +72,12 @@ async fn run() -> Result<Value, String> {
     let runs: usize = std::env::var("BENCH_COLD_STARTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+        .unwrap_or(50);
+    if runs > MAX_PAIRS_PER_DAY {
+        return Err(format!(
+            "BENCH_COLD_STARTS is at most {MAX_PAIRS_PER_DAY}: each issue-tokens start issues a pair for one clientId, which may have {MAX_PAIRS_PER_DAY} a day"
+        ));
+    }
     let release = std::env::current_exe()
         .map_err(|e| e.to_string())?
         .parent()
@@ -135,15 +135,6 @@ async fn run() -> Result<Value, String> {
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
 
-    let floor = cold_starts(
-        &[release.join("runtime-floor")],
-        "idenfy-callback/identity-final.json",
-        ("floor", json!(true)),
-        runs,
-        &env,
-        None,
-    )
-    .await?;
     // Issuance in full: the secret read, two token calls to an iDenfy that mints tokens, the
     // writes. A restart issues a fresh pair on every run.
     let idenfy = integration_tests::IdenfyStub::minting().await;
@@ -155,31 +146,16 @@ async fn run() -> Result<Value, String> {
         ),
         ("CALLBACK_URL", integration_tests::CALLBACK_URL.to_owned()),
         // Every run restarts the same clientId: the daily cap must not stop the runs.
-        ("MAX_PAIRS_PER_CLIENT_PER_DAY", "100".to_owned()),
+        (
+            "MAX_PAIRS_PER_CLIENT_PER_DAY",
+            MAX_PAIRS_PER_DAY.to_string(),
+        ),
     ]
     .iter()
     .fold(
         load::with_var(&env, "SECRET_ID", &secret_names[1]),
         |env, (name, value)| load::with_var(&env, name, value),
     );
-    let issue_tokens = cold_starts(
-        &[release.join("issue-tokens")],
-        "issue-tokens/issue-restart.json",
-        ("statusCode", json!(201)),
-        runs,
-        &issue_env,
-        Some((&store, ISSUANCE_CLIENT_ID)),
-    )
-    .await?;
-    let callback = cold_starts(
-        &[release.join("idenfy-callback")],
-        "idenfy-callback/identity-final.json",
-        ("statusCode", json!(200)),
-        runs,
-        &env,
-        None,
-    )
-    .await?;
     // The notifier: a decision from the sample stream event, delivered to a site on this
     // machine that answers at once.
     let site = notifier::Site::start().await?;
@@ -188,15 +164,48 @@ async fn run() -> Result<Value, String> {
         "SITE_WEBHOOK_URL",
         &site.url,
     );
-    let notify = cold_starts(
-        &[release.join("notify-decisions")],
-        "notify-decisions/decided.json",
-        ("batchItemFailures", json!([])),
+    let program = |binary: &str, event_file, expected, env: &[(String, String)]| ColdStart {
+        command: vec![release.join(binary)],
+        event_file,
+        expected,
+        env: env.to_vec(),
+        fresh_client: None,
+    };
+    let starts = cold_starts(
+        &[
+            program(
+                "runtime-floor",
+                CALLBACK_EVENT,
+                ("floor", json!(true)),
+                &env,
+            ),
+            ColdStart {
+                fresh_client: Some((&store, ISSUANCE_CLIENT_ID)),
+                ..program(
+                    "issue-tokens",
+                    "issue-tokens/issue-restart.json",
+                    ("statusCode", json!(201)),
+                    &issue_env,
+                )
+            },
+            program(
+                "idenfy-callback",
+                CALLBACK_EVENT,
+                ("statusCode", json!(200)),
+                &env,
+            ),
+            program(
+                "notify-decisions",
+                "notify-decisions/decided.json",
+                ("batchItemFailures", json!([])),
+                &notify_env,
+            ),
+        ],
         runs,
-        &notify_env,
-        None,
     )
     .await?;
+    let [floor, issue_tokens, callback, notify] =
+        <[Value; 4]>::try_from(starts).map_err(|_| "four programs, four results")?;
     if std::env::var("BENCH_ONLY").as_deref() == Ok("cold-start") {
         site.stop();
         let _ = store.delete_table().await;
@@ -219,18 +228,19 @@ async fn run() -> Result<Value, String> {
     // (its records have the shape of the guide's JavaScript).
     let peer_table = integration_tests::moto_table().await.store;
     let peer_env = load::with_var(&env, "TABLE_NAME", peer_table.table());
-    let peer = cold_starts(
-        &[
+    let peer = ColdStart {
+        command: vec![
             PathBuf::from("node"),
             workspace().join("bench/peers/node-webhook/index.mjs"),
         ],
-        "idenfy-callback/identity-final.json",
-        ("statusCode", json!(200)),
-        runs,
-        &peer_env,
-        None,
-    )
-    .await?;
+        event_file: CALLBACK_EVENT,
+        expected: ("statusCode", json!(200)),
+        env: peer_env,
+        fresh_client: None,
+    };
+    let peer = cold_starts(std::slice::from_ref(&peer), runs)
+        .await?
+        .swap_remove(0);
     let _ = peer_table.delete_table().await;
     let _ = store.delete_table().await;
     let _ = ledger.delete_table().await;
@@ -260,9 +270,11 @@ async fn run() -> Result<Value, String> {
     };
     let callback_binary = release.join("idenfy-callback");
     let functions =
-        on_fresh_table(async |store| on_moto.functions(&callback_binary, store).await).await?;
+        load::on_fresh_table(async |store| on_moto.functions(&callback_binary, store).await)
+            .await?;
     let peer_script = workspace().join("bench/peers/node-webhook/index.mjs");
-    let peer_load = on_fresh_table(async |store| on_moto.peer(&peer_script, store).await).await?;
+    let peer_load =
+        load::on_fresh_table(async |store| on_moto.peer(&peer_script, store).await).await?;
     // A run on the embedded store lasts a fraction of a second, so one run is mostly noise:
     // report the median of several, each on a fresh store.
     let mut embedded_runs = Vec::with_capacity(EMBEDDED_RUNS);
@@ -380,14 +392,4 @@ async fn delete_secrets(secrets: &aws_sdk_secretsmanager::Client, names: &[Strin
             .send()
             .await;
     }
-}
-
-/// `run` on a fresh moto_server table, dropped afterwards.
-async fn on_fresh_table(
-    run: impl AsyncFnOnce(&pair_adapters::store::DynamoStore) -> Result<Value, String>,
-) -> Result<Value, String> {
-    let table = integration_tests::moto_table().await;
-    let result = run(&table.store).await;
-    let _ = table.store.delete_table().await;
-    result
 }

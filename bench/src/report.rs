@@ -90,7 +90,8 @@ pub fn cold_start_table(results: &Value) -> String {
     let floor = &cold["runtime-floor"];
     let mut out = format!(
         "Cold starts: each program started {} times as a plain process under a Lambda Runtime API \
-         emulator, with this machine's CA store ({} entries in /etc/ssl/certs) and environment. \
+         emulator, the floor and the functions in turn (rounds, their order rotated), with this \
+         machine's CA store ({} entries in /etc/ssl/certs) and environment. \
          The first response includes reading the secret from Secrets Manager (moto_server) and \
          the function's first DynamoDB request; issue-tokens' includes two token calls.\n\n\
          | program | init, median / p90 (ms) | above the floor (ms) | × the floor | first response, median (ms) \

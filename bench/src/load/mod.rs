@@ -295,3 +295,13 @@ fn merge(into: &mut Value, from: Value) {
         into.extend(from);
     }
 }
+
+/// `run` on a fresh moto_server table, dropped afterwards.
+pub(crate) async fn on_fresh_table(
+    run: impl AsyncFnOnce(&pair_adapters::store::DynamoStore) -> Result<Value, String>,
+) -> Result<Value, String> {
+    let table = integration_tests::moto_table().await;
+    let result = run(&table.store).await;
+    let _ = table.store.delete_table().await;
+    result
+}
