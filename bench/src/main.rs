@@ -30,6 +30,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 mod cold_start;
 use cold_start::{ColdStart, cold_starts, machine};
+use pair_app::config::MAX_PAIRS_PER_DAY;
 
 /// Runs of the embedded-store load; the median one is reported.
 const EMBEDDED_RUNS: usize = 5;
@@ -57,8 +58,6 @@ pub(crate) fn round(value: f64) -> f64 {
 
 /// The clientId of `events/issue-tokens/issue-restart.json`, issued on every cold start.
 const ISSUANCE_CLIENT_ID: &str = "USER_20002";
-/// The most pairs a clientId may have in a day, which the issue-tokens starts' clientId gets.
-const MAX_PAIRS_PER_DAY: usize = 100;
 /// The event every callback cold start answers (the floor's too).
 const CALLBACK_EVENT: &str = "idenfy-callback/identity-final.json";
 
@@ -73,7 +72,7 @@ async fn run() -> Result<Value, String> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(50);
-    if runs > MAX_PAIRS_PER_DAY {
+    if u64::try_from(runs).unwrap_or(u64::MAX) > MAX_PAIRS_PER_DAY {
         return Err(format!(
             "BENCH_COLD_STARTS is at most {MAX_PAIRS_PER_DAY}: each issue-tokens start issues a pair for one clientId, which may have {MAX_PAIRS_PER_DAY} a day"
         ));

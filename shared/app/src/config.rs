@@ -26,7 +26,7 @@ mod notify;
 mod verifications_api;
 
 pub use notify::NotifyConfig;
-pub use verifications_api::VerificationsApiConfig;
+pub use verifications_api::{MAX_PAIRS_PER_DAY, VerificationsApiConfig};
 
 pub const DEFAULT_IDENFY_BASE_URL: &str = "https://ivs.idenfy.com";
 /// How long a pair is kept (`PAIR_RETENTION_DAYS`).

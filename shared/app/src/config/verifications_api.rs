@@ -33,7 +33,7 @@ const DEFAULT_DELETE_AT_RETENTION_END: bool = true;
 const DEFAULT_EXPIRY_WARNING_DAYS: u64 = 30;
 /// Pairs a clientId may have in 24 hours (`MAX_PAIRS_PER_CLIENT_PER_DAY`), and at most.
 const DEFAULT_MAX_PAIRS_PER_DAY: u64 = 5;
-const MAX_PAIRS_PER_DAY: u64 = 100;
+pub const MAX_PAIRS_PER_DAY: u64 = 100;
 /// A claim holds at most a working day (`REVIEW_CLAIM_MINUTES`).
 const MAX_CLAIM_MINUTES: u64 = 480;
 /// A review SLA of at most 30 days (`REVIEW_SLA_HOURS`).
