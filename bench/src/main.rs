@@ -239,7 +239,8 @@ async fn run() -> Result<Value, String> {
     };
     let peer = cold_starts(std::slice::from_ref(&peer), runs)
         .await?
-        .swap_remove(0);
+        .pop()
+        .ok_or("no figures for the peer")?;
     let _ = peer_table.delete_table().await;
     let _ = store.delete_table().await;
     let _ = ledger.delete_table().await;
