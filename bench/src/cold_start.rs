@@ -66,18 +66,7 @@ async fn start(program: &ColdStart<'_>) -> Result<Start, String> {
     let event = std::fs::read_to_string(&event_path)
         .map_err(|e| format!("{}: {e}", event_path.display()))?;
     if let Some((store, client_id)) = program.fresh_client {
-        store
-            .client()
-            .await
-            .delete_item()
-            .table_name(store.table())
-            .key(
-                "clientId",
-                aws_sdk_dynamodb::types::AttributeValue::S(client_id.to_owned()),
-            )
-            .send()
-            .await
-            .map_err(|e| format!("resetting {client_id}: {e}"))?;
+        integration_tests::remove_record(store, client_id).await?;
     }
     let emulator = Emulator::new(event);
     let (address, server) = emulator.serve().await.map_err(|e| e.to_string())?;

@@ -205,20 +205,18 @@ async fn run() -> Result<Value, String> {
     .await?;
     let [floor, issue_tokens, callback, notify] =
         <[Value; 4]>::try_from(starts).map_err(|_| "four programs, four results")?;
+    let mut cold_start = json!({
+        "runtime-floor": floor,
+        "issue-tokens": issue_tokens,
+        "idenfy-callback": callback,
+        "notify-decisions": notify,
+    });
     if std::env::var("BENCH_ONLY").as_deref() == Ok("cold-start") {
         site.stop();
         let _ = store.delete_table().await;
         let _ = ledger.delete_table().await;
         delete_secrets(&secrets, &secret_names).await;
-        return Ok(json!({
-            "machine": machine(),
-            "cold_start": {
-                "runtime-floor": floor,
-                "issue-tokens": issue_tokens,
-                "idenfy-callback": callback,
-                "notify-decisions": notify,
-            },
-        }));
+        return Ok(json!({ "machine": machine(), "cold_start": cold_start }));
     }
     let notify_per_record = notifier::per_record(&site.url, 2_000).await?;
     let issuance_round_trips = issuance::round_trips().await?;
@@ -237,7 +235,7 @@ async fn run() -> Result<Value, String> {
         env: peer_env,
         fresh_client: None,
     };
-    let peer = cold_starts(std::slice::from_ref(&peer), runs)
+    cold_start["peer-node-webhook"] = cold_starts(std::slice::from_ref(&peer), runs)
         .await?
         .pop()
         .ok_or("no figures for the peer")?;
@@ -299,13 +297,7 @@ async fn run() -> Result<Value, String> {
     embedded["callbacks_per_second_of_each_run"] = json!(all_rates);
     Ok(json!({
         "machine": machine(),
-        "cold_start": {
-            "runtime-floor": floor,
-            "issue-tokens": issue_tokens,
-            "idenfy-callback": callback,
-            "notify-decisions": notify,
-            "peer-node-webhook": peer,
-        },
+        "cold_start": cold_start,
         "callback_cpu_path": cpu,
         "notifier_per_record": notify_per_record,
         "issuance_round_trips": issuance_round_trips,

@@ -358,16 +358,7 @@ async fn every_event_under_sam_local_invoke_and_the_routes_under_start_api() {
     let invoked = started.elapsed();
 
     // start-api: the three routes on 127.0.0.1, issuance on a clientId without a pair.
-    store
-        .client()
-        .await
-        .delete_item()
-        .table_name(store.table())
-        .key(
-            "clientId",
-            aws_sdk_dynamodb::types::AttributeValue::S(EVENTS_CLIENT_ID.to_owned()),
-        )
-        .send()
+    integration_tests::remove_record(&store, EVENTS_CLIENT_ID)
         .await
         .expect("moto deletes the pair");
     let started = Instant::now();

@@ -118,6 +118,23 @@ pub async fn moto_table() -> MotoTable {
     MotoTable { store, requests }
 }
 
+/// Removes `client_id`'s pair record as DynamoDB's TTL would: the item is gone.
+pub async fn remove_record(store: &DynamoStore, client_id: &str) -> Result<(), String> {
+    store
+        .client()
+        .await
+        .delete_item()
+        .table_name(store.table())
+        .key(
+            "clientId",
+            aws_sdk_dynamodb::types::AttributeValue::S(client_id.to_owned()),
+        )
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("removing {client_id}'s record: {e}"))
+}
+
 /// A session ledger on a new table of the same moto_server, beside `table`.
 pub async fn moto_ledger(table: &MotoTable) -> DynamoLedger {
     let ledger = DynamoLedger::new(

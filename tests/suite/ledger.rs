@@ -213,17 +213,7 @@ async fn sessions_of_a_record_that_retention_removed_are_still_deleted_at_idenfy
         let (status, body) = answer(&handler, api::issue(&json!({"clientId": client}))).await;
         assert_eq!(status, 201, "{body}");
         // Removed as DynamoDB's TTL removes it: the item is gone.
-        table
-            .store
-            .client()
-            .await
-            .delete_item()
-            .table_name(table.store.table())
-            .key(
-                "clientId",
-                aws_sdk_dynamodb::types::AttributeValue::S(client.into()),
-            )
-            .send()
+        integration_tests::remove_record(&table.store, client)
             .await
             .expect("deleting the record");
     }

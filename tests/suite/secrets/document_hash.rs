@@ -21,6 +21,21 @@ fn hashing_under(
     )
 }
 
+/// The verdict stored for `client`'s pair.
+async fn verdict_of(
+    store: &pair_adapters::store::DynamoStore,
+    client: &str,
+) -> pair_core::pair::Verdict {
+    use pair_core::ports::store::PairReader;
+    store
+        .load(&pair_core::pair::ClientId::parse(client).unwrap())
+        .await
+        .unwrap()
+        .and_then(|r| r.pair)
+        .and_then(|p| p.verdict)
+        .expect("decided")
+}
+
 /// A rotation of DOCUMENT_HASH_KEY (`new,old`) on moto: a final seen under the old key and
 /// replayed after is UNCHANGED (not a revision), and the same document shown as both halves
 /// is caught when one half was hashed under the old key and the other under the new.
@@ -81,13 +96,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
     assert_eq!(body["result"], "STORED");
     let (_, body) = call(&rotated, final_of("ROT_2", "doc-2", &sample_permit())).await;
     assert_eq!(body["decided"], true, "{body}");
-    let verdict = store
-        .load(&pair_core::pair::ClientId::parse("ROT_2").unwrap())
-        .await
-        .unwrap()
-        .and_then(|r| r.pair)
-        .and_then(|p| p.verdict)
-        .expect("decided");
+    let verdict = verdict_of(&store, "ROT_2").await;
     assert!(
         verdict
             .reasons
@@ -104,13 +113,7 @@ async fn a_document_hash_key_rotation_keeps_replays_unchanged_and_same_documents
         .expect("seeded");
     call(&before, final_of("ROT_3", "id-3", &sample_permit())).await;
     call(&forgot_old, final_of("ROT_3", "doc-3", &sample_permit())).await;
-    let missed = store
-        .load(&pair_core::pair::ClientId::parse("ROT_3").unwrap())
-        .await
-        .unwrap()
-        .and_then(|r| r.pair)
-        .and_then(|p| p.verdict)
-        .expect("decided");
+    let missed = verdict_of(&store, "ROT_3").await;
     assert!(
         !missed
             .reasons
